@@ -1,0 +1,321 @@
+/*
+ * domain.c - lifecycle of the one domain this hvcore process runs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot_layout.h"
+#include "console.h"
+#include "domain.h"
+#include "elf_load.h"
+#include "evtchn.h"
+#include "memory.h"
+#include "public/errno.h"
+#include "public/layout.h"
+#include "pvclock.h"
+#include "vcpu.h"
+
+static uint8_t *kernel_buf;
+static size_t kernel_size;
+
+int64_t domain_measure_tsc_offset(int vcpu_fd)
+{
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e;
+    } m;
+
+    memset(&m, 0, sizeof(m));
+    m.hdr.nmsrs = 1;
+    m.e.index = 0x10;                       /* IA32_TIME_STAMP_COUNTER */
+    uint64_t host = pvclock_rdtsc();
+    if (ioctl(vcpu_fd, KVM_GET_MSRS, &m) != 1)
+        return 0;
+    return (int64_t)(m.e.data - host);
+}
+
+int domain_setup(struct domain *d, char *err, size_t errlen)
+{
+    int ret, probe;
+
+    d->kvm_fd = d->vm_fd = d->mem_fd = d->wake_fd = -1;
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->cond, NULL);
+
+    if (elf_read_file(d->kernel_path, &kernel_buf, &kernel_size, err, errlen) < 0)
+        return -1;
+
+    d->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (d->kvm_fd < 0) {
+        snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
+        return -1;
+    }
+    if (ioctl(d->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION ||
+        ioctl(d->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0 ||
+        ioctl(d->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0) {
+        snprintf(err, errlen, "KVM lacks a required capability (API 12, sync regs, immediate exit)");
+        return -1;
+    }
+    ret = ioctl(d->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (ret <= 0) {
+        snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+        return -1;
+    }
+    d->run_mmap_size = (size_t)ret;
+    d->vm_fd = ioctl(d->kvm_fd, KVM_CREATE_VM, 0);
+    if (d->vm_fd < 0) {
+        snprintf(err, errlen, "cannot create a KVM VM: %s", strerror(errno));
+        return -1;
+    }
+    fcntl(d->vm_fd, F_SETFD, FD_CLOEXEC);
+    ret = mem_create(d);
+    if (ret < 0) {
+        snprintf(err, errlen, "cannot allocate %llu MiB of guest memory: %s",
+                 (unsigned long long)(d->mem_max_bytes >> 20), strerror(-ret));
+        return -1;
+    }
+    ret = vcpu_setup(d);
+    if (ret < 0) {
+        snprintf(err, errlen, "cannot set up vCPUs: %s", strerror(-ret));
+        return -1;
+    }
+    d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (d->wake_fd < 0) {
+        snprintf(err, errlen, "eventfd: %s", strerror(errno));
+        return -1;
+    }
+
+    /* The guest's TSC frequency: a VM ioctl on current kernels, else ask a
+     * spare vCPU id that no guest vCPU uses. */
+    ret = ioctl(d->vm_fd, KVM_GET_TSC_KHZ, 0);
+    d->tsc_khz = ret > 0 ? (uint64_t)ret : 0;
+    if (d->tsc_khz == 0) {
+        probe = ioctl(d->vm_fd, KVM_CREATE_VCPU, (unsigned long)(HV_MAX_VCPUS + 1));
+        if (probe >= 0) {
+            ret = ioctl(probe, KVM_GET_TSC_KHZ, 0);
+            d->tsc_khz = ret > 0 ? (uint64_t)ret : 0;
+            close(probe);
+        }
+    }
+    if (d->tsc_khz == 0) {
+        snprintf(err, errlen, "cannot read the TSC frequency from KVM");
+        return -1;
+    }
+    return 0;
+}
+
+void domain_teardown(struct domain *d)
+{
+    vcpu_teardown(d);
+    mem_destroy(d);
+    if (d->vm_fd >= 0)
+        close(d->vm_fd);
+    if (d->kvm_fd >= 0)
+        close(d->kvm_fd);
+    if (d->wake_fd >= 0)
+        close(d->wake_fd);
+    d->vm_fd = d->kvm_fd = d->wake_fd = -1;
+    free(kernel_buf);
+    kernel_buf = NULL;
+}
+
+int domain_boot(struct domain *d, char *err, size_t errlen)
+{
+    struct elf_image img;
+    struct hv_vcpu_context ctx;
+    char why[256];
+
+    if (d->boot_count > 0 && mem_reset(d) < 0) {
+        snprintf(err, errlen, "cannot reset guest memory: %s", strerror(errno));
+        return -1;
+    }
+    if (elf_load(kernel_buf, kernel_size, d->mem, d->mem_max_bytes, &img,
+                 why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "%s: %s", d->kernel_path, why);
+        return -1;
+    }
+    pthread_mutex_lock(&d->lock);
+    d->boot_count++;
+    d->boot_mono_ns = now_ns(CLOCK_MONOTONIC);
+    d->entry_rip = img.entry;
+    d->first_free_pfn = (img.end + HV_PAGE_SIZE - 1) >> HV_PAGE_SHIFT;
+    d->end_reason = END_NONE;
+    d->end_detail[0] = '\0';
+    d->stopping = false;
+    d->state = d->paused ? HV_DOMSTATE_paused : HV_DOMSTATE_running;
+    pthread_mutex_unlock(&d->lock);
+
+    boot_layout_build(d);
+    evtchn_reset(d);
+    console_reset(d);
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        struct itimerspec off;
+        memset(&off, 0, sizeof(off));
+        timerfd_settime(d->vcpu[i].timer_fd, 0, &off, NULL);
+    }
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.rip = img.entry;
+    ctx.rdi = HV_START_INFO_PAGE;
+    int ret = vcpu_up(d, 0, &ctx);
+    if (ret < 0) {
+        snprintf(err, errlen, "cannot start vcpu 0: %s", strerror(-ret));
+        return -1;
+    }
+    return 0;
+}
+
+void domain_end(struct domain *d, enum end_reason reason, const char *detail)
+{
+    uint64_t one = 1;
+
+    pthread_mutex_lock(&d->lock);
+    /* The first reason wins, except that destroy overrides everything
+     * (it is how a crashed-and-preserved domain is finally removed). */
+    if (d->end_reason == END_NONE || reason == END_DESTROY) {
+        d->end_reason = reason;
+        snprintf(d->end_detail, sizeof(d->end_detail), "%s", detail);
+    }
+    d->stopping = true;
+    for (unsigned i = 0; i < d->max_vcpus; i++)
+        vcpu_notify_locked(&d->vcpu[i]);
+    pthread_mutex_unlock(&d->lock);
+    (void)!write(d->wake_fd, &one, sizeof(one));
+}
+
+void domain_emit_event(struct domain *d, uint32_t type, const char *detail)
+{
+    struct hv_domctl_event ev;
+    unsigned keep = 0;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.type = type;
+    ev.domid = d->domid;
+    ev.time_ns = now_ns(CLOCK_REALTIME);
+    snprintf(ev.detail, sizeof(ev.detail), "%s", detail ? detail : "");
+    for (unsigned i = 0; i < d->nr_subscribers; i++) {
+        int fd = d->subscribers[i];
+        if (send(fd, &ev, sizeof(ev), MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(ev))
+            d->subscribers[keep++] = fd;
+        else
+            close(fd);          /* gone or not reading: drop it */
+    }
+    d->nr_subscribers = keep;
+}
+
+static enum lifecycle_action action_for(struct domain *d, enum end_reason r)
+{
+    switch (r) {
+    case END_POWEROFF: return d->on_poweroff;
+    case END_REBOOT:   return d->on_reboot;
+    case END_CRASH:    return d->on_crash;
+    default:           return ACTION_DESTROY;
+    }
+}
+
+int domain_finish_end(struct domain *d)
+{
+    enum end_reason reason;
+    char detail[112];
+    char err[256];
+
+    vcpus_join(d);
+    pthread_mutex_lock(&d->lock);
+    reason = d->end_reason;
+    snprintf(detail, sizeof(detail), "%s", d->end_detail);
+    pthread_mutex_unlock(&d->lock);
+
+    if (reason == END_CRASH) {
+        fprintf(stderr, "hvcore: crashed: %s\n", detail);
+        domain_emit_event(d, HV_EVENT_crashed, detail);
+    }
+
+    switch (action_for(d, reason)) {
+    case ACTION_RESTART:
+        if (domain_boot(d, err, sizeof(err)) < 0) {
+            fprintf(stderr, "hvcore: reboot failed: %s\n", err);
+            domain_emit_event(d, HV_EVENT_crashed, err);
+            return 2;
+        }
+        domain_emit_event(d, HV_EVENT_rebooted, detail);
+        return -1;
+    case ACTION_PRESERVE:
+        pthread_mutex_lock(&d->lock);
+        d->state = HV_DOMSTATE_crashed;
+        pthread_mutex_unlock(&d->lock);
+        return -1;
+    case ACTION_DESTROY:
+        break;
+    }
+    pthread_mutex_lock(&d->lock);
+    d->state = HV_DOMSTATE_shutdown;
+    pthread_mutex_unlock(&d->lock);
+    switch (reason) {
+    case END_POWEROFF:
+    case END_REBOOT:
+        domain_emit_event(d, HV_EVENT_shutdown, detail);
+        return 0;
+    case END_DESTROY:
+        domain_emit_event(d, HV_EVENT_destroyed, detail);
+        return 3;
+    default:
+        return 2;
+    }
+}
+
+void domain_get_info(struct domain *d, struct hv_domctl_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->domid = d->domid;
+    info->vcpus_online = vcpus_online(d);
+    info->vcpus_max = d->max_vcpus;
+    info->mem_max_kib = d->mem_max_bytes >> 10;
+    info->mem_current_kib = info->mem_max_kib - (mem_ballooned_pages(d) << 2);
+    info->cpu_time_ns = vcpus_cpu_time_ns(d);
+    info->pid = (int32_t)getpid();
+    memcpy(info->name, d->name, sizeof(info->name));
+    memcpy(info->uuid, d->uuid, sizeof(info->uuid));
+    pthread_mutex_lock(&d->lock);
+    info->state = d->state;
+    info->mem_target_kib = d->mem_target_kib;
+    info->boot_count = d->boot_count;
+    info->uptime_ns = now_ns(CLOCK_MONOTONIC) - d->boot_mono_ns;
+    pthread_mutex_unlock(&d->lock);
+}
+
+int domain_request_shutdown(struct domain *d, uint32_t reason)
+{
+    if (reason != SHUTDOWN_REQUEST_poweroff && reason != SHUTDOWN_REQUEST_reboot)
+        return -HVE_INVAL;
+    pthread_mutex_lock(&d->lock);
+    enum hv_domain_state st = d->state;
+    pthread_mutex_unlock(&d->lock);
+    if (st == HV_DOMSTATE_crashed || st == HV_DOMSTATE_shutdown)
+        return -HVE_BUSY;
+    __atomic_store_n(&dom_shared(d)->shutdown_request, reason, __ATOMIC_SEQ_CST);
+    evtchn_raise_virq(d, VIRQ_SHUTDOWN, 0);
+    return 0;
+}
+
+int domain_set_mem_target(struct domain *d, uint64_t kib)
+{
+    if (kib < 1024 || kib > (d->mem_max_bytes >> 10))
+        return -HVE_RANGE;
+    pthread_mutex_lock(&d->lock);
+    d->mem_target_kib = kib;
+    pthread_mutex_unlock(&d->lock);
+    __atomic_store_n(&dom_shared(d)->mem_target_kib, kib, __ATOMIC_SEQ_CST);
+    evtchn_raise_virq(d, VIRQ_BALLOON, 0);
+    return 0;
+}

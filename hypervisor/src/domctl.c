@@ -1,0 +1,220 @@
+/*
+ * domctl.c - the domain-control server.
+ *
+ * One request, one reply, on SOCK_SEQPACKET: message boundaries come from
+ * the kernel, so a short or long message is detected exactly and answered
+ * with -HVE_MSGSIZE instead of being misparsed.  Requests are served on
+ * the event-loop thread; only pause waits (for the vCPUs to stop), which
+ * takes microseconds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "domain.h"
+#include "domctl.h"
+#include "hvcore.h"
+#include "public/errno.h"
+#include "vcpu.h"
+
+int domctl_listen(struct domain *d, char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    int fd;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", d->domdir,
+                         HV_DOMCTL_SOCKET) >= sizeof(sa.sun_path)) {
+        snprintf(err, errlen, "runtime directory path too long for a socket: %s", d->domdir);
+        return -1;
+    }
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        chmod(sa.sun_path, 0660) < 0 || listen(fd, 64) < 0) {
+        snprintf(err, errlen, "cannot listen on %s: %s", sa.sun_path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    d->listen_fd = fd;
+    return 0;
+}
+
+int domctl_accept(struct domain *d)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+    if (fd < 0)
+        return -1;
+    /* The socket's mode already limits who connects; SO_PEERCRED makes the
+     * rule explicit: root, or the user hvcore runs as. */
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+        (cred.uid != 0 && cred.uid != geteuid())) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int32_t do_pause(struct domain *d, bool pause)
+{
+    int32_t ret;
+
+    pthread_mutex_lock(&d->lock);
+    enum hv_domain_state st = d->state;
+    pthread_mutex_unlock(&d->lock);
+    if (st == HV_DOMSTATE_crashed || st == HV_DOMSTATE_shutdown)
+        return -HVE_BUSY;
+    ret = pause ? vcpus_pause(d) : vcpus_unpause(d);
+    if (ret == 0) {
+        pthread_mutex_lock(&d->lock);
+        d->state = pause ? HV_DOMSTATE_paused : HV_DOMSTATE_running;
+        pthread_mutex_unlock(&d->lock);
+        domain_emit_event(d, pause ? HV_EVENT_paused : HV_EVENT_unpaused, NULL);
+    }
+    return ret;
+}
+
+static int subscribe(struct domain *d, int32_t *status)
+{
+    int sv[2];
+
+    if (d->nr_subscribers >= sizeof(d->subscribers) / sizeof(d->subscribers[0])) {
+        *status = -HVE_NOSPC;
+        return -1;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        *status = -HVE_NOMEM;
+        return -1;
+    }
+    shutdown(sv[0], SHUT_RD);
+    d->subscribers[d->nr_subscribers++] = sv[0];
+    *status = 0;
+    return sv[1];
+}
+
+int domctl_handle(struct domain *d, const void *msg, size_t len, int truncated,
+                  struct hv_domctl_reply *reply, int *console_fd)
+{
+    struct hv_domctl req;
+    int pass_fd = -1;
+
+    memset(reply, 0, sizeof(*reply));
+    reply->interface_version = HV_DOMCTL_INTERFACE_VERSION;
+    *console_fd = -1;
+    if (len >= sizeof(uint32_t))
+        memcpy(&reply->cmd, msg, sizeof(uint32_t));
+    if (truncated || len != sizeof(req)) {
+        reply->status = -HVE_MSGSIZE;
+        return -1;
+    }
+    memcpy(&req, msg, sizeof(req));
+    reply->seq = req.seq;
+    if (req.interface_version != HV_DOMCTL_INTERFACE_VERSION) {
+        reply->status = -HVE_VERSION;
+        return -1;
+    }
+    if (req.domid != d->domid) {
+        reply->status = -HVE_NOENT;
+        return -1;
+    }
+
+    switch (req.cmd) {
+    case HV_DOMCTL_getinfo:
+        domain_get_info(d, &reply->u.info);
+        break;
+    case HV_DOMCTL_pause:
+        reply->status = do_pause(d, true);
+        break;
+    case HV_DOMCTL_unpause:
+        reply->status = do_pause(d, false);
+        break;
+    case HV_DOMCTL_shutdown:
+        reply->status = domain_request_shutdown(d, req.u.shutdown.reason);
+        break;
+    case HV_DOMCTL_destroy:
+        domain_end(d, END_DESTROY, "destroyed by request");
+        break;
+    case HV_DOMCTL_set_mem_target:
+        reply->status = domain_set_mem_target(d, req.u.mem.target_kib);
+        break;
+    case HV_DOMCTL_console_attach:
+        pass_fd = console_attach(d, console_fd);
+        if (pass_fd < 0) {
+            reply->status = -HVE_NOMEM;
+            pass_fd = -1;
+        }
+        break;
+    case HV_DOMCTL_subscribe:
+        pass_fd = subscribe(d, &reply->status);
+        break;
+    default:
+        reply->status = -HVE_NOSYS;
+        break;
+    }
+    return pass_fd;
+}
+
+static int send_reply(int fd, const struct hv_domctl_reply *reply, int pass_fd)
+{
+    struct iovec iov = { .iov_base = (void *)reply, .iov_len = sizeof(*reply) };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct msghdr mh;
+
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (pass_fd >= 0) {
+        memset(&ctl, 0, sizeof(ctl));
+        mh.msg_control = ctl.buf;
+        mh.msg_controllen = sizeof(ctl.buf);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+    }
+    return sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof(*reply) ? 0 : -1;
+}
+
+int domctl_serve(struct domain *d, int fd, int *console_fd)
+{
+    /* One byte more than a request, to see an oversized one. */
+    union {
+        struct hv_domctl req;
+        char raw[sizeof(struct hv_domctl) + 1];
+    } buf;
+    struct hv_domctl_reply reply;
+    struct iovec iov = { .iov_base = &buf, .iov_len = sizeof(buf) };
+    struct msghdr mh;
+    ssize_t n;
+
+    *console_fd = -1;
+    memset(&mh, 0, sizeof(mh));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n < 0)
+        return errno == EAGAIN || errno == EINTR ? 0 : -1;
+    if (n == 0)
+        return -1;
+    if (mh.msg_flags & MSG_CTRUNC)
+        return -1;    /* a client passing fds to us is not a libhvctl */
+    int pass_fd = domctl_handle(d, &buf, (size_t)n, (mh.msg_flags & MSG_TRUNC) != 0,
+                                &reply, console_fd);
+    int ret = send_reply(fd, &reply, pass_fd);
+    if (pass_fd >= 0)
+        close(pass_fd);
+    return ret;
+}

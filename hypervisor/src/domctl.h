@@ -1,0 +1,28 @@
+/*
+ * domctl.h - hvcore's side of the domain-control socket.
+ */
+#ifndef HVCORE_DOMCTL_H
+#define HVCORE_DOMCTL_H
+
+#include <stddef.h>
+
+struct domain;
+
+/* Listen on <domdir>/control.  -1 with a reason in err. */
+int domctl_listen(struct domain *d, char *err, size_t errlen);
+
+/* Accept a client if its credentials pass.  Returns its fd or -1. */
+int domctl_accept(struct domain *d);
+
+/* Serve one request from client fd.  Returns 0 to keep the client, -1 to
+ * drop it (hang-up or transport error).  *console_fd is set when a console
+ * client was created (the event loop watches it), else -1. */
+int domctl_serve(struct domain *d, int fd, int *console_fd);
+
+/* Answer one request held in msg[0..len) (testable without sockets).
+ * Fills reply; returns an fd to pass with it or -1. */
+struct hv_domctl_reply;
+int domctl_handle(struct domain *d, const void *msg, size_t len, int truncated,
+                  struct hv_domctl_reply *reply, int *console_fd);
+
+#endif /* HVCORE_DOMCTL_H */

@@ -1,0 +1,170 @@
+/*
+ * event_loop.c - the main thread's epoll loop.
+ *
+ * Sources: the domctl listening socket and its clients, console clients
+ * and stdin (console input), the vCPUs' one-shot timers, a signalfd
+ * (SIGINT/SIGTERM/SIGHUP destroy the domain cleanly) and the wake eventfd
+ * through which a vCPU says the domain is ending.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "domain.h"
+#include "domctl.h"
+#include "event_loop.h"
+#include "evtchn.h"
+#include "hvcore.h"
+
+enum source { SRC_WAKE = 1, SRC_LISTEN, SRC_DOMCTL, SRC_CONSOLE, SRC_STDIN, SRC_TIMER, SRC_SIGNAL };
+
+static int signal_fd = -1;
+
+static uint64_t tag(enum source s, int fd, unsigned extra)
+{
+    return ((uint64_t)s << 56) | ((uint64_t)extra << 32) | (uint32_t)fd;
+}
+
+static int watch(struct domain *d, enum source s, int fd, unsigned extra)
+{
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag(s, fd, extra) };
+
+    return epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void unwatch(struct domain *d, int fd)
+{
+    epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+int loop_init(struct domain *d, int sig_fd, int watch_stdin, char *err, size_t errlen)
+{
+    d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (d->epoll_fd < 0) {
+        snprintf(err, errlen, "epoll: %s", strerror(errno));
+        return -1;
+    }
+    signal_fd = sig_fd;
+    if (watch(d, SRC_WAKE, d->wake_fd, 0) < 0 || watch(d, SRC_LISTEN, d->listen_fd, 0) < 0 ||
+        watch(d, SRC_SIGNAL, sig_fd, 0) < 0) {
+        snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+        return -1;
+    }
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        if (watch(d, SRC_TIMER, d->vcpu[i].timer_fd, i) < 0) {
+            snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+            return -1;
+        }
+    }
+    /* stdin that is a file or /dev/null cannot be watched by epoll (EPERM):
+     * then there is simply no console input from it. */
+    if (watch_stdin)
+        (void)watch(d, SRC_STDIN, STDIN_FILENO, 0);
+    return 0;
+}
+
+void loop_fini(struct domain *d)
+{
+    if (d->epoll_fd >= 0)
+        close(d->epoll_fd);
+    d->epoll_fd = -1;
+}
+
+static void on_input(struct domain *d, int fd, enum source s)
+{
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof(buf));
+
+    if (n > 0) {
+        console_input(d, buf, (size_t)n);
+        return;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    unwatch(d, fd);
+    if (s == SRC_CONSOLE)
+        console_detach(d, fd);
+}
+
+static void on_domctl(struct domain *d, int fd)
+{
+    int console_fd;
+
+    if (domctl_serve(d, fd, &console_fd) < 0) {
+        unwatch(d, fd);
+        close(fd);
+    }
+    if (console_fd >= 0)
+        watch(d, SRC_CONSOLE, console_fd, 0);
+}
+
+static void on_signal(struct domain *d)
+{
+    struct signalfd_siginfo si;
+
+    if (read(signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+        domain_end(d, END_DESTROY, "terminated by signal");
+}
+
+int loop_run(struct domain *d)
+{
+    struct epoll_event evs[16];
+
+    for (;;) {
+        int n = epoll_wait(d->epoll_fd, evs, 16, -1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "hvcore: epoll_wait: %s\n", strerror(errno));
+            domain_end(d, END_DESTROY, "internal error");
+            return domain_finish_end(d);
+        }
+        for (int i = 0; i < n; i++) {
+            uint64_t t = evs[i].data.u64;
+            enum source s = (enum source)(t >> 56);
+            int fd = (int)(uint32_t)t;
+            unsigned extra = (unsigned)((t >> 32) & 0xffffff);
+            uint64_t cnt;
+
+            switch (s) {
+            case SRC_WAKE: {
+                (void)!read(fd, &cnt, sizeof(cnt));
+                pthread_mutex_lock(&d->lock);
+                bool ending = d->stopping && d->end_reason != END_NONE;
+                pthread_mutex_unlock(&d->lock);
+                if (ending) {
+                    int status = domain_finish_end(d);
+                    if (status >= 0)
+                        return status;
+                }
+                break;
+            }
+            case SRC_LISTEN: {
+                int c = domctl_accept(d);
+                if (c >= 0 && watch(d, SRC_DOMCTL, c, 0) < 0)
+                    close(c);
+                break;
+            }
+            case SRC_DOMCTL:
+                on_domctl(d, fd);
+                break;
+            case SRC_CONSOLE:
+            case SRC_STDIN:
+                on_input(d, fd, s);
+                break;
+            case SRC_TIMER:
+                if (read(fd, &cnt, sizeof(cnt)) == (ssize_t)sizeof(cnt))
+                    evtchn_raise_virq(d, VIRQ_TIMER, extra);
+                break;
+            case SRC_SIGNAL:
+                on_signal(d);
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/*
+ * event_loop.h - hvcore's main thread: everything that is not a vCPU.
+ */
+#ifndef HVCORE_EVENT_LOOP_H
+#define HVCORE_EVENT_LOOP_H
+
+struct domain;
+
+/* Set up epoll with the fixed sources.  -1 with a reason in err. */
+int loop_init(struct domain *d, int signal_fd, int watch_stdin, char *err, size_t errlen);
+
+/* Run until the domain is gone; returns hvcore's exit status. */
+int loop_run(struct domain *d);
+
+void loop_fini(struct domain *d);
+
+#endif /* HVCORE_EVENT_LOOP_H */

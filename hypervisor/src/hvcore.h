@@ -1,0 +1,161 @@
+/*
+ * hvcore.h - the state of one domain, shared by hvcore's modules.
+ *
+ * Threads: the main thread runs the event loop (event_loop.c: domctl,
+ * console clients, timers, signals); each vCPU runs its own thread
+ * (vcpu.c).  Everything a vCPU thread and the loop both touch is guarded by
+ * dom->lock, except the guest-visible pages, which the guest can change at
+ * any time anyway and which are read with volatile accesses.
+ */
+#ifndef HVCORE_H
+#define HVCORE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "public/hvabi.h"
+#include "public/hypercall.h"
+#include "public/shared_info.h"
+#include "public/start_info.h"
+#include "public/console.h"
+#include "public/domctl.h"
+#include "public/layout.h"
+
+struct kvm_run;
+
+/* What ends (or restarts) a domain; decided by the guest or by domctl. */
+enum end_reason {
+    END_NONE = 0,
+    END_POWEROFF,
+    END_REBOOT,
+    END_CRASH,
+    END_DESTROY,
+};
+
+enum lifecycle_action { ACTION_DESTROY, ACTION_RESTART, ACTION_PRESERVE };
+
+enum vcpu_run_state {
+    VCPU_DOWN = 0,     /* no context: waits for VCPUOP_up           */
+    VCPU_RUNNING,      /* in or around KVM_RUN                       */
+    VCPU_BLOCKED,      /* SCHEDOP_block: sleeping until an event     */
+    VCPU_PARKED,       /* stopped because the domain is paused       */
+    VCPU_EXITED,       /* thread finished (domain ending)            */
+};
+
+struct domain;
+
+struct vcpu {
+    struct domain *dom;
+    unsigned id;
+    int fd;                         /* KVM vCPU fd, -1 until created   */
+    struct kvm_run *run;
+    size_t run_size;
+    pthread_t thread;
+    bool thread_started;
+    pthread_cond_t cond;            /* wakes this vCPU (dom->lock)     */
+    enum vcpu_run_state state;      /* guarded by dom->lock            */
+    bool want_up;                   /* VCPUOP_up requested             */
+    bool want_down;                 /* VCPUOP_down from another vCPU   */
+    struct hv_vcpu_context start;   /* context for the next up         */
+    atomic_bool kick;               /* set before signalling the thread */
+    bool regs_valid;                /* run->s.regs holds live state    */
+    int timer_fd;                   /* one-shot timer (timerfd)        */
+    uint64_t cpu_ns_done;           /* CPU time of finished threads    */
+};
+
+struct console_client {
+    int fd;
+    struct console_client *next;
+};
+
+struct evtchn_port {
+    uint8_t type;                   /* EVT_FREE, EVT_VIRQ, EVT_IPI     */
+    uint8_t virq;
+    uint16_t vcpu;
+};
+
+struct domain {
+    /* configuration (fixed for the process lifetime) */
+    const char *kernel_path;
+    const char *cmdline;
+    char name[64];
+    uint8_t uuid[16];
+    uint32_t domid;
+    uint64_t mem_max_bytes;
+    uint64_t mem_initial_bytes;
+    unsigned max_vcpus;
+    enum lifecycle_action on_poweroff, on_reboot, on_crash;
+    bool console_stdio;
+
+    /* KVM */
+    int kvm_fd, vm_fd;
+    size_t run_mmap_size;
+    uint64_t tsc_khz;
+    int64_t guest_tsc_offset;       /* guest TSC - host TSC            */
+
+    /* guest memory (memory.c) */
+    int mem_fd;
+    uint8_t *mem;                   /* host mapping of guest RAM       */
+    uint64_t *balloon_map;          /* bit per page: released to host  */
+    uint64_t ballooned_pages;
+    uint64_t first_free_pfn;
+    uint64_t entry_rip;
+
+    /* lifecycle, guarded by lock */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;            /* vCPU state changes              */
+    bool paused;
+    bool stopping;                  /* vCPU threads must leave         */
+    enum end_reason end_reason;
+    char end_detail[112];
+    uint32_t boot_count;
+    uint64_t boot_mono_ns;          /* CLOCK_MONOTONIC at boot         */
+    uint64_t mem_target_kib;
+    enum hv_domain_state state;
+    struct vcpu vcpu[HV_MAX_VCPUS];
+
+    /* events (evtchn.c), guarded by lock */
+    uint64_t upcall_rip;
+    struct evtchn_port port[HV_NR_EVTCHN];
+
+    /* console (console.c) */
+    pthread_mutex_t console_lock;
+    struct console_client *console_clients;
+    int console_log_fd;
+    char history[8192];             /* recent output for new clients   */
+    size_t history_len;
+    char in_pending[HV_CONSOLE_IN_SIZE]; /* input waiting for ring room */
+    size_t in_pending_len;
+
+    /* event loop (event_loop.c) */
+    int epoll_fd;
+    int wake_fd;                    /* eventfd: vCPU -> loop           */
+    int listen_fd;                  /* domctl socket                   */
+    int subscribers[16];
+    unsigned nr_subscribers;
+    int ready_fd;
+
+    /* runtime directory (runtime.c) */
+    char rundir[512];
+    char domdir[600];
+    bool have_name_link;
+};
+
+/* Pointers into guest memory for the fixed pages. */
+static inline struct hv_shared_info *dom_shared(struct domain *d)
+{
+    return (struct hv_shared_info *)(d->mem + HV_SHARED_INFO_PAGE);
+}
+
+static inline struct hv_console_ring *dom_console(struct domain *d)
+{
+    return (struct hv_console_ring *)(d->mem + HV_CONSOLE_PAGE);
+}
+
+uint64_t now_ns(int clock);
+
+#endif /* HVCORE_H */

@@ -1,0 +1,24 @@
+# hvcore, the per-domain hypervisor process.
+bin_PROGRAMS += src/hvcore
+
+# Everything but main() is a convenience library, so that unit tests link
+# the real code.
+noinst_LIBRARIES += src/libhvcore.a
+src_libhvcore_a_SOURCES = \
+	src/hvcore.h \
+	src/boot_layout.c src/boot_layout.h \
+	src/console.c src/console.h \
+	src/domain.c src/domain.h \
+	src/domctl.c src/domctl.h \
+	src/elf_load.c src/elf_load.h \
+	src/event_loop.c src/event_loop.h \
+	src/evtchn.c src/evtchn.h \
+	src/hypercall.c src/hypercall.h \
+	src/memory.c src/memory.h \
+	src/options.c src/options.h \
+	src/pvclock.c src/pvclock.h \
+	src/runtime.c src/runtime.h \
+	src/vcpu.c src/vcpu.h
+
+src_hvcore_SOURCES = src/main.c
+src_hvcore_LDADD = src/libhvcore.a

@@ -1,0 +1,136 @@
+/*
+ * main.c - hvcore: run one paravirtualized domain.
+ *
+ * Start-up order matters: detaching (fork) must happen before any thread
+ * or KVM object exists, and the runtime entry is claimed before the
+ * (comparatively slow) VM creation so that a name clash fails fast.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "domain.h"
+#include "domctl.h"
+#include "event_loop.h"
+#include "hvcore.h"
+#include "options.h"
+#include "runtime.h"
+#include "vcpu.h"
+
+/* --detach: the parent stays until the child reports the domain running,
+ * so that the caller sees startup errors in hvcore's exit status. */
+static int detach(int *notify_fd)
+{
+    int p[2];
+    char buf[32];
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid > 0) {
+        close(p[1]);
+        ssize_t n;
+        do
+            n = read(p[0], buf, sizeof(buf));
+        while (n < 0 && errno == EINTR);
+        _exit(n > 0 ? 0 : 1);
+    }
+    close(p[0]);
+    setsid();
+    *notify_fd = p[1];
+    return 0;
+}
+
+static void announce_ready(int fd, uint32_t domid)
+{
+    char buf[32];
+    int len = snprintf(buf, sizeof(buf), "%u\n", domid);
+
+    if (fd >= 0) {
+        (void)!write(fd, buf, (size_t)len);
+        close(fd);
+    }
+}
+
+static int setup_signals(void)
+{
+    sigset_t set;
+
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    /* Blocked here and so in every vCPU thread: they arrive on the fd. */
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+        return -1;
+    if (vcpu_init_signals() < 0)
+        return -1;
+    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int main(int argc, char **argv)
+{
+    static struct domain dom;
+    struct domain *d = &dom;
+    struct options opt;
+    char err[512];
+    int notify_fd = -1, sig_fd, status = 1;
+
+    int r = options_parse(argc, argv, d, &opt);
+    if (r != 0)
+        return r > 0 ? 0 : 1;
+    d->listen_fd = d->epoll_fd = d->mem_fd = d->kvm_fd = d->vm_fd = d->wake_fd = -1;
+    d->console_log_fd = -1;
+
+    if (opt.detach && detach(&notify_fd) < 0) {
+        fprintf(stderr, "hvcore: cannot detach: %s\n", strerror(errno));
+        return 1;
+    }
+    sig_fd = setup_signals();
+    if (sig_fd < 0) {
+        fprintf(stderr, "hvcore: cannot set up signals: %s\n", strerror(errno));
+        return 1;
+    }
+    if (console_init(d, opt.log_path) < 0) {
+        fprintf(stderr, "hvcore: cannot open console log %s: %s\n", opt.log_path,
+                strerror(errno));
+        return 1;
+    }
+    if (runtime_claim(d, opt.domid, err, sizeof(err)) < 0 ||
+        domain_setup(d, err, sizeof(err)) < 0 ||
+        domctl_listen(d, err, sizeof(err)) < 0 ||
+        loop_init(d, sig_fd, d->console_stdio, err, sizeof(err)) < 0 ||
+        domain_boot(d, err, sizeof(err)) < 0) {
+        fprintf(stderr, "hvcore: %s\n", err);
+        goto out;
+    }
+    domain_emit_event(d, HV_EVENT_started, NULL);
+    announce_ready(opt.ready_fd, d->domid);
+    announce_ready(notify_fd, d->domid);
+    notify_fd = -1;
+
+    status = loop_run(d);
+
+out:
+    runtime_release(d);
+    loop_fini(d);
+    for (unsigned i = 0; i < d->nr_subscribers; i++)
+        close(d->subscribers[i]);
+    if (d->listen_fd >= 0)
+        close(d->listen_fd);
+    domain_teardown(d);
+    console_fini(d);
+    close(sig_fd);
+    return status;
+}

@@ -1,0 +1,270 @@
+/*
+ * options.c - parsing and checking hvcore's command line.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "hvcore.h"
+#include "options.h"
+#include "public/layout.h"
+#include "runtime.h"
+
+static const char usage_text[] =
+"usage: hvcore --kernel ELF --memory MiB [options]\n"
+"Run one paravirtualized domain in the foreground.\n"
+"\n"
+"  -k, --kernel ELF          guest kernel (ELF64 executable)\n"
+"  -m, --memory MiB          memory the guest starts with\n"
+"  -M, --max-memory MiB      memory ceiling for ballooning (default: --memory)\n"
+"  -c, --vcpus N             vCPUs the guest may bring up (1-16, default 1)\n"
+"  -a, --cmdline STR         guest command line\n"
+"  -n, --name NAME           domain name (default: domain-<domid>)\n"
+"  -u, --uuid UUID           domain UUID (default: random)\n"
+"  -r, --rundir DIR          runtime directory (default: $HVCTL_RUNDIR or /run/hvctl)\n"
+"  -d, --domid N             use this domid instead of the lowest free one\n"
+"      --console stdio|none  console on stdin/stdout (default) or not\n"
+"      --console-log FILE    append console output to FILE\n"
+"      --on-poweroff ACTION  destroy (default) | restart\n"
+"      --on-reboot ACTION    restart (default) | destroy\n"
+"      --on-crash ACTION     destroy (default) | restart | preserve\n"
+"      --ready-fd FD         write \"<domid>\\n\" to FD once the domain runs\n"
+"      --detach              run in the background once the domain runs\n"
+"  -h, --help                this text\n"
+"  -V, --version             print the version\n"
+"\n"
+"Exit status: 0 guest powered off, 1 startup error, 2 guest crashed,\n"
+"3 destroyed (domctl destroy or SIGTERM/SIGINT).\n";
+
+enum {
+    OPT_CONSOLE = 256, OPT_CONSOLE_LOG, OPT_ON_POWEROFF, OPT_ON_REBOOT,
+    OPT_ON_CRASH, OPT_READY_FD, OPT_DETACH,
+};
+
+static const struct option long_opts[] = {
+    { "kernel", required_argument, NULL, 'k' },
+    { "memory", required_argument, NULL, 'm' },
+    { "max-memory", required_argument, NULL, 'M' },
+    { "vcpus", required_argument, NULL, 'c' },
+    { "cmdline", required_argument, NULL, 'a' },
+    { "name", required_argument, NULL, 'n' },
+    { "uuid", required_argument, NULL, 'u' },
+    { "rundir", required_argument, NULL, 'r' },
+    { "domid", required_argument, NULL, 'd' },
+    { "console", required_argument, NULL, OPT_CONSOLE },
+    { "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
+    { "on-poweroff", required_argument, NULL, OPT_ON_POWEROFF },
+    { "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
+    { "on-crash", required_argument, NULL, OPT_ON_CRASH },
+    { "ready-fd", required_argument, NULL, OPT_READY_FD },
+    { "detach", no_argument, NULL, OPT_DETACH },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int bad(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "hvcore: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'hvcore --help'.\n");
+    return -1;
+}
+
+/* Strictly decimal, in [lo, hi]. */
+static int parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
+                      unsigned long long *out)
+{
+    char *end;
+
+    if (!s[0] || s[0] == '-' || s[0] == '+')
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_action(const char *s, enum lifecycle_action *a, bool allow_preserve)
+{
+    if (strcmp(s, "destroy") == 0)
+        *a = ACTION_DESTROY;
+    else if (strcmp(s, "restart") == 0)
+        *a = ACTION_RESTART;
+    else if (allow_preserve && strcmp(s, "preserve") == 0)
+        *a = ACTION_PRESERVE;
+    else
+        return -1;
+    return 0;
+}
+
+int uuid_parse(const char *s, uint8_t out[16])
+{
+    unsigned n = 0;
+
+    if (strlen(s) != 36)
+        return -1;
+    for (unsigned i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return -1;
+            continue;
+        }
+        char c = s[i];
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+                c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (v < 0)
+            return -1;
+        if (n % 2 == 0)
+            out[n / 2] = (uint8_t)(v << 4);
+        else
+            out[n / 2] |= (uint8_t)v;
+        n++;
+    }
+    return 0;
+}
+
+static unsigned long long host_ram_mib(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+    return pages > 0 && size > 0 ? (unsigned long long)pages * (unsigned long long)size >> 20 : 0;
+}
+
+int options_parse(int argc, char **argv, struct domain *d, struct options *o)
+{
+    unsigned long long mem = 0, maxmem = 0, v;
+    const char *rundir = getenv("HVCTL_RUNDIR");
+    bool have_uuid = false;
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    o->ready_fd = -1;
+    d->max_vcpus = 1;
+    d->cmdline = "";
+    d->on_poweroff = ACTION_DESTROY;
+    d->on_reboot = ACTION_RESTART;
+    d->on_crash = ACTION_DESTROY;
+    d->console_stdio = true;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":k:m:M:c:a:n:u:r:d:hV", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'k': d->kernel_path = optarg; break;
+        case 'm':
+            if (parse_uint(optarg, 1, ~0ULL >> 21, &mem) < 0)
+                return bad("--memory: '%s' is not a number of MiB", optarg);
+            break;
+        case 'M':
+            if (parse_uint(optarg, 1, ~0ULL >> 21, &maxmem) < 0)
+                return bad("--max-memory: '%s' is not a number of MiB", optarg);
+            break;
+        case 'c':
+            if (parse_uint(optarg, 1, HV_MAX_VCPUS, &v) < 0)
+                return bad("--vcpus: '%s' is not between 1 and 16", optarg);
+            d->max_vcpus = (unsigned)v;
+            break;
+        case 'a':
+            if (strlen(optarg) >= HV_CMDLINE_MAX)
+                return bad("--cmdline: longer than 1023 bytes");
+            d->cmdline = optarg;
+            break;
+        case 'n': {
+            const char *why = runtime_check_name(optarg);
+            if (why) {
+                fprintf(stderr, "hvcore: --name: '%s' %s\n", optarg, why);
+                return -1;
+            }
+            snprintf(d->name, sizeof(d->name), "%s", optarg);
+            break;
+        }
+        case 'u':
+            if (uuid_parse(optarg, d->uuid) < 0)
+                return bad("--uuid: '%s' is not a UUID", optarg);
+            have_uuid = true;
+            break;
+        case 'r': rundir = optarg; break;
+        case 'd':
+            if (parse_uint(optarg, 1, 32767, &v) < 0)
+                return bad("--domid: '%s' is not between 1 and 32767", optarg);
+            o->domid = (uint32_t)v;
+            break;
+        case OPT_CONSOLE:
+            if (strcmp(optarg, "stdio") == 0)
+                d->console_stdio = true;
+            else if (strcmp(optarg, "none") == 0)
+                d->console_stdio = false;
+            else
+                return bad("--console: '%s' is not stdio or none", optarg);
+            break;
+        case OPT_CONSOLE_LOG: o->log_path = optarg; break;
+        case OPT_ON_POWEROFF:
+            if (parse_action(optarg, &d->on_poweroff, false) < 0)
+                return bad("--on-poweroff: '%s' is not destroy or restart", optarg);
+            break;
+        case OPT_ON_REBOOT:
+            if (parse_action(optarg, &d->on_reboot, false) < 0)
+                return bad("--on-reboot: '%s' is not restart or destroy", optarg);
+            break;
+        case OPT_ON_CRASH:
+            if (parse_action(optarg, &d->on_crash, true) < 0)
+                return bad("--on-crash: '%s' is not destroy, restart or preserve", optarg);
+            break;
+        case OPT_READY_FD:
+            if (parse_uint(optarg, 0, 65535, &v) < 0)
+                return bad("--ready-fd: '%s' is not a file descriptor", optarg);
+            o->ready_fd = (int)v;
+            break;
+        case OPT_DETACH: o->detach = true; break;
+        case 'h': fputs(usage_text, stdout); return 1;
+        case 'V': printf("hvcore %s (guest ABI %d, domctl %#x)\n", PACKAGE_VERSION,
+                         HV_GUEST_ABI_VERSION, HV_DOMCTL_INTERFACE_VERSION);
+                  return 1;
+        case ':': return bad("option %s needs an argument", argv[optind - 1]);
+        default:  return bad("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return bad("unexpected argument '%s'", argv[optind]);
+    if (!d->kernel_path)
+        return bad("--kernel is required");
+    if (!mem)
+        return bad("--memory is required");
+    if (!maxmem)
+        maxmem = mem;
+    if (maxmem < mem)
+        return bad("--max-memory is below --memory");
+    if (maxmem < HV_MIN_MEMORY_MIB || maxmem > HV_MAX_MEMORY_MIB) {
+        fprintf(stderr, "hvcore: memory %llu MiB is outside %llu..%llu MiB\n",
+                maxmem, HV_MIN_MEMORY_MIB, HV_MAX_MEMORY_MIB);
+        return -1;
+    }
+    if (host_ram_mib() && maxmem > host_ram_mib()) {
+        fprintf(stderr, "hvcore: memory %llu MiB is more than the host's %llu MiB\n",
+                maxmem, host_ram_mib());
+        return -1;
+    }
+    d->mem_max_bytes = maxmem << 20;
+    d->mem_initial_bytes = mem << 20;
+    d->mem_target_kib = mem << 10;
+    if (!have_uuid) {
+        if (getrandom(d->uuid, sizeof(d->uuid), 0) != (ssize_t)sizeof(d->uuid))
+            memset(d->uuid, 0, sizeof(d->uuid));
+        d->uuid[6] = (uint8_t)((d->uuid[6] & 0x0f) | 0x40);   /* version 4 */
+        d->uuid[8] = (uint8_t)((d->uuid[8] & 0x3f) | 0x80);   /* variant 1 */
+    }
+    snprintf(d->rundir, sizeof(d->rundir), "%s", rundir && *rundir ? rundir : "/run/hvctl");
+    return 0;
+}

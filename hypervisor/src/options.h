@@ -1,0 +1,28 @@
+/*
+ * options.h - hvcore's command line.
+ */
+#ifndef HVCORE_OPTIONS_H
+#define HVCORE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct domain;
+
+struct options {
+    uint32_t domid;          /* 0: allocate                         */
+    const char *log_path;    /* --console-log                       */
+    int ready_fd;            /* -1: none                            */
+    bool detach;
+};
+
+/*
+ * Parse argv into d and o.  Returns 0 to run, 1 after --help/--version
+ * (exit 0), -1 after printing a usage error (exit 1).
+ */
+int options_parse(int argc, char **argv, struct domain *d, struct options *o);
+
+/* Parse "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into 16 bytes.  0 or -1. */
+int uuid_parse(const char *s, uint8_t out[16]);
+
+#endif /* HVCORE_OPTIONS_H */

@@ -1,0 +1,519 @@
+/*
+ * vcpu.c - one thread per vCPU.
+ *
+ * A vCPU thread owns its KVM vCPU fd and its kvm_run page.  Registers are
+ * exchanged through KVM_CAP_SYNC_REGS (run->s.regs), so a hypercall costs
+ * one exit and no extra ioctls.  Other threads never touch the vCPU: they
+ * change shared state under dom->lock and "kick" it — a signal that makes
+ * KVM_RUN return, or a condition-variable wake-up when it is blocked.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot_layout.h"
+#include "domain.h"
+#include "evtchn.h"
+#include "hvcore.h"
+#include "hypercall.h"
+#include "public/errno.h"
+#include "public/layout.h"
+#include "vcpu.h"
+
+#define SIG_KICK SIGUSR1
+/* CR2 before the guest runs: a #PF overwrites it, so a triple fault with
+ * CR2 still at this non-canonical value was not a page fault. */
+#define CR2_SENTINEL 0xdead00000000beefULL
+
+static __thread struct kvm_run *tls_run;
+
+static void kick_handler(int sig)
+{
+    (void)sig;
+    if (tls_run)
+        tls_run->immediate_exit = 1;
+}
+
+int vcpu_init_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = kick_handler;    /* no SA_RESTART: KVM_RUN must return */
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIG_KICK, &sa, NULL) < 0 ? -errno : 0;
+}
+
+int vcpu_setup(struct domain *d)
+{
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        struct vcpu *v = &d->vcpu[i];
+
+        v->dom = d;
+        v->id = i;
+        v->fd = -1;
+        v->timer_fd = -1;
+        pthread_cond_init(&v->cond, NULL);
+        if (i < d->max_vcpus) {
+            v->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+            if (v->timer_fd < 0)
+                return -errno;
+        }
+    }
+    return 0;
+}
+
+void vcpu_teardown(struct domain *d)
+{
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        struct vcpu *v = &d->vcpu[i];
+
+        if (v->run)
+            munmap(v->run, d->run_mmap_size);
+        if (v->fd >= 0)
+            close(v->fd);
+        if (v->timer_fd >= 0)
+            close(v->timer_fd);
+        v->run = NULL;
+        v->fd = v->timer_fd = -1;
+        pthread_cond_destroy(&v->cond);
+    }
+}
+
+/* Create the KVM vCPU: CPUID as KVM supports it, sync-regs exchange. */
+static int create_kvm_vcpu(struct vcpu *v)
+{
+    struct domain *d = v->dom;
+    struct kvm_cpuid2 *cpuid;
+    int nent = 256;
+
+    v->fd = ioctl(d->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->id);
+    if (v->fd < 0)
+        return -errno;
+    v->run = mmap(NULL, d->run_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+    if (v->run == MAP_FAILED) {
+        v->run = NULL;
+        return -errno;
+    }
+    cpuid = calloc(1, sizeof(*cpuid) + nent * sizeof(struct kvm_cpuid_entry2));
+    if (!cpuid)
+        return -ENOMEM;
+    cpuid->nent = nent;
+    if (ioctl(d->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0 ||
+        ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0) {
+        int err = -errno;
+        free(cpuid);
+        return err;
+    }
+    free(cpuid);
+    v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+    return 0;
+}
+
+static void user_segment(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
+{
+    memset(s, 0, sizeof(*s));
+    s->base = 0;
+    s->limit = 0xffffffff;
+    s->selector = sel;
+    s->type = type;
+    s->present = 1;
+    s->dpl = 3;
+    s->s = 1;
+    s->g = 1;
+    s->l = code;
+    s->db = !code;
+}
+
+/* 64-bit mode at CPL 3 with hvcore's page tables: no real/protected mode
+ * bring-up, which a software back end would have to emulate slowly. */
+static int reset_registers(struct vcpu *v, const struct hv_vcpu_context *ctx)
+{
+    struct kvm_sregs sregs;
+    struct kvm_regs regs;
+
+    if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+        return -errno;
+    user_segment(&sregs.cs, SEL_USER_CS, 0xb, true);
+    user_segment(&sregs.ss, SEL_USER_DS, 0x3, false);
+    sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss;
+    memset(&sregs.tr, 0, sizeof(sregs.tr));
+    sregs.tr.base = BOOT_TSS;
+    sregs.tr.limit = BOOT_TSS_LIMIT;
+    sregs.tr.selector = SEL_TSS;
+    sregs.tr.type = 0xb;                        /* busy 64-bit TSS */
+    sregs.tr.present = 1;
+    sregs.gdt.base = BOOT_GDT;
+    sregs.gdt.limit = BOOT_GDT_ENTRIES * 8 - 1;
+    sregs.idt.base = 0;
+    sregs.idt.limit = 0;                        /* no IDT: faults are fatal */
+    sregs.cr0 = 0x80050033;                     /* PG AM WP NE ET MP PE */
+    sregs.cr3 = BOOT_PML4;
+    sregs.cr4 = 0x20;                           /* PAE */
+    sregs.efer = 0xd00;                         /* NXE LMA LME */
+    sregs.cr2 = CR2_SENTINEL;
+    if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
+        return -errno;
+
+    memset(&regs, 0, sizeof(regs));
+    regs.rip = ctx->rip;
+    regs.rsp = ctx->rsp;
+    regs.rdi = ctx->rdi;
+    regs.rsi = ctx->rsi;
+    regs.rflags = 0x202;
+    if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+        return -errno;
+    v->regs_valid = false;
+    return 0;
+}
+
+static void crash_from_shutdown(struct vcpu *v)
+{
+    struct kvm_sregs sregs;
+    struct kvm_regs regs;
+    char why[112];
+
+    if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0 || ioctl(v->fd, KVM_GET_REGS, &regs) < 0) {
+        domain_end(v->dom, END_CRASH, "triple fault");
+        return;
+    }
+    if (sregs.cr2 != CR2_SENTINEL)
+        snprintf(why, sizeof(why), "#PF at rip=%#llx addr=%#llx (vcpu %u)",
+                 (unsigned long long)regs.rip, (unsigned long long)sregs.cr2, v->id);
+    else
+        snprintf(why, sizeof(why), "triple fault at rip=%#llx (vcpu %u)",
+                 (unsigned long long)regs.rip, v->id);
+    domain_end(v->dom, END_CRASH, why);
+}
+
+enum loop_result { LOOP_GO, LOOP_DOWN, LOOP_STOP };
+
+/* Park while the domain is paused; say whether to go on running. */
+static enum loop_result wait_while_paused(struct vcpu *v)
+{
+    struct domain *d = v->dom;
+    enum loop_result go = LOOP_GO;
+
+    pthread_mutex_lock(&d->lock);
+    if (d->paused && !d->stopping) {
+        v->state = VCPU_PARKED;
+        pthread_cond_broadcast(&d->cond);
+        while (d->paused && !d->stopping)
+            pthread_cond_wait(&v->cond, &d->lock);
+        v->state = VCPU_RUNNING;
+    }
+    if (d->stopping)
+        go = LOOP_STOP;
+    else if (v->want_down)
+        go = LOOP_DOWN;
+    pthread_mutex_unlock(&d->lock);
+    return go;
+}
+
+static enum loop_result run_loop(struct vcpu *v)
+{
+    struct kvm_run *run = v->run;
+    struct kvm_regs *regs = &run->s.regs.regs;
+    char why[112];
+
+    for (;;) {
+        atomic_store(&v->kick, false);
+        enum loop_result go = wait_while_paused(v);
+        if (go != LOOP_GO)
+            return go;
+        if (v->regs_valid && evtchn_deliver_upcall(v, regs))
+            run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+
+        int rc = ioctl(v->fd, KVM_RUN, 0);
+        run->immediate_exit = 0;
+        if (rc < 0) {
+            if (errno == EINTR || errno == EAGAIN) {
+                v->regs_valid = true;
+                continue;
+            }
+            snprintf(why, sizeof(why), "KVM_RUN failed: %s", strerror(errno));
+            domain_end(v->dom, END_CRASH, why);
+            return LOOP_STOP;
+        }
+        v->regs_valid = true;
+
+        switch (run->exit_reason) {
+        case KVM_EXIT_IO:
+            if (run->io.port == HV_HYPERCALL_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
+                enum hc_next next = hypercall_dispatch(v);
+                if (next == HC_VCPU_DOWN)
+                    return LOOP_DOWN;
+                if (next == HC_DOMAIN_END)
+                    return LOOP_STOP;
+                continue;
+            }
+            snprintf(why, sizeof(why), "unexpected I/O to port %#x at rip=%#llx",
+                     run->io.port, (unsigned long long)regs->rip);
+            break;
+        case KVM_EXIT_INTR:
+            continue;
+        case KVM_EXIT_SHUTDOWN:
+            crash_from_shutdown(v);
+            return LOOP_STOP;
+        case KVM_EXIT_MMIO:
+            snprintf(why, sizeof(why), "access to unbacked address %#llx at rip=%#llx",
+                     (unsigned long long)run->mmio.phys_addr,
+                     (unsigned long long)regs->rip);
+            break;
+        case KVM_EXIT_INTERNAL_ERROR:
+            snprintf(why, sizeof(why), "KVM internal error %u at rip=%#llx",
+                     run->internal.suberror, (unsigned long long)regs->rip);
+            break;
+        case KVM_EXIT_FAIL_ENTRY:
+            snprintf(why, sizeof(why), "KVM entry failure %#llx",
+                     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+            break;
+        default:
+            snprintf(why, sizeof(why), "unexpected KVM exit %u at rip=%#llx",
+                     run->exit_reason, (unsigned long long)regs->rip);
+            break;
+        }
+        domain_end(v->dom, END_CRASH, why);
+        return LOOP_STOP;
+    }
+}
+
+static void *vcpu_thread(void *arg)
+{
+    struct vcpu *v = arg;
+    struct domain *d = v->dom;
+    struct timespec t0;
+    char why[112];
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIG_KICK);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+    pthread_mutex_lock(&d->lock);
+    for (;;) {
+        while (!d->stopping && !v->want_up) {
+            v->state = VCPU_DOWN;
+            pthread_cond_broadcast(&d->cond);
+            pthread_cond_wait(&v->cond, &d->lock);
+        }
+        if (d->stopping)
+            break;
+        struct hv_vcpu_context ctx = v->start;
+        v->want_up = false;
+        v->want_down = false;
+        v->state = VCPU_RUNNING;
+        pthread_cond_broadcast(&d->cond);
+        pthread_mutex_unlock(&d->lock);
+
+        bool first = v->fd < 0;
+        int err = first ? create_kvm_vcpu(v) : 0;
+        if (!err && first && v->id == 0) {
+            /* KVM may offset the guest's TSC: learn by how much before the
+             * guest first reads its clock, and rewrite the records. */
+            d->guest_tsc_offset = domain_measure_tsc_offset(v->fd);
+            for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+                boot_layout_pvclock(d, i);
+        }
+        if (!err)
+            err = reset_registers(v, &ctx);
+        tls_run = v->run;
+        if (err) {
+            snprintf(why, sizeof(why), "cannot start vcpu %u: %s", v->id, strerror(-err));
+            domain_end(d, END_CRASH, why);
+            pthread_mutex_lock(&d->lock);
+            break;
+        }
+        enum loop_result r = run_loop(v);
+        pthread_mutex_lock(&d->lock);
+        if (r == LOOP_STOP)
+            break;
+    }
+    tls_run = NULL;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    v->cpu_ns_done += (uint64_t)t0.tv_sec * 1000000000ULL + (uint64_t)t0.tv_nsec;
+    v->state = VCPU_EXITED;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    return NULL;
+}
+
+void vcpu_notify_locked(struct vcpu *v)
+{
+    if (v->state == VCPU_BLOCKED || v->state == VCPU_PARKED || v->state == VCPU_DOWN) {
+        pthread_cond_signal(&v->cond);
+    } else if (v->state == VCPU_RUNNING && v->thread_started) {
+        atomic_store(&v->kick, true);
+        pthread_kill(v->thread, SIG_KICK);
+    }
+}
+
+int vcpu_up(struct domain *d, unsigned id, const struct hv_vcpu_context *ctx)
+{
+    struct vcpu *v;
+    int ret = 0;
+
+    if (id >= d->max_vcpus)
+        return -HVE_INVAL;
+    v = &d->vcpu[id];
+    pthread_mutex_lock(&d->lock);
+    if (d->stopping) {
+        ret = -HVE_BUSY;
+    } else if (v->want_up || (v->thread_started && v->state != VCPU_DOWN &&
+                              v->state != VCPU_EXITED)) {
+        ret = -HVE_BUSY;
+    } else {
+        v->start = *ctx;
+        v->want_up = true;
+        if (!v->thread_started || v->state == VCPU_EXITED) {
+            if (v->thread_started)
+                pthread_join(v->thread, NULL);
+            v->state = VCPU_DOWN;
+            if (pthread_create(&v->thread, NULL, vcpu_thread, v) != 0) {
+                v->want_up = false;
+                v->thread_started = false;
+                ret = -HVE_NOMEM;
+            } else {
+                v->thread_started = true;
+            }
+        } else {
+            pthread_cond_signal(&v->cond);
+        }
+    }
+    pthread_mutex_unlock(&d->lock);
+    return ret;
+}
+
+int vcpu_down_other(struct domain *d, unsigned id)
+{
+    if (id == 0 || id >= d->max_vcpus)
+        return -HVE_INVAL;
+    pthread_mutex_lock(&d->lock);
+    struct vcpu *v = &d->vcpu[id];
+    if (v->thread_started && (v->state == VCPU_RUNNING || v->state == VCPU_BLOCKED ||
+                              v->state == VCPU_PARKED)) {
+        v->want_down = true;
+        vcpu_notify_locked(v);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+static bool quiescent(const struct vcpu *v)
+{
+    return !v->thread_started || v->state != VCPU_RUNNING;
+}
+
+int vcpus_pause(struct domain *d)
+{
+    pthread_mutex_lock(&d->lock);
+    if (d->paused) {
+        pthread_mutex_unlock(&d->lock);
+        return -HVE_ALREADY;
+    }
+    d->paused = true;
+    for (unsigned i = 0; i < d->max_vcpus; i++)
+        if (d->vcpu[i].thread_started && d->vcpu[i].state == VCPU_RUNNING)
+            vcpu_notify_locked(&d->vcpu[i]);
+    /* Return only once no vCPU can execute guest code: callers (and the
+     * tests) rely on a paused domain being really still. */
+    for (unsigned i = 0; i < d->max_vcpus; i++)
+        while (!quiescent(&d->vcpu[i]) && !d->stopping)
+            pthread_cond_wait(&d->cond, &d->lock);
+    pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+int vcpus_unpause(struct domain *d)
+{
+    pthread_mutex_lock(&d->lock);
+    if (!d->paused) {
+        pthread_mutex_unlock(&d->lock);
+        return -HVE_ALREADY;
+    }
+    d->paused = false;
+    for (unsigned i = 0; i < d->max_vcpus; i++)
+        pthread_cond_signal(&d->vcpu[i].cond);
+    pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+void vcpus_join(struct domain *d)
+{
+    pthread_mutex_lock(&d->lock);
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        vcpu_notify_locked(&d->vcpu[i]);
+        pthread_cond_broadcast(&d->vcpu[i].cond);
+    }
+    pthread_mutex_unlock(&d->lock);
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = &d->vcpu[i];
+        if (v->thread_started) {
+            pthread_join(v->thread, NULL);
+            v->thread_started = false;
+        }
+        v->state = VCPU_DOWN;
+        v->want_up = v->want_down = false;
+    }
+}
+
+unsigned vcpus_online(struct domain *d)
+{
+    unsigned n = 0;
+
+    pthread_mutex_lock(&d->lock);
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        enum vcpu_run_state s = d->vcpu[i].state;
+        if (d->vcpu[i].thread_started && (s == VCPU_RUNNING || s == VCPU_BLOCKED ||
+                                          s == VCPU_PARKED))
+            n++;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return n;
+}
+
+uint64_t vcpus_cpu_time_ns(struct domain *d)
+{
+    uint64_t total = 0;
+
+    pthread_mutex_lock(&d->lock);
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = &d->vcpu[i];
+        clockid_t cid;
+        struct timespec ts;
+
+        total += v->cpu_ns_done;
+        if (v->thread_started && v->state != VCPU_EXITED &&
+            pthread_getcpuclockid(v->thread, &cid) == 0 &&
+            clock_gettime(cid, &ts) == 0)
+            total += (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return total;
+}
+
+void vcpu_block(struct vcpu *v)
+{
+    struct domain *d = v->dom;
+    struct hv_vcpu_info *vi = &dom_shared(d)->vcpu_info[v->id];
+
+    /* SCHEDOP_block enables events first, so "unmask; block" cannot lose
+     * an event that arrives in between. */
+    __atomic_store_n(&vi->upcall_mask, 0, __ATOMIC_SEQ_CST);
+    pthread_mutex_lock(&d->lock);
+    v->state = VCPU_BLOCKED;
+    pthread_cond_broadcast(&d->cond);
+    while (!d->stopping && !v->want_down &&
+           (d->paused || !__atomic_load_n(&vi->upcall_pending, __ATOMIC_SEQ_CST)))
+        pthread_cond_wait(&v->cond, &d->lock);
+    v->state = VCPU_RUNNING;
+    pthread_mutex_unlock(&d->lock);
+}

@@ -1,0 +1,45 @@
+/*
+ * vcpu.h - vCPU threads: KVM_RUN loops, kicks, pause and block.
+ */
+#ifndef HVCORE_VCPU_H
+#define HVCORE_VCPU_H
+
+#include <stdint.h>
+
+struct domain;
+struct vcpu;
+struct hv_vcpu_context;
+
+/* Process-wide: install the kick signal handler.  0 or -errno. */
+int vcpu_init_signals(void);
+
+/* Per domain: KVM limits, vCPU slots, timers.  0 or -errno. */
+int vcpu_setup(struct domain *d);
+void vcpu_teardown(struct domain *d);
+
+/* Start vCPU id with ctx (boot: vCPU 0 at the kernel entry).  Creates the
+ * thread and the KVM vCPU on first use.  0, -HVE_BUSY if up, -HVE_* else. */
+int vcpu_up(struct domain *d, unsigned id, const struct hv_vcpu_context *ctx);
+
+/* Ask vCPU id (not the caller) to go down.  0 or -HVE_*. */
+int vcpu_down_other(struct domain *d, unsigned id);
+
+/* Make v notice new events or state: wake it from block or kick it out of
+ * KVM_RUN.  dom->lock must be held. */
+void vcpu_notify_locked(struct vcpu *v);
+
+/* Pause every vCPU and wait until none runs guest code; unpause.
+ * 0 or -HVE_ALREADY. */
+int vcpus_pause(struct domain *d);
+int vcpus_unpause(struct domain *d);
+
+/* After domain_end(): wait for every vCPU thread to finish. */
+void vcpus_join(struct domain *d);
+
+unsigned vcpus_online(struct domain *d);
+uint64_t vcpus_cpu_time_ns(struct domain *d);
+
+/* SCHEDOP_block for the calling vCPU. */
+void vcpu_block(struct vcpu *v);
+
+#endif /* HVCORE_VCPU_H */

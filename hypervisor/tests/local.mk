@@ -1,0 +1,2 @@
+# hvcore tests: unit tests (cmocka) and integration tests that boot real
+# pvboot domains under hvcore.

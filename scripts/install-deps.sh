@@ -1,0 +1,24 @@
+#!/bin/sh
+# Install the Debian packages hvctl needs to build, test and benchmark,
+# but only those that are missing (so a prepared machine pays nothing).
+set -eu
+
+PKGS="build-essential autoconf automake libtool pkg-config clang
+linux-libc-dev libcmocka-dev libxml2-dev libxml2-utils libjson-c-dev
+libsqlite3-dev sqlite3 libevent-dev libssl-dev openssl libcurl4-openssl-dev
+curl wrk procps"
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
