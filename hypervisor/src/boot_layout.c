@@ -109,12 +109,13 @@ static void build_gdt_tss(struct domain *d)
              (((base >> 24) & 0xff) << 56);
     gdt[9] = base >> 32;
 
-    /* The I/O bitmap denies every port except the hypercall port: the only
-     * way out of the guest that hvcore offers. */
+    /* The I/O bitmap denies every port except the hypercall port (and the
+     * null port used to calibrate exits): the only ways out of the guest. */
     memset(tss, 0, 104);
     tss[102] = 104;                             /* I/O map base */
     memset(tss + 104, 0xff, 8192);
     tss[104 + HV_HYPERCALL_PORT / 8] &= (uint8_t)~(1u << (HV_HYPERCALL_PORT % 8));
+    tss[104 + HV_NULL_PORT / 8] &= (uint8_t)~(1u << (HV_NULL_PORT % 8));
     tss[104 + 8192] = 0xff;
 }
 
@@ -122,8 +123,10 @@ static void build_hypercall_page(struct domain *d)
 {
     uint8_t *page = d->mem + HV_HYPERCALL_PAGE;
 
+    /* Every slot gets a stub, as in Xen: a number hvcore does not know
+     * then fails with -HVE_NOSYS instead of hitting int3 padding. */
     memset(page, 0xcc, HV_PAGE_SIZE);           /* int3 between stubs */
-    for (unsigned nr = 0; nr < HC_NR; nr++) {
+    for (unsigned nr = 0; nr < HV_PAGE_SIZE / HV_HYPERCALL_STUB_SIZE; nr++) {
         uint8_t *s = page + nr * HV_HYPERCALL_STUB_SIZE;
         s[0] = 0xb8;                            /* mov $nr, %eax */
         memcpy(s + 1, &nr, 4);

@@ -8,6 +8,7 @@
  * screen (the shell prompt, the last counter line).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,29 +93,6 @@ void console_output(struct domain *d, const char *buf, size_t len)
     pthread_mutex_unlock(&d->console_lock);
 }
 
-void console_flush_ring(struct domain *d)
-{
-    struct hv_console_ring *ring = dom_console(d);
-    char tmp[HV_CONSOLE_OUT_SIZE];
-    size_t n = 0;
-
-    pthread_mutex_lock(&d->console_lock);
-    uint32_t prod = __atomic_load_n(&ring->out_prod, __ATOMIC_ACQUIRE);
-    uint32_t cons = __atomic_load_n(&ring->out_cons, __ATOMIC_RELAXED);
-    uint32_t avail = prod - cons;
-    if (avail > HV_CONSOLE_OUT_SIZE) {
-        /* Corrupt indices: resynchronise rather than trust them. */
-        __atomic_store_n(&ring->out_cons, prod, __ATOMIC_RELEASE);
-        pthread_mutex_unlock(&d->console_lock);
-        return;
-    }
-    for (; n < avail; n++)
-        tmp[n] = ring->out[(cons + n) % HV_CONSOLE_OUT_SIZE];
-    __atomic_store_n(&ring->out_cons, prod, __ATOMIC_RELEASE);
-    pthread_mutex_unlock(&d->console_lock);
-    console_output(d, tmp, n);
-}
-
 /* Move pending host-side input into the ring.  console_lock held.
  * Returns how many bytes went in. */
 static size_t pump_input(struct domain *d)
@@ -134,6 +112,34 @@ static size_t pump_input(struct domain *d)
     memmove(d->in_pending, d->in_pending + moved, d->in_pending_len - moved);
     d->in_pending_len -= moved;
     return moved;
+}
+
+void console_flush_ring(struct domain *d)
+{
+    struct hv_console_ring *ring = dom_console(d);
+    char tmp[HV_CONSOLE_OUT_SIZE];
+    size_t n = 0;
+
+    pthread_mutex_lock(&d->console_lock);
+    uint32_t prod = __atomic_load_n(&ring->out_prod, __ATOMIC_ACQUIRE);
+    uint32_t cons = __atomic_load_n(&ring->out_cons, __ATOMIC_RELAXED);
+    uint32_t avail = prod - cons;
+    if (avail > HV_CONSOLE_OUT_SIZE) {
+        /* Corrupt indices: resynchronise rather than trust them. */
+        __atomic_store_n(&ring->out_cons, prod, __ATOMIC_RELEASE);
+        pthread_mutex_unlock(&d->console_lock);
+        return;
+    }
+    for (; n < avail; n++)
+        tmp[n] = ring->out[(cons + n) % HV_CONSOLE_OUT_SIZE];
+    __atomic_store_n(&ring->out_cons, prod, __ATOMIC_RELEASE);
+    /* The guest drains the input ring without telling us; a flush is a
+     * cheap moment to top it up from input that did not fit. */
+    bool more = d->in_pending_len && pump_input(d);
+    pthread_mutex_unlock(&d->console_lock);
+    console_output(d, tmp, n);
+    if (more)
+        evtchn_raise_virq(d, VIRQ_CONSOLE, 0);
 }
 
 void console_input(struct domain *d, const char *buf, size_t len)

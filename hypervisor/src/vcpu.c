@@ -171,6 +171,9 @@ static int reset_registers(struct vcpu *v, const struct hv_vcpu_context *ctx)
     regs.rflags = 0x202;
     if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
         return -errno;
+    /* Registers left dirty by the last hypercall before a reboot or a
+     * VCPUOP_down would otherwise overwrite these on the next KVM_RUN. */
+    v->run->kvm_dirty_regs = 0;
     v->regs_valid = false;
     return 0;
 }
@@ -247,6 +250,8 @@ static enum loop_result run_loop(struct vcpu *v)
 
         switch (run->exit_reason) {
         case KVM_EXIT_IO:
+            if (run->io.port == HV_NULL_PORT)
+                continue;
             if (run->io.port == HV_HYPERCALL_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
                 enum hc_next next = hypercall_dispatch(v);
                 if (next == HC_VCPU_DOWN)

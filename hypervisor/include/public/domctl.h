@@ -26,6 +26,7 @@
 #define HV_PUBLIC_DOMCTL_H
 
 #include "hvabi.h"
+#include "shared_info.h"   /* SHUTDOWN_REQUEST_* */
 
 #define HV_DOMCTL_INTERFACE_VERSION 0x00010000
 

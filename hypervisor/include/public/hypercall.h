@@ -17,6 +17,9 @@
  * are validated by hvcore: a bad pointer or length returns -HVE_FAULT, an
  * unknown hypercall or sub-operation -HVE_NOSYS, a bad value -HVE_INVAL.
  *
+ * Every one of the page's 128 slots holds a stub, so a number hvcore does
+ * not implement returns -HVE_NOSYS.
+ *
  * The current stubs are "mov $N,%eax; out %al,$HV_HYPERCALL_PORT; ret": a
  * port-I/O exit is the cheapest exit a CPL-3 guest has on KVM, including
  * software back ends such as PVM, where hvcore grants the guest exactly one
@@ -29,6 +32,14 @@
 
 #define HV_HYPERCALL_STUB_SIZE 32
 #define HV_HYPERCALL_PORT      0xe1   /* I/O port the stubs use */
+
+/*
+ * A write to HV_NULL_PORT exits to hvcore, which resumes the guest at once
+ * without looking at any register: the cheapest possible exit.  It exists
+ * to calibrate (the hypercall benchmark compares against it) and is the
+ * only other port the guest's I/O bitmap grants.
+ */
+#define HV_NULL_PORT           0xe0
 
 /* Hypercall numbers (index into the hypercall page). */
 #define HC_console_io   0  /* (op, len, buf)                       */
@@ -43,12 +54,13 @@
 /*
  * HC_console_io(op, len, buf)
  *   CONSOLEIO_write: write len bytes at buf to the console, unbuffered.
- *                    Returns len.  len is limited to HV_CONSOLEIO_MAX.
+ *                    Returns len; len above HV_CONSOLEIO_MAX is -HVE_INVAL.
  *   CONSOLEIO_read:  move up to len bytes of pending console input into buf
  *                    (consuming the console page's input ring); returns the
  *                    number of bytes moved, 0 if none is pending.
  *   CONSOLEIO_flush: hvcore drains the output ring of the console page
- *                    (console.h); len and buf are ignored.  Returns 0.
+ *                    (console.h) and tops up the input ring from input that
+ *                    did not fit; len and buf are ignored.  Returns 0.
  */
 #define CONSOLEIO_write 0
 #define CONSOLEIO_read  1
@@ -82,8 +94,15 @@
 
 /*
  * HC_evtchn_op(op, arg0, arg1) - event channels (shared_info.h)
+ * Ports are 1..HV_NR_EVTCHN-1 (port 0 is never valid) and start unmasked.
+ * The guest may set and clear evtchn_mask bits itself; EVTCHNOP_unmask is
+ * only needed to have an event that arrived while masked delivered now.
+ * Closing a port leaves its pending bit as it was.
+ *
  *   EVTCHNOP_bind_virq(virq, vcpu):  bind a virtual IRQ to a new port that
- *                                    notifies vcpu; returns the port.
+ *                                    notifies vcpu; returns the port.  One
+ *                                    binding per VIRQ (per vCPU for
+ *                                    VIRQ_TIMER), else -HVE_EXIST.
  *   EVTCHNOP_bind_ipi(vcpu, 0):      a new port that, when sent, notifies
  *                                    vcpu; returns the port.
  *   EVTCHNOP_send(port, 0):          raise port (an IPI port, or any bound
@@ -118,6 +137,8 @@
  *   VCPUOP_up(vcpu, ctx):   start secondary vCPU vcpu (< start_info.max_vcpus)
  *                           with the initial context struct hv_vcpu_context
  *                           at guest address ctx.  -HVE_BUSY if it is up.
+ *                           Its vcpu_info.upcall_mask keeps its value (1 at
+ *                           boot): the new vCPU unmasks when it is ready.
  *   VCPUOP_down(vcpu, 0):   take vcpu down.  A vCPU may take itself down
  *                           (the call then does not return); vCPU 0 cannot
  *                           be taken down (-HVE_INVAL).
@@ -142,7 +163,8 @@ struct hv_vcpu_context {
  *   MEMOP_increase_reservation: take pages back from the host (they come
  *       back zeroed).  Returns nr_pages.
  *   Pages must lie in guest RAM at or above HV_KERNEL_MIN_ADDR and below
- *   start_info.nr_pages; anything else is -HVE_INVAL.
+ *   start_info.nr_pages, and nr_pages must be > 0; anything else is
+ *   -HVE_INVAL.
  */
 #define MEMOP_decrease_reservation 0
 #define MEMOP_increase_reservation 1

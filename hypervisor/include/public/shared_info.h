@@ -76,7 +76,8 @@ struct hv_shared_info {
     uint64_t evtchn_mask[HV_NR_EVTCHN / 64];
     uint32_t shutdown_request;  /* SHUTDOWN_REQUEST_*, with VIRQ_SHUTDOWN    */
     uint32_t pad0;
-    uint64_t mem_target_kib;    /* balloon target, with VIRQ_BALLOON         */
+    uint64_t mem_target_kib;    /* balloon target (set at boot: --memory),
+                                   changes come with VIRQ_BALLOON           */
 };                              /* fits one page: checked by hvcore */
 
 #endif /* HV_PUBLIC_SHARED_INFO_H */

@@ -1,0 +1,226 @@
+/*
+ * test_lifecycle.c - a running domain driven over domctl: getinfo, pause
+ * and unpause (the counter stops, then resumes from the next value),
+ * shutdown and reboot requests, destroy, SIGTERM, crash-and-preserve,
+ * console attach and the event stream.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "public/errno.h"
+#include "test_util.h"
+
+static struct dom *start_counter(const char *name)
+{
+    struct dom *d = dom_start("counter", 32, 1, "--name", name, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "pvboot: booting counter (boot 1)\n", 5000);
+    EXPECT_CONSOLE(d, "counter 3\n", 5000);
+    return d;
+}
+
+static void getinfo_describes_the_domain(void **state)
+{
+    struct hv_domctl_reply rep;
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = start_counter("info");
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.domid, d->domid);
+    assert_int_equal(rep.u.info.state, HV_DOMSTATE_running);
+    assert_int_equal(rep.u.info.vcpus_online, 1);
+    assert_int_equal(rep.u.info.vcpus_max, 1);
+    assert_int_equal(rep.u.info.mem_max_kib, 32 * 1024);
+    assert_int_equal(rep.u.info.mem_target_kib, 32 * 1024);
+    assert_int_equal(rep.u.info.boot_count, 1);
+    assert_int_equal(rep.u.info.pid, d->pid);
+    assert_string_equal(rep.u.info.name, "info");
+    assert_true(rep.u.info.uptime_ns > 10 * 1000 * 1000);
+    assert_true(rep.u.info.cpu_time_ns > 0);
+    dom_free(d);
+}
+
+static void pause_stops_the_counter_and_unpause_resumes_it(void **state)
+{
+    struct hv_domctl_reply rep;
+    char next[32];
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = start_counter("pausing");
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), 0);
+    dom_drain(d, 50);                      /* output already in flight */
+    long frozen = dom_last_counter(d);
+    assert_true(frozen >= 3);
+    dom_drain(d, 300);                     /* 30 ticks' worth of time */
+    assert_int_equal(dom_last_counter(d), frozen);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.state, HV_DOMSTATE_paused);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), -HVE_ALREADY);
+
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, NULL), 0);
+    snprintf(next, sizeof(next), "counter %ld\n", frozen + 1);
+    EXPECT_CONSOLE(d, next, 5000);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, NULL), -HVE_ALREADY);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.state, HV_DOMSTATE_running);
+    dom_free(d);
+}
+
+static void shutdown_request_powers_off(void **state)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_shutdown };
+    struct hv_domctl_reply rep;
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = start_counter("stopping");
+    req.u.shutdown.reason = SHUTDOWN_REQUEST_poweroff;
+    assert_int_equal(dom_ctl(d, &req, &rep, NULL), 0);
+    EXPECT_CONSOLE(d, "pvboot: shutdown requested (poweroff)\n", 5000);
+    assert_int_equal(dom_wait_exit(d, 10000), 0);
+    /* the runtime entry is gone */
+    char path[128];
+    snprintf(path, sizeof(path), "%s/domains/%u", d->rundir, d->domid);
+    assert_int_equal(access(path, F_OK), -1);
+    snprintf(path, sizeof(path), "%s/names/stopping", d->rundir);
+    assert_int_equal(access(path, F_OK), -1);
+    dom_free(d);
+}
+
+static void reboot_request_boots_again(void **state)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_shutdown };
+    struct hv_domctl_reply rep;
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = start_counter("rebooting");
+    req.u.shutdown.reason = SHUTDOWN_REQUEST_reboot;
+    assert_int_equal(dom_ctl(d, &req, &rep, NULL), 0);
+    EXPECT_CONSOLE(d, "pvboot: shutdown requested (reboot)\n", 5000);
+    EXPECT_CONSOLE(d, "pvboot: booting counter (boot 2)\n", 5000);
+    EXPECT_CONSOLE(d, "counter 1\n", 5000);   /* memory was reset */
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.boot_count, 2);
+    req.u.shutdown.reason = 99;
+    assert_int_equal(dom_ctl(d, &req, &rep, NULL), -HVE_INVAL);
+    dom_free(d);
+}
+
+static void destroy_and_sigterm_end_the_domain(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = start_counter("doomed");
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_destroy, NULL), 0);
+    assert_int_equal(dom_wait_exit(d, 10000), 3);
+    dom_free(d);
+
+    d = start_counter("terminated");
+    kill(d->pid, SIGTERM);
+    assert_int_equal(dom_wait_exit(d, 10000), 3);
+    dom_free(d);
+}
+
+static void crash_can_be_preserved_for_inspection(void **state)
+{
+    struct hv_domctl_reply rep;
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = dom_start("crash", 32, 1, "--on-crash", "preserve", NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "pvboot: crashing on purpose\n", 5000);
+    uint64_t end = ms_now() + 5000;
+    do {
+        assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    } while (rep.u.info.state != HV_DOMSTATE_crashed && ms_now() < end);
+    assert_int_equal(rep.u.info.state, HV_DOMSTATE_crashed);
+    assert_int_equal(rep.u.info.vcpus_online, 0);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), -HVE_BUSY);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_destroy, NULL), 0);
+    assert_int_equal(dom_wait_exit(d, 10000), 3);
+    assert_non_null(strstr(d->err, "hvcore: crashed: #PF at rip="));
+    dom_free(d);
+}
+
+static void console_attach_sees_history_and_new_output(void **state)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_console_attach };
+    struct hv_domctl_reply rep;
+    char buf[16384];
+    size_t got = 0;
+    int fd;
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = start_counter("watched");
+    assert_int_equal(dom_ctl(d, &req, &rep, &fd), 0);
+    assert_true(fd >= 0);
+    uint64_t end = ms_now() + 5000;
+    while (ms_now() < end && got < sizeof(buf) - 1) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+        buf[got] = '\0';
+        if (strstr(buf, "counter 20\n"))
+            break;
+    }
+    buf[got] = '\0';
+    assert_non_null(strstr(buf, "pvboot: booting counter (boot 1)\n"));  /* history */
+    assert_non_null(strstr(buf, "counter 20\n"));                         /* live */
+    close(fd);
+    dom_free(d);
+}
+
+static void events_report_lifecycle_changes(void **state)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_subscribe };
+    struct hv_domctl_reply rep;
+    struct hv_domctl_event ev;
+    int fd;
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = start_counter("eventful");
+    assert_int_equal(dom_ctl(d, &req, &rep, &fd), 0);
+    assert_true(fd >= 0);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), 0);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, NULL), 0);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_destroy, NULL), 0);
+    assert_int_equal(recv(fd, &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
+    assert_int_equal(ev.type, HV_EVENT_paused);
+    assert_int_equal(ev.domid, d->domid);
+    assert_int_equal(recv(fd, &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
+    assert_int_equal(ev.type, HV_EVENT_unpaused);
+    assert_int_equal(recv(fd, &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
+    assert_int_equal(ev.type, HV_EVENT_destroyed);
+    assert_int_equal(recv(fd, &ev, sizeof(ev), 0), 0);    /* hvcore is gone */
+    close(fd);
+    assert_int_equal(dom_wait_exit(d, 10000), 3);
+    dom_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(getinfo_describes_the_domain),
+        cmocka_unit_test(pause_stops_the_counter_and_unpause_resumes_it),
+        cmocka_unit_test(shutdown_request_powers_off),
+        cmocka_unit_test(reboot_request_boots_again),
+        cmocka_unit_test(destroy_and_sigterm_end_the_domain),
+        cmocka_unit_test(crash_can_be_preserved_for_inspection),
+        cmocka_unit_test(console_attach_sees_history_and_new_output),
+        cmocka_unit_test(events_report_lifecycle_changes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

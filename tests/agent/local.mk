@@ -1,0 +1,1 @@
+# agent (hvctld) tests: owned by the agent work

@@ -1,0 +1,1 @@
+# cli (hvctl) tests: owned by the CLI work
