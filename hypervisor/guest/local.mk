@@ -27,7 +27,8 @@ PVBOOT_SRCS = \
 	guest/workloads/crash.c \
 	guest/workloads/hostile.c \
 	guest/workloads/hostile_gen.c \
-	guest/workloads/hostile_values.c
+	guest/workloads/hostile_values.c \
+	guest/workloads/bench.c
 
 PVBOOT_HDRS = \
 	guest/kernel.h \

@@ -37,6 +37,8 @@ static const struct workload {
     { "shell",    SERVICES,             workload_shell,    "shell" },
     { "crash",    0,                    workload_crash,    "crash" },
     { "hostile",  SHUTDOWN,             workload_hostile,  "hostile[=<count>[,<seed>]]" },
+    { "bench-exits", 0,                 workload_bench_exits, "bench-exits" },
+    { "bench-timer", 0,                 workload_bench_timer, "bench-timer" },
 };
 
 /* Copy at most size-1 bytes of a field hvcore promised to terminate. */

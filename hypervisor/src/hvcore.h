@@ -64,6 +64,7 @@ struct vcpu {
     atomic_bool kick;               /* set before signalling the thread */
     bool regs_valid;                /* run->s.regs holds live state    */
     int timer_fd;                   /* one-shot timer (timerfd)        */
+    int wake_fd;                    /* eventfd: wakes a blocked vCPU   */
     uint64_t cpu_ns_done;           /* CPU time of finished threads    */
 };
 

@@ -259,6 +259,25 @@ static int ctl_connect(struct dom *d)
     return fd;
 }
 
+int dom_ctl_open(struct dom *d)
+{
+    return ctl_connect(d);
+}
+
+int dom_ctl_on(int fd, struct dom *d, uint32_t cmd, struct hv_domctl_reply *rep)
+{
+    struct hv_domctl req;
+
+    memset(&req, 0, sizeof(req));
+    req.cmd = cmd;
+    req.interface_version = HV_DOMCTL_INTERFACE_VERSION;
+    req.domid = d->domid;
+    if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req) ||
+        recv(fd, rep, sizeof(*rep), 0) != (ssize_t)sizeof(*rep))
+        return -1000;
+    return rep->status;
+}
+
 ssize_t dom_ctl_raw(struct dom *d, const void *msg, size_t len, void *reply, size_t cap)
 {
     int fd = ctl_connect(d);

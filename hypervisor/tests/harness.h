@@ -62,6 +62,12 @@ int dom_wait_exit(struct dom *d, int timeout_ms);
 int dom_ctl(struct dom *d, struct hv_domctl *req, struct hv_domctl_reply *rep, int *fd);
 int dom_ctl_cmd(struct dom *d, uint32_t cmd, struct hv_domctl_reply *rep);
 
+/* A control connection kept open for many requests (as a long-lived
+ * client such as libhvctl would); close it with close(2). */
+int dom_ctl_open(struct dom *d);
+/* One request on an open connection; like dom_ctl() without fd passing. */
+int dom_ctl_on(int fd, struct dom *d, uint32_t cmd, struct hv_domctl_reply *rep);
+
 /* Raw datagram exchange on a fresh control connection (for malformed
  * requests).  Returns bytes received or -1. */
 ssize_t dom_ctl_raw(struct dom *d, const void *msg, size_t len, void *reply, size_t cap);

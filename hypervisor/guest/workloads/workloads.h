@@ -18,6 +18,8 @@ void workload_memtouch(const char *arg);
 void workload_shell(const char *arg);
 void workload_crash(const char *arg);
 void workload_hostile(const char *arg);
+void workload_bench_exits(const char *arg);
+void workload_bench_timer(const char *arg);
 
 /* "pvboot: crashing on purpose", then a write to unmapped page 0. */
 noreturn void crash_on_purpose(void);
