@@ -31,18 +31,19 @@ static size_t kernel_size;
 
 int64_t domain_measure_tsc_offset(int vcpu_fd)
 {
-    struct {
+    /* struct kvm_msrs ends in a flexible array: room for one entry. */
+    union {
         struct kvm_msrs hdr;
-        struct kvm_msr_entry e;
+        uint8_t raw[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
     } m;
 
     memset(&m, 0, sizeof(m));
     m.hdr.nmsrs = 1;
-    m.e.index = 0x10;                       /* IA32_TIME_STAMP_COUNTER */
+    m.hdr.entries[0].index = 0x10;          /* IA32_TIME_STAMP_COUNTER */
     uint64_t host = pvclock_rdtsc();
     if (ioctl(vcpu_fd, KVM_GET_MSRS, &m) != 1)
         return 0;
-    return (int64_t)(m.e.data - host);
+    return (int64_t)(m.hdr.entries[0].data - host);
 }
 
 int domain_setup(struct domain *d, char *err, size_t errlen)
