@@ -210,6 +210,30 @@ static void events_report_lifecycle_changes(void **state)
     dom_free(d);
 }
 
+static void memtouch_loops_and_still_obeys_shutdown(void **state)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_shutdown };
+    struct hv_domctl_reply rep;
+
+    (void)state;
+    REQUIRE_KVM();
+    /* A guest that never blocks: events reach it only because hvcore
+     * kicks the vCPU out of KVM_RUN. */
+    struct dom *d = dom_start("memtouch=8", 32, 1, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "memtouch: pass 1\n", 5000);
+    EXPECT_CONSOLE(d, "memtouch: pass 50\n", 5000);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), 0);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.state, HV_DOMSTATE_paused);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, NULL), 0);
+    req.u.shutdown.reason = SHUTDOWN_REQUEST_poweroff;
+    assert_int_equal(dom_ctl(d, &req, &rep, NULL), 0);
+    EXPECT_CONSOLE(d, "pvboot: shutdown requested (poweroff)\n", 5000);
+    assert_int_equal(dom_wait_exit(d, 10000), 0);
+    dom_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +245,7 @@ int main(void)
         cmocka_unit_test(crash_can_be_preserved_for_inspection),
         cmocka_unit_test(console_attach_sees_history_and_new_output),
         cmocka_unit_test(events_report_lifecycle_changes),
+        cmocka_unit_test(memtouch_loops_and_still_obeys_shutdown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
