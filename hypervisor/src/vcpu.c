@@ -454,8 +454,14 @@ int vcpus_unpause(struct domain *d)
         return -HVE_ALREADY;
     }
     d->paused = false;
-    for (unsigned i = 0; i < d->max_vcpus; i++)
-        vcpu_notify_locked(&d->vcpu[i]);
+    /* Parked vCPUs must run again; a blocked one only if an event came in
+     * while paused (waking it for nothing costs a cross-CPU wake-up). */
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = &d->vcpu[i];
+        if (v->state != VCPU_BLOCKED ||
+            __atomic_load_n(&dom_shared(d)->vcpu_info[i].upcall_pending, __ATOMIC_SEQ_CST))
+            vcpu_notify_locked(v);
+    }
     pthread_mutex_unlock(&d->lock);
     return 0;
 }

@@ -8,7 +8,9 @@
  * Each figure is the median of >= 20 samples; a sample of 2-4 is itself
  * an average over a batch, so that clock resolution does not matter.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,11 +116,49 @@ static void bench_exits(void)
     dom_free(d);
 }
 
+/* Put this process and every thread of pid on CPU 0 (or undo: all CPUs). */
+static void pin(pid_t pid, bool one_cpu)
+{
+    cpu_set_t set;
+    char path[64];
+    struct dirent *e;
+
+    CPU_ZERO(&set);
+    if (one_cpu)
+        CPU_SET(0, &set);
+    else
+        for (int c = 0; c < CPU_SETSIZE; c++)
+            CPU_SET(c, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *dir = opendir(path);
+    while (dir && (e = readdir(dir)))
+        if (e->d_name[0] != '.')
+            sched_setaffinity((pid_t)atoi(e->d_name), sizeof(set), &set);
+    if (dir)
+        closedir(dir);
+}
+
+/* A batch of pause+unpause pairs on one open connection: per pair, us. */
+static double pause_pairs(struct dom *d, int fd, int batch)
+{
+    struct hv_domctl_reply rep;
+    double t0 = now_us();
+
+    for (int k = 0; k < batch; k++) {
+        if (dom_ctl_on(fd, d, HV_DOMCTL_pause, &rep) != 0 ||
+            dom_ctl_on(fd, d, HV_DOMCTL_unpause, &rep) != 0) {
+            fprintf(stderr, "bench: pause/unpause failed\n");
+            exit(1);
+        }
+    }
+    return (now_us() - t0) / batch;
+}
+
 /* 3: from the control socket, as libhvctl does it. */
 static void bench_pause(void)
 {
-    double us[RUNS], us_conn[RUNS];
-    struct hv_domctl_reply rep;
+    double us[RUNS], us_conn[RUNS], us_pinned[RUNS];
     struct dom *d = dom_start("counter", 32, 1, NULL);
 
     if (!d || !dom_expect(d, "counter 2\n", 5000)) {
@@ -128,16 +168,11 @@ static void bench_pause(void)
     int fd = dom_ctl_open(d);
     for (int i = 0; i < RUNS; i++) {
         const int batch = 200;
+        us[i] = pause_pairs(d, fd, batch);
+        pin(d->pid, true);
+        us_pinned[i] = pause_pairs(d, fd, batch);
+        pin(d->pid, false);
         double t0 = now_us();
-        for (int k = 0; k < batch; k++) {
-            if (dom_ctl_on(fd, d, HV_DOMCTL_pause, &rep) != 0 ||
-                dom_ctl_on(fd, d, HV_DOMCTL_unpause, &rep) != 0) {
-                fprintf(stderr, "bench: pause/unpause failed\n");
-                exit(1);
-            }
-        }
-        us[i] = (now_us() - t0) / batch;
-        t0 = now_us();
         for (int k = 0; k < batch; k++) {
             if (dom_ctl_cmd(d, HV_DOMCTL_pause, NULL) != 0 ||
                 dom_ctl_cmd(d, HV_DOMCTL_unpause, NULL) != 0) {
@@ -150,6 +185,7 @@ static void bench_pause(void)
     }
     close(fd);
     row("domctl pause + unpause round trip", median(us, RUNS), "us", "target <= 50 us (QMP stop ~257 us)");
+    row("  same, client and hvcore on one CPU", median(us_pinned, RUNS), "us", "no cross-CPU wake-up (IPI)");
     row("  same, new connection per request", median(us_conn, RUNS), "us", "");
     dom_free(d);
 }
