@@ -26,9 +26,6 @@
 #include "pvclock.h"
 #include "vcpu.h"
 
-static uint8_t *kernel_buf;
-static size_t kernel_size;
-
 int64_t domain_measure_tsc_offset(int vcpu_fd)
 {
     /* struct kvm_msrs ends in a flexible array: room for one entry. */
@@ -54,7 +51,7 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
 
-    if (elf_read_file(d->kernel_path, &kernel_buf, &kernel_size, err, errlen) < 0)
+    if (elf_read_file(d->kernel_path, &d->kernel_image, &d->kernel_size, err, errlen) < 0)
         return -1;
 
     d->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -127,8 +124,8 @@ void domain_teardown(struct domain *d)
     if (d->wake_fd >= 0)
         close(d->wake_fd);
     d->vm_fd = d->kvm_fd = d->wake_fd = -1;
-    free(kernel_buf);
-    kernel_buf = NULL;
+    free(d->kernel_image);
+    d->kernel_image = NULL;
 }
 
 int domain_boot(struct domain *d, char *err, size_t errlen)
@@ -141,7 +138,7 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
         snprintf(err, errlen, "cannot reset guest memory: %s", strerror(errno));
         return -1;
     }
-    if (elf_load(kernel_buf, kernel_size, d->mem, d->mem_max_bytes, &img,
+    if (elf_load(d->kernel_image, d->kernel_size, d->mem, d->mem_max_bytes, &img,
                  why, sizeof(why)) < 0) {
         snprintf(err, errlen, "%s: %s", d->kernel_path, why);
         return -1;

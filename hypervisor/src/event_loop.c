@@ -23,8 +23,6 @@
 
 enum source { SRC_WAKE = 1, SRC_LISTEN, SRC_DOMCTL, SRC_CONSOLE, SRC_STDIN, SRC_TIMER, SRC_SIGNAL };
 
-static int signal_fd = -1;
-
 static uint64_t tag(enum source s, int fd, unsigned extra)
 {
     return ((uint64_t)s << 56) | ((uint64_t)extra << 32) | (uint32_t)fd;
@@ -49,7 +47,7 @@ int loop_init(struct domain *d, int sig_fd, int watch_stdin, char *err, size_t e
         snprintf(err, errlen, "epoll: %s", strerror(errno));
         return -1;
     }
-    signal_fd = sig_fd;
+    d->signal_fd = sig_fd;
     if (watch(d, SRC_WAKE, d->wake_fd, 0) < 0 || watch(d, SRC_LISTEN, d->listen_fd, 0) < 0 ||
         watch(d, SRC_SIGNAL, sig_fd, 0) < 0) {
         snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
@@ -107,7 +105,7 @@ static void on_signal(struct domain *d)
 {
     struct signalfd_siginfo si;
 
-    if (read(signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+    if (read(d->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
         domain_end(d, END_DESTROY, "terminated by signal");
 }
 

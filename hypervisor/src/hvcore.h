@@ -105,6 +105,8 @@ struct domain {
     uint64_t ballooned_pages;
     uint64_t first_free_pfn;
     uint64_t entry_rip;
+    uint8_t *kernel_image;          /* the ELF file, read once at start */
+    size_t kernel_size;
 
     /* lifecycle, guarded by lock */
     pthread_mutex_t lock;
@@ -136,6 +138,7 @@ struct domain {
     int epoll_fd;
     int wake_fd;                    /* eventfd: vCPU -> loop           */
     int listen_fd;                  /* domctl socket                   */
+    int signal_fd;                  /* SIGINT/SIGTERM/SIGHUP           */
     int subscribers[16];
     unsigned nr_subscribers;
     int ready_fd;
