@@ -115,6 +115,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "hvcore: %s\n", err);
         goto out;
     }
+    /* --event-fd: the creator hears every event, even a crash at boot
+     * that would be over before it could subscribe. */
+    if (opt.event_fd >= 0)
+        d->subscribers[d->nr_subscribers++] = opt.event_fd;
     domain_emit_event(d, HV_EVENT_started, NULL);
     announce_ready(opt.ready_fd, d->domid);
     announce_ready(notify_fd, d->domid);

@@ -34,6 +34,8 @@ static const char usage_text[] =
 "      --on-reboot ACTION    restart (default) | destroy\n"
 "      --on-crash ACTION     destroy (default) | restart | preserve\n"
 "      --ready-fd FD         write \"<domid>\\n\" to FD once the domain runs\n"
+"      --event-fd FD         send lifecycle events (struct hv_domctl_event) on\n"
+"                            socket FD from the start, as domctl subscribe does\n"
 "      --detach              run in the background once the domain runs\n"
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
@@ -43,7 +45,7 @@ static const char usage_text[] =
 
 enum {
     OPT_CONSOLE = 256, OPT_CONSOLE_LOG, OPT_ON_POWEROFF, OPT_ON_REBOOT,
-    OPT_ON_CRASH, OPT_READY_FD, OPT_DETACH,
+    OPT_ON_CRASH, OPT_READY_FD, OPT_EVENT_FD, OPT_DETACH,
 };
 
 static const struct option long_opts[] = {
@@ -62,6 +64,7 @@ static const struct option long_opts[] = {
     { "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
     { "on-crash", required_argument, NULL, OPT_ON_CRASH },
     { "ready-fd", required_argument, NULL, OPT_READY_FD },
+    { "event-fd", required_argument, NULL, OPT_EVENT_FD },
     { "detach", no_argument, NULL, OPT_DETACH },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
@@ -152,7 +155,7 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
     int c;
 
     memset(o, 0, sizeof(*o));
-    o->ready_fd = -1;
+    o->ready_fd = o->event_fd = -1;
     d->max_vcpus = 1;
     d->cmdline = "";
     d->on_poweroff = ACTION_DESTROY;
@@ -226,6 +229,11 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
             if (parse_uint(optarg, 0, 65535, &v) < 0)
                 return bad("--ready-fd: '%s' is not a file descriptor", optarg);
             o->ready_fd = (int)v;
+            break;
+        case OPT_EVENT_FD:
+            if (parse_uint(optarg, 0, 65535, &v) < 0)
+                return bad("--event-fd: '%s' is not a file descriptor", optarg);
+            o->event_fd = (int)v;
             break;
         case OPT_DETACH: o->detach = true; break;
         case 'h': fputs(usage_text, stdout); return 1;

@@ -13,6 +13,7 @@ struct options {
     uint32_t domid;          /* 0: allocate                         */
     const char *log_path;    /* --console-log                       */
     int ready_fd;            /* -1: none                            */
+    int event_fd;            /* -1: none; a subscriber from the start */
     bool detach;
 };
 

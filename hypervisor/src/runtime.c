@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,27 @@ static int write_file(const char *dir, const char *file, const char *text)
     return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
+/* A killed hvcore whose parent does not reap it still answers kill(0). */
+static bool pid_is_zombie(pid_t pid)
+{
+    char path[64], buf[256];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    /* "pid (comm) S ...": the state follows the last ')' */
+    const char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
 /* Is domain dir domdir owned by a live process? */
 static int dir_alive(const char *domdir)
 {
@@ -90,12 +112,14 @@ static int dir_alive(const char *domdir)
     long pid = strtol(buf, NULL, 10);
     if (pid <= 0)
         return 0;
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+    if (kill((pid_t)pid, 0) < 0 && errno != EPERM)
+        return 0;
+    return !pid_is_zombie((pid_t)pid);
 }
 
 static void remove_domdir(const char *domdir)
 {
-    static const char *const files[] = { "control", "pid", "name" };
+    static const char *const files[] = { "control", "pid", "name", "uuid" };
     char path[1200];
 
     for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -189,8 +213,14 @@ int runtime_claim(struct domain *d, uint32_t want_domid, char *err, size_t errle
         }
     }
     d->have_name_link = true;
-    if (write_file(d->domdir, "name", d->name) < 0) {
-        snprintf(err, errlen, "cannot write %s/name: %s", d->domdir, strerror(errno));
+    char uuid[40];
+    const uint8_t *u = d->uuid;
+    snprintf(uuid, sizeof(uuid),
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
+             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+             u[12], u[13], u[14], u[15]);
+    if (write_file(d->domdir, "name", d->name) < 0 || write_file(d->domdir, "uuid", uuid) < 0) {
+        snprintf(err, errlen, "cannot write to %s: %s", d->domdir, strerror(errno));
         return -1;
     }
     return 0;

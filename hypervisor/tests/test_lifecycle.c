@@ -210,6 +210,29 @@ static void events_report_lifecycle_changes(void **state)
     dom_free(d);
 }
 
+static void event_fd_hears_even_a_crash_at_boot(void **state)
+{
+    struct hv_domctl_event ev;
+    int sv[2];
+    char fdarg[16];
+
+    (void)state;
+    REQUIRE_KVM();
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+    struct dom *d = dom_start("crash", 32, 1, "--event-fd", fdarg, NULL);
+    close(sv[1]);
+    assert_non_null(d);
+    assert_int_equal(dom_wait_exit(d, 10000), 2);
+    assert_int_equal(recv(sv[0], &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
+    assert_int_equal(ev.type, HV_EVENT_started);
+    assert_int_equal(recv(sv[0], &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
+    assert_int_equal(ev.type, HV_EVENT_crashed);
+    assert_non_null(strstr(ev.detail, "#PF at rip="));
+    close(sv[0]);
+    dom_free(d);
+}
+
 static void memtouch_loops_and_still_obeys_shutdown(void **state)
 {
     struct hv_domctl req = { .cmd = HV_DOMCTL_shutdown };
@@ -245,6 +268,7 @@ int main(void)
         cmocka_unit_test(crash_can_be_preserved_for_inspection),
         cmocka_unit_test(console_attach_sees_history_and_new_output),
         cmocka_unit_test(events_report_lifecycle_changes),
+        cmocka_unit_test(event_fd_hears_even_a_crash_at_boot),
         cmocka_unit_test(memtouch_loops_and_still_obeys_shutdown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,9 +18,12 @@
  * The runtime directory of a domain also holds:
  *     <rundir>/domains/<domid>/pid    hvcore's pid, written once at start
  *     <rundir>/domains/<domid>/name   the domain name
+ *     <rundir>/domains/<domid>/uuid   the domain UUID, text, newline-ended
  *     <rundir>/names/<name>           symlink to "../domains/<domid>"; made
  *                                     with symlink(2), so a name is held by
  *                                     exactly one live domain at a time
+ *
+ * A subscription can also be had from the start with hvcore --event-fd.
  */
 #ifndef HV_PUBLIC_DOMCTL_H
 #define HV_PUBLIC_DOMCTL_H
