@@ -1,0 +1,1 @@
+# cli: see the top-level Makefile.am (work in progress)

@@ -1,0 +1,359 @@
+/*
+ * config_json.c - the domain configuration as JSON, for the REST API and
+ * scripts.  Same model and checks as the XML; the shape mirrors it:
+ *
+ *   { "type": "pv", "name": "web", "uuid": "...",
+ *     "memory": { "max_mib": 256, "current_mib": 256 },
+ *     "vcpus": { "max": 2, "current": 2 },
+ *     "os": { "kernel": "/path/pvboot", "cmdline": "counter" },
+ *     "on_poweroff": "destroy", "on_reboot": "restart", "on_crash": "destroy",
+ *     "devices": { "console": { "log": "/path/console.log" } } }
+ *
+ * Unknown keys are errors, and so are duplicate keys (json_scan.c), so that
+ * nothing a user wrote is silently dropped.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "config.h"
+#include "json_scan.h"
+
+struct jwalk {
+    hv_config *cfg;
+    const char *src;
+    struct json_scan scan;
+};
+
+static int key_err(struct jwalk *w, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int key_err(struct jwalk *w, const char *path, const char *fmt, ...)
+{
+    char cause[320];
+    int line = json_scan_line(&w->scan, path);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(cause, sizeof(cause), fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        return err_set(HV_ECONFIG, "%s:%d: \"%s\": %s", w->src, line, path,
+                       cause);
+    return err_set(HV_ECONFIG, "%s: \"%s\": %s", w->src, path, cause);
+}
+
+static const char *type_name(json_object *o)
+{
+    return json_type_to_name(json_object_get_type(o));
+}
+
+struct jkey {
+    const char *name;
+    json_type type;
+    bool required;
+    json_object *val;           /* filled by collect */
+};
+
+/* Every key of obj must be in spec, with the right type. */
+static int collect(struct jwalk *w, json_object *obj, const char *path,
+                   struct jkey *spec, size_t n)
+{
+    char child[256];
+
+    json_object_object_foreach(obj, key, val) {
+        size_t i;
+        snprintf(child, sizeof(child), "%s%s%s", path, *path ? "." : "", key);
+        for (i = 0; i < n; i++)
+            if (strcmp(key, spec[i].name) == 0)
+                break;
+        if (i == n)
+            return key_err(w, child, "unknown key");
+        if (!json_object_is_type(val, spec[i].type))
+            return key_err(w, child, "must be %s, not %s",
+                           json_type_to_name(spec[i].type), type_name(val));
+        spec[i].val = val;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (spec[i].required && !spec[i].val) {
+            if (!*path)
+                return err_set(HV_ECONFIG, "%s: missing key \"%s\"", w->src,
+                               spec[i].name);
+            return key_err(w, path, "missing key \"%s\"", spec[i].name);
+        }
+    return 0;
+}
+
+static int get_uint(struct jwalk *w, json_object *o, enum cfg_field f,
+                    uint64_t max, uint64_t *out)
+{
+    const char *path = cfg_json_label(f);
+    int64_t sv;
+
+    errno = 0;
+    sv = json_object_get_int64(o);
+    if (sv < 0)
+        return key_err(w, path, "%lld is negative", (long long)sv);
+    if (sv == INT64_MAX || (uint64_t)sv > max)
+        return key_err(w, path, "%s is too large",
+                       json_object_to_json_string(o));
+    *out = (uint64_t)sv;
+    return 0;
+}
+
+static int get_string(json_object *o, char **slot, struct jwalk *w)
+{
+    free(*slot);
+    *slot = strdup(json_object_get_string(o));
+    return *slot ? 0 : err_set(HV_ENOMEM, "%s: out of memory", w->src);
+}
+
+static int read_top(struct jwalk *w, json_object *root)
+{
+    enum { K_TYPE, K_NAME, K_UUID, K_MEMORY, K_VCPUS, K_OS, K_ON_POWEROFF,
+           K_ON_REBOOT, K_ON_CRASH, K_DEVICES, K_COUNT };
+    struct jkey top[K_COUNT] = {
+        [K_TYPE] = { "type", json_type_string, true, NULL },
+        [K_NAME] = { "name", json_type_string, true, NULL },
+        [K_UUID] = { "uuid", json_type_string, false, NULL },
+        [K_MEMORY] = { "memory", json_type_object, true, NULL },
+        [K_VCPUS] = { "vcpus", json_type_object, false, NULL },
+        [K_OS] = { "os", json_type_object, true, NULL },
+        [K_ON_POWEROFF] = { "on_poweroff", json_type_string, false, NULL },
+        [K_ON_REBOOT] = { "on_reboot", json_type_string, false, NULL },
+        [K_ON_CRASH] = { "on_crash", json_type_string, false, NULL },
+        [K_DEVICES] = { "devices", json_type_object, false, NULL },
+    };
+    struct jkey mem[] = { { "max_mib", json_type_int, true, NULL },
+                          { "current_mib", json_type_int, false, NULL } };
+    struct jkey cpu[] = { { "max", json_type_int, true, NULL },
+                          { "current", json_type_int, false, NULL } };
+    struct jkey os[] = { { "kernel", json_type_string, true, NULL },
+                         { "cmdline", json_type_string, false, NULL } };
+    struct jkey dev[] = { { "console", json_type_object, false, NULL } };
+    struct jkey con[] = { { "log", json_type_string, false, NULL } };
+    hv_config *cfg = w->cfg;
+    uint64_t v;
+    int rc;
+
+    for (int f = 0; f < F_COUNT; f++)
+        cfg->line[f] = json_scan_line(&w->scan, cfg_json_label(f));
+    if (!json_object_is_type(root, json_type_object))
+        return err_set(HV_ECONFIG, "%s: the top level must be an object, "
+                       "not %s", w->src, type_name(root));
+    if ((rc = collect(w, root, "", top, K_COUNT)))
+        return rc;
+    if (strcmp(json_object_get_string(top[K_TYPE].val), "pv") != 0)
+        return key_err(w, "type", "'%s' is not supported (only 'pv')",
+                       json_object_get_string(top[K_TYPE].val));
+    if ((rc = get_string(top[K_NAME].val, &cfg->name, w)))
+        return rc;
+    if (top[K_UUID].val) {
+        const char *u = json_object_get_string(top[K_UUID].val);
+        if (!uuid_parse(u, cfg->uuid))
+            return cfg_err(cfg, F_UUID, "'%s' is not a uuid "
+                           "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", u);
+        uuid_format(cfg->uuid, cfg->uuid_str);
+    }
+    if ((rc = collect(w, top[K_MEMORY].val, "memory", mem, 2)) ||
+        (rc = get_uint(w, mem[0].val, F_MEMORY, UINT64_MAX, &cfg->mem_max_mib)))
+        return rc;
+    cfg->mem_cur_mib = cfg->mem_max_mib;
+    if (mem[1].val &&
+        (rc = get_uint(w, mem[1].val, F_CURMEM, UINT64_MAX, &cfg->mem_cur_mib)))
+        return rc;
+    if (top[K_VCPUS].val) {
+        if ((rc = collect(w, top[K_VCPUS].val, "vcpus", cpu, 2)) ||
+            (rc = get_uint(w, cpu[0].val, F_VCPUS, UINT32_MAX, &v)))
+            return rc;
+        cfg->vcpus_max = cfg->vcpus_cur = (unsigned)v;
+        if (cpu[1].val) {
+            if ((rc = get_uint(w, cpu[1].val, F_VCPUS_CUR, UINT32_MAX, &v)))
+                return rc;
+            cfg->vcpus_cur = (unsigned)v;
+        }
+    }
+    if ((rc = collect(w, top[K_OS].val, "os", os, 2)) ||
+        (rc = get_string(os[0].val, &cfg->kernel, w)) ||
+        (os[1].val && (rc = get_string(os[1].val, &cfg->cmdline, w))))
+        return rc;
+    for (int ev = HV_ON_POWEROFF; ev <= HV_ON_CRASH; ev++) {
+        json_object *a = top[K_ON_POWEROFF + ev].val;
+        int act;
+        if (!a)
+            continue;
+        act = cfg_action_parse(json_object_get_string(a));
+        if (act < 0)
+            return cfg_err(cfg, (enum cfg_field)(F_ON_POWEROFF + ev),
+                           "unknown action '%s' (use destroy, restart or "
+                           "preserve)", json_object_get_string(a));
+        cfg->actions[ev] = act;
+    }
+    if (top[K_DEVICES].val) {
+        if ((rc = collect(w, top[K_DEVICES].val, "devices", dev, 1)))
+            return rc;
+        if (dev[0].val &&
+            ((rc = collect(w, dev[0].val, "devices.console", con, 1)) ||
+             (con[0].val && (rc = get_string(con[0].val, &cfg->console_log, w)))))
+            return rc;
+    }
+    return 0;
+}
+
+static int line_of_offset(const char *text, size_t off)
+{
+    int line = 1;
+
+    for (size_t i = 0; i < off; i++)
+        if (text[i] == '\n')
+            line++;
+    return line;
+}
+
+HV_EXPORT int hv_config_from_json(const char *text, size_t len,
+                                  const char *source, hv_config **out)
+{
+    const char *src = source ? source : "<config>";
+    struct jwalk w = { .src = src };
+    json_tokener *tok = NULL;
+    json_object *root = NULL;
+    hv_config *cfg = NULL;
+    int rc;
+
+    if (!out)
+        return err_set(HV_EINVAL, "%s: no place for the result", src);
+    *out = NULL;
+    if (!text)
+        return err_set(HV_EINVAL, "%s: no text", src);
+    if (len > HV_CONFIG_SIZE_MAX)
+        return err_set(HV_ECONFIG, "%s: %zu bytes is more than the limit of "
+                       "%d bytes", src, len, HV_CONFIG_SIZE_MAX);
+
+    tok = json_tokener_new_ex(CFG_MAX_NESTING);
+    if (!tok)
+        return err_set(HV_ENOMEM, "%s: out of memory", src);
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    root = json_tokener_parse_ex(tok, text, (int)len);
+    if (!root || json_tokener_get_error(tok) != json_tokener_success) {
+        enum json_tokener_error e = json_tokener_get_error(tok);
+        size_t at = json_tokener_get_parse_end(tok);
+        if (e == json_tokener_continue)
+            rc = err_set(HV_ECONFIG, "%s:%d: JSON ends too early", src,
+                         line_of_offset(text, len));
+        else
+            rc = err_set(HV_ECONFIG, "%s:%d: %s", src,
+                         line_of_offset(text, at), json_tokener_error_desc(e));
+        goto out;
+    }
+    /* Only blanks may follow the value. */
+    for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+        if (!strchr(" \t\r\n", text[i])) {
+            rc = err_set(HV_ECONFIG, "%s:%d: unexpected text after the JSON "
+                         "value", src, line_of_offset(text, i));
+            goto out;
+        }
+    if (json_scan(text, len, &w.scan) < 0) {
+        rc = err_set(HV_ECONFIG, "%s:%d: %s", src, w.scan.err_line,
+                     w.scan.err);
+        goto out;
+    }
+    cfg = hv_config_new();
+    if (!cfg) {
+        rc = hv_last_error_code();
+        goto out;
+    }
+    cfg_set_origin(cfg, SYN_JSON, src);
+    w.cfg = cfg;
+    if ((rc = read_top(&w, root)) || (rc = cfg_validate(cfg)))
+        goto out;
+    *out = cfg;
+    cfg = NULL;
+out:
+    hv_config_free(cfg);
+    json_scan_free(&w.scan);
+    json_object_put(root);
+    json_tokener_free(tok);
+    return rc;
+}
+
+/* ---- formatting ---- */
+
+static bool add(json_object *obj, const char *key, json_object *val)
+{
+    if (!val)
+        return false;
+    if (json_object_object_add(obj, key, val) < 0) {
+        json_object_put(val);
+        return false;
+    }
+    return true;
+}
+
+static json_object *pair(const char *k1, int64_t v1, const char *k2,
+                         int64_t v2)
+{
+    json_object *o = json_object_new_object();
+
+    if (o && add(o, k1, json_object_new_int64(v1)) &&
+        add(o, k2, json_object_new_int64(v2)))
+        return o;
+    json_object_put(o);
+    return NULL;
+}
+
+static json_object *build(const hv_config *cfg)
+{
+    json_object *root = json_object_new_object(), *os, *dev, *con;
+    bool ok = root != NULL;
+
+    ok = ok && add(root, "type", json_object_new_string("pv"));
+    ok = ok && add(root, "name", json_object_new_string(cfg->name));
+    ok = ok && add(root, "uuid", json_object_new_string(cfg->uuid_str));
+    ok = ok && add(root, "memory", pair("max_mib", (int64_t)cfg->mem_max_mib,
+                                        "current_mib",
+                                        (int64_t)cfg->mem_cur_mib));
+    ok = ok && add(root, "vcpus", pair("max", cfg->vcpus_max, "current",
+                                       cfg->vcpus_cur));
+    ok = ok && add(root, "os", os = json_object_new_object());
+    ok = ok && add(os, "kernel", json_object_new_string(cfg->kernel));
+    if (ok && cfg->cmdline)
+        ok = add(os, "cmdline", json_object_new_string(cfg->cmdline));
+    for (int ev = HV_ON_POWEROFF; ok && ev <= HV_ON_CRASH; ev++)
+        ok = add(root, cfg_event_key(ev),
+                 json_object_new_string(cfg_action_name(cfg->actions[ev])));
+    if (ok && cfg->console_log)
+        ok = add(root, "devices", dev = json_object_new_object()) &&
+             add(dev, "console", con = json_object_new_object()) &&
+             add(con, "log", json_object_new_string(cfg->console_log));
+    if (!ok) {
+        json_object_put(root);
+        return NULL;
+    }
+    return root;
+}
+
+HV_EXPORT int hv_config_to_json(const hv_config *cfg, char **out)
+{
+    json_object *root;
+    const char *s;
+    int rc;
+
+    if (!cfg || !out)
+        return err_set(HV_EINVAL, "config: NULL argument");
+    *out = NULL;
+    if ((rc = cfg_validate(cfg)))
+        return rc;
+    root = build(cfg);
+    s = root ? json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                              JSON_C_TO_STRING_SPACED |
+                                              JSON_C_TO_STRING_NOSLASHESCAPE)
+             : NULL;
+    if (s && asprintf(out, "%s\n", s) < 0)
+        *out = NULL;
+    json_object_put(root);
+    if (!*out)
+        return err_set(HV_ENOMEM, "config '%s': out of memory", cfg->name);
+    return 0;
+}

@@ -1,0 +1,520 @@
+/*
+ * config_xml.c - the domain configuration as XML (hvctl.xml(5)).
+ *
+ * Parsing is strict in three passes, each with its own kind of message:
+ *  1. libxml2 reads the text ("web.xml:3: Opening and ending tag mismatch");
+ *  2. a walk over the tree refuses what the model does not know, missing
+ *     and duplicate elements, and fills the model, remembering every
+ *     element's line ("web.xml:7: element <foo>: unknown element in
+ *     <domain>");
+ *  3. the semantic checks of config_validate.c, then schema/domain.rng as
+ *     the contract that catches anything the walk let through.
+ * Formatting is the mirror image of pass 2.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+#include <libxml/xmlsave.h>
+
+#include "config.h"
+#include "xml_util.h"
+
+struct walk {
+    hv_config *cfg;
+    const char *src;
+};
+
+static int node_line(xmlNodePtr n)
+{
+    return n->line > 0 ? (int)n->line : 0;
+}
+
+static int elem_err(struct walk *w, xmlNodePtr n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int elem_err(struct walk *w, xmlNodePtr n, const char *fmt, ...)
+{
+    char cause[320];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(cause, sizeof(cause), fmt, ap);
+    va_end(ap);
+    return err_set(HV_ECONFIG, "%s:%d: element <%s>: %s", w->src,
+                   node_line(n), (const char *)n->name, cause);
+}
+
+/* Only the attributes listed (NULL-terminated) may appear on n. */
+static int check_attrs(struct walk *w, xmlNodePtr n, const char *const *ok)
+{
+    for (xmlAttrPtr a = n->properties; a; a = a->next) {
+        bool known = false;
+        for (size_t i = 0; ok && ok[i]; i++)
+            if (!a->ns && strcmp((const char *)a->name, ok[i]) == 0)
+                known = true;
+        if (!known)
+            return elem_err(w, n, "unknown attribute '%s'",
+                            (const char *)a->name);
+    }
+    return 0;
+}
+
+static char *get_attr(xmlNodePtr n, const char *name)
+{
+    return (char *)xmlGetNoNsProp(n, (const xmlChar *)name);
+}
+
+/* A leaf: text only.  Returns malloc'ed text ("" for an empty element). */
+static int leaf_text(struct walk *w, xmlNodePtr n, char **out)
+{
+    xmlChar *t;
+
+    for (xmlNodePtr c = n->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE)
+            return elem_err(w, c, "unexpected element inside <%s>",
+                            (const char *)n->name);
+    t = xmlNodeGetContent(n);
+    *out = strdup(t ? (const char *)t : "");
+    xmlFree(t);
+    if (!*out)
+        return err_set(HV_ENOMEM, "%s: out of memory", w->src);
+    return 0;
+}
+
+/*
+ * The children of one container element: each known name at most once,
+ * required ones present, nothing else but blanks and comments.
+ */
+struct child_spec {
+    const char *name;
+    bool required;
+    xmlNodePtr node;            /* filled by collect_children */
+};
+
+static int collect_children(struct walk *w, xmlNodePtr parent,
+                            struct child_spec *spec, size_t nspec)
+{
+    for (xmlNodePtr c = parent->children; c; c = c->next) {
+        size_t i;
+
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            if (!xmlIsBlankNode(c))
+                return err_set(HV_ECONFIG, "%s:%d: element <%s>: unexpected "
+                               "text", w->src, c->line > 0 ? (int)c->line
+                                                           : node_line(parent),
+                               (const char *)parent->name);
+            continue;
+        }
+        if (c->type != XML_ELEMENT_NODE)
+            continue;           /* comments, processing instructions */
+        for (i = 0; i < nspec; i++)
+            if (!c->ns && strcmp((const char *)c->name, spec[i].name) == 0)
+                break;
+        if (i == nspec)
+            return elem_err(w, c, "unknown element in <%s>",
+                            (const char *)parent->name);
+        if (spec[i].node)
+            return elem_err(w, c, "duplicate element (first at line %d)",
+                            node_line(spec[i].node));
+        spec[i].node = c;
+    }
+    for (size_t i = 0; i < nspec; i++)
+        if (spec[i].required && !spec[i].node)
+            return elem_err(w, parent, "missing <%s>", spec[i].name);
+    return 0;
+}
+
+static int read_memory(struct walk *w, xmlNodePtr n, enum cfg_field f,
+                       uint64_t *mib)
+{
+    static const char *const attrs[] = { "unit", NULL };
+    char *text = NULL, *unit = NULL;
+    int rc;
+
+    if ((rc = check_attrs(w, n, attrs)) || (rc = leaf_text(w, n, &text)))
+        return rc;
+    unit = get_attr(n, "unit");
+    w->cfg->line[f] = node_line(n);
+    rc = cfg_parse_memory(w->cfg, f, text, unit, mib);
+    xmlFree(unit);
+    free(text);
+    return rc;
+}
+
+static int read_count(struct walk *w, enum cfg_field f, const char *text,
+                      unsigned *out)
+{
+    uint64_t v;
+    int rc = cfg_parse_uint(w->cfg, f, text, UINT32_MAX, &v);
+
+    if (rc == 0)
+        *out = (unsigned)v;
+    return rc;
+}
+
+static int read_vcpus(struct walk *w, xmlNodePtr n)
+{
+    static const char *const attrs[] = { "current", NULL };
+    char *text = NULL, *cur = NULL;
+    int rc;
+
+    if ((rc = check_attrs(w, n, attrs)) || (rc = leaf_text(w, n, &text)))
+        return rc;
+    w->cfg->line[F_VCPUS] = w->cfg->line[F_VCPUS_CUR] = node_line(n);
+    rc = read_count(w, F_VCPUS, text, &w->cfg->vcpus_max);
+    cur = get_attr(n, "current");
+    if (rc == 0)
+        w->cfg->vcpus_cur = w->cfg->vcpus_max;
+    if (rc == 0 && cur)
+        rc = read_count(w, F_VCPUS_CUR, cur, &w->cfg->vcpus_cur);
+    xmlFree(cur);
+    free(text);
+    return rc;
+}
+
+static int read_string(struct walk *w, xmlNodePtr n, enum cfg_field f,
+                       char **slot)
+{
+    int rc;
+
+    if ((rc = check_attrs(w, n, NULL)))
+        return rc;
+    free(*slot);
+    *slot = NULL;
+    w->cfg->line[f] = node_line(n);
+    return leaf_text(w, n, slot);
+}
+
+static int read_action(struct walk *w, xmlNodePtr n, int ev)
+{
+    enum cfg_field f = (enum cfg_field)(F_ON_POWEROFF + ev);
+    char *text = NULL;
+    int rc, act;
+
+    if ((rc = read_string(w, n, f, &text)))
+        return rc;
+    act = cfg_action_parse(text);
+    if (act < 0)
+        rc = cfg_err(w->cfg, f, "unknown action '%s' (use destroy, restart "
+                     "or preserve)", text);
+    else
+        w->cfg->actions[ev] = act;
+    free(text);
+    return rc;
+}
+
+static int read_os(struct walk *w, xmlNodePtr os)
+{
+    struct child_spec spec[] = { { "kernel", true, NULL },
+                                 { "cmdline", false, NULL } };
+    int rc;
+
+    if ((rc = check_attrs(w, os, NULL)) ||
+        (rc = collect_children(w, os, spec, 2)))
+        return rc;
+    if ((rc = read_string(w, spec[0].node, F_KERNEL, &w->cfg->kernel)))
+        return rc;
+    if (spec[1].node)
+        rc = read_string(w, spec[1].node, F_CMDLINE, &w->cfg->cmdline);
+    return rc;
+}
+
+static int read_devices(struct walk *w, xmlNodePtr devs)
+{
+    static const char *const log_attrs[] = { "file", NULL };
+    struct child_spec dspec[] = { { "console", false, NULL } };
+    struct child_spec cspec[] = { { "log", false, NULL } };
+    xmlNodePtr log;
+    int rc;
+
+    if ((rc = check_attrs(w, devs, NULL)) ||
+        (rc = collect_children(w, devs, dspec, 1)) || !dspec[0].node)
+        return rc;
+    if ((rc = check_attrs(w, dspec[0].node, NULL)) ||
+        (rc = collect_children(w, dspec[0].node, cspec, 1)) || !cspec[0].node)
+        return rc;
+    log = cspec[0].node;
+    if ((rc = check_attrs(w, log, log_attrs)))
+        return rc;
+    if (log->children)
+        return elem_err(w, log, "must be empty");
+    w->cfg->line[F_CONSOLE_LOG] = node_line(log);
+    w->cfg->console_log = get_attr(log, "file");
+    if (!w->cfg->console_log)
+        return elem_err(w, log, "missing attribute 'file'");
+    return 0;
+}
+
+enum { C_NAME, C_UUID, C_MEMORY, C_CURMEM, C_VCPUS, C_OS, C_ON_POWEROFF,
+       C_ON_REBOOT, C_ON_CRASH, C_DEVICES, C_COUNT };
+
+static int read_domain(struct walk *w, xmlNodePtr root)
+{
+    static const char *const attrs[] = { "type", NULL };
+    struct child_spec spec[C_COUNT] = {
+        [C_NAME] = { "name", true, NULL },
+        [C_UUID] = { "uuid", false, NULL },
+        [C_MEMORY] = { "memory", true, NULL },
+        [C_CURMEM] = { "currentMemory", false, NULL },
+        [C_VCPUS] = { "vcpus", false, NULL },
+        [C_OS] = { "os", true, NULL },
+        [C_ON_POWEROFF] = { "on_poweroff", false, NULL },
+        [C_ON_REBOOT] = { "on_reboot", false, NULL },
+        [C_ON_CRASH] = { "on_crash", false, NULL },
+        [C_DEVICES] = { "devices", false, NULL },
+    };
+    hv_config *cfg = w->cfg;
+    char *type, *text = NULL;
+    int rc;
+
+    cfg->line[F_DOMAIN] = node_line(root);
+    if (root->ns || strcmp((const char *)root->name, "domain") != 0)
+        return elem_err(w, root, "the root element must be <domain>");
+    if ((rc = check_attrs(w, root, attrs)))
+        return rc;
+    type = get_attr(root, "type");
+    if (!type || strcmp(type, "pv") != 0) {
+        rc = type ? elem_err(w, root, "type '%s' is not supported (only "
+                             "'pv')", type)
+                  : elem_err(w, root, "missing attribute 'type'");
+        xmlFree(type);
+        return rc;
+    }
+    xmlFree(type);
+    if ((rc = collect_children(w, root, spec, C_COUNT)))
+        return rc;
+
+    if ((rc = read_string(w, spec[C_NAME].node, F_NAME, &cfg->name)))
+        return rc;
+    if (spec[C_UUID].node) {
+        if ((rc = read_string(w, spec[C_UUID].node, F_UUID, &text)))
+            return rc;
+        if (!uuid_parse(text, cfg->uuid))
+            rc = cfg_err(cfg, F_UUID, "'%s' is not a uuid "
+                         "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", text);
+        else
+            uuid_format(cfg->uuid, cfg->uuid_str);
+        free(text);
+        if (rc)
+            return rc;
+    }
+    if ((rc = read_memory(w, spec[C_MEMORY].node, F_MEMORY, &cfg->mem_max_mib)))
+        return rc;
+    cfg->mem_cur_mib = cfg->mem_max_mib;
+    if (spec[C_CURMEM].node &&
+        (rc = read_memory(w, spec[C_CURMEM].node, F_CURMEM, &cfg->mem_cur_mib)))
+        return rc;
+    if (spec[C_VCPUS].node && (rc = read_vcpus(w, spec[C_VCPUS].node)))
+        return rc;
+    if ((rc = read_os(w, spec[C_OS].node)))
+        return rc;
+    for (int ev = HV_ON_POWEROFF; ev <= HV_ON_CRASH; ev++)
+        if (spec[C_ON_POWEROFF + ev].node &&
+            (rc = read_action(w, spec[C_ON_POWEROFF + ev].node, ev)))
+            return rc;
+    if (spec[C_DEVICES].node)
+        rc = read_devices(w, spec[C_DEVICES].node);
+    return rc;
+}
+
+static void collect_parser_error(void *data, xmlErrorPtr err)
+{
+    xmlParserCtxtPtr ctxt = data;
+
+    xmlu_collect(ctxt ? ctxt->_private : NULL, err);
+}
+
+static int xml_errs_to_hv(const char *src, struct xml_errs *e)
+{
+    if (e->elem)
+        return err_set(HV_ECONFIG, "%s:%d: element <%s>: %s", src, e->line,
+                       e->elem, e->msg);
+    if (e->line > 0)
+        return err_set(HV_ECONFIG, "%s:%d: %s", src, e->line, e->msg);
+    return err_set(HV_ECONFIG, "%s: %s", src, e->msg);
+}
+
+HV_EXPORT int hv_config_from_xml(const char *text, size_t len,
+                                 const char *source, hv_config **out)
+{
+    const char *src = source ? source : "<config>";
+    struct xml_errs errs = { 0 };
+    struct xmlu_quiet quiet;
+    xmlParserCtxtPtr ctxt = NULL;
+    xmlDocPtr doc = NULL;
+    hv_config *cfg = NULL;
+    struct walk w;
+    int rc;
+
+    if (!out)
+        return err_set(HV_EINVAL, "%s: no place for the result", src);
+    *out = NULL;
+    if (!text)
+        return err_set(HV_EINVAL, "%s: no text", src);
+    if (len > HV_CONFIG_SIZE_MAX)
+        return err_set(HV_ECONFIG, "%s: %zu bytes is more than the limit of "
+                       "%d bytes", src, len, HV_CONFIG_SIZE_MAX);
+
+    xmlu_init();
+    xmlu_quiet_begin(&quiet);
+    ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        rc = err_set(HV_ENOMEM, "%s: out of memory", src);
+        goto out;
+    }
+    /* SAX callbacks get ctxt->userData, which must stay the context. */
+    ctxt->sax->serror = collect_parser_error;
+    ctxt->_private = &errs;
+    /* No network, no entity expansion, no DTD loading: configs are data. */
+    doc = xmlCtxtReadMemory(ctxt, text, (int)len, src, NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOCDATA);
+    if (!doc || errs.count || !ctxt->wellFormed) {
+        if (!errs.count)
+            snprintf(errs.msg, sizeof(errs.msg), "not well-formed XML");
+        rc = xml_errs_to_hv(src, &errs);
+        goto out;
+    }
+    if (doc->intSubset || doc->extSubset) {
+        rc = err_set(HV_ECONFIG, "%s: a DOCTYPE is not allowed", src);
+        goto out;
+    }
+    if (!xmlDocGetRootElement(doc)) {
+        rc = err_set(HV_ECONFIG, "%s: no root element", src);
+        goto out;
+    }
+
+    cfg = hv_config_new();
+    if (!cfg) {
+        rc = hv_last_error_code();
+        goto out;
+    }
+    cfg_set_origin(cfg, SYN_XML, src);
+    w.cfg = cfg;
+    w.src = src;
+    if ((rc = read_domain(&w, xmlDocGetRootElement(doc))) ||
+        (rc = cfg_validate(cfg)))
+        goto out;
+    if (xmlu_validate_domain(doc, &errs) < 0) {
+        rc = xml_errs_to_hv(src, &errs);
+        goto out;
+    }
+    *out = cfg;
+    cfg = NULL;
+    rc = 0;
+out:
+    xmlu_errs_free(&errs);
+    hv_config_free(cfg);
+    xmlFreeDoc(doc);
+    if (ctxt)
+        xmlFreeParserCtxt(ctxt);
+    xmlu_quiet_end(&quiet);
+    return rc;
+}
+
+/* ---- formatting ---- */
+
+static xmlNodePtr add_text(xmlNodePtr parent, const char *name,
+                           const char *value)
+{
+    /* xmlNewTextChild escapes the content, unlike xmlNewChild. */
+    return xmlNewTextChild(parent, NULL, (const xmlChar *)name,
+                           (const xmlChar *)value);
+}
+
+static bool add_memory(xmlNodePtr parent, const char *name, uint64_t mib)
+{
+    char buf[32];
+    xmlNodePtr n;
+
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)mib);
+    n = add_text(parent, name, buf);
+    return n && xmlNewProp(n, (const xmlChar *)"unit", (const xmlChar *)"MiB");
+}
+
+static xmlDocPtr build_doc(const hv_config *cfg)
+{
+    xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNodePtr root, n;
+    char buf[32];
+    bool ok = true;
+
+    if (!doc)
+        return NULL;
+    root = xmlNewNode(NULL, (const xmlChar *)"domain");
+    if (!root) {
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    xmlDocSetRootElement(doc, root);
+    ok = ok && xmlNewProp(root, (const xmlChar *)"type", (const xmlChar *)"pv");
+    ok = ok && add_text(root, "name", cfg->name);
+    ok = ok && add_text(root, "uuid", cfg->uuid_str);
+    ok = ok && add_memory(root, "memory", cfg->mem_max_mib);
+    if (ok && cfg->mem_cur_mib != cfg->mem_max_mib)
+        ok = add_memory(root, "currentMemory", cfg->mem_cur_mib);
+    snprintf(buf, sizeof(buf), "%u", cfg->vcpus_max);
+    ok = ok && (n = add_text(root, "vcpus", buf));
+    if (ok && cfg->vcpus_cur != cfg->vcpus_max) {
+        snprintf(buf, sizeof(buf), "%u", cfg->vcpus_cur);
+        ok = xmlNewProp(n, (const xmlChar *)"current", (const xmlChar *)buf);
+    }
+    ok = ok && (n = xmlNewChild(root, NULL, (const xmlChar *)"os", NULL));
+    ok = ok && add_text(n, "kernel", cfg->kernel);
+    if (ok && cfg->cmdline)
+        ok = add_text(n, "cmdline", cfg->cmdline);
+    for (int ev = HV_ON_POWEROFF; ok && ev <= HV_ON_CRASH; ev++)
+        ok = add_text(root, cfg_event_key(ev), cfg_action_name(cfg->actions[ev]));
+    if (ok && cfg->console_log) {
+        ok = (n = xmlNewChild(root, NULL, (const xmlChar *)"devices", NULL)) &&
+             (n = xmlNewChild(n, NULL, (const xmlChar *)"console", NULL)) &&
+             (n = xmlNewChild(n, NULL, (const xmlChar *)"log", NULL)) &&
+             xmlNewProp(n, (const xmlChar *)"file",
+                        (const xmlChar *)cfg->console_log);
+    }
+    if (!ok) {
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+HV_EXPORT int hv_config_to_xml(const hv_config *cfg, char **out)
+{
+    struct xmlu_quiet quiet;
+    xmlBufferPtr buf = NULL;
+    xmlSaveCtxtPtr save = NULL;
+    xmlDocPtr doc = NULL;
+    int rc;
+
+    if (!cfg || !out)
+        return err_set(HV_EINVAL, "config: NULL argument");
+    *out = NULL;
+    if ((rc = cfg_validate(cfg)))
+        return rc;
+    xmlu_init();
+    xmlu_quiet_begin(&quiet);
+    rc = err_set(HV_ENOMEM, "config '%s': out of memory", cfg->name);
+    doc = build_doc(cfg);
+    buf = xmlBufferCreate();
+    if (!doc || !buf)
+        goto out;
+    save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_FORMAT | XML_SAVE_NO_DECL);
+    if (!save)
+        goto out;
+    if (xmlSaveDoc(save, doc) < 0) {
+        xmlSaveClose(save);
+        goto out;
+    }
+    xmlSaveClose(save);
+    *out = strdup((const char *)xmlBufferContent(buf));
+    if (*out) {
+        err_clear();
+        rc = 0;
+    }
+out:
+    if (buf)
+        xmlBufferFree(buf);
+    xmlFreeDoc(doc);
+    xmlu_quiet_end(&quiet);
+    return rc;
+}

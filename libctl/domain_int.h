@@ -1,0 +1,123 @@
+/*
+ * domain_int.h - what conn.c, domctl_client.c, runtime.c, spawn.c,
+ * domain*.c and event.c share.  Not part of the API.
+ */
+#ifndef HVCTL_DOMAIN_INT_H
+#define HVCTL_DOMAIN_INT_H
+
+#include <sys/types.h>
+
+#include "internal.h"
+#include "public/domctl.h"
+
+/* How long a domctl round trip may take before hvcore counts as hung. */
+#define DOMCTL_TIMEOUT_MS 10000
+/* How long hvcore may take to start a domain. */
+#define SPAWN_TIMEOUT_MS 30000
+
+struct hv_domain {
+    hv_conn *conn;              /* borrowed: outlives the handle (hvctl.h) */
+    pthread_mutex_t lock;       /* serialises calls on ctl_fd             */
+    uint32_t domid;
+    pid_t pid;                  /* identifies this incarnation of domid   */
+    char name[64];
+    char uuid[37];
+    int ctl_fd;                 /* connected control socket, or -1        */
+    uint32_t seq;
+};
+
+struct hv_domain_info {
+    uint32_t domid;
+    int state;
+    int pid;
+    char name[64];
+    char uuid[37];
+    unsigned vcpus_online, vcpus_max, boot_count;
+    uint64_t mem_current_kib, mem_target_kib, mem_max_kib;
+    uint64_t cpu_time_ns, uptime_ns;
+};
+
+struct hv_domlist {
+    size_t n;
+    struct hv_domain_info *items;
+};
+
+/* ---- domctl_client.c: the wire ---- */
+
+/*
+ * Connect to <rundir>/domains/<domid>/control.  Returns the fd, or -errno
+ * (-ENOENT: no socket; -ECONNREFUSED: nobody listening).
+ */
+int ctl_connect(const hv_conn *conn, uint32_t domid);
+/* Fill the fixed header of a request. */
+void ctl_req_init(struct hv_domctl *req, uint32_t cmd, uint32_t domid,
+                  uint32_t seq);
+int ctl_send(int fd, const struct hv_domctl *req);
+/*
+ * Wait for one reply (at most DOMCTL_TIMEOUT_MS, the socket's receive
+ * timeout).  *passed_fd (if not NULL) gets an fd that came with it, else
+ * -1.  0, or -errno (-EPIPE for end of stream, -ETIMEDOUT, -EPROTO for a
+ * malformed reply).
+ */
+int ctl_recv(int fd, uint32_t seq, struct hv_domctl_reply *reply,
+             int *passed_fd);
+/* Both, for a one-shot exchange. */
+int ctl_call(int fd, const struct hv_domctl *req,
+             struct hv_domctl_reply *reply, int *passed_fd);
+/* Map a -HVE_* reply status onto an HV_E* code. */
+int ctl_status_to_hv(int32_t status);
+
+/* ---- runtime.c: the runtime directory ---- */
+
+/* pid from <rundir>/domains/<domid>/pid: > 0, or -errno. */
+pid_t rt_read_pid(const hv_conn *conn, uint32_t domid);
+/* name from <rundir>/domains/<domid>/name into buf[64]: 0 or -errno. */
+int rt_read_name(const hv_conn *conn, uint32_t domid, char buf[64]);
+/*
+ * Is pid a live process?  Zombies count as dead (an hvcore killed after
+ * --detach may never be reaped where pid 1 does not reap), and so does a
+ * pid that was reused after `since` (the pid file's mtime).
+ */
+bool rt_pid_alive(pid_t pid, const struct timespec *since);
+/* Liveness of a domain directory: 1 alive, 0 dead, -1 gone or starting. */
+int rt_domain_alive(const hv_conn *conn, uint32_t domid, pid_t *pid);
+/*
+ * Remove the entry of domid if its hvcore (pid `pid`) is dead, under the
+ * runtime lock that hvcore also takes.  Returns 1 if this call removed it
+ * (so it is reported once), 0 if it was already gone or alive.
+ */
+int rt_reap(const hv_conn *conn, uint32_t domid, pid_t pid, char name[64]);
+/* domid that names/<name> points at: > 0, or -errno. */
+long rt_lookup_name(const hv_conn *conn, const char *name);
+/* Sorted domids present in domains/ (malloc'ed array). */
+int rt_list_domids(const hv_conn *conn, uint32_t **ids, size_t *n);
+
+/* ---- spawn.c ---- */
+
+struct hv_config;
+/* Start hvcore for cfg; on success *domid is the new domain's id. */
+int spawn_hvcore(hv_conn *conn, const struct hv_config *cfg, uint32_t *domid);
+
+/* ---- domain.c ---- */
+
+/* A handle for domid from a getinfo reply.  Caller frees. */
+int dom_from_info(hv_conn *conn, const struct hv_domctl_info *info,
+                  hv_domain **out);
+/* One request on the handle's connection, with error mapping. */
+int dom_call(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
+             struct hv_domctl_reply *reply, int *passed_fd);
+/* The same; *sent tells whether the request left before a failure. */
+int dom_call_sent(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
+                  struct hv_domctl_reply *reply, int *passed_fd, bool *sent);
+/* Fill an hv_domain_info from a getinfo reply. */
+void info_from_wire(struct hv_domain_info *out, const struct hv_domctl_info *in);
+/* One getinfo on a fresh connection to domid: 0 or -errno (as ctl_*). */
+int query_info(const hv_conn *conn, uint32_t domid, struct hv_domctl_info *info);
+/*
+ * What to say when domid does not answer: reap a dead hvcore (HV_EDEAD,
+ * once) or report that there is no such domain (HV_ENOENT).  `what`
+ * names the domain in the message.
+ */
+int dom_gone(const hv_conn *conn, uint32_t domid, pid_t pid, const char *what);
+
+#endif /* HVCTL_DOMAIN_INT_H */

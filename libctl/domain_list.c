@@ -1,0 +1,282 @@
+/*
+ * domain_list.c - hv_domain_list and the hv_domain_info snapshot.
+ *
+ * Listing asks every hvcore at once: send a getinfo to each domain of a
+ * batch, then collect the replies, so the hvcores answer in parallel.  The
+ * control connections stay open in the hv_conn for the next list.
+ * A domain that does not answer and whose hvcore is dead is listed once
+ * as crashed and its runtime entry removed (runtime.c: rt_reap).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "domain_int.h"
+
+#define BATCH 256
+
+static int append(hv_domlist *l, size_t *cap, const struct hv_domain_info *i)
+{
+    if (l->n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        struct hv_domain_info *v = realloc(l->items, ncap * sizeof(*v));
+        if (!v)
+            return err_set(HV_ENOMEM, "listing domains: out of memory");
+        l->items = v;
+        *cap = ncap;
+    }
+    l->items[l->n++] = *i;
+    return 0;
+}
+
+/* A domain that did not answer: report it if its hvcore died. */
+static int check_silent(hv_conn *conn, uint32_t domid, hv_domlist *l,
+                        size_t *cap)
+{
+    struct hv_domain_info info;
+    pid_t pid = 0;
+    char name[64];
+
+    if (rt_domain_alive(conn, domid, &pid) != 0)
+        return 0;               /* starting, exiting or gone: not listed */
+    if (!rt_reap(conn, domid, pid, name))
+        return 0;               /* someone else reported it */
+    memset(&info, 0, sizeof(info));
+    info.domid = domid;
+    info.state = HV_STATE_CRASHED;
+    info.pid = (int)pid;
+    snprintf(info.name, sizeof(info.name), "%s", name);
+    return append(l, cap, &info);
+}
+
+/* Cached control fd of domid, or a new connection (added to the cache).
+ * Cache lock held.  Returns an fd or -errno. */
+static int cached_fd(hv_conn *conn, uint32_t domid, bool fresh)
+{
+    struct ctl_cached *c = NULL;
+    int fd;
+
+    for (size_t i = 0; i < conn->ncache; i++)
+        if (conn->cache[i].domid == domid)
+            c = &conn->cache[i];
+    if (c && !fresh)
+        return c->fd;
+    fd = ctl_connect(conn, domid);
+    if (fd < 0)
+        return fd;
+    if (c) {
+        close(c->fd);
+        c->fd = fd;
+        return fd;
+    }
+    if (conn->ncache == conn->capcache) {
+        size_t ncap = conn->capcache ? conn->capcache * 2 : 32;
+        struct ctl_cached *v = realloc(conn->cache, ncap * sizeof(*v));
+        if (!v)
+            return fd;          /* works, just not cached: caller closes */
+        conn->cache = v;
+        conn->capcache = ncap;
+    }
+    conn->cache[conn->ncache].domid = domid;
+    conn->cache[conn->ncache++].fd = fd;
+    return fd;
+}
+
+static bool is_cached(const hv_conn *conn, int fd)
+{
+    for (size_t i = 0; i < conn->ncache; i++)
+        if (conn->cache[i].fd == fd)
+            return true;
+    return false;
+}
+
+static void uncache(hv_conn *conn, uint32_t domid)
+{
+    for (size_t i = 0; i < conn->ncache; i++)
+        if (conn->cache[i].domid == domid) {
+            close(conn->cache[i].fd);
+            conn->cache[i] = conn->cache[--conn->ncache];
+            return;
+        }
+}
+
+/* Forget cached connections of domains that are no longer listed. */
+static void prune_cache(hv_conn *conn, const uint32_t *ids, size_t n)
+{
+    for (size_t i = 0; i < conn->ncache;) {
+        bool present = false;
+        for (size_t k = 0; k < n && !present; k++)
+            present = ids[k] == conn->cache[i].domid;
+        if (present) {
+            i++;
+            continue;
+        }
+        close(conn->cache[i].fd);
+        conn->cache[i] = conn->cache[--conn->ncache];
+    }
+}
+
+/* Send a getinfo on fds[i]; on a stale cached fd, reconnect once. */
+static int send_info(hv_conn *conn, uint32_t domid, int *fdp, uint32_t seq)
+{
+    struct hv_domctl req;
+    int fd = *fdp;
+
+    ctl_req_init(&req, HV_DOMCTL_getinfo, domid, seq);
+    if (ctl_send(fd, &req) == 0)
+        return 0;
+    if (is_cached(conn, fd)) {
+        fd = cached_fd(conn, domid, true);
+        *fdp = fd;
+        if (fd >= 0 && ctl_send(fd, &req) == 0)
+            return 0;
+        uncache(conn, domid);
+    } else {
+        close(fd);
+    }
+    *fdp = -EPIPE;
+    return -EPIPE;
+}
+
+static int list_batch(hv_conn *conn, const uint32_t *ids, size_t n,
+                      hv_domlist *l, size_t *cap, uint32_t seq)
+{
+    int fds[BATCH];
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        fds[i] = cached_fd(conn, ids[i], false);
+        if (fds[i] >= 0)
+            send_info(conn, ids[i], &fds[i], seq);
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct hv_domctl_reply reply;
+        struct hv_domain_info info;
+        int r = fds[i];
+
+        if (fds[i] >= 0) {
+            r = ctl_recv(fds[i], seq, &reply, NULL);
+            if (r < 0 && is_cached(conn, fds[i]))
+                uncache(conn, ids[i]);
+            else if (!is_cached(conn, fds[i]))
+                close(fds[i]);
+        }
+        if (rc)
+            continue;           /* keep collecting the rest */
+        if (r == 0 && reply.status == 0) {
+            info_from_wire(&info, &reply.u.info);
+            rc = append(l, cap, &info);
+        } else if (r == -ENOENT || r == -ECONNREFUSED || r == -EPIPE) {
+            rc = check_silent(conn, ids[i], l, cap);
+        }
+        /* Timeouts and odd replies: a domain we cannot vouch for is not
+         * listed rather than listed wrong. */
+    }
+    return rc;
+}
+
+HV_EXPORT int hv_domain_list(hv_conn *conn, hv_domlist **out)
+{
+    hv_domlist *l;
+    uint32_t *ids;
+    size_t n, cap = 0;
+    int rc;
+
+    if (!out)
+        return err_set(HV_EINVAL, "listing domains: no place for the result");
+    *out = NULL;
+    if (!conn)
+        return err_set(HV_EINVAL, "listing domains: no connection");
+    if ((rc = rt_list_domids(conn, &ids, &n)))
+        return rc;
+    l = calloc(1, sizeof(*l));
+    if (!l) {
+        free(ids);
+        return err_set(HV_ENOMEM, "listing domains: out of memory");
+    }
+    pthread_mutex_lock(&conn->cache_lock);
+    prune_cache(conn, ids, n);
+    for (size_t i = 0; i < n && rc == 0; i += BATCH)
+        rc = list_batch(conn, ids + i, n - i < BATCH ? n - i : BATCH, l, &cap,
+                        ++conn->cache_seq);
+    pthread_mutex_unlock(&conn->cache_lock);
+    free(ids);
+    if (rc) {
+        hv_domlist_free(l);
+        return rc;
+    }
+    *out = l;
+    return 0;
+}
+
+HV_EXPORT size_t hv_domlist_count(const hv_domlist *list)
+{
+    return list ? list->n : 0;
+}
+
+HV_EXPORT const hv_domain_info *hv_domlist_get(const hv_domlist *list,
+                                               size_t i)
+{
+    return list && i < list->n ? &list->items[i] : NULL;
+}
+
+HV_EXPORT void hv_domlist_free(hv_domlist *list)
+{
+    if (!list)
+        return;
+    free(list->items);
+    free(list);
+}
+
+HV_EXPORT const char *hv_state_name(int state)
+{
+    switch (state) {
+    case HV_STATE_RUNNING:  return "running";
+    case HV_STATE_PAUSED:   return "paused";
+    case HV_STATE_SHUTDOWN: return "shutdown";
+    case HV_STATE_CRASHED:  return "crashed";
+    default:                return "unknown";
+    }
+}
+
+/* ---- hv_domain_info accessors ---- */
+
+HV_EXPORT void hv_domain_info_free(hv_domain_info *info)
+{
+    free(info);
+}
+
+#define INFO_GETTER(type, field, fallback)                                   \
+    HV_EXPORT type hv_domain_info_get_##field(const hv_domain_info *info)   \
+    {                                                                        \
+        return info ? (type)info->field : (fallback);                        \
+    }
+
+
+INFO_GETTER(int, state, 0)
+INFO_GETTER(unsigned, vcpus_online, 0)
+INFO_GETTER(unsigned, vcpus_max, 0)
+INFO_GETTER(uint64_t, mem_current_kib, 0)
+INFO_GETTER(uint64_t, mem_target_kib, 0)
+INFO_GETTER(uint64_t, mem_max_kib, 0)
+INFO_GETTER(uint64_t, cpu_time_ns, 0)
+INFO_GETTER(uint64_t, uptime_ns, 0)
+INFO_GETTER(unsigned, boot_count, 0)
+INFO_GETTER(int, pid, 0)
+
+HV_EXPORT uint32_t hv_domain_info_get_id(const hv_domain_info *info)
+{
+    return info ? info->domid : 0;
+}
+
+HV_EXPORT const char *hv_domain_info_get_name(const hv_domain_info *info)
+{
+    return info ? info->name : NULL;
+}
+
+HV_EXPORT const char *hv_domain_info_get_uuid(const hv_domain_info *info)
+{
+    return info ? info->uuid : NULL;
+}

@@ -1,0 +1,51 @@
+/*
+ * event_object.c - hv_event: what one event says, and the names of event
+ * types.
+ */
+#include <stdlib.h>
+
+#include "event.h"
+
+HV_EXPORT void hv_event_free(hv_event *e)
+{
+    free(e);
+}
+
+HV_EXPORT int hv_event_get_type(const hv_event *e)
+{
+    return e ? e->type : 0;
+}
+
+HV_EXPORT uint32_t hv_event_get_domid(const hv_event *e)
+{
+    return e ? e->domid : 0;
+}
+
+HV_EXPORT const char *hv_event_get_name(const hv_event *e)
+{
+    return e ? e->name : NULL;
+}
+
+HV_EXPORT uint64_t hv_event_get_time_ns(const hv_event *e)
+{
+    return e ? e->time_ns : 0;
+}
+
+HV_EXPORT const char *hv_event_get_detail(const hv_event *e)
+{
+    return e ? e->detail : NULL;
+}
+
+HV_EXPORT const char *hv_event_type_name(int type)
+{
+    switch (type) {
+    case HV_EVENT_STARTED:   return "started";
+    case HV_EVENT_PAUSED:    return "paused";
+    case HV_EVENT_UNPAUSED:  return "unpaused";
+    case HV_EVENT_SHUTDOWN:  return "shutdown";
+    case HV_EVENT_REBOOTED:  return "rebooted";
+    case HV_EVENT_CRASHED:   return "crashed";
+    case HV_EVENT_DESTROYED: return "destroyed";
+    default:                 return "unknown";
+    }
+}

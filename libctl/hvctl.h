@@ -1,0 +1,358 @@
+/*
+ * hvctl.h - libhvctl, the stable C API of the hvctl toolstack.
+ *
+ * API STABILITY
+ * -------------
+ * This header is the whole contract between libhvctl and the programs that
+ * embed it (the hvctl CLI, the hvctld agent, and anyone else).  Within one
+ * SONAME (libhvctl.so.0):
+ *
+ *  - every function declared here keeps its signature and meaning; new
+ *    functions are added under a new symbol-version node and announced by a
+ *    HV_HAVE_<FEATURE> macro, so a caller can write
+ *        #ifdef HV_HAVE_EVENTS ... #endif
+ *    and still build against an older libhvctl;
+ *  - enum values and error codes are never renumbered; new ones may appear,
+ *    so a caller must tolerate values it does not know;
+ *  - there is no struct here that a caller allocates, embeds or copies:
+ *    every object is an opaque handle made by a *_new / *_open / *_create /
+ *    *_lookup_* / *_get_* function and released by exactly one *_free.
+ *    That is what lets an object grow without breaking old binaries.
+ *
+ * HV_API_VERSION is (major << 16 | minor << 8 | micro) of this header.
+ *
+ * OWNERSHIP
+ * ---------
+ * A function that hands out an object or a string (`**out`, or a returned
+ * `char *`) transfers ownership to the caller, who releases it with the
+ * matching *_free (strings with free(3)).  Pointers returned as `const`
+ * are BORROWED: they stay valid until the owning object is freed or, where
+ * stated, until the next call on it.  The library never keeps a pointer
+ * the caller passed in after the call returns.
+ *
+ * ERRORS
+ * ------
+ * Functions return 0 (or a count) on success and a negative HV_E* code on
+ * failure.  After a failure, hv_last_error() returns a one-line message that
+ * names the object and the cause, e.g.
+ *     domain 'web' (id 3): already paused
+ *     web.xml:4: element <memory>: 0 MiB is less than the minimum of 2 MiB
+ * The message is kept per thread.  The library never aborts, never writes to
+ * stdout/stderr and never installs signal handlers.
+ *
+ * THREADS
+ * -------
+ * Every call is thread-safe.  An hv_conn may be shared by any number of
+ * threads; calls on one hv_domain or one hv_events are serialised inside
+ * the library.  A handle must not be freed while another thread uses it.
+ */
+#ifndef HVCTL_H
+#define HVCTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HV_API_VERSION 0x000100   /* 0.1.0 */
+
+/* Feature macros: each names something a caller may test for. */
+#define HV_HAVE_CONFIG_XML      1 /* hv_config_from_xml / hv_config_to_xml    */
+#define HV_HAVE_CONFIG_JSON     1 /* hv_config_from_json / hv_config_to_json  */
+#define HV_HAVE_DOMAIN_LIFECYCLE 1 /* create/pause/unpause/shutdown/reboot/destroy */
+#define HV_HAVE_DOMAIN_LOOKUP   1 /* by name, domid and uuid                  */
+#define HV_HAVE_DOMAIN_LIST     1 /* hv_domain_list                            */
+#define HV_HAVE_MEMORY_TARGET   1 /* hv_domain_set_memory                      */
+#define HV_HAVE_CONSOLE         1 /* hv_domain_console_open                   */
+#define HV_HAVE_EVENTS          1 /* hv_events_open / hv_event_next           */
+#define HV_HAVE_OP              1 /* hv_op: progress + cancellation           */
+
+/* Error codes: always negative, never renumbered. */
+enum {
+    HV_OK        =   0,
+    HV_EINVAL    =  -1,  /* bad argument (NULL handle, bad flag, bad value) */
+    HV_ENOMEM    =  -2,  /* out of memory                                   */
+    HV_ENOENT    =  -3,  /* no such domain                                  */
+    HV_EEXIST    =  -4,  /* name already in use                             */
+    HV_ESTATE    =  -5,  /* domain is in the wrong state for this           */
+    HV_ECONFIG   =  -6,  /* configuration is malformed or invalid           */
+    HV_EIO       =  -7,  /* system call or I/O failure                      */
+    HV_EPERM     =  -8,  /* permission denied                               */
+    HV_ETIMEDOUT =  -9,  /* the wait timed out                              */
+    HV_EPROTO    = -10,  /* hvcore spoke an unexpected protocol or version  */
+    HV_ENOTSUP   = -11,  /* not supported by this hvcore or domain          */
+    HV_ESPAWN    = -12,  /* hvcore failed to start the domain               */
+    HV_ECANCELED = -13,  /* cancelled through hv_op_cancel                  */
+    HV_EAGAIN    = -14,  /* nothing to return yet (hv_event_next)           */
+    HV_EDEAD     = -15,  /* the domain's hvcore died; entry cleaned         */
+};
+
+/* Static English description of a code ("no such domain"). */
+const char *hv_strerror(int code);
+
+/*
+ * The message of the last failure on this thread (never NULL; "" if none).
+ * Borrowed: valid until the next libhvctl call on this thread.
+ */
+const char *hv_last_error(void);
+/* The code of the last failure on this thread (0 if none). */
+int hv_last_error_code(void);
+
+/* Version of the library actually loaded, as HV_API_VERSION. */
+unsigned hv_version(void);
+
+/* ------------------------------------------------------------------------
+ * Domain configuration
+ *
+ * One model, read and written as XML (man hvctl.xml(5)) or JSON.  Parsing
+ * validates fully (RelaxNG schema, then semantic checks); format(parse(x))
+ * is stable, and XML -> JSON -> XML loses nothing.
+ */
+typedef struct hv_config hv_config;
+
+enum hv_lifecycle_event {
+    HV_ON_POWEROFF = 0,
+    HV_ON_REBOOT   = 1,
+    HV_ON_CRASH    = 2,
+};
+
+enum hv_lifecycle_action {
+    HV_ACTION_DESTROY  = 0,
+    HV_ACTION_RESTART  = 1,
+    HV_ACTION_PRESERVE = 2,
+};
+
+/* Limits of the model (also checked by hv_config_validate). */
+#define HV_NAME_MAX       63    /* bytes, excluding the NUL */
+#define HV_CMDLINE_LEN_MAX 1023
+#define HV_CONFIG_SIZE_MAX (1024 * 1024) /* largest XML/JSON text accepted */
+
+/*
+ * A new configuration with defaults (no name, no kernel, 64 MiB, 1 vCPU,
+ * on_poweroff destroy, on_reboot restart, on_crash destroy, a fresh random
+ * uuid).  Returns NULL only when out of memory.  Caller frees.
+ */
+hv_config *hv_config_new(void);
+void hv_config_free(hv_config *cfg);
+/* A deep copy; NULL when out of memory.  Caller frees. */
+hv_config *hv_config_copy(const hv_config *cfg);
+
+/*
+ * Parse text (len bytes, need not be NUL-terminated).  `source` names the
+ * text in error messages (a file name; NULL means "<config>").  On success
+ * *out is a validated config the caller frees; on failure *out is NULL.
+ */
+int hv_config_from_xml(const char *text, size_t len, const char *source,
+                       hv_config **out);
+int hv_config_from_json(const char *text, size_t len, const char *source,
+                        hv_config **out);
+/* Read a file; XML or JSON is told apart by its first non-blank byte. */
+int hv_config_load_file(const char *path, hv_config **out);
+
+/*
+ * Format a config.  On success *out is a NUL-terminated string the caller
+ * frees with free(3).  Fails with HV_ECONFIG if the config is not valid.
+ */
+int hv_config_to_xml(const hv_config *cfg, char **out);
+int hv_config_to_json(const hv_config *cfg, char **out);
+
+/* Full validation (what create does first); 0 or HV_ECONFIG. */
+int hv_config_validate(const hv_config *cfg);
+
+/*
+ * Accessors.  Setters copy their argument and check it on its own (a name
+ * with '/' is refused at once); checks that relate fields (current <= max)
+ * run in hv_config_validate.  Getters return borrowed strings, NULL if unset.
+ */
+int hv_config_set_name(hv_config *cfg, const char *name);
+const char *hv_config_get_name(const hv_config *cfg);
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", lower or upper case hex. */
+int hv_config_set_uuid(hv_config *cfg, const char *uuid);
+const char *hv_config_get_uuid(const hv_config *cfg);
+int hv_config_set_memory(hv_config *cfg, uint64_t current_mib, uint64_t max_mib);
+int hv_config_get_memory(const hv_config *cfg, uint64_t *current_mib,
+                         uint64_t *max_mib);
+int hv_config_set_vcpus(hv_config *cfg, unsigned current, unsigned max);
+int hv_config_get_vcpus(const hv_config *cfg, unsigned *current, unsigned *max);
+int hv_config_set_kernel(hv_config *cfg, const char *path);
+const char *hv_config_get_kernel(const hv_config *cfg);
+/* NULL clears the command line. */
+int hv_config_set_cmdline(hv_config *cfg, const char *cmdline);
+const char *hv_config_get_cmdline(const hv_config *cfg);
+int hv_config_set_action(hv_config *cfg, enum hv_lifecycle_event ev,
+                         enum hv_lifecycle_action act);
+/* Returns the action (>= 0) or HV_EINVAL for an unknown event. */
+int hv_config_get_action(const hv_config *cfg, enum hv_lifecycle_event ev);
+/* File that receives the guest console output; NULL clears it. */
+int hv_config_set_console_log(hv_config *cfg, const char *path);
+const char *hv_config_get_console_log(const hv_config *cfg);
+
+/* ------------------------------------------------------------------------
+ * Connection: one host's runtime directory.
+ */
+typedef struct hv_conn hv_conn;
+
+/*
+ * Open the runtime directory `rundir`; NULL means $HVCTL_RUNDIR, else
+ * /run/hvctl.  The directory (and its domains/ and names/ subdirectories)
+ * is created if missing.  Caller frees *out with hv_conn_free, after every
+ * hv_domain and hv_events made from it.
+ */
+int hv_conn_open(const char *rundir, hv_conn **out);
+void hv_conn_free(hv_conn *conn);
+/* Borrowed; absolute path of the runtime directory. */
+const char *hv_conn_get_rundir(const hv_conn *conn);
+
+/* ------------------------------------------------------------------------
+ * Long operations: progress and cancellation.
+ *
+ * Functions that may wait take an `hv_op *` (NULL = just wait).  The
+ * callback, if any, runs in the calling thread with a short description of
+ * the step and a fraction in [0, 1] (or -1 when unknown).  hv_op_cancel may
+ * be called from any thread (or a signal handler: it only writes to an
+ * eventfd); the operation then returns HV_ECANCELED as soon as it can.
+ */
+typedef struct hv_op hv_op;
+typedef void (*hv_progress_fn)(const char *step, double fraction, void *opaque);
+
+/* NULL when out of memory (or no eventfd); caller frees. */
+hv_op *hv_op_new(hv_progress_fn fn, void *opaque);
+void hv_op_cancel(hv_op *op);
+void hv_op_free(hv_op *op);
+
+/* ------------------------------------------------------------------------
+ * Domains
+ */
+typedef struct hv_domain hv_domain;
+typedef struct hv_domain_info hv_domain_info;
+typedef struct hv_domlist hv_domlist;
+
+enum hv_state {
+    HV_STATE_RUNNING  = 1,
+    HV_STATE_PAUSED   = 2,
+    HV_STATE_SHUTDOWN = 3,  /* shutting down: hvcore is exiting            */
+    HV_STATE_CRASHED  = 4,  /* crashed (preserved), or its hvcore died      */
+};
+
+/* "running", "paused", "shutdown", "crashed", or "unknown". */
+const char *hv_state_name(int state);
+
+/*
+ * Validate `cfg`, start an hvcore for it and return once the guest runs.
+ * The domain outlives the caller.  flags must be 0.  HV_EEXIST when the
+ * name is taken (also when two callers race for it: exactly one wins),
+ * HV_ECONFIG for an invalid config, HV_ESPAWN when hvcore refused (the
+ * message is hvcore's).  Caller frees *out.
+ */
+int hv_domain_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
+                     hv_domain **out);
+
+/* Lookups: HV_ENOENT if there is no such running domain.  Caller frees. */
+int hv_domain_lookup_by_name(hv_conn *conn, const char *name, hv_domain **out);
+int hv_domain_lookup_by_id(hv_conn *conn, uint32_t domid, hv_domain **out);
+int hv_domain_lookup_by_uuid(hv_conn *conn, const char *uuid, hv_domain **out);
+
+/* Releases the handle only: the domain keeps running. */
+void hv_domain_free(hv_domain *dom);
+
+uint32_t hv_domain_get_id(const hv_domain *dom);
+const char *hv_domain_get_name(const hv_domain *dom);     /* borrowed */
+const char *hv_domain_get_uuid(const hv_domain *dom);     /* borrowed */
+
+/* Fresh information from hvcore.  Caller frees *out. */
+int hv_domain_get_info(hv_domain *dom, hv_domain_info **out);
+
+int hv_domain_pause(hv_domain *dom);     /* HV_ESTATE if already paused   */
+int hv_domain_unpause(hv_domain *dom);   /* HV_ESTATE if not paused       */
+
+/*
+ * Ask the guest to power off.  timeout_ms == 0: only ask.  > 0: also wait
+ * up to that long for the domain to go (HV_ETIMEDOUT otherwise; the request
+ * stands).  < 0: wait without limit.  `op` may be NULL.
+ */
+int hv_domain_shutdown(hv_domain *dom, int timeout_ms, hv_op *op);
+/* Ask the guest to reboot (it restarts in the same hvcore). */
+int hv_domain_reboot(hv_domain *dom);
+/* End the domain now; returns once its hvcore has exited. */
+int hv_domain_destroy(hv_domain *dom);
+/* Balloon target in MiB (1 .. the configured maximum). */
+int hv_domain_set_memory(hv_domain *dom, uint64_t target_mib);
+/*
+ * A bidirectional byte stream to the guest console (reads get output,
+ * writes go to the guest's input).  Caller owns *fd and closes it.
+ */
+int hv_domain_console_open(hv_domain *dom, int *fd);
+
+/* Domain information snapshot (owned by the caller, or borrowed from a list). */
+void hv_domain_info_free(hv_domain_info *info);
+uint32_t hv_domain_info_get_id(const hv_domain_info *info);
+const char *hv_domain_info_get_name(const hv_domain_info *info);  /* borrowed */
+/* Borrowed; "" when unknown (a domain whose hvcore died). */
+const char *hv_domain_info_get_uuid(const hv_domain_info *info);
+int hv_domain_info_get_state(const hv_domain_info *info);
+unsigned hv_domain_info_get_vcpus_online(const hv_domain_info *info);
+unsigned hv_domain_info_get_vcpus_max(const hv_domain_info *info);
+uint64_t hv_domain_info_get_mem_current_kib(const hv_domain_info *info);
+uint64_t hv_domain_info_get_mem_target_kib(const hv_domain_info *info);
+uint64_t hv_domain_info_get_mem_max_kib(const hv_domain_info *info);
+uint64_t hv_domain_info_get_cpu_time_ns(const hv_domain_info *info);
+uint64_t hv_domain_info_get_uptime_ns(const hv_domain_info *info);
+unsigned hv_domain_info_get_boot_count(const hv_domain_info *info);
+int hv_domain_info_get_pid(const hv_domain_info *info);
+
+/*
+ * All domains of the connection, ordered by domid, with their states.  A
+ * domain whose hvcore died is listed once as HV_STATE_CRASHED and its
+ * runtime entry removed.  Caller frees *out.
+ */
+int hv_domain_list(hv_conn *conn, hv_domlist **out);
+size_t hv_domlist_count(const hv_domlist *list);
+/* Borrowed from the list; NULL when i is out of range. */
+const hv_domain_info *hv_domlist_get(const hv_domlist *list, size_t i);
+void hv_domlist_free(hv_domlist *list);
+
+/* ------------------------------------------------------------------------
+ * Events
+ *
+ * An event source watches every domain of the connection, those running
+ * when it was opened and those started later.  hv_events_get_fd() is
+ * readable (poll/epoll/select) whenever hv_event_next() may have something;
+ * hv_event_next() never blocks: HV_EAGAIN means "poll again".
+ */
+typedef struct hv_events hv_events;
+typedef struct hv_event hv_event;
+
+enum hv_event_type {
+    HV_EVENT_STARTED   = 1,
+    HV_EVENT_PAUSED    = 2,
+    HV_EVENT_UNPAUSED  = 3,
+    HV_EVENT_SHUTDOWN  = 4,   /* guest powered off                         */
+    HV_EVENT_REBOOTED  = 5,
+    HV_EVENT_CRASHED   = 6,   /* guest crashed, or its hvcore died         */
+    HV_EVENT_DESTROYED = 7,
+};
+
+/* "started", "paused", ... or "unknown". */
+const char *hv_event_type_name(int type);
+
+int hv_events_open(hv_conn *conn, hv_events **out);   /* caller frees */
+void hv_events_free(hv_events *ev);
+/* Borrowed; owned by the hv_events.  Never close it. */
+int hv_events_get_fd(const hv_events *ev);
+/* 0 and *out (caller frees), or HV_EAGAIN, or another error. */
+int hv_event_next(hv_events *ev, hv_event **out);
+
+void hv_event_free(hv_event *e);
+int hv_event_get_type(const hv_event *e);
+uint32_t hv_event_get_domid(const hv_event *e);
+const char *hv_event_get_name(const hv_event *e);      /* borrowed */
+uint64_t hv_event_get_time_ns(const hv_event *e);      /* CLOCK_REALTIME */
+const char *hv_event_get_detail(const hv_event *e);    /* borrowed; "" */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HVCTL_H */

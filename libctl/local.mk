@@ -1,0 +1,70 @@
+# libctl: libhvctl, the stable C API (hvctl.h).  Included by Makefile.am.
+#
+# The library is built from a convenience library so that the unit tests
+# can link its internals; only libhvctl.la is installed, with the version
+# script exporting hv_* alone.
+
+include_HEADERS += libctl/hvctl.h
+noinst_LTLIBRARIES += libctl/libhvctl_core.la
+lib_LTLIBRARIES += libctl/libhvctl.la
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = libctl/hvctl.pc
+
+# Where hv_domain_create finds hvcore when $HVCORE_PATH is unset.
+HVCORE_INSTALL_PATH = $(bindir)/hvcore
+
+libctl_libhvctl_core_la_SOURCES = \
+	libctl/hvctl.h \
+	libctl/internal.h \
+	libctl/error.c \
+	libctl/util.c \
+	libctl/config.h \
+	libctl/config_model.c \
+	libctl/config_validate.c \
+	libctl/config_file.c \
+	libctl/xml_util.h \
+	libctl/xml_util.c \
+	libctl/config_xml.c \
+	libctl/json_scan.h \
+	libctl/json_scan.c \
+	libctl/config_json.c \
+	libctl/domain_int.h \
+	libctl/conn.c \
+	libctl/runtime.c \
+	libctl/domctl_client.c \
+	libctl/spawn.c \
+	libctl/domain.c \
+	libctl/domain_ops.c \
+	libctl/domain_list.c \
+	libctl/op.h \
+	libctl/op.c \
+	libctl/event.h \
+	libctl/event.c \
+	libctl/event_object.c
+nodist_libctl_libhvctl_core_la_SOURCES = libctl/domain_rng.c
+libctl_libhvctl_core_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DHVCORE_INSTALL_PATH='"$(HVCORE_INSTALL_PATH)"'
+libctl_libhvctl_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
+	$(LIBXML2_CFLAGS) $(JSONC_CFLAGS)
+libctl_libhvctl_core_la_LIBADD = $(LIBXML2_LIBS) $(JSONC_LIBS)
+
+libctl_libhvctl_la_SOURCES =
+libctl_libhvctl_la_LIBADD = libctl/libhvctl_core.la
+# -version-info current:revision:age -> libhvctl.so.0 (SONAME).
+libctl_libhvctl_la_LDFLAGS = -version-info 0:0:0 -no-undefined \
+	-Wl,--version-script=$(srcdir)/libctl/libhvctl.sym
+EXTRA_libctl_libhvctl_la_DEPENDENCIES = $(srcdir)/libctl/libhvctl.sym
+EXTRA_DIST += libctl/libhvctl.sym
+
+# schema/domain.rng compiled into the library as a C string, so that
+# validation needs no installed file and cannot drift from the schema.
+libctl/domain_rng.c: $(srcdir)/schema/domain.rng
+	$(AM_V_GEN)$(MKDIR_P) libctl && { \
+	  echo '/* Generated from schema/domain.rng: do not edit. */'; \
+	  echo 'extern const char cfg_domain_rng[];'; \
+	  echo 'const char cfg_domain_rng[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@-t && mv $@-t $@
+CLEANFILES += libctl/domain_rng.c
+
+dist_man_MANS += man/libhvctl.3 man/hvctl.xml.5

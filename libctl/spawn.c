@@ -1,0 +1,261 @@
+/*
+ * spawn.c - start one hvcore for a config and wait until its domain runs.
+ *
+ * hvcore is started with --detach (it forks, and the grandchild outlives
+ * us) and --ready-fd (it writes "<domid>\n" once the guest runs and the
+ * control socket listens; on failure it writes nothing and explains itself
+ * in one "hvcore: ..." line on stderr).  stderr is an anonymous memfd, not
+ * a pipe: the detached hvcore keeps it for life, and a pipe nobody reads
+ * would either block us (waiting for EOF) or hand hvcore an EPIPE later.
+ *
+ * posix_spawn (vfork-like in glibc) keeps this cheap and safe to call from
+ * any thread; every fd we make is O_CLOEXEC, so concurrent creates in
+ * other threads cannot inherit each other's ready pipes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "domain_int.h"
+
+extern char **environ;
+
+/* fd numbers hvcore gets: stdin/stdout /dev/null, stderr the memfd. */
+#define CHILD_READY_FD 3
+
+struct argv_buf {
+    char *argv[40];
+    char nums[4][24];
+    int n;
+};
+
+static void arg(struct argv_buf *a, const char *s)
+{
+    if (a->n < (int)(sizeof(a->argv) / sizeof(a->argv[0])) - 1)
+        a->argv[a->n++] = (char *)s;
+    a->argv[a->n] = NULL;
+}
+
+static void build_argv(struct argv_buf *a, const hv_conn *conn,
+                       const hv_config *cfg)
+{
+    static const char *const opt[] = { "--on-poweroff", "--on-reboot",
+                                       "--on-crash" };
+
+    a->n = 0;
+    snprintf(a->nums[0], sizeof(a->nums[0]), "%llu",
+             (unsigned long long)cfg->mem_cur_mib);
+    snprintf(a->nums[1], sizeof(a->nums[1]), "%llu",
+             (unsigned long long)cfg->mem_max_mib);
+    snprintf(a->nums[2], sizeof(a->nums[2]), "%u", cfg->vcpus_max);
+    snprintf(a->nums[3], sizeof(a->nums[3]), "%d", CHILD_READY_FD);
+    arg(a, conn->hvcore_path);
+    arg(a, "--kernel");
+    arg(a, cfg->kernel);
+    arg(a, "--memory");
+    arg(a, a->nums[0]);
+    arg(a, "--max-memory");
+    arg(a, a->nums[1]);
+    arg(a, "--vcpus");
+    arg(a, a->nums[2]);
+    if (cfg->cmdline) {
+        arg(a, "--cmdline");
+        arg(a, cfg->cmdline);
+    }
+    arg(a, "--name");
+    arg(a, cfg->name);
+    arg(a, "--uuid");
+    arg(a, cfg->uuid_str);
+    arg(a, "--rundir");
+    arg(a, conn->rundir);
+    arg(a, "--console");
+    arg(a, "none");
+    if (cfg->console_log) {
+        arg(a, "--console-log");
+        arg(a, cfg->console_log);
+    }
+    for (int ev = HV_ON_POWEROFF; ev <= HV_ON_CRASH; ev++) {
+        arg(a, opt[ev]);
+        arg(a, cfg_action_name(cfg->actions[ev]));
+    }
+    arg(a, "--ready-fd");
+    arg(a, a->nums[3]);
+    arg(a, "--detach");
+}
+
+/* Move fd above the stdio range so the file actions cannot clash. */
+static int high_fd(int fd)
+{
+    int h;
+
+    if (fd < 0 || fd > CHILD_READY_FD)
+        return fd;
+    h = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_READY_FD + 1);
+    close(fd);
+    return h;
+}
+
+/* Read "<domid>\n" from the ready pipe; 0 with *domid, or -errno / -1 EOF. */
+static int read_ready(int fd, uint32_t *domid)
+{
+    char buf[32];
+    size_t len = 0;
+    uint64_t deadline = now_mono_ns() + (uint64_t)SPAWN_TIMEOUT_MS * 1000000;
+
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        uint64_t now = now_mono_ns();
+        int r;
+        ssize_t n;
+
+        if (now >= deadline)
+            return -ETIMEDOUT;
+        r = poll(&p, 1, (int)((deadline - now) / 1000000) + 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -errno;
+        if (r == 0)
+            continue;
+        n = read(fd, buf + len, sizeof(buf) - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -1;
+        len += (size_t)n;
+        buf[len] = '\0';
+        if (strchr(buf, '\n') || len == sizeof(buf) - 1) {
+            char *end;
+            unsigned long v = strtoul(buf, &end, 10);
+            if (end == buf || *end != '\n' || v == 0 || v > UINT32_MAX)
+                return -EPROTO;
+            *domid = (uint32_t)v;
+            return 0;
+        }
+    }
+}
+
+/* The last "hvcore: ..." line hvcore wrote, without the prefix. */
+static void read_stderr(int memfd, char *out, size_t outlen)
+{
+    char buf[2048];
+    ssize_t n = pread(memfd, buf, sizeof(buf) - 1, 0);
+    char *line = NULL, *p, *save = NULL;
+
+    out[0] = '\0';
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    for (p = strtok_r(buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
+        if (strncmp(p, "hvcore: ", 8) == 0 && strncmp(p, "hvcore: Try", 11))
+            line = p + 8;
+        else if (!line)
+            line = p;
+    if (line)
+        snprintf(out, outlen, "%s", line);
+}
+
+int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    struct argv_buf a;
+    sigset_t none, all;
+    int pipefd[2] = { -1, -1 }, memfd = -1, devnull = -1, rc, status, err;
+    bool fa_ok = false, attr_ok = false;
+    char msg[300];
+    pid_t pid = -1;
+
+    build_argv(&a, conn, cfg);
+    if (pipe2(pipefd, O_CLOEXEC) < 0) {
+        rc = err_sys(HV_EIO, errno, "domain '%s': pipe", cfg->name);
+        goto out;
+    }
+    memfd = memfd_create("hvcore-stderr", MFD_CLOEXEC);
+    devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    pipefd[1] = high_fd(pipefd[1]);
+    memfd = high_fd(memfd);
+    devnull = high_fd(devnull);
+    if (memfd < 0 || devnull < 0 || pipefd[1] < 0) {
+        rc = err_sys(HV_EIO, errno, "domain '%s': cannot set up hvcore's "
+                     "standard streams", cfg->name);
+        goto out;
+    }
+
+    rc = err_set(HV_ENOMEM, "domain '%s': out of memory", cfg->name);
+    if (posix_spawn_file_actions_init(&fa))
+        goto out;
+    fa_ok = true;
+    /* dup2 clears O_CLOEXEC on the copy: exactly these four survive. */
+    if (posix_spawn_file_actions_adddup2(&fa, devnull, 0) ||
+        posix_spawn_file_actions_adddup2(&fa, devnull, 1) ||
+        posix_spawn_file_actions_adddup2(&fa, memfd, 2) ||
+        posix_spawn_file_actions_adddup2(&fa, pipefd[1], CHILD_READY_FD))
+        goto out;
+    if (posix_spawnattr_init(&attr))
+        goto out;
+    attr_ok = true;
+    /* hvcore must not inherit our blocked or ignored signals. */
+    sigemptyset(&none);
+    sigfillset(&all);
+    if (posix_spawnattr_setsigmask(&attr, &none) ||
+        posix_spawnattr_setsigdefault(&attr, &all) ||
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF))
+        goto out;
+
+    err = posix_spawn(&pid, conn->hvcore_path, &fa, &attr, a.argv, environ);
+    if (err) {
+        pid = -1;
+        rc = err_sys(HV_ESPAWN, err, "domain '%s': cannot run %s", cfg->name,
+                     conn->hvcore_path);
+        goto out;
+    }
+    close(pipefd[1]);
+    pipefd[1] = -1;
+
+    rc = read_ready(pipefd[0], domid);
+    if (rc == -ETIMEDOUT) {
+        kill(pid, SIGKILL);
+        rc = err_set(HV_ETIMEDOUT, "domain '%s': hvcore did not start within "
+                     "%d ms", cfg->name, SPAWN_TIMEOUT_MS);
+    } else if (rc == -EPROTO) {
+        rc = err_set(HV_EPROTO, "domain '%s': hvcore announced a malformed "
+                     "domid", cfg->name);
+    } else if (rc < 0) {
+        read_stderr(memfd, msg, sizeof(msg));
+        if (strstr(msg, "is already in use"))
+            rc = err_set(HV_EEXIST, "domain '%s': the name is already in use",
+                         cfg->name);
+        else
+            rc = err_set(HV_ESPAWN, "domain '%s': hvcore: %s", cfg->name,
+                         msg[0] ? msg : "exited without a message");
+    }
+    /* The first hvcore exits as soon as the domain runs (or fails). */
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+out:
+    if (attr_ok)
+        posix_spawnattr_destroy(&attr);
+    if (fa_ok)
+        posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < 2; i++)
+        if (pipefd[i] >= 0)
+            close(pipefd[i]);
+    if (memfd >= 0)
+        close(memfd);
+    if (devnull >= 0)
+        close(devnull);
+    return rc;
+}

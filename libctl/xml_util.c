@@ -1,0 +1,139 @@
+/*
+ * xml_util.c - libxml2 set-up shared by the XML parser and formatter, and
+ * RelaxNG validation against the schema compiled into the library.
+ *
+ * libxml2 prints errors to stderr unless told otherwise, and a library must
+ * never print: every libxml2 call of ours runs with a structured handler
+ * on its context (per call) and a silent generic handler (per thread,
+ * restored afterwards so an application that uses libxml2 keeps its own).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/relaxng.h>
+
+#include "internal.h"
+#include "xml_util.h"
+
+extern const char cfg_domain_rng[];     /* generated: domain_rng.c */
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
+static xmlRelaxNGPtr schema;            /* compiled on first use */
+static int schema_failed;
+
+static void do_init(void)
+{
+    xmlInitParser();
+}
+
+void xmlu_init(void)
+{
+    pthread_once(&init_once, do_init);
+}
+
+static void silent(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+void xmlu_quiet_begin(struct xmlu_quiet *q)
+{
+    q->fn = xmlGenericError;
+    q->ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, silent);
+}
+
+void xmlu_quiet_end(const struct xmlu_quiet *q)
+{
+    xmlSetGenericErrorFunc(q->ctx, q->fn);
+}
+
+void xmlu_collect(void *data, xmlErrorPtr err)
+{
+    struct xml_errs *e = data;
+    size_t n;
+
+    if (!e || !err || err->level == XML_ERR_WARNING)
+        return;
+    if (e->count++)
+        return;                 /* the first error is the one that matters */
+    e->line = err->line;
+    if (err->node) {
+        xmlNodePtr node = err->node;
+        if (node->line > 0)
+            e->line = node->line;
+        if (node->type == XML_ELEMENT_NODE && node->name)
+            e->elem = strdup((const char *)node->name);
+    }
+    snprintf(e->msg, sizeof(e->msg), "%s",
+             err->message ? err->message : "unknown XML error");
+    n = strlen(e->msg);
+    while (n > 0 && (e->msg[n - 1] == '\n' || e->msg[n - 1] == ' '))
+        e->msg[--n] = '\0';
+}
+
+void xmlu_errs_free(struct xml_errs *e)
+{
+    free(e->elem);
+    e->elem = NULL;
+}
+
+/* Called with schema_lock held. */
+static int load_schema(void)
+{
+    xmlRelaxNGParserCtxtPtr pctxt;
+    struct xml_errs errs = { 0 };
+
+    if (schema || schema_failed)
+        return schema ? 0 : -1;
+    pctxt = xmlRelaxNGNewMemParserCtxt(cfg_domain_rng,
+                                       (int)strlen(cfg_domain_rng));
+    if (pctxt) {
+        xmlRelaxNGSetParserStructuredErrors(pctxt, xmlu_collect, &errs);
+        schema = xmlRelaxNGParse(pctxt);
+        xmlRelaxNGFreeParserCtxt(pctxt);
+    }
+    xmlu_errs_free(&errs);
+    if (!schema)
+        schema_failed = 1;
+    return schema ? 0 : -1;
+}
+
+/*
+ * One compiled schema for the process; validation runs under a lock since
+ * libxml2 does not promise that a shared xmlRelaxNG is safe to validate
+ * against from several threads, and configs are not parsed in hot paths.
+ */
+int xmlu_validate_domain(xmlDocPtr doc, struct xml_errs *errs)
+{
+    xmlRelaxNGValidCtxtPtr vctxt;
+    int rc = -1;
+
+    xmlu_init();
+    pthread_mutex_lock(&schema_lock);
+    if (load_schema() < 0) {
+        snprintf(errs->msg, sizeof(errs->msg),
+                 "the built-in schema failed to compile");
+        errs->count = 1;
+        goto out;
+    }
+    vctxt = xmlRelaxNGNewValidCtxt(schema);
+    if (!vctxt) {
+        snprintf(errs->msg, sizeof(errs->msg), "out of memory");
+        errs->count = 1;
+        goto out;
+    }
+    xmlRelaxNGSetValidStructuredErrors(vctxt, xmlu_collect, errs);
+    rc = xmlRelaxNGValidateDoc(vctxt, doc) == 0 ? 0 : -1;
+    if (rc < 0 && errs->count == 0) {
+        snprintf(errs->msg, sizeof(errs->msg), "does not match the schema");
+        errs->count = 1;
+    }
+    xmlRelaxNGFreeValidCtxt(vctxt);
+out:
+    pthread_mutex_unlock(&schema_lock);
+    return rc;
+}

@@ -1,0 +1,40 @@
+# tests: see the top-level Makefile.am
+
+# ---- libctl (issue 3): libhvctl tests, examples/embed, benchmarks ----------
+# test_config: cmocka, the config fixtures under tests/data/config/.
+# test_api:    cmocka, every API call against real hvcore + pvboot domains
+#              (skips without /dev/kvm or a built hvcore/pvboot).
+# test_abi.sh: exported symbols (nm -D), SONAME, header, hvctl.pc.
+# run-embed.sh: builds nothing, runs examples/embed on a pvboot domain.
+LIBCTL_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+LIBCTL_TEST_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/libctl/test_config tests/libctl/test_api examples/embed
+TESTS += tests/libctl/test_config tests/libctl/test_abi.sh \
+	tests/libctl/test_api tests/libctl/run-embed.sh
+EXTRA_DIST += tests/libctl/test_abi.sh tests/libctl/run-embed.sh \
+	tests/data/config
+
+tests_libctl_test_config_SOURCES = tests/libctl/test_config.c
+tests_libctl_test_config_CFLAGS = $(LIBCTL_TEST_CFLAGS)
+tests_libctl_test_config_LDADD = $(LIBCTL_TEST_LDADD)
+tests_libctl_test_api_SOURCES = tests/libctl/test_api.c \
+	tests/libctl/api_harness.c tests/libctl/api_harness.h
+tests_libctl_test_api_CFLAGS = $(LIBCTL_TEST_CFLAGS)
+tests_libctl_test_api_LDADD = $(LIBCTL_TEST_LDADD)
+examples_embed_SOURCES = examples/embed.c
+examples_embed_LDADD = libctl/libhvctl.la
+
+# make bench: libhvctl's benchmarks (tests/bench/bench_libctl.c).  Built
+# with the tests (so it cannot rot) but run only by `make bench`.
+check_PROGRAMS += tests/bench/bench_libctl
+bench_programs += tests/bench/bench_libctl
+tests_bench_bench_libctl_SOURCES = tests/bench/bench_libctl.c \
+	tests/libctl/api_harness.c tests/libctl/api_harness.h
+tests_bench_bench_libctl_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests/libctl
+tests_bench_bench_libctl_LDADD = libctl/libhvctl.la
+bench: bench-libctl
+bench-libctl: tests/bench/bench_libctl
+	@$(AM_TESTS_ENVIRONMENT) ./tests/bench/bench_libctl
+.PHONY: bench-libctl
+# ---- end libctl -------------------------------------------------------------
