@@ -8,6 +8,7 @@
  * takes microseconds.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -46,14 +47,33 @@ int domctl_listen(struct domain *d, char *err, size_t errlen)
     return 0;
 }
 
+/* Out of file descriptors, a pending connection can be neither accepted
+ * nor left (epoll would report it forever): a descriptor kept in reserve
+ * is given up to accept it and close it at once, then taken back. */
+static int spare_fd = -1;
+
 int domctl_accept(struct domain *d)
 {
     struct ucred cred;
     socklen_t len = sizeof(cred);
-    int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
+    if (spare_fd < 0)
+        spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
+        close(spare_fd);
+        fd = accept(d->listen_fd, NULL, NULL);
+        if (fd >= 0)
+            close(fd);
+        spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        return -1;
+    }
     if (fd < 0)
         return -1;
+    if (d->nr_clients >= DOMCTL_MAX_CLIENTS) {
+        close(fd);          /* a client leaking connections is not served */
+        return -1;
+    }
     /* The socket's mode already limits who connects; SO_PEERCRED makes the
      * rule explicit: root, or the user hvcore runs as. */
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||

@@ -8,6 +8,9 @@
 
 struct domain;
 
+/* Concurrent control connections served; more are refused. */
+#define DOMCTL_MAX_CLIENTS 256
+
 /* Listen on <domdir>/control.  -1 with a reason in err. */
 int domctl_listen(struct domain *d, char *err, size_t errlen);
 

@@ -96,6 +96,7 @@ static void on_domctl(struct domain *d, int fd)
     if (domctl_serve(d, fd, &console_fd) < 0) {
         unwatch(d, fd);
         close(fd);
+        d->nr_clients--;
     }
     if (console_fd >= 0)
         watch(d, SRC_CONSOLE, console_fd, 0);
@@ -146,6 +147,8 @@ int loop_run(struct domain *d)
                 int c = domctl_accept(d);
                 if (c >= 0 && watch(d, SRC_DOMCTL, c, 0) < 0)
                     close(c);
+                else if (c >= 0)
+                    d->nr_clients++;
                 break;
             }
             case SRC_DOMCTL:

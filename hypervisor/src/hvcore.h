@@ -139,6 +139,7 @@ struct domain {
     int wake_fd;                    /* eventfd: vCPU -> loop           */
     int listen_fd;                  /* domctl socket                   */
     int signal_fd;                  /* SIGINT/SIGTERM/SIGHUP           */
+    unsigned nr_clients;            /* open domctl connections         */
     int subscribers[16];
     unsigned nr_subscribers;
     int ready_fd;

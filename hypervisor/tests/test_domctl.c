@@ -88,6 +88,20 @@ static void malformed_requests_get_errors(void **state)
         close(fd);
     }
 
+    /* more idle connections than hvcore serves: the surplus is refused,
+     * the domain runs on, and control works again once they are gone */
+    int idle[300];
+    for (int i = 0; i < 300; i++) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/domains/%u/control", d->rundir, d->domid);
+        idle[i] = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+        assert_int_equal(connect(idle[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+    }
+    dom_drain(d, 100);
+    for (int i = 0; i < 300; i++)
+        close(idle[i]);
+    dom_drain(d, 100);
+
     assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
     assert_int_equal(rep.u.info.state, HV_DOMSTATE_running);
     dom_drain(d, 50);
