@@ -1,18 +1,24 @@
 /*
  * console.c - the pv console back end.
  *
- * Output fans out to every sink without ever blocking a vCPU: stdout and
- * the log are plain writes, clients are non-blocking sockets and a client
- * that cannot keep up loses bytes rather than stalling the guest.  The
+ * Output fans out to every sink: the log is a plain write, clients are
+ * non-blocking sockets and a client that cannot keep up loses bytes
+ * rather than stalling the guest.  stdout throttles the guest (like a
+ * serial line) but never holds console_lock while it waits and gives up
+ * as soon as the domain is paused or ending: a reader that stops reading
+ * must not wedge the event loop (console input, attach, pause, destroy,
+ * SIGTERM).  The
  * last few KiB are kept so that a client attaching late sees the current
  * screen (the shell prompt, the last counter line).
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "console.h"
@@ -32,10 +38,33 @@ static void write_all(int fd, const char *buf, size_t len)
     }
 }
 
+/* stdout gets its own open file description, made non-blocking, when it
+ * is a pipe or a terminal: O_NONBLOCK on fd 1 itself would also change the
+ * description the parent (a shell, the agent) shares.  A socket is
+ * written with MSG_DONTWAIT; a regular file never stalls for good. */
+static void stdout_open(struct domain *d)
+{
+    struct stat st;
+
+    d->stdout_fd = STDOUT_FILENO;
+    d->stdout_is_socket = false;
+    if (!d->console_stdio || fstat(STDOUT_FILENO, &st) < 0)
+        return;
+    if (S_ISSOCK(st.st_mode)) {
+        d->stdout_is_socket = true;
+    } else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) {
+        int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd >= 0)
+            d->stdout_fd = fd;
+    }
+}
+
 int console_init(struct domain *d, const char *log_path)
 {
     pthread_mutex_init(&d->console_lock, NULL);
+    pthread_mutex_init(&d->stdout_lock, NULL);
     d->console_log_fd = -1;
+    stdout_open(d);
     if (log_path) {
         d->console_log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
         if (d->console_log_fd < 0)
@@ -57,6 +86,10 @@ void console_fini(struct domain *d)
     if (d->console_log_fd >= 0)
         close(d->console_log_fd);
     d->console_log_fd = -1;
+    if (d->stdout_fd > STDOUT_FILENO)
+        close(d->stdout_fd);
+    d->stdout_fd = STDOUT_FILENO;
+    pthread_mutex_destroy(&d->stdout_lock);
     pthread_mutex_destroy(&d->console_lock);
 }
 
@@ -78,19 +111,59 @@ static void history_append(struct domain *d, const char *buf, size_t len)
     d->history_len += len;
 }
 
+/* The vCPU must leave the hypercall: pause waits for it, destroy joins it
+ * (both kick it, which also cuts a poll() below short). */
+static bool stdout_give_up(struct domain *d)
+{
+    pthread_mutex_lock(&d->lock);
+    bool stop = d->paused || d->stopping;
+    pthread_mutex_unlock(&d->lock);
+    return stop;
+}
+
+/* stdout_lock held. */
+static void stdout_write(struct domain *d, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = d->stdout_is_socket
+                        ? send(d->stdout_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL)
+                        : write(d->stdout_fd, buf, len);
+        if (n > 0) {
+            buf += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            if (stdout_give_up(d))
+                return;          /* the rest is lost, as for a slow client */
+            struct pollfd p = { .fd = d->stdout_fd, .events = POLLOUT };
+            (void)poll(&p, 1, 50);
+            continue;
+        }
+        return;                  /* a closed stdout must not stop the guest */
+    }
+}
+
 void console_output(struct domain *d, const char *buf, size_t len)
 {
     if (len == 0)
         return;
+    /* stdout_lock first (it may be held for long), console_lock only for
+     * the quick sinks: one order for every sink, and the event loop, which
+     * takes console_lock alone, never waits for stdout's reader. */
+    if (d->console_stdio)
+        pthread_mutex_lock(&d->stdout_lock);
     pthread_mutex_lock(&d->console_lock);
     history_append(d, buf, len);
-    if (d->console_stdio)
-        write_all(STDOUT_FILENO, buf, len);
     if (d->console_log_fd >= 0)
         write_all(d->console_log_fd, buf, len);
     for (struct console_client *c = d->console_clients; c; c = c->next)
         (void)send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
     pthread_mutex_unlock(&d->console_lock);
+    if (d->console_stdio) {
+        stdout_write(d, buf, len);
+        pthread_mutex_unlock(&d->stdout_lock);
+    }
 }
 
 /* Move pending host-side input into the ring.  console_lock held.

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -103,10 +104,31 @@ static int32_t do_pause(struct domain *d, bool pause)
     return ret;
 }
 
+/* Forget subscribers whose reader is gone (an agent that restarted, an
+ * `hvctl events` that ended).  Without this their slots were freed only
+ * by the next lifecycle event, so 16 departed subscribers locked every new
+ * one out with -HVE_NOSPC for as long as the domain ran undisturbed. */
+static void prune_subscribers(struct domain *d)
+{
+    unsigned keep = 0;
+
+    for (unsigned i = 0; i < d->nr_subscribers; i++) {
+        struct pollfd p = { .fd = d->subscribers[i], .events = 0 };
+        if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+            if (!(p.revents & POLLNVAL))
+                close(p.fd);
+            continue;
+        }
+        d->subscribers[keep++] = d->subscribers[i];
+    }
+    d->nr_subscribers = keep;
+}
+
 static int subscribe(struct domain *d, int32_t *status)
 {
     int sv[2];
 
+    prune_subscribers(d);
     if (d->nr_subscribers >= sizeof(d->subscribers) / sizeof(d->subscribers[0])) {
         *status = -HVE_NOSPC;
         return -1;

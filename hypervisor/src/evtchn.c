@@ -94,6 +94,10 @@ static int64_t upcall_return(struct vcpu *v, struct kvm_regs *regs)
     struct hv_upcall_frame f;
 
     memcpy(&f, (const void *)&vi->upcall_frame, sizeof(f));
+    /* A non-canonical rip or rsp would fail the next entry in ways that
+     * differ between KVM back ends: refuse it, and leave regs alone. */
+    if (!guest_addr_canonical(f.rip) || !guest_addr_canonical(f.rsp))
+        return -HVE_INVAL;
     regs->rax = f.rax; regs->rbx = f.rbx; regs->rcx = f.rcx; regs->rdx = f.rdx;
     regs->rsi = f.rsi; regs->rdi = f.rdi; regs->rbp = f.rbp; regs->rsp = f.rsp;
     regs->r8 = f.r8; regs->r9 = f.r9; regs->r10 = f.r10; regs->r11 = f.r11;

@@ -129,6 +129,11 @@ struct domain {
     pthread_mutex_t console_lock;
     struct console_client *console_clients;
     int console_log_fd;
+    /* stdout, written by vCPU threads outside console_lock (the reader may
+     * stall: the event loop must never wait for it) */
+    pthread_mutex_t stdout_lock;
+    int stdout_fd;                  /* own O_NONBLOCK description or 1 */
+    bool stdout_is_socket;
     char history[8192];             /* recent output for new clients   */
     size_t history_len;
     char in_pending[HV_CONSOLE_IN_SIZE]; /* input waiting for ring room */
@@ -162,5 +167,12 @@ static inline struct hv_console_ring *dom_console(struct domain *d)
 }
 
 uint64_t now_ns(int clock);
+
+/* Lower-half canonical: the only addresses a pv guest may run or stack at
+ * (48-bit virtual addresses; the guest has no upper half). */
+static inline bool guest_addr_canonical(uint64_t addr)
+{
+    return addr < (1ULL << 47);
+}
 
 #endif /* HVCORE_H */

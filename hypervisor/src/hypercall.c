@@ -116,6 +116,8 @@ static int64_t hc_vcpu_op(struct vcpu *v, uint64_t op, uint64_t id, uint64_t arg
     case VCPUOP_up:
         if (mem_copy_from_guest(d, &ctx, arg, sizeof(ctx)) < 0)
             return -HVE_FAULT;
+        if (!guest_addr_canonical(ctx.rip) || !guest_addr_canonical(ctx.rsp))
+            return -HVE_INVAL;
         return vcpu_up(d, (unsigned)id, &ctx);
     case VCPUOP_down:
         if (id == 0)

@@ -13,7 +13,8 @@ INTEGRATION_TESTS = \
 	tests/test_balloon \
 	tests/test_shell \
 	tests/test_hostile \
-	tests/test_domctl
+	tests/test_domctl \
+	tests/test_console_stall
 
 check_PROGRAMS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)

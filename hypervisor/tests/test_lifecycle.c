@@ -210,6 +210,34 @@ static void events_report_lifecycle_changes(void **state)
     dom_free(d);
 }
 
+/* Subscribers come and go (each agent restart subscribes anew): the ones
+ * that left must not hold the slots. */
+static void departed_subscribers_free_their_slots(void **state)
+{
+    struct hv_domctl_reply rep;
+    struct hv_domctl_event ev;
+    int fd, live;
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = start_counter("fickle");
+    struct hv_domctl req = { .cmd = HV_DOMCTL_subscribe };
+    assert_int_equal(dom_ctl(d, &req, &rep, &live), 0);
+    for (int i = 0; i < 40; i++) {
+        memset(&req, 0, sizeof(req));
+        req.cmd = HV_DOMCTL_subscribe;
+        assert_int_equal(dom_ctl(d, &req, &rep, &fd), 0);
+        assert_true(fd >= 0);
+        close(fd);
+    }
+    /* the subscriber that stayed still hears events */
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), 0);
+    assert_int_equal(recv(live, &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
+    assert_int_equal(ev.type, HV_EVENT_paused);
+    close(live);
+    dom_free(d);
+}
+
 static void event_fd_hears_even_a_crash_at_boot(void **state)
 {
     struct hv_domctl_event ev;
@@ -268,6 +296,7 @@ int main(void)
         cmocka_unit_test(crash_can_be_preserved_for_inspection),
         cmocka_unit_test(console_attach_sees_history_and_new_output),
         cmocka_unit_test(events_report_lifecycle_changes),
+        cmocka_unit_test(departed_subscribers_free_their_slots),
         cmocka_unit_test(event_fd_hears_even_a_crash_at_boot),
         cmocka_unit_test(memtouch_loops_and_still_obeys_shutdown),
     };

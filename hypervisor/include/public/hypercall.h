@@ -115,7 +115,9 @@
  *   EVTCHNOP_upcall_return(0, 0):    return from an upcall: restore the
  *                                    frame saved in vcpu_info.upcall_frame
  *                                    and re-enable delivery.  Does not
- *                                    return to the caller.
+ *                                    return to the caller, unless the
+ *                                    frame's rip or rsp is not a lower-half
+ *                                    canonical address (-HVE_INVAL).
  */
 #define EVTCHNOP_bind_virq      0
 #define EVTCHNOP_bind_ipi       1
@@ -136,7 +138,8 @@
  * HC_vcpu_op(op, vcpu, arg)
  *   VCPUOP_up(vcpu, ctx):   start secondary vCPU vcpu (< start_info.max_vcpus)
  *                           with the initial context struct hv_vcpu_context
- *                           at guest address ctx.  -HVE_BUSY if it is up.
+ *                           at guest address ctx.  -HVE_BUSY if it is up,
+ *                           -HVE_INVAL if rip or rsp is not below 2^47.
  *                           Its vcpu_info.upcall_mask keeps its value (1 at
  *                           boot): the new vCPU unmasks when it is ready.
  *   VCPUOP_down(vcpu, 0):   take vcpu down.  A vCPU may take itself down
