@@ -61,7 +61,6 @@ struct vcpu {
     bool want_up;                   /* VCPUOP_up requested             */
     bool want_down;                 /* VCPUOP_down from another vCPU   */
     struct hv_vcpu_context start;   /* context for the next up         */
-    atomic_bool kick;               /* set before signalling the thread */
     bool regs_valid;                /* run->s.regs holds live state    */
     int timer_fd;                   /* one-shot timer (timerfd)        */
     int wake_fd;                    /* eventfd: wakes a blocked vCPU   */

@@ -233,7 +233,6 @@ static enum loop_result run_loop(struct vcpu *v)
     char why[112];
 
     for (;;) {
-        atomic_store(&v->kick, false);
         enum loop_result go = wait_while_paused(v);
         if (go != LOOP_GO)
             return go;
@@ -365,7 +364,6 @@ void vcpu_notify_locked(struct vcpu *v)
     } else if (v->state == VCPU_PARKED || v->state == VCPU_DOWN) {
         pthread_cond_signal(&v->cond);
     } else if (v->state == VCPU_RUNNING && v->thread_started) {
-        atomic_store(&v->kick, true);
         pthread_kill(v->thread, SIG_KICK);
     }
 }
