@@ -258,5 +258,5 @@ int domctl_serve(struct domain *d, int fd, int *console_fd)
     int ret = send_reply(fd, &reply, pass_fd);
     if (pass_fd >= 0)
         close(pass_fd);
-    return ret;
+    return ret < 0 ? -1 : 1;
 }

@@ -17,8 +17,8 @@ int domctl_listen(struct domain *d, char *err, size_t errlen);
 /* Accept a client if its credentials pass.  Returns its fd or -1. */
 int domctl_accept(struct domain *d);
 
-/* Serve one request from client fd.  Returns 0 to keep the client, -1 to
- * drop it (hang-up or transport error).  *console_fd is set when a console
+/* Serve one request from client fd.  Returns 1 after serving one, 0 if
+ * none was waiting, -1 to drop the client (hang-up or transport error).  *console_fd is set when a console
  * client was created (the event loop watches it), else -1. */
 int domctl_serve(struct domain *d, int fd, int *console_fd);
 

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sched.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "console.h"
@@ -89,17 +91,40 @@ static void on_input(struct domain *d, int fd, enum source s)
         console_detach(d, fd);
 }
 
+/*
+ * After a request, look for the next one on the same connection for a
+ * few microseconds before going back to epoll: control requests come in
+ * bursts (pause then unpause, a list that asks every domain), and on a
+ * virtual machine the cross-CPU wake-up of a sleeping thread costs more
+ * than the whole request (tests/bench: ~25 us for pause+unpause when no
+ * wake-up is needed, ~115 us when both ends sleep).
+ */
+#define DOMCTL_SPIN_NS 30000
+
 static void on_domctl(struct domain *d, int fd)
 {
-    int console_fd;
+    uint64_t until = 0;
 
-    if (domctl_serve(d, fd, &console_fd) < 0) {
-        unwatch(d, fd);
-        close(fd);
-        d->nr_clients--;
+    for (;;) {
+        int console_fd;
+        int r = domctl_serve(d, fd, &console_fd);
+
+        if (console_fd >= 0)
+            watch(d, SRC_CONSOLE, console_fd, 0);
+        if (r < 0) {
+            unwatch(d, fd);
+            close(fd);
+            d->nr_clients--;
+            return;
+        }
+        uint64_t now = now_ns(CLOCK_MONOTONIC);
+        if (r > 0)
+            until = now + DOMCTL_SPIN_NS;
+        else if (now >= until)
+            return;
+        else
+            sched_yield();      /* a client on this CPU must get to run */
     }
-    if (console_fd >= 0)
-        watch(d, SRC_CONSOLE, console_fd, 0);
 }
 
 static void on_signal(struct domain *d)
