@@ -1,1 +1,62 @@
-# agent: see the top-level Makefile.am (work in progress)
+# agent: hvctld, the agent (SQLite persistence and the REST API).
+# Included by the top-level Makefile.am.
+#
+# Everything but main() is a convenience library, so that the unit tests
+# in tests/agent/ link the very code the daemon runs.  The agent uses only
+# libctl/hvctl.h and links libhvctl.la; it never speaks domctl.
+
+noinst_LTLIBRARIES += agent/libhvctld.la
+sbin_PROGRAMS += agent/hvctld
+
+AGENT_CFLAGS = $(AM_CFLAGS) $(SQLITE3_CFLAGS) $(LIBEVENT_CFLAGS) \
+	$(OPENSSL_CFLAGS) $(JSONC_CFLAGS)
+AGENT_LIBS = libctl/libhvctl.la $(SQLITE3_LIBS) $(LIBEVENT_LIBS) \
+	$(OPENSSL_LIBS) $(JSONC_LIBS)
+
+agent_libhvctld_la_SOURCES = \
+	agent/agent.c agent/agent.h \
+	agent/auth.c agent/auth.h \
+	agent/domtable.c agent/domtable.h \
+	agent/errmap.c agent/errmap.h \
+	agent/evlog.c agent/evlog.h \
+	agent/httpd.c agent/httpd.h \
+	agent/jobs.c agent/jobs.h \
+	agent/log.c agent/log.h \
+	agent/metrics.c agent/metrics.h \
+	agent/monitor.c agent/monitor.h \
+	agent/ops.c agent/ops.h \
+	agent/options.c agent/options.h \
+	agent/reconcile.c agent/reconcile.h \
+	agent/rest.c agent/rest.h \
+	agent/rest_actions.c agent/rest_domains.c agent/rest_misc.c \
+	agent/rest_handlers.h \
+	agent/route.c agent/route.h \
+	agent/sdnotify.c agent/sdnotify.h \
+	agent/shutdown.c agent/shutdown.h \
+	agent/sse.c agent/sse.h \
+	agent/store.c agent/store.h agent/store_int.h \
+	agent/store_domains.c agent/store_events.c agent/store_schema.c \
+	agent/store_tokens.c \
+	agent/tls.c agent/tls.h \
+	agent/token_cmd.c agent/token_cmd.h \
+	agent/util.c agent/util.h \
+	agent/worker.c agent/worker.h
+agent_libhvctld_la_CFLAGS = $(AGENT_CFLAGS)
+agent_libhvctld_la_LIBADD = $(AGENT_LIBS)
+
+agent_hvctld_SOURCES = agent/main.c
+agent_hvctld_CFLAGS = $(AGENT_CFLAGS)
+agent_hvctld_LDADD = agent/libhvctld.la
+
+# The systemd unit, with the installed path of hvctld filled in.
+systemdunitdir = $(prefix)/lib/systemd/system
+systemdunit_DATA = agent/hvctld.service
+agent/hvctld.service: $(srcdir)/agent/hvctld.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) agent && \
+	sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	    -e 's|@localstatedir[@]|$(localstatedir)|g' \
+	    $(srcdir)/agent/hvctld.service.in > $@-t && mv $@-t $@
+CLEANFILES += agent/hvctld.service
+EXTRA_DIST += agent/hvctld.service.in
+
+dist_man_MANS += man/hvctld.8

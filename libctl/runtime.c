@@ -144,7 +144,7 @@ static int lock_runtime(const hv_conn *conn)
 
 int rt_reap(const hv_conn *conn, uint32_t domid, pid_t pid, char name[64])
 {
-    static const char *const files[] = { "control", "pid", "name" };
+    static const char *const files[] = { "control", "pid", "name", "uuid" };
     char path[96], link[96], want[32];
     pid_t now_pid;
     int lock, reaped = 0, dfd;

@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config clang
 linux-libc-dev libcmocka-dev libxml2-dev libxml2-utils libjson-c-dev
 libsqlite3-dev sqlite3 libevent-dev libssl-dev openssl libcurl4-openssl-dev
-curl wrk procps"
+curl wrk procps libyaml-dev groff-base"
 
 missing=""
 for p in $PKGS; do

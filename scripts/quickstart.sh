@@ -1,31 +1,85 @@
 #!/bin/sh
 # The main job, from a fresh Debian machine: install what is missing, build,
-# and boot pvboot domains under hvcore, showing their consoles.
+# start the agent (hvctld, with its embedded SQLite database), and drive a
+# pvboot domain through it with the hvctl command: define, start, watch its
+# console, pause, resume, shut down.
+#
+# Uses the standard locations (database /var/lib/hvctl/hvctl.db, runtime
+# directory /run/hvctl) unless HVCTL_DB / HVCTL_RUNDIR say otherwise.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build="$top/build"
 
 "$top/scripts/build.sh" "$build"
-hvcore="$build/hypervisor/src/hvcore"
-pvboot="$build/hypervisor/guest/pvboot"
-rundir=$(mktemp -d /tmp/hvctl-quickstart.XXXXXX)
-trap 'rm -rf "$rundir"' EXIT
-
 if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
     echo "quickstart: /dev/kvm is not usable here: cannot boot domains" >&2
     exit 1
 fi
 
-echo "== hvcore --kernel pvboot --memory 64 --cmdline hello"
-"$hvcore" --kernel "$pvboot" --memory 64 --cmdline hello --rundir "$rundir" --name hello
-echo "   (exit status $?: the guest powered off)"
+# The built tree, not an installed one.
+export HVCORE_PATH="$build/hypervisor/src/hvcore"
+export HVCTL_RUNDIR="${HVCTL_RUNDIR:-/run/hvctl}"
+db="${HVCTL_DB:-/var/lib/hvctl/hvctl.db}"
+pvboot="$build/hypervisor/guest/pvboot"
+hvctl="$build/cli/hvctl"
+work=$(mktemp -d /tmp/hvctl-quickstart.XXXXXX)
+agent_pid=""
+cleanup() {
+    "$hvctl" destroy quickstart >/dev/null 2>&1 || true
+    "$hvctl" undefine quickstart >/dev/null 2>&1 || true
+    [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$(dirname "$db")"
 
-echo "== a 2-vCPU domain running 'counter' for half a second, then a shutdown request"
-"$hvcore" --kernel "$pvboot" --memory 64 --vcpus 2 --cmdline counter --rundir "$rundir" \
-    --name demo --console-log "$rundir/demo.log" --console none &
-pid=$!
-sleep 0.5
-kill -TERM "$pid"
-wait "$pid" || true
-head -n 3 "$rundir/demo.log"; echo "   ..."; tail -n 2 "$rundir/demo.log"
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+echo "== hvctld --db $db (SQLite), socket $HVCTL_RUNDIR/hvctld.sock"
+"$build/agent/hvctld" --db "$db" --rundir "$HVCTL_RUNDIR" --quiet &
+agent_pid=$!
+for _ in $(seq 100); do [ -S "$HVCTL_RUNDIR/hvctld.sock" ] && break; sleep 0.05; done
+
+cat > "$work/quickstart.xml" <<XML
+<domain type="pv">
+  <name>quickstart</name>
+  <memory unit="MiB">64</memory>
+  <vcpus>2</vcpus>
+  <os>
+    <kernel>$pvboot</kernel>
+    <cmdline>counter</cmdline>
+  </os>
+  <devices>
+    <console><log file="$work/console.log"/></console>
+  </devices>
+</domain>
+XML
+
+step "$hvctl" version
+step "$hvctl" define "$work/quickstart.xml"
+step "$hvctl" start quickstart
+sleep 0.3
+step "$hvctl" list --all
+step "$hvctl" info quickstart
+printf '\n-- its console (counter ticks every 10 ms):\n'
+tail -n 3 "$work/console.log"
+step "$hvctl" pause quickstart
+sleep 0.3
+a=$(tail -n 1 "$work/console.log")
+sleep 0.3
+b=$(tail -n 1 "$work/console.log")
+echo "paused: the counter stays at '$a' -> '$b'"
+step "$hvctl" unpause quickstart
+sleep 0.2
+tail -n 1 "$work/console.log"
+step "$hvctl" shutdown --wait --timeout 10 quickstart
+tail -n 2 "$work/console.log"
+step "$hvctl" undefine quickstart
+
+echo
+echo "== a one-shot domain: hvctl create --console (pvboot hello)"
+sed -e 's/<name>quickstart</<name>hello</' -e 's/>counter</>hello</' \
+    -e '/<devices>/,/<\/devices>/d' "$work/quickstart.xml" > "$work/hello.xml"
+"$hvctl" create --console "$work/hello.xml" </dev/null
+echo
 echo "quickstart: ok"

@@ -1,1 +1,44 @@
-# cli (hvctl) tests: owned by the CLI work
+# cli (hvctl) tests and benchmarks: owned by the CLI work (issue 5).
+#
+# test_cli_usage:   help, versions, every usage error (no domain needed)
+# test_cli_local:   every command on this host, real hvcore + pvboot
+# test_cli_console: `hvctl console` driven through a pseudo-terminal
+# test_cli_remote:  every command through a real hvctld, over its Unix
+#                   socket and over TLS TCP with a CA the test makes
+# test_cli_docs.sh: man page and bash completion cover every command
+CLI_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
+CLI_TEST_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) $(JSONC_LIBS) -lutil
+CLI_HARNESS = tests/cli/cli_harness.c tests/cli/cli_harness.h
+
+check_PROGRAMS += tests/cli/test_cli_usage tests/cli/test_cli_local \
+	tests/cli/test_cli_console tests/cli/test_cli_remote
+TESTS += tests/cli/test_cli_usage tests/cli/test_cli_local \
+	tests/cli/test_cli_console tests/cli/test_cli_remote \
+	tests/cli/test_cli_docs.sh
+EXTRA_DIST += tests/cli/test_cli_docs.sh
+
+tests_cli_test_cli_usage_SOURCES = tests/cli/test_cli_usage.c $(CLI_HARNESS)
+tests_cli_test_cli_usage_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_usage_LDADD = $(CLI_TEST_LDADD)
+tests_cli_test_cli_local_SOURCES = tests/cli/test_cli_local.c $(CLI_HARNESS)
+tests_cli_test_cli_local_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_local_LDADD = $(CLI_TEST_LDADD)
+tests_cli_test_cli_console_SOURCES = tests/cli/test_cli_console.c \
+	$(CLI_HARNESS)
+tests_cli_test_cli_console_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_console_LDADD = $(CLI_TEST_LDADD)
+tests_cli_test_cli_remote_SOURCES = tests/cli/test_cli_remote.c \
+	tests/cli/agent_harness.c tests/cli/agent_harness.h $(CLI_HARNESS)
+tests_cli_test_cli_remote_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_remote_LDADD = $(CLI_TEST_LDADD)
+
+# make bench: `hvctl create` until the domain runs, and `hvctl pause`.
+# Built with the tests (so it cannot rot), run only by `make bench`.
+check_PROGRAMS += tests/bench/cli_bench
+bench_programs += tests/bench/cli_bench
+tests_bench_cli_bench_SOURCES = tests/bench/cli_bench.c
+tests_bench_cli_bench_LDADD = libctl/libhvctl.la
+bench: bench-cli
+bench-cli: tests/bench/cli_bench cli/hvctl$(EXEEXT)
+	@$(AM_TESTS_ENVIRONMENT) ./tests/bench/cli_bench
+.PHONY: bench-cli

@@ -1,0 +1,123 @@
+/*
+ * domtable.h - the agent's view of every domain it knows: defined ones
+ * (from the database) and running ones (from the runtime directory),
+ * merged by name.  Owned by the event-loop thread; workers never touch it.
+ *
+ * The table also keeps the JSON body of GET /v1/domains, built on first
+ * use after a change, so that the hot read path costs one lookup and a
+ * reference-counted buffer.
+ */
+#ifndef HVCTLD_DOMTABLE_H
+#define HVCTLD_DOMTABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "hvctl.h"
+
+/* A shared hv_domain handle: one per running incarnation. */
+struct handle {
+    hv_domain *dom;
+    uint32_t domid;
+    int refs;
+};
+struct handle *handle_new(hv_domain *dom);      /* takes over dom */
+struct handle *handle_get(struct handle *h);
+void handle_put(struct handle *h);
+
+/* What the last hv_domain_get_info / hv_domain_list said. */
+struct dom_info {
+    int pid;
+    unsigned vcpus_online, vcpus_max, boot_count;
+    uint64_t mem_current_kib, mem_target_kib, mem_max_kib;
+    uint64_t cpu_time_ns, uptime_ns;
+};
+void dom_info_from_hv(struct dom_info *out, const hv_domain_info *in);
+
+/* State names: hv_state_name() plus "shutoff" for "not running". */
+#define DOM_SHUTOFF 0
+const char *dom_state_name(int state);
+
+struct dom {
+    char name[64];
+    char uuid[37];
+
+    /* The definition (defined == false: a transient domain). */
+    bool defined;
+    char *config;               /* JSON text, as stored */
+    bool autostart;
+    int64_t created_ms, updated_ms;
+    unsigned cfg_vcpus;         /* from config, for a stopped domain */
+    uint64_t cfg_mem_mib;
+
+    /* The running incarnation, if any. */
+    int state;                  /* DOM_SHUTOFF or HV_STATE_*          */
+    uint32_t domid;             /* 0 when not running                 */
+    struct dom_info info;
+    bool have_info;
+    struct handle *h;           /* NULL until someone needs one       */
+
+    const char *busy;           /* "start" while a start job runs     */
+    uint64_t expect_ns[8];      /* per HV_EVENT_*: an API call asked  */
+                                /* for it, until this monotonic time  */
+    const char *expect_cause[8]; /* and who: "api" or "agent"        */
+    uint64_t run_changed_ns;    /* last start or stop, as we saw it   */
+    struct stop_wait *stop_waits; /* shutdown jobs waiting for the end */
+    struct domop *opq_head, *opq_tail;  /* ops waiting for their turn   */
+    bool op_busy;               /* an op of this domain is on a worker */
+    int refs;                   /* work items holding this entry      */
+    bool removed;               /* out of the table; freed at refs 0  */
+};
+
+struct domtable {
+    struct dom **v;             /* sorted by name */
+    size_t n, cap;
+    uint64_t gen;               /* bumped on every change */
+    struct list_cache *cache;
+    /* Called by dom_stopped while d still names the incarnation that
+     * ended (shutdown jobs wait for it: shutdown.c). */
+    void (*on_stopped)(struct domtable *t, struct dom *d, void *arg);
+    void *on_stopped_arg;
+};
+
+void domtable_init(struct domtable *t);
+void domtable_free(struct domtable *t);
+
+struct dom *dom_find(const struct domtable *t, const char *name);
+struct dom *dom_find_domid(const struct domtable *t, uint32_t domid);
+struct dom *dom_find_uuid(const struct domtable *t, const char *uuid);
+
+/* A new empty entry under name, inserted; NULL when out of memory. */
+struct dom *dom_add(struct domtable *t, const char *name);
+/* Take out of the table; freed now, or when the last reference goes. */
+void dom_remove(struct domtable *t, struct dom *d);
+struct dom *dom_ref(struct dom *d);
+void dom_unref(struct dom *d);
+
+/* Something changed: drop the cached list. */
+void domtable_changed(struct domtable *t);
+
+/* The running incarnation ended: back to shutoff (or out, if transient). */
+void dom_stopped(struct domtable *t, struct dom *d);
+/* Replace the definition's config text (takes ownership) and its summary. */
+int dom_set_config(struct dom *d, char *config_json);
+
+/*
+ * The body of GET /v1/domains.  *data stays valid until list_cache_put
+ * (the cache is reference counted so a reply in flight keeps its copy).
+ */
+struct list_cache;
+struct list_cache *domtable_list_json(struct domtable *t, const char **data,
+                                      size_t *len);
+void list_cache_put(struct list_cache *c);
+
+/* The summary object of one domain (list item); caller owns it. */
+json_object *dom_summary_json(const struct dom *d);
+
+size_t domtable_count_defined(const struct domtable *t);
+size_t domtable_count_running(const struct domtable *t);
+
+#endif /* HVCTLD_DOMTABLE_H */

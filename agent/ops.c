@@ -1,0 +1,256 @@
+/*
+ * ops.c - see ops.h.
+ *
+ * Every result is applied only if the entry still describes the same
+ * incarnation the operation started on: between submission and
+ * completion the domain may have been destroyed elsewhere, and a late
+ * result must not bring a stale state back.
+ *
+ * The operations of one domain run one at a time, in order (the rest wait
+ * in the domain's queue, not on a worker): a hung hvcore holds one worker
+ * at most, and delays only the requests about its own domain.  Starts run
+ * in a pool of their own, since a start may take as long as hvcore's
+ * start timeout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "evlog.h"
+#include "jobs.h"
+#include "log.h"
+#include "monitor.h"
+#include "ops.h"
+#include "store.h"
+#include "util.h"
+
+/* How long an API-requested event counts as "caused by the API". */
+#define EXPECT_NS (30ull * 1000000000)
+
+/* The lifecycle event an operation makes hvcore send. */
+static int expected_event(enum domop_kind kind)
+{
+    switch (kind) {
+    case DOMOP_START:    return HV_EVENT_STARTED;
+    case DOMOP_PAUSE:    return HV_EVENT_PAUSED;
+    case DOMOP_RESUME:   return HV_EVENT_UNPAUSED;
+    case DOMOP_SHUTDOWN: return HV_EVENT_SHUTDOWN;
+    case DOMOP_REBOOT:   return HV_EVENT_REBOOTED;
+    case DOMOP_DESTROY:  return HV_EVENT_DESTROYED;
+    default:             return 0;
+    }
+}
+
+static void fail(struct domop *op, int rc)
+{
+    op->rc = rc;
+    snprintf(op->msg, sizeof(op->msg), "%s", hv_last_error());
+}
+
+static int start(struct domop *op, hv_domain **dom)
+{
+    hv_config *cfg = NULL;
+    int rc;
+
+    if (op->job)
+        job_set_step(op->job, "starting hvcore", 0);
+    rc = hv_config_from_json(op->config, strlen(op->config), op->name, &cfg);
+    if (rc == 0)
+        rc = hv_domain_create(op->a->conn, cfg, 0, &op->newdom);
+    hv_config_free(cfg);
+    *dom = op->newdom;
+    return rc;
+}
+
+static void run(struct work *w)
+{
+    struct domop *op = (struct domop *)w;
+    hv_domain *dom = op->h ? op->h->dom : NULL;
+    hv_domain_info *info = NULL;
+    int rc = 0;
+
+    if (op->kind == DOMOP_START) {
+        rc = start(op, &dom);
+    } else if (!dom) {
+        rc = hv_domain_lookup_by_id(op->a->conn, op->domid, &op->newdom);
+        if (rc == 0 && strcmp(hv_domain_get_name(op->newdom), op->name)) {
+            hv_domain_free(op->newdom);
+            op->newdom = NULL;
+            rc = HV_ENOENT;
+            snprintf(op->msg, sizeof(op->msg), "domain '%s': no such "
+                     "domain", op->name);
+            op->rc = rc;
+            return;
+        }
+        dom = op->newdom;
+    }
+    if (rc) {
+        fail(op, rc);
+        return;
+    }
+    switch (op->kind) {
+    case DOMOP_PAUSE:    rc = hv_domain_pause(dom); break;
+    case DOMOP_RESUME:   rc = hv_domain_unpause(dom); break;
+    case DOMOP_REBOOT:   rc = hv_domain_reboot(dom); break;
+    case DOMOP_DESTROY:  rc = hv_domain_destroy(dom); break;
+    case DOMOP_MEMORY:   rc = hv_domain_set_memory(dom, op->mem_mib); break;
+    case DOMOP_SHUTDOWN: rc = hv_domain_shutdown(dom, 0, NULL); break;
+    default:
+        break;
+    }
+    if (rc) {
+        fail(op, rc);
+        return;
+    }
+    /* Fresh facts for the reply, unless the domain is gone by design. */
+    if (op->kind == DOMOP_DESTROY)
+        return;
+    if (hv_domain_get_info(dom, &info) == 0) {
+        dom_info_from_hv(&op->info, info);
+        op->state = hv_domain_info_get_state(info);
+        op->have_info = true;
+        hv_domain_info_free(info);
+    } else if (op->kind == DOMOP_START) {
+        /* Started and already gone (a guest that powers off at once):
+         * the start still succeeded. */
+        op->state = DOM_SHUTOFF;
+    }
+}
+
+/* A successful start: the entry now describes the new incarnation. */
+static void apply_start(struct agent *a, struct domop *op)
+{
+    struct dom *d = op->d;
+    struct handle *h;
+
+    if (!op->newdom)
+        return;
+    h = handle_new(op->newdom);
+    op->newdom = NULL;
+    if (!h)
+        return;
+    if (op->have_info || op->state != DOM_SHUTOFF) {
+        handle_put(d->h);
+        d->h = h;
+        d->domid = h->domid;
+        d->state = op->state ? op->state : HV_STATE_RUNNING;
+        d->info = op->info;
+        d->have_info = op->have_info;
+        d->run_changed_ns = now_mono_ns();
+        if (d->defined &&
+            store_running_set(a->store, d->uuid, d->domid, now_real_ms()))
+            log_warn("domain '%s': %s", d->name, store_errmsg(a->store));
+    } else {
+        handle_put(h);
+    }
+}
+
+static void done(struct work *w);
+
+static void run_now(struct domop *op)
+{
+    struct agent *a = op->a;
+
+    if (a->stopping) {
+        /* The pools are going away: answer it without running it. */
+        op->rc = HV_ECANCELED;
+        snprintf(op->msg, sizeof(op->msg), "domain '%s': hvctld is "
+                 "stopping", op->name);
+        done(&op->w);
+        return;
+    }
+    workers_submit(op->kind == DOMOP_START ? a->job_workers : a->workers,
+                   &op->w);
+}
+
+static void done(struct work *w)
+{
+    struct domop *op = (struct domop *)w;
+    struct agent *a = op->a;
+    struct dom *d = op->d;
+    bool same = !d->removed && d->domid == op->domid;
+    struct domop *next;
+
+    if (op->rc == 0 && op->kind == DOMOP_START && !d->removed) {
+        apply_start(a, op);
+    } else if (op->rc == 0 && same && op->domid) {
+        if (op->newdom && !d->h) {
+            d->h = handle_new(op->newdom);
+            op->newdom = NULL;
+        }
+        if (op->kind == DOMOP_DESTROY) {
+            if (d->defined)
+                store_running_clear(a->store, d->uuid);
+            d->run_changed_ns = now_mono_ns();
+            dom_stopped(&a->doms, d);
+        } else if (op->have_info) {
+            d->state = op->state;
+            d->info = op->info;
+            d->have_info = true;
+            domtable_changed(&a->doms);
+        }
+    } else if (op->rc == HV_ENOENT || op->rc == HV_EDEAD) {
+        /* Gone under us: let the monitor find out what happened. */
+        monitor_refresh_soon(a->mon);
+    }
+    if (op->cb)
+        op->cb(op, op->cb_arg);
+    /* This domain's turn passes to its next operation. */
+    next = d->opq_head;
+    if (next) {
+        d->opq_head = next->qnext;
+        if (!d->opq_head)
+            d->opq_tail = NULL;
+        run_now(next);
+    } else {
+        d->op_busy = false;
+    }
+    hv_domain_free(op->newdom);
+    handle_put(op->h);
+    dom_unref(op->d);
+    free(op->config);
+    free(op);
+}
+
+struct domop *domop_new(struct agent *a, enum domop_kind kind, struct dom *d,
+                        domop_cb cb, void *cb_arg)
+{
+    struct domop *op = calloc(1, sizeof(*op));
+
+    if (!op)
+        return NULL;
+    op->w.run = run;
+    op->w.done = done;
+    op->a = a;
+    op->kind = kind;
+    op->d = dom_ref(d);
+    op->h = handle_get(d->h);
+    op->domid = d->domid;
+    snprintf(op->name, sizeof(op->name), "%s", d->name);
+    op->cb = cb;
+    op->cb_arg = cb_arg;
+    return op;
+}
+
+void domop_submit(struct domop *op)
+{
+    struct dom *d = op->d;
+    int ev = expected_event(op->kind);
+
+    if (ev) {
+        d->expect_ns[ev] = now_mono_ns() + EXPECT_NS;
+        d->expect_cause[ev] = op->cause ? op->cause : "api";
+    }
+    if (d->op_busy) {
+        op->qnext = NULL;
+        if (d->opq_tail)
+            d->opq_tail->qnext = op;
+        else
+            d->opq_head = op;
+        d->opq_tail = op;
+        return;
+    }
+    d->op_busy = true;
+    run_now(op);
+}

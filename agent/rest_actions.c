@@ -1,0 +1,282 @@
+/*
+ * rest_actions.c - what can be done to a domain: start and shutdown (long:
+ * 202 and a job), pause, resume, reboot, destroy and the memory target
+ * (short: 200 and the domain once hvcore has done it), and autostart.
+ *
+ * Every action runs on a worker (ops.c), since hvcore may be slow or hung;
+ * the event loop goes on serving other requests meanwhile.  A shutdown
+ * waits for the domain's end on the event loop (shutdown.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "agent.h"
+#include "evlog.h"
+#include "jobs.h"
+#include "log.h"
+#include "ops.h"
+#include "rest_handlers.h"
+#include "shutdown.h"
+#include "store.h"
+#include "util.h"
+
+#define SHUTDOWN_TIMEOUT_DEFAULT_S 120
+#define SHUTDOWN_TIMEOUT_MAX_S 86400
+
+void rest_reply_job(struct rest_req *rr, struct job *j)
+{
+    char loc[48];
+
+    snprintf(loc, sizeof(loc), "/v1/jobs/%llu", (unsigned long long)j->id);
+    rest_header(rr, "Location", loc);
+    rest_reply_json(rr, 202, job_json(j));
+}
+
+/* A job's operation finished: record the outcome. */
+static void job_done(struct domop *op, void *arg)
+{
+    struct agent *a = op->a;
+    struct job *j = arg;
+
+    if (op->kind == DOMOP_START) {
+        op->d->busy = NULL;
+        domtable_changed(&a->doms);
+        if (op->rc) {
+            evlog_emit(a->evlog, op->name, op->d->uuid, 0, "start_failed",
+                       op->d->expect_cause[HV_EVENT_STARTED]
+                       ? op->d->expect_cause[HV_EVENT_STARTED] : "api",
+                       op->msg);
+            op->d->expect_ns[HV_EVENT_STARTED] = 0;
+            log_warn("%s", op->msg);
+        }
+    }
+    job_finish(a->jobs, j, op->rc, op->msg);
+}
+
+struct job *rest_start_job(struct agent *a, struct dom *d, const char *cause,
+                           int *hv_rc)
+{
+    struct domop *op;
+    struct job *j;
+
+    j = job_create(a->jobs, "start", d->name);
+    op = j ? domop_new(a, DOMOP_START, d, job_done, j) : NULL;
+    if (op)
+        op->config = strdup(d->config);
+    if (!op || !op->config) {
+        if (op) {
+            /* Never submitted: undo domop_new by hand. */
+            handle_put(op->h);
+            dom_unref(op->d);
+            free(op);
+        }
+        if (j)
+            job_finish(a->jobs, j, HV_ENOMEM, "out of memory");
+        *hv_rc = HV_ENOMEM;
+        return NULL;
+    }
+    op->job = j;
+    op->cause = cause;
+    d->busy = "start";
+    domtable_changed(&a->doms);
+    domop_submit(op);
+    return j;
+}
+
+/* The domain of the path, which must be running; else reply and NULL. */
+static struct dom *running_param(struct rest_req *rr, const char *verb)
+{
+    struct dom *d = rest_domain_param(rr);
+
+    if (d && d->state == DOM_SHUTOFF) {
+        rest_error(rr, 409, "wrong_state", "domain '%s' is not running: "
+                   "cannot %s it", d->name, verb);
+        return NULL;
+    }
+    return d;
+}
+
+void h_action_start(struct rest_req *rr)
+{
+    struct dom *d = rest_domain_param(rr);
+    struct job *j;
+    int rc;
+
+    if (!d)
+        return;
+    if (d->busy) {
+        rest_error(rr, 409, "busy", "domain '%s': a %s job is running",
+                   d->name, d->busy);
+        return;
+    }
+    if (d->state != DOM_SHUTOFF) {
+        rest_error(rr, 409, "wrong_state", "domain '%s' is already running",
+                   d->name);
+        return;
+    }
+    if (!d->defined) {
+        rest_error(rr, 404, "not_found", "domain '%s': no such domain",
+                   d->name);
+        return;
+    }
+    j = rest_start_job(rr->a, d, "api", &rc);
+    if (!j)
+        rest_error_hv(rr, rc, hv_last_error());
+    else
+        rest_reply_job(rr, j);
+}
+
+/* A short action finished: answer with the domain, or the failure. */
+static void action_done(struct domop *op, void *arg)
+{
+    struct rest_req *rr = arg;
+
+    if (op->rc == HV_ENOENT && !op->d->removed)
+        /* It ended between the request and hvcore: not running now. */
+        rest_error(rr, 409, "wrong_state", "%s", op->msg);
+    else if (op->rc)
+        rest_error_hv(rr, op->rc, op->msg);
+    else
+        rest_reply_json(rr, 200, rest_domain_json(op->d));
+}
+
+static void short_action(struct rest_req *rr, enum domop_kind kind,
+                         const char *verb)
+{
+    struct dom *d = running_param(rr, verb);
+    struct domop *op;
+
+    if (!d)
+        return;
+    op = domop_new(rr->a, kind, d, action_done, rr);
+    if (!op) {
+        rest_error(rr, 500, "out_of_memory", "out of memory");
+        return;
+    }
+    domop_submit(op);
+}
+
+void h_action_pause(struct rest_req *rr)
+{
+    short_action(rr, DOMOP_PAUSE, "pause");
+}
+
+void h_action_resume(struct rest_req *rr)
+{
+    short_action(rr, DOMOP_RESUME, "resume");
+}
+
+void h_action_reboot(struct rest_req *rr)
+{
+    short_action(rr, DOMOP_REBOOT, "reboot");
+}
+
+void h_action_destroy(struct rest_req *rr)
+{
+    short_action(rr, DOMOP_DESTROY, "destroy");
+}
+
+void h_action_shutdown(struct rest_req *rr)
+{
+    static const char *const keys[] = { "timeout", NULL };
+    json_object *body = NULL, *v;
+    int64_t timeout = SHUTDOWN_TIMEOUT_DEFAULT_S;
+    struct dom *d;
+    struct job *j;
+
+    if (!(d = running_param(rr, "shut down")))
+        return;
+    if (!(body = rest_json_body(rr, keys, true)))
+        return;
+    if (json_object_object_get_ex(body, "timeout", &v)) {
+        if (!json_object_is_type(v, json_type_int) ||
+            (timeout = json_object_get_int64(v)) < 0 ||
+            timeout > SHUTDOWN_TIMEOUT_MAX_S) {
+            rest_error(rr, 400, "invalid_argument", "\"timeout\" must be "
+                       "an integer from 0 to %d (seconds; 0 only asks)",
+                       SHUTDOWN_TIMEOUT_MAX_S);
+            json_object_put(body);
+            return;
+        }
+    }
+    json_object_put(body);
+    j = shutdown_job(rr->a, d, (int)timeout);
+    if (!j) {
+        rest_error(rr, 500, "out_of_memory", "out of memory");
+        return;
+    }
+    rest_reply_job(rr, j);
+}
+
+void h_memory(struct rest_req *rr)
+{
+    static const char *const keys[] = { "target_mib", NULL };
+    json_object *body, *v;
+    struct domop *op;
+    struct dom *d;
+    int64_t mib;
+
+    if (!(d = running_param(rr, "set the memory of")))
+        return;
+    if (!(body = rest_json_body(rr, keys, false)))
+        return;
+    if (!json_object_object_get_ex(body, "target_mib", &v) ||
+        !json_object_is_type(v, json_type_int) ||
+        (mib = json_object_get_int64(v)) < 1) {
+        rest_error(rr, 400, "invalid_argument", "\"target_mib\" must be a "
+                   "positive integer (MiB)");
+        json_object_put(body);
+        return;
+    }
+    json_object_put(body);
+    op = domop_new(rr->a, DOMOP_MEMORY, d, action_done, rr);
+    if (!op) {
+        rest_error(rr, 500, "out_of_memory", "out of memory");
+        return;
+    }
+    op->mem_mib = (uint64_t)mib;
+    domop_submit(op);
+}
+
+void h_autostart(struct rest_req *rr)
+{
+    static const char *const keys[] = { "autostart", NULL };
+    struct agent *a = rr->a;
+    struct store_event ev;
+    json_object *body, *v;
+    struct dom *d;
+    bool on;
+
+    if (!(d = rest_domain_param(rr)))
+        return;
+    if (!(body = rest_json_body(rr, keys, false)))
+        return;
+    if (!json_object_object_get_ex(body, "autostart", &v) ||
+        !json_object_is_type(v, json_type_boolean)) {
+        rest_error(rr, 400, "invalid_argument", "\"autostart\" must be true "
+                   "or false");
+        json_object_put(body);
+        return;
+    }
+    on = json_object_get_boolean(v);
+    json_object_put(body);
+    if (!d->defined) {
+        rest_error(rr, 409, "not_defined", "domain '%s' is transient: only "
+                   "a defined domain can start with the host", d->name);
+        return;
+    }
+    evlog_prepare(a->evlog, &ev, d->name, d->uuid, d->domid,
+                  on ? "autostart_on" : "autostart_off", "api", rr->who);
+    if (store_def_set_autostart(a->store, d->uuid, on, now_real_ms(), &ev)) {
+        rest_error(rr, 500, "database", "%s", store_errmsg(a->store));
+        return;
+    }
+    evlog_publish(a->evlog, &ev);
+    d->autostart = on;
+    d->updated_ms = ev.time_ms;
+    domtable_changed(&a->doms);
+    rest_reply_json(rr, 200, rest_domain_json(d));
+}

@@ -1,0 +1,58 @@
+/*
+ * rest_handlers.h - the handler of every route (route.c), and what the
+ * handler files share.
+ */
+#ifndef HVCTLD_REST_HANDLERS_H
+#define HVCTLD_REST_HANDLERS_H
+
+#include <json-c/json.h>
+
+#include "rest.h"
+
+struct dom;
+struct job;
+
+/* rest_domains.c */
+void h_domains_list(struct rest_req *rr);
+void h_domains_define(struct rest_req *rr);
+void h_domain_get(struct rest_req *rr);
+void h_domain_put(struct rest_req *rr);
+void h_domain_delete(struct rest_req *rr);
+
+/* rest_actions.c */
+void h_action_start(struct rest_req *rr);
+void h_action_pause(struct rest_req *rr);
+void h_action_resume(struct rest_req *rr);
+void h_action_shutdown(struct rest_req *rr);
+void h_action_reboot(struct rest_req *rr);
+void h_action_destroy(struct rest_req *rr);
+void h_autostart(struct rest_req *rr);
+void h_memory(struct rest_req *rr);
+
+/* rest_misc.c */
+void h_host(struct rest_req *rr);
+void h_jobs_list(struct rest_req *rr);
+void h_job_get(struct rest_req *rr);
+void h_job_cancel(struct rest_req *rr);
+void h_metrics(struct rest_req *rr);
+
+/* sse.c */
+void h_events(struct rest_req *rr);
+
+/*
+ * The domain named by the path's {name}: replies 400 for a name that
+ * cannot be one, 404 for an unknown one, and then returns NULL.
+ */
+struct dom *rest_domain_param(struct rest_req *rr);
+/* The full representation of a domain (GET /v1/domains/{name}). */
+json_object *rest_domain_json(const struct dom *d);
+/*
+ * Start d as a job (d must be defined and shut off); cause is "api" or
+ * "agent".  The job, or NULL with *hv_rc set when it could not begin.
+ */
+struct job *rest_start_job(struct agent *a, struct dom *d, const char *cause,
+                           int *hv_rc);
+/* 202 with the job, and Location: /v1/jobs/{id}. */
+void rest_reply_job(struct rest_req *rr, struct job *j);
+
+#endif /* HVCTLD_REST_HANDLERS_H */

@@ -1,0 +1,107 @@
+/*
+ * store_events.c - the event log: lifecycle events with time and cause,
+ * kept to a bounded length, read back for Server-Sent Events replay.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store_int.h"
+
+#define TEXT(s) (s), -1, SQLITE_STATIC
+
+int st_event_insert(struct store *st, const struct store_event *ev)
+{
+    sqlite3_stmt *s = st_stmt(st, SQL_EV_INSERT);
+
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, ev->id);
+    sqlite3_bind_int64(s, 2, ev->time_ms);
+    sqlite3_bind_text(s, 3, TEXT(ev->uuid));
+    sqlite3_bind_text(s, 4, TEXT(ev->name));
+    if (ev->domid >= 0)
+        sqlite3_bind_int64(s, 5, ev->domid);
+    else
+        sqlite3_bind_null(s, 5);
+    sqlite3_bind_text(s, 6, TEXT(ev->type));
+    sqlite3_bind_text(s, 7, TEXT(ev->cause));
+    sqlite3_bind_text(s, 8, TEXT(ev->detail));
+    return st_exec(st, s, "logging an event");
+}
+
+int store_events_append(struct store *st, const struct store_event *ev,
+                        size_t n, int64_t keep)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if ((rc = st_begin(st)))
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if ((rc = st_event_insert(st, &ev[i])))
+            goto fail;
+    if (keep > 0) {
+        s = st_stmt(st, SQL_EV_PRUNE);
+        if (s)
+            sqlite3_bind_int64(s, 1, keep);
+        if ((rc = st_exec(st, s, "pruning the event log")))
+            goto fail;
+    }
+    return st_commit(st);
+fail:
+    st_rollback(st);
+    return rc;
+}
+
+int64_t store_events_max_id(struct store *st)
+{
+    sqlite3_stmt *s = st_stmt(st, SQL_EV_MAX);
+    int64_t v = 0;
+
+    if (s && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    if (s)
+        sqlite3_reset(s);
+    return v;
+}
+
+static void copy_col(char *dst, size_t len, sqlite3_stmt *s, int col)
+{
+    const unsigned char *t = sqlite3_column_text(s, col);
+
+    snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+int store_events_since(struct store *st, int64_t after, size_t limit,
+                       int (*fn)(const struct store_event *ev, void *arg),
+                       void *arg)
+{
+    sqlite3_stmt *s = st_stmt(st, SQL_EV_SINCE);
+    int rc = 0, step;
+
+    if (!s)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, after);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_event ev;
+
+        memset(&ev, 0, sizeof(ev));
+        ev.id = sqlite3_column_int64(s, 0);
+        ev.time_ms = sqlite3_column_int64(s, 1);
+        copy_col(ev.uuid, sizeof(ev.uuid), s, 2);
+        copy_col(ev.name, sizeof(ev.name), s, 3);
+        ev.domid = sqlite3_column_type(s, 4) == SQLITE_NULL
+                   ? -1 : sqlite3_column_int64(s, 4);
+        copy_col(ev.type, sizeof(ev.type), s, 5);
+        copy_col(ev.cause, sizeof(ev.cause), s, 6);
+        copy_col(ev.detail, sizeof(ev.detail), s, 7);
+        if ((rc = fn(&ev, arg)))
+            break;
+    }
+    if (!rc && step != SQLITE_DONE)
+        rc = st_fail(st, step, "reading the event log");
+    sqlite3_reset(s);
+    return rc;
+}

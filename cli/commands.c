@@ -1,0 +1,215 @@
+/*
+ * commands.c - the command table (name, entry point, help text) and the
+ * option parsing every command shares.
+ *
+ * The help texts here are what `hvctl help NAME` prints; man/hvctl.1 says
+ * the same at more length.  tests/cli checks that the man page and the
+ * bash completion name exactly the commands of this table.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmdopts.h"
+
+static const struct command commands[] = {
+    { "create", cmd_create, "[--console] FILE",
+      "start a domain from an XML or JSON configuration file",
+      "Starts the domain described by FILE (XML as in hvctl.xml(5), or JSON;\n"
+      "told apart by the first character) and returns once it runs.  The\n"
+      "domain is not defined in hvctld: when it ends, it is gone.  With -c,\n"
+      "hvctld defines the domain and starts it (the REST API has no\n"
+      "transient domains).\n"
+      "  --console   attach to the console at once (`hvctl help console`)\n" },
+    { "list", cmd_list, "[--all]",
+      "list running domains (--all: and those defined in hvctld)",
+      "Lists the running domains: id, name, state, vCPUs, memory, CPU time\n"
+      "and uptime.  --all adds the domains defined in hvctld that are not\n"
+      "running (state shutoff) and an AUTOSTART column; it needs hvctld.\n"
+      "  -a, --all   include defined domains that are not running\n" },
+    { "info", cmd_info, "DOMAIN",
+      "show one domain",
+      "Shows a domain's id, uuid, state, vCPUs, memory (current, balloon\n"
+      "target, maximum), CPU time, uptime, boots and hvcore's pid.\n" },
+    { "console", cmd_console, "DOMAIN",
+      "attach to a domain's console (Ctrl-] detaches)",
+      "Connects the terminal to the domain's console: what the guest prints\n"
+      "appears, what you type goes to the guest.  The terminal is put in raw\n"
+      "mode (Ctrl-C goes to the guest) and restored however hvctl ends.\n"
+      "Ctrl-] detaches and leaves the domain running.  Local only: the REST\n"
+      "API has no console.\n" },
+    { "pause", cmd_pause, "DOMAIN",
+      "stop running a domain's vCPUs",
+      "Pauses the domain: its vCPUs stop, its memory and devices stay.\n" },
+    { "unpause", cmd_unpause, "DOMAIN",
+      "resume a paused domain",
+      "Lets a paused domain run again.\n" },
+    { "shutdown", cmd_shutdown, "[--wait [--timeout S]] DOMAIN",
+      "ask a domain to power off",
+      "Asks the guest to power off and returns at once; with --wait, returns\n"
+      "once the domain has ended.\n"
+      "  -w, --wait         wait until the domain has ended (Ctrl-C stops\n"
+      "                     waiting)\n"
+      "  -t, --timeout S    give up waiting after S seconds (exit status 1;\n"
+      "                     the request stands); implies --wait\n" },
+    { "reboot", cmd_reboot, "DOMAIN",
+      "ask a domain to reboot",
+      "Asks the guest to reboot; it restarts in the same hvcore.\n" },
+    { "destroy", cmd_destroy, "DOMAIN",
+      "end a domain at once",
+      "Ends the domain now, without asking the guest, and returns once its\n"
+      "hvcore has exited.  A domain defined in hvctld stays defined.\n" },
+    { "mem-set", cmd_mem_set, "DOMAIN MiB",
+      "set a domain's memory (balloon) target",
+      "Sets the balloon target: the guest gives memory back down to MiB, or\n"
+      "takes it back up to its maximum.\n" },
+    { "dumpxml", cmd_dumpxml, "DOMAIN",
+      "print a domain's configuration as XML",
+      "Prints the configuration hvctld holds for the domain, as XML\n"
+      "(hvctl.xml(5)).  Needs hvctld.\n" },
+    { "dumpjson", cmd_dumpjson, "DOMAIN",
+      "print a domain's configuration as JSON",
+      "Prints the configuration hvctld holds for the domain, as JSON.\n"
+      "Needs hvctld.\n" },
+    { "define", cmd_define, "FILE",
+      "define a domain in hvctld from a configuration file",
+      "Stores the configuration in FILE (XML or JSON) in hvctld, which keeps\n"
+      "it across restarts; `hvctl start` runs it.\n" },
+    { "undefine", cmd_undefine, "DOMAIN",
+      "remove a domain's definition from hvctld",
+      "Removes the definition; a running domain keeps running until it\n"
+      "ends.\n" },
+    { "start", cmd_start, "DOMAIN",
+      "start a domain defined in hvctld",
+      "Starts a defined domain that is not running.\n" },
+    { "autostart", cmd_autostart, "DOMAIN on|off",
+      "start a defined domain whenever hvctld starts",
+      "Sets whether hvctld starts the domain when hvctld itself starts.\n" },
+    { "events", cmd_events, "",
+      "print lifecycle events until interrupted",
+      "Follows lifecycle events (started, paused, unpaused, shutdown,\n"
+      "rebooted, crashed, destroyed) of every domain and prints one line\n"
+      "each, until Ctrl-C (exit status 0).  With --json, one JSON object\n"
+      "per line.\n" },
+    { "version", cmd_version, "",
+      "print the client, library, hypervisor and agent versions",
+      "Prints the versions of hvctl, libhvctl, hvcore and, when it can be\n"
+      "reached, hvctld.\n" },
+    { "help", cmd_help, "[COMMAND]",
+      "print help on hvctl or on one command",
+      "Without COMMAND, lists the commands; with it, explains one.\n" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct command *command_find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+const struct command *command_at(size_t i)
+{
+    return i < N_COMMANDS ? &commands[i] : NULL;
+}
+
+void print_command_help(const struct command *cmd)
+{
+    printf("usage: hvctl [GLOBAL OPTIONS] %s%s%s\n\n%s.\n\n%s", cmd->name,
+           cmd->synopsis[0] ? " " : "", cmd->synopsis, cmd->summary,
+           cmd->help);
+    if (strcmp(cmd->name, "help") != 0)
+        printf("  -h, --help  this text\n"
+               "  --json      machine-readable output (hvctl(1): JSON "
+               "OUTPUT)\n");
+    printf("\nDOMAIN is a name, a domid or a uuid.  Global options: "
+           "`hvctl help`.\n");
+}
+
+void print_usage(void)
+{
+    printf("usage: hvctl [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+           "Manage hvcore domains on this host (libhvctl) or through hvctld "
+           "(-c URL).\n\nCommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    printf("\nGlobal options:\n"
+           "  -c, --connect URL  talk to hvctld at URL: unix:///path/to/"
+           "hvctld.sock,\n"
+           "                     https://host:port (or $HVCTL_URL)\n"
+           "      --cacert FILE  CA certificate(s) to check the agent's "
+           "certificate\n"
+           "      --cert FILE    client certificate (PEM) for https\n"
+           "      --key FILE     its private key (PEM)\n"
+           "      --token TOKEN  bearer token for https (or $HVCTL_TOKEN)\n"
+           "      --json         machine-readable output\n"
+           "  -h, --help         this text\n"
+           "  -V, --version      same as `hvctl version`\n"
+           "\nExit status: 0 success, 1 the operation failed, 2 usage error.\n"
+           "`hvctl help COMMAND` explains a command; man hvctl(1) all of "
+           "them.\n");
+}
+
+/* ---- option parsing shared by every command ---- */
+
+int cmdopt_next(struct cli *cli, struct cmdopts *o, int argc, char **argv)
+{
+    struct option all[16];
+    char shorts[40];
+    size_t n = 0;
+    int c;
+
+    if (!o->started) {
+        optind = 0;             /* GNU: restart the scan from scratch */
+        opterr = 0;             /* our own messages, in our own format */
+        o->started = true;
+    }
+    for (const struct option *p = o->own; p && p->name && n < 13; p++)
+        all[n++] = *p;
+    all[n++] = (struct option){ "json", no_argument, NULL, OPT_JSON };
+    all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+    all[n] = (struct option){ NULL, 0, NULL, 0 };
+    snprintf(shorts, sizeof(shorts), ":h%s", o->shorts ? o->shorts : "");
+
+    c = getopt_long(argc, argv, shorts, all, NULL);
+    switch (c) {
+    case -1:
+        return OPT_END;
+    case OPT_JSON:
+        cli->json = true;
+        return cmdopt_next(cli, o, argc, argv);
+    case 'h':
+        print_command_help(command_find(o->cmd));
+        return OPT_HELP;
+    case ':':
+        cli_usage(o->cmd, "option '%s' needs a value", argv[optind - 1]);
+        return OPT_BAD;
+    case '?':
+        if (optopt)
+            cli_usage(o->cmd, "unknown option '-%c'", optopt);
+        else
+            cli_usage(o->cmd, "unknown option '%s'", argv[optind - 1]);
+        return OPT_BAD;
+    default:
+        return c;
+    }
+}
+
+int cmd_operands(const char *cmd, int n, int min, int max)
+{
+    const struct command *c = command_find(cmd);
+
+    const char *syn = c ? c->synopsis : "";
+
+    if (n < min)
+        return cli_usage(cmd, "missing %s (usage: hvctl %s%s%s)",
+                         min - n > 1 ? "arguments" : "argument", cmd,
+                         *syn ? " " : "", syn);
+    if (n > max)
+        return cli_usage(cmd, "too many arguments (usage: hvctl %s%s%s)",
+                         cmd, *syn ? " " : "", syn);
+    return 0;
+}

@@ -1,0 +1,312 @@
+/*
+ * test_openapi.c - schema/openapi.yaml and the server hold each other to
+ * account:
+ *   - statically, the spec's operations and the agent's route table
+ *     (agent/route.c) are the same set, and every $ref resolves;
+ *   - live, every operation of the spec is requested and answers with a
+ *     documented status and body (the harness checks each answer), never
+ *     "no such resource" or 405;
+ *   - live, every method the spec does not list for a path answers 405,
+ *     and paths the spec does not have answer 404: nothing undocumented is
+ *     served.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "harness.h"
+#include "openapi.h"
+#include "route.h"
+
+static struct openapi *spec;
+static struct agentd ad;
+
+static const char *const methods[] = { "get", "post", "put", "delete",
+                                       "patch", "head", "options" };
+
+static int group_setup(void **state)
+{
+    char file[512], err[512];
+    const char *src = getenv("HV_SRCDIR");
+
+    snprintf(file, sizeof(file), "%s/schema/openapi.yaml", src ? src : ".");
+    spec = oa_load(file, err, sizeof(err));
+    if (!spec)
+        fail_msg("%s", err);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    oa_free(spec);
+    return 0;
+}
+
+static bool is_method(const char *key)
+{
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+        if (!strcmp(key, methods[i]))
+            return true;
+    return false;
+}
+
+static void test_spec_equals_routes(void **state)
+{
+    json_object *paths = jget(oa_doc(spec), "paths");
+    size_t ops = 0;
+
+    /* Spec -> routes. */
+    json_object_object_foreach(paths, tmpl, item) {
+        json_object_object_foreach(item, m, op) {
+            bool found = false;
+            (void)op;
+            if (!is_method(m))
+                continue;
+            ops++;
+            for (size_t i = 0; i < routes_count && !found; i++)
+                found = !strcmp(routes[i].pattern, tmpl) &&
+                        !strcasecmp(route_method_name(routes[i].method), m);
+            if (!found)
+                fail_msg("the spec has %s %s; the agent does not serve it", m,
+                         tmpl);
+        }
+    }
+    /* Routes -> spec. */
+    for (size_t i = 0; i < routes_count; i++) {
+        char m[16];
+        size_t k;
+        for (k = 0; route_method_name(routes[i].method)[k]; k++)
+            m[k] = (char)(route_method_name(routes[i].method)[k] | 0x20);
+        m[k] = '\0';
+        if (!jget(jget(paths, routes[i].pattern), m) &&
+            !json_object_object_get_ex(json_object_object_get(paths,
+                                       routes[i].pattern), m, NULL))
+            fail_msg("the agent serves %s %s; the spec does not say so",
+                     route_method_name(routes[i].method), routes[i].pattern);
+    }
+    assert_int_equal(ops, routes_count);
+}
+
+/* Every "$ref" anywhere in the document points at something. */
+static void check_refs(json_object *o, int *n)
+{
+    if (json_object_is_type(o, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(o); i++)
+            check_refs(json_object_array_get_idx(o, i), n);
+        return;
+    }
+    if (!json_object_is_type(o, json_type_object))
+        return;
+    json_object_object_foreach(o, key, val) {
+        if (!strcmp(key, "$ref")) {
+            const char *ref = json_object_get_string(val);
+            char dotted[256];
+            size_t k = 0;
+            assert_memory_equal(ref, "#/", 2);
+            for (const char *p = ref + 2; *p && k < sizeof(dotted) - 1; p++)
+                dotted[k++] = *p == '/' ? '.' : *p;
+            dotted[k] = '\0';
+            if (!jget(oa_doc(spec), dotted))
+                fail_msg("unresolved $ref %s", ref);
+            (*n)++;
+        } else {
+            check_refs(val, n);
+        }
+    }
+}
+
+static void test_refs_resolve(void **state)
+{
+    int n = 0;
+
+    check_refs(oa_doc(spec), &n);
+    assert_true(n > 50);
+}
+
+/* ---- live ---- */
+
+struct example {
+    const char *method, *tmpl, *path, *body;
+    long status;
+};
+
+static char cfg_new[1024], cfg_put[1024], cfg_start[1024];
+static char job_path[64];
+
+static void test_every_operation_served(void **state)
+{
+    struct example ex[] = {
+        { "GET", "/v1/host", "/v1/host", NULL, 200 },
+        { "GET", "/v1/domains", "/v1/domains", NULL, 200 },
+        { "POST", "/v1/domains", "/v1/domains", cfg_new, 201 },
+        { "GET", "/v1/domains/{name}", "/v1/domains/oa", NULL, 200 },
+        { "PUT", "/v1/domains/{name}", "/v1/domains/oa2", cfg_put, 200 },
+        { "DELETE", "/v1/domains/{name}", "/v1/domains/oa2", NULL, 204 },
+        { "POST", "/v1/domains/{name}/start", "/v1/domains/oa3/start", NULL, 202 },
+        { "POST", "/v1/domains/{name}/pause", "/v1/domains/oa/pause", NULL, 200 },
+        { "POST", "/v1/domains/{name}/resume", "/v1/domains/oa/resume", NULL, 200 },
+        { "PUT", "/v1/domains/{name}/memory", "/v1/domains/oa/memory",
+          "{\"target_mib\": 12}", 200 },
+        { "PUT", "/v1/domains/{name}/autostart", "/v1/domains/oa/autostart",
+          "{\"autostart\": true}", 200 },
+        { "POST", "/v1/domains/{name}/reboot", "/v1/domains/oa/reboot", NULL, 200 },
+        { "GET", "/v1/jobs", "/v1/jobs", NULL, 200 },
+        { "GET", "/v1/jobs/{id}", job_path, NULL, 200 },
+        { "DELETE", "/v1/jobs/{id}", job_path, NULL, 409 },
+        { "POST", "/v1/domains/{name}/shutdown", "/v1/domains/oa3/shutdown",
+          "{\"timeout\": 10}", 202 },
+        { "POST", "/v1/domains/{name}/destroy", "/v1/domains/oa/destroy", NULL, 200 },
+        { "GET", "/metrics", "/metrics", NULL, 200 },
+        { "GET", "/v1/events", "/v1/events", NULL, 200 },
+    };
+    json_object *paths = jget(oa_doc(spec), "paths");
+    struct resp r;
+    char *c;
+    size_t done = 0;
+
+    agentd_init(&ad, "openapi");
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    c = domain_json("oa", "counter", 16);
+    r = POST(&ad, "/v1/domains?start=true", c);
+    snprintf(job_path, sizeof(job_path), "/v1/jobs/%lld", jint(r.json, "id"));
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL), "succeeded");
+    resp_free(&r);
+    free(c);
+    c = domain_json("oa2", "counter", 16);
+    snprintf(cfg_new, sizeof(cfg_new), "%s", c);
+    free(c);
+    c = domain_json("oa2", "shell", 16);
+    snprintf(cfg_put, sizeof(cfg_put), "%s", c);
+    free(c);
+    c = domain_json("oa3", "counter", 16);
+    snprintf(cfg_start, sizeof(cfg_start), "%s", c);
+    free(c);
+    r = POST(&ad, "/v1/domains", cfg_start);
+    resp_free(&r);
+
+    for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
+        struct req q = { .method = ex[i].method, .path = ex[i].path,
+                         .body = ex[i].body,
+                         .ctype = ex[i].body ? "application/json" : NULL };
+        char m[16];
+        size_t k;
+
+        for (k = 0; ex[i].method[k]; k++)
+            m[k] = (char)(ex[i].method[k] | 0x20);
+        m[k] = '\0';
+        assert_non_null(jget(jget(paths, ex[i].tmpl), m));
+        if (!strcmp(ex[i].tmpl, "/v1/events")) {
+            sse_close(sse_open(&ad, -1));     /* checks status and type */
+            done++;
+            continue;
+        }
+        assert_int_equal(http(&ad, &q, &r), 0);
+        if (r.status != ex[i].status)
+            fail_msg("%s %s: %ld %s", ex[i].method, ex[i].path, r.status,
+                     r.body ? r.body : "");
+        if (r.status == 202)
+            wait_job(&ad, jint(r.json, "id"), NULL);
+        resp_free(&r);
+        done++;
+    }
+    /* Every operation of the spec had its example. */
+    size_t ops = 0;
+    json_object_object_foreach(paths, tmpl, item) {
+        (void)tmpl;
+        json_object_object_foreach(item, mm, op) {
+            (void)op;
+            ops += is_method(mm);
+        }
+    }
+    assert_int_equal(done, ops);
+}
+
+static void test_nothing_undocumented(void **state)
+{
+    static const char *const stray[] = {
+        "/", "/v1", "/v1/", "/v2/domains", "/v1/domains/oa/console",
+        "/v1/domains/oa/save", "/v1/domains/oa/start/now", "/metrics/",
+        "/v1/host/x", "/v1/events/x", "/v1/jobs/1/x", "/openapi.yaml",
+        "/v1/domain", "/V1/domains", "/v1/domains/oa/",
+    };
+    static const char *const upper[] = { "GET", "POST", "PUT", "DELETE",
+                                         "PATCH", "HEAD", "OPTIONS" };
+    json_object *paths = jget(oa_doc(spec), "paths");
+    int probes = 0;
+
+    json_object_object_foreach(paths, tmpl, item) {
+        char path[128];
+        size_t o = 0;
+
+        /* Fill the template: an existing domain, an existing job. */
+        for (const char *p = tmpl; *p && o < sizeof(path) - 8;) {
+            if (!strncmp(p, "{name}", 6)) {
+                memcpy(path + o, "oa", 2), o += 2, p += 6;
+            } else if (!strncmp(p, "{id}", 4)) {
+                path[o++] = '1', p += 4;
+            } else {
+                path[o++] = *p++;
+            }
+        }
+        path[o] = '\0';
+        for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+            struct req q = { .method = upper[i], .path = path };
+            struct resp r;
+            if (json_object_object_get_ex(item, methods[i], NULL))
+                continue;
+            assert_int_equal(http(&ad, &q, &r), 0);
+            if (r.status != 405)
+                fail_msg("%s %s: %ld, not 405", upper[i], path, r.status);
+            resp_free(&r);
+            probes++;
+        }
+    }
+    for (size_t i = 0; i < sizeof(stray) / sizeof(stray[0]); i++) {
+        struct resp r = GET(&ad, stray[i]);
+        if (r.status != 404)
+            fail_msg("GET %s: %ld, not 404", stray[i], r.status);
+        resp_free(&r);
+        probes++;
+    }
+    printf("# %d probes of undocumented paths and methods\n", probes);
+    assert_int_equal(agentd_stop(&ad), 0);
+    agentd_cleanup(&ad);
+}
+
+int main(void)
+{
+    const struct CMUnitTest statics[] = {
+        cmocka_unit_test(test_spec_equals_routes),
+        cmocka_unit_test(test_refs_resolve),
+    };
+    const struct CMUnitTest live[] = {
+        cmocka_unit_test(test_every_operation_served),
+        cmocka_unit_test(test_nothing_undocumented),
+    };
+    char why[256];
+    int rc;
+
+    rc = cmocka_run_group_tests_name("spec and routes", statics, group_setup,
+                                     group_teardown);
+    if (rc)
+        return rc;
+    if (!harness_can_run(why, sizeof(why))) {
+        printf("# live checks skipped: %s\n", why);
+        return 0;
+    }
+    curl_global_init(CURL_GLOBAL_ALL);
+    rc = cmocka_run_group_tests_name("live agent", live, group_setup,
+                                     group_teardown);
+    printf("# %lu responses checked against schema/openapi.yaml\n",
+           harness_checked);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,347 @@
+/*
+ * test_rest_malformed.c - hostile and broken requests: truncated JSON,
+ * deep nesting, 10 MB bodies, bad UTF-8, NUL bytes, path traversal in
+ * names, unknown fields, XML entities, garbage on the socket.  Each must
+ * get a 4xx with the JSON error body (checked against the spec) and
+ * change nothing: the domain list, the stored definitions and the event
+ * log are compared before and after every one.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <sqlite3.h>
+
+#include "harness.h"
+
+static struct agentd ad;
+static char *snapshot;
+
+/* What must not change: the list, the database's rows, the event log. */
+static char *take_snapshot(void)
+{
+    struct resp r = GET(&ad, "/v1/domains");
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    char *snap = NULL;
+
+    assert_int_equal(r.status, 200);
+    assert_int_equal(sqlite3_open_v2(ad.db, &db, SQLITE_OPEN_READONLY, NULL), 0);
+    assert_int_equal(sqlite3_prepare_v2(db,
+        "SELECT (SELECT group_concat(uuid || name || config || autostart || "
+        "updated_ms, ';') FROM domains), (SELECT count(*) FROM events), "
+        "(SELECT count(*) FROM tokens)", -1, &s, NULL), 0);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    if (asprintf(&snap, "%s\n%s\n%d\n%d", r.body,
+                 (const char *)sqlite3_column_text(s, 0),
+                 sqlite3_column_int(s, 1), sqlite3_column_int(s, 2)) < 0)
+        fail();
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    resp_free(&r);
+    return snap;
+}
+
+static void assert_unchanged(const char *what)
+{
+    char *now = take_snapshot();
+
+    if (strcmp(now, snapshot))
+        fail_msg("%s changed the state:\nbefore: %s\nafter:  %s", what,
+                 snapshot, now);
+    free(now);
+}
+
+static int group_setup(void **state)
+{
+    char *cfg;
+    struct resp r;
+
+    agentd_init(&ad, "malformed");
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    cfg = domain_json("keep", "counter", 32);
+    r = POST(&ad, "/v1/domains?start=true", cfg);
+    assert_int_equal(r.status, 202);
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL), "succeeded");
+    resp_free(&r);
+    free(cfg);
+    cfg = domain_json("idle", "counter", 32);
+    r = POST(&ad, "/v1/domains", cfg);
+    assert_int_equal(r.status, 201);
+    resp_free(&r);
+    free(cfg);
+    usleep(100000);             /* let the event batch reach the database */
+    snapshot = take_snapshot();
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    free(snapshot);
+    assert_int_equal(agentd_stop(&ad), 0);
+    agentd_cleanup(&ad);
+    return 0;
+}
+
+/* Send, expect status (and code, if not NULL), and no change. */
+static void expect(const char *method, const char *path, const char *ctype,
+                   const char *body, size_t len, long status,
+                   const char *code)
+{
+    struct req q = { .method = method, .path = path, .ctype = ctype,
+                     .body = body, .len = len };
+    struct resp r;
+    char what[200];
+
+    assert_int_equal(http(&ad, &q, &r), 0);
+    if (r.status != status || (code && strcmp(jstr(r.json, "error.code"), code)))
+        fail_msg("%s %s: expected %ld %s, got %ld %.300s", method, path,
+                 status, code ? code : "", r.status, r.body ? r.body : "");
+    resp_free(&r);
+    snprintf(what, sizeof(what), "%s %s", method, path);
+    assert_unchanged(what);
+}
+
+#define JSON "application/json"
+
+static void test_truncated_json(void **state)
+{
+    char *cfg = domain_json("new", "counter", 32);
+    size_t half = strlen(cfg) / 2;
+
+    expect("POST", "/v1/domains", JSON, cfg, half, 400, "invalid_config");
+    expect("PUT", "/v1/domains/idle", JSON, cfg, half, 400, "invalid_config");
+    expect("PUT", "/v1/domains/keep/memory", JSON, "{\"target_mib\": ", 0,
+           400, "bad_json");
+    expect("PUT", "/v1/domains/idle/autostart", JSON, "{\"autostart\": true} x",
+           0, 400, "bad_json");
+    expect("POST", "/v1/domains", JSON, "", 0, 400, "invalid_config");
+    free(cfg);
+}
+
+static void test_deep_nesting(void **state)
+{
+    size_t n = 100000;
+    char *deep = malloc(2 * n + 32);
+
+    memset(deep, '[', n);
+    memset(deep + n, ']', n);
+    expect("POST", "/v1/domains", JSON, deep, 2 * n, 400, "invalid_config");
+    memcpy(deep, "{\"autostart\":", 13);
+    expect("PUT", "/v1/domains/idle/autostart", JSON, deep, 2 * n, 400,
+           "bad_json");
+    free(deep);
+}
+
+static void test_huge_bodies(void **state)
+{
+    size_t n = 10 * 1024 * 1024;
+    char *big = malloc(n);
+    struct req q = { .method = "POST", .path = "/v1/domains", .ctype = JSON,
+                     .body = big, .len = 20 * 1024 * 1024, .no_check = true };
+    struct resp r;
+
+    memset(big, ' ', n);
+    big[0] = '{';
+    big[n - 1] = '}';
+    expect("POST", "/v1/domains", JSON, big, n, 413, "body_too_large");
+    expect("PUT", "/v1/domains/keep/memory", JSON, big, n, 413,
+           "body_too_large");
+    expect("POST", "/v1/domains/keep/shutdown", JSON, big, n, 413,
+           "body_too_large");
+    free(big);
+    /* Past the hard limit libevent cuts it off before any handler runs. */
+    big = calloc(1, q.len);
+    q.body = big;
+    if (http(&ad, &q, &r) == 0)
+        assert_int_equal(r.status, 413);
+    resp_free(&r);
+    free(big);
+    assert_unchanged("a 20 MB body");
+}
+
+static void test_bad_encoding(void **state)
+{
+    char body[600];
+    int n;
+
+    n = snprintf(body, sizeof(body), "{\"type\": \"pv\", \"name\": \"bad\xff\xfe\","
+                 " \"memory\": {\"max_mib\": 16}, \"os\": {\"kernel\": \"%s\"}}",
+                 harness_pvboot());
+    expect("POST", "/v1/domains", JSON, body, (size_t)n, 400, "bad_encoding");
+    expect("POST", "/v1/domains", "application/xml",
+           "<domain type=\"pv\"><name>\xc0\xaf</name></domain>", 0, 400,
+           "bad_encoding");
+    expect("PUT", "/v1/domains/idle/autostart", JSON,
+           "{\"autostart\": true}\0{}", 21, 400, "bad_encoding");
+    expect("PUT", "/v1/domains/keep/memory", JSON,
+           "{\"target_mib\": \"\xed\xa0\x80\"}", 0, 400, "bad_encoding");
+}
+
+static void test_names(void **state)
+{
+    char *cfg = domain_json("../evil", "counter", 32), long_path[400];
+
+    expect("GET", "/v1/domains/..%2F..%2Fetc%2Fpasswd", NULL, NULL, 0, 400,
+           "invalid_name");
+    expect("GET", "/v1/domains/..", NULL, NULL, 0, 400, "invalid_name");
+    expect("GET", "/v1/domains/../host", NULL, NULL, 0, 404, "not_found");
+    expect("DELETE", "/v1/domains/.hidden", NULL, NULL, 0, 400, "invalid_name");
+    expect("POST", "/v1/domains/%2Fetc/start", NULL, NULL, 0, 400,
+           "invalid_name");
+    expect("PUT", "/v1/domains/..%2Fevil", JSON, cfg, 0, 400, "invalid_name");
+    expect("POST", "/v1/domains", JSON, cfg, 0, 400, "invalid_config");
+    expect("GET", "/v1/domains/a%00b", NULL, NULL, 0, 400, "bad_path");
+    memset(long_path, 'a', sizeof(long_path));
+    memcpy(long_path, "/v1/domains/", 12);
+    long_path[sizeof(long_path) - 1] = '\0';
+    expect("GET", long_path, NULL, NULL, 0, 400, "bad_path");
+    long_path[12 + 64] = '\0';
+    expect("GET", long_path, NULL, NULL, 0, 400, "invalid_name");
+    free(cfg);
+}
+
+static void test_unknown_fields(void **state)
+{
+    char *cfg = domain_json("new", "counter", 32), *bad = NULL;
+
+    if (asprintf(&bad, "{\"bogus\": 1, %s", cfg + 1) < 0)
+        fail();
+    expect("POST", "/v1/domains", JSON, bad, 0, 400, "invalid_config");
+    free(bad);
+    if (asprintf(&bad, "{\"name\": \"new2\", %s", cfg + 1) < 0)
+        fail();
+    expect("POST", "/v1/domains", JSON, bad, 0, 400, "invalid_config");
+    free(bad);
+    expect("PUT", "/v1/domains/keep/memory", JSON,
+           "{\"target_mib\": 16, \"now\": true}", 0, 400, "unknown_field");
+    expect("POST", "/v1/domains/keep/shutdown", JSON, "{\"force\": true}", 0,
+           400, "unknown_field");
+    expect("PUT", "/v1/domains/keep/memory", JSON, "{\"target_mib\": \"16\"}",
+           0, 400, "invalid_argument");
+    expect("PUT", "/v1/domains/keep/memory", JSON,
+           "{\"target_mib\": 99999999999999999999999}", 0, 400,
+           "invalid_argument");
+    expect("PUT", "/v1/domains/keep/memory", JSON, "[16]", 0, 400, "bad_json");
+    expect("GET", "/v1/domains?all=1", NULL, NULL, 0, 400, "unknown_parameter");
+    expect("POST", "/v1/domains?start=%ZZ", JSON, cfg, 0, 400, NULL);
+    free(cfg);
+}
+
+static void test_xml(void **state)
+{
+    char xxe[1024], laughs[2048];
+
+    expect("POST", "/v1/domains", "application/xml", "<domain><name>x</name>",
+           0, 400, "invalid_config");
+    /* An external entity must never pull a file into a definition. */
+    snprintf(xxe, sizeof(xxe), "<?xml version=\"1.0\"?>\n"
+             "<!DOCTYPE domain [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n"
+             "<domain type=\"pv\"><name>xxe</name><memory unit=\"MiB\">16"
+             "</memory><os><kernel>%s</kernel><cmdline>&x;</cmdline></os>"
+             "</domain>", harness_pvboot());
+    expect("POST", "/v1/domains", "application/xml", xxe, 0, 400,
+           "invalid_config");
+    snprintf(laughs, sizeof(laughs), "<?xml version=\"1.0\"?>\n"
+             "<!DOCTYPE d [<!ENTITY a \"aaaaaaaaaa\">"
+             "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
+             "<!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">"
+             "<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">"
+             "<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">]>\n"
+             "<domain type=\"pv\"><name>&e;</name></domain>");
+    expect("POST", "/v1/domains", "application/xml", laughs, 0, 400,
+           "invalid_config");
+}
+
+static void test_media_types(void **state)
+{
+    char *cfg = domain_json("new", "counter", 32);
+
+    expect("POST", "/v1/domains", NULL, cfg, 0, 415, "unsupported_media_type");
+    expect("POST", "/v1/domains", "application/x-www-form-urlencoded", cfg, 0,
+           415, "unsupported_media_type");
+    expect("POST", "/v1/domains", "application/json; charset=utf-16", cfg, 0,
+           415, "unsupported_media_type");
+    expect("PUT", "/v1/domains/idle/autostart", "text/plain",
+           "{\"autostart\": true}", 0, 415, "unsupported_media_type");
+    free(cfg);
+}
+
+/* Bytes that are not HTTP at all, straight to the socket. */
+static void raw(const char *bytes, size_t len)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    char buf[256];
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval tv = { 2, 0 };
+
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", ad.sock);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    (void)!write(fd, bytes, len);
+    shutdown(fd, SHUT_WR);
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+    close(fd);
+}
+
+static void test_garbage(void **state)
+{
+    size_t n = 200 * 1024;
+    char *hdr = malloc(n + 64);
+    struct resp r;
+
+    raw("BLAH\r\n\r\n", 8);
+    raw("GET /v1/domains HTTP/9.9\r\n\r\n", 28);
+    raw("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);  /* TLS hello */
+    raw("POST /v1/domains HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 50);
+    raw("POST /v1/domains HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "zz\r\n", 62);
+    snprintf(hdr, n, "GET /v1/domains HTTP/1.1\r\nX-Big: ");
+    memset(hdr + strlen(hdr), 'x', n - strlen(hdr));
+    raw(hdr, n);
+    free(hdr);
+    /* Still serving, and nothing changed. */
+    r = GET(&ad, "/v1/host");
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    assert_unchanged("garbage on the socket");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_truncated_json),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_huge_bodies),
+        cmocka_unit_test(test_bad_encoding),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_unknown_fields),
+        cmocka_unit_test(test_xml),
+        cmocka_unit_test(test_media_types),
+        cmocka_unit_test(test_garbage),
+    };
+    char why[256];
+    int rc;
+
+    if (!harness_can_run(why, sizeof(why))) {
+        printf("SKIP: %s\n", why);
+        return 77;
+    }
+    curl_global_init(CURL_GLOBAL_ALL);
+    rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+    printf("# %lu responses checked against schema/openapi.yaml\n",
+           harness_checked);
+    curl_global_cleanup();
+    return rc;
+}

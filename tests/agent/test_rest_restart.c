@@ -1,0 +1,262 @@
+/*
+ * test_rest_restart.c - the agent's restarts: running domains survive
+ * them and are re-adopted as they were (paused stays paused, transient
+ * stays transient); a domain destroyed while the agent was down is
+ * logged as vanished, one whose hvcore died as crashed; autostart domains
+ * start once per host boot; one agent per runtime directory.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "harness.h"
+#include "hvctl.h"
+
+static struct agentd ad;
+
+static void define(const char *name, bool start)
+{
+    char *cfg = domain_json(name, "counter", 16);
+    struct resp r = POST(&ad, start ? "/v1/domains?start=true" : "/v1/domains",
+                         cfg);
+
+    assert_int_equal(r.status, start ? 202 : 201);
+    if (start)
+        assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL),
+                            "succeeded");
+    resp_free(&r);
+    free(cfg);
+}
+
+static json_object *domain(const char *name, struct resp *r)
+{
+    char path[96];
+
+    snprintf(path, sizeof(path), "/v1/domains/%s", name);
+    *r = GET(&ad, path);
+    return r->json;
+}
+
+static long long last_event_id(void)
+{
+    int fd = sse_open(&ad, 0);
+    long long last = 0;
+    json_object *ev;
+
+    while ((ev = sse_next(fd, 300))) {
+        last = jint(ev, "id");
+        json_object_put(ev);
+    }
+    sse_close(fd);
+    return last;
+}
+
+static void test_survive_restarts(void **state)
+{
+    struct resp r, r2;
+    hv_conn *conn;
+    hv_config *cfg = hv_config_new();
+    hv_domain *side;
+    long long pid;
+
+    agentd_init(&ad, "restart");
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    define("web", true);
+    define("paused", true);
+    r = POST(&ad, "/v1/domains/paused/pause", NULL);
+    resp_free(&r);
+    /* And one started behind the agent's back. */
+    assert_int_equal(hv_conn_open(ad.rundir, &conn), 0);
+    hv_config_set_name(cfg, "side");
+    hv_config_set_kernel(cfg, harness_pvboot());
+    hv_config_set_cmdline(cfg, "counter");
+    hv_config_set_memory(cfg, 16, 16);
+    assert_int_equal(hv_domain_create(conn, cfg, 0, &side), 0);
+    pid = jint(domain("web", &r), "runtime.pid");
+    resp_free(&r);
+    assert_true(pid > 0);
+
+    /* A clean stop ends the event streams, leaves the domains alone,
+     * and removes the socket. */
+    int fd = sse_open(&ad, -1);
+    assert_int_equal(agentd_stop(&ad), 0);
+    assert_null(sse_next(fd, 1000));        /* the stream ended */
+    sse_close(fd);
+    assert_int_equal(access(ad.sock, F_OK), -1);
+    assert_int_equal(kill((pid_t)pid, 0), 0);
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    assert_int_equal(jint(domain("web", &r), "runtime.pid"), pid);
+    assert_string_equal(jstr(r.json, "state"), "running");
+    resp_free(&r);
+    assert_string_equal(jstr(domain("paused", &r), "state"), "paused");
+    resp_free(&r);
+    domain("side", &r2);
+    assert_int_equal(r2.status, 200);
+    assert_false(json_object_get_boolean(jget(r2.json, "persistent")));
+    assert_string_equal(jstr(r2.json, "uuid"), hv_domain_get_uuid(side));
+    resp_free(&r2);
+
+    /* And so does a kill -9. */
+    agentd_kill9(&ad);
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    assert_int_equal(jint(domain("web", &r), "runtime.pid"), pid);
+    resp_free(&r);
+    assert_string_equal(jstr(domain("paused", &r), "state"), "paused");
+    resp_free(&r);
+    hv_domain_free(side);
+    hv_config_free(cfg);
+    hv_conn_free(conn);
+}
+
+/* While the agent is down, one domain is destroyed, another's hvcore
+ * dies: the restarted agent says so in the event log. */
+static void test_vanished_and_crashed(void **state)
+{
+    struct resp r;
+    hv_conn *conn;
+    hv_domain *d;
+    long long since, pid;
+    int fd;
+    json_object *ev;
+
+    define("gone", true);
+    define("dies", true);
+    pid = jint(domain("dies", &r), "runtime.pid");
+    resp_free(&r);
+    since = last_event_id();
+    assert_int_equal(agentd_stop(&ad), 0);
+    assert_int_equal(hv_conn_open(ad.rundir, &conn), 0);
+    assert_int_equal(hv_domain_lookup_by_name(conn, "gone", &d), 0);
+    assert_int_equal(hv_domain_destroy(d), 0);
+    hv_domain_free(d);
+    hv_conn_free(conn);
+    kill((pid_t)pid, SIGKILL);
+    usleep(50000);
+
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    fd = sse_open(&ad, since);
+    ev = sse_wait(fd, "vanished", "gone", 2000);
+    assert_non_null(ev);
+    assert_string_equal(jstr(ev, "cause"), "agent");
+    json_object_put(ev);
+    sse_close(fd);
+    fd = sse_open(&ad, since);
+    ev = sse_wait(fd, "crashed", "dies", 2000);
+    assert_non_null(ev);
+    assert_string_equal(jstr(ev, "cause"), "hvcore");
+    json_object_put(ev);
+    sse_close(fd);
+    assert_string_equal(jstr(domain("gone", &r), "state"), "shutoff");
+    resp_free(&r);
+    assert_string_equal(jstr(domain("dies", &r), "state"), "shutoff");
+    resp_free(&r);
+
+    /* An hvcore that dies while the agent watches. */
+    r = POST(&ad, "/v1/domains/dies/start", NULL);
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL), "succeeded");
+    resp_free(&r);
+    fd = sse_open(&ad, -1);
+    pid = jint(domain("dies", &r), "runtime.pid");
+    resp_free(&r);
+    kill((pid_t)pid, SIGKILL);
+    ev = sse_wait(fd, "crashed", "dies", 3000);
+    assert_non_null(ev);
+    assert_string_equal(jstr(ev, "cause"), "hvcore");
+    json_object_put(ev);
+    sse_close(fd);
+    assert_true(wait_state(&ad, "dies", "shutoff", 2000));
+}
+
+static void test_one_agent_per_rundir(void **state)
+{
+    const char *const args[] = { "--db", ad.db, "--rundir", ad.rundir, NULL };
+    struct stat sb;
+    struct resp r;
+
+    /* A second agent on the same runtime directory gives up at once. */
+    assert_int_equal(run_hvctld(NULL, 0, args), 1);
+    /* The first one still serves, on a 0660 socket. */
+    assert_int_equal(stat(ad.sock, &sb), 0);
+    assert_true(S_ISSOCK(sb.st_mode));
+    assert_int_equal(sb.st_mode & 0777, 0660);
+    r = GET(&ad, "/v1/host");
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    assert_int_equal(agentd_stop(&ad), 0);
+    agentd_cleanup(&ad);
+}
+
+/* A host boot is a fresh runtime directory with the same database. */
+static void test_autostart(void **state)
+{
+    const char *const no_auto[] = { "--no-autostart", NULL };
+    struct resp r;
+
+    agentd_init(&ad, "autostart");
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    define("auto", false);
+    define("manual", false);
+    r = PUT(&ad, "/v1/domains/auto/autostart", "{\"autostart\": true}");
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    assert_int_equal(agentd_stop(&ad), 0);
+
+    /* "Reboot": the first agent of the boot starts it... */
+    snprintf(ad.rundir, sizeof(ad.rundir), "%.128s/run2", ad.dir);
+    snprintf(ad.sock, sizeof(ad.sock), "%.128s/run2/hvctld.sock", ad.dir);
+    assert_int_equal(agentd_start(&ad, no_auto, NULL), 0);
+    assert_false(wait_state(&ad, "auto", "running", 300));
+    assert_int_equal(agentd_stop(&ad), 0);
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    assert_true(wait_state(&ad, "auto", "running", 5000));
+    assert_string_equal(jstr(domain("manual", &r), "state"), "shutoff");
+    resp_free(&r);
+    int fd = sse_open(&ad, 0);
+    json_object *ev = sse_wait(fd, "started", "auto", 2000);
+    assert_non_null(ev);
+    assert_string_equal(jstr(ev, "cause"), "agent");
+    json_object_put(ev);
+    sse_close(fd);
+
+    /* ...and a later agent restart in the same boot does not. */
+    r = POST(&ad, "/v1/domains/auto/destroy", NULL);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    assert_int_equal(agentd_stop(&ad), 0);
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    assert_false(wait_state(&ad, "auto", "running", 300));
+    assert_int_equal(agentd_stop(&ad), 0);
+    agentd_cleanup(&ad);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_survive_restarts),
+        cmocka_unit_test(test_vanished_and_crashed),
+        cmocka_unit_test(test_one_agent_per_rundir),
+        cmocka_unit_test(test_autostart),
+    };
+    char why[256];
+    int rc;
+
+    if (!harness_can_run(why, sizeof(why))) {
+        printf("SKIP: %s\n", why);
+        return 77;
+    }
+    curl_global_init(CURL_GLOBAL_ALL);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,552 @@
+/*
+ * test_cli_remote.c - every hvctl command through a real hvctld: over its
+ * Unix socket, over TLS TCP with a bearer token and with a client
+ * certificate (a CA made by the test), and the local commands that need
+ * the agent.  Then the ways it goes wrong: unknown domains, wrong states,
+ * bad files, a certificate nobody vouches for, a wrong token, no agent.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "agent_harness.h"
+#include "cli_harness.h"
+
+static struct run r;
+static struct agent agent;
+
+static const char *field(const char *json, const char *key)
+{
+    static char buf[256];
+
+    return json_field(json, key, buf, sizeof(buf));
+}
+
+/* The state `list --all --json` gives name, or "" if it is not listed. */
+static const char *state_of(const char *name)
+{
+    static char state[32];
+    json_object *top, *arr;
+
+    state[0] = '\0';
+    RUN_OK(&r, "list", "--all", "--json");
+    top = json_tokener_parse(r.out);
+    assert_non_null(top);
+    assert_true(json_object_object_get_ex(top, "domains", &arr));
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *d = json_object_array_get_idx(arr, i), *v;
+        json_object_object_get_ex(d, "name", &v);
+        if (strcmp(json_object_get_string(v), name) == 0) {
+            json_object_object_get_ex(d, "state", &v);
+            snprintf(state, sizeof(state), "%s", json_object_get_string(v));
+        }
+    }
+    json_object_put(top);
+    return state;
+}
+
+/*
+ * The table row of name starts with `before` the name and has `after`
+ * once the column padding is skipped.
+ */
+static void assert_row(const char *table, const char *name,
+                       const char *before, const char *after)
+{
+    char head[128];
+    const char *line, *p;
+
+    snprintf(head, sizeof(head), "\n%s%s ", before, name);
+    line = strstr(table, head);
+    if (!line)
+        fail_msg("no row '%s%s' in\n%s", before, name, table);
+    p = line + strlen(head);
+    while (*p == ' ')
+        p++;
+    if (strncmp(p - 2, after, strlen(after)) != 0)
+        fail_msg("row of '%s' lacks '%s' in\n%s", name, after, table);
+}
+
+/* Wait (up to 10 s) for name to reach state. */
+static void wait_state(const char *name, const char *state)
+{
+    double end = now_ms() + 10000;
+
+    while (strcmp(state_of(name), state) != 0) {
+        if (now_ms() > end)
+            fail_msg("domain '%s' is '%s', not '%s'", name, state_of(name),
+                     state);
+        usleep(20000);
+    }
+}
+
+/*
+ * Every command, through the target whose global options are `prefix`;
+ * domains are named after `tag` so that the runs do not meet.
+ */
+static void every_command(const char *const *prefix, const char *tag)
+{
+    char name[32], other[32], want[1024], id[16], uuid[64];
+    const char *cfg, *cfg2;
+
+    hvctl_prefix(prefix);
+    snprintf(name, sizeof(name), "%s-web", tag);
+    snprintf(other, sizeof(other), "%s-api", tag);
+    cfg = cli_config(name, "counter", false, 64);
+    cfg2 = cli_config(other, "counter", true, 0);
+
+    RUN_OK(&r, "version");
+    assert_contains(r.out, "agent:       hvctld " PACKAGE_VERSION "\n");
+    RUN_OK(&r, "version", "--json");
+    assert_string_equal(field(r.out, "agent"), PACKAGE_VERSION);
+
+    /* define: known, not running; its configuration comes back. */
+    RUN_OK(&r, "define", cfg);
+    snprintf(want, sizeof(want), "Domain '%s' defined.\n", name);
+    assert_string_equal(r.out, want);
+    assert_string_equal(state_of(name), "shutoff");
+    RUN_OK(&r, "list", "--json");
+    snprintf(want, sizeof(want), "\"%s\"", name);
+    assert_null(strstr(r.out, want));
+    RUN_OK(&r, "list", "--all");
+    assert_contains(r.out, "AUTOSTART");
+    assert_row(r.out, name, "    -  ", "  shutoff ");
+    RUN_OK(&r, "dumpxml", name);
+    snprintf(want, sizeof(want), "<name>%s</name>", name);
+    assert_contains(r.out, want);
+    assert_contains(r.out, "<memory unit=\"MiB\">64</memory>");
+    RUN_OK(&r, "dumpjson", name);
+    assert_string_equal(field(r.out, "name"), name);
+    assert_contains(r.out, "\"max_mib\": 64");
+    snprintf(want, sizeof(want), "hvctl: error: define %s: domain '%s' is "
+             "already defined\n", cfg, name);
+    RUN_FAIL(&r, 1, want, "define", cfg);
+
+    /* autostart on and off. */
+    RUN_OK(&r, "autostart", name, "on");
+    snprintf(want, sizeof(want), "Domain '%s': autostart on.\n", name);
+    assert_string_equal(r.out, want);
+    RUN_OK(&r, "info", "--json", name);
+    assert_string_equal(field(r.out, "autostart"), "true");
+    RUN_OK(&r, "autostart", name, "off");
+    RUN_OK(&r, "info", "--json", name);
+    assert_string_equal(field(r.out, "autostart"), "false");
+    assert_string_equal(field(r.out, "persistent"), "true");
+
+    /* start, and the domain by name, domid and uuid. */
+    RUN_OK(&r, "start", name);
+    snprintf(want, sizeof(want), "Domain '%s' started.\n", name);
+    assert_string_equal(r.out, want);
+    RUN_OK(&r, "info", "--json", name);
+    assert_string_equal(field(r.out, "state"), "running");
+    assert_string_equal(field(r.out, "memory_max_kib"), "65536");
+    snprintf(id, sizeof(id), "%s", field(r.out, "id"));
+    snprintf(uuid, sizeof(uuid), "%s", field(r.out, "uuid"));
+    assert_true(atol(id) > 0);
+    RUN_OK(&r, "info", "--json", id);
+    assert_string_equal(field(r.out, "name"), name);
+    RUN_OK(&r, "info", "--json", uuid);
+    assert_string_equal(field(r.out, "name"), name);
+    RUN_OK(&r, "info", name);
+    assert_contains(r.out, "Persistent:     yes\n");
+    RUN_OK(&r, "list");
+    snprintf(want, sizeof(want), "%5s  ", id);
+    assert_row(r.out, name, want, "  running ");
+    snprintf(want, sizeof(want), "hvctl: error: start %s: domain '%s' is "
+             "already running\n", name, name);
+    RUN_FAIL(&r, 1, want, "start", name);
+
+    /* pause, unpause, and their wrong states. */
+    RUN_OK(&r, "pause", id);
+    assert_string_equal(state_of(name), "paused");
+    snprintf(want, sizeof(want), "hvctl: error: pause %s: domain '%s' (id %s):"
+             " already paused\n", name, name, id);
+    RUN_FAIL(&r, 1, want, "pause", name);
+    RUN_OK(&r, "unpause", name);
+    assert_string_equal(state_of(name), "running");
+    snprintf(want, sizeof(want), "hvctl: error: unpause %s: domain '%s' "
+             "(id %s): not paused\n", uuid, name, id);
+    RUN_FAIL(&r, 1, want, "unpause", uuid);
+
+    /* mem-set, in and out of range. */
+    RUN_OK(&r, "mem-set", name, "48");
+    RUN_OK(&r, "info", "--json", name);
+    assert_string_equal(field(r.out, "memory_target_kib"), "49152");
+    snprintf(want, sizeof(want), "hvctl: error: mem-set %s: domain '%s' "
+             "(id %s): memory target 65 MiB is out of range (1 MiB to the "
+             "maximum memory)\n", name, name, id);
+    RUN_FAIL(&r, 1, want, "mem-set", name, "65");
+
+    /* reboot: the same hvcore boots the guest again. */
+    RUN_OK(&r, "reboot", name);
+    {
+        double end = now_ms() + 10000;
+        do {
+            RUN_OK(&r, "info", "--json", name);
+            if (strcmp(field(r.out, "boot_count"), "2") == 0)
+                break;
+            usleep(20000);
+        } while (now_ms() < end);
+        assert_string_equal(field(r.out, "boot_count"), "2");
+        assert_string_equal(field(r.out, "state"), "running");
+    }
+    /* shutdown --wait: still defined, not running. */
+    RUN_OK(&r, "shutdown", "--wait", name);
+    snprintf(want, sizeof(want), "Domain '%s' has shut down.\n", name);
+    assert_string_equal(r.out, want);
+    assert_string_equal(state_of(name), "shutoff");
+    snprintf(want, sizeof(want), "hvctl: error: pause %s: domain '%s' is not "
+             "running: cannot pause it\n", name, name);
+    RUN_FAIL(&r, 1, want, "pause", name);
+
+    /* A paused guest cannot power off: the wait times out. */
+    RUN_OK(&r, "start", name);
+    RUN_OK(&r, "pause", name);
+    hvctl_runl(&r, "shutdown", "--timeout", "0.5", name, NULL);
+    assert_int_equal(r.status, 1);
+    snprintf(want, sizeof(want), "hvctl: error: shutdown %s: domain '%s' "
+             "(id ", name, name);
+    assert_contains(r.err, want);
+    assert_contains(r.err, "): still running after 1000 ms\n");
+    /* destroy: ended, still defined. */
+    RUN_OK(&r, "destroy", name);
+    snprintf(want, sizeof(want), "Domain '%s' destroyed.\n", name);
+    assert_string_equal(r.out, want);
+    assert_string_equal(state_of(name), "shutoff");
+
+    /* create: defined and started in one go (JSON file). */
+    RUN_OK(&r, "create", "--json", cfg2);
+    assert_string_equal(field(r.out, "name"), other);
+    assert_string_equal(field(r.out, "state"), "running");
+    assert_true(atol(field(r.out, "id")) > 0);
+    RUN_OK(&r, "shutdown", other);
+    wait_state(other, "shutoff");
+
+    /* undefine: gone. */
+    RUN_OK(&r, "undefine", name);
+    snprintf(want, sizeof(want), "Domain '%s' undefined.\n", name);
+    assert_string_equal(r.out, want);
+    RUN_OK(&r, "undefine", other);
+    assert_string_equal(state_of(name), "");
+    hvctl_prefix(NULL);
+}
+
+/* Every command on a domain the agent does not know. */
+static void unknown_domains(const char *const *prefix)
+{
+    static const char *const cmds[][3] = {
+        { "info" }, { "pause" }, { "unpause" }, { "shutdown" },
+        { "reboot" }, { "destroy" }, { "mem-set", "", "8" }, { "dumpxml" },
+        { "dumpjson" }, { "undefine" }, { "start" },
+        { "autostart", "", "on" },
+    };
+    char want[256];
+
+    hvctl_prefix(prefix);
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        const char *c = cmds[i][0], *extra = cmds[i][2];
+        snprintf(want, sizeof(want), "hvctl: error: %s nosuch: domain "
+                 "'nosuch': no such domain\n", c);
+        RUN_FAIL(&r, 1, want, c, "nosuch", extra);
+        snprintf(want, sizeof(want), "hvctl: error: %s 4242: domain 4242: "
+                 "no such domain\n", c);
+        RUN_FAIL(&r, 1, want, c, "4242", extra);
+    }
+    /* What the REST API cannot do. */
+    RUN_FAIL(&r, 1, "hvctl: error: console nosuch: the REST API has no "
+                    "console; run `hvctl console` on the domain's host\n",
+             "console", "nosuch");
+    {
+        const char *cfg = cli_config("never", "counter", false, 0);
+        snprintf(want, sizeof(want), "hvctl: error: create %s: --console: "
+                 "the REST API has no console; run `hvctl console` on the "
+                 "domain's host\n", cfg);
+        RUN_FAIL(&r, 1, want, "create", "--console", cfg);
+        RUN_FAIL(&r, 1, "hvctl: error: info never: domain 'never': no such "
+                        "domain\n", "info", "never");
+    }
+    hvctl_prefix(NULL);
+}
+
+static void through_unix_socket(void **state)
+{
+    const char *prefix[] = { "-c", agent.unix_url, NULL };
+
+    (void)state;
+    every_command(prefix, "unix");
+    unknown_domains(prefix);
+}
+
+static void through_tls_with_a_token(void **state)
+{
+    const char *prefix[] = { "-c", agent.https_url, "--cacert", agent.ca,
+                             "--token", agent.token, NULL };
+
+    (void)state;
+    every_command(prefix, "tls");
+    unknown_domains(prefix);
+}
+
+/* The environment names the agent and the token as well as options do. */
+static void through_tls_from_the_environment(void **state)
+{
+    const char *prefix[] = { "--cacert", agent.ca, NULL };
+    static struct run r2;
+
+    (void)state;
+    setenv("HVCTL_URL", agent.https_url, 1);
+    setenv("HVCTL_TOKEN", agent.token, 1);
+    hvctl_prefix(prefix);
+    hvctl_runl(&r2, "list", "--all", NULL);
+    /* --verbose shows the exchange, but not the secret. */
+    hvctl_runl(&r, "--verbose", "list", NULL);
+    unsetenv("HVCTL_URL");
+    unsetenv("HVCTL_TOKEN");
+    hvctl_prefix(NULL);
+    assert_int_equal(r2.status, 0);
+    assert_contains(r2.out, "AUTOSTART");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.err, "> GET /v1/domains HTTP/1.1\n");
+    assert_contains(r.err, "> Authorization: (not shown)\n");
+    assert_contains(r.err, "< HTTP/1.1 200");
+    assert_null(strstr(r.err, agent.token));
+}
+
+static void through_tls_with_a_client_certificate(void **state)
+{
+    const char *prefix[] = { "-c", agent.https_url, "--cacert", agent.ca,
+                             "--cert", agent.cli_cert, "--key", agent.cli_key,
+                             NULL };
+    const char *cfg = cli_config("cert-web", "counter", false, 0);
+
+    (void)state;
+    hvctl_prefix(prefix);
+    RUN_OK(&r, "create", cfg);
+    RUN_OK(&r, "pause", "cert-web");
+    RUN_OK(&r, "info", "--json", "cert-web");
+    assert_string_equal(field(r.out, "state"), "paused");
+    RUN_OK(&r, "destroy", "cert-web");
+    RUN_OK(&r, "undefine", "cert-web");
+    hvctl_prefix(NULL);
+}
+
+/* What the local commands that need persistence do with the agent up. */
+static void local_commands_use_the_local_agent(void **state)
+{
+    const char *cfg = cli_config("loc", "counter", false, 0);
+    char want[256];
+    long id;
+
+    (void)state;
+    hvctl_prefix(NULL);
+    /* hvctl finds the agent's socket in the runtime directory. */
+    setenv("HVCTL_RUNDIR", cli_env.rundir, 1);
+    RUN_OK(&r, "version");
+    assert_contains(r.out, "agent:       hvctld " PACKAGE_VERSION "\n");
+    RUN_OK(&r, "define", cfg);
+    RUN_OK(&r, "list", "--all");
+    assert_row(r.out, "loc", "    -  ", "  shutoff ");
+    RUN_OK(&r, "autostart", "loc", "on");
+    RUN_OK(&r, "start", "loc");
+    /* Running: libhvctl sees it, the agent knows it is defined. */
+    id = cli_domid("loc");
+    RUN_OK(&r, "info", "loc");
+    assert_contains(r.out, "Persistent:     yes\nAutostart:      yes\n");
+    RUN_OK(&r, "list", "--all", "--json");
+    assert_contains(r.out, "\"autostart\": true");
+    RUN_OK(&r, "dumpxml", "loc");
+    assert_contains(r.out, "<name>loc</name>");
+    RUN_OK(&r, "dumpjson", "loc");
+    assert_string_equal(field(r.out, "name"), "loc");
+    RUN_OK(&r, "pause", "loc");
+    RUN_OK(&r, "destroy", "loc");
+    RUN_OK(&r, "undefine", "loc");
+    snprintf(want, sizeof(want), "hvctl: error: start loc: domain 'loc': no "
+             "such domain\n");
+    RUN_FAIL(&r, 1, want, "start", "loc");
+    /* A domain created locally is transient: no stored configuration. */
+    RUN_OK(&r, "create", cfg);
+    RUN_FAIL(&r, 1, "hvctl: error: dumpxml loc: domain 'loc' is transient: "
+                    "no configuration is stored for it\n", "dumpxml", "loc");
+    RUN_OK(&r, "destroy", "loc");
+    (void)id;
+}
+
+/* `hvctl events` through the agent while another hvctl acts. */
+static void events(void **state)
+{
+    static const char *const args[] = { "events", "--json", NULL };
+    static const char *const order[] = { "defined", "started", "paused",
+                                         "unpaused", "destroyed",
+                                         "undefined" };
+    const char *prefix[] = { "-c", agent.unix_url, NULL };
+    static struct watcher w;
+    double end = now_ms() + 10000;
+
+    (void)state;
+    hvctl_prefix(prefix);
+    watch_start(&w, args);
+    RUN_OK(&r, "create", cli_config("ev0", "counter", false, 0));
+    do {
+        RUN_OK(&r, "pause", "ev0");
+        RUN_OK(&r, "unpause", "ev0");
+    } while (!watch_until(&w, "\"ev0\"", 100) && now_ms() < end);
+    RUN_OK(&r, "create", cli_config("ev", "counter", false, 0));
+    RUN_OK(&r, "pause", "ev");
+    RUN_OK(&r, "unpause", "ev");
+    RUN_OK(&r, "destroy", "ev");
+    RUN_OK(&r, "undefine", "ev");
+    RUN_OK(&r, "destroy", "ev0");
+    RUN_OK(&r, "undefine", "ev0");
+    hvctl_prefix(NULL);
+    watch_until(&w, "\"undefined\"", 10000);
+    assert_int_equal(watch_stop(&w), 0);
+    assert_event_order(w.buf, "ev", order, 6);
+    /* The agent says who caused each event. */
+    assert_contains(w.buf, "\"cause\":\"api\"");
+}
+
+/* Bad files are refused by the agent, with its reason. */
+static void bad_files(void **state)
+{
+    const char *prefix[] = { "-c", agent.unix_url, NULL };
+    const char *bad = cli_file("remote-bad.xml", "<domain type=\"pv\">\n"
+                               "<name>x</name></domain>\n");
+    char want[1024];
+
+    (void)state;
+    hvctl_prefix(prefix);
+    hvctl_runl(&r, "define", bad, NULL);
+    assert_int_equal(r.status, 1);
+    snprintf(want, sizeof(want), "hvctl: error: define %s: request body:",
+             bad);
+    assert_contains(r.err, want);
+    snprintf(want, sizeof(want), "hvctl: error: create %s/none.xml: cannot "
+             "read %s/none.xml: No such file or directory\n", cli_env.dir,
+             cli_env.dir);
+    {
+        char path[600];
+        snprintf(path, sizeof(path), "%s/none.xml", cli_env.dir);
+        RUN_FAIL(&r, 1, want, "create", path);
+    }
+    hvctl_prefix(NULL);
+}
+
+/* Certificates nobody vouches for, tokens nobody issued. */
+static void bad_credentials(void **state)
+{
+    char want[1024];
+    const char *url = agent.https_url;
+
+    (void)state;
+    /* The agent's certificate, checked against the wrong CA. */
+    hvctl_runl(&r, "-c", url, "--cacert", agent.other_ca, "--token",
+               agent.token, "list", NULL);
+    assert_int_equal(r.status, 1);
+    snprintf(want, sizeof(want), "hvctl: error: list: the certificate of "
+             "hvctld at %s is not trusted: SSL certificate problem: ", url);
+    assert_contains(r.err, want);
+    /* ... and against the system's CAs, which never signed it. */
+    hvctl_runl(&r, "-c", url, "--token", agent.token, "list", NULL);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, want);
+    /* A CA file that is not there. */
+    hvctl_runl(&r, "-c", url, "--cacert", "/nonexistent/ca.pem", "list",
+               NULL);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "hvctl: error: list: cannot use the CA "
+                           "certificate /nonexistent/ca.pem: ");
+    /* No credentials at all, a wrong token, a stranger's certificate. */
+    RUN_FAIL(&r, 1, "hvctl: error: list: authentication required: a client "
+                    "certificate or 'Authorization: Bearer <token>'\n",
+             "-c", url, "--cacert", agent.ca, "list");
+    RUN_FAIL(&r, 1, "hvctl: error: list: the bearer token is not valid "
+                    "(unknown or revoked)\n",
+             "-c", url, "--cacert", agent.ca, "--token", "nope", "list");
+    RUN_FAIL(&r, 1, "hvctl: error: events: the bearer token is not valid "
+                    "(unknown or revoked)\n",
+             "-c", url, "--cacert", agent.ca, "--token", "nope", "events");
+    RUN_FAIL(&r, 1, "hvctl: error: list: authentication required: a client "
+                    "certificate or 'Authorization: Bearer <token>'\n",
+             "-c", url, "--cacert", agent.ca, "--cert", agent.other_cert,
+             "--key", agent.other_key, "list");
+    /* A client certificate that cannot be read. */
+    hvctl_runl(&r, "-c", url, "--cacert", agent.ca, "--cert",
+               "/nonexistent/c.pem", "list", NULL);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "hvctl: error: list: cannot use the client "
+                           "certificate /nonexistent/c.pem: ");
+    /* Plain HTTP to the TLS port. */
+    snprintf(want, sizeof(want), "http://127.0.0.1:%d", agent.port);
+    hvctl_runl(&r, "-c", want, "list", NULL);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "hvctl: error: list: ");
+}
+
+/* Last: with the agent gone, every way of reaching it says so. */
+static void agent_down(void **state)
+{
+    char want[1024];
+
+    (void)state;
+    agent_stop(&agent);
+    snprintf(want, sizeof(want), "hvctl: error: list: cannot connect to "
+             "hvctld at %s: No such file or directory (is hvctld running?)\n",
+             agent.unix_url);
+    RUN_FAIL(&r, 1, want, "-c", agent.unix_url, "list");
+    snprintf(want, sizeof(want), "hvctl: error: list: cannot connect to "
+             "hvctld at %s: Connection refused\n", agent.https_url);
+    RUN_FAIL(&r, 1, want, "-c", agent.https_url, "--cacert", agent.ca,
+             "--token", agent.token, "list");
+    snprintf(want, sizeof(want), "hvctl: error: events: cannot connect to "
+             "hvctld at %s: Connection refused\n", agent.https_url);
+    RUN_FAIL(&r, 1, want, "-c", agent.https_url, "--cacert", agent.ca,
+             "--token", agent.token, "events");
+    /* Locally, running domains never need the agent. */
+    RUN_OK(&r, "list");
+    RUN_OK(&r, "version");
+    assert_contains(r.out, "agent:       not running\n");
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    cli_env_open("remote");
+    agent_prepare(&agent);
+    agent_start(&agent);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    hvctl_prefix(NULL);
+    agent_stop(&agent);
+    cli_env_close();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(through_unix_socket),
+        cmocka_unit_test(through_tls_with_a_token),
+        cmocka_unit_test(through_tls_from_the_environment),
+        cmocka_unit_test(through_tls_with_a_client_certificate),
+        cmocka_unit_test(local_commands_use_the_local_agent),
+        cmocka_unit_test(events),
+        cmocka_unit_test(bad_files),
+        cmocka_unit_test(bad_credentials),
+        cmocka_unit_test(agent_down),
+    };
+    char why[256];
+
+    if (!cli_can_run_domains(why, sizeof(why)) ||
+        !agent_can_run(why, sizeof(why))) {
+        printf("SKIP: %s\n", why);
+        return 77;
+    }
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

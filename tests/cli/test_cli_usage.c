@@ -1,0 +1,243 @@
+/*
+ * test_cli_usage.c - hvctl's command line itself: help, versions, and
+ * every usage error (exit status 2) and argument check, with messages
+ * asserted verbatim.  Needs no domain and no agent.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_harness.h"
+
+static struct run r;
+
+static const char *const commands[] = {
+    "create", "list", "info", "console", "pause", "unpause", "shutdown",
+    "reboot", "destroy", "mem-set", "dumpxml", "dumpjson", "define",
+    "undefine", "start", "autostart", "events", "version", "help",
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void help_lists_every_command(void **state)
+{
+    (void)state;
+    RUN_OK(&r, "help");
+    assert_contains(r.out, "usage: hvctl [GLOBAL OPTIONS] COMMAND [ARGS]");
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        char line[64];
+        snprintf(line, sizeof(line), "\n  %-10s ", commands[i]);
+        assert_contains(r.out, line);
+    }
+    assert_contains(r.out, "Exit status: 0 success, 1 the operation failed, "
+                           "2 usage error.");
+    /* --help and -h say the same. */
+    {
+        static struct run r2;
+        RUN_OK(&r2, "--help");
+        assert_string_equal(r.out, r2.out);
+        RUN_OK(&r2, "-h");
+        assert_string_equal(r.out, r2.out);
+    }
+}
+
+static void help_of_each_command(void **state)
+{
+    static struct run r2;
+
+    (void)state;
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        char usage[96];
+        RUN_OK(&r, "help", commands[i]);
+        snprintf(usage, sizeof(usage), "usage: hvctl [GLOBAL OPTIONS] %s",
+                 commands[i]);
+        assert_contains(r.out, usage);
+        /* `CMD --help` is `help CMD`. */
+        RUN_OK(&r2, commands[i], "--help");
+        assert_string_equal(r.out, r2.out);
+    }
+    RUN_FAIL(&r, 2, "hvctl: error: help: unknown command 'frob'\n"
+                    "Try 'hvctl help help'.\n", "help", "frob");
+}
+
+static void global_usage_errors(void **state)
+{
+    (void)state;
+    RUN_FAIL(&r, 2, "hvctl: error: no command given\nTry 'hvctl help'.\n",
+             "--json");
+    RUN_FAIL(&r, 2, "hvctl: error: unknown command 'frob'\n"
+                    "Try 'hvctl help'.\n", "frob");
+    RUN_FAIL(&r, 2, "hvctl: error: unknown option '--frob'\n"
+                    "Try 'hvctl help'.\n", "--frob", "list");
+    RUN_FAIL(&r, 2, "hvctl: error: unknown option '-x'\n"
+                    "Try 'hvctl help'.\n", "-x", "list");
+    RUN_FAIL(&r, 2, "hvctl: error: option '--connect' needs a value\n"
+                    "Try 'hvctl help'.\n", "--connect");
+    RUN_FAIL(&r, 2, "hvctl: error: 'ftp://x' is not a hvctld URL "
+                    "(unix:///PATH, https://HOST:PORT, http://HOST:PORT)\n"
+                    "Try 'hvctl help'.\n", "-c", "ftp://x", "list");
+    RUN_FAIL(&r, 2, "hvctl: error: 'unix://relative.sock' is not a hvctld "
+                    "URL (unix:///PATH, https://HOST:PORT, http://HOST:PORT)\n"
+                    "Try 'hvctl help'.\n", "-c", "unix://relative.sock",
+             "list");
+    RUN_FAIL(&r, 2, "hvctl: error: --cacert, --cert and --key need "
+                    "-c https://HOST:PORT\nTry 'hvctl help'.\n",
+             "--cacert", "ca.pem", "list");
+    RUN_FAIL(&r, 2, "hvctl: error: --cacert, --cert and --key need "
+                    "-c https://HOST:PORT\nTry 'hvctl help'.\n",
+             "-c", "unix:///x.sock", "--cert", "c.pem", "list");
+    RUN_FAIL(&r, 2, "hvctl: error: --key needs --cert\nTry 'hvctl help'.\n",
+             "-c", "https://localhost:1", "--key", "k.pem", "list");
+    RUN_FAIL(&r, 2, "hvctl: error: --token needs -c URL\n"
+                    "Try 'hvctl help'.\n", "--token", "t", "list");
+    /* HVCTL_URL is checked like -c. */
+    setenv("HVCTL_URL", "gopher://x", 1);
+    RUN_FAIL(&r, 2, "hvctl: error: 'gopher://x' is not a hvctld URL "
+                    "(unix:///PATH, https://HOST:PORT, http://HOST:PORT)\n"
+                    "Try 'hvctl help'.\n", "list");
+    unsetenv("HVCTL_URL");
+}
+
+static void command_usage_errors(void **state)
+{
+    static const char *const one_domain[] = {
+        "info", "console", "pause", "unpause", "shutdown", "reboot",
+        "destroy", "dumpxml", "dumpjson", "undefine", "start",
+    };
+    char want[256];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(one_domain) / sizeof(one_domain[0]); i++) {
+        const char *c = one_domain[i];
+        const char *syn = strcmp(c, "shutdown") == 0
+            ? "[--wait [--timeout S]] DOMAIN" : "DOMAIN";
+        snprintf(want, sizeof(want), "hvctl: error: %s: missing argument "
+                 "(usage: hvctl %s %s)\nTry 'hvctl help %s'.\n", c, c, syn, c);
+        RUN_FAIL(&r, 2, want, c);
+        snprintf(want, sizeof(want), "hvctl: error: %s: too many arguments "
+                 "(usage: hvctl %s %s)\nTry 'hvctl help %s'.\n", c, c, syn, c);
+        RUN_FAIL(&r, 2, want, c, "a", "b");
+        snprintf(want, sizeof(want), "hvctl: error: %s: unknown option "
+                 "'--frob'\nTry 'hvctl help %s'.\n", c, c);
+        RUN_FAIL(&r, 2, want, c, "--frob", "a");
+    }
+    RUN_FAIL(&r, 2, "hvctl: error: create: missing argument (usage: hvctl "
+                    "create [--console] FILE)\nTry 'hvctl help create'.\n",
+             "create");
+    RUN_FAIL(&r, 2, "hvctl: error: define: missing argument (usage: hvctl "
+                    "define FILE)\nTry 'hvctl help define'.\n", "define");
+    RUN_FAIL(&r, 2, "hvctl: error: list: too many arguments (usage: hvctl "
+                    "list [--all])\nTry 'hvctl help list'.\n", "list", "x");
+    RUN_FAIL(&r, 2, "hvctl: error: list: unknown option '-z'\n"
+                    "Try 'hvctl help list'.\n", "list", "-z");
+    RUN_FAIL(&r, 2, "hvctl: error: events: too many arguments (usage: hvctl "
+                    "events)\nTry 'hvctl help events'.\n", "events", "x");
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: missing argument (usage: hvctl "
+                    "mem-set DOMAIN MiB)\nTry 'hvctl help mem-set'.\n",
+             "mem-set", "web");
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: missing arguments (usage: hvctl "
+                    "mem-set DOMAIN MiB)\nTry 'hvctl help mem-set'.\n",
+             "mem-set");
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '12x': not a size in MiB (a "
+                    "whole number above 0)\nTry 'hvctl help mem-set'.\n",
+             "mem-set", "web", "12x");
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '0': not a size in MiB (a "
+                    "whole number above 0)\nTry 'hvctl help mem-set'.\n",
+             "mem-set", "web", "0");
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '-5': not a size in MiB (a "
+                    "whole number above 0)\nTry 'hvctl help mem-set'.\n",
+             "mem-set", "web", "--", "-5");
+    RUN_FAIL(&r, 2, "hvctl: error: autostart: 'maybe': say on or off\n"
+                    "Try 'hvctl help autostart'.\n",
+             "autostart", "web", "maybe");
+    RUN_FAIL(&r, 2, "hvctl: error: shutdown: --timeout 'soon': not a number "
+                    "of seconds above 0\nTry 'hvctl help shutdown'.\n",
+             "shutdown", "--timeout", "soon", "web");
+    RUN_FAIL(&r, 2, "hvctl: error: shutdown: --timeout '0': not a number "
+                    "of seconds above 0\nTry 'hvctl help shutdown'.\n",
+             "shutdown", "--timeout", "0", "web");
+    RUN_FAIL(&r, 2, "hvctl: error: shutdown: option '--timeout' needs a "
+                    "value\nTry 'hvctl help shutdown'.\n",
+             "shutdown", "web", "--timeout");
+}
+
+/* A bad file is the operation failing (1), not a usage error. */
+static void bad_files(void **state)
+{
+    const char *bad = cli_file("bad.xml", "<domain type=\"pv\">\n"
+                               "  <name>x</name>\n  <memory>1</memory>\n"
+                               "</domain>\n");
+    char want[1024];
+
+    (void)state;
+    snprintf(want, sizeof(want), "hvctl: error: create %s/nosuch.xml: ",
+             cli_env.dir);
+    {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/nosuch.xml", cli_env.dir);
+        hvctl_runl(&r, "create", path, NULL);
+        assert_int_equal(r.status, 1);
+        assert_contains(r.err, want);
+        assert_contains(r.err, "No such file or directory\n");
+    }
+    hvctl_runl(&r, "create", bad, NULL);
+    assert_int_equal(r.status, 1);
+    snprintf(want, sizeof(want), "hvctl: error: create %s: %s", bad, bad);
+    assert_contains(r.err, want);
+    /* define checks the file before it asks hvctld. */
+    hvctl_runl(&r, "define", bad, NULL);
+    assert_int_equal(r.status, 1);
+    snprintf(want, sizeof(want), "hvctl: error: define %s: %s", bad, bad);
+    assert_contains(r.err, want);
+}
+
+static void version(void **state)
+{
+    char buf[64];
+
+    (void)state;
+    RUN_OK(&r, "version");
+    assert_contains(r.out, "client:      hvctl " PACKAGE_VERSION "\n");
+    assert_contains(r.out, "library:     libhvctl 0.1.0\n");
+    assert_contains(r.out, "hypervisor:  hvcore ");
+    assert_contains(r.out, "agent:       not running\n");
+    RUN_OK(&r, "-V");
+    assert_contains(r.out, "client:      hvctl " PACKAGE_VERSION "\n");
+    RUN_OK(&r, "version", "--json");
+    assert_string_equal(json_field(r.out, "client", buf, sizeof(buf)),
+                        PACKAGE_VERSION);
+    assert_string_equal(json_field(r.out, "library", buf, sizeof(buf)),
+                        "0.1.0");
+    assert_string_equal(json_field(r.out, "agent", buf, sizeof(buf)), "null");
+    /* --json is global too. */
+    RUN_OK(&r, "--json", "version");
+    assert_string_equal(json_field(r.out, "client", buf, sizeof(buf)),
+                        PACKAGE_VERSION);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    cli_env_open("usage");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cli_env_close();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(help_lists_every_command),
+        cmocka_unit_test(help_of_each_command),
+        cmocka_unit_test(global_usage_errors),
+        cmocka_unit_test(command_usage_errors),
+        cmocka_unit_test(bad_files),
+        cmocka_unit_test(version),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
