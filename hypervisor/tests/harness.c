@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -272,8 +273,24 @@ int dom_ctl_on(int fd, struct dom *d, uint32_t cmd, struct hv_domctl_reply *rep)
     req.cmd = cmd;
     req.interface_version = HV_DOMCTL_INTERFACE_VERSION;
     req.domid = d->domid;
-    if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req) ||
-        recv(fd, rep, sizeof(*rep), 0) != (ssize_t)sizeof(*rep))
+    if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req))
+        return -1000;
+    /* As libhvctl does: look for the reply for 30 us before sleeping. */
+    struct timespec t0, t;
+    ssize_t n;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        n = recv(fd, rep, sizeof(*rep), MSG_DONTWAIT);
+        if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > 30000) {
+            n = recv(fd, rep, sizeof(*rep), 0);
+            break;
+        }
+        sched_yield();
+    }
+    if (n != (ssize_t)sizeof(*rep))
         return -1000;
     return rep->status;
 }
