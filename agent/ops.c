@@ -116,6 +116,16 @@ static void run(struct work *w)
          * the start still succeeded. */
         op->state = DOM_SHUTOFF;
     }
+    /* A transient domain's configuration, kept by libhvctl if it was
+     * started through it; none (NULL) is no failure. */
+    if (op->kind == DOMOP_INFO && op->want_config) {
+        hv_config *cfg;
+        if (hv_domain_get_config(dom, &cfg) == 0) {
+            if (hv_config_to_json(cfg, &op->live_config))
+                op->live_config = NULL;
+            hv_config_free(cfg);
+        }
+    }
 }
 
 /* A successful start: the entry now describes the new incarnation. */
@@ -210,6 +220,7 @@ static void done(struct work *w)
     handle_put(op->h);
     dom_unref(op->d);
     free(op->config);
+    free(op->live_config);
     free(op);
 }
 

@@ -40,6 +40,7 @@ struct domop {
     char *config;               /* START: the definition's JSON */
     uint64_t mem_mib;           /* MEMORY */
     struct job *job;            /* START: where its progress goes */
+    bool want_config;           /* INFO: also read the running config     */
 
     /* Results, filled by the worker. */
     int rc;                     /* 0 or HV_E* */
@@ -48,6 +49,7 @@ struct domop {
     struct dom_info info;
     int state;
     bool have_info;
+    char *live_config;          /* INFO + want_config: JSON, or NULL      */
 
     const char *cause;          /* for the event log: "api" (default) */
 

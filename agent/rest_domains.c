@@ -321,11 +321,19 @@ static void got_info(struct domop *op, void *arg)
     struct rest_req *rr = arg;
 
     /* Whatever the outcome, the table now says the latest. */
-    if (op->d->removed)
+    json_object *o;
+
+    if (op->d->removed) {
         rest_error(rr, 404, "not_found", "domain '%s': no such domain",
                    op->name);
-    else
-        rest_reply_json(rr, 200, rest_domain_json(op->d));
+        return;
+    }
+    o = rest_domain_json(op->d);
+    /* Transient: no definition, but the config it was started with. */
+    if (o && !op->d->defined && op->live_config)
+        json_object_object_add(o, "config",
+                               json_tokener_parse(op->live_config));
+    rest_reply_json(rr, 200, o);
 }
 
 void h_domain_get(struct rest_req *rr)
@@ -357,6 +365,7 @@ void h_domain_get(struct rest_req *rr)
         rest_reply_json(rr, 200, rest_domain_json(d));
         return;
     }
+    op->want_config = !d->defined;
     domop_submit(op);
 }
 

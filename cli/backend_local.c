@@ -322,13 +322,42 @@ static int local_mem_set(struct backend *be, struct cli *cli, const char *ref,
     return rc;
 }
 
+/* resolve() without a word on failure: the caller has a fallback. */
+static int lookup_quiet(hv_conn *conn, const char *ref, hv_domain **out)
+{
+    uint32_t id;
+
+    if (looks_like_domid(ref, &id) && hv_domain_lookup_by_id(conn, id, out) == 0)
+        return 0;
+    if (looks_like_uuid(ref) && hv_domain_lookup_by_uuid(conn, ref, out) == 0)
+        return 0;
+    return hv_domain_lookup_by_name(conn, ref, out);
+}
+
 /*
- * libhvctl cannot read back a running domain's configuration (hvctl.h
- * has no such call): the configuration is the agent's to tell.
+ * A running domain created through libhvctl has its configuration kept
+ * with it (hv_domain_get_config); for any other (a domain started by
+ * plain hvcore, or a defined one that is not running) the configuration
+ * is the agent's to tell.
  */
 static int local_dump(struct backend *be, struct cli *cli, const char *ref,
                       enum cfg_format fmt, char **text)
 {
+    hv_domain *dom = NULL;
+    hv_config *cfg = NULL;
+    int rc = -1;
+
+    *text = NULL;
+    if (lookup_quiet(L(be)->conn, ref, &dom) == 0 &&
+        hv_domain_get_config(dom, &cfg) == 0)
+        rc = fmt == CFG_XML ? hv_config_to_xml(cfg, text)
+                            : hv_config_to_json(cfg, text);
+    hv_config_free(cfg);
+    hv_domain_free(dom);
+    if (rc == 0)
+        return EXIT_OK;
+    free(*text);
+    *text = NULL;
     VIA_AGENT(be, cli, dump, ref, fmt, text);
 }
 

@@ -66,12 +66,12 @@ static const struct command commands[] = {
       "takes it back up to its maximum.\n" },
     { "dumpxml", cmd_dumpxml, "DOMAIN",
       "print a domain's configuration as XML",
-      "Prints the configuration hvctld holds for the domain, as XML\n"
-      "(hvctl.xml(5)).  Needs hvctld.\n" },
+      "Prints the domain's configuration, as XML (hvctl.xml(5)): the one\n"
+      "a running domain was created with, else the one hvctld holds.\n" },
     { "dumpjson", cmd_dumpjson, "DOMAIN",
       "print a domain's configuration as JSON",
-      "Prints the configuration hvctld holds for the domain, as JSON.\n"
-      "Needs hvctld.\n" },
+      "Prints the domain's configuration, as JSON: the one a running\n"
+      "domain was created with, else the one hvctld holds.\n" },
     { "define", cmd_define, "FILE",
       "define a domain in hvctld from a configuration file",
       "Stores the configuration in FILE (XML or JSON) in hvctld, which keeps\n"

@@ -274,6 +274,9 @@ HV_EXPORT int hv_domain_lookup_by_uuid(hv_conn *conn, const char *uuid,
 
 /* ---- create ---- */
 
+static void store_config(const hv_conn *conn, const struct hv_domctl_info *info,
+                         const hv_config *cfg);
+
 HV_EXPORT int hv_domain_create(hv_conn *conn, const hv_config *cfg,
                                unsigned flags, hv_domain **out)
 {
@@ -328,8 +331,58 @@ HV_EXPORT int hv_domain_create(hv_conn *conn, const hv_config *cfg,
     }
     if ((rc = dom_from_info(conn, &info, out)))
         return rc;
+    if (info.pid > 0)
+        store_config(conn, &info, cfg);
     err_clear();
     return 0;
+}
+
+/* ---- the stored configuration ---- */
+
+/*
+ * Best effort: the domain runs whether or not its config could be kept,
+ * and a create that failed here would leave the caller a running domain
+ * and an error.  hv_domain_get_config then says no config is stored.
+ */
+static void store_config(const hv_conn *conn, const struct hv_domctl_info *info,
+                         const hv_config *cfg)
+{
+    char *json = NULL;
+
+    if (hv_config_to_json(cfg, &json) == 0)
+        rt_write_config(conn, info->domid, info->pid, json);
+    free(json);
+}
+
+HV_EXPORT int hv_domain_get_config(hv_domain *dom, hv_config **out)
+{
+    char *json = NULL, source[100];
+    int rc;
+
+    if (!out)
+        return err_set(HV_EINVAL, "domain: no place for the result");
+    *out = NULL;
+    if (!dom)
+        return err_set(HV_EINVAL, "domain: no domain handle");
+    rc = rt_read_config(dom->conn, dom->domid, dom->pid, &json);
+    if (rc == -ESRCH) {
+        pthread_mutex_lock(&dom->lock);
+        rc = handle_gone(dom);
+        pthread_mutex_unlock(&dom->lock);
+        return rc;
+    }
+    if (rc == -ENOENT)
+        return err_set(HV_ENOENT, DOM_FMT ": no configuration is stored "
+                       "(it was not started through libhvctl)",
+                       DOM_ARGS(dom));
+    if (rc < 0)
+        return err_sys(err_from_errno(-rc), -rc, DOM_FMT ": reading %s/"
+                       "domains/%u/" RT_CONFIG, DOM_ARGS(dom),
+                       dom->conn->rundir, dom->domid);
+    snprintf(source, sizeof(source), "domain '%s' " RT_CONFIG, dom->name);
+    rc = hv_config_from_json(json, strlen(json), source, out);
+    free(json);
+    return rc;
 }
 
 /* ---- accessors ---- */

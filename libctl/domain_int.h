@@ -87,6 +87,26 @@ int rt_domain_alive(const hv_conn *conn, uint32_t domid, pid_t *pid);
  * (so it is reported once), 0 if it was already gone or alive.
  */
 int rt_reap(const hv_conn *conn, uint32_t domid, pid_t pid, char name[64]);
+/*
+ * <rundir>/domains/<domid>/config.json: the configuration libhvctl wrote
+ * after starting the domain (hvcore and rt_reap remove it, and the
+ * temporary name, with the directory).
+ */
+#define RT_CONFIG     "config.json"
+#define RT_CONFIG_TMP "config.json.tmp"
+/*
+ * Store json as domid's config.json (temporary file, then rename), but
+ * only while the directory still belongs to the hvcore with pid `pid`.
+ * 0 or -errno (-ESRCH: the domain has ended or its domid was reused).
+ */
+int rt_write_config(const hv_conn *conn, uint32_t domid, pid_t pid,
+                    const char *json);
+/*
+ * Read domid's config.json into *out (malloc'ed, NUL-terminated), but
+ * only while the directory belongs to pid.  0 or -errno (-ENOENT: no
+ * config stored; -ESRCH: the domain has ended or its domid was reused).
+ */
+int rt_read_config(const hv_conn *conn, uint32_t domid, pid_t pid, char **out);
 /* domid that names/<name> points at: > 0, or -errno. */
 long rt_lookup_name(const hv_conn *conn, const char *name);
 /* Sorted domids present in domains/ (malloc'ed array). */

@@ -68,6 +68,7 @@ extern "C" {
 #define HV_HAVE_CONSOLE         1 /* hv_domain_console_open                   */
 #define HV_HAVE_EVENTS          1 /* hv_events_open / hv_event_next           */
 #define HV_HAVE_OP              1 /* hv_op: progress + cancellation           */
+#define HV_HAVE_DOMAIN_GET_CONFIG 1 /* hv_domain_get_config (HVCTL_0.2)      */
 
 /* Error codes: always negative, never renumbered. */
 enum {
@@ -263,6 +264,19 @@ const char *hv_domain_get_uuid(const hv_domain *dom);     /* borrowed */
 
 /* Fresh information from hvcore.  Caller frees *out. */
 int hv_domain_get_info(hv_domain *dom, hv_domain_info **out);
+
+/*
+ * The configuration the domain was created with.  hv_domain_create keeps
+ * it (as JSON) in <rundir>/domains/<domid>/config.json for the domain's
+ * lifetime; this parses it back.  On success *out is a config the caller
+ * frees with hv_config_free; on failure *out is NULL.  HV_ENOENT when no
+ * configuration is stored ("domain 'NAME' (id N): no configuration is
+ * stored (it was not started through libhvctl)"): a domain started by
+ * plain hvcore, or one whose config could not be written at create) or
+ * when the domain has ended; HV_EDEAD if its hvcore died (as for any call
+ * on the handle).  Since HVCTL_0.2 (HV_HAVE_DOMAIN_GET_CONFIG).
+ */
+int hv_domain_get_config(hv_domain *dom, hv_config **out);
 
 int hv_domain_pause(hv_domain *dom);     /* HV_ESTATE if already paused   */
 int hv_domain_unpause(hv_domain *dom);   /* HV_ESTATE if not paused       */

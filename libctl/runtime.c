@@ -1,7 +1,8 @@
 /*
  * runtime.c - reading the runtime directory hvcore maintains (domctl.h):
  *     domains/<domid>/{pid,name,control}   names/<name> -> ../domains/<domid>
- * and cleaning up after an hvcore that died without doing it itself.
+ * and cleaning up after an hvcore that died without doing it itself; plus
+ * the one file libhvctl adds there, domains/<domid>/config.json.
  *
  * Cleanup takes <rundir>/.lock (flock), the lock hvcore takes when it
  * reclaims a dead domain's name, so that a directory is removed by one
@@ -144,7 +145,8 @@ static int lock_runtime(const hv_conn *conn)
 
 int rt_reap(const hv_conn *conn, uint32_t domid, pid_t pid, char name[64])
 {
-    static const char *const files[] = { "control", "pid", "name", "uuid" };
+    static const char *const files[] = { "control", "pid", "name", "uuid",
+                                         RT_CONFIG, RT_CONFIG_TMP };
     char path[96], link[96], want[32];
     pid_t now_pid;
     int lock, reaped = 0, dfd;
@@ -179,6 +181,139 @@ int rt_reap(const hv_conn *conn, uint32_t domid, pid_t pid, char name[64])
 out:
     close(lock);
     return reaped;
+}
+
+/* Open domains/<domid> if its pid file still names pid: fd, or -errno. */
+static int open_domdir_of(const hv_conn *conn, uint32_t domid, pid_t pid)
+{
+    char path[32], buf[32];
+    int dfd, n;
+
+    snprintf(path, sizeof(path), "%u", domid);
+    dfd = openat(conn->domains_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return errno == ENOENT ? -ESRCH : -errno;
+    n = read_small_file(dfd, "pid", buf, sizeof(buf));
+    if (n <= 0 || strtol(buf, NULL, 10) != (long)pid) {
+        close(dfd);
+        return -ESRCH;
+    }
+    return dfd;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int rt_write_config(const hv_conn *conn, uint32_t domid, pid_t pid,
+                    const char *json)
+{
+    int dfd, fd, rc;
+
+    /*
+     * Writes go through the directory fd: should the domain end and its
+     * domid be reused meanwhile, they fail in the removed directory
+     * instead of landing in the new domain's.
+     */
+    dfd = open_domdir_of(conn, domid, pid);
+    if (dfd < 0)
+        return dfd;
+    fd = openat(dfd, RT_CONFIG_TMP,
+                O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+    if (fd < 0) {
+        rc = errno == ENOENT ? -ESRCH : -errno;
+        goto out;
+    }
+    rc = write_all(fd, json, strlen(json));
+    if (rc == 0)
+        rc = write_all(fd, "\n", 1);
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0 && renameat(dfd, RT_CONFIG_TMP, dfd, RT_CONFIG) < 0)
+        rc = -errno;
+    if (rc < 0)
+        unlinkat(dfd, RT_CONFIG_TMP, 0);
+    /*
+     * hvcore may have emptied the directory while we wrote, leaving its
+     * rmdir to fail on our file: finish its cleanup, once the pid file
+     * (removed before the rmdir) is gone.
+     */
+    if (faccessat(dfd, "pid", F_OK, 0) < 0 && errno == ENOENT) {
+        struct stat ours, now;
+        char path[32];
+
+        unlinkat(dfd, RT_CONFIG, 0);
+        unlinkat(dfd, RT_CONFIG_TMP, 0);
+        snprintf(path, sizeof(path), "%u", domid);
+        /* Not a new domain's directory under the same domid. */
+        if (fstat(dfd, &ours) == 0 &&
+            fstatat(conn->domains_fd, path, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+            ours.st_dev == now.st_dev && ours.st_ino == now.st_ino)
+            unlinkat(conn->domains_fd, path, AT_REMOVEDIR);
+        if (rc == 0)
+            rc = -ESRCH;
+    }
+out:
+    close(dfd);
+    return rc;
+}
+
+int rt_read_config(const hv_conn *conn, uint32_t domid, pid_t pid, char **out)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t len = 0;
+    int dfd, fd = -1, rc = 0;
+
+    *out = NULL;
+    dfd = open_domdir_of(conn, domid, pid);
+    if (dfd < 0)
+        return dfd;
+    fd = openat(dfd, RT_CONFIG, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        rc = -errno;
+        goto out;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        st.st_size > 16 * 1024 * 1024) {
+        rc = -EINVAL;
+        goto out;
+    }
+    if (!(buf = malloc((size_t)st.st_size + 1))) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    while (len < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = -errno;
+            goto out;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    buf = NULL;
+out:
+    free(buf);
+    if (fd >= 0)
+        close(fd);
+    close(dfd);
+    return rc;
 }
 
 long rt_lookup_name(const hv_conn *conn, const char *name)

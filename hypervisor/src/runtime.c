@@ -119,7 +119,9 @@ static int dir_alive(const char *domdir)
 
 static void remove_domdir(const char *domdir)
 {
-    static const char *const files[] = { "control", "pid", "name", "uuid" };
+    /* config.json{,.tmp}: written by libhvctl after the domain started. */
+    static const char *const files[] = { "control", "pid", "name", "uuid",
+                                         "config.json", "config.json.tmp" };
     char path[1200];
 
     for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

@@ -250,6 +250,30 @@ static void numeric_names(void **state)
     RUN_OK(&r, "pause", "4242");
 }
 
+/*
+ * A running domain created here keeps its configuration: dumpxml and
+ * dumpjson need no hvctld for it (agent_down: they do for the rest).
+ */
+static void dump_running(void **state)
+{
+    char want[1200];
+    long id;
+
+    (void)state;
+    id = create("web", "counter");
+    RUN_OK(&r, "dumpxml", "web");
+    assert_contains(r.out, "  <name>web</name>\n");
+    assert_contains(r.out, "  <memory unit=\"MiB\">64</memory>\n");
+    assert_contains(r.out, "  <currentMemory unit=\"MiB\">32</currentMemory>\n");
+    snprintf(want, sizeof(want), "    <kernel>%s</kernel>\n", cli_env.pvboot);
+    assert_contains(r.out, want);
+    assert_contains(r.out, "    <cmdline>counter</cmdline>\n");
+    snprintf(want, sizeof(want), "%ld", id);
+    RUN_OK(&r, "dumpjson", want);
+    assert_string_equal(field(r.out, "name"), "web");
+    assert_contains(r.out, "\"cmdline\": \"counter\"");
+}
+
 /* What needs persistence goes to hvctld, which does not run here. */
 static void agent_down(void **state)
 {
@@ -347,6 +371,7 @@ int main(void)
         cmocka_unit_test_teardown(shutdown_and_destroy, each),
         cmocka_unit_test_teardown(unknown_domains, each),
         cmocka_unit_test_teardown(numeric_names, each),
+        cmocka_unit_test_teardown(dump_running, each),
         cmocka_unit_test_teardown(agent_down, each),
         cmocka_unit_test_teardown(events, each),
     };

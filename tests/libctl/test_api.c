@@ -5,6 +5,7 @@
  * one name).  Each test starts and ends with no domain running.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -458,6 +459,77 @@ static void test_dead_hvcore_handle(void **state)
     hv_config_free(c);
 }
 
+/* The config kept at create comes back as it went in. */
+static void test_get_config(void **state)
+{
+    hv_config *c = harness_config(&H, "t-conf", "counter"), *got;
+    char *want, *have;
+    hv_domain *d, *byname;
+    uint32_t id;
+
+    (void)state;
+    hv_config_set_memory(c, 24, 48);
+    OK(hv_config_set_action(c, HV_ON_CRASH, HV_ACTION_PRESERVE));
+    OK(hv_domain_create(H.conn, c, 0, &d));
+    id = hv_domain_get_id(d);
+    OK(hv_domain_lookup_by_name(H.conn, "t-conf", &byname));
+    OK(hv_domain_get_config(byname, &got));
+    OK(hv_config_to_json(c, &want));
+    OK(hv_config_to_json(got, &have));
+    assert_string_equal(have, want);
+    free(want);
+    free(have);
+    hv_config_free(got);
+
+    /* The file goes with the domain, and so does the directory. */
+    OK(hv_domain_destroy(d));
+    expect_err(hv_domain_get_config(byname, &got), HV_ENOENT,
+               "domain 't-conf' (id %u): the domain has ended", id);
+    assert_null(got);
+    {
+        char dir[400];
+        snprintf(dir, sizeof(dir), "%s/domains/%u", H.rundir, id);
+        assert_int_equal(access(dir, F_OK), -1);
+    }
+    hv_domain_free(byname);
+    hv_domain_free(d);
+    hv_config_free(c);
+}
+
+/* A domain started by hvcore itself has no stored config. */
+static void test_get_config_plain_hvcore(void **state)
+{
+    const char *argv[] = { getenv("HVCORE"), "--kernel", H.pvboot,
+                           "--memory", "32", "--cmdline", "counter",
+                           "--name", "t-plain", "--rundir", H.rundir,
+                           "--console", "none", "--detach", NULL };
+    hv_config *got;
+    hv_domain *d;
+    pid_t child;
+    int status;
+
+    (void)state;
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    /* --detach: hvcore's parent exits once the domain runs. */
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    OK(hv_domain_lookup_by_name(H.conn, "t-plain", &d));
+    expect_err(hv_domain_get_config(d, &got), HV_ENOENT,
+               "domain 't-plain' (id %u): no configuration is stored (it "
+               "was not started through libhvctl)", hv_domain_get_id(d));
+    assert_null(got);
+    OK(hv_domain_destroy(d));
+    hv_domain_free(d);
+}
+
 /* Wait for the next event of domid (skipping others), 5 s at most. */
 static hv_event *next_event_(hv_events *ev, uint32_t domid, int line)
 {
@@ -746,6 +818,8 @@ int main(void)
         cmocka_unit_test_teardown(test_name_race, teardown),
         cmocka_unit_test_teardown(test_dead_hvcore_list, teardown),
         cmocka_unit_test_teardown(test_dead_hvcore_handle, teardown),
+        cmocka_unit_test_teardown(test_get_config, teardown),
+        cmocka_unit_test_teardown(test_get_config_plain_hvcore, teardown),
         cmocka_unit_test_teardown(test_events, teardown),
         cmocka_unit_test_teardown(test_crash_preserve, teardown),
         cmocka_unit_test_teardown(test_spawn_failure, teardown),

@@ -19,6 +19,13 @@
  *     <rundir>/domains/<domid>/pid    hvcore's pid, written once at start
  *     <rundir>/domains/<domid>/name   the domain name
  *     <rundir>/domains/<domid>/uuid   the domain UUID, text, newline-ended
+ *     <rundir>/domains/<domid>/config.json
+ *                                     not hvcore's: the configuration, as
+ *                                     libhvctl's hv_config_to_json wrote it
+ *                                     after starting the domain (absent for
+ *                                     a domain started by plain hvcore);
+ *                                     written to config.json.tmp and renamed.
+ *                                     hvcore removes both with the directory
  *     <rundir>/names/<name>           symlink to "../domains/<domid>"; made
  *                                     with symlink(2), so a name is held by
  *                                     exactly one live domain at a time
