@@ -8,6 +8,7 @@
 #include "evtchn.h"
 #include "hypercall.h"
 #include "kernel.h"
+#include "lib.h"
 #include "smp.h"
 #include "spinlock.h"
 
@@ -174,6 +175,40 @@ void evtchn_do_upcall(void)
             }
         }
     }
+}
+
+/*
+ * The whole upcall, called by upcall_entry with upcalls masked.  Returns
+ * where upcall_entry's return sequence finds the interrupted registers:
+ * 17 words ending just below the interrupted red zone (r15 first, then
+ * r14 ... rax, rflags, rip).  The frame is copied before upcalls are
+ * unmasked, since a nested upcall overwrites vcpu_info.upcall_frame; an
+ * event that arrives after the unmask is handled here, not lost.
+ */
+uint64_t *evtchn_upcall(void)
+{
+    unsigned me = this_vcpu_id();
+    struct hv_vcpu_info *vi = &shared_info->vcpu_info[me];
+    struct hv_upcall_frame f;
+
+    memcpy(&f, (const void *)&vi->upcall_frame, sizeof(f));
+    uint64_t *out = (uint64_t *)(f.rsp - 128 - 17 * 8);
+    const uint64_t regs[17] = {
+        f.r15, f.r14, f.r13, f.r12, f.r11, f.r10, f.r9, f.r8, f.rbp,
+        f.rdi, f.rsi, f.rdx, f.rcx, f.rbx, f.rax, f.rflags, f.rip,
+    };
+    /* out[] lies above every stack this upcall (or one nesting in it
+     * after the unmask below) uses: upcall_entry skipped 256 bytes. */
+    for (unsigned i = 0; i < 17; i++)
+        out[i] = regs[i];
+    for (;;) {
+        evtchn_do_upcall();
+        __atomic_store_n(&vi->upcall_mask, 0, __ATOMIC_SEQ_CST);
+        if (!__atomic_load_n(&vi->upcall_pending, __ATOMIC_SEQ_CST))
+            break;
+        __atomic_store_n(&vi->upcall_mask, 1, __ATOMIC_SEQ_CST);
+    }
+    return out;
 }
 
 noreturn void evtchn_upcall_return(void)

@@ -35,6 +35,7 @@ bool evtchn_port_in_use(unsigned port);
 /* Called only from start.S. */
 void evtchn_do_upcall(void);
 noreturn void evtchn_upcall_return(void);
+uint64_t *evtchn_upcall(void);
 
 /* Upcall mask of the calling vCPU. */
 unsigned long irq_save(void);

@@ -30,7 +30,10 @@
  * the stack is aligned as after a call).  The handler clears upcall_pending,
  * atomically takes and clears pending & ~mask bits, handles them and leaves
  * with EVTCHNOP_upcall_return, which restores the frame and clears
- * upcall_mask.  At boot every upcall_mask is 1 and every port unmasked: a
+ * upcall_mask.  Leaving is the guest's business, so a guest may instead
+ * restore the frame itself without an exit (pvboot does: it copies the
+ * frame below the interrupted red zone, clears upcall_mask, re-checks
+ * upcall_pending, then pops the registers and returns with "ret $128").  At boot every upcall_mask is 1 and every port unmasked: a
  * guest registers its entry point, then clears upcall_mask (SCHEDOP_block
  * clears it too).  The guest may also set upcall_mask itself to hold off
  * upcalls (like cli), and must check upcall_pending after clearing it.
