@@ -183,13 +183,23 @@ void evtchn_do_upcall(void)
  * 17 words ending just below the interrupted red zone (r15 first, then
  * r14 ... rax, rflags, rip).  The frame is copied before upcalls are
  * unmasked, since a nested upcall overwrites vcpu_info.upcall_frame; an
- * event that arrives after the unmask is handled here, not lost.
+ * event that arrives after the unmask is handled here, not lost.  Returns
+ * NULL to leave through EVTCHNOP_upcall_return instead.
  */
+bool upcall_return_by_hypercall;
+
 uint64_t *evtchn_upcall(void)
 {
     unsigned me = this_vcpu_id();
     struct hv_vcpu_info *vi = &shared_info->vcpu_info[me];
     struct hv_upcall_frame f;
+
+    if (upcall_return_by_hypercall) {
+        /* Still masked: hvcore restores the frame, unmasks and delivers
+         * whatever became pending meanwhile. */
+        evtchn_do_upcall();
+        return NULL;
+    }
 
     memcpy(&f, (const void *)&vi->upcall_frame, sizeof(f));
     uint64_t *out = (uint64_t *)(f.rsp - 128 - 17 * 8);

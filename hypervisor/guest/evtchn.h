@@ -37,6 +37,9 @@ void evtchn_do_upcall(void);
 noreturn void evtchn_upcall_return(void);
 uint64_t *evtchn_upcall(void);
 
+/* Leave upcalls through EVTCHNOP_upcall_return (boot option). */
+extern bool upcall_return_by_hypercall;
+
 /* Upcall mask of the calling vCPU. */
 unsigned long irq_save(void);
 void irq_restore(unsigned long flags);

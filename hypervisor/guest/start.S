@@ -66,6 +66,8 @@ upcall_entry:
 	sub	$256, %rsp
 	and	$-16, %rsp
 	call	evtchn_upcall
+	test	%rax, %rax
+	jz	1f
 	mov	%rax, %rsp
 	pop	%r15
 	pop	%r14
@@ -84,6 +86,8 @@ upcall_entry:
 	pop	%rax
 	popfq
 	ret	$128
+1:	call	evtchn_upcall_return		/* does not return */
+	ud2
 	.size	upcall_entry, . - upcall_entry
 
 	.section .note.GNU-stack, "", @progbits

@@ -261,6 +261,30 @@ static void event_fd_hears_even_a_crash_at_boot(void **state)
     dom_free(d);
 }
 
+/* pvboot returns from upcalls by itself; this keeps hvcore's
+ * EVTCHNOP_upcall_return tested: timer ticks, console input and a
+ * shutdown request all come back through it. */
+static void upcall_return_by_hypercall_works(void **state)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_shutdown };
+    struct hv_domctl_reply rep;
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = dom_start("upcall-return=hypercall counter", 32, 1, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "pvboot: booting upcall-return=hypercall counter (boot 1)\n", 5000);
+    EXPECT_CONSOLE(d, "counter 30\n", 5000);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), 0);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, NULL), 0);
+    EXPECT_CONSOLE(d, "counter 40\n", 5000);
+    req.u.shutdown.reason = SHUTDOWN_REQUEST_poweroff;
+    assert_int_equal(dom_ctl(d, &req, &rep, NULL), 0);
+    EXPECT_CONSOLE(d, "pvboot: shutdown requested (poweroff)\n", 5000);
+    assert_int_equal(dom_wait_exit(d, 10000), 0);
+    dom_free(d);
+}
+
 static void memtouch_loops_and_still_obeys_shutdown(void **state)
 {
     struct hv_domctl req = { .cmd = HV_DOMCTL_shutdown };
@@ -298,6 +322,7 @@ int main(void)
         cmocka_unit_test(events_report_lifecycle_changes),
         cmocka_unit_test(departed_subscribers_free_their_slots),
         cmocka_unit_test(event_fd_hears_even_a_crash_at_boot),
+        cmocka_unit_test(upcall_return_by_hypercall_works),
         cmocka_unit_test(memtouch_loops_and_still_obeys_shutdown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
