@@ -38,3 +38,9 @@ bench-libctl: tests/bench/bench_libctl
 	@$(AM_TESTS_ENVIRONMENT) ./tests/bench/bench_libctl
 .PHONY: bench-libctl
 # ---- end libctl -------------------------------------------------------------
+
+# ---- hvcore's man page ----------------------------------------------------
+# test_hvcore_man.sh: hvcore --help and man/hvcore.8 list the same options.
+TESTS += tests/hvcore/test_hvcore_man.sh
+EXTRA_DIST += tests/hvcore/test_hvcore_man.sh
+dist_man_MANS += man/hvcore.8
