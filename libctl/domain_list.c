@@ -8,6 +8,7 @@
  * as crashed and its runtime entry removed (runtime.c: rt_reap).
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,9 +141,35 @@ static int send_info(hv_conn *conn, uint32_t domid, int *fdp, uint32_t seq)
     return -EPIPE;
 }
 
+/*
+ * Wait until fd is readable or the batch's deadline passes: 0, -ETIMEDOUT
+ * or -errno.  The requests went out together, so their replies share one
+ * timeout; each ctl_recv on its own would wait DOMCTL_TIMEOUT_MS per
+ * silent hvcore, one after the other.
+ */
+static int wait_reply(int fd, uint64_t deadline)
+{
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        uint64_t now = now_mono_ns();
+        int r;
+
+        if (now >= deadline)
+            return -ETIMEDOUT;
+        r = poll(&p, 1, (int)((deadline - now + 999999) / 1000000));
+        if (r > 0)
+            return 0;
+        if (r == 0)
+            return -ETIMEDOUT;
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
 static int list_batch(hv_conn *conn, const uint32_t *ids, size_t n,
                       hv_domlist *l, size_t *cap, uint32_t seq)
 {
+    uint64_t deadline;
     int fds[BATCH];
     int rc = 0;
 
@@ -151,13 +178,16 @@ static int list_batch(hv_conn *conn, const uint32_t *ids, size_t n,
         if (fds[i] >= 0)
             send_info(conn, ids[i], &fds[i], seq);
     }
+    deadline = now_mono_ns() + (uint64_t)DOMCTL_TIMEOUT_MS * 1000000;
     for (size_t i = 0; i < n; i++) {
         struct hv_domctl_reply reply;
         struct hv_domain_info info;
         int r = fds[i];
 
         if (fds[i] >= 0) {
-            r = ctl_recv(fds[i], seq, &reply, NULL);
+            r = wait_reply(fds[i], deadline);
+            if (r == 0)
+                r = ctl_recv(fds[i], seq, &reply, NULL);
             if (r < 0 && is_cached(conn, fds[i]))
                 uncache(conn, ids[i]);
             else if (!is_cached(conn, fds[i]))

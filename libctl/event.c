@@ -14,6 +14,7 @@
  * as crashed, and the runtime entry is removed.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@
 #include "event.h"
 
 /* epoll tags: kind in the high half, domid in the low. */
-enum { TAG_INOTIFY = 1, TAG_TIMER = 2, TAG_STREAM = 3 };
+enum { TAG_INOTIFY = 1, TAG_TIMER = 2, TAG_STREAM = 3, TAG_CTL = 4 };
 #define TAG(kind, id) (((uint64_t)(kind) << 32) | (uint32_t)(id))
 
 #define RETRY_NS 2000000ull             /* subscribe retry period     */
@@ -47,6 +48,15 @@ struct pending {
     uint32_t domid;
     int wd;                     /* inotify watch on domains/<domid>, or -1 */
     uint64_t since;
+    bool announce;              /* report STARTED once subscribed         */
+    /*
+     * Requests in flight: getinfo (seq 1) and subscribe (seq 2) went out on
+     * ctl, whose replies epoll reports (TAG_CTL); nothing here waits for a
+     * slow or stopped hvcore, as hv_event_next must never block.
+     */
+    int ctl;                    /* control connection, or -1              */
+    uint32_t next_seq;          /* reply awaited: 1 or 2                  */
+    struct hv_domctl_info info; /* from the getinfo reply                 */
 };
 
 /* A stream that ended without a last word: dead, or only dropping us? */
@@ -118,52 +128,15 @@ static void unwatch(hv_events *ev, struct watched *w)
 
 static void on_stream(hv_events *ev, uint32_t domid);
 
-/*
- * Subscribe to domid.  0 on success, -EAGAIN to retry later (not listening
- * yet), another -errno to give up on it.
- */
-static int subscribe(hv_events *ev, uint32_t domid, bool announce)
+/* Register the stream sub of domid (info from its getinfo).  Owns sub. */
+static int sub_register(hv_events *ev, uint32_t domid,
+                        const struct hv_domctl_info *info, int sub,
+                        bool announce)
 {
-    struct hv_domctl req;
-    struct hv_domctl_reply reply;
-    struct hv_domctl_info info;
     struct epoll_event ee;
     struct watched *w;
-    int fd, sub = -1, rc;
+    int rc;
 
-    w = find_watched(ev, domid);
-    if (w && rt_read_pid(ev->conn, domid) == w->pid)
-        return 0;
-    if (w) {
-        /* A new hvcore took the domid of one we watch: finish the old
-         * stream (its last events, or its crash) before the new one. */
-        on_stream(ev, domid);
-        if ((w = find_watched(ev, domid)))
-            unwatch(ev, w);
-    }
-    memset(&info, 0, sizeof(info));
-    fd = ctl_connect(ev->conn, domid);
-    if (fd == -ECONNREFUSED || fd == -ENOENT)
-        return -EAGAIN;
-    if (fd < 0)
-        return fd;
-    ctl_req_init(&req, HV_DOMCTL_getinfo, domid, 1);
-    rc = ctl_call(fd, &req, &reply, NULL);
-    if (rc == 0 && reply.status)
-        rc = -EPROTO;
-    if (rc == 0) {
-        info = reply.u.info;
-        ctl_req_init(&req, HV_DOMCTL_subscribe, domid, 2);
-        rc = ctl_call(fd, &req, &reply, &sub);
-        if (rc == 0 && (reply.status || sub < 0))
-            rc = -EPROTO;
-    }
-    close(fd);
-    if (rc < 0) {
-        if (sub >= 0)
-            close(sub);
-        return rc;
-    }
     if (ev->nw == ev->capw) {
         size_t ncap = ev->capw ? ev->capw * 2 : 16;
         struct watched *nv = realloc(ev->w, ncap * sizeof(*nv));
@@ -185,21 +158,113 @@ static int subscribe(hv_events *ev, uint32_t domid, bool announce)
     w = &ev->w[ev->nw++];
     memset(w, 0, sizeof(*w));
     w->domid = domid;
-    w->pid = info.pid;
+    w->pid = info->pid;
     w->fd = sub;
     w->started_seen = true;
-    memcpy(w->name, info.name, sizeof(w->name));
+    memcpy(w->name, info->name, sizeof(w->name));
     w->name[sizeof(w->name) - 1] = '\0';
     if (announce)
         push(ev, HV_EVENT_STARTED, domid, w->name, 0, "");
     /* Crashed before we could listen (on_crash=preserve keeps it): the
      * crash event went to nobody, so say it now. */
-    if (announce && info.state == HV_DOMSTATE_crashed) {
+    if (announce && info->state == HV_DOMSTATE_crashed) {
         w->final_seen = true;
         push(ev, HV_EVENT_CRASHED, domid, w->name, 0,
              "crashed before it could be watched");
     }
     return 0;
+}
+
+/*
+ * Connect to domid and send getinfo (seq 1) and subscribe (seq 2).  The
+ * connected fd, -EALREADY if domid is watched already, -EAGAIN to retry
+ * later (not listening yet), another -errno to give up on it.
+ */
+static int sub_start(hv_events *ev, uint32_t domid)
+{
+    struct hv_domctl req;
+    struct watched *w;
+    int fd, rc;
+
+    w = find_watched(ev, domid);
+    if (w && rt_read_pid(ev->conn, domid) == w->pid)
+        return -EALREADY;
+    if (w) {
+        /* A new hvcore took the domid of one we watch: finish the old
+         * stream (its last events, or its crash) before the new one. */
+        on_stream(ev, domid);
+        if ((w = find_watched(ev, domid)))
+            unwatch(ev, w);
+    }
+    fd = ctl_connect(ev->conn, domid);
+    if (fd == -ECONNREFUSED || fd == -ENOENT)
+        return -EAGAIN;
+    if (fd < 0)
+        return fd;
+    ctl_req_init(&req, HV_DOMCTL_getinfo, domid, 1);
+    rc = ctl_send(fd, &req);
+    if (rc == 0) {
+        ctl_req_init(&req, HV_DOMCTL_subscribe, domid, 2);
+        rc = ctl_send(fd, &req);
+    }
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+/*
+ * Take the reply awaited on p->ctl (ctl_recv: blocks up to the domctl
+ * timeout if none is there).  0 with *sub >= 0 once subscribed, 0 with
+ * *sub == -1 after the getinfo reply, or -errno.
+ */
+static int sub_reply(struct pending *p, int *sub)
+{
+    struct hv_domctl_reply reply;
+    int rc;
+
+    *sub = -1;
+    rc = ctl_recv(p->ctl, p->next_seq, &reply,
+                  p->next_seq == 2 ? sub : NULL);
+    if (rc == 0 && reply.status)
+        rc = -EPROTO;
+    if (rc == 0 && p->next_seq == 2 && *sub < 0)
+        rc = -EPROTO;
+    if (rc < 0) {
+        if (*sub >= 0)
+            close(*sub);
+        *sub = -1;
+        return rc;
+    }
+    if (p->next_seq == 1)
+        p->info = reply.u.info;
+    p->next_seq++;
+    return 0;
+}
+
+/*
+ * Subscribe to domid at once, waiting for hvcore (hv_events_open only:
+ * the domains running when it is opened are watched when it returns).
+ * 0, or -EAGAIN / -errno as sub_start.
+ */
+static int subscribe_now(hv_events *ev, uint32_t domid, bool announce)
+{
+    struct pending p = { .domid = domid, .next_seq = 1 };
+    int sub = -1, rc;
+
+    p.ctl = sub_start(ev, domid);
+    if (p.ctl == -EALREADY)
+        return 0;
+    if (p.ctl < 0)
+        return p.ctl;
+    rc = sub_reply(&p, &sub);
+    if (rc == 0)
+        rc = sub_reply(&p, &sub);
+    close(p.ctl);
+    if (rc < 0)
+        return rc;
+    return sub_register(ev, domid, &p.info, sub, announce);
 }
 
 static void arm_timer(hv_events *ev, bool on)
@@ -217,11 +282,11 @@ static void arm_timer(hv_events *ev, bool on)
         ev->timer_armed = on;
 }
 
-static void add_pending(hv_events *ev, uint32_t domid)
+static void add_pending(hv_events *ev, uint32_t domid, bool announce)
 {
     char dir[4200];
 
-    if (find_watched(ev, domid) || is_pending(ev, domid))
+    if (is_pending(ev, domid) || (announce && find_watched(ev, domid)))
         return;
     if (ev->np == ev->capp) {
         size_t ncap = ev->capp ? ev->capp * 2 : 8;
@@ -238,6 +303,9 @@ static void add_pending(hv_events *ev, uint32_t domid)
      * milliseconds, faster than any polling period. */
     ev->p[ev->np].wd = inotify_add_watch(ev->ino_fd, dir,
                                          IN_CREATE | IN_ATTRIB);
+    ev->p[ev->np].announce = announce;
+    ev->p[ev->np].ctl = -1;
+    ev->p[ev->np].next_seq = 1;
     ev->p[ev->np++].since = now_mono_ns();
 }
 
@@ -245,7 +313,70 @@ static void drop_pending(hv_events *ev, size_t i)
 {
     if (ev->p[i].wd >= 0)
         inotify_rm_watch(ev->ino_fd, ev->p[i].wd);
+    if (ev->p[i].ctl >= 0) {
+        epoll_ctl(ev->epfd, EPOLL_CTL_DEL, ev->p[i].ctl, NULL);
+        close(ev->p[i].ctl);
+    }
     ev->p[i] = ev->p[--ev->np];
+}
+
+/*
+ * Send the requests of pending entry i, never waiting for hvcore: the
+ * replies come through epoll (on_ctl).  -EAGAIN: not listening yet, keep
+ * the entry; 0: in flight, or done (dropped) when domid is watched
+ * already; another -errno: give up (the caller drops it).
+ */
+static int pending_start(hv_events *ev, size_t i)
+{
+    struct epoll_event ee;
+    int fd = sub_start(ev, ev->p[i].domid);
+
+    if (fd == -EALREADY) {
+        drop_pending(ev, i);
+        return 0;
+    }
+    if (fd < 0)
+        return fd;
+    memset(&ee, 0, sizeof(ee));
+    ee.events = EPOLLIN;
+    ee.data.u64 = TAG(TAG_CTL, ev->p[i].domid);
+    if (epoll_ctl(ev->epfd, EPOLL_CTL_ADD, fd, &ee) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    ev->p[i].ctl = fd;
+    ev->p[i].next_seq = 1;
+    return 0;
+}
+
+/* A reply (or the end) arrived on a pending subscription of domid. */
+static void on_ctl(hv_events *ev, uint32_t domid)
+{
+    for (size_t i = 0; i < ev->np; i++) {
+        struct pending *p = &ev->p[i];
+        if (p->domid != domid || p->ctl < 0)
+            continue;
+        for (;;) {
+            struct pollfd pf = { .fd = p->ctl, .events = POLLIN };
+            int sub, rc;
+
+            if (poll(&pf, 1, 0) != 1)
+                return;         /* the other reply is still to come */
+            rc = sub_reply(p, &sub);
+            if (rc < 0) {
+                drop_pending(ev, i);    /* ended, or hvcore spoke oddly */
+                return;
+            }
+            if (sub >= 0) {
+                struct hv_domctl_info info = p->info;
+                bool announce = p->announce;
+                drop_pending(ev, i);
+                sub_register(ev, domid, &info, sub, announce);
+                return;
+            }
+        }
+    }
 }
 
 /*
@@ -256,13 +387,25 @@ static void drop_pending(hv_events *ev, size_t i)
 static void control_appeared(hv_events *ev, size_t i)
 {
     uint64_t until = now_mono_ns() + 2000000;
+    uint32_t domid = ev->p[i].domid;
     int rc;
 
+    if (ev->p[i].ctl >= 0)
+        return;                 /* requests in flight already */
     do
-        rc = subscribe(ev, ev->p[i].domid, true);
+        rc = pending_start(ev, i);
     while (rc == -EAGAIN && now_mono_ns() < until);
-    if (rc != -EAGAIN)
+    if (rc < 0 && rc != -EAGAIN && i < ev->np && ev->p[i].domid == domid)
         drop_pending(ev, i);
+}
+
+/* Pending domains not listening yet, which only the timer retries. */
+static bool waiting_pending(const hv_events *ev)
+{
+    for (size_t i = 0; i < ev->np; i++)
+        if (ev->p[i].ctl < 0)
+            return true;
+    return false;
 }
 
 /* Try every pending domain once; keep those that are not ready yet. */
@@ -275,16 +418,25 @@ static void retry_pending(hv_events *ev)
         struct pending p = ev->p[i];
         char dir[16];
         struct stat st;
-        int rc = subscribe(ev, p.domid, true);
+        size_t np = ev->np;
+        int rc;
 
+        if (p.ctl >= 0) {       /* in flight: epoll tells of the reply */
+            i++;
+            continue;
+        }
+        rc = pending_start(ev, i);
+        if (ev->np < np)
+            continue;           /* done: dropped by pending_start */
         snprintf(dir, sizeof(dir), "%u", p.domid);
-        if (rc == -EAGAIN && now - p.since < PENDING_MAX_NS &&
-            fstatat(ev->conn->domains_fd, dir, &st, 0) == 0)
+        if (rc == 0 ||
+            (rc == -EAGAIN && now - p.since < PENDING_MAX_NS &&
+             fstatat(ev->conn->domains_fd, dir, &st, 0) == 0))
             i++;
         else
             drop_pending(ev, i);
     }
-    arm_timer(ev, ev->np > 0 || ev->ndy > 0);
+    arm_timer(ev, waiting_pending(ev) || ev->ndy > 0);
 }
 
 static void rescan(hv_events *ev, bool announce)
@@ -297,9 +449,9 @@ static void rescan(hv_events *ev, bool announce)
     for (size_t i = 0; i < n; i++)
         if (!find_watched(ev, ids[i]) && !is_pending(ev, ids[i])) {
             if (announce)
-                add_pending(ev, ids[i]);
+                add_pending(ev, ids[i], true);
             else
-                subscribe(ev, ids[i], false);
+                subscribe_now(ev, ids[i], false);
         }
     free(ids);
 }
@@ -338,7 +490,7 @@ static void on_inotify(hv_events *ev)
             id = strtoul(ie->name, &end, 10);
             if (*end || id == 0 || id > UINT32_MAX)
                 continue;
-            add_pending(ev, (uint32_t)id);
+            add_pending(ev, (uint32_t)id, true);
         }
     }
     retry_pending(ev);
@@ -369,7 +521,7 @@ static void check_dying(hv_events *ev)
                 continue;
             }
             ev->dy[i] = ev->dy[--ev->ndy];
-            subscribe(ev, d.domid, false);      /* it lives on */
+            add_pending(ev, d.domid, false);    /* it lives on */
             continue;
         }
         snprintf(detail, sizeof(detail), "hvcore (pid %d) died", (int)d.pid);
@@ -378,7 +530,7 @@ static void check_dying(hv_events *ev)
             rt_reap(ev->conn, d.domid, d.pid, name);
         ev->dy[i] = ev->dy[--ev->ndy];
     }
-    arm_timer(ev, ev->np > 0 || ev->ndy > 0);
+    arm_timer(ev, waiting_pending(ev) || ev->ndy > 0);
 }
 
 static void on_stream(hv_events *ev, uint32_t domid)
@@ -455,6 +607,8 @@ static void pump(hv_events *ev)
                 check_dying(ev);
             } else if (kind == TAG_STREAM) {
                 on_stream(ev, id);
+            } else if (kind == TAG_CTL) {
+                on_ctl(ev, id);
             }
         }
     } while (n == 32);
@@ -511,6 +665,9 @@ HV_EXPORT void hv_events_free(hv_events *ev)
         return;
     for (size_t i = 0; i < ev->nw; i++)
         close(ev->w[i].fd);
+    for (size_t i = 0; i < ev->np; i++)
+        if (ev->p[i].ctl >= 0)
+            close(ev->p[i].ctl);
     free(ev->w);
     free(ev->p);
     free(ev->dy);

@@ -92,6 +92,23 @@ static void build_argv(struct argv_buf *a, const hv_conn *conn,
     arg(a, "--detach");
 }
 
+/* Close every fd from `from` up in the child (glibc 2.34: close_range). */
+static int add_closefrom(posix_spawn_file_actions_t *fa, int from)
+{
+#if defined(__GLIBC_PREREQ)
+#if __GLIBC_PREREQ(2, 34)
+#define HAVE_ADDCLOSEFROM 1
+#endif
+#endif
+#ifdef HAVE_ADDCLOSEFROM
+    return posix_spawn_file_actions_addclosefrom_np(fa, from);
+#else
+    (void)fa;                   /* older C libraries: best effort */
+    (void)from;
+    return 0;
+#endif
+}
+
 /* Move fd above the stdio range so the file actions cannot clash. */
 static int high_fd(int fd)
 {
@@ -197,11 +214,17 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
     if (posix_spawn_file_actions_init(&fa))
         goto out;
     fa_ok = true;
-    /* dup2 clears O_CLOEXEC on the copy: exactly these four survive. */
+    /*
+     * dup2 clears O_CLOEXEC on the copy: exactly these four survive, once
+     * every other inherited fd is closed.  Our own fds are O_CLOEXEC, but
+     * the caller's need not be, and the detached hvcore would otherwise
+     * hold them (pipes, sockets, locked files) for the domain's lifetime.
+     */
     if (posix_spawn_file_actions_adddup2(&fa, devnull, 0) ||
         posix_spawn_file_actions_adddup2(&fa, devnull, 1) ||
         posix_spawn_file_actions_adddup2(&fa, memfd, 2) ||
-        posix_spawn_file_actions_adddup2(&fa, pipefd[1], CHILD_READY_FD))
+        posix_spawn_file_actions_adddup2(&fa, pipefd[1], CHILD_READY_FD) ||
+        add_closefrom(&fa, CHILD_READY_FD + 1))
         goto out;
     if (posix_spawnattr_init(&attr))
         goto out;

@@ -389,6 +389,45 @@ static pid_t pid_of(hv_domain *d)
     return pid;
 }
 
+/*
+ * hv_domain_list asks every hvcore at once, so hvcores that do not answer
+ * (stopped, hung) cost one domctl timeout together, not one each: the
+ * list holds the connection's cache lock all along, which stalls every
+ * other lister of the connection too.
+ */
+static void test_list_hung_hvcores(void **state)
+{
+    hv_domain *d[3];
+    pid_t pid[3];
+    hv_domlist *l = NULL;
+    double t0, took;
+    int rc;
+
+    (void)state;
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "t-hung-%d", i);
+        d[i] = start(name, "counter");
+        pid[i] = pid_of(d[i]);
+    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(kill(pid[i], SIGSTOP), 0);
+    t0 = harness_now_ms();
+    rc = hv_domain_list(H.conn, &l);
+    took = harness_now_ms() - t0;
+    for (int i = 0; i < 3; i++)
+        kill(pid[i], SIGCONT);
+    hv_domlist_free(l);
+    for (int i = 0; i < 3; i++) {
+        OK(hv_domain_destroy(d[i]));
+        hv_domain_free(d[i]);
+    }
+    assert_int_equal(rc, 0);
+    /* One timeout is 10 s; three in a row would be 30 s. */
+    if (took > 15000)
+        fail_msg("listing 3 hung hvcores took %.0f ms", took);
+}
+
 /* kill -9: listed once as crashed, cleaned, never running; name reusable. */
 static void test_dead_hvcore_list(void **state)
 {
@@ -636,6 +675,49 @@ static void test_events(void **state)
     hv_events_free(ev);
 }
 
+/*
+ * hv_event_next never blocks (hvctl.h), not even when the hvcore of a new
+ * domain does not answer yet (stopped, busy): the caller's event loop
+ * must not stall for the domctl timeout.
+ */
+static void test_events_hung_hvcore(void **state)
+{
+    hv_events *ev;
+    hv_domain *d;
+    hv_event *e = NULL;
+    double t0, took;
+    uint32_t id;
+    pid_t pid;
+    int rc;
+
+    (void)state;
+    OK(hv_events_open(H.conn, &ev));
+    d = start("t-events-hung", "counter");
+    id = hv_domain_get_id(d);
+    pid = pid_of(d);
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    t0 = harness_now_ms();
+    rc = hv_event_next(ev, &e);
+    took = harness_now_ms() - t0;
+    kill(pid, SIGCONT);
+    if (took > 1000) {
+        hv_event_free(e);
+        OK(hv_domain_destroy(d));
+        hv_domain_free(d);
+        hv_events_free(ev);
+        fail_msg("hv_event_next blocked for %.0f ms (rc %d)", took, rc);
+    }
+    assert_int_equal(rc, HV_EAGAIN);
+    /* Once hvcore answers, the domain is watched like any other. */
+    expect_event(ev, id, HV_EVENT_STARTED, NULL);
+    OK(hv_domain_pause(d));
+    expect_event(ev, id, HV_EVENT_PAUSED, NULL);
+    OK(hv_domain_destroy(d));
+    expect_event(ev, id, HV_EVENT_DESTROYED, NULL);
+    hv_domain_free(d);
+    hv_events_free(ev);
+}
+
 static void test_crash_preserve(void **state)
 {
     hv_config *c = harness_config(&H, "t-preserve", "crash");
@@ -690,6 +772,34 @@ static void test_spawn_failure(void **state)
     expect_err(hv_domain_create(H.conn, c, 1, &d), HV_EINVAL,
                "domain 't-nokernel': unknown flags 0x1");
     hv_config_free(c);
+}
+
+/*
+ * An fd the calling program left inheritable (no O_CLOEXEC: a pipe from
+ * its parent, a socket of another library) must not live on in the
+ * detached hvcore: only stdio and the ready pipe are its business.
+ */
+static void test_spawn_no_inherited_fds(void **state)
+{
+    struct pollfd pf;
+    hv_domain *d;
+    bool eof;
+    int p[2];
+    char c;
+
+    (void)state;
+    assert_int_equal(pipe(p), 0);       /* inheritable on purpose */
+    d = start("t-fdleak", "counter");
+    close(p[1]);
+    pf.fd = p[0];
+    pf.events = POLLIN;
+    /* Our write end is closed: end of file, unless hvcore holds a copy. */
+    eof = poll(&pf, 1, 2000) == 1 && read(p[0], &c, 1) == 0;
+    close(p[0]);
+    OK(hv_domain_destroy(d));
+    hv_domain_free(d);
+    if (!eof)
+        fail_msg("hvcore kept an inheritable pipe of its creator open");
 }
 
 static void test_unknown_domain(void **state)
@@ -816,13 +926,16 @@ int main(void)
         cmocka_unit_test_teardown(test_set_memory, teardown),
         cmocka_unit_test_teardown(test_duplicate_name, teardown),
         cmocka_unit_test_teardown(test_name_race, teardown),
+        cmocka_unit_test_teardown(test_list_hung_hvcores, teardown),
         cmocka_unit_test_teardown(test_dead_hvcore_list, teardown),
         cmocka_unit_test_teardown(test_dead_hvcore_handle, teardown),
         cmocka_unit_test_teardown(test_get_config, teardown),
         cmocka_unit_test_teardown(test_get_config_plain_hvcore, teardown),
         cmocka_unit_test_teardown(test_events, teardown),
+        cmocka_unit_test_teardown(test_events_hung_hvcore, teardown),
         cmocka_unit_test_teardown(test_crash_preserve, teardown),
         cmocka_unit_test_teardown(test_spawn_failure, teardown),
+        cmocka_unit_test_teardown(test_spawn_no_inherited_fds, teardown),
         cmocka_unit_test_teardown(test_unknown_domain, teardown),
         cmocka_unit_test_teardown(test_hello_powers_off, teardown),
         cmocka_unit_test_teardown(test_threads, teardown),
