@@ -154,7 +154,11 @@ static void teardown(struct agent *a)
     if (a->jobs)
         jobs_cancel_all(a->jobs);
     workers_stop(a->job_workers);
+    a->job_workers = NULL;
     workers_stop(a->workers);
+    /* monitor_stop() below answers requests still waiting for a list
+     * (/metrics), which read the agent's state: no freed pool in it. */
+    a->workers = NULL;
     monitor_stop(a->mon);
     httpd_stop(a->httpd);
     evlog_free(a->evlog);

@@ -61,6 +61,14 @@ SSL_CTX *tls_server_ctx(const char *cert, const char *key, const char *ca,
         SSL_CTX_set_client_CA_list(ctx, names);
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
     }
+    /* Sessions (and their verified client certificates) belong to this
+     * server.  Without a context OpenSSL fails every resumption attempt
+     * with an internal-error alert once SSL_VERIFY_PEER is on. */
+    if (SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"hvctld",
+                                       6) != 1) {
+        ssl_err(err, errlen, "setting the session context", "");
+        goto fail;
+    }
     return ctx;
 fail:
     SSL_CTX_free(ctx);

@@ -139,7 +139,7 @@ void workers_submit(struct workers *wk, struct work *w)
 
 size_t workers_pending(const struct workers *wk)
 {
-    return wk->pending;
+    return wk ? wk->pending : 0;    /* NULL: stopped */
 }
 
 void workers_stop(struct workers *wk)

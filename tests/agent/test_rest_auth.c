@@ -211,6 +211,58 @@ static void test_tls(void **state)
     expect_status(tls("GET", "/v1/domains", reader, true, true), 200);
 }
 
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p;
+    (void)arg;
+    return size * n;
+}
+
+/*
+ * A client that reconnects resumes its TLS session (curl does within a
+ * handle, as most HTTP clients do).  With --tls-ca the server must still
+ * complete that handshake, for a certificate client and a token client.
+ */
+static void test_tls_resume(void **state)
+{
+    char target[128], auth[128];
+
+    snprintf(target, sizeof(target), "%s/v1/host", url);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", reader);
+    for (int withcert = 0; withcert < 2; withcert++) {
+        struct curl_slist *h = NULL;
+        CURL *c = curl_easy_init();
+
+        assert_non_null(c);
+        if (!withcert)
+            h = curl_slist_append(NULL, auth);
+        curl_easy_setopt(c, CURLOPT_URL, target);
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+        /* A new connection each time, so the second one resumes. */
+        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+        curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 1L);
+        if (withcert) {
+            curl_easy_setopt(c, CURLOPT_SSLCERT, cli_crt);
+            curl_easy_setopt(c, CURLOPT_SSLKEY, cli_key);
+        }
+        for (int i = 0; i < 3; i++) {
+            long status = 0;
+            CURLcode rc = curl_easy_perform(c);
+
+            if (rc != CURLE_OK)
+                fail_msg("connection %d (%s): %s", i + 1,
+                         withcert ? "certificate" : "token",
+                         curl_easy_strerror(rc));
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+            assert_int_equal(status, 200);
+        }
+        curl_easy_cleanup(c);
+        curl_slist_free_all(h);
+    }
+}
+
 static void test_revoke_and_storage(void **state)
 {
     const char *revoke[] = { "token", "revoke", "admin", "--db", ad.db, NULL };
@@ -241,6 +293,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_tcp_refused),
         cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_tls_resume),
         cmocka_unit_test(test_revoke_and_storage),
     };
     char why[256];

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -240,6 +242,42 @@ static void test_autostart(void **state)
     agentd_cleanup(&ad);
 }
 
+/*
+ * SIGTERM while a /metrics request waits for a domain list that a hung
+ * hvcore holds up: the agent must stop cleanly (no use of the freed
+ * worker pool when the waiting request is answered at teardown).
+ */
+static void test_stop_with_metrics_waiting(void **state)
+{
+    const char *const fast[] = { "--refresh-interval", "100", NULL };
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    static const char get[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct resp r;
+    long long pid;
+    int fd;
+
+    agentd_init(&ad, "stopmetrics");
+    assert_int_equal(agentd_start(&ad, fast, NULL), 0);
+    define("hung", true);
+    pid = jint(domain("hung", &r), "runtime.pid");
+    resp_free(&r);
+    assert_true(pid > 0);
+    /* The next periodic list now waits on this hvcore. */
+    kill((pid_t)pid, SIGSTOP);
+    usleep(400000);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_true(strlen(ad.sock) < sizeof(sa.sun_path));
+    memcpy(sa.sun_path, ad.sock, strlen(ad.sock) + 1);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(write(fd, get, sizeof(get) - 1), (ssize_t)sizeof(get) - 1);
+    usleep(200000);
+    assert_int_equal(agentd_stop(&ad), 0);
+    kill((pid_t)pid, SIGCONT);
+    close(fd);
+    agentd_cleanup(&ad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_vanished_and_crashed),
         cmocka_unit_test(test_one_agent_per_rundir),
         cmocka_unit_test(test_autostart),
+        cmocka_unit_test(test_stop_with_metrics_waiting),
     };
     char why[256];
     int rc;
