@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,15 +52,20 @@ static int detach(int *notify_fd)
     return 0;
 }
 
-static void announce_ready(int fd, uint32_t domid)
+/* Tell whoever waits that the domain runs.  false if they are gone (the
+ * read end is closed: a creator that timed out and gave up), in which
+ * case nobody knows this domain exists and it must not live on. */
+static bool announce_ready(int fd, uint32_t domid)
 {
     char buf[32];
     int len = snprintf(buf, sizeof(buf), "%u\n", domid);
+    bool ok = true;
 
     if (fd >= 0) {
-        (void)!write(fd, buf, (size_t)len);
+        ok = write(fd, buf, (size_t)len) == len || errno != EPIPE;
         close(fd);
     }
+    return ok;
 }
 
 static int setup_signals(void)
@@ -120,9 +126,13 @@ int main(int argc, char **argv)
     if (opt.event_fd >= 0)
         d->subscribers[d->nr_subscribers++] = opt.event_fd;
     domain_emit_event(d, HV_EVENT_started, NULL);
-    announce_ready(opt.ready_fd, d->domid);
-    announce_ready(notify_fd, d->domid);
+    bool heard = announce_ready(opt.ready_fd, d->domid);
+    heard = announce_ready(notify_fd, d->domid) && heard;
     notify_fd = -1;
+    if (!heard) {
+        fprintf(stderr, "hvcore: nobody is waiting for the domain any more: destroying it\n");
+        domain_end(d, END_DESTROY, "creator gone");
+    }
 
     status = loop_run(d);
 

@@ -133,6 +133,30 @@ static void a_name_is_held_by_one_domain(void **state)
     dom_free(a);
 }
 
+/* A creator that gave up waiting (closed its end of --ready-fd) must not
+ * leave behind a domain nobody knows about. */
+static void domain_of_a_vanished_creator_is_destroyed(void **state)
+{
+    int p[2];
+    char fdarg[16];
+
+    (void)state;
+    REQUIRE_KVM();
+    assert_int_equal(pipe(p), 0);
+    close(p[0]);
+    snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+    struct dom *d = dom_start("counter", 32, 1, "--ready-fd", fdarg, NULL);
+    close(p[1]);
+    assert_non_null(d);
+    assert_int_equal(dom_wait_exit(d, 10000), 3);
+    assert_non_null(strstr(d->err, "hvcore: nobody is waiting for the domain any more: "
+                                   "destroying it\n"));
+    char path[128];
+    snprintf(path, sizeof(path), "%s/domains/1", d->rundir);
+    assert_int_equal(access(path, F_OK), -1);
+    dom_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +165,7 @@ int main(void)
         cmocka_unit_test(bad_arguments_are_refused),
         cmocka_unit_test(malformed_elf_files_are_refused),
         cmocka_unit_test(a_name_is_held_by_one_domain),
+        cmocka_unit_test(domain_of_a_vanished_creator_is_destroyed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
