@@ -40,6 +40,8 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/op.c \
 	libctl/event.h \
 	libctl/event.c \
+	libctl/event_int.h \
+	libctl/event_subscribe.c \
 	libctl/event_object.c
 nodist_libctl_libhvctl_core_la_SOURCES = libctl/domain_rng.c
 libctl_libhvctl_core_la_CPPFLAGS = $(AM_CPPFLAGS) \
