@@ -28,7 +28,8 @@ PVBOOT_SRCS = \
 	guest/workloads/hostile.c \
 	guest/workloads/hostile_gen.c \
 	guest/workloads/hostile_values.c \
-	guest/workloads/bench.c
+	guest/workloads/bench.c \
+	guest/workloads/abi_errors.c
 
 PVBOOT_HDRS = \
 	guest/kernel.h \

@@ -37,6 +37,7 @@ static const struct workload {
     { "shell",    SERVICES,             workload_shell,    "shell" },
     { "crash",    0,                    workload_crash,    "crash" },
     { "hostile",  SHUTDOWN,             workload_hostile,  "hostile[=<count>[,<seed>]]" },
+    { "abi-errors", 0,                  workload_abi_errors, "abi-errors" },
     { "bench-exits", 0,                 workload_bench_exits, "bench-exits" },
     { "bench-timer", 0,                 workload_bench_timer, "bench-timer" },
 };

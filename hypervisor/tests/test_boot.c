@@ -133,6 +133,22 @@ static void a_name_is_held_by_one_domain(void **state)
     dom_free(a);
 }
 
+/* Each documented hypercall error, checked by the guest itself: the
+ * exact code for every bad pointer, number, port, vCPU and page range. */
+static void every_documented_hypercall_error(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = dom_start("abi-errors", 32, 2, NULL);
+    assert_non_null(d);
+    assert_int_equal(dom_wait_exit(d, 10000), 0);
+    if (!strstr(d->out, "abi-errors: 34 checks, 0 wrong\n")) {
+        fprintf(stderr, "%s", d->out);
+        fail();
+    }
+    dom_free(d);
+}
+
 /* A creator that gave up waiting (closed its end of --ready-fd) must not
  * leave behind a domain nobody knows about. */
 static void domain_of_a_vanished_creator_is_destroyed(void **state)
@@ -166,6 +182,7 @@ int main(void)
         cmocka_unit_test(malformed_elf_files_are_refused),
         cmocka_unit_test(a_name_is_held_by_one_domain),
         cmocka_unit_test(domain_of_a_vanished_creator_is_destroyed),
+        cmocka_unit_test(every_documented_hypercall_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@ void workload_memtouch(const char *arg);
 void workload_shell(const char *arg);
 void workload_crash(const char *arg);
 void workload_hostile(const char *arg);
+void workload_abi_errors(const char *arg);
 void workload_bench_exits(const char *arg);
 void workload_bench_timer(const char *arg);
 
