@@ -80,7 +80,21 @@ static int group_setup(void **state)
     assert_int_equal(r.status, 201);
     resp_free(&r);
     free(cfg);
-    usleep(100000);             /* let the event batch reach the database */
+    /* Every event of the set-up is logged, then in the database: a
+     * replay writes the agent's queue first, so open a second one. */
+    int fd = sse_open(&ad, 0);
+    json_object *ev = sse_wait(fd, "started", "keep", 30000);
+    assert_non_null(ev);
+    json_object_put(ev);
+    ev = sse_wait(fd, "defined", "idle", 30000);
+    assert_non_null(ev);
+    json_object_put(ev);
+    sse_close(fd);
+    fd = sse_open(&ad, 0);
+    ev = sse_next(fd, 30000);       /* replayed, so written */
+    assert_non_null(ev);
+    json_object_put(ev);
+    sse_close(fd);
     snapshot = take_snapshot();
     return 0;
 }
