@@ -107,6 +107,12 @@ static int setup(struct agent *a)
     char err[512];
     int rc;
 
+    /* First of all: a second agent on this database must touch nothing
+     * (no runtime directory, no autostart, no event ids). */
+    if (store_lock(a->opts->db_path, &a->db_lock_fd, err, sizeof(err))) {
+        log_err("%s", err);
+        return -1;
+    }
     if ((rc = hv_conn_open(a->opts->rundir, &a->conn))) {
         log_err("%s", hv_last_error());
         return -1;
@@ -171,8 +177,10 @@ static void teardown(struct agent *a)
     if (a->base)
         event_base_free(a->base);
     hv_conn_free(a->conn);
-    if (a->lock_fd > 0)
+    if (a->lock_fd >= 0)
         close(a->lock_fd);
+    if (a->db_lock_fd >= 0)
+        close(a->db_lock_fd);
 }
 
 int agent_run(const struct agent_opts *opts)
@@ -184,6 +192,7 @@ int agent_run(const struct agent_opts *opts)
     memset(&a, 0, sizeof(a));
     a.opts = opts;
     a.lock_fd = -1;
+    a.db_lock_fd = -1;
     a.started_ms = now_real_ms();
     log_set_level((enum log_level)opts->log_level);
     signal(SIGPIPE, SIG_IGN);

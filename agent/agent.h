@@ -40,6 +40,7 @@ struct agent {
     hv_config *scratch;         /* for checking names with the library */
     int64_t started_ms;
     int lock_fd;                /* flock on <rundir>/hvctld.lock */
+    int db_lock_fd;             /* flock on <db>.lock (store_lock) */
     bool stopping;
 };
 

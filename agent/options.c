@@ -22,7 +22,8 @@ void opts_usage(FILE *f)
 "API (/v1) on a Unix socket and, optionally, on TCP with TLS.\n"
 "\n"
 "Options:\n"
-"  -d, --db PATH             database file (default " DEFAULT_DB_PATH ")\n"
+"  -d, --db PATH             database file (default $HVCTL_DB, else\n"
+"                            " DEFAULT_DB_PATH ")\n"
 "  -r, --rundir DIR          runtime directory of the domains (default\n"
 "                            $HVCTL_RUNDIR, else /run/hvctl)\n"
 "  -s, --socket PATH         Unix socket (default RUNDIR/hvctld.sock)\n"
@@ -45,6 +46,13 @@ void opts_usage(FILE *f)
 "TCP clients authenticate with a client certificate (--tls-ca) or with\n"
 "'Authorization: Bearer TOKEN', a token made by `hvctld token create`.\n"
 "See hvctld(8).\n", f);
+}
+
+const char *opts_default_db(void)
+{
+    const char *env = getenv("HVCTL_DB");
+
+    return env && *env ? env : DEFAULT_DB_PATH;
 }
 
 static bool is_loopback(const char *host)
@@ -185,7 +193,7 @@ enum opts_result opts_parse(int argc, char **argv, struct agent_opts *o,
     int c;
 
     memset(o, 0, sizeof(*o));
-    o->db_path = DEFAULT_DB_PATH;
+    o->db_path = opts_default_db();      /* --db, below, wins */
     o->autostart = true;
     o->workers = 16;
     o->refresh_ms = 2000;

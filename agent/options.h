@@ -46,6 +46,8 @@ enum opts_result { OPTS_RUN = 0, OPTS_EXIT_OK = 1, OPTS_USAGE = 2 };
 enum opts_result opts_parse(int argc, char **argv, struct agent_opts *o,
                             FILE *out, char *err, size_t errlen);
 void opts_usage(FILE *f);
+/* The database when no --db is given: $HVCTL_DB, else DEFAULT_DB_PATH. */
+const char *opts_default_db(void);
 
 /*
  * "HOST:PORT" or "[V6]:PORT" into a; the host must be a numeric address

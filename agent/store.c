@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_int.h"
 
@@ -222,6 +225,42 @@ static void make_parent(const char *path)
             *p = '/';
         }
     mkdir(dir, 0700);
+}
+
+int store_lock(const char *path, int *fd, char *errbuf, size_t errlen)
+{
+    char lock[PATH_MAX], pid[24];
+    int n;
+
+    *fd = -1;
+    if (snprintf(lock, sizeof(lock), "%s.lock", path) >= (int)sizeof(lock)) {
+        snprintf(errbuf, errlen, "database %s: path too long", path);
+        return -1;
+    }
+    make_parent(path);
+    *fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (*fd < 0) {
+        snprintf(errbuf, errlen, "%s: %s", lock, strerror(errno));
+        return -1;
+    }
+    if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        n = (int)pread(*fd, pid, sizeof(pid) - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (e == EWOULDBLOCK)
+            snprintf(errbuf, errlen, "database %s is in use by another "
+                     "hvctld (pid %s)", path, *pid ? pid : "unknown");
+        else
+            snprintf(errbuf, errlen, "%s: %s", lock, strerror(e));
+        close(*fd);
+        *fd = -1;
+        return -1;
+    }
+    n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+    if (ftruncate(*fd, 0) == 0)
+        (void)!pwrite(*fd, pid, (size_t)n, 0);
+    return 0;
 }
 
 int store_open(const char *path, struct store **out, char *errbuf,

@@ -71,6 +71,14 @@ extern const size_t store_migrations_count;
 int store_open(const char *path, struct store **out, char *errbuf,
                size_t errlen);
 void store_close(struct store *st);
+/*
+ * One agent per database: an exclusive flock(2) on PATH.lock (made, with
+ * the database's directory, if missing), which then holds our pid.  The
+ * kernel drops it when the process ends, however it ends.  *fd is the
+ * lock (close-on-exec, so no hvcore inherits it); -1 with errbuf when
+ * another process holds it or the file cannot be made.
+ */
+int store_lock(const char *path, int *fd, char *errbuf, size_t errlen);
 const char *store_errmsg(const struct store *st);
 sqlite3 *store_db(struct store *st);
 

@@ -51,7 +51,7 @@ static int print_token(const struct store_token *t, void *arg)
 
 int token_main(int argc, char **argv)
 {
-    const char *db = DEFAULT_DB_PATH, *cmd, *name = NULL;
+    const char *db = opts_default_db(), *cmd, *name = NULL;
     enum store_role role = STORE_ROLE_ADMIN;
     struct store *st;
     char err[512];

@@ -28,7 +28,8 @@ AGENT_TESTS = \
 	tests/agent/test_rest_auth \
 	tests/agent/test_rest_restart \
 	tests/agent/test_rest_kill9 \
-	tests/agent/test_openapi
+	tests/agent/test_openapi \
+	tests/agent/test_agent_db
 check_PROGRAMS += $(AGENT_TESTS)
 TESTS += $(AGENT_TESTS) tests/agent/test_help.sh
 EXTRA_DIST += tests/agent/test_help.sh
@@ -76,6 +77,11 @@ tests_agent_test_openapi_SOURCES = tests/agent/test_openapi.c $(AGENT_HARNESS)
 tests_agent_test_openapi_CFLAGS = $(AGENT_TEST_CFLAGS)
 tests_agent_test_openapi_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
 tests_agent_test_openapi_LDADD = $(AGENT_REST_LDADD)
+
+tests_agent_test_agent_db_SOURCES = tests/agent/test_agent_db.c $(AGENT_HARNESS)
+tests_agent_test_agent_db_CFLAGS = $(AGENT_TEST_CFLAGS)
+tests_agent_test_agent_db_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
+tests_agent_test_agent_db_LDADD = $(AGENT_REST_LDADD)
 
 # make bench: tests/bench/agent_bench (GET /v1/domains over loopback HTTP,
 # TLS and the Unix socket; pause/resume throughput).  Built with the tests
