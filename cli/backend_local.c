@@ -95,7 +95,8 @@ static void row_from_info(struct dom_row *r, const hv_domain_info *info)
     snprintf(r->uuid, sizeof(r->uuid), "%s", hv_domain_info_get_uuid(info));
     snprintf(r->state, sizeof(r->state), "%s",
              hv_state_name(hv_domain_info_get_state(info)));
-    r->have_size = r->live = true;
+    /* A dead hvcore's figures are unknown, not 0 (hvctl(1) shows "-"). */
+    r->have_size = r->live = hv_domain_info_get_figures_known(info) == 1;
     r->vcpus = hv_domain_info_get_vcpus_online(info);
     r->vcpus_max = hv_domain_info_get_vcpus_max(info);
     r->mem_kib = hv_domain_info_get_mem_current_kib(info);

@@ -29,6 +29,7 @@ void info_from_wire(struct hv_domain_info *out, const struct hv_domctl_info *in)
     out->mem_max_kib = in->mem_max_kib;
     out->cpu_time_ns = in->cpu_time_ns;
     out->uptime_ns = in->uptime_ns;
+    out->figures_known = true;
 }
 
 int query_info(const hv_conn *conn, uint32_t domid, struct hv_domctl_info *info)
@@ -400,4 +401,13 @@ HV_EXPORT const char *hv_domain_get_name(const hv_domain *dom)
 HV_EXPORT const char *hv_domain_get_uuid(const hv_domain *dom)
 {
     return dom ? dom->uuid : NULL;
+}
+
+/*
+ * Here rather than with the other hv_domain_info getters (domain_list.c)
+ * because info_from_wire, above, is the one place that sets it.
+ */
+HV_EXPORT int hv_domain_info_get_figures_known(const hv_domain_info *info)
+{
+    return info && info->figures_known ? 1 : 0;
 }

@@ -35,6 +35,7 @@ struct hv_domain_info {
     unsigned vcpus_online, vcpus_max, boot_count;
     uint64_t mem_current_kib, mem_target_kib, mem_max_kib;
     uint64_t cpu_time_ns, uptime_ns;
+    bool figures_known;         /* false: hvcore died, the above are 0   */
 };
 
 struct hv_domlist {

@@ -69,6 +69,8 @@ extern "C" {
 #define HV_HAVE_EVENTS          1 /* hv_events_open / hv_event_next           */
 #define HV_HAVE_OP              1 /* hv_op: progress + cancellation           */
 #define HV_HAVE_DOMAIN_GET_CONFIG 1 /* hv_domain_get_config (HVCTL_0.2)      */
+/* hv_domain_info_get_figures_known (HVCTL_0.3) */
+#define HV_HAVE_DOMAIN_INFO_FIGURES_KNOWN 1
 
 /* Error codes: always negative, never renumbered. */
 enum {
@@ -315,6 +317,14 @@ uint64_t hv_domain_info_get_cpu_time_ns(const hv_domain_info *info);
 uint64_t hv_domain_info_get_uptime_ns(const hv_domain_info *info);
 unsigned hv_domain_info_get_boot_count(const hv_domain_info *info);
 int hv_domain_info_get_pid(const hv_domain_info *info);
+/*
+ * 1 when the figures above (vCPUs, memory, CPU time, uptime, boots) are
+ * hvcore's answer; 0 when they are unknown and read 0: the domain's
+ * hvcore died (state HV_STATE_CRASHED, uuid "") and nobody can ask it
+ * any more.  Show such figures as unknown, never as 0.  Since HVCTL_0.3
+ * (HV_HAVE_DOMAIN_INFO_FIGURES_KNOWN).
+ */
+int hv_domain_info_get_figures_known(const hv_domain_info *info);
 
 /*
  * All domains of the connection, ordered by domid, with their states.  A

@@ -5,6 +5,7 @@
  * one are checked for how they say so.
  */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,8 +158,8 @@ static void mem_set(void **state)
     RUN_OK(&r, "info", "--json", "web");
     assert_string_equal(field(r.out, "memory_target_kib"), "16384");
     snprintf(want, sizeof(want), "hvctl: error: mem-set web: domain 'web' "
-             "(id %ld): memory target 65 MiB is out of range (1 MiB to the "
-             "maximum memory)\n", dom);
+             "(id %ld): memory target 65 MiB is out of range (1 to 64 MiB, "
+             "the maximum memory)\n", dom);
     RUN_FAIL(&r, 1, want, "mem-set", "web", "65");
     RUN_OK(&r, "mem-set", "web", "64");
 }
@@ -172,7 +173,7 @@ static void reboot(void **state)
     RUN_OK(&r, "reboot", "web");
     assert_string_equal(r.out, "Domain 'web' is rebooting.\n");
     /* The guest reboots in the same hvcore: boot count 2, same domid. */
-    end = now_ms() + 10000;
+    end = now_ms() + 30000;
     do {
         RUN_OK(&r, "info", "--json", "web");
         if (strcmp(field(r.out, "boot_count"), "2") == 0)
@@ -211,6 +212,71 @@ static void shutdown_and_destroy(void **state)
     create("web", "counter");
     RUN_OK(&r, "shutdown", "web");
     assert_string_equal(r.out, "Domain 'web' is shutting down.\n");
+}
+
+/* kill -9 the hvcore of name (a running domain). */
+static void kill_hvcore(const char *name)
+{
+    RUN_OK(&r, "info", "--json", name);
+    assert_true(atoi(field(r.out, "pid")) > 0);
+    assert_int_equal(kill(atoi(field(r.out, "pid")), SIGKILL), 0);
+}
+
+/* `list` (args) until it shows the dead domain, which it does once. */
+static void list_until_crashed(const char *const *args)
+{
+    double end = now_ms() + 10000;
+
+    do {
+        hvctl_run(&r, NULL, args);
+        assert_int_equal(r.status, 0);
+        if (strstr(r.out, "crashed"))
+            return;
+        usleep(10000);
+    } while (now_ms() < end);
+    fail_msg("no crashed domain listed within 10 s:\n%s", r.out);
+}
+
+/*
+ * When hvcore is killed nobody can tell the dead domain's figures: the
+ * table says "-" and JSON null, as for any unknown, never 0.
+ */
+static void dead_hvcore_figures_unknown(void **state)
+{
+    static const char *const table[] = { "list", NULL };
+    static const char *const json[] = { "list", "--json", NULL };
+    static const char *const unknown[] = {
+        "vcpus", "vcpus_max", "memory_kib", "memory_target_kib",
+        "memory_max_kib", "cpu_time_ns", "uptime_ns", "boot_count",
+    };
+    json_object *top, *arr;
+    const char *dom;
+    char want[256];
+    long id;
+
+    (void)state;
+    id = create("web", "counter");
+    kill_hvcore("web");
+    list_until_crashed(table);
+    snprintf(want, sizeof(want), "%5ld  web   crashed       -         -    "
+             "       -           -\n", id);
+    assert_contains(r.out, want);
+
+    id = create("web", "counter");
+    kill_hvcore("web");
+    list_until_crashed(json);
+    top = json_tokener_parse(r.out);
+    assert_non_null(top);
+    assert_true(json_object_object_get_ex(top, "domains", &arr));
+    assert_int_equal(json_object_array_length(arr), 1);
+    dom = json_object_to_json_string(json_object_array_get_idx(arr, 0));
+    assert_int_equal(atol(field(dom, "id")), id);
+    assert_string_equal(field(dom, "state"), "crashed");
+    for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
+        if (strcmp(field(dom, unknown[i]), "null") != 0)
+            fail_msg("\"%s\" of a dead hvcore is %s, not null",
+                     unknown[i], field(dom, unknown[i]));
+    json_object_put(top);
 }
 
 /* Every command that names a domain, on one that does not exist. */
@@ -318,7 +384,7 @@ static void events(void **state)
     static const char *const order[] = { "started", "paused", "unpaused",
                                          "destroyed" };
     static struct watcher w;
-    double end = now_ms() + 10000;
+    double end = now_ms() + 30000;
 
     (void)state;
     watch_start(&w, args);
@@ -332,7 +398,7 @@ static void events(void **state)
     RUN_OK(&r, "pause", "ev");
     RUN_OK(&r, "unpause", "ev");
     RUN_OK(&r, "destroy", "ev");
-    watch_until(&w, "\"destroyed\"", 10000);
+    watch_until(&w, "\"destroyed\"", 30000);
     /* Interrupted: a clean end, exit status 0. */
     assert_int_equal(watch_stop(&w), 0);
     /* One JSON object per line, in order. */
@@ -369,6 +435,7 @@ int main(void)
         cmocka_unit_test_teardown(mem_set, each),
         cmocka_unit_test_teardown(reboot, each),
         cmocka_unit_test_teardown(shutdown_and_destroy, each),
+        cmocka_unit_test_teardown(dead_hvcore_figures_unknown, each),
         cmocka_unit_test_teardown(unknown_domains, each),
         cmocka_unit_test_teardown(numeric_names, each),
         cmocka_unit_test_teardown(dump_running, each),
