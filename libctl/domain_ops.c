@@ -273,10 +273,20 @@ HV_EXPORT int hv_domain_set_memory(hv_domain *dom, uint64_t target_mib)
     rc = dom_call(dom, HV_DOMCTL_set_mem_target, &args, &reply, NULL);
     if (rc)
         return rc;
-    if (-reply.status == HVE_INVAL || -reply.status == HVE_RANGE)
+    if (-reply.status == HVE_INVAL || -reply.status == HVE_RANGE) {
+        /* Name the maximum, so the caller knows what would do. */
+        if (dom_call(dom, HV_DOMCTL_getinfo, NULL, &reply, NULL) == 0 &&
+            reply.status == 0 && reply.u.info.mem_max_kib >= 1024)
+            return err_set(HV_EINVAL, DOM_FMT ": memory target %llu MiB is "
+                           "out of range (1 to %llu MiB, the maximum "
+                           "memory)", DOM_ARGS(dom),
+                           (unsigned long long)target_mib,
+                           (unsigned long long)(reply.u.info.mem_max_kib >>
+                                                10));
         return err_set(HV_EINVAL, DOM_FMT ": memory target %llu MiB is out "
                        "of range (1 MiB to the maximum memory)",
                        DOM_ARGS(dom), (unsigned long long)target_mib);
+    }
     if (reply.status)
         return status_err(dom, reply.status, "set the memory target");
     return 0;
