@@ -70,7 +70,10 @@ static int collect(struct jwalk *w, json_object *obj, const char *path,
             if (strcmp(key, spec[i].name) == 0)
                 break;
         if (i == n)
-            return key_err(w, child, "unknown key");
+            return key_err(w, child, "unknown key%s",
+                           strcmp(child, "vcpu") == 0
+                           ? " (did you mean \"vcpus\"?)"
+                           : "");
         if (!json_object_is_type(val, spec[i].type))
             return key_err(w, child, "must be %s, not %s",
                            json_type_to_name(spec[i].type), type_name(val));

@@ -91,6 +91,18 @@ struct child_spec {
     xmlNodePtr node;            /* filled by collect_children */
 };
 
+/*
+ * Configurations are often written from libvirt habits; where libvirt
+ * spells an element differently, say how this format spells it.
+ */
+static const char *spelling_hint(xmlNodePtr parent, xmlNodePtr c)
+{
+    if (!c->ns && strcmp((const char *)parent->name, "domain") == 0 &&
+        strcmp((const char *)c->name, "vcpu") == 0)
+        return " (did you mean <vcpus>?)";
+    return "";
+}
+
 static int collect_children(struct walk *w, xmlNodePtr parent,
                             struct child_spec *spec, size_t nspec)
 {
@@ -111,8 +123,9 @@ static int collect_children(struct walk *w, xmlNodePtr parent,
             if (!c->ns && strcmp((const char *)c->name, spec[i].name) == 0)
                 break;
         if (i == nspec)
-            return elem_err(w, c, "unknown element in <%s>",
-                            (const char *)parent->name);
+            return elem_err(w, c, "unknown element in <%s>%s",
+                            (const char *)parent->name,
+                            spelling_hint(parent, c));
         if (spec[i].node)
             return elem_err(w, c, "duplicate element (first at line %d)",
                             node_line(spec[i].node));
