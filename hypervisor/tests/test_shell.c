@@ -16,7 +16,8 @@ struct term {
 
 static bool term_expect(struct term *t, const char *text, int ms)
 {
-    uint64_t end = ms_now() + (uint64_t)ms;
+    /* Only matters on failure: generous on a loaded machine too. */
+    uint64_t end = ms_now() + (uint64_t)ms * 6;
 
     for (;;) {
         t->buf[t->len] = '\0';

@@ -176,7 +176,7 @@ void agent_start(struct agent *a)
               "200", (char *)NULL);
         _exit(127);
     }
-    end = now_ms() + 10000;
+    end = now_ms() + 30000;
     while (access(a->sock, F_OK) != 0 || !port_open(a->port)) {
         int status;
         if (waitpid(a->pid, &status, WNOHANG) == a->pid) {
@@ -184,7 +184,7 @@ void agent_start(struct agent *a)
             fail_msg("hvctld exited at start (see %s)", a->log);
         }
         if (now_ms() > end)
-            fail_msg("hvctld did not listen within 10 s (see %s)", a->log);
+            fail_msg("hvctld did not listen within 30 s (see %s)", a->log);
         usleep(5000);
     }
 }
@@ -192,7 +192,7 @@ void agent_start(struct agent *a)
 void agent_stop(struct agent *a)
 {
     int status;
-    double end = now_ms() + 10000;
+    double end = now_ms() + 30000;
 
     if (a->pid <= 0)
         return;

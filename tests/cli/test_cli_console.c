@@ -57,14 +57,14 @@ static void start(struct session *s, const char *a1, const char *a2,
 /* Read from the terminal until `want` appears (after `from`), or fail. */
 static size_t expect(struct session *s, size_t from, const char *want)
 {
-    double end = now_ms() + 10000;
+    double end = now_ms() + 30000;
     char *hit;
 
     while (!(hit = strstr(s->seen + from, want))) {
         struct pollfd p = { .fd = s->master, .events = POLLIN };
         ssize_t n;
         if (now_ms() > end)
-            fail_msg("waited 10 s for \"%s\"; the terminal shows:\n%s", want,
+            fail_msg("waited 30 s for \"%s\"; the terminal shows:\n%s", want,
                      s->seen);
         poll(&p, 1, 100);
         n = read(s->master, s->seen + s->len, sizeof(s->seen) - 1 - s->len);
@@ -84,7 +84,7 @@ static void type(struct session *s, const char *keys)
 static int finish(struct session *s)
 {
     int status;
-    double end = now_ms() + 10000;
+    double end = now_ms() + 30000;
     pid_t w;
 
     while ((w = waitpid(s->pid, &status, WNOHANG)) == 0) {
@@ -235,7 +235,9 @@ static void console_from_a_pipe(void **state)
         hvctl_run(&r, "\n", cargs);
         assert_int_equal(r.status, 0);
         assert_contains(r.out, "counter ");
-        assert_true(now_ms() - t0 < 5000);
+        /* Waiting for quiet would be for ever; 60 s tells them apart
+         * however loaded the machine is. */
+        assert_true(now_ms() - t0 < 60000);
     }
 }
 
