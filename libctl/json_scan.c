@@ -5,6 +5,7 @@
  * and stay a small recursive descent; bounds (depth, keys per object) keep
  * hostile input from costing more than linear time.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #define MAX_KEYS_PER_OBJECT 64
 #define MAX_PATH 192
+#define NUL_MSG "\\u0000 (a NUL character) is not allowed in a string"
 
 struct scanner {
     const char *p, *end;
@@ -40,19 +42,30 @@ static int fail(struct scanner *sc, const char *msg, const char *path)
     return -1;
 }
 
-/* Skip a string; *start and *len get the raw bytes between the quotes. */
-static void string(struct scanner *sc, const char **start, size_t *len)
+/*
+ * Skip a string; *start and *len get the raw bytes between the quotes.
+ * True when it holds the escape \u0000: json-c decodes it into a NUL
+ * that every C string after it would stop at ("ok\u0000../x" read as
+ * "ok"), so such a string cannot mean what it says.
+ */
+static bool string(struct scanner *sc, const char **start, size_t *len)
 {
+    bool nul = false;
+
     sc->p++;                            /* opening quote */
     *start = sc->p;
     while (sc->p < sc->end && *sc->p != '"') {
-        if (*sc->p == '\\' && sc->p + 1 < sc->end)
+        if (*sc->p == '\\' && sc->p + 1 < sc->end) {
+            if (sc->end - sc->p >= 6 && memcmp(sc->p + 1, "u0000", 5) == 0)
+                nul = true;
             sc->p++;
+        }
         sc->p++;
     }
     *len = (size_t)(sc->p - *start);
     if (sc->p < sc->end)
         sc->p++;                        /* closing quote */
+    return nul;
 }
 
 static int record(struct scanner *sc, const char *path)
@@ -82,6 +95,7 @@ static int object(struct scanner *sc, const char *path, int depth)
         const char *key;
         size_t klen;
         char child[MAX_PATH];
+        bool nul;
 
         ws(sc);
         if (sc->p >= sc->end || *sc->p == '}')
@@ -90,9 +104,11 @@ static int object(struct scanner *sc, const char *path, int depth)
             sc->p++;
             continue;
         }
-        string(sc, &key, &klen);
+        nul = string(sc, &key, &klen);
         snprintf(child, sizeof(child), "%s%s%.*s", path, *path ? "." : "",
                  (int)klen, key);
+        if (nul)
+            return fail(sc, NUL_MSG, child);
         for (size_t i = 0; i < nseen; i++)
             if (seen[i].n == klen && memcmp(seen[i].s, key, klen) == 0)
                 return fail(sc, "duplicate key", child);
@@ -143,7 +159,8 @@ static int value(struct scanner *sc, const char *path, int depth)
             sc->p++;
         return 0;
     case '"':
-        string(sc, &s, &n);
+        if (string(sc, &s, &n))
+            return fail(sc, NUL_MSG, path[0] ? path : NULL);
         return 0;
     default:
         while (sc->p < sc->end && !strchr(",}] \t\r\n", *sc->p))

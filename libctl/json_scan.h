@@ -21,7 +21,8 @@ struct json_scan {
     char err[320];
 };
 
-/* 0, or -1 with err/err_line set (duplicate key, too deep, too many keys). */
+/* 0, or -1 with err/err_line set (duplicate key, too deep, too many keys,
+ * a string holding \u0000). */
 int json_scan(const char *text, size_t len, struct json_scan *s);
 /* Line of `path`, 0 if unknown. */
 int json_scan_line(const struct json_scan *s, const char *path);
