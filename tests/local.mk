@@ -41,6 +41,8 @@ bench-libctl: tests/bench/bench_libctl
 
 # ---- hvcore's man page ----------------------------------------------------
 # test_hvcore_man.sh: hvcore --help and man/hvcore.8 list the same options.
-TESTS += tests/hvcore/test_hvcore_man.sh
-EXTRA_DIST += tests/hvcore/test_hvcore_man.sh
+# test_guest_install.sh: `make install` puts pvboot where hvcore finds a
+# kernel named without a path; hvctl boots <kernel>pvboot</kernel>.
+TESTS += tests/hvcore/test_hvcore_man.sh tests/hvcore/test_guest_install.sh
+EXTRA_DIST += tests/hvcore/test_hvcore_man.sh tests/hvcore/test_guest_install.sh
 dist_man_MANS += man/hvcore.8

@@ -70,6 +70,10 @@ guest/pvboot: $(PVBOOT_SRCS) $(PVBOOT_HDRS) $(PVBOOT_PUBLIC_HDRS) guest/pvboot.l
 	$(AM_V_GEN)srcs=; for f in $(PVBOOT_SRCS); do srcs="$$srcs $(srcdir)/$$f"; done; \
 	$(CC) $(PVBOOT_COMPILE_FLAGS) $(PVBOOT_LINK_FLAGS) -o $@ $$srcs
 
-noinst_DATA += guest/pvboot
+# Installed where hvcore looks up a kernel named without a path
+# (src/guest_dir.h), so `<kernel>pvboot</kernel>` boots it after
+# `make install`.
+guestkerneldir = $(pkgdatadir)
+guestkernel_DATA = guest/pvboot
 CLEANFILES += guest/pvboot
 EXTRA_DIST += $(PVBOOT_SRCS) $(PVBOOT_HDRS) guest/pvboot.ld guest/README.md

@@ -13,6 +13,7 @@ src_libhvcore_a_SOURCES = \
 	src/elf_load.c src/elf_load.h \
 	src/event_loop.c src/event_loop.h \
 	src/evtchn.c src/evtchn.h \
+	src/guest_dir.c src/guest_dir.h \
 	src/hypercall.c src/hypercall.h \
 	src/memory.c src/memory.h \
 	src/options.c src/options.h \

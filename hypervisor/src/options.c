@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "guest_dir.h"
 #include "hvcore.h"
 #include "options.h"
 #include "public/layout.h"
@@ -19,7 +20,8 @@ static const char usage_text[] =
 "usage: hvcore --kernel ELF --memory MiB [options]\n"
 "Run one paravirtualized domain in the foreground.\n"
 "\n"
-"  -k, --kernel ELF          guest kernel (ELF64 executable)\n"
+"  -k, --kernel ELF          guest kernel (ELF64 executable); a name without\n"
+"                            '/' is looked up in $HVCORE_GUEST_DIR, else " HVCORE_GUEST_DIR "\n"
 "  -m, --memory MiB          memory the guest starts with\n"
 "  -M, --max-memory MiB      memory ceiling for ballooning (default: --memory)\n"
 "  -c, --vcpus N             vCPUs the guest may bring up (1-16, default 1)\n"
@@ -248,6 +250,14 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
         return bad("unexpected argument '%s'", argv[optind]);
     if (!d->kernel_path)
         return bad("--kernel is required");
+    if (!*d->kernel_path)
+        return bad("--kernel is empty");
+    /* A bare name is an installed guest; one path per process. */
+    static char kernel_buf[4096];
+    d->kernel_path = guest_dir_resolve(d->kernel_path, kernel_buf,
+                                       sizeof(kernel_buf));
+    if (!d->kernel_path)
+        return bad("--kernel: the guest directory's path is too long");
     if (!mem)
         return bad("--memory is required");
     if (!maxmem)
