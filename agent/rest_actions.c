@@ -92,8 +92,8 @@ static struct dom *running_param(struct rest_req *rr, const char *verb)
     struct dom *d = rest_domain_param(rr);
 
     if (d && d->state == DOM_SHUTOFF) {
-        rest_error(rr, 409, "wrong_state", "domain '%s' is not running: "
-                   "cannot %s it", d->name, verb);
+        rest_error(rr, 409, "wrong_state", "cannot %s domain '%s': it is "
+                   "not running", verb, d->name);
         return NULL;
     }
     return d;

@@ -197,6 +197,27 @@ int cmd_start(struct cli *cli, int argc, char **argv)
     return simple_action(cli, "start", argc, argv, ACT_START, "started");
 }
 
+/*
+ * A paused guest cannot see a shutdown request: asked anyway, the domain
+ * would sit paused with the request pending and a wait would run out.
+ * Unpausing behind the user's back is no better (they paused it for a
+ * reason), so say what would work instead.  Whatever info cannot tell
+ * (no such domain, no agent) is left to the shutdown itself to report.
+ */
+static int refuse_paused(struct cli *cli, struct backend *be, const char *ref)
+{
+    struct dom_row r = { 0 };
+    int rc;
+
+    cli->quiet = true;
+    rc = be->ops->info(be, cli, ref, &r);
+    cli->quiet = false;
+    if (rc == EXIT_OK && strcmp(r.state, "paused") == 0)
+        return cli_fail(cli, "domain '%s' is paused: unpause it first, or "
+                        "use destroy", r.name);
+    return EXIT_OK;
+}
+
 int cmd_shutdown(struct cli *cli, int argc, char **argv)
 {
     static const struct option own[] = {
@@ -231,6 +252,8 @@ int cmd_shutdown(struct cli *cli, int argc, char **argv)
     cli_what(cli, "shutdown %s", argv[optind]);
     if (!(be = cli_backend(cli)))
         return EXIT_FAIL;
+    if ((rc = refuse_paused(cli, be, argv[optind])))
+        return rc;
     if ((rc = be->ops->shutdown(be, cli, argv[optind], timeout_ms)))
         return rc;
     if (!cli->json)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -206,4 +207,48 @@ void agent_stop(struct agent *a)
         usleep(5000);
     }
     a->pid = -1;
+}
+
+pid_t agent_start_plain(int *port)
+{
+    const char *build = getenv("HV_BUILDDIR");
+    char listen[32], db[512], run[512], sock[600], log[512], bin[1024];
+    double end;
+    pid_t pid;
+
+    *port = free_port();
+    snprintf(listen, sizeof(listen), "127.0.0.1:%d", *port);
+    path(db, sizeof(db), "plain.db");
+    path(run, sizeof(run), "plain-run");
+    path(log, sizeof(log), "hvctld-plain.log");
+    snprintf(sock, sizeof(sock), "%s/hvctld.sock", run);
+    snprintf(bin, sizeof(bin), "%s/agent/hvctld", build ? build : ".");
+    mkdir(run, 0700);
+    pid = fork();
+    if (pid < 0)
+        fail_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execl(bin, bin, "--db", db, "--rundir", run,
+              "--socket", sock, "--listen", listen, "--insecure",
+              "--no-autostart", (char *)NULL);
+        _exit(127);
+    }
+    end = now_ms() + 10000;
+    while (!port_open(*port)) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            fail_msg("hvctld --insecure exited at start (see %s)", log);
+        if (now_ms() > end) {
+            kill(pid, SIGKILL);
+            fail_msg("hvctld --insecure did not listen within 10 s (see %s)",
+                     log);
+        }
+        usleep(5000);
+    }
+    return pid;
 }

@@ -34,5 +34,11 @@ void agent_prepare(struct agent *a);
 void agent_start(struct agent *a);
 /* SIGTERM, and wait for it to exit. */
 void agent_stop(struct agent *a);
+/*
+ * A second hvctld serving plain HTTP (--insecure) on a free loopback
+ * port, with a database and runtime directory of its own; its pid (stop
+ * it with agent_stop on a struct agent holding that pid).
+ */
+pid_t agent_start_plain(int *port);
 
 #endif /* HVCTL_TEST_AGENT_HARNESS_H */

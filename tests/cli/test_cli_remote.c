@@ -197,19 +197,23 @@ static void every_command(const char *const *prefix, const char *tag)
     snprintf(want, sizeof(want), "Domain '%s' has shut down.\n", name);
     assert_string_equal(r.out, want);
     assert_string_equal(state_of(name), "shutoff");
-    snprintf(want, sizeof(want), "hvctl: error: pause %s: domain '%s' is not "
-             "running: cannot pause it\n", name, name);
+    snprintf(want, sizeof(want), "hvctl: error: pause %s: cannot pause "
+             "domain '%s': it is not running\n", name, name);
     RUN_FAIL(&r, 1, want, "pause", name);
+    snprintf(want, sizeof(want), "hvctl: error: shutdown %s: cannot shut "
+             "down domain '%s': it is not running\n", name, name);
+    RUN_FAIL(&r, 1, want, "shutdown", name);
+    snprintf(want, sizeof(want), "hvctl: error: mem-set %s: cannot set the "
+             "memory of domain '%s': it is not running\n", name, name);
+    RUN_FAIL(&r, 1, want, "mem-set", name, "16");
 
-    /* A paused guest cannot power off: the wait times out. */
+    /* A paused guest could not power off: refused at once. */
     RUN_OK(&r, "start", name);
     RUN_OK(&r, "pause", name);
-    hvctl_runl(&r, "shutdown", "--timeout", "0.5", name, NULL);
-    assert_int_equal(r.status, 1);
-    snprintf(want, sizeof(want), "hvctl: error: shutdown %s: domain '%s' "
-             "(id ", name, name);
-    assert_contains(r.err, want);
-    assert_contains(r.err, "): still running after 1000 ms\n");
+    snprintf(want, sizeof(want), "hvctl: error: shutdown %s: domain '%s' is "
+             "paused: unpause it first, or use destroy\n", name, name);
+    RUN_FAIL(&r, 1, want, "shutdown", "--timeout", "0.5", name);
+    assert_string_equal(state_of(name), "paused");
     /* destroy: ended, still defined. */
     RUN_OK(&r, "destroy", name);
     snprintf(want, sizeof(want), "Domain '%s' destroyed.\n", name);
@@ -460,30 +464,63 @@ static void bad_credentials(void **state)
     assert_contains(r.err, "hvctl: error: list: cannot use the CA "
                            "certificate /nonexistent/ca.pem: ");
     /* No credentials at all, a wrong token, a stranger's certificate. */
-    RUN_FAIL(&r, 1, "hvctl: error: list: authentication required: a client "
-                    "certificate or 'Authorization: Bearer <token>'\n",
+    RUN_FAIL(&r, 1, "hvctl: error: list: authentication required: give a "
+                    "token with --token or HVCTL_TOKEN, or a client "
+                    "certificate with --cert and --key\n",
              "-c", url, "--cacert", agent.ca, "list");
+    RUN_FAIL(&r, 1, "hvctl: error: events: authentication required: give a "
+                    "token with --token or HVCTL_TOKEN, or a client "
+                    "certificate with --cert and --key\n",
+             "-c", url, "--cacert", agent.ca, "events");
     RUN_FAIL(&r, 1, "hvctl: error: list: the bearer token is not valid "
                     "(unknown or revoked)\n",
              "-c", url, "--cacert", agent.ca, "--token", "nope", "list");
     RUN_FAIL(&r, 1, "hvctl: error: events: the bearer token is not valid "
                     "(unknown or revoked)\n",
              "-c", url, "--cacert", agent.ca, "--token", "nope", "events");
-    RUN_FAIL(&r, 1, "hvctl: error: list: authentication required: a client "
-                    "certificate or 'Authorization: Bearer <token>'\n",
-             "-c", url, "--cacert", agent.ca, "--cert", agent.other_cert,
-             "--key", agent.other_key, "list");
+    snprintf(want, sizeof(want), "hvctl: error: list: authentication "
+             "required: hvctld did not accept the client certificate %s; "
+             "give a token with --token or HVCTL_TOKEN\n", agent.other_cert);
+    RUN_FAIL(&r, 1, want, "-c", url, "--cacert", agent.ca, "--cert",
+             agent.other_cert, "--key", agent.other_key, "list");
     /* A client certificate that cannot be read. */
     hvctl_runl(&r, "-c", url, "--cacert", agent.ca, "--cert",
                "/nonexistent/c.pem", "list", NULL);
     assert_int_equal(r.status, 1);
     assert_contains(r.err, "hvctl: error: list: cannot use the client "
                            "certificate /nonexistent/c.pem: ");
-    /* Plain HTTP to the TLS port. */
-    snprintf(want, sizeof(want), "http://127.0.0.1:%d", agent.port);
-    hvctl_runl(&r, "-c", want, "list", NULL);
-    assert_int_equal(r.status, 1);
-    assert_contains(r.err, "hvctl: error: list: ");
+    /* Plain HTTP to the TLS port: say so, not "Empty reply". */
+    {
+        char plain[64];
+        snprintf(plain, sizeof(plain), "http://127.0.0.1:%d", agent.port);
+        snprintf(want, sizeof(want), "hvctl: error: list: the server at "
+                 "127.0.0.1:%d speaks TLS (try https://127.0.0.1:%d)\n",
+                 agent.port, agent.port);
+        RUN_FAIL(&r, 1, want, "-c", plain, "list");
+    }
+}
+
+/* TLS to a plain HTTP port: say so, not OpenSSL's "wrong version". */
+static void tls_to_a_plain_port(void **state)
+{
+    struct agent plain = { .pid = -1 };
+    char url[64], want[512];
+    int port;
+
+    (void)state;
+    plain.pid = agent_start_plain(&port);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
+    snprintf(want, sizeof(want), "hvctl: error: list: the server at "
+             "127.0.0.1:%d does not speak TLS (try http://127.0.0.1:%d)\n",
+             port, port);
+    RUN_FAIL(&r, 1, want, "-c", url, "--cacert", agent.ca, "list");
+    /* The advice works: hvctld answers (and wants a token). */
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+    RUN_FAIL(&r, 1, "hvctl: error: list: authentication required: give a "
+                    "token with --token or HVCTL_TOKEN, or a client "
+                    "certificate with --cert and --key\n",
+             "-c", url, "list");
+    agent_stop(&plain);
 }
 
 /* Last: with the agent gone, every way of reaching it says so. */
@@ -540,6 +577,7 @@ int main(void)
         cmocka_unit_test(events),
         cmocka_unit_test(bad_files),
         cmocka_unit_test(bad_credentials),
+        cmocka_unit_test(tls_to_a_plain_port),
         cmocka_unit_test(agent_down),
     };
     char why[256];
