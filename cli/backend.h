@@ -98,6 +98,15 @@ struct backend_ops {
     /* A console fd (bidirectional byte stream); name gets the domain's. */
     int (*console)(struct backend *, struct cli *, const char *ref, int *fd,
                    char name[64]);
+    /*
+     * After that console closed: did the domain end as a domain should
+     * (powered off, destroyed), or not?  0 when it did, or when nothing
+     * can be learnt; 1 when not, with why it did not in why[len] ("hvcore
+     * (pid 42) was killed by signal 9 (Killed) without shutting the
+     * domain down").  Waits a little for the answer.
+     */
+    int (*console_closed)(struct backend *, struct cli *, char *why,
+                          size_t len);
     int (*version)(struct backend *, struct cli *, struct version_info *out);
     void (*close)(struct backend *);
 };

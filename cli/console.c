@@ -3,6 +3,9 @@
  *
  * The terminal goes into raw mode so that every key (Ctrl-C included)
  * reaches the guest; Ctrl-] (0x1d, telnet's and virsh's escape) detaches.
+ * When the console closes, the backend is asked why: a domain that
+ * powered off ends the session quietly (exit 0), one whose hvcore died
+ * is an error (exit 1).
  * Whatever ends the session - detach, the guest closing its console, a
  * signal, a crash of hvctl itself - the terminal gets its old settings
  * back: the normal paths restore it in console_run, exit() through
@@ -177,10 +180,12 @@ static enum end relay(int con, bool tty, int *err, const char **where)
     }
 }
 
-int console_run(struct cli *cli, int con, const char *name)
+int console_run(struct cli *cli, struct backend *be, int con,
+                const char *name)
 {
     bool tty = isatty(STDIN_FILENO);
     const char *where = "";
+    char why[256];
     enum end how;
     int err = 0, rc;
 
@@ -205,6 +210,12 @@ int console_run(struct cli *cli, int con, const char *name)
             fprintf(stderr, "\nDetached from domain '%s'.\n", name);
         return EXIT_OK;
     case END_CLOSED:
+        if (be && be->ops->console_closed &&
+            be->ops->console_closed(be, cli, why, sizeof(why))) {
+            if (tty)
+                fputc('\n', stderr);
+            return cli_fail(cli, "%s", why);
+        }
         if (tty)
             fprintf(stderr, "\nDomain '%s' closed its console.\n", name);
         return EXIT_OK;
@@ -231,7 +242,7 @@ int console_attach(struct cli *cli, const char *ref)
                         "console` on the domain's host");
     if (be->ops->console(be, cli, ref, &fd, name))
         return EXIT_FAIL;
-    return console_run(cli, fd, name);
+    return console_run(cli, be, fd, name);
 }
 
 int cmd_console(struct cli *cli, int argc, char **argv)

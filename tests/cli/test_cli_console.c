@@ -2,7 +2,8 @@
  * test_cli_console.c - `hvctl console` driven through a pseudo-terminal,
  * as a person would: type into pvboot's shell, read its answers, detach
  * with Ctrl-], and check that the terminal got its settings back - after
- * a detach, after the guest powered off, and after a signal.
+ * a detach, after the guest powered off, after its hvcore was killed, and
+ * after a signal.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -178,6 +180,66 @@ static void guest_powers_off(void **state)
     assert_restored(&s);
 }
 
+/* The pid of name's hvcore. */
+static int hvcore_pid(const char *name)
+{
+    char buf[32];
+    int pid;
+
+    RUN_OK(&r, "info", "--json", name);
+    pid = atoi(json_field(r.out, "pid", buf, sizeof(buf)));
+    assert_true(pid > 0);
+    return pid;
+}
+
+/*
+ * hvcore killed under an attached console: not a guest that closed its
+ * console, but an error that says hvcore died and of what (exit 1).
+ * hvcore is not hvctl's child, so what killed it can only be read while
+ * it is an unreaped zombie; this test makes itself the subreaper of the
+ * detached hvcore to hold it so, then reaps it.
+ */
+static void hvcore_killed(void **state)
+{
+    struct session s;
+    char want[256];
+    size_t at;
+    int pid;
+
+    (void)state;
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    create_shell("sh");
+    pid = hvcore_pid("sh");
+    start(&s, "console", "sh", NULL, NULL);
+    at = expect(&s, 0, "Escape character is ^]");
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(finish(&s), 1);
+    snprintf(want, sizeof(want), "\r\nhvctl: error: console sh: hvcore "
+             "(pid %d) was killed by signal 9 (%s) without shutting the "
+             "domain down\r\n", pid, strsignal(SIGKILL));
+    expect(&s, at, want);
+    assert_null(strstr(s.seen, "closed its console"));
+    assert_restored(&s);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+
+    /* Reaped before hvctl looks (hvctl stopped meanwhile): the signal
+     * is gone with the zombie, the death is not. */
+    create_shell("sh");
+    pid = hvcore_pid("sh");
+    start(&s, "console", "sh", NULL, NULL);
+    at = expect(&s, 0, "Escape character is ^]");
+    assert_int_equal(kill(s.pid, SIGSTOP), 0);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    assert_int_equal(kill(s.pid, SIGCONT), 0);
+    assert_int_equal(finish(&s), 1);
+    snprintf(want, sizeof(want), "\r\nhvctl: error: console sh: hvcore "
+             "(pid %d) died without shutting the domain down\r\n", pid);
+    expect(&s, at, want);
+    assert_restored(&s);
+    assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+
 static void signals_restore_the_terminal(void **state)
 {
     static const int sigs[] = { SIGTERM, SIGHUP };
@@ -303,6 +365,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(type_detach_restore, each),
         cmocka_unit_test_teardown(guest_powers_off, each),
+        cmocka_unit_test_teardown(hvcore_killed, each),
         cmocka_unit_test_teardown(signals_restore_the_terminal, each),
         cmocka_unit_test_teardown(create_with_console, each),
         cmocka_unit_test_teardown(console_from_a_pipe, each),
