@@ -237,7 +237,9 @@ HV_EXPORT int hv_config_from_json(const char *text, size_t len,
     tok = json_tokener_new_ex(CFG_MAX_NESTING);
     if (!tok)
         return err_set(HV_ENOMEM, "%s: out of memory", src);
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    /* Not UTF-8 could never be written out as XML (nor sent over REST). */
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+                           JSON_TOKENER_VALIDATE_UTF8);
     root = json_tokener_parse_ex(tok, text, (int)len);
     if (!root || json_tokener_get_error(tok) != json_tokener_success) {
         enum json_tokener_error e = json_tokener_get_error(tok);

@@ -51,6 +51,20 @@ static int check_action(const hv_config *cfg, int ev)
     return 0;
 }
 
+/*
+ * Paths and the command line are text: a control character could not be
+ * written out as XML (which has no way to say most of them), and is never
+ * what a user meant.
+ */
+static int check_text(const hv_config *cfg, enum cfg_field f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; s && *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return cfg_err(cfg, f, "holds a control character (byte 0x%02x)",
+                           *p);
+    return 0;
+}
+
 int cfg_validate(const hv_config *cfg)
 {
     int rc;
@@ -91,6 +105,10 @@ int cfg_validate(const hv_config *cfg)
             return rc;
     if (cfg->console_log && !*cfg->console_log)
         return cfg_err(cfg, F_CONSOLE_LOG, "is empty");
+    if ((rc = check_text(cfg, F_KERNEL, cfg->kernel)) ||
+        (rc = check_text(cfg, F_CMDLINE, cfg->cmdline)) ||
+        (rc = check_text(cfg, F_CONSOLE_LOG, cfg->console_log)))
+        return rc;
     return 0;
 }
 
