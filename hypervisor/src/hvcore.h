@@ -151,6 +151,7 @@ struct domain {
     /* runtime directory (runtime.c) */
     char rundir[512];
     char domdir[600];
+    int domdir_fd;                  /* domains/<domid>, flock'ed for life */
     bool have_name_link;
 };
 

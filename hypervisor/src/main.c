@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,14 +25,23 @@
 #include "hvcore.h"
 #include "options.h"
 #include "runtime.h"
+#include "startup_step.h"
 #include "vcpu.h"
 
-/* --detach: the parent stays until the child reports the domain running,
- * so that the caller sees startup errors in hvcore's exit status. */
+/*
+ * --detach: the parent stays until the child reports the domain running,
+ * so that the caller sees startup errors in hvcore's exit status.  Until
+ * then the two live and die together: a child that dies makes the parent
+ * die the same way (a kill -9 of the domain process reads as a kill -9 of
+ * hvcore to whoever started it), and the child gets SIGKILL should the
+ * parent die first (PR_SET_PDEATHSIG): a creator that kills the hvcore it
+ * started leaves no domain behind, even one blocked in start-up.
+ */
 static int detach(int *notify_fd)
 {
-    int p[2];
+    int p[2], status;
     char buf[32];
+    pid_t parent = getpid();
 
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
@@ -40,13 +50,28 @@ static int detach(int *notify_fd)
         return -1;
     if (pid > 0) {
         close(p[1]);
+        startup_step(STEP_FORKED);
         ssize_t n;
         do
             n = read(p[0], buf, sizeof(buf));
         while (n < 0 && errno == EINTR);
-        _exit(n > 0 ? 0 : 1);
+        if (n > 0)
+            _exit(0);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        if (WIFSIGNALED(status)) {
+            sigset_t set;
+            signal(WTERMSIG(status), SIG_DFL);
+            sigemptyset(&set);
+            sigaddset(&set, WTERMSIG(status));
+            sigprocmask(SIG_UNBLOCK, &set, NULL);
+            raise(WTERMSIG(status));
+        }
+        _exit(1);
     }
     close(p[0]);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() != parent)
+        raise(SIGKILL);         /* the parent died before prctl */
     setsid();
     *notify_fd = p[1];
     return 0;
@@ -97,7 +122,7 @@ int main(int argc, char **argv)
     if (r != 0)
         return r > 0 ? 0 : 1;
     d->listen_fd = d->epoll_fd = d->mem_fd = d->kvm_fd = d->vm_fd = d->wake_fd = -1;
-    d->console_log_fd = -1;
+    d->console_log_fd = d->domdir_fd = -1;
 
     if (opt.detach && detach(&notify_fd) < 0) {
         fprintf(stderr, "hvcore: cannot detach: %s\n", strerror(errno));
@@ -115,20 +140,29 @@ int main(int argc, char **argv)
     }
     if (runtime_claim(d, opt.domid, err, sizeof(err)) < 0 ||
         domain_setup(d, err, sizeof(err)) < 0 ||
-        domctl_listen(d, err, sizeof(err)) < 0 ||
-        loop_init(d, sig_fd, d->console_stdio, err, sizeof(err)) < 0 ||
+        (startup_step(STEP_VM_CREATED), domctl_listen(d, err, sizeof(err)) < 0) ||
+        (startup_step(STEP_LISTENING),
+         loop_init(d, sig_fd, d->console_stdio, err, sizeof(err)) < 0) ||
         domain_boot(d, err, sizeof(err)) < 0) {
         fprintf(stderr, "hvcore: %s\n", err);
         goto out;
     }
+    startup_step(STEP_BOOTED);
     /* --event-fd: the creator hears every event, even a crash at boot
      * that would be over before it could subscribe. */
     if (opt.event_fd >= 0)
         d->subscribers[d->nr_subscribers++] = opt.event_fd;
     domain_emit_event(d, HV_EVENT_started, NULL);
-    bool heard = announce_ready(opt.ready_fd, d->domid);
-    heard = announce_ready(notify_fd, d->domid) && heard;
+    /* Running: from now on the domain outlives the foreground process. */
+    if (notify_fd >= 0)
+        prctl(PR_SET_PDEATHSIG, 0);
+    /* The creator is the --ready-fd reader if there is one (libhvctl),
+     * else whoever waits for the foreground process. */
+    bool ready_heard = announce_ready(opt.ready_fd, d->domid);
+    bool notify_heard = announce_ready(notify_fd, d->domid);
+    bool heard = opt.ready_fd >= 0 ? ready_heard : notify_heard;
     notify_fd = -1;
+    startup_step(STEP_READY);
     if (!heard) {
         fprintf(stderr, "hvcore: nobody is waiting for the domain any more: destroying it\n");
         domain_end(d, END_DESTROY, "creator gone");

@@ -3,10 +3,20 @@
  *
  * Uniqueness comes from the file system, so that concurrent hvcore
  * processes (two `create` of one name at the same instant) need no
- * daemon to arbitrate: mkdir(2) allocates a domid and symlink(2) claims a
- * name, both atomic.  A lock file serialises only the rare reclaiming of
- * entries left behind by an hvcore that was killed.
+ * daemon to arbitrate: rename(2) of a complete directory allocates a
+ * domid and symlink(2) claims a name, both atomic.
+ *
+ * Liveness is decided by the kernel, not by file contents: hvcore holds an
+ * flock on its domains/<domid> directory for life, and the kernel drops it
+ * when hvcore dies, however it dies.  A domid directory becomes visible
+ * only complete and locked (built as domains/.new-<pid>, then renamed), so
+ * "exists and unlocked" always means "dead": whoever meets such an entry
+ * reclaims it.  The full protocol, step by step with what a kill -9 at
+ * each step leaves and who reclaims it, is in docs/architecture.md
+ * ("Runtime directory").  <rundir>/.lock serialises only the reclaiming
+ * of names and of abandoned staging directories.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,9 +29,12 @@
 #include <unistd.h>
 
 #include "hvcore.h"
+#include "public/domctl.h"
 #include "runtime.h"
+#include "startup_step.h"
 
 #define MAX_DOMID 32767
+#define STAGING_PREFIX ".new-"
 
 const char *runtime_check_name(const char *name)
 {
@@ -58,192 +71,409 @@ static int mkdir_p(const char *path, mode_t mode)
     return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-static int write_file(const char *dir, const char *file, const char *text)
+/* Write text to dfd/file.  Only used inside the staging directory, which
+ * nobody reads until it is complete, so a torn write is never seen. */
+static int write_file_at(int dfd, const char *file, const char *text)
 {
-    char path[1200];
-    int fd;
+    size_t len = strlen(text);
+    int fd = openat(dfd, file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
-    ssize_t n = write(fd, text, strlen(text));
+    ssize_t n = write(fd, text, len);
+    int e = errno;
     close(fd);
-    return n == (ssize_t)strlen(text) ? 0 : -1;
+    errno = n < 0 ? e : EIO;
+    return n == (ssize_t)len ? 0 : -1;
 }
 
-/* A killed hvcore whose parent does not reap it still answers kill(0). */
-static bool pid_is_zombie(pid_t pid)
+static int read_file_at(int dfd, const char *file, char *buf, size_t len)
 {
-    char path[64], buf[256];
-    ssize_t n;
-    int fd;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    /* "pid (comm) S ...": the state follows the last ')' */
-    const char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
-}
-
-/* Is domain dir domdir owned by a live process? */
-static int dir_alive(const char *domdir)
-{
-    char path[1200], buf[32];
-    int fd;
+    int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     ssize_t n;
 
-    snprintf(path, sizeof(path), "%s/pid", domdir);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    buf[0] = '\0';
     if (fd < 0)
-        return errno == ENOENT ? -1 : 1;   /* no pid yet: maybe starting */
-    n = read(fd, buf, sizeof(buf) - 1);
+        return -1;
+    n = read(fd, buf, len - 1);
     close(fd);
-    if (n <= 0)
+    if (n < 0)
         return -1;
     buf[n] = '\0';
-    long pid = strtol(buf, NULL, 10);
-    if (pid <= 0)
-        return 0;
-    if (kill((pid_t)pid, 0) < 0 && errno != EPERM)
-        return 0;
-    return !pid_is_zombie((pid_t)pid);
+    return (int)n;
 }
 
-static void remove_domdir(const char *domdir)
+/* Remove every entry of directory dfd (hvcore never makes subdirectories
+ * there): whatever a killed hvcore or libhvctl left half-way. */
+static void empty_dir(int dfd)
 {
-    /* config.json{,.tmp}: written by libhvctl after the domain started. */
-    static const char *const files[] = { "control", "pid", "name", "uuid",
-                                         "config.json", "config.json.tmp" };
-    char path[1200];
+    int fd = dup(dfd);
+    DIR *dir;
+    struct dirent *de;
 
-    for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", domdir, files[i]);
-        unlink(path);
+    if (fd < 0 || !(dir = fdopendir(fd))) {
+        if (fd >= 0)
+            close(fd);
+        return;
     }
-    rmdir(domdir);
+    rewinddir(dir);             /* the offset is shared with dfd */
+    while ((de = readdir(dir)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            unlinkat(dfd, de->d_name, 0);
+    closedir(dir);
 }
 
-/* Try to take over names/<name> from a dead owner.  Lock held. */
-static int reclaim_name(struct domain *d, const char *link)
+/*
+ * Open domains/<entry> and try to take its flock.  Returns the fd with
+ * the lock held when the owner is dead (or there never was one), -1 with
+ * errno EWOULDBLOCK when somebody holds it, or -1 with another errno.
+ */
+static int lock_dead_entry(int domains_fd, const char *entry)
 {
-    char target[256], domdir[800];
-    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    int fd = openat(domains_fd, entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-    if (n <= 0)
+    if (fd < 0)
         return -1;
-    target[n] = '\0';
-    snprintf(domdir, sizeof(domdir), "%s/names/%s", d->rundir, target);
-    if (dir_alive(domdir) == 1)
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
         return -1;
-    if (dir_alive(domdir) == 0)
-        remove_domdir(domdir);
-    return unlink(link);
+    }
+    return fd;
+}
+
+/* Remove domains/<entry>, which lock_dead_entry() gave us as dfd. */
+static void remove_dead_entry(int domains_fd, const char *entry, int dfd)
+{
+    struct stat ours, now;
+
+    empty_dir(dfd);
+    /* Only if the name still means our directory: an empty directory can
+     * be replaced by a new hvcore's rename(2) at any time. */
+    if (fstat(dfd, &ours) == 0 &&
+        fstatat(domains_fd, entry, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+        ours.st_dev == now.st_dev && ours.st_ino == now.st_ino)
+        unlinkat(domains_fd, entry, AT_REMOVEDIR);
+    close(dfd);
+}
+
+static int lock_rundir(const struct domain *d)
+{
+    char path[600];
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/.lock", d->rundir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX) < 0)
+        if (errno != EINTR) {
+            close(fd);
+            return -1;
+        }
+    return fd;
+}
+
+/* Remove staging directories of hvcores that died before renaming them.
+ * Runtime lock held (a staging directory is locked under it). */
+static void sweep_staging(int domains_fd)
+{
+    int fd = dup(domains_fd), dfd;
+    DIR *dir;
+    struct dirent *de;
+
+    if (fd < 0 || !(dir = fdopendir(fd))) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    rewinddir(dir);
+    while ((de = readdir(dir)))
+        if (strncmp(de->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) == 0 &&
+            (dfd = lock_dead_entry(domains_fd, de->d_name)) >= 0)
+            remove_dead_entry(domains_fd, de->d_name, dfd);
+    closedir(dir);
+}
+
+/*
+ * Make domains/.new-<pid> and lock it.  The mkdir and the flock happen
+ * under the runtime lock, which sweepers take too: nobody can see the
+ * directory unlocked and take it for abandoned.
+ */
+static int stage(struct domain *d, int domains_fd, char *staging, size_t len,
+                 char *err, size_t errlen)
+{
+    int lock = lock_rundir(d), fd = -1;
+
+    if (lock < 0) {
+        snprintf(err, errlen, "cannot lock %s/.lock: %s", d->rundir, strerror(errno));
+        return -1;
+    }
+    sweep_staging(domains_fd);
+    snprintf(staging, len, STAGING_PREFIX "%ld", (long)getpid());
+    if (mkdirat(domains_fd, staging, 0750) < 0 && errno != EEXIST)
+        goto fail;
+    fd = openat(domains_fd, staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+        goto fail;
+    empty_dir(fd);              /* a dead namesake's leftovers */
+    close(lock);
+    return fd;
+fail:
+    snprintf(err, errlen, "cannot create %s/domains/%s: %s", d->rundir, staging,
+             strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    close(lock);
+    return -1;
+}
+
+/*
+ * Rename the staging directory to domains/<id>: done if <id> is free or an
+ * empty leftover; if it holds a dead domain, empty that and try again.
+ * 0 done, 1 taken (by the living), -1 error (errno).
+ */
+static int take_domid(struct domain *d, int domains_fd, const char *staging,
+                      uint32_t id, bool name_given)
+{
+    char entry[16];
+
+    snprintf(entry, sizeof(entry), "%u", id);
+    if (!name_given) {
+        char name[64];
+        snprintf(name, sizeof(name), "domain-%u", id);
+        if (write_file_at(d->domdir_fd, "name", name) < 0)
+            return -1;
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (renameat(domains_fd, staging, domains_fd, entry) == 0)
+            return 0;
+        if (errno != EEXIST && errno != ENOTEMPTY && errno != ENOTDIR)
+            return -1;
+        int dfd = lock_dead_entry(domains_fd, entry);
+        if (dfd < 0)
+            return 1;
+        /* Dead: empty it, keeping its lock, so that our rename replaces
+         * it (rename(2) replaces an empty directory) before anyone else
+         * can decide about it. */
+        empty_dir(dfd);
+        bool ok = renameat(domains_fd, staging, domains_fd, entry) == 0;
+        int e = errno;
+        close(dfd);
+        if (ok)
+            return 0;
+        errno = e;
+        if (errno != EEXIST && errno != ENOTEMPTY)
+            return -1;
+    }
+    return 1;
+}
+
+/*
+ * Is names/<name>, which points at target, a live claim of someone else?
+ * It is only if target is "../domains/<id>" for another domid whose
+ * directory is locked by a live hvcore and whose name file says name.
+ * A dead target directory found on the way is removed.
+ */
+static bool name_link_is_live(struct domain *d, int domains_fd, const char *target)
+{
+    char want[64], entry[16], name[64], pid[32];
+    unsigned long id;
+    char *end;
+    int dfd;
+
+    if (strncmp(target, "../domains/", 11) != 0)
+        return false;
+    id = strtoul(target + 11, &end, 10);
+    if (*end || id == 0 || id > MAX_DOMID || id == d->domid)
+        return false;           /* garbage, or our own domid: stale */
+    snprintf(entry, sizeof(entry), "%lu", id);
+    dfd = lock_dead_entry(domains_fd, entry);
+    if (dfd >= 0) {
+        remove_dead_entry(domains_fd, entry, dfd);
+        return false;
+    }
+    if (errno != EWOULDBLOCK)
+        return false;           /* no such directory */
+    dfd = openat(domains_fd, entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return false;
+    read_file_at(dfd, "name", name, sizeof(name));
+    read_file_at(dfd, "pid", pid, sizeof(pid));
+    close(dfd);
+    snprintf(want, sizeof(want), "%s", d->name);
+    if (strcmp(name, want) != 0)
+        return false;
+    /* Locked: by its hvcore, or for an instant by a prober while its
+     * hvcore is already dead. */
+    long p = strtol(pid, NULL, 10);
+    return p > 0 && (kill((pid_t)p, 0) == 0 || errno == EPERM);
+}
+
+/* Claim names/<name>; a stale link is replaced under the runtime lock. */
+static int take_name(struct domain *d, int domains_fd, char *err, size_t errlen)
+{
+    char link[1200], target[64], old[256];
+    int lock = -1, rc = -1;
+
+    snprintf(link, sizeof(link), "%s/names/%s", d->rundir, d->name);
+    snprintf(target, sizeof(target), "../domains/%u", d->domid);
+    if (symlink(target, link) == 0)
+        return 0;
+    if (errno != EEXIST)
+        goto fail;
+    if ((lock = lock_rundir(d)) < 0)
+        goto fail;
+    for (int attempt = 0; attempt < 3; attempt++) {
+        ssize_t n = readlink(link, old, sizeof(old) - 1);
+        if (n < 0 && errno != ENOENT && errno != EINVAL)
+            goto fail;
+        if (n >= 0) {
+            old[n] = '\0';
+            if (name_link_is_live(d, domains_fd, old)) {
+                snprintf(err, errlen, "name '%s' is already in use", d->name);
+                goto out;
+            }
+        }
+        if (n >= 0 || errno == EINVAL)
+            unlink(link);
+        if (symlink(target, link) == 0) {
+            rc = 0;
+            goto out;
+        }
+        if (errno != EEXIST)
+            goto fail;
+    }
+    snprintf(err, errlen, "name '%s' is already in use", d->name);
+    goto out;
+fail:
+    snprintf(err, errlen, "cannot create %s: %s", link, strerror(errno));
+out:
+    if (lock >= 0)
+        close(lock);
+    return rc;
 }
 
 int runtime_claim(struct domain *d, uint32_t want_domid, char *err, size_t errlen)
 {
-    char path[1200], link[1200], target[64], pid[32];
-    int lock_fd;
+    char path[1200], staging[64] = "", text[64];
+    int domains_fd = -1, r = -1;
+    const uint8_t *u = d->uuid;
+    bool name_given = d->name[0] != '\0';
 
-    snprintf(path, sizeof(path), "%s/domains", d->rundir);
-    if (mkdir_p(path, 0755) < 0) {
-        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-        return -1;
-    }
+    d->domdir_fd = -1;
+    d->domdir[0] = '\0';
     snprintf(path, sizeof(path), "%s/names", d->rundir);
     if (mkdir_p(path, 0755) < 0) {
         snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
         return -1;
     }
+    snprintf(path, sizeof(path), "%s/domains", d->rundir);
+    if (mkdir_p(path, 0755) < 0 ||
+        (domains_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
 
-    /* domid: the lowest free one, by atomic mkdir. */
+    /* 1. A complete, locked directory under a name nobody lists. */
+    d->domdir_fd = stage(d, domains_fd, staging, sizeof(staging), err, errlen);
+    if (d->domdir_fd < 0)
+        goto out;
+    startup_step(STEP_STAGED);
+    snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+    if (write_file_at(d->domdir_fd, "pid", text) < 0)
+        goto write_failed;
+    startup_step(STEP_PID_WRITTEN);
+    snprintf(text, sizeof(text),
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
+             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+             u[12], u[13], u[14], u[15]);
+    if ((name_given && write_file_at(d->domdir_fd, "name", d->name) < 0) ||
+        write_file_at(d->domdir_fd, "uuid", text) < 0)
+        goto write_failed;
+    startup_step(STEP_FILES_WRITTEN);
+
+    /* 2. The domid: the lowest one free or held by the dead. */
     for (uint32_t id = want_domid ? want_domid : 1; id <= MAX_DOMID; id++) {
-        snprintf(d->domdir, sizeof(d->domdir), "%s/domains/%u", d->rundir, id);
-        if (mkdir(d->domdir, 0750) == 0) {
+        int t = take_domid(d, domains_fd, staging, id, name_given);
+        if (t < 0) {
+            snprintf(err, errlen, "cannot create %s/domains/%u: %s", d->rundir, id,
+                     strerror(errno));
+            goto out;
+        }
+        if (t == 0) {
             d->domid = id;
             break;
         }
-        if (errno != EEXIST) {
-            snprintf(err, errlen, "cannot create %s: %s", d->domdir, strerror(errno));
-            d->domdir[0] = '\0';
-            return -1;
-        }
         if (want_domid) {
             snprintf(err, errlen, "domid %u is in use", want_domid);
-            d->domdir[0] = '\0';
-            return -1;
+            goto out;
         }
     }
     if (!d->domid) {
         snprintf(err, errlen, "no free domid in %s/domains", d->rundir);
-        d->domdir[0] = '\0';
-        return -1;
+        goto out;
     }
-    snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-    if (write_file(d->domdir, "pid", pid) < 0) {
-        snprintf(err, errlen, "cannot write %s/pid: %s", d->domdir, strerror(errno));
-        return -1;
-    }
-    if (!d->name[0])
+    staging[0] = '\0';
+    snprintf(d->domdir, sizeof(d->domdir), "%s/domains/%u", d->rundir, d->domid);
+    if (!name_given)
         snprintf(d->name, sizeof(d->name), "domain-%u", d->domid);
+    startup_step(STEP_DOMID_TAKEN);
 
-    /* name: atomic symlink; reclaim from a dead owner under the lock. */
-    snprintf(link, sizeof(link), "%s/names/%s", d->rundir, d->name);
-    snprintf(target, sizeof(target), "../domains/%u", d->domid);
-    if (symlink(target, link) < 0) {
-        int ok = -1;
-        if (errno == EEXIST) {
-            snprintf(path, sizeof(path), "%s/.lock", d->rundir);
-            lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-            if (lock_fd >= 0 && flock(lock_fd, LOCK_EX) == 0 &&
-                reclaim_name(d, link) == 0)
-                ok = symlink(target, link);
-            if (lock_fd >= 0)
-                close(lock_fd);
-        }
-        if (ok < 0) {
-            snprintf(err, errlen, "name '%s' is already in use", d->name);
-            return -1;
-        }
-    }
+    /* 3. The name. */
+    if (take_name(d, domains_fd, err, errlen) < 0)
+        goto out;
     d->have_name_link = true;
-    char uuid[40];
-    const uint8_t *u = d->uuid;
-    snprintf(uuid, sizeof(uuid),
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
-             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-             u[12], u[13], u[14], u[15]);
-    if (write_file(d->domdir, "name", d->name) < 0 || write_file(d->domdir, "uuid", uuid) < 0) {
-        snprintf(err, errlen, "cannot write to %s: %s", d->domdir, strerror(errno));
-        return -1;
+    startup_step(STEP_NAME_TAKEN);
+    r = 0;
+    goto out;
+
+write_failed:
+    snprintf(err, errlen, "cannot write to %s/domains/%s: %s", d->rundir, staging,
+             strerror(errno));
+out:
+    if (r < 0 && d->domdir_fd >= 0) {
+        /* Nothing of ours may stay: the staging directory, or domains/N. */
+        remove_dead_entry(domains_fd, staging[0] ? staging : strrchr(d->domdir, '/') + 1,
+                          d->domdir_fd);
+        d->domdir_fd = -1;
+        d->domdir[0] = '\0';
     }
-    return 0;
+    close(domains_fd);
+    return r;
 }
 
 void runtime_release(struct domain *d)
 {
-    char link[1200], target[64], want[64];
+    char path[1200], target[64], want[64];
 
+    if (d->domdir_fd < 0)
+        return;
+    /* Unpublish first (the control socket), then the name, then the rest:
+     * a kill in between leaves a dead directory nobody saw as running. */
+    unlinkat(d->domdir_fd, HV_DOMCTL_SOCKET, 0);
     if (d->have_name_link) {
-        snprintf(link, sizeof(link), "%s/names/%s", d->rundir, d->name);
+        snprintf(path, sizeof(path), "%s/names/%s", d->rundir, d->name);
         snprintf(want, sizeof(want), "../domains/%u", d->domid);
-        ssize_t n = readlink(link, target, sizeof(target) - 1);
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
         if (n > 0) {
             target[n] = '\0';
             if (strcmp(target, want) == 0)
-                unlink(link);
+                unlink(path);
         }
         d->have_name_link = false;
     }
-    if (d->domdir[0])
-        remove_domdir(d->domdir);
+    unlinkat(d->domdir_fd, "pid", 0);     /* libhvctl: "ended" from here */
+    snprintf(path, sizeof(path), "%s/domains", d->rundir);
+    int domains_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (domains_fd >= 0) {
+        snprintf(path, sizeof(path), "%u", d->domid);
+        remove_dead_entry(domains_fd, path, d->domdir_fd);
+        close(domains_fd);
+    } else {
+        close(d->domdir_fd);
+    }
+    d->domdir_fd = -1;
     d->domdir[0] = '\0';
 }

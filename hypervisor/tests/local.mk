@@ -14,7 +14,8 @@ INTEGRATION_TESTS = \
 	tests/test_shell \
 	tests/test_hostile \
 	tests/test_domctl \
-	tests/test_console_stall
+	tests/test_console_stall \
+	tests/test_crash_steps
 
 check_PROGRAMS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
