@@ -131,7 +131,9 @@ int elf_read_file(const char *path, uint8_t **bufp, size_t *sizep,
     struct stat st;
     uint8_t *buf = NULL;
     size_t done = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (forever, and
+     * deaf to SIGTERM); it is refused below like any non-regular file. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
     if (fd < 0)
         return fail(err, errlen, "cannot open %s: %s", path, strerror(errno));

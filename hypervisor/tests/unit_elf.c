@@ -7,7 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "elf_load.h"
@@ -181,6 +184,24 @@ static void reports_unreadable_files(void **state)
     assert_string_equal(err, "cannot open /nonexistent/pvboot: No such file or directory");
     assert_int_equal(elf_read_file("/", &buf, &size, err, sizeof(err)), -1);
     assert_string_equal(err, "/ is not a regular file");
+    assert_int_equal(elf_read_file("/dev/zero", &buf, &size, err, sizeof(err)), -1);
+    assert_string_equal(err, "/dev/zero is not a regular file");
+
+    /* A FIFO nobody writes to: refused at once, not waited on in open(2)
+     * (which would block forever; the alarm turns that into a failure). */
+    char dir[] = "/tmp/unit-elf.XXXXXX", fifo[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(fifo, sizeof(fifo), "%s/kernel", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(60);
+    int rc = elf_read_file(fifo, &buf, &size, err, sizeof(err));
+    alarm(0);
+    unlink(fifo);
+    rmdir(dir);
+    assert_int_equal(rc, -1);
+    char want[128];
+    snprintf(want, sizeof(want), "%s is not a regular file", fifo);
+    assert_string_equal(err, want);
 }
 
 int main(void)
