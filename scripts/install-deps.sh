@@ -3,7 +3,10 @@
 # but only those that are missing (so a prepared machine pays nothing).
 set -eu
 
+# libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (make fuzz),
+# only "recommended" by clang, so --no-install-recommends leaves it out.
 PKGS="build-essential autoconf automake libtool pkg-config clang
+libclang-rt-14-dev
 linux-libc-dev libcmocka-dev libxml2-dev libxml2-utils libjson-c-dev
 libsqlite3-dev sqlite3 libevent-dev libssl-dev openssl libcurl4-openssl-dev
 curl wrk procps libyaml-dev groff-base"

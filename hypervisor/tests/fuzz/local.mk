@@ -1,0 +1,44 @@
+# tests/fuzz: hvcore's libFuzzer harness (the toolstack's docs/fuzzing.md).
+#
+# fuzz_domctl   src/domctl.c: datagrams from a control client, through
+#               domctl_serve() on a socketpair, to every handler
+#
+# `make check` runs it for 3 s on its seed corpus (tests/fuzz/corpus/),
+# `make fuzz` for FUZZ_TIME (60) s.  run-fuzzer.sh takes the harness
+# configure --enable-fuzzing built, or else builds it with clang from the
+# sources of libhvcore.a (SKIP without clang and libFuzzer).
+
+FUZZ_TIME = 60
+
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_domctl
+tests_fuzz_fuzz_domctl_LDADD = src/libhvcore.a
+tests_fuzz_fuzz_domctl_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+FUZZ_BIN = $(abs_builddir)/tests/fuzz
+else
+FUZZ_BIN =
+endif
+tests_fuzz_fuzz_domctl_SOURCES = tests/fuzz/fuzz_domctl.c
+
+FUZZ_ENV = \
+	FUZZ_SRCDIR='$(abs_srcdir)' FUZZ_BUILDDIR='$(abs_builddir)' \
+	FUZZ_SCRATCH='$(abs_builddir)/tests/fuzz/scratch' \
+	FUZZ_CORPUS='$(abs_srcdir)/tests/fuzz/corpus' FUZZ_BIN='$(FUZZ_BIN)' \
+	FUZZ_CPPFLAGS='-D_GNU_SOURCE -DPACKAGE_VERSION="$(PACKAGE_VERSION)" \
+	  -I$(abs_srcdir)/include -I$(abs_srcdir)/src' \
+	FUZZ_SOURCES_domctl='$(tests_fuzz_fuzz_domctl_SOURCES) \
+	  $(src_libhvcore_a_SOURCES)'
+FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/tests/fuzz/run-fuzzer.sh
+
+TEST_EXTENSIONS = .test .fuzz
+FUZZ_LOG_COMPILER = $(FUZZ_RUN)
+TESTS += tests/fuzz/domctl.fuzz
+EXTRA_DIST += tests/fuzz
+
+clean-local:
+	rm -rf tests/fuzz/scratch
+
+# make fuzz: the harness for FUZZ_TIME seconds.
+fuzz: all
+	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/domctl.fuzz
+.PHONY: fuzz
