@@ -22,7 +22,8 @@ HV_EXPORT int hv_config_load_file(const char *path, hv_config **out)
     *out = NULL;
     if (!path)
         return err_set(HV_EINVAL, "config: no file name");
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO is refused below, not waited on. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return err_sys(errno == EACCES ? HV_EPERM : HV_EIO, errno, "%s", path);
     if (fstat(fd, &st) < 0) {

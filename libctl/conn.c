@@ -1,5 +1,11 @@
 /*
  * conn.c - hv_conn: a host's runtime directory, and where hvcore lives.
+ *
+ * Opening a connection creates nothing: a mistyped HVCTL_RUNDIR must not
+ * appear because someone listed it.  A runtime directory that does not
+ * exist (yet) holds no domains; it is made by what starts one
+ * (hv_domain_create, and hv_events_open, which must watch it), and its
+ * subdirectories are opened whenever they are first found.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,19 +46,66 @@ static int mkdir_p(const char *path, mode_t mode)
     return 0;
 }
 
-static int open_subdir(const char *rundir, const char *sub, int *fd)
+/* domains/ or names/ of conn, opened the first time it exists: the fd,
+ * or -1 while it does not.  Threads race to publish it; one wins. */
+static int subdir_fd(const hv_conn *conn, int *slot, const char *sub)
 {
+    char path[PATH_MAX];
+    int fd = __atomic_load_n(slot, __ATOMIC_ACQUIRE), none = -1;
+
+    if (fd >= 0)
+        return fd;
+    snprintf(path, sizeof(path), "%s/%s", conn->rundir, sub);
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (!__atomic_compare_exchange_n(slot, &none, fd, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        close(fd);
+        return none;
+    }
+    return fd;
+}
+
+int conn_domains_fd(const hv_conn *conn)
+{
+    return subdir_fd(conn, (int *)&conn->domains_fd, "domains");
+}
+
+int conn_names_fd(const hv_conn *conn)
+{
+    return subdir_fd(conn, (int *)&conn->names_fd, "names");
+}
+
+int conn_make_rundir(hv_conn *conn)
+{
+    static const char *const subs[] = { "domains", "names" };
     char path[PATH_MAX];
     int rc;
 
-    snprintf(path, sizeof(path), "%s/%s", rundir, sub);
-    if ((rc = mkdir_p(path, 0755)) < 0)
-        return err_sys(err_from_errno(-rc), -rc, "runtime directory %s", path);
-    *fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (*fd < 0)
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/%s", conn->rundir, subs[i]);
+        if ((rc = mkdir_p(path, 0755)) < 0)
+            return err_sys(err_from_errno(-rc), -rc, "runtime directory %s",
+                           path);
+    }
+    if (conn_domains_fd(conn) < 0 || conn_names_fd(conn) < 0)
         return err_sys(err_from_errno(errno), errno, "runtime directory %s",
-                       path);
+                       conn->rundir);
     return 0;
+}
+
+/* dir made absolute without resolving it (it need not exist). */
+static int absolute(const char *dir, char out[PATH_MAX])
+{
+    char cwd[PATH_MAX];
+
+    if (dir[0] == '/')
+        return snprintf(out, PATH_MAX, "%s", dir) < PATH_MAX ? 0 : -ENAMETOOLONG;
+    if (!getcwd(cwd, sizeof(cwd)))
+        return -errno;
+    return snprintf(out, PATH_MAX, "%s/%s", cwd, dir) < PATH_MAX ? 0
+                                                               : -ENAMETOOLONG;
 }
 
 HV_EXPORT int hv_conn_open(const char *rundir, hv_conn **out)
@@ -69,12 +122,17 @@ HV_EXPORT int hv_conn_open(const char *rundir, hv_conn **out)
         dir = getenv("HVCTL_RUNDIR");
     if (!dir || !*dir)
         dir = DEFAULT_RUNDIR;
-    if ((rc = mkdir_p(dir, 0755)) < 0)
-        return err_sys(err_from_errno(-rc), -rc, "runtime directory %s", dir);
     /* Absolute, so that it still means the same after a chdir. */
-    if (!realpath(dir, real))
+    if (realpath(dir, real)) {
+        struct stat st;
+        if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+            return err_sys(HV_EINVAL, ENOTDIR, "runtime directory %s", dir);
+    } else if (errno != ENOENT) {
         return err_sys(err_from_errno(errno), errno, "runtime directory %s",
                        dir);
+    } else if ((rc = absolute(dir, real)) < 0) {
+        return err_sys(err_from_errno(-rc), -rc, "runtime directory %s", dir);
+    }
 
     conn = calloc(1, sizeof(*conn));
     if (!conn)
@@ -84,13 +142,11 @@ HV_EXPORT int hv_conn_open(const char *rundir, hv_conn **out)
     core = getenv("HVCORE_PATH");
     conn->rundir = strdup(real);
     conn->hvcore_path = strdup(core && *core ? core : HVCORE_INSTALL_PATH);
+    conn->hvcore_from_env = core && *core;
     if (!conn->rundir || !conn->hvcore_path) {
         rc = err_set(HV_ENOMEM, "connection %s: out of memory", real);
         goto fail;
     }
-    if ((rc = open_subdir(real, "domains", &conn->domains_fd)) ||
-        (rc = open_subdir(real, "names", &conn->names_fd)))
-        goto fail;
     *out = conn;
     return 0;
 fail:

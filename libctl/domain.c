@@ -54,7 +54,7 @@ int dom_gone(const hv_conn *conn, uint32_t domid, pid_t pid, const char *what)
 {
     char name[64];
     pid_t now = 0;
-    int alive = rt_domain_alive(conn, domid, &now);
+    int alive = rt_domain_alive_after_hangup(conn, domid, &now);
 
     if (alive == 0 && (pid <= 0 || now == pid)) {
         if (rt_reap(conn, domid, now, name))
@@ -103,8 +103,8 @@ static int handle_gone(hv_domain *dom)
     char what[100];
 
     snprintf(what, sizeof(what), DOM_FMT, DOM_ARGS(dom));
-    if (rt_domain_alive(dom->conn, dom->domid, NULL) == 0 &&
-        rt_read_pid(dom->conn, dom->domid) == dom->pid)
+    if (rt_read_pid(dom->conn, dom->domid) == dom->pid &&
+        rt_domain_alive_after_hangup(dom->conn, dom->domid, NULL) == 0)
         return dom_gone(dom->conn, dom->domid, dom->pid, what);
     return err_set(HV_ENOENT, DOM_FMT ": the domain has ended", DOM_ARGS(dom));
 }
@@ -278,6 +278,42 @@ HV_EXPORT int hv_domain_lookup_by_uuid(hv_conn *conn, const char *uuid,
 static void store_config(const hv_conn *conn, const struct hv_domctl_info *info,
                          const hv_config *cfg);
 
+/*
+ * hvcore said the domain runs, but does not answer.  If it ended on its
+ * own (a guest that powers off at once) its entry is gone: created all the
+ * same, and every call on the handle will say it ended.  If it died (kill
+ * -9), its entry is left: nobody may be told of a domain that is not
+ * running, so the create fails (and the entry is removed).  A hung hvcore
+ * is alive and keeps its domain: the handle is returned.
+ */
+static int gone_after_start(hv_conn *conn, uint32_t domid, const hv_config *cfg,
+                            struct hv_domctl_info *info, int query_rc)
+{
+    char name[64];
+    pid_t pid = rt_read_pid(conn, domid);
+
+    memset(info, 0, sizeof(*info));
+    info->domid = domid;
+    info->pid = -1;
+    snprintf(info->name, sizeof(info->name), "%s", cfg->name);
+    memcpy(info->uuid, cfg->uuid, sizeof(info->uuid));
+    if (pid <= 0 || rt_read_name(conn, domid, name) < 0 ||
+        strcmp(name, cfg->name) != 0)
+        return 0;               /* ended, and cleaned up after itself */
+    /* Exiting normally removes the pid file before hvcore exits: once
+     * hvcore is gone, a pid file still there means it was killed. */
+    if (query_rc == -ETIMEDOUT || rt_wait_exit(pid, DOMCTL_TIMEOUT_MS) < 0) {
+        info->pid = pid;
+        return 0;               /* alive, hung: its domain is there */
+    }
+    if (rt_read_pid(conn, domid) != pid)
+        return 0;
+    rt_reap(conn, domid, pid, name);
+    return err_set(HV_EDEAD, "domain '%s': hvcore (pid %d) died right "
+                   "after starting the domain; its runtime entry was removed",
+                   cfg->name, (int)pid);
+}
+
 HV_EXPORT int hv_domain_create(hv_conn *conn, const hv_config *cfg,
                                unsigned flags, hv_domain **out)
 {
@@ -309,27 +345,26 @@ HV_EXPORT int hv_domain_create(hv_conn *conn, const hv_config *cfg,
     id = rt_lookup_name(conn, cfg->name);
     if (id > 0) {
         pid_t pid = 0;
-        char name[64];
+        char name[64] = "";
         int alive = rt_domain_alive(conn, (uint32_t)id, &pid);
-        if (alive == 1)
+        int q = alive == 1 ? query_info(conn, (uint32_t)id, &info) : 0;
+        /* Refused or hung up: dying, or dead by now. */
+        if (q == -ECONNREFUSED || q == -EPIPE || q == -ECONNRESET)
+            alive = rt_domain_alive_after_hangup(conn, (uint32_t)id, &pid);
+        /* A link to a domid that another domain took since is stale. */
+        if (alive == 1 && rt_read_name(conn, (uint32_t)id, name) == 0 &&
+            strcmp(name, cfg->name) == 0)
             return err_set(HV_EEXIST, "%s: the name is already in use",
                            what);
         if (alive == 0)
             rt_reap(conn, (uint32_t)id, pid, name);
     }
 
-    if ((rc = spawn_hvcore(conn, cfg, &domid)))
+    if ((rc = conn_make_rundir(conn)) || (rc = spawn_hvcore(conn, cfg, &domid)))
         return rc;
     rc = query_info(conn, domid, &info);
-    if (rc < 0) {
-        /* It ran, and ended already (a guest that powers off at once):
-         * the handle is valid, and every call on it will say so. */
-        memset(&info, 0, sizeof(info));
-        info.domid = domid;
-        info.pid = -1;
-        snprintf(info.name, sizeof(info.name), "%s", cfg->name);
-        memcpy(info.uuid, cfg->uuid, sizeof(info.uuid));
-    }
+    if (rc < 0 && (rc = gone_after_start(conn, domid, cfg, &info, rc)))
+        return rc;
     if ((rc = dom_from_info(conn, &info, out)))
         return rc;
     if (info.pid > 0)

@@ -68,6 +68,16 @@ int ctl_call(int fd, const struct hv_domctl *req,
 /* Map a -HVE_* reply status onto an HV_E* code. */
 int ctl_status_to_hv(int32_t status);
 
+/* ---- conn.c: the runtime directory itself ---- */
+
+/* dirfd of <rundir>/domains and <rundir>/names, opened once they exist;
+ * -1 while they do not (no domain was ever started there). */
+int conn_domains_fd(const hv_conn *conn);
+int conn_names_fd(const hv_conn *conn);
+/* Create the runtime directory if need be (for what starts domains or
+ * waits for them; never for what only reads): 0 or an HV_E* code. */
+int conn_make_rundir(hv_conn *conn);
+
 /* ---- runtime.c: the runtime directory ---- */
 
 /* pid from <rundir>/domains/<domid>/pid: > 0, or -errno. */
@@ -80,14 +90,34 @@ int rt_read_name(const hv_conn *conn, uint32_t domid, char buf[64]);
  * pid that was reused after `since` (the pid file's mtime).
  */
 bool rt_pid_alive(pid_t pid, const struct timespec *since);
-/* Liveness of a domain directory: 1 alive, 0 dead, -1 gone or starting. */
+/*
+ * Liveness of a domain directory, by the flock its hvcore holds for life:
+ * 1 alive (starting, running or exiting), 0 dead, -1 gone.  *pid gets the
+ * pid file's pid, or 0.
+ */
 int rt_domain_alive(const hv_conn *conn, uint32_t domid, pid_t *pid);
 /*
- * Remove the entry of domid if its hvcore (pid `pid`) is dead, under the
- * runtime lock that hvcore also takes.  Returns 1 if this call removed it
- * (so it is reported once), 0 if it was already gone or alive.
+ * The same, for a domain whose control socket just refused or hung up: a
+ * dying hvcore (socket still there, lock not yet released) is waited for,
+ * up to DOMCTL_TIMEOUT_MS, so that it is told dead, not alive.
+ */
+int rt_domain_alive_after_hangup(const hv_conn *conn, uint32_t domid,
+                                 pid_t *pid);
+/*
+ * Remove the entry of domid (and its name link) if its hvcore is dead and
+ * (pid > 0) was pid, under the runtime lock that hvcore also takes.
+ * Returns 1 if this call removed the entry of a domain that had been
+ * published (its control socket existed), so that it is reported as
+ * crashed exactly once; 0 otherwise (gone, alive, or died in start-up:
+ * removed silently).  name gets the entry's name, or "".
  */
 int rt_reap(const hv_conn *conn, uint32_t domid, pid_t pid, char name[64]);
+/* Wait until process pid has exited: 0, or -ETIMEDOUT after timeout_ms. */
+int rt_wait_exit(pid_t pid, int timeout_ms);
+/* Staging directories (domains/.new-<pid>) hvcore builds an entry in. */
+#define RT_STAGING_PREFIX ".new-"
+/* Remove domains/<entry>, a staging directory, if its hvcore is dead. */
+void rt_sweep_staging(const hv_conn *conn, const char *entry);
 /*
  * <rundir>/domains/<domid>/config.json: the configuration libhvctl wrote
  * after starting the domain (hvcore and rt_reap remove it, and the

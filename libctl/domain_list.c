@@ -40,7 +40,7 @@ static int check_silent(hv_conn *conn, uint32_t domid, hv_domlist *l,
     pid_t pid = 0;
     char name[64];
 
-    if (rt_domain_alive(conn, domid, &pid) != 0)
+    if (rt_domain_alive_after_hangup(conn, domid, &pid) != 0)
         return 0;               /* starting, exiting or gone: not listed */
     if (!rt_reap(conn, domid, pid, name))
         return 0;               /* someone else reported it */

@@ -266,6 +266,9 @@ HV_EXPORT int hv_events_open(hv_conn *conn, hv_events **out)
     *out = NULL;
     if (!conn)
         return err_set(HV_EINVAL, "events: no connection");
+    /* Waiting for domains to start: the directory they appear in must be. */
+    if ((rc = conn_make_rundir(conn)))
+        return rc;
     ev = calloc(1, sizeof(*ev));
     if (!ev)
         return err_set(HV_ENOMEM, "events: out of memory");

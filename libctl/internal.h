@@ -46,6 +46,7 @@ struct hv_conn {
     int domains_fd;          /* dirfd of <rundir>/domains              */
     int names_fd;            /* dirfd of <rundir>/names                */
     char *hvcore_path;       /* what to exec                           */
+    bool hvcore_from_env;    /* ... as $HVCORE_PATH named it           */
     /*
      * Control connections kept open for hv_domain_list: a connect costs
      * the hvcore an accept, and that, times 100 domains, is most of a

@@ -1,15 +1,21 @@
 /*
  * runtime.c - reading the runtime directory hvcore maintains (domctl.h):
- *     domains/<domid>/{pid,name,control}   names/<name> -> ../domains/<domid>
+ *     domains/<domid>/{pid,name,uuid,control}   names/<name> -> ../domains/<domid>
  * and cleaning up after an hvcore that died without doing it itself; plus
  * the one file libhvctl adds there, domains/<domid>/config.json.
  *
- * Cleanup takes <rundir>/.lock (flock), the lock hvcore takes when it
- * reclaims a dead domain's name, so that a directory is removed by one
- * party exactly once and a dead domain is reported as crashed once.
+ * An hvcore holds an flock on its domains/<domid> directory for life, and
+ * such a directory only appears complete (hvcore builds it under a staging
+ * name, domains/.new-<pid>, and renames it): an unlocked directory is a
+ * dead hvcore's, whatever it was doing when it died.  The protocol, and
+ * who reclaims what a kill leaves, is in docs/architecture.md ("Runtime
+ * directory").  Cleanup takes the directory's flock (so one party removes
+ * it, once) and <rundir>/.lock, which hvcore takes to reclaim names.
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -29,7 +35,7 @@ pid_t rt_read_pid(const hv_conn *conn, uint32_t domid)
     int n;
 
     snprintf(path, sizeof(path), "%u/pid", domid);
-    n = read_small_file(conn->domains_fd, path, buf, sizeof(buf));
+    n = read_small_file(conn_domains_fd(conn), path, buf, sizeof(buf));
     if (n < 0)
         return n;
     v = strtol(buf, &end, 10);
@@ -44,7 +50,7 @@ int rt_read_name(const hv_conn *conn, uint32_t domid, char buf[64])
     int n;
 
     snprintf(path, sizeof(path), "%u/name", domid);
-    n = read_small_file(conn->domains_fd, path, buf, 64);
+    n = read_small_file(conn_domains_fd(conn), path, buf, 64);
     return n < 0 ? n : 0;
 }
 
@@ -109,21 +115,54 @@ bool rt_pid_alive(pid_t pid, const struct timespec *since)
     return true;
 }
 
-int rt_domain_alive(const hv_conn *conn, uint32_t domid, pid_t *pidp)
+/* Open domains/<domid> (a directory, not a link): fd or -1. */
+static int open_domdir(const hv_conn *conn, uint32_t domid)
 {
     char path[32];
-    struct stat st;
+
+    snprintf(path, sizeof(path), "%u", domid);
+    return openat(conn_domains_fd(conn), path,
+                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int rt_domain_alive(const hv_conn *conn, uint32_t domid, pid_t *pidp)
+{
+    int dfd = open_domdir(conn, domid), alive;
     pid_t pid;
 
-    snprintf(path, sizeof(path), "%u/pid", domid);
-    if (fstatat(conn->domains_fd, path, &st, 0) < 0)
-        return -1;              /* gone, or starting (no pid file yet) */
-    pid = rt_read_pid(conn, domid);
-    if (pid <= 0)
+    if (dfd < 0)
         return -1;
+    pid = rt_read_pid(conn, domid);
+    if (pidp)
+        *pidp = pid > 0 ? pid : 0;
+    /* Its hvcore's lock, or for an instant a reaper's: alive either way
+     * (the reaper reports it). */
+    alive = flock(dfd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+    close(dfd);
+    return alive;
+}
+
+int rt_domain_alive_after_hangup(const hv_conn *conn, uint32_t domid,
+                                 pid_t *pidp)
+{
+    char path[32];
+    pid_t pid = 0;
+    int alive = rt_domain_alive(conn, domid, &pid);
+
+    snprintf(path, sizeof(path), "%u/" HV_DOMCTL_SOCKET, domid);
+    /*
+     * Still locked with its socket in place: the process is dying (the
+     * lock goes with the last of its threads, which may outlive the
+     * first by a while) -- a starting hvcore has no socket yet, and one
+     * ending normally removes it first.
+     */
+    if (alive == 1 && pid > 0 &&
+        faccessat(conn_domains_fd(conn), path, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
+        rt_wait_exit(pid, DOMCTL_TIMEOUT_MS) == 0)
+        alive = rt_domain_alive(conn, domid, &pid);
     if (pidp)
         *pidp = pid;
-    return rt_pid_alive(pid, &st.st_mtim) ? 1 : 0;
+    return alive;
 }
 
 static int lock_runtime(const hv_conn *conn)
@@ -143,44 +182,123 @@ static int lock_runtime(const hv_conn *conn)
     return fd;
 }
 
+/* Remove every entry of directory dfd: hvcore's files, a socket, what a
+ * writer killed half-way left. */
+static void empty_dir(int dfd)
+{
+    int fd = dup(dfd);
+    struct dirent *de;
+    DIR *dir;
+
+    if (fd < 0 || !(dir = fdopendir(fd))) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    rewinddir(dir);             /* the offset is shared with dfd */
+    while ((de = readdir(dir)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            unlinkat(dfd, de->d_name, 0);
+    closedir(dir);
+}
+
+/* Empty directory dfd (locked by us) and remove it, if `entry` of
+ * domains/ still names it: an empty directory may be replaced by a new
+ * hvcore's rename(2) at any moment. */
+static void remove_locked_dir(const hv_conn *conn, const char *entry, int dfd)
+{
+    struct stat ours, now;
+
+    empty_dir(dfd);
+    if (fstat(dfd, &ours) == 0 &&
+        fstatat(conn_domains_fd(conn), entry, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+        ours.st_dev == now.st_dev && ours.st_ino == now.st_ino)
+        unlinkat(conn_domains_fd(conn), entry, AT_REMOVEDIR);
+}
+
 int rt_reap(const hv_conn *conn, uint32_t domid, pid_t pid, char name[64])
 {
-    static const char *const files[] = { "control", "pid", "name", "uuid",
-                                         RT_CONFIG, RT_CONFIG_TMP };
-    char path[96], link[96], want[32];
-    pid_t now_pid;
-    int lock, reaped = 0, dfd;
+    char path[32], link[96], want[32], buf[32];
+    int lock, reaped = 0, dfd = -1;
 
+    name[0] = '\0';
+    /* A caller that saw pid dead may have seen only its first thread
+     * gone: the lock goes with the last one.  Let it finish dying. */
+    if (pid > 0 && rt_domain_alive(conn, domid, NULL) == 1 &&
+        !rt_pid_alive(pid, NULL))
+        rt_wait_exit(pid, DOMCTL_TIMEOUT_MS);
     lock = lock_runtime(conn);
     if (lock < 0)
         return 0;
-    /* Under the lock: still the same dead incarnation? */
-    now_pid = 0;
-    if (rt_domain_alive(conn, domid, &now_pid) != 0 || now_pid != pid)
+    dfd = open_domdir(conn, domid);
+    /* Under both locks: dead, and still the incarnation the caller saw? */
+    if (dfd < 0 || flock(dfd, LOCK_EX | LOCK_NB) < 0)
         goto out;
-    name[0] = '\0';
-    rt_read_name(conn, domid, name);
+    if (pid > 0 && read_small_file(dfd, "pid", buf, sizeof(buf)) > 0 &&
+        strtol(buf, NULL, 10) != (long)pid)
+        goto out;
+    read_small_file(dfd, "name", name, 64);
+    /* Reported as crashed only if it ever was a domain one could talk to;
+     * one that died in start-up goes silently (its creator was told). */
+    reaped = faccessat(dfd, HV_DOMCTL_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
     if (name[0]) {
-        ssize_t n = readlinkat(conn->names_fd, name, link, sizeof(link) - 1);
+        ssize_t n = readlinkat(conn_names_fd(conn), name, link, sizeof(link) - 1);
         snprintf(want, sizeof(want), "../domains/%u", domid);
         if (n > 0) {
             link[n] = '\0';
             if (strcmp(link, want) == 0)
-                unlinkat(conn->names_fd, name, 0);
+                unlinkat(conn_names_fd(conn), name, 0);
         }
     }
     snprintf(path, sizeof(path), "%u", domid);
-    dfd = openat(conn->domains_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-            unlinkat(dfd, files[i], 0);
-        close(dfd);
-    }
-    unlinkat(conn->domains_fd, path, AT_REMOVEDIR);
-    reaped = 1;
+    remove_locked_dir(conn, path, dfd);
 out:
+    if (dfd >= 0)
+        close(dfd);
     close(lock);
     return reaped;
+}
+
+int rt_wait_exit(pid_t pid, int timeout_ms)
+{
+    uint64_t deadline = now_mono_ns() + (uint64_t)timeout_ms * 1000000;
+#ifdef SYS_pidfd_open
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+    if (pfd >= 0) {
+        struct pollfd p = { .fd = pfd, .events = POLLIN };
+        int r;
+        do
+            r = poll(&p, 1, timeout_ms);
+        while (r < 0 && errno == EINTR);
+        close(pfd);
+        return r > 0 ? 0 : -ETIMEDOUT;
+    }
+    if (errno == ESRCH)
+        return 0;
+#endif
+    while (rt_pid_alive(pid, NULL)) {
+        if (now_mono_ns() >= deadline)
+            return -ETIMEDOUT;
+        usleep(1000);
+    }
+    return 0;
+}
+
+void rt_sweep_staging(const hv_conn *conn, const char *entry)
+{
+    int lock, dfd;
+
+    if ((lock = lock_runtime(conn)) < 0)
+        return;
+    /* hvcore makes and locks a staging directory under the same lock. */
+    dfd = openat(conn_domains_fd(conn), entry,
+                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd >= 0 && flock(dfd, LOCK_EX | LOCK_NB) == 0)
+        remove_locked_dir(conn, entry, dfd);
+    if (dfd >= 0)
+        close(dfd);
+    close(lock);
 }
 
 /* Open domains/<domid> if its pid file still names pid: fd, or -errno. */
@@ -190,7 +308,7 @@ static int open_domdir_of(const hv_conn *conn, uint32_t domid, pid_t pid)
     int dfd, n;
 
     snprintf(path, sizeof(path), "%u", domid);
-    dfd = openat(conn->domains_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dfd = openat(conn_domains_fd(conn), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return errno == ENOENT ? -ESRCH : -errno;
     n = read_small_file(dfd, "pid", buf, sizeof(buf));
@@ -257,9 +375,9 @@ int rt_write_config(const hv_conn *conn, uint32_t domid, pid_t pid,
         snprintf(path, sizeof(path), "%u", domid);
         /* Not a new domain's directory under the same domid. */
         if (fstat(dfd, &ours) == 0 &&
-            fstatat(conn->domains_fd, path, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+            fstatat(conn_domains_fd(conn), path, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
             ours.st_dev == now.st_dev && ours.st_ino == now.st_ino)
-            unlinkat(conn->domains_fd, path, AT_REMOVEDIR);
+            unlinkat(conn_domains_fd(conn), path, AT_REMOVEDIR);
         if (rc == 0)
             rc = -ESRCH;
     }
@@ -322,7 +440,7 @@ long rt_lookup_name(const hv_conn *conn, const char *name)
     ssize_t n;
     long id;
 
-    n = readlinkat(conn->names_fd, name, link, sizeof(link) - 1);
+    n = readlinkat(conn_names_fd(conn), name, link, sizeof(link) - 1);
     if (n < 0)
         return -errno;
     link[n] = '\0';
@@ -351,7 +469,9 @@ int rt_list_domids(const hv_conn *conn, uint32_t **ids, size_t *n)
 
     *ids = NULL;
     *n = 0;
-    fd = openat(conn->domains_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (conn_domains_fd(conn) < 0)
+        return 0;               /* no runtime directory: no domains */
+    fd = openat(conn_domains_fd(conn), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0 || !(d = fdopendir(fd))) {
         int e = errno;
         if (fd >= 0)
@@ -363,6 +483,10 @@ int rt_list_domids(const hv_conn *conn, uint32_t **ids, size_t *n)
         char *end;
         unsigned long id;
 
+        /* A staging directory: an hvcore starting, or killed while it did. */
+        if (strncmp(de->d_name, RT_STAGING_PREFIX,
+                    strlen(RT_STAGING_PREFIX)) == 0)
+            rt_sweep_staging(conn, de->d_name);
         if (!isdigit((unsigned char)de->d_name[0]))
             continue;
         id = strtoul(de->d_name, &end, 10);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -183,6 +184,60 @@ static void read_stderr(int memfd, char *out, size_t outlen)
         snprintf(out, outlen, "%s", line);
 }
 
+/*
+ * After a timeout, the hvcore we killed (and its domain process, killed
+ * with it) must leave nothing behind: wait until the domain process has
+ * closed the ready pipe (it is exiting), then remove the entry it made,
+ * known by our name and uuid, once the process is gone.
+ */
+static void remove_abandoned(hv_conn *conn, const hv_config *cfg, int ready_fd)
+{
+    struct pollfd p = { .fd = ready_fd, .events = POLLIN };
+    char path[48], uuid[40], name[64];
+    uint32_t *ids;
+    size_t n;
+    long id;
+    pid_t pid;
+
+    while (poll(&p, 1, DOMCTL_TIMEOUT_MS) > 0 && read(ready_fd, path, sizeof(path)) > 0)
+        ;
+    id = rt_lookup_name(conn, cfg->name);
+    snprintf(path, sizeof(path), "%ld/uuid", id);
+    if (id > 0 && read_small_file(conn_domains_fd(conn), path, uuid, sizeof(uuid)) > 0 &&
+        strcmp(uuid, cfg->uuid_str) == 0 &&
+        (pid = rt_read_pid(conn, (uint32_t)id)) > 0) {
+        /* Locked, so pid is its hvcore: one that came up just as we
+         * gave up is ours to end too. */
+        if (rt_domain_alive(conn, (uint32_t)id, NULL) == 1)
+            kill(pid, SIGKILL);
+        if (rt_wait_exit(pid, DOMCTL_TIMEOUT_MS) == 0)
+            rt_reap(conn, (uint32_t)id, pid, name);
+    }
+    /* Its staging directory, had it not got as far as a domid. */
+    if (rt_list_domids(conn, &ids, &n) == 0)
+        free(ids);
+}
+
+/* Why hvcore_path cannot be run, in words that say where it came from;
+ * NULL if it looks runnable. */
+static const char *check_hvcore(const hv_conn *conn, char *buf, size_t len)
+{
+    const char *from = conn->hvcore_from_env ? " (HVCORE_PATH)" : "";
+    struct stat st;
+
+    if (stat(conn->hvcore_path, &st) < 0 && errno == ENOENT)
+        snprintf(buf, len, "%s%s does not exist", conn->hvcore_path, from);
+    else if (stat(conn->hvcore_path, &st) == 0 && !S_ISREG(st.st_mode))
+        snprintf(buf, len, "%s%s is not a regular file", conn->hvcore_path,
+                 from);
+    else if (access(conn->hvcore_path, X_OK) < 0)
+        snprintf(buf, len, "%s%s is not executable: %s", conn->hvcore_path,
+                 from, strerror(errno));
+    else
+        return NULL;
+    return buf;
+}
+
 int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
 {
     posix_spawn_file_actions_t fa;
@@ -194,6 +249,9 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
     char msg[300];
     pid_t pid = -1;
 
+    if (check_hvcore(conn, msg, sizeof(msg)))
+        return err_set(HV_ESPAWN, "domain '%s': cannot run hvcore: %s",
+                       cfg->name, msg);
     build_argv(&a, conn, cfg);
     if (pipe2(pipefd, O_CLOEXEC) < 0) {
         rc = err_sys(HV_EIO, errno, "domain '%s': pipe", cfg->name);
@@ -249,13 +307,25 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
     pipefd[1] = -1;
 
     rc = read_ready(pipefd[0], domid);
-    if (rc == -ETIMEDOUT) {
+    /* Killing the foreground hvcore kills the domain process too, as long
+     * as it has not started the domain (PR_SET_PDEATHSIG, hvcore(8)). */
+    if (rc == -ETIMEDOUT)
         kill(pid, SIGKILL);
+    /* The first hvcore exits as soon as the domain runs (or fails). */
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (rc == -ETIMEDOUT) {
+        remove_abandoned(conn, cfg, pipefd[0]);
         rc = err_set(HV_ETIMEDOUT, "domain '%s': hvcore did not start within "
                      "%d ms", cfg->name, SPAWN_TIMEOUT_MS);
     } else if (rc == -EPROTO) {
         rc = err_set(HV_EPROTO, "domain '%s': hvcore announced a malformed "
                      "domid", cfg->name);
+    } else if (rc < 0 && WIFSIGNALED(status)) {
+        /* hvcore dies of the signal its domain process died of. */
+        rc = err_set(HV_ESPAWN, "domain '%s': hvcore was killed by signal %d "
+                     "(%s) during start-up", cfg->name, WTERMSIG(status),
+                     strsignal(WTERMSIG(status)));
     } else if (rc < 0) {
         read_stderr(memfd, msg, sizeof(msg));
         if (strstr(msg, "is already in use"))
@@ -265,9 +335,6 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
             rc = err_set(HV_ESPAWN, "domain '%s': hvcore: %s", cfg->name,
                          msg[0] ? msg : "exited without a message");
     }
-    /* The first hvcore exits as soon as the domain runs (or fails). */
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
 out:
     if (attr_ok)
         posix_spawnattr_destroy(&attr);

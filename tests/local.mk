@@ -22,6 +22,14 @@ tests_libctl_test_api_SOURCES = tests/libctl/test_api.c \
 	tests/libctl/api_harness.c tests/libctl/api_harness.h
 tests_libctl_test_api_CFLAGS = $(LIBCTL_TEST_CFLAGS)
 tests_libctl_test_api_LDADD = $(LIBCTL_TEST_LDADD)
+# test_crash: hvcore killed at every step of start-up (HVCORE_TEST_STOP_AT),
+# hung in it, or not runnable; a runtime directory that does not exist.
+check_PROGRAMS += tests/libctl/test_crash
+TESTS += tests/libctl/test_crash
+tests_libctl_test_crash_SOURCES = tests/libctl/test_crash.c \
+	tests/libctl/api_harness.c tests/libctl/api_harness.h
+tests_libctl_test_crash_CFLAGS = $(LIBCTL_TEST_CFLAGS)
+tests_libctl_test_crash_LDADD = $(LIBCTL_TEST_LDADD)
 examples_embed_SOURCES = examples/embed.c
 examples_embed_LDADD = libctl/libhvctl.la
 

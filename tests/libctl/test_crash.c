@@ -1,0 +1,418 @@
+/*
+ * test_crash.c - libhvctl when hvcore is killed (kill -9) during start-up,
+ * hangs in it, or cannot be run at all; and what reading a runtime
+ * directory must not do (create it).
+ *
+ * hvcore's test-only hook HVCORE_TEST_STOP_AT=K (hvcore(8)) kills it at
+ * step K of its start-up, so each case is deterministic: the create fails
+ * with a message naming the signal, and the name and the domid are usable
+ * again at once, whichever operation meets the leftovers first (the next
+ * create, or a list).  See docs/architecture.md, "Runtime directory".
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../hypervisor/src/startup_step.h"
+#include "api_harness.h"
+
+static struct harness H;
+
+#define OK(expr)                                                             \
+    do {                                                                     \
+        int rc_ = (expr);                                                    \
+        if (rc_ != 0)                                                        \
+            fail_msg("%s: %d: %s", #expr, rc_, hv_last_error());             \
+    } while (0)
+
+static void expect_err(int rc, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void expect_err(int rc, int code, const char *fmt, ...)
+{
+    char want[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(want, sizeof(want), fmt, ap);
+    va_end(ap);
+    if (rc != code || strcmp(hv_last_error(), want) != 0)
+        fail_msg("rc %d (want %d)\n  want: %s\n  got:  %s", rc, code, want,
+                 hv_last_error());
+}
+
+/* Entries of <rundir>/sub as "a b c" ("" if none). */
+static void entries(const char *rundir, const char *sub, char *out, size_t len)
+{
+    char path[512];
+    struct dirent *de;
+    DIR *dir;
+
+    out[0] = '\0';
+    snprintf(path, sizeof(path), "%s/%s", rundir, sub);
+    if (!(dir = opendir(path)))
+        return;
+    while ((de = readdir(dir)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            snprintf(out + strlen(out), len - strlen(out), "%s%s",
+                     out[0] ? " " : "", de->d_name);
+    closedir(dir);
+}
+
+static void expect_empty_rundir(void)
+{
+    char left[512];
+
+    entries(H.rundir, "domains", left, sizeof(left));
+    if (left[0])
+        fail_msg("left in domains/: %s", left);
+    entries(H.rundir, "names", left, sizeof(left));
+    if (left[0])
+        fail_msg("left in names/: %s", left);
+}
+
+/*
+ * Step 1 kills the --detach foreground process, and the domain process
+ * dies of it asynchronously (PR_SET_PDEATHSIG): wait (10 s at most) until
+ * nothing in domains/ is locked, i.e. every hvcore there has died.
+ */
+static void wait_unlocked(void)
+{
+    double end = harness_now_ms() + 10000;
+
+    for (;;) {
+        char left[512], *save = NULL;
+        bool locked = false;
+
+        entries(H.rundir, "domains", left, sizeof(left));
+        for (char *e = strtok_r(left, " ", &save); e;
+             e = strtok_r(NULL, " ", &save)) {
+            char path[600];
+            snprintf(path, sizeof(path), "%s/domains/%s", H.rundir, e);
+            int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0)
+                locked = true;
+            if (fd >= 0)
+                close(fd);
+        }
+        if (!locked)
+            return;
+        if (harness_now_ms() > end)
+            fail_msg("an hvcore still holds its directory after 10 s");
+        usleep(2000);
+    }
+}
+
+/* Create `name` with hvcore killed at step k: it must fail, saying how. */
+static void create_killed_at(const char *name, int k)
+{
+    hv_config *c = harness_config(&H, name, "counter");
+    hv_domain *d = NULL;
+    char at[16], want[200];
+    int rc;
+
+    assert_non_null(c);
+    snprintf(at, sizeof(at), "%d", k);
+    setenv("HVCORE_TEST_STOP_AT", at, 1);
+    rc = hv_domain_create(H.conn, c, 0, &d);
+    unsetenv("HVCORE_TEST_STOP_AT");
+    hv_config_free(c);
+    assert_null(d);
+    if (k < STEP_READY) {
+        expect_err(rc, HV_ESPAWN, "domain '%s': hvcore was killed by signal "
+                   "9 (Killed) during start-up", name);
+    } else {
+        /* Killed right after it announced the domain: not running, so
+         * not created.  "domain 'x': hvcore (pid N) died right after..." */
+        snprintf(want, sizeof(want), "domain '%s': hvcore (pid ", name);
+        const char *tail = ") died right after starting the domain; its "
+                           "runtime entry was removed";
+        const char *e = hv_last_error();
+        assert_int_equal(rc, HV_EDEAD);
+        if (strncmp(e, want, strlen(want)) != 0 || strlen(e) < strlen(tail) ||
+            strcmp(e + strlen(e) - strlen(tail), tail) != 0)
+            fail_msg("step %d: %s", k, e);
+    }
+    wait_unlocked();
+}
+
+/* The one domain listed is `name`, running, with domid `id`. */
+static void expect_listed(const char *name, uint32_t id)
+{
+    hv_domlist *l;
+
+    OK(hv_domain_list(H.conn, &l));
+    assert_int_equal(hv_domlist_count(l), 1);
+    const hv_domain_info *i = hv_domlist_get(l, 0);
+    assert_string_equal(hv_domain_info_get_name(i), name);
+    assert_int_equal(hv_domain_info_get_id(i), id);
+    assert_int_equal(hv_domain_info_get_state(i), HV_STATE_RUNNING);
+    hv_domlist_free(l);
+}
+
+static void create_runs_as_domid_1(const char *name)
+{
+    hv_config *c = harness_config(&H, name, "counter");
+    hv_domain *d = NULL;
+
+    assert_non_null(c);
+    OK(hv_domain_create(H.conn, c, 0, &d));
+    hv_config_free(c);
+    assert_int_equal(hv_domain_get_id(d), 1);
+    expect_listed(name, 1);
+    OK(hv_domain_destroy(d));
+    hv_domain_free(d);
+    expect_empty_rundir();
+}
+
+/* Killed at step k, then created again at once: same name, same domid. */
+static void test_killed_then_created_again(void **state)
+{
+    (void)state;
+    for (int k = STEP_FORKED; k <= STEP_COUNT; k++) {
+        create_killed_at("t-crash", k);
+        create_runs_as_domid_1("t-crash");
+    }
+}
+
+/* Killed at step k, then listed: the leftovers go, silently unless the
+ * domain had been published (its control socket existed). */
+static void test_killed_then_listed(void **state)
+{
+    (void)state;
+    for (int k = STEP_FORKED; k <= STEP_COUNT; k++) {
+        hv_domlist *l;
+        hv_domain *d;
+
+        create_killed_at("t-crash-list", k);
+        OK(hv_domain_list(H.conn, &l));
+        if (k >= STEP_LISTENING && k < STEP_READY) {
+            assert_int_equal(hv_domlist_count(l), 1);
+            assert_int_equal(hv_domain_info_get_state(hv_domlist_get(l, 0)),
+                             HV_STATE_CRASHED);
+        } else {
+            assert_int_equal(hv_domlist_count(l), 0);
+        }
+        hv_domlist_free(l);
+        expect_empty_rundir();
+        expect_err(hv_domain_lookup_by_name(H.conn, "t-crash-list", &d),
+                   HV_ENOENT, "domain 't-crash-list': no such domain");
+    }
+    create_runs_as_domid_1("t-crash-list");
+}
+
+/* The repro: names/kd -> ../domains/1 and no domains/1. */
+static void test_dangling_name_link(void **state)
+{
+    char path[512];
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/domains", H.rundir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/names", H.rundir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/names/kd", H.rundir);
+    assert_int_equal(symlink("../domains/1", path), 0);
+    create_runs_as_domid_1("kd");
+
+    /* A link to a live domain of another name is stale too. */
+    hv_config *c = harness_config(&H, "other", "counter");
+    hv_domain *other, *kd;
+    OK(hv_domain_create(H.conn, c, 0, &other));
+    hv_config_free(c);
+    assert_int_equal(hv_domain_get_id(other), 1);
+    assert_int_equal(symlink("../domains/1", path), 0);
+    c = harness_config(&H, "kd", "counter");
+    OK(hv_domain_create(H.conn, c, 0, &kd));
+    hv_config_free(c);
+    assert_int_equal(hv_domain_get_id(kd), 2);
+    OK(hv_domain_destroy(kd));
+    OK(hv_domain_destroy(other));
+    hv_domain_free(kd);
+    hv_domain_free(other);
+    expect_empty_rundir();
+}
+
+/* A FIFO as kernel (or as a config file) is refused at once. */
+static void test_fifo_kernel(void **state)
+{
+    char fifo[512];
+    hv_config *c;
+    hv_domain *d = NULL;
+
+    (void)state;
+    snprintf(fifo, sizeof(fifo), "%s/fifo", H.rundir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    c = harness_config(&H, "t-fifo", "counter");
+    OK(hv_config_set_kernel(c, fifo));
+    expect_err(hv_domain_create(H.conn, c, 0, &d), HV_ESPAWN,
+               "domain 't-fifo': hvcore: %s is not a regular file", fifo);
+    hv_config_free(c);
+    assert_null(d);
+    expect_empty_rundir();
+    expect_err(hv_config_load_file(fifo, &c), HV_ECONFIG,
+               "%s: not a regular file", fifo);
+    unlink(fifo);
+}
+
+/* A create that times out (hvcore hung at step 6, with domid and name
+ * taken) kills what it started and leaves nothing behind.  Takes the
+ * 30 s of the spawn timeout. */
+static void test_timeout_leaves_nothing(void **state)
+{
+    hv_config *c = harness_config(&H, "t-hung", "counter");
+    hv_domain *d = NULL;
+    char at[16];
+    int rc;
+
+    (void)state;
+    snprintf(at, sizeof(at), "%d:stop", STEP_NAME_TAKEN);
+    setenv("HVCORE_TEST_STOP_AT", at, 1);
+    rc = hv_domain_create(H.conn, c, 0, &d);
+    unsetenv("HVCORE_TEST_STOP_AT");
+    hv_config_free(c);
+    expect_err(rc, HV_ETIMEDOUT, "domain 't-hung': hvcore did not start "
+               "within 30000 ms");
+    expect_empty_rundir();
+    create_runs_as_domid_1("t-hung");
+}
+
+/* HVCORE_PATH naming nothing runnable says so, and names HVCORE_PATH
+ * while it is what named the file. */
+static void test_hvcore_path(void **state)
+{
+    char *saved = strdup(getenv("HVCORE_PATH"));
+    hv_config *c = harness_config(&H, "t-path", "counter");
+    hv_conn *conn;
+    hv_domain *d = NULL;
+    char plain[600];
+    int fd;
+
+    (void)state;
+    setenv("HVCORE_PATH", "/nonexistent", 1);
+    OK(hv_conn_open(H.rundir, &conn));
+    setenv("HVCORE_PATH", saved, 1);
+    expect_err(hv_domain_create(conn, c, 0, &d), HV_ESPAWN,
+               "domain 't-path': cannot run hvcore: /nonexistent "
+               "(HVCORE_PATH) does not exist");
+    hv_conn_free(conn);
+    snprintf(plain, sizeof(plain), "%s/hvcore.txt", H.rundir);
+    fd = open(plain, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    setenv("HVCORE_PATH", plain, 1);
+    OK(hv_conn_open(H.rundir, &conn));
+    setenv("HVCORE_PATH", saved, 1);
+    expect_err(hv_domain_create(conn, c, 0, &d), HV_ESPAWN,
+               "domain 't-path': cannot run hvcore: %s (HVCORE_PATH) is "
+               "not executable: Permission denied", plain);
+    hv_conn_free(conn);
+    unlink(plain);
+    free(saved);
+    hv_config_free(c);
+    assert_null(d);
+    expect_empty_rundir();
+}
+
+/* Reading a runtime directory that does not exist creates nothing. */
+static void test_missing_rundir(void **state)
+{
+    char dir[600], file[600];
+    hv_conn *conn;
+    hv_domlist *l;
+    hv_domain *d;
+    struct stat st;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "%s/typo/run", H.rundir);
+    OK(hv_conn_open(dir, &conn));
+    OK(hv_domain_list(conn, &l));
+    assert_int_equal(hv_domlist_count(l), 0);
+    hv_domlist_free(l);
+    expect_err(hv_domain_lookup_by_name(conn, "x", &d), HV_ENOENT,
+               "domain 'x': no such domain");
+    expect_err(hv_domain_lookup_by_id(conn, 1, &d), HV_ENOENT,
+               "domain 1: no such domain");
+    snprintf(file, sizeof(file), "%s/typo", H.rundir);
+    assert_int_equal(stat(file, &st), -1);
+    assert_int_equal(errno, ENOENT);
+
+    /* What starts a domain makes it. */
+    hv_config *c = harness_config(&H, "t-rundir", "counter");
+    OK(hv_domain_create(conn, c, 0, &d));
+    hv_config_free(c);
+    OK(hv_domain_list(conn, &l));
+    assert_int_equal(hv_domlist_count(l), 1);
+    hv_domlist_free(l);
+    OK(hv_domain_destroy(d));
+    hv_domain_free(d);
+    hv_conn_free(conn);
+
+    /* One that is not a directory is an error, not an empty list. */
+    snprintf(file, sizeof(file), "%s/plain", H.rundir);
+    int fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    expect_err(hv_conn_open(file, &conn), HV_EINVAL,
+               "runtime directory %s: Not a directory", file);
+    unlink(file);
+    snprintf(file, sizeof(file), "rm -rf %s/typo", H.rundir);
+    assert_int_equal(system(file), 0);
+}
+
+static int teardown(void **state)
+{
+    hv_domlist *l;
+    size_t n;
+
+    (void)state;
+    if (hv_domain_list(H.conn, &l) != 0)
+        return -1;
+    n = hv_domlist_count(l);
+    for (size_t k = 0; k < n; k++)
+        print_error("left behind: %s (%s)\n",
+                    hv_domain_info_get_name(hv_domlist_get(l, k)),
+                    hv_state_name(hv_domain_info_get_state(hv_domlist_get(l, k))));
+    hv_domlist_free(l);
+    return n == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_killed_then_created_again, teardown),
+        cmocka_unit_test_teardown(test_killed_then_listed, teardown),
+        cmocka_unit_test_teardown(test_dangling_name_link, teardown),
+        cmocka_unit_test_teardown(test_fifo_kernel, teardown),
+        cmocka_unit_test_teardown(test_hvcore_path, teardown),
+        cmocka_unit_test_teardown(test_missing_rundir, teardown),
+        cmocka_unit_test_teardown(test_timeout_leaves_nothing, teardown),
+    };
+    char why[256];
+    int rc;
+
+    if (!harness_can_run(why, sizeof(why))) {
+        printf("SKIP: libhvctl crash tests need real domains: %s\n", why);
+        return 77;
+    }
+    if (harness_open(&H, "crash") != 0) {
+        printf("cannot open a runtime directory: %s\n", hv_last_error());
+        return 1;
+    }
+    if (getenv("TEST_FILTER"))
+        cmocka_set_test_filter(getenv("TEST_FILTER"));
+    rc = cmocka_run_group_tests_name("libctl crash", tests, NULL, NULL);
+    harness_close(&H);
+    return rc;
+}
