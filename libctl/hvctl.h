@@ -199,9 +199,10 @@ typedef struct hv_conn hv_conn;
 
 /*
  * Open the runtime directory `rundir`; NULL means $HVCTL_RUNDIR, else
- * /run/hvctl.  The directory (and its domains/ and names/ subdirectories)
- * is created if missing.  Caller frees *out with hv_conn_free, after every
- * hv_domain and hv_events made from it.
+ * /run/hvctl.  Nothing is created: a directory that does not exist holds
+ * no domains, and is created by hv_domain_create and hv_events_open; a
+ * path that is not a directory is an error.  Caller frees *out with
+ * hv_conn_free, after every hv_domain and hv_events made from it.
  */
 int hv_conn_open(const char *rundir, hv_conn **out);
 void hv_conn_free(hv_conn *conn);
@@ -247,7 +248,9 @@ const char *hv_state_name(int state);
  * The domain outlives the caller.  flags must be 0.  HV_EEXIST when the
  * name is taken (also when two callers race for it: exactly one wins),
  * HV_ECONFIG for an invalid config, HV_ESPAWN when hvcore refused (the
- * message is hvcore's).  Caller frees *out.
+ * message is hvcore's) or was killed during start-up (the message names
+ * the signal), HV_EDEAD when it died right after starting the domain:
+ * success means the domain runs (or ended by itself).  Caller frees *out.
  */
 int hv_domain_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
                      hv_domain **out);
