@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -53,6 +54,14 @@ static int lock_rundir(struct agent *a)
     snprintf(path, sizeof(path), "%s/hvctld.lock",
              hv_conn_get_rundir(a->conn));
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ENOENT) {
+        /* Opening a connection makes no directory: the agent, which is
+         * to serve it, does (its parent must exist, as for any path). */
+        if (mkdir(hv_conn_get_rundir(a->conn), 0755) == 0 || errno == EEXIST)
+            fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        else
+            snprintf(path, sizeof(path), "%s", hv_conn_get_rundir(a->conn));
+    }
     if (fd < 0) {
         log_err("%s: %s", path, strerror(errno));
         return -1;
