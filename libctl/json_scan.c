@@ -104,6 +104,11 @@ static int object(struct scanner *sc, const char *path, int depth)
             sc->p++;
             continue;
         }
+        /* json-c takes 'single-quoted' keys even when strict; the check
+         * for duplicates could not see them, so they are refused. */
+        if (*sc->p != '"')
+            return fail(sc, "a key must be a string in double quotes",
+                        path[0] ? path : NULL);
         nul = string(sc, &key, &klen);
         snprintf(child, sizeof(child), "%s%s%.*s", path, *path ? "." : "",
                  (int)klen, key);
@@ -163,8 +168,11 @@ static int value(struct scanner *sc, const char *path, int depth)
             return fail(sc, NUL_MSG, path[0] ? path : NULL);
         return 0;
     default:
-        while (sc->p < sc->end && !strchr(",}] \t\r\n", *sc->p))
+        /* At least one byte, so that no loop above can spin in place on
+         * text json-c took and this scanner does not know. */
+        do
             sc->p++;
+        while (sc->p < sc->end && !strchr(",}] \t\r\n", *sc->p));
         return 0;
     }
 }
