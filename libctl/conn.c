@@ -139,6 +139,7 @@ HV_EXPORT int hv_conn_open(const char *rundir, hv_conn **out)
         return err_set(HV_ENOMEM, "connection %s: out of memory", real);
     conn->domains_fd = conn->names_fd = -1;
     pthread_mutex_init(&conn->cache_lock, NULL);
+    pthread_mutex_init(&conn->events_lock, NULL);
     core = getenv("HVCORE_PATH");
     conn->rundir = strdup(real);
     conn->hvcore_path = strdup(core && *core ? core : HVCORE_INSTALL_PATH);
@@ -166,6 +167,7 @@ HV_EXPORT void hv_conn_free(hv_conn *conn)
         close(conn->cache[i].fd);
     free(conn->cache);
     pthread_mutex_destroy(&conn->cache_lock);
+    pthread_mutex_destroy(&conn->events_lock);
     free(conn->rundir);
     free(conn->hvcore_path);
     free(conn);

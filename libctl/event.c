@@ -27,6 +27,16 @@
 
 #include "event_int.h"
 
+static const int type_map[] = {
+    [HV_EVENT_started] = HV_EVENT_STARTED,
+    [HV_EVENT_paused] = HV_EVENT_PAUSED,
+    [HV_EVENT_unpaused] = HV_EVENT_UNPAUSED,
+    [HV_EVENT_shutdown] = HV_EVENT_SHUTDOWN,
+    [HV_EVENT_rebooted] = HV_EVENT_REBOOTED,
+    [HV_EVENT_crashed] = HV_EVENT_CRASHED,
+    [HV_EVENT_destroyed] = HV_EVENT_DESTROYED,
+};
+
 int ev_push(hv_events *ev, int type, uint32_t domid, const char *name,
                 uint64_t time_ns, const char *detail)
 {
@@ -65,6 +75,11 @@ bool ev_is_pending(hv_events *ev, uint32_t domid)
 
 void ev_unwatch(hv_events *ev, struct watched *w)
 {
+    if (w->held_since) {
+        ev_push(ev, type_map[w->held.type], w->domid, w->name,
+                w->held.time_ns, w->held.detail);
+        ev->nheld--;
+    }
     epoll_ctl(ev->epfd, EPOLL_CTL_DEL, w->fd, NULL);
     close(w->fd);
     *w = ev->w[--ev->nw];
@@ -127,20 +142,18 @@ static void on_inotify(hv_events *ev)
     ev_retry_pending(ev);
 }
 
-static const int type_map[] = {
-    [HV_EVENT_started] = HV_EVENT_STARTED,
-    [HV_EVENT_paused] = HV_EVENT_PAUSED,
-    [HV_EVENT_unpaused] = HV_EVENT_UNPAUSED,
-    [HV_EVENT_shutdown] = HV_EVENT_SHUTDOWN,
-    [HV_EVENT_rebooted] = HV_EVENT_REBOOTED,
-    [HV_EVENT_crashed] = HV_EVENT_CRASHED,
-    [HV_EVENT_destroyed] = HV_EVENT_DESTROYED,
-};
 
 /* Report the dead among the dying; give up on those still alive. */
 static void check_dying(hv_events *ev)
 {
     uint64_t now = now_mono_ns();
+
+    /* A last word held for a stream that does not end: tell it anyway. */
+    for (size_t i = 0; i < ev->nw;)
+        if (ev->w[i].held_since && now - ev->w[i].held_since >= DYING_MAX_NS)
+            ev_unwatch(ev, &ev->w[i]);  /* moves the last entry to i */
+        else
+            i++;
 
     for (size_t i = 0; i < ev->ndy;) {
         struct dying d = ev->dy[i];
@@ -161,7 +174,7 @@ static void check_dying(hv_events *ev)
             rt_reap(ev->conn, d.domid, d.pid, name);
         ev->dy[i] = ev->dy[--ev->ndy];
     }
-    ev_arm_timer(ev, ev_waiting_pending(ev) || ev->ndy > 0);
+    ev_arm_timer(ev, ev_waiting_pending(ev) || ev->ndy > 0 || ev->nheld);
 }
 
 void ev_on_stream(hv_events *ev, uint32_t domid)
@@ -182,13 +195,21 @@ void ev_on_stream(hv_events *ev, uint32_t domid)
         w->final_seen = e.type == HV_EVENT_shutdown ||
                         e.type == HV_EVENT_destroyed ||
                         e.type == HV_EVENT_crashed;
-        ev_push(ev, type_map[e.type], domid, w->name, e.time_ns, e.detail);
         if (e.type == HV_EVENT_shutdown || e.type == HV_EVENT_destroyed) {
-            /* Nothing follows these: hvcore is exiting, and the domid may
-             * be taken by a new domain before its stream closes. */
-            ev_unwatch(ev, w);
-            return;
+            /*
+             * Nothing follows these: hvcore is exiting.  Told when its
+             * stream ends, which is once it has let go of the name and
+             * the domid, so that whoever hears "shut down" may reuse
+             * them at once (ev_unwatch tells it, also when a new domain
+             * takes the domid first, or hvcore is slow to end).
+             */
+            w->held = e;
+            w->held_since = now_mono_ns();
+            ev->nheld++;
+            ev_arm_timer(ev, true);
+            continue;
         }
+        ev_push(ev, type_map[e.type], domid, w->name, e.time_ns, e.detail);
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
@@ -208,7 +229,8 @@ void ev_on_stream(hv_events *ev, uint32_t domid)
     if (!w->final_seen && ev->ndy < ev->capdy) {
         struct dying *d = &ev->dy[ev->ndy++];
         d->domid = domid;
-        d->pid = w->pid;
+        /* A created stream may not have learnt its hvcore's pid. */
+        d->pid = w->pid > 0 ? w->pid : rt_read_pid(ev->conn, domid);
         d->since = now_mono_ns();
         memcpy(d->name, w->name, sizeof(d->name));
     }
@@ -240,6 +262,8 @@ static void pump(hv_events *ev)
                 ev_on_stream(ev, id);
             } else if (kind == TAG_CTL) {
                 ev_on_ctl(ev, id);
+            } else if (kind == TAG_CREATED) {
+                ev_on_created(ev, id);
             }
         }
     } while (n == 32);
@@ -289,6 +313,7 @@ HV_EXPORT int hv_events_open(hv_conn *conn, hv_events **out)
     }
     /* Domains already running: watched, but not announced as started. */
     rescan(ev, false);
+    ev_conn_attach(ev);
     *out = ev;
     return 0;
 }
@@ -297,6 +322,8 @@ HV_EXPORT void hv_events_free(hv_events *ev)
 {
     if (!ev)
         return;
+    ev_conn_detach(ev);
+    ev_created_free(ev);
     for (size_t i = 0; i < ev->nw; i++)
         close(ev->w[i].fd);
     for (size_t i = 0; i < ev->np; i++)

@@ -14,7 +14,8 @@
 #include "event.h"
 
 /* epoll tags: kind in the high half, domid in the low. */
-enum { TAG_INOTIFY = 1, TAG_TIMER = 2, TAG_STREAM = 3, TAG_CTL = 4 };
+enum { TAG_INOTIFY = 1, TAG_TIMER = 2, TAG_STREAM = 3, TAG_CTL = 4,
+       TAG_CREATED = 5 };
 #define TAG(kind, id) (((uint64_t)(kind) << 32) | (uint32_t)(id))
 
 #define RETRY_NS 2000000ull             /* subscribe retry period     */
@@ -26,6 +27,9 @@ struct watched {
     int fd;                     /* event stream */
     bool final_seen;            /* shutdown/destroyed/crashed received */
     bool started_seen;
+    bool created;               /* hvcore's --event-fd (event_created.c) */
+    struct hv_domctl_event held; /* its last word, told at the end      */
+    uint64_t held_since;        /* 0: none held                         */
     char name[64];
 };
 
@@ -54,6 +58,17 @@ struct dying {
 
 #define DYING_MAX_NS 1000000000ull      /* alive after this: resubscribe */
 
+/*
+ * The event stream of a domain being created through this connection
+ * (event_created.c): hvcore writes on it from before its domain runs, so
+ * nothing it says can be missed.  Its domid comes with the first event.
+ */
+struct created {
+    int fd;
+    uint32_t serial;            /* epoll tag, until the domid is known */
+    char name[64];
+};
+
 struct hv_events {
     pthread_mutex_t lock;
     hv_conn *conn;
@@ -65,6 +80,11 @@ struct hv_events {
     size_t np, capp;
     struct dying *dy;
     size_t ndy, capdy;
+    size_t nheld;               /* watched with a last word held */
+    struct created *cr;
+    size_t ncr, capcr;
+    uint32_t cr_serial;
+    struct hv_events *conn_next;        /* conn->events; event_created.c */
     struct hv_event *head, *tail;
 };
 
@@ -84,5 +104,13 @@ void ev_on_ctl(hv_events *ev, uint32_t domid);
 void ev_control_appeared(hv_events *ev, size_t i);
 bool ev_waiting_pending(const hv_events *ev);
 void ev_retry_pending(hv_events *ev);
+void ev_drop_pending_domid(hv_events *ev, uint32_t domid);
+
+/* event_created.c */
+void ev_conn_attach(hv_events *ev);
+void ev_conn_detach(hv_events *ev);
+void ev_on_created(hv_events *ev, uint32_t serial);
+void ev_claim_created(hv_events *ev);
+void ev_created_free(hv_events *ev);
 
 #endif /* HVCTL_EVENT_INT_H */

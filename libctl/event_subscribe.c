@@ -28,6 +28,14 @@ static int sub_register(hv_events *ev, uint32_t domid,
     struct watched *w;
     int rc;
 
+    /* A domain created through this connection is heard on its own
+     * stream, which has its first event by now: no second stream. */
+    ev_claim_created(ev);
+    w = ev_find_watched(ev, domid);
+    if (w && w->created && !w->final_seen) {
+        close(sub);
+        return 0;
+    }
     if (ev->nw == ev->capw) {
         size_t ncap = ev->capw ? ev->capw * 2 : 16;
         struct watched *nv = realloc(ev->w, ncap * sizeof(*nv));
@@ -78,6 +86,13 @@ static int sub_start(hv_events *ev, uint32_t domid)
     int fd, rc;
 
     w = ev_find_watched(ev, domid);
+    if (w && w->created) {
+        /* Heard from the start (event_created.c), unless it has ended. */
+        ev_on_stream(ev, domid);
+        w = ev_find_watched(ev, domid);
+        if (w && !w->final_seen)
+            return -EALREADY;
+    }
     if (w && rt_read_pid(ev->conn, domid) == w->pid)
         return -EALREADY;
     if (w) {
@@ -211,6 +226,15 @@ static void drop_pending(hv_events *ev, size_t i)
     ev->p[i] = ev->p[--ev->np];
 }
 
+void ev_drop_pending_domid(hv_events *ev, uint32_t domid)
+{
+    for (size_t i = 0; i < ev->np; i++)
+        if (ev->p[i].domid == domid) {
+            drop_pending(ev, i);
+            return;
+        }
+}
+
 /*
  * Send the requests of pending entry i, never waiting for hvcore: the
  * replies come through epoll (on_ctl).  -EAGAIN: not listening yet, keep
@@ -327,6 +351,6 @@ void ev_retry_pending(hv_events *ev)
         else
             drop_pending(ev, i);
     }
-    ev_arm_timer(ev, ev_waiting_pending(ev) || ev->ndy > 0);
+    ev_arm_timer(ev, ev_waiting_pending(ev) || ev->ndy > 0 || ev->nheld);
 }
 

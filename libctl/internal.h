@@ -57,6 +57,18 @@ struct hv_conn {
     struct ctl_cached *cache;
     size_t ncache, capcache;
     uint32_t cache_seq;
+    /* The hv_events open on this connection (event_created.c). */
+    pthread_mutex_t events_lock;
+    struct hv_events *events;
 };
+
+/*
+ * event_created.c: a stream for hvcore's --event-fd, so that the first
+ * hv_events of conn hears the domain `name` about to be created from its
+ * first event.  hvcore's end (close-on-exec; the caller closes it once
+ * hvcore has it), or -1: none open, or no resources (nothing is lost but
+ * that guarantee).
+ */
+int ev_created_stream(hv_conn *conn, const char *name);
 
 #endif /* HVCTL_INTERNAL_H */

@@ -42,6 +42,7 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/event.c \
 	libctl/event_int.h \
 	libctl/event_subscribe.c \
+	libctl/event_created.c \
 	libctl/event_object.c
 nodist_libctl_libhvctl_core_la_SOURCES = libctl/domain_rng.c
 libctl_libhvctl_core_la_CPPFLAGS = $(AM_CPPFLAGS) \

@@ -32,10 +32,11 @@ extern char **environ;
 
 /* fd numbers hvcore gets: stdin/stdout /dev/null, stderr the memfd. */
 #define CHILD_READY_FD 3
+#define CHILD_EVENT_FD 4        /* --event-fd, when an hv_events listens */
 
 struct argv_buf {
     char *argv[40];
-    char nums[4][24];
+    char nums[5][24];
     int n;
 };
 
@@ -47,7 +48,7 @@ static void arg(struct argv_buf *a, const char *s)
 }
 
 static void build_argv(struct argv_buf *a, const hv_conn *conn,
-                       const hv_config *cfg)
+                       const hv_config *cfg, bool events)
 {
     static const char *const opt[] = { "--on-poweroff", "--on-reboot",
                                        "--on-crash" };
@@ -90,6 +91,11 @@ static void build_argv(struct argv_buf *a, const hv_conn *conn,
     }
     arg(a, "--ready-fd");
     arg(a, a->nums[3]);
+    if (events) {
+        snprintf(a->nums[4], sizeof(a->nums[4]), "%d", CHILD_EVENT_FD);
+        arg(a, "--event-fd");
+        arg(a, a->nums[4]);
+    }
     arg(a, "--detach");
 }
 
@@ -110,14 +116,15 @@ static int add_closefrom(posix_spawn_file_actions_t *fa, int from)
 #endif
 }
 
-/* Move fd above the stdio range so the file actions cannot clash. */
+/* Move fd above the numbers hvcore gets so the file actions cannot
+ * clash (nor dup2 an fd onto itself, which would keep it close-on-exec). */
 static int high_fd(int fd)
 {
     int h;
 
-    if (fd < 0 || fd > CHILD_READY_FD)
+    if (fd < 0 || fd > CHILD_EVENT_FD)
         return fd;
-    h = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_READY_FD + 1);
+    h = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_EVENT_FD + 1);
     close(fd);
     return h;
 }
@@ -245,6 +252,7 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
     struct argv_buf a;
     sigset_t none, all;
     int pipefd[2] = { -1, -1 }, memfd = -1, devnull = -1, rc, status, err;
+    int evfd = -1;
     bool fa_ok = false, attr_ok = false;
     char msg[300];
     pid_t pid = -1;
@@ -252,7 +260,9 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
     if (check_hvcore(conn, msg, sizeof(msg)))
         return err_set(HV_ESPAWN, "domain '%s': cannot run hvcore: %s",
                        cfg->name, msg);
-    build_argv(&a, conn, cfg);
+    /* Before hvcore exists, so that our events hear all it says. */
+    evfd = high_fd(ev_created_stream(conn, cfg->name));
+    build_argv(&a, conn, cfg, evfd >= 0);
     if (pipe2(pipefd, O_CLOEXEC) < 0) {
         rc = err_sys(HV_EIO, errno, "domain '%s': pipe", cfg->name);
         goto out;
@@ -282,7 +292,9 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
         posix_spawn_file_actions_adddup2(&fa, devnull, 1) ||
         posix_spawn_file_actions_adddup2(&fa, memfd, 2) ||
         posix_spawn_file_actions_adddup2(&fa, pipefd[1], CHILD_READY_FD) ||
-        add_closefrom(&fa, CHILD_READY_FD + 1))
+        (evfd >= 0 &&
+         posix_spawn_file_actions_adddup2(&fa, evfd, CHILD_EVENT_FD)) ||
+        add_closefrom(&fa, (evfd >= 0 ? CHILD_EVENT_FD : CHILD_READY_FD) + 1))
         goto out;
     if (posix_spawnattr_init(&attr))
         goto out;
@@ -347,5 +359,7 @@ out:
         close(memfd);
     if (devnull >= 0)
         close(devnull);
+    if (evfd >= 0)
+        close(evfd);
     return rc;
 }

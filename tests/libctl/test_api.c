@@ -677,6 +677,36 @@ static void test_events(void **state)
 }
 
 /*
+ * A domain over at once (powered off or crashed as it boots) is gone
+ * before anyone could subscribe to it: the hv_events of the connection
+ * that creates it still hear its start and its end, every time.
+ */
+static void test_events_short_lived(void **state)
+{
+    static const struct { const char *cmdline; int end; } kinds[] = {
+        { "hello", HV_EVENT_SHUTDOWN }, { "crash", HV_EVENT_CRASHED },
+    };
+    hv_events *ev;
+
+    (void)state;
+    OK(hv_events_open(H.conn, &ev));
+    for (size_t k = 0; k < 2; k++)
+        for (int i = 0; i < 20; i++) {
+            hv_config *c = harness_config(&H, "t-brief", kinds[k].cmdline);
+            hv_domain *d;
+            uint32_t id;
+
+            OK(hv_domain_create(H.conn, c, 0, &d));
+            hv_config_free(c);
+            id = hv_domain_get_id(d);
+            expect_event(ev, id, HV_EVENT_STARTED, NULL);
+            expect_event(ev, id, kinds[k].end, NULL);
+            hv_domain_free(d);
+        }
+    hv_events_free(ev);
+}
+
+/*
  * hv_event_next never blocks (hvctl.h), not even when the hvcore of a new
  * domain does not answer yet (stopped, busy): the caller's event loop
  * must not stall for the domctl timeout.
@@ -686,13 +716,18 @@ static void test_events_hung_hvcore(void **state)
     hv_events *ev;
     hv_domain *d;
     hv_event *e = NULL;
+    hv_conn *watcher;
     double t0, took;
     uint32_t id;
     pid_t pid;
     int rc;
 
     (void)state;
-    OK(hv_events_open(H.conn, &ev));
+    /* Watching from another connection: the events of a domain created
+     * through the watcher's own are on a stream from its first one, and
+     * never need hvcore to answer. */
+    OK(hv_conn_open(H.rundir, &watcher));
+    OK(hv_events_open(watcher, &ev));
     d = start("t-events-hung", "counter");
     id = hv_domain_get_id(d);
     pid = pid_of(d);
@@ -708,6 +743,7 @@ static void test_events_hung_hvcore(void **state)
         OK(hv_domain_destroy(d));
         hv_domain_free(d);
         hv_events_free(ev);
+        hv_conn_free(watcher);
         fail_msg("hv_event_next blocked for %.0f ms (rc %d)", took, rc);
     }
     assert_int_equal(rc, HV_EAGAIN);
@@ -719,6 +755,7 @@ static void test_events_hung_hvcore(void **state)
     expect_event(ev, id, HV_EVENT_DESTROYED, NULL);
     hv_domain_free(d);
     hv_events_free(ev);
+    hv_conn_free(watcher);
 }
 
 static void test_crash_preserve(void **state)
@@ -935,6 +972,7 @@ int main(void)
         cmocka_unit_test_teardown(test_get_config, teardown),
         cmocka_unit_test_teardown(test_get_config_plain_hvcore, teardown),
         cmocka_unit_test_teardown(test_events, teardown),
+        cmocka_unit_test_teardown(test_events_short_lived, teardown),
         cmocka_unit_test_teardown(test_events_hung_hvcore, teardown),
         cmocka_unit_test_teardown(test_crash_preserve, teardown),
         cmocka_unit_test_teardown(test_spawn_failure, teardown),
