@@ -346,7 +346,10 @@ void hv_domlist_free(hv_domlist *list);
  * An event source watches every domain of the connection, those running
  * when it was opened and those started later.  hv_events_get_fd() is
  * readable (poll/epoll/select) whenever hv_event_next() may have something;
- * hv_event_next() never blocks: HV_EAGAIN means "poll again".
+ * hv_event_next() never blocks: HV_EAGAIN means "poll again".  The first
+ * source opened on a connection hears the domains hv_domain_create starts
+ * through that connection from their first event, even one over at boot.
+ * SHUTDOWN and DESTROYED come once the name and domid are free again.
  */
 typedef struct hv_events hv_events;
 typedef struct hv_event hv_event;
