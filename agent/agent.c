@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "monitor.h"
 #include "reconcile.h"
+#include "restart.h"
 #include "sdnotify.h"
 #include "shutdown.h"
 #include "sse.h"
@@ -82,6 +83,13 @@ static int lock_rundir(struct agent *a)
     return 0;
 }
 
+/* domtable.on_stopped: an incarnation ended. */
+static void on_stopped(struct domtable *t, struct dom *d, void *arg)
+{
+    restart_forget(d);
+    shutdown_stopped(t, d, arg);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct agent *a = arg;
@@ -132,6 +140,7 @@ static int setup(struct agent *a)
         log_err("database %s: %s", a->opts->db_path, err);
         return -1;
     }
+    store_events_set_audit_keep(a->store, a->opts->audit_log_max);
     a->scratch = hv_config_new();
     a->base = base_new();
     a->jobs = jobs_new();
@@ -176,6 +185,7 @@ static void teardown(struct agent *a)
     a->workers = NULL;
     monitor_stop(a->mon);
     httpd_stop(a->httpd);
+    restart_shutdown(a);
     evlog_free(a->evlog);
     domtable_free(&a->doms);
     jobs_free(a->jobs);
@@ -206,7 +216,7 @@ int agent_run(const struct agent_opts *opts)
     log_set_level((enum log_level)opts->log_level);
     signal(SIGPIPE, SIG_IGN);
     domtable_init(&a.doms);
-    a.doms.on_stopped = shutdown_stopped;
+    a.doms.on_stopped = on_stopped;
     a.doms.on_stopped_arg = &a;
 
     if (setup(&a))

@@ -41,6 +41,7 @@ struct agent {
     int64_t started_ms;
     int lock_fd;                /* flock on <rundir>/hvctld.lock */
     int db_lock_fd;             /* flock on <db>.lock (store_lock) */
+    struct restart_wait *restarts; /* crash restarts waiting (restart.c) */
     bool stopping;
 };
 

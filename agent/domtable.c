@@ -66,6 +66,12 @@ const char *dom_state_name(int state)
     return state == DOM_SHUTOFF ? "shutoff" : hv_state_name(state);
 }
 
+int dom_shown_state(const struct dom *d)
+{
+    return d->state == DOM_SHUTOFF && d->rs.limited ? HV_STATE_CRASHED
+                                                    : d->state;
+}
+
 void domtable_init(struct domtable *t)
 {
     memset(t, 0, sizeof(*t));
@@ -207,6 +213,8 @@ void dom_stopped(struct domtable *t, struct dom *d)
         t->on_stopped(t, d, t->on_stopped_arg);
     handle_put(d->h);
     d->h = NULL;
+    if (d->domid)
+        d->ended_domid = d->domid;
     d->domid = 0;
     d->state = DOM_SHUTOFF;
     d->have_info = false;
@@ -229,6 +237,8 @@ int dom_set_config(struct dom *d, char *config_json)
             d->cfg_mem_mib = max;
         if (hv_config_get_vcpus(cfg, &vcur, &vmax) == 0)
             d->cfg_vcpus = vmax;
+        d->crash_restart = hv_config_get_action(cfg, HV_ON_CRASH) ==
+                           HV_ACTION_RESTART;
         hv_config_free(cfg);
     }
     free(d->config);
@@ -255,7 +265,8 @@ json_object *dom_summary_json(const struct dom *d)
     json_object_object_add(o, "id", running && d->domid
                            ? json_object_new_int64(d->domid) : NULL);
     json_object_object_add(o, "state",
-                           json_object_new_string(dom_state_name(d->state)));
+                           json_object_new_string(dom_state_name(
+                               dom_shown_state(d))));
     json_object_object_add(o, "persistent", json_object_new_boolean(d->defined));
     json_object_object_add(o, "autostart", json_object_new_boolean(d->autostart));
     json_object_object_add(o, "vcpus", json_object_new_int64(vcpus));

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "hvctl.h"
+#include "restart.h"
 
 /* A shared hv_domain handle: one per running incarnation. */
 struct handle {
@@ -40,6 +41,10 @@ void dom_info_from_hv(struct dom_info *out, const hv_domain_info *in);
 /* State names: hv_state_name() plus "shutoff" for "not running". */
 #define DOM_SHUTOFF 0
 const char *dom_state_name(int state);
+struct dom;
+/* The state shown for d: a domain stopped by its start limit is not
+ * running, and shows as crashed. */
+int dom_shown_state(const struct dom *d);
 
 struct dom {
     char name[64];
@@ -51,6 +56,7 @@ struct dom {
     bool autostart;
     int64_t created_ms, updated_ms;
     unsigned cfg_vcpus;         /* from config, for a stopped domain */
+    bool crash_restart;         /* config: on_crash=restart (restart.h) */
     uint64_t cfg_mem_mib;
 
     /* The running incarnation, if any. */
@@ -65,6 +71,13 @@ struct dom {
                                 /* for it, until this monotonic time  */
     const char *expect_cause[8]; /* and who: "api" or "agent"        */
     uint64_t run_changed_ns;    /* last start or stop, as we saw it   */
+    uint32_t ended_domid;       /* the incarnation that ended last    */
+    struct restart_state rs;    /* its restarts: restart.c            */
+    uint32_t missing_domid;     /* found gone, with no end told ...   */
+    uint64_t missing_ns;        /* ... since then (monitor.c)         */
+    uint64_t state_ns;          /* last state an event told (monotonic) */
+    uint32_t conflict_domid;    /* another uuid ran under this name
+                                   (told once: monitor.c)             */
     struct stop_wait *stop_waits; /* shutdown jobs waiting for the end */
     struct domop *opq_head, *opq_tail;  /* ops waiting for their turn   */
     bool op_busy;               /* an op of this domain is on a worker */

@@ -34,6 +34,7 @@ agent_libhvctld_la_SOURCES = \
 	agent/route.c agent/route.h \
 	agent/sdnotify.c agent/sdnotify.h \
 	agent/shutdown.c agent/shutdown.h \
+	agent/restart.c agent/restart.h \
 	agent/sse.c agent/sse.h \
 	agent/store.c agent/store.h agent/store_int.h \
 	agent/store_domains.c agent/store_events.c agent/store_schema.c \

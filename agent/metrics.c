@@ -149,7 +149,7 @@ static void format_domains(struct agent *a, struct strbuf *out)
             sb_printf(out, "hvctl_domain_state{domain=\"%s\",uuid=\"%s\","
                       "state=\"%s\"} %d\n", t->v[i]->name, t->v[i]->uuid,
                       dom_state_name(states[s]),
-                      t->v[i]->state == states[s]);
+                      dom_shown_state(t->v[i]) == states[s]);
     GAUGE("hvctl_domain_autostart", "1 if the domain starts with the host.");
     for (size_t i = 0; i < t->n; i++)
         sb_printf(out, "hvctl_domain_autostart{domain=\"%s\"} %d\n",

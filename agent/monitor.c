@@ -11,6 +11,7 @@
 #include "evlog.h"
 #include "log.h"
 #include "monitor.h"
+#include "restart.h"
 #include "store.h"
 #include "util.h"
 #include "worker.h"
@@ -56,6 +57,9 @@ struct refresh {
 
 static void submit_refresh(struct monitor *m);
 
+/* How long a domain found gone may still be told of by its events. */
+#define VANISH_GRACE_NS (5ull * 1000000000)
+
 /* ---- lifecycle events ---- */
 
 static const char *cause_of(struct dom *d, int type, const char *detail)
@@ -95,7 +99,8 @@ static void handle_event(struct monitor *m, const hv_event *e)
     const char *detail = hv_event_get_detail(e);
     struct dom *d = dom_find_domid(&a->doms, domid);
     char uuid[37] = "";
-    const char *cause;
+    const char *cause, *restarted = NULL;
+    bool crashed = false;
 
     if (!d && name && *name) {
         d = dom_find(&a->doms, name);
@@ -117,15 +122,23 @@ static void handle_event(struct monitor *m, const hv_event *e)
                 d->run_changed_ns = now_mono_ns();
                 monitor_refresh_soon(m);    /* for its uuid and figures */
             }
+            if (d->domid == domid && strcmp(cause, "external") == 0)
+                restart_external(d);
             break;
         case HV_EVENT_PAUSED:
             if (d->domid == domid)
                 d->state = HV_STATE_PAUSED;
             break;
         case HV_EVENT_UNPAUSED:
-        case HV_EVENT_REBOOTED:
             if (d->domid == domid)
                 d->state = HV_STATE_RUNNING;
+            break;
+        case HV_EVENT_REBOOTED:
+            if (d->domid != domid)
+                break;
+            restarted = d->state == HV_STATE_CRASHED ? "on_crash"
+                                                     : "on_reboot";
+            d->state = HV_STATE_RUNNING;
             break;
         case HV_EVENT_CRASHED:
             if (d->domid != domid)
@@ -137,6 +150,7 @@ static void handle_event(struct monitor *m, const hv_event *e)
                 /* Preserved, destroyed or restarted: ask hvcore. */
                 d->state = HV_STATE_CRASHED;
                 monitor_refresh_soon(m);
+                crashed = true;
             }
             break;
         case HV_EVENT_SHUTDOWN:
@@ -149,10 +163,17 @@ static void handle_event(struct monitor *m, const hv_event *e)
         default:
             break;
         }
+        if (d)
+            d->state_ns = now_mono_ns();
         domtable_changed(&a->doms);
     }
     evlog_emit(a->evlog, name, uuid, domid, hv_event_type_name(type), cause,
                detail);
+    /* After the event itself, which is what the restart follows. */
+    if (crashed)
+        restart_crashed(a, d);
+    if (restarted)
+        restart_rebooted(a, d, cause, restarted);
 }
 
 static void on_events(evutil_socket_t fd, short what, void *arg)
@@ -169,6 +190,37 @@ static void on_events(evutil_socket_t fd, short what, void *arg)
 }
 
 /* ---- the periodic list ---- */
+
+/*
+ * Another domain (another uuid) runs under the name of a definition:
+ * started behind the agent's back.  It is not the definition running,
+ * so it is never shown as one (the definition's uuid with its figures):
+ * the definition stays shut off (starting it fails, the name is taken)
+ * and the clash is logged and told once per incarnation.
+ */
+static void name_conflict(struct agent *a, struct dom *d, const char *uuid,
+                          uint32_t domid)
+{
+    char detail[160];
+
+    if (d->domid == domid) {    /* attached by its started event */
+        handle_put(d->h);
+        d->h = NULL;
+        d->domid = 0;
+        d->state = DOM_SHUTOFF;
+        d->have_info = false;
+        memset(&d->info, 0, sizeof(d->info));
+        domtable_changed(&a->doms);
+    }
+    if (d->conflict_domid == domid)
+        return;
+    d->conflict_domid = domid;
+    snprintf(detail, sizeof(detail), "uuid %s, not the definition's %s",
+             uuid, d->uuid);
+    log_err("domain '%s' (id %u) runs with %s", d->name, domid, detail);
+    evlog_emit(a->evlog, d->name, uuid, domid, "name_conflict", "agent",
+               detail);
+}
 
 static void apply_one(struct agent *a, const hv_domain_info *in,
                       uint64_t list_ns, int startup)
@@ -194,6 +246,10 @@ static void apply_one(struct agent *a, const hv_domain_info *in,
     }
     if (!d && !(d = dom_add(&a->doms, name)))
         return;
+    if (d->defined && d->uuid[0] && *uuid && strcasecmp(d->uuid, uuid)) {
+        name_conflict(a, d, uuid, domid);
+        return;
+    }
     if (d->run_changed_ns > list_ns && d->domid != domid)
         return;                 /* we saw a newer start or stop */
     if (!d->uuid[0])
@@ -206,19 +262,24 @@ static void apply_one(struct agent *a, const hv_domain_info *in,
         d->h = NULL;
         d->domid = domid;
         d->run_changed_ns = list_ns;
+        d->state_ns = 0;        /* what events told was of another */
         if (d->defined &&
             store_running_set(a->store, d->uuid, domid, now_real_ms()))
             log_warn("domain '%s': %s", name, store_errmsg(a->store));
         if (startup)
             log_info("re-adopted domain '%s' (id %u%s)", name, domid,
                      d->defined ? "" : ", transient");
+        /* Started by hvctld, as far as anyone can tell: with
+         * on_crash=restart, it runs with preserve (restart.h). */
+        d->rs.managed = d->defined && d->crash_restart;
         domtable_changed(&a->doms);
     }
     if (d->state != state || !d->have_info ||
         d->info.mem_max_kib != hv_domain_info_get_mem_max_kib(in) ||
         d->info.vcpus_max != hv_domain_info_get_vcpus_max(in))
         domtable_changed(&a->doms);
-    d->state = state;
+    if (d->state_ns <= list_ns)    /* no event told of a newer state */
+        d->state = state;
     dom_info_from_hv(&d->info, in);
     d->have_info = true;
 }
@@ -283,12 +344,30 @@ static void apply_gone(struct agent *a, struct refresh *r)
 
         if (!d || d->run_changed_ns > r->t0 || strcmp(d->name, k->name))
             continue;
+        /*
+         * Gone from the runtime directory, with no end told.  hvcore
+         * releases its entry a moment before its event stream ends with
+         * the last word (libhvctl tells shutdown and destroyed then, so
+         * that the name is free for whoever hears them), and a domain
+         * libhvctl watches is always told of, within a second of its
+         * end: this is the safety net for the others, which waits well
+         * past that.
+         */
+        if (k->gone == HV_ENOENT && d->state != HV_STATE_CRASHED) {
+            if (d->missing_domid != d->domid) {
+                d->missing_domid = d->domid;
+                d->missing_ns = r->t0;
+            }
+            if (r->t0 - d->missing_ns < VANISH_GRACE_NS)
+                continue;
+        }
         if (k->gone == HV_EDEAD)
             evlog_emit(a->evlog, d->name, d->uuid, d->domid, "crashed",
                        "hvcore", "hvcore died");
-        else
+        else if (d->state != HV_STATE_CRASHED)
             evlog_emit(a->evlog, d->name, d->uuid, d->domid, "vanished",
                        "agent", "no longer in the runtime directory");
+        /* else: its crash was told, and on_crash=destroy ended it. */
         stopped(a, d);
     }
 }

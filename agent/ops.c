@@ -22,6 +22,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "ops.h"
+#include "restart.h"
 #include "store.h"
 #include "util.h"
 
@@ -56,6 +57,10 @@ static int start(struct domop *op, hv_domain **dom)
     if (op->job)
         job_set_step(op->job, "starting hvcore", 0);
     rc = hv_config_from_json(op->config, strlen(op->config), op->name, &cfg);
+    /* hvctld restarts a crashed domain itself, with a backoff and a
+     * start limit (restart.c): hvcore keeps it until then. */
+    if (rc == 0 && hv_config_get_action(cfg, HV_ON_CRASH) == HV_ACTION_RESTART)
+        rc = hv_config_set_action(cfg, HV_ON_CRASH, HV_ACTION_PRESERVE);
     if (rc == 0)
         rc = hv_domain_create(op->a->conn, cfg, 0, &op->newdom);
     hv_config_free(cfg);
@@ -70,6 +75,7 @@ static void run(struct work *w)
     hv_domain_info *info = NULL;
     int rc = 0;
 
+    op->t0 = now_mono_ns();
     if (op->kind == DOMOP_START) {
         rc = start(op, &dom);
     } else if (!dom) {
@@ -140,7 +146,22 @@ static void apply_start(struct agent *a, struct domop *op)
     op->newdom = NULL;
     if (!h)
         return;
-    if (op->have_info || op->state != DOM_SHUTOFF) {
+    /* Its events (on the stream libhvctl opened before hvcore ran) may
+     * have told of its start and its end already: no resurrection. */
+    if (h->domid == d->ended_domid && d->run_changed_ns >= op->t0) {
+        handle_put(h);
+        return;
+    }
+    if (d->domid == h->domid) {
+        /* Its started event came first: what its events said since is
+         * fresher than what the worker saw (a crash, for one). */
+        handle_put(d->h);
+        d->h = h;
+        if (!d->have_info && op->have_info) {
+            d->info = op->info;
+            d->have_info = true;
+        }
+    } else if (op->have_info || op->state != DOM_SHUTOFF) {
         handle_put(d->h);
         d->h = h;
         d->domid = h->domid;
@@ -148,12 +169,14 @@ static void apply_start(struct agent *a, struct domop *op)
         d->info = op->info;
         d->have_info = op->have_info;
         d->run_changed_ns = now_mono_ns();
-        if (d->defined &&
-            store_running_set(a->store, d->uuid, d->domid, now_real_ms()))
-            log_warn("domain '%s': %s", d->name, store_errmsg(a->store));
     } else {
         handle_put(h);
+        return;
     }
+    domtable_changed(&a->doms);
+    if (d->defined &&
+        store_running_set(a->store, d->uuid, d->domid, now_real_ms()))
+        log_warn("domain '%s': %s", d->name, store_errmsg(a->store));
 }
 
 static void done(struct work *w);
@@ -253,6 +276,8 @@ void domop_submit(struct domop *op)
         d->expect_ns[ev] = now_mono_ns() + EXPECT_NS;
         d->expect_cause[ev] = op->cause ? op->cause : "api";
     }
+    if (op->kind == DOMOP_START)
+        restart_on_start(d, op->cause ? op->cause : "api");
     if (d->op_busy) {
         op->qnext = NULL;
         if (d->opq_tail)

@@ -43,6 +43,7 @@ struct domop {
     bool want_config;           /* INFO: also read the running config     */
 
     /* Results, filled by the worker. */
+    uint64_t t0;                /* monotonic, when the worker began */
     int rc;                     /* 0 or HV_E* */
     char msg[512];
     hv_domain *newdom;          /* from create or lookup */

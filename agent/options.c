@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "options.h"
+#include "restart.h"
 #include "util.h"
 
 void opts_usage(FILE *f)
@@ -37,7 +38,15 @@ void opts_usage(FILE *f)
 "      --workers N           threads for hypervisor operations (default 16)\n"
 "      --refresh-interval MS re-list the domains every MS ms (default 2000)\n"
 "      --http-timeout S      close idle connections after S s (default 60)\n"
-"      --event-log-max N     events kept in the event log (default 10000)\n"
+"      --event-log-max N     lifecycle events kept in the event log\n"
+"                            (default 10000)\n"
+"      --audit-log-max N     definition events (defined, updated, ...) kept\n"
+"                            in the event log, apart (default 100000)\n"
+"      --restart-backoff MS  wait before restarting a crashed domain, doubled\n"
+"                            for each recent restart (default 100)\n"
+"      --restart-backoff-max MS  at most this long (default 30000)\n"
+"      --start-limit-burst N restarts allowed within the interval (default 5)\n"
+"      --start-limit-interval S  the interval (default 60)\n"
 "  -v, --verbose             also log debug messages\n"
 "  -q, --quiet               log warnings and errors only\n"
 "  -h, --help                show this help and exit\n"
@@ -117,6 +126,8 @@ bad:
 enum {
     O_SOCKET_GROUP = 256, O_TLS_CERT, O_TLS_KEY, O_TLS_CA, O_INSECURE,
     O_NO_AUTOSTART, O_WORKERS, O_REFRESH, O_HTTP_TIMEOUT, O_EVLOG_MAX,
+    O_AUDIT_MAX, O_RESTART_BACKOFF, O_RESTART_BACKOFF_MAX, O_START_BURST,
+    O_START_INTERVAL,
 };
 
 static const struct option longopts[] = {
@@ -134,6 +145,11 @@ static const struct option longopts[] = {
     { "refresh-interval", required_argument, NULL, O_REFRESH },
     { "http-timeout", required_argument, NULL, O_HTTP_TIMEOUT },
     { "event-log-max", required_argument, NULL, O_EVLOG_MAX },
+    { "audit-log-max", required_argument, NULL, O_AUDIT_MAX },
+    { "restart-backoff", required_argument, NULL, O_RESTART_BACKOFF },
+    { "restart-backoff-max", required_argument, NULL, O_RESTART_BACKOFF_MAX },
+    { "start-limit-burst", required_argument, NULL, O_START_BURST },
+    { "start-limit-interval", required_argument, NULL, O_START_INTERVAL },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
@@ -199,6 +215,11 @@ enum opts_result opts_parse(int argc, char **argv, struct agent_opts *o,
     o->refresh_ms = 2000;
     o->http_timeout_s = 60;
     o->event_log_max = 10000;
+    o->audit_log_max = 100000;
+    o->restart_backoff_ms = 100;
+    o->restart_backoff_max_ms = 30000;
+    o->start_limit_burst = 5;
+    o->start_limit_interval_s = 60;
     o->log_level = LOG_INFO;
     optind = 0;                 /* reset getopt: the tests call us often */
     opterr = 0;
@@ -245,6 +266,36 @@ enum opts_result opts_parse(int argc, char **argv, struct agent_opts *o,
                         errlen))
                 return OPTS_USAGE;
             o->event_log_max = v;
+            break;
+        case O_AUDIT_MAX:
+            if (!number("--audit-log-max", optarg, 1, INT64_MAX / 2, &v, err,
+                        errlen))
+                return OPTS_USAGE;
+            o->audit_log_max = v;
+            break;
+        case O_RESTART_BACKOFF:
+            if (!number("--restart-backoff", optarg, 1, 3600000, &v, err,
+                        errlen))
+                return OPTS_USAGE;
+            o->restart_backoff_ms = (unsigned)v;
+            break;
+        case O_RESTART_BACKOFF_MAX:
+            if (!number("--restart-backoff-max", optarg, 1, 3600000, &v, err,
+                        errlen))
+                return OPTS_USAGE;
+            o->restart_backoff_max_ms = (unsigned)v;
+            break;
+        case O_START_BURST:
+            if (!number("--start-limit-burst", optarg, 1,
+                        START_LIMIT_BURST_MAX, &v, err, errlen))
+                return OPTS_USAGE;
+            o->start_limit_burst = (unsigned)v;
+            break;
+        case O_START_INTERVAL:
+            if (!number("--start-limit-interval", optarg, 1, 86400, &v, err,
+                        errlen))
+                return OPTS_USAGE;
+            o->start_limit_interval_s = (unsigned)v;
             break;
         case 'v': o->log_level = LOG_DEBUG; break;
         case 'q': o->log_level = LOG_WARN; break;

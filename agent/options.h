@@ -32,7 +32,10 @@ struct agent_opts {
     unsigned workers;
     unsigned refresh_ms;
     unsigned http_timeout_s;    /* idle connections are closed after it */
-    int64_t event_log_max;
+    int64_t event_log_max;      /* lifecycle events kept   */
+    int64_t audit_log_max;      /* definition events kept  */
+    unsigned restart_backoff_ms, restart_backoff_max_ms;   /* restart.h */
+    unsigned start_limit_burst, start_limit_interval_s;
     int log_level;              /* enum log_level */
 };
 

@@ -38,9 +38,12 @@ static const char *const sql_text[SQL_COUNT] = {
         "JOIN domains d ON d.uuid = r.uuid ORDER BY r.domid",
     [SQL_EV_INSERT] =
         "INSERT INTO events (id, time_ms, uuid, name, domid, type, cause, "
-        "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "detail, class) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    /* The newest ?1 of class ?2 stay: one index walk, whatever the
+     * other class holds. */
     [SQL_EV_PRUNE] =
-        "DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?1",
+        "DELETE FROM events WHERE class = ?2 AND id <= (SELECT id FROM "
+        "events WHERE class = ?2 ORDER BY id DESC LIMIT 1 OFFSET ?1)",
     [SQL_EV_MAX] = "SELECT coalesce(max(id), 0) FROM events",
     [SQL_EV_SINCE] =
         "SELECT id, time_ms, uuid, name, domid, type, cause, detail "
@@ -309,6 +312,7 @@ int store_open(const char *path, struct store **out, char *errbuf,
     if (store_migrate(st->db, store_migrations, store_migrations_count,
                       errbuf, errlen))
         goto fail;
+    st->audit_keep = STORE_AUDIT_KEEP_DEFAULT;
     *out = st;
     return 0;
 fail:

@@ -121,8 +121,17 @@ int store_running_foreach(struct store *st,
                                     int64_t domid, void *arg),
                           void *arg);
 
-/* ---- event log (store_events.c) ---- */
-/* Append n events in one transaction, then keep only the newest `keep`. */
+/* ---- event log (store_events.c) ----
+ * Two classes of events, each kept to its own length: the audit trail
+ * (definitions: defined, updated, undefined, autostart_on/_off) and the
+ * lifecycle of the domains (everything else).
+ */
+#define STORE_AUDIT_KEEP_DEFAULT 100000
+bool store_event_is_audit(const char *type);
+/* Audit events kept (default STORE_AUDIT_KEEP_DEFAULT; < 1: all). */
+void store_events_set_audit_keep(struct store *st, int64_t keep);
+/* Append n events in one transaction, then keep only the newest `keep`
+ * lifecycle events (< 1: all) and the newest audit ones. */
 int store_events_append(struct store *st, const struct store_event *ev,
                         size_t n, int64_t keep);
 /* Highest id in the log (0 when empty). */

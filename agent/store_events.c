@@ -1,6 +1,7 @@
 /*
  * store_events.c - the event log: lifecycle events with time and cause,
- * kept to a bounded length, read back for Server-Sent Events replay.
+ * and the audit trail of the definitions, each class kept to a bounded
+ * length of its own, read back for Server-Sent Events replay.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +10,23 @@
 #include "store_int.h"
 
 #define TEXT(s) (s), -1, SQLITE_STATIC
+
+bool store_event_is_audit(const char *type)
+{
+    static const char *const audit[] = {
+        "defined", "updated", "undefined", "autostart_on", "autostart_off",
+    };
+
+    for (size_t i = 0; i < sizeof(audit) / sizeof(audit[0]); i++)
+        if (strcmp(type, audit[i]) == 0)
+            return true;
+    return false;
+}
+
+void store_events_set_audit_keep(struct store *st, int64_t keep)
+{
+    st->audit_keep = keep;
+}
 
 int st_event_insert(struct store *st, const struct store_event *ev)
 {
@@ -27,13 +45,29 @@ int st_event_insert(struct store *st, const struct store_event *ev)
     sqlite3_bind_text(s, 6, TEXT(ev->type));
     sqlite3_bind_text(s, 7, TEXT(ev->cause));
     sqlite3_bind_text(s, 8, TEXT(ev->detail));
+    sqlite3_bind_text(s, 9, TEXT(store_event_is_audit(ev->type)
+                                 ? "audit" : "lifecycle"));
     return st_exec(st, s, "logging an event");
+}
+
+/* Keep the newest `keep` events of class (< 1: all of them). */
+static int prune(struct store *st, const char *class, int64_t keep)
+{
+    sqlite3_stmt *s;
+
+    if (keep < 1)
+        return 0;
+    s = st_stmt(st, SQL_EV_PRUNE);
+    if (s) {
+        sqlite3_bind_int64(s, 1, keep);
+        sqlite3_bind_text(s, 2, TEXT(class));
+    }
+    return st_exec(st, s, "pruning the event log");
 }
 
 int store_events_append(struct store *st, const struct store_event *ev,
                         size_t n, int64_t keep)
 {
-    sqlite3_stmt *s;
     int rc;
 
     if ((rc = st_begin(st)))
@@ -41,13 +75,9 @@ int store_events_append(struct store *st, const struct store_event *ev,
     for (size_t i = 0; i < n; i++)
         if ((rc = st_event_insert(st, &ev[i])))
             goto fail;
-    if (keep > 0) {
-        s = st_stmt(st, SQL_EV_PRUNE);
-        if (s)
-            sqlite3_bind_int64(s, 1, keep);
-        if ((rc = st_exec(st, s, "pruning the event log")))
-            goto fail;
-    }
+    if ((rc = prune(st, "lifecycle", keep)) ||
+        (rc = prune(st, "audit", st->audit_keep)))
+        goto fail;
     return st_commit(st);
 fail:
     st_rollback(st);

@@ -24,6 +24,7 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *stmt[SQL_COUNT];
     char err[256];
+    int64_t audit_keep;         /* audit events kept (store_events.c) */
 };
 
 /* The cached statement, reset and with bindings cleared; NULL on error. */

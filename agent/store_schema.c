@@ -8,6 +8,10 @@
  * of storing it.  `running` remembers which incarnation (domid) of a
  * defined domain the agent last saw running; it goes with its definition
  * (ON DELETE CASCADE), which is why foreign keys are on.
+ *
+ * Version 2: each event has a class, kept to its own length, so that a
+ * flood of lifecycle events (a crash loop) cannot push the audit trail
+ * (who defined, changed, undefined what) out of the log.
  */
 #include "store.h"
 #include "util.h"
@@ -45,6 +49,12 @@ const struct store_migration store_migrations[] = {
       "  role       TEXT NOT NULL CHECK (role IN ('admin', 'read-only')),"
       "  created_ms INTEGER NOT NULL"
       ") STRICT;" },
+    { 2,
+      "ALTER TABLE events ADD COLUMN class TEXT NOT NULL DEFAULT 'lifecycle'"
+      "  CHECK (class IN ('lifecycle', 'audit'));"
+      "UPDATE events SET class = 'audit' WHERE type IN ('defined', "
+      "  'updated', 'undefined', 'autostart_on', 'autostart_off');"
+      "CREATE INDEX events_by_class ON events (class, id);" },
 };
 
 const size_t store_migrations_count = ARRAY_SIZE(store_migrations);

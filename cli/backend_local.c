@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,6 +115,18 @@ static void row_from_info(struct dom_row *r, const hv_domain_info *info)
     r->persistent = r->autostart = -1;
 }
 
+/*
+ * Whether running row r is the agent's domain a: the same name and,
+ * where both are known, the same uuid.  A domain run under a defined
+ * name with another uuid is another domain, and is never shown as the
+ * definition (its uuid with the other one's figures).
+ */
+static bool same_domain(const struct dom_row *r, const struct dom_row *a)
+{
+    return strcmp(r->name, a->name) == 0 &&
+           (!r->uuid[0] || !a->uuid[0] || strcasecmp(r->uuid, a->uuid) == 0);
+}
+
 /* Merge what the agent knows into the running domains libhvctl listed. */
 static int merge_defined(struct dom_list *out, const struct dom_list *def)
 {
@@ -122,7 +135,7 @@ static int merge_defined(struct dom_list *out, const struct dom_list *def)
         struct dom_row *r = NULL;
 
         for (size_t j = 0; j < out->n && !r; j++)
-            if (strcmp(out->rows[j].name, d->name) == 0)
+            if (same_domain(&out->rows[j], d))
                 r = &out->rows[j];
         if (r) {
             r->persistent = d->persistent;
@@ -180,7 +193,8 @@ static void agent_flags(struct backend *be, struct cli *cli,
     if (access(L(be)->agent_url + strlen("unix://"), F_OK) != 0)
         return;
     cli->quiet = true;
-    if ((ag = agent(be, cli)) && ag->ops->info(ag, cli, r->name, &a) == 0) {
+    if ((ag = agent(be, cli)) && ag->ops->info(ag, cli, r->name, &a) == 0 &&
+        same_domain(r, &a)) {
         r->persistent = a.persistent;
         r->autostart = a.autostart;
     }
@@ -206,6 +220,36 @@ static int local_info(struct backend *be, struct cli *cli, const char *ref,
     return EXIT_OK;
 }
 
+/*
+ * A name is one domain.  The local hvctld may hold a definition under
+ * cfg's name (shut off, so libhvctl cannot see it); running cfg anyway
+ * would give that name two uuids, and the agent would show the
+ * definition's with the other domain's figures.  The same uuid is the
+ * same domain, run once without its definition: that stays allowed.
+ * Without an agent there is no definition to clash with.
+ */
+static int refuse_defined_name(struct backend *be, struct cli *cli,
+                               const hv_config *cfg)
+{
+    const char *name = hv_config_get_name(cfg), *uuid = hv_config_get_uuid(cfg);
+    struct dom_row d = { 0 };
+    struct backend *ag;
+    int rc;
+
+    if (access(L(be)->agent_url + strlen("unix://"), F_OK) != 0)
+        return EXIT_OK;
+    cli->quiet = true;
+    rc = (ag = agent(be, cli)) ? ag->ops->info(ag, cli, name, &d) : EXIT_FAIL;
+    cli->quiet = false;
+    if (rc != EXIT_OK || d.persistent != 1 || !d.uuid[0] ||
+        strcasecmp(d.uuid, uuid) == 0)
+        return EXIT_OK;
+    return cli_fail(cli, "domain '%s': the name belongs to a defined domain "
+                    "with another uuid (%s): start that one with `hvctl "
+                    "start %s`, or give this configuration another name",
+                    name, d.uuid, name);
+}
+
 static int local_create(struct backend *be, struct cli *cli, const char *path,
                         struct dom_row *out)
 {
@@ -216,6 +260,10 @@ static int local_create(struct backend *be, struct cli *cli, const char *path,
 
     if (hv_config_load_file(path, &cfg))
         return lib_fail(cli);
+    if ((rc = refuse_defined_name(be, cli, cfg))) {
+        hv_config_free(cfg);
+        return rc;
+    }
     rc = hv_domain_create(L(be)->conn, cfg, 0, &dom) ? lib_fail(cli)
                                                       : EXIT_OK;
     hv_config_free(cfg);

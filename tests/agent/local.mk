@@ -23,13 +23,17 @@ AGENT_HARNESS = tests/agent/harness.c tests/agent/harness.h \
 AGENT_TESTS = \
 	tests/agent/unit_store \
 	tests/agent/unit_rest \
+	tests/agent/unit_event_classes \
 	tests/agent/test_rest_api \
 	tests/agent/test_rest_malformed \
 	tests/agent/test_rest_auth \
+	tests/agent/test_rest_limits \
 	tests/agent/test_rest_restart \
 	tests/agent/test_rest_kill9 \
 	tests/agent/test_openapi \
-	tests/agent/test_agent_db
+	tests/agent/test_agent_db \
+	tests/agent/test_agent_events \
+	tests/agent/test_agent_restart
 check_PROGRAMS += $(AGENT_TESTS)
 TESTS += $(AGENT_TESTS) tests/agent/test_help.sh
 EXTRA_DIST += tests/agent/test_help.sh
@@ -43,6 +47,11 @@ tests_agent_unit_rest_SOURCES = tests/agent/unit_rest.c
 tests_agent_unit_rest_CFLAGS = $(AGENT_TEST_CFLAGS)
 tests_agent_unit_rest_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
 tests_agent_unit_rest_LDADD = $(AGENT_UNIT_LDADD)
+
+tests_agent_unit_event_classes_SOURCES = tests/agent/unit_event_classes.c
+tests_agent_unit_event_classes_CFLAGS = $(AGENT_TEST_CFLAGS)
+tests_agent_unit_event_classes_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
+tests_agent_unit_event_classes_LDADD = $(AGENT_UNIT_LDADD)
 
 tests_agent_test_rest_api_SOURCES = tests/agent/test_rest_api.c $(AGENT_HARNESS)
 tests_agent_test_rest_api_CFLAGS = $(AGENT_TEST_CFLAGS)
@@ -60,6 +69,12 @@ tests_agent_test_rest_auth_SOURCES = tests/agent/test_rest_auth.c \
 tests_agent_test_rest_auth_CFLAGS = $(AGENT_TEST_CFLAGS)
 tests_agent_test_rest_auth_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
 tests_agent_test_rest_auth_LDADD = $(AGENT_REST_LDADD)
+
+tests_agent_test_rest_limits_SOURCES = tests/agent/test_rest_limits.c \
+	$(AGENT_HARNESS)
+tests_agent_test_rest_limits_CFLAGS = $(AGENT_TEST_CFLAGS)
+tests_agent_test_rest_limits_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
+tests_agent_test_rest_limits_LDADD = $(AGENT_REST_LDADD)
 
 tests_agent_test_rest_restart_SOURCES = tests/agent/test_rest_restart.c \
 	$(AGENT_HARNESS)
@@ -82,6 +97,18 @@ tests_agent_test_agent_db_SOURCES = tests/agent/test_agent_db.c $(AGENT_HARNESS)
 tests_agent_test_agent_db_CFLAGS = $(AGENT_TEST_CFLAGS)
 tests_agent_test_agent_db_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
 tests_agent_test_agent_db_LDADD = $(AGENT_REST_LDADD)
+
+tests_agent_test_agent_events_SOURCES = tests/agent/test_agent_events.c \
+	$(AGENT_HARNESS)
+tests_agent_test_agent_events_CFLAGS = $(AGENT_TEST_CFLAGS)
+tests_agent_test_agent_events_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
+tests_agent_test_agent_events_LDADD = $(AGENT_REST_LDADD)
+
+tests_agent_test_agent_restart_SOURCES = tests/agent/test_agent_restart.c \
+	$(AGENT_HARNESS)
+tests_agent_test_agent_restart_CFLAGS = $(AGENT_TEST_CFLAGS)
+tests_agent_test_agent_restart_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
+tests_agent_test_agent_restart_LDADD = $(AGENT_REST_LDADD)
 
 # make bench: tests/bench/agent_bench (GET /v1/domains over loopback HTTP,
 # TLS and the Unix socket; pause/resume throughput).  Built with the tests

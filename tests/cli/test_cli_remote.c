@@ -14,6 +14,7 @@
 
 #include "agent_harness.h"
 #include "cli_harness.h"
+#include "hvctl.h"
 
 static struct run r;
 static struct agent agent;
@@ -379,6 +380,109 @@ static void local_commands_use_the_local_agent(void **state)
     (void)id;
 }
 
+/*
+ * A name is one domain: a local create may not run another domain (a
+ * new uuid) under the name of one defined in the local agent, shut off
+ * as it is; the definition's own uuid is the same domain and may run.
+ */
+static void local_create_of_a_defined_name(void **state)
+{
+    const char *cfg = cli_config("clash", "counter", false, 0);
+    char want[512], uuid[64], text[2048];
+    const char *same;
+
+    (void)state;
+    hvctl_prefix(NULL);
+    setenv("HVCTL_RUNDIR", cli_env.rundir, 1);
+    RUN_OK(&r, "define", cfg);
+    RUN_OK(&r, "-c", agent.unix_url, "info", "--json", "clash");
+    snprintf(uuid, sizeof(uuid), "%s", field(r.out, "uuid"));
+    assert_int_equal(strlen(uuid), 36);
+    snprintf(want, sizeof(want), "hvctl: error: create %s: domain 'clash': "
+             "the name belongs to a defined domain with another uuid (%s): "
+             "start that one with `hvctl start clash`, or give this "
+             "configuration another name\n", cfg, uuid);
+    RUN_FAIL(&r, 1, want, "create", cfg);
+    /* Nothing ran; the definition is as it was. */
+    assert_string_equal(state_of("clash"), "shutoff");
+    RUN_OK(&r, "list", "--json");
+    assert_null(strstr(r.out, "\"clash\""));
+
+    /* With the definition's uuid it is the defined domain, run once. */
+    snprintf(text, sizeof(text), "<domain type=\"pv\">\n  <name>clash</name>"
+             "\n  <uuid>%s</uuid>\n  <memory unit=\"MiB\">32</memory>\n"
+             "  <os>\n    <kernel>%s</kernel>\n    <cmdline>counter</cmdline>"
+             "\n  </os>\n</domain>\n", uuid, cli_env.pvboot);
+    same = cli_file("clash-same.xml", text);
+    RUN_OK(&r, "create", same);
+    wait_state("clash", "running");
+    RUN_OK(&r, "info", "--json", "clash");
+    assert_string_equal(field(r.out, "uuid"), uuid);
+    RUN_OK(&r, "destroy", "clash");
+    RUN_OK(&r, "undefine", "clash");
+}
+
+/*
+ * The same clash made behind the agent's back (libhvctl itself, as a
+ * plain hvcore or an older hvctl could): the agent does not show the
+ * other domain as the definition, and says why, once; a local list
+ * --all shows them apart.
+ */
+static void name_clash_behind_the_agents_back(void **state)
+{
+    const char *cfg = cli_config("clash2", "counter", false, 0);
+    const char *args[] = { "-c", agent.unix_url, "events", "--json", NULL };
+    static struct watcher w;
+    double end = now_ms() + 30000;
+    hv_config *c;
+    hv_conn *conn;
+    hv_domain *dom;
+    char want[512], uuid[64], id[16];
+
+    (void)state;
+    hvctl_prefix(NULL);
+    setenv("HVCTL_RUNDIR", cli_env.rundir, 1);
+    RUN_OK(&r, "define", cfg);
+    RUN_OK(&r, "-c", agent.unix_url, "info", "--json", "clash2");
+    snprintf(uuid, sizeof(uuid), "%s", field(r.out, "uuid"));
+    watch_start(&w, args);
+    /* Until it has subscribed, events pass it by: wait for one. */
+    do {
+        RUN_OK(&r, "autostart", "clash2", "on");
+        RUN_OK(&r, "autostart", "clash2", "off");
+    } while (!watch_until(&w, "\"clash2\"", 100) && now_ms() < end);
+
+    assert_int_equal(hv_conn_open(cli_env.rundir, &conn), 0);
+    assert_int_equal(hv_config_load_file(cfg, &c), 0);
+    assert_int_equal(hv_domain_create(conn, c, 0, &dom), 0);
+    hv_config_free(c);
+    snprintf(id, sizeof(id), "%u", hv_domain_get_id(dom));
+    assert_true(watch_until(&w, "\"name_conflict\"", 30000));
+    assert_int_equal(watch_stop(&w), 0);
+    snprintf(want, sizeof(want), "\"type\":\"name_conflict\",\"id\":%s,"
+             "\"name\":\"clash2\",\"detail\":\"uuid %s, not the "
+             "definition's %s\"", id, hv_domain_get_uuid(dom), uuid);
+    assert_contains(w.buf, want);
+    /* The agent's definition: shut off, its own uuid, no figures. */
+    RUN_OK(&r, "-c", agent.unix_url, "info", "--json", "clash2");
+    assert_string_equal(field(r.out, "state"), "shutoff");
+    assert_string_equal(field(r.out, "uuid"), uuid);
+    assert_string_equal(field(r.out, "id"), "null");
+    /* Here: the running one, and apart from it the definition. */
+    RUN_OK(&r, "list", "--all");
+    snprintf(want, sizeof(want), "%5s  ", id);
+    assert_row(r.out, "clash2", want, "  running ");
+    assert_row(r.out, "clash2", "    -  ", "  shutoff ");
+    RUN_OK(&r, "info", "--json", "clash2");
+    assert_string_equal(field(r.out, "uuid"), hv_domain_get_uuid(dom));
+    assert_string_equal(field(r.out, "persistent"), "null");
+
+    assert_int_equal(hv_domain_destroy(dom), 0);
+    hv_domain_free(dom);
+    hv_conn_free(conn);
+    RUN_OK(&r, "undefine", "clash2");
+}
+
 /* `hvctl events` through the agent while another hvctl acts. */
 static void events(void **state)
 {
@@ -574,6 +678,8 @@ int main(void)
         cmocka_unit_test(through_tls_from_the_environment),
         cmocka_unit_test(through_tls_with_a_client_certificate),
         cmocka_unit_test(local_commands_use_the_local_agent),
+        cmocka_unit_test(local_create_of_a_defined_name),
+        cmocka_unit_test(name_clash_behind_the_agents_back),
         cmocka_unit_test(events),
         cmocka_unit_test(bad_files),
         cmocka_unit_test(bad_credentials),
