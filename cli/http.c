@@ -287,8 +287,15 @@ static bool scheme_suspect(const struct http *h, CURLcode rc)
 {
     if (h->sock)
         return false;
-    if (strncmp(h->url, "https://", 8) == 0)
-        return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_RECV_ERROR;
+    if (strncmp(h->url, "https://", 8) == 0) {
+        long port = 0;
+        /* A plain server may also wait for the rest of a "request"
+         * that is a TLS ClientHello: the handshake times out on a
+         * connection that was made (curl knows the peer's port). */
+        curl_easy_getinfo(h->curl, CURLINFO_PRIMARY_PORT, &port);
+        return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_RECV_ERROR ||
+               (rc == CURLE_OPERATION_TIMEDOUT && port > 0);
+    }
     return rc == CURLE_GOT_NOTHING || rc == CURLE_WEIRD_SERVER_REPLY ||
            rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_RECV_ERROR;
 }
