@@ -1,7 +1,9 @@
 /*
- * httpd.c - see httpd.h.  HTTP parsing is libevent's evhttp; TLS is an
- * OpenSSL bufferevent under it (evhttp_set_bevcb).  There is one evhttp
- * per transport so that a request always knows how it arrived.
+ * httpd.c - see httpd.h.  HTTP parsing is libevent's evhttp, behind the
+ * filter of front.c that lets only whole, valid, authenticated requests
+ * through; TLS is an OpenSSL bufferevent under the filter
+ * (evhttp_set_bevcb).  There is one evhttp per transport so that a
+ * request always knows how it arrived.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -23,12 +25,12 @@
 #include <openssl/ssl.h>
 
 #include "agent.h"
+#include "front.h"
 #include "httpd.h"
 #include "log.h"
 #include "rest.h"
 #include "tls.h"
 
-#define HEADERS_MAX (64 * 1024)
 #define BACKLOG 1024
 
 struct front {
@@ -52,15 +54,11 @@ static void on_request(struct evhttp_request *req, void *arg)
     rest_dispatch(f->h->a, req, f->tr);
 }
 
-static struct bufferevent *tls_bev(struct event_base *base, void *arg)
+static struct bufferevent *conn_bev(struct event_base *base, void *arg)
 {
-    SSL *ssl = SSL_new(arg);
+    struct front *f = arg;
 
-    if (!ssl)
-        return NULL;
-    return bufferevent_openssl_socket_new(base, -1, ssl,
-                                          BUFFEREVENT_SSL_ACCEPTING,
-                                          BEV_OPT_CLOSE_ON_FREE);
+    return front_new_conn(f->h->a, f->tr, f->h->ssl_ctx, base);
 }
 
 static struct evhttp *front_http(struct httpd *h, enum transport tr)
@@ -80,12 +78,13 @@ static struct evhttp *front_http(struct httpd *h, enum transport tr)
                                EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
                                EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
                                EVHTTP_REQ_PATCH);
-    evhttp_set_max_headers_size(f->http, HEADERS_MAX);
-    evhttp_set_max_body_size(f->http, REST_BODY_HARD_MAX);
+    /* front.c holds requests to these limits (and stricter) already;
+     * evhttp's own are only a second line. */
+    evhttp_set_max_headers_size(f->http, FRONT_HEAD_MAX);
+    evhttp_set_max_body_size(f->http, REST_BODY_MAX);
     evhttp_set_timeout(f->http, (int)h->a->opts->http_timeout_s);
     evhttp_set_gencb(f->http, on_request, f);
-    if (tr == TR_TLS)
-        evhttp_set_bevcb(f->http, tls_bev, h->ssl_ctx);
+    evhttp_set_bevcb(f->http, conn_bev, f);
     return f->http;
 }
 

@@ -38,6 +38,7 @@ void opts_usage(FILE *f)
 "      --workers N           threads for hypervisor operations (default 16)\n"
 "      --refresh-interval MS re-list the domains every MS ms (default 2000)\n"
 "      --http-timeout S      close idle connections after S s (default 60)\n"
+"      --max-connections N   API connections open at once (default 512)\n"
 "      --event-log-max N     lifecycle events kept in the event log\n"
 "                            (default 10000)\n"
 "      --audit-log-max N     definition events (defined, updated, ...) kept\n"
@@ -128,6 +129,7 @@ enum {
     O_NO_AUTOSTART, O_WORKERS, O_REFRESH, O_HTTP_TIMEOUT, O_EVLOG_MAX,
     O_AUDIT_MAX, O_RESTART_BACKOFF, O_RESTART_BACKOFF_MAX, O_START_BURST,
     O_START_INTERVAL,
+    O_MAX_CONNECTIONS,
 };
 
 static const struct option longopts[] = {
@@ -150,6 +152,7 @@ static const struct option longopts[] = {
     { "restart-backoff-max", required_argument, NULL, O_RESTART_BACKOFF_MAX },
     { "start-limit-burst", required_argument, NULL, O_START_BURST },
     { "start-limit-interval", required_argument, NULL, O_START_INTERVAL },
+    { "max-connections", required_argument, NULL, O_MAX_CONNECTIONS },
     { "verbose", no_argument, NULL, 'v' },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
@@ -214,6 +217,7 @@ enum opts_result opts_parse(int argc, char **argv, struct agent_opts *o,
     o->workers = 16;
     o->refresh_ms = 2000;
     o->http_timeout_s = 60;
+    o->max_connections = 512;
     o->event_log_max = 10000;
     o->audit_log_max = 100000;
     o->restart_backoff_ms = 100;
@@ -260,6 +264,12 @@ enum opts_result opts_parse(int argc, char **argv, struct agent_opts *o,
             if (!number("--http-timeout", optarg, 1, 86400, &v, err, errlen))
                 return OPTS_USAGE;
             o->http_timeout_s = (unsigned)v;
+            break;
+        case O_MAX_CONNECTIONS:
+            if (!number("--max-connections", optarg, 1, 65536, &v, err,
+                        errlen))
+                return OPTS_USAGE;
+            o->max_connections = (unsigned)v;
             break;
         case O_EVLOG_MAX:
             if (!number("--event-log-max", optarg, 1, INT64_MAX / 2, &v, err,

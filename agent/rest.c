@@ -23,6 +23,7 @@
 #include "agent.h"
 #include "auth.h"
 #include "errmap.h"
+#include "front.h"
 #include "metrics.h"
 #include "rest.h"
 #include "tls.h"
@@ -44,12 +45,28 @@ static const char *reason(int status)
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";
     default:  return "Unknown";
     }
+}
+
+/* The out-of-memory answer, from static bytes: nothing left to build. */
+static void send_oom(struct evhttp_request *req)
+{
+    static const char body[] = "{\"error\":{\"code\":\"out_of_memory\","
+                               "\"message\":\"out of memory\"}}\n";
+    struct evbuffer *out = evhttp_request_get_output_buffer(req);
+
+    evbuffer_drain(out, evbuffer_get_length(out));
+    evbuffer_add_reference(out, body, sizeof(body) - 1, NULL, NULL);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "application/json");
+    evhttp_send_reply(req, 500, reason(500), NULL);
 }
 
 void rest_req_free(struct rest_req *rr)
@@ -118,7 +135,7 @@ void rest_error(struct rest_req *rr, int status, const char *code,
     if (!o || !e) {
         json_object_put(o);
         json_object_put(e);
-        evhttp_send_error(rr->req, 500, NULL);
+        send_oom(rr->req);
         rest_req_free(rr);
         return;
     }
@@ -296,25 +313,12 @@ const char *rest_body(struct rest_req *rr, size_t *len)
     return rr->body;
 }
 
-json_object *rest_json_body(struct rest_req *rr, const char *const *keys,
-                            bool allow_empty)
+json_object *rest_json_parse(struct rest_req *rr, const char *body,
+                             size_t len)
 {
-    enum media ct = rest_content_type(rr);
-    struct json_tokener *tok;
+    struct json_tokener *tok = json_tokener_new_ex(REST_JSON_DEPTH);
     json_object *o;
-    const char *body;
-    size_t len;
 
-    if (!(body = rest_body(rr, &len)))
-        return NULL;
-    if (len == 0 && allow_empty)
-        return json_object_new_object();
-    if (ct != MEDIA_JSON) {
-        rest_error(rr, 415, "unsupported_media_type", "the body must be "
-                   "application/json");
-        return NULL;
-    }
-    tok = json_tokener_new_ex(REST_JSON_DEPTH);
     if (!tok) {
         rest_error(rr, 500, "out_of_memory", "out of memory");
         return NULL;
@@ -336,8 +340,53 @@ json_object *rest_json_body(struct rest_req *rr, const char *const *keys,
         return NULL;
     }
     json_tokener_free(tok);
+    return o;
+}
+
+/*
+ * Does valid JSON text hold the escape \u0000?  json-c decodes it into a
+ * NUL that C strings stop at, so "ok\u0000x" would act as "ok".  Outside
+ * strings there is no backslash, so stepping over escapes two bytes at a
+ * time is enough.
+ */
+static bool has_nul_escape(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++)
+        if (s[i] == '\\') {
+            if (len - i >= 6 && memcmp(s + i + 1, "u0000", 5) == 0)
+                return true;
+            i++;
+        }
+    return false;
+}
+
+json_object *rest_json_body(struct rest_req *rr, const char *const *keys,
+                            bool allow_empty)
+{
+    enum media ct = rest_content_type(rr);
+    json_object *o;
+    const char *body;
+    size_t len;
+
+    if (!(body = rest_body(rr, &len)))
+        return NULL;
+    if (len == 0 && allow_empty)
+        return json_object_new_object();
+    if (ct != MEDIA_JSON) {
+        rest_error(rr, 415, "unsupported_media_type", "the body must be "
+                   "application/json");
+        return NULL;
+    }
+    if (!(o = rest_json_parse(rr, body, len)))
+        return NULL;
     if (!json_object_is_type(o, json_type_object)) {
         rest_error(rr, 400, "bad_json", "the body must be a JSON object");
+        json_object_put(o);
+        return NULL;
+    }
+    if (has_nul_escape(body, len)) {
+        rest_error(rr, 400, "invalid_argument", "\\u0000 (a NUL character) "
+                   "is not allowed in a string");
         json_object_put(o);
         return NULL;
     }
@@ -385,9 +434,7 @@ static int authenticate(struct rest_req *rr)
         return STORE_ROLE_ADMIN;
     }
     if (rr->tr == TR_TLS) {
-        struct evhttp_connection *c = evhttp_request_get_connection(req);
-        struct bufferevent *bev = c ? evhttp_connection_get_bufferevent(c)
-                                    : NULL;
+        struct bufferevent *bev = front_tls_bev(req);
         if (bev && tls_peer_verified(bufferevent_openssl_get_ssl(bev),
                                      rr->who, sizeof(rr->who)))
             return STORE_ROLE_ADMIN;
@@ -436,24 +483,44 @@ static bool check_query(struct rest_req *rr)
     return ok;
 }
 
+/* Does the Accept header take what the route answers?  Else 406. */
+static bool acceptable(struct rest_req *rr)
+{
+    enum route_media rm = rr->m.route->media;
+    enum media m = rm == ROUTE_TEXT ? MEDIA_TEXT : MEDIA_JSON;
+
+    if (rm == ROUTE_NEGOTIATES || rest_negotiate(rr, &m, 1) == m)
+        return true;
+    rest_error(rr, 406, "not_acceptable", "%s is served as %s only",
+               rr->m.route->pattern, media_name(m));
+    return false;
+}
+
 void rest_dispatch(struct agent *a, struct evhttp_request *req,
                    enum transport tr)
 {
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     unsigned method = (unsigned)evhttp_request_get_command(req);
     struct rest_req *rr = calloc(1, sizeof(*rr));
+    struct front_reject rej;
     const char *path;
     char allow[96];
     int role;
 
     if (!rr) {
-        evhttp_send_error(req, 500, NULL);
+        send_oom(req);
         return;
     }
     rr->t0 = now_mono_ns();
     rr->req = req;
     rr->a = a;
     rr->tr = tr;
+    if (front_take_reject(req, &rej)) {
+        if (rej.header[0])
+            rest_header(rr, rej.header, rej.value);
+        rest_error(rr, rej.status, rej.code, "%s", rej.message);
+        return;
+    }
     role = authenticate(rr);
     if (role < 0)
         return;                 /* answered (401), rr is gone */
@@ -485,7 +552,7 @@ void rest_dispatch(struct agent *a, struct evhttp_request *req,
                    rr->who);
         return;
     }
-    if (!check_query(rr))
+    if (!check_query(rr) || !acceptable(rr))
         return;
     rr->m.route->fn(rr);
 }

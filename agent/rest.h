@@ -25,8 +25,6 @@ struct evhttp_request;
 
 /* Largest request body the API takes (a domain config is far smaller). */
 #define REST_BODY_MAX (1024 * 1024)
-/* Past this libevent itself cuts the connection, before any handler. */
-#define REST_BODY_HARD_MAX (16 * 1024 * 1024)
 /* How deep a JSON body may nest. */
 #define REST_JSON_DEPTH 16
 
@@ -78,6 +76,10 @@ enum media rest_negotiate(struct rest_req *rr, const enum media *offer,
  * returns NULL.
  */
 const char *rest_body(struct rest_req *rr, size_t *len);
+
+/* Parse body as JSON (any value); 400 bad_json and NULL if it is not. */
+json_object *rest_json_parse(struct rest_req *rr, const char *body,
+                             size_t len);
 
 /*
  * A small JSON object body whose keys are all in `keys` (NULL-ended).  An

@@ -138,6 +138,14 @@ static hv_config *body_config(struct rest_req *rr, bool *uuid_given)
     }
     if (!(body = rest_body(rr, &len)))
         return NULL;
+    /* Not JSON at all is bad_json, as for every other body; a JSON text
+     * that is no configuration is invalid_config, from libhvctl. */
+    if (ct == MEDIA_JSON) {
+        json_object *syntax = rest_json_parse(rr, body, len);
+        if (!syntax)
+            return NULL;
+        json_object_put(syntax);
+    }
     rc = ct == MEDIA_JSON
         ? hv_config_from_json(body, len, "request body", &cfg)
         : hv_config_from_xml(body, len, "request body", &cfg);

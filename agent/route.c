@@ -14,13 +14,15 @@ static const char *const q_none[] = { NULL };
 static const char *const q_define[] = { "start", NULL };
 static const char *const q_events[] = { "since", NULL };
 
-#define R(m, p, f, q, w) { m, p, f, q, w }
+#define R(m, p, f, q, w) { m, p, f, q, w, ROUTE_JSON }
+#define RM(m, p, f, q, w, media) { m, p, f, q, w, media }
 
 const struct route routes[] = {
     R(M_GET,    "/v1/host", h_host, q_none, false),
     R(M_GET,    "/v1/domains", h_domains_list, q_none, false),
     R(M_POST,   "/v1/domains", h_domains_define, q_define, true),
-    R(M_GET,    "/v1/domains/{name}", h_domain_get, q_none, false),
+    RM(M_GET,   "/v1/domains/{name}", h_domain_get, q_none, false,
+       ROUTE_NEGOTIATES),
     R(M_PUT,    "/v1/domains/{name}", h_domain_put, q_none, true),
     R(M_DELETE, "/v1/domains/{name}", h_domain_delete, q_none, true),
     R(M_POST,   "/v1/domains/{name}/start", h_action_start, q_none, true),
@@ -32,11 +34,11 @@ const struct route routes[] = {
     R(M_POST,   "/v1/domains/{name}/destroy", h_action_destroy, q_none, true),
     R(M_PUT,    "/v1/domains/{name}/autostart", h_autostart, q_none, true),
     R(M_PUT,    "/v1/domains/{name}/memory", h_memory, q_none, true),
-    R(M_GET,    "/v1/events", h_events, q_events, false),
+    RM(M_GET,   "/v1/events", h_events, q_events, false, ROUTE_NEGOTIATES),
     R(M_GET,    "/v1/jobs", h_jobs_list, q_none, false),
     R(M_GET,    "/v1/jobs/{id}", h_job_get, q_none, false),
     R(M_DELETE, "/v1/jobs/{id}", h_job_cancel, q_none, true),
-    R(M_GET,    "/metrics", h_metrics, q_none, false),
+    RM(M_GET,   "/metrics", h_metrics, q_none, false, ROUTE_TEXT),
 };
 
 const size_t routes_count = ARRAY_SIZE(routes);

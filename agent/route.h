@@ -26,12 +26,21 @@ enum {
 struct rest_req;
 typedef void (*route_fn)(struct rest_req *rr);
 
+/* What a route answers with, for the Accept header (406 when it takes
+ * none of it); errors are always JSON. */
+enum route_media {
+    ROUTE_JSON = 0,             /* application/json */
+    ROUTE_TEXT,                 /* text/plain */
+    ROUTE_NEGOTIATES,           /* the handler looks at Accept itself */
+};
+
 struct route {
     unsigned method;            /* one M_* bit */
     const char *pattern;        /* "/v1/domains/{name}/start" */
     route_fn fn;
     const char *const *query;   /* query parameters it takes, NULL-ended */
     bool write;                 /* changes something: not for read-only */
+    enum route_media media;
 };
 
 extern const struct route routes[];

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -133,13 +134,16 @@ static void test_truncated_json(void **state)
     char *cfg = domain_json("new", "counter", 32);
     size_t half = strlen(cfg) / 2;
 
-    expect("POST", "/v1/domains", JSON, cfg, half, 400, "invalid_config");
-    expect("PUT", "/v1/domains/idle", JSON, cfg, half, 400, "invalid_config");
+    /* Not JSON is bad_json on every body, configurations included. */
+    expect("POST", "/v1/domains", JSON, cfg, half, 400, "bad_json");
+    expect("PUT", "/v1/domains/idle", JSON, cfg, half, 400, "bad_json");
     expect("PUT", "/v1/domains/keep/memory", JSON, "{\"target_mib\": ", 0,
            400, "bad_json");
     expect("PUT", "/v1/domains/idle/autostart", JSON, "{\"autostart\": true} x",
            0, 400, "bad_json");
-    expect("POST", "/v1/domains", JSON, "", 0, 400, "invalid_config");
+    expect("POST", "/v1/domains", JSON, "", 0, 400, "bad_json");
+    expect("POST", "/v1/domains", JSON, "{\"type\": \"pv\"}", 0, 400,
+           "invalid_config");
     free(cfg);
 }
 
@@ -150,7 +154,7 @@ static void test_deep_nesting(void **state)
 
     memset(deep, '[', n);
     memset(deep + n, ']', n);
-    expect("POST", "/v1/domains", JSON, deep, 2 * n, 400, "invalid_config");
+    expect("POST", "/v1/domains", JSON, deep, 2 * n, 400, "bad_json");
     memcpy(deep, "{\"autostart\":", 13);
     expect("PUT", "/v1/domains/idle/autostart", JSON, deep, 2 * n, 400,
            "bad_json");
@@ -332,6 +336,200 @@ static void test_garbage(void **state)
     assert_unchanged("garbage on the socket");
 }
 
+/*
+ * Send bytes over a fresh connection and read until the agent closes it
+ * (10 s at most): the whole answer, NUL-terminated.
+ */
+static char *exchange(const char *bytes, size_t len)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval tv = { 10, 0 };
+    size_t n = 0, cap = 65536, off = 0;
+    char *buf = malloc(cap);
+    ssize_t r;
+
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", ad.sock);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    while (off < len && (r = write(fd, bytes + off, len - off)) > 0)
+        off += (size_t)r;
+    while ((r = read(fd, buf + n, cap - n - 1)) > 0) {
+        n += (size_t)r;
+        if (n + 1 == cap)
+            buf = realloc(buf, cap *= 2);
+    }
+    close(fd);
+    buf[n] = '\0';
+    return buf;
+}
+
+/*
+ * The answer to bytes is exactly status (the status line), has header
+ * (if not NULL) and JSON, and its body is exactly body plus a newline.
+ */
+static void expect_raw(const char *bytes, size_t len, const char *status,
+                       const char *header, const char *body)
+{
+    char *ans = exchange(bytes, len ? len : strlen(bytes));
+    char *end = strstr(ans, "\r\n\r\n");
+
+    if (!end || strncmp(ans, status, strlen(status)) ||
+        strncmp(ans + strlen(status), "\r\n", 2) ||
+        !strstr(ans, "\r\nContent-Type: application/json\r\n") ||
+        (header && !strstr(ans, header)) ||
+        strncmp(end + 4, body, strlen(body)) ||
+        strcmp(end + 4 + strlen(body), "\n"))
+        fail_msg("for %.60s\nexpected: %s [%s] %s\ngot: %.600s", bytes,
+                 status, header ? header : "", body, ans);
+    free(ans);
+    assert_unchanged(bytes);
+}
+
+#define BAD(msg) "{\"error\":{\"code\":\"bad_request\",\"message\":" \
+                 "\"malformed request: " msg "\"}}"
+
+/* What evhttp used to answer with an HTML page, or not at all. */
+static void test_http_errors(void **state)
+{
+    size_t n = 200 * 1024, off;
+    char *big = malloc(n + 1024);
+
+    expect_raw("BLAH\r\n\r\n", 0, "HTTP/1.1 400 Bad Request", NULL,
+               BAD("the request line is not 'METHOD /path HTTP/1.1'"));
+    expect_raw("GET /v1/domains HTTP/9.9\r\n\r\n", 0,
+               "HTTP/1.1 400 Bad Request", NULL,
+               BAD("only HTTP/1.0 and HTTP/1.1 are spoken here"));
+    expect_raw("GET v1/domains HTTP/1.1\r\n\r\n", 0,
+               "HTTP/1.1 400 Bad Request", NULL,
+               BAD("the request target must be a path (origin form, "
+                   "'/...')"));
+    expect_raw("GET /v1/host HTTP/1.1\r\nNo colon here\r\n\r\n", 0,
+               "HTTP/1.1 400 Bad Request", NULL,
+               BAD("a header line is not 'Name: value'"));
+    expect_raw("POST /v1/domains HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 0,
+               "HTTP/1.1 400 Bad Request", NULL,
+               BAD("Content-Length is not a number of bytes"));
+    expect_raw("POST /v1/domains HTTP/1.1\r\nContent-Length: 5\r\n"
+               "Content-Length: 6\r\n\r\n", 0, "HTTP/1.1 400 Bad Request",
+               NULL, BAD("Content-Length is given twice"));
+    expect_raw("POST /v1/domains HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+               "\r\nzz\r\n", 0, "HTTP/1.1 400 Bad Request", NULL,
+               BAD("'zz' is not a chunk size"));
+    expect_raw("POST /v1/domains HTTP/1.1\r\nTransfer-Encoding: gzip\r\n"
+               "\r\n", 0, "HTTP/1.1 400 Bad Request", NULL,
+               BAD("the only Transfer-Encoding taken is 'chunked'"));
+    expect_raw("POST /v1/domains HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+               "Content-Length: 5\r\n\r\n", 0, "HTTP/1.1 400 Bad Request",
+               NULL, BAD("both Content-Length and Transfer-Encoding"));
+    snprintf(big, n, "GET /v1/domains HTTP/1.1\r\nX-Big: ");
+    memset(big + strlen(big), 'x', n - strlen(big));
+    memcpy(big + n - 4, "\r\n\r\n", 4);
+    expect_raw(big, n, "HTTP/1.1 431 Request Header Fields Too Large", NULL,
+               "{\"error\":{\"code\":\"headers_too_large\",\"message\":"
+               "\"the request head is over the limit of 65536 bytes\"}}");
+    /* An unknown method is a 405 with Allow, as a known one. */
+    expect_raw("FOO /v1/domains HTTP/1.1\r\n\r\n", 0,
+               "HTTP/1.1 405 Method Not Allowed", "\r\nAllow: GET, POST\r\n",
+               "{\"error\":{\"code\":\"method_not_allowed\",\"message\":"
+               "\"FOO is not allowed on /v1/domains (allowed: GET, POST)\"}}");
+    expect_raw("FOO /nowhere HTTP/1.1\r\n\r\n", 0, "HTTP/1.1 404 Not Found",
+               NULL, "{\"error\":{\"code\":\"not_found\",\"message\":"
+               "\"no such resource: /nowhere\"}}");
+    expect_raw("GET /v1/host HTTP/1.1\r\nAccept: text/html\r\n"
+               "Connection: close\r\n\r\n", 0, "HTTP/1.1 406 Not Acceptable",
+               NULL, "{\"error\":{\"code\":\"not_acceptable\",\"message\":"
+               "\"/v1/host is served as application/json only\"}}");
+    expect_raw("PUT /v1/domains/keep/memory HTTP/1.1\r\nExpect: magic\r\n"
+               "Content-Length: 2\r\n\r\n{}", 0,
+               "HTTP/1.1 417 Expectation Failed", NULL,
+               "{\"error\":{\"code\":\"expectation_failed\",\"message\":"
+               "\"Expect: only 100-continue is understood\"}}");
+    /* Over the body limit: answered from the headers, no body sent. */
+    expect_raw("POST /v1/domains HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n",
+               0, "HTTP/1.1 413 Payload Too Large", NULL,
+               "{\"error\":{\"code\":\"body_too_large\",\"message\":"
+               "\"the request body is 2000000 bytes, more than the limit of "
+               "1048576\"}}");
+    /* Chunks are added up against the same limit. */
+    off = (size_t)sprintf(big, "POST /v1/domains HTTP/1.1\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n1e000\r\n");
+    memset(big + off, ' ', 0x1e000);
+    off += 0x1e000;
+    off += (size_t)sprintf(big + off, "\r\nf0000\r\n");
+    expect_raw(big, off, "HTTP/1.1 413 Payload Too Large", NULL,
+               "{\"error\":{\"code\":\"body_too_large\",\"message\":"
+               "\"the request body is more than the limit of 1048576 "
+               "bytes\"}}");
+    free(big);
+}
+
+/* A chunked body with a trailer reaches the handler whole. */
+static void test_chunked(void **state)
+{
+    expect_raw("PUT /v1/domains/keep/memory HTTP/1.1\r\n"
+               "Content-Type: application/json\r\n"
+               "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+               "f\r\n{\"target_mib\": \r\n10\r\n16, \"now\": true}\r\n"
+               "0\r\nX-Trailer: yes\r\n\r\n", 0, "HTTP/1.1 400 Bad Request",
+               NULL, "{\"error\":{\"code\":\"unknown_field\",\"message\":"
+               "\"unknown field \\\"now\\\"\"}}");
+}
+
+/* After a good request, a bad one on the same connection: both answered,
+ * in order, then the connection closes. */
+static void test_pipelined(void **state)
+{
+    const char *two = "GET /v1/domains HTTP/1.1\r\n\r\nBLAH\r\n\r\n";
+    char *ans = exchange(two, strlen(two));
+    char *second = strstr(ans + 1, "HTTP/1.1 400 Bad Request\r\n");
+
+    assert_true(strncmp(ans, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    assert_non_null(second);
+    assert_non_null(strstr(second, "\r\n\r\n" BAD("the request line is not "
+                           "'METHOD /path HTTP/1.1'") "\n"));
+}
+
+/* \u0000 in a JSON string would cut it short: refused, never cut. */
+static void test_nul_escapes(void **state)
+{
+    char body[1024];
+    struct req q = { .method = "POST", .path = "/v1/domains", .ctype = JSON,
+                     .body = body };
+    struct resp r;
+
+    snprintf(body, sizeof(body), "{\"type\":\"pv\",\"name\":\"ok\\u0000../../x\","
+             "\"memory\":{\"max_mib\":32},\"os\":{\"kernel\":\"%s\"}}",
+             harness_pvboot());
+    assert_int_equal(http(&ad, &q, &r), 0);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(jstr(r.json, "error.code"), "invalid_config");
+    assert_string_equal(jstr(r.json, "error.message"), "request body:1: "
+                        "\"name\": \\u0000 (a NUL character) is not allowed "
+                        "in a string");
+    resp_free(&r);
+    snprintf(body, sizeof(body), "{\"type\":\"pv\",\"name\":\"nul\","
+             "\"memory\":{\"max_mib\":32},\"os\":{\"kernel\":\"%s\","
+             "\"cmdline\":\"counter\\u0000hidden\"}}", harness_pvboot());
+    assert_int_equal(http(&ad, &q, &r), 0);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(jstr(r.json, "error.message"), "request body:1: "
+                        "\"os.cmdline\": \\u0000 (a NUL character) is not "
+                        "allowed in a string");
+    resp_free(&r);
+    q.method = "PUT";
+    q.path = "/v1/domains/idle/autostart";
+    snprintf(body, sizeof(body), "{\"autostart\\u0000x\": true}");
+    assert_int_equal(http(&ad, &q, &r), 0);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(jstr(r.json, "error.code"), "invalid_argument");
+    assert_string_equal(jstr(r.json, "error.message"), "\\u0000 (a NUL "
+                        "character) is not allowed in a string");
+    resp_free(&r);
+    assert_unchanged("\\u0000 in strings");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +542,10 @@ int main(void)
         cmocka_unit_test(test_xml),
         cmocka_unit_test(test_media_types),
         cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_http_errors),
+        cmocka_unit_test(test_chunked),
+        cmocka_unit_test(test_pipelined),
+        cmocka_unit_test(test_nul_escapes),
     };
     char why[256];
     int rc;

@@ -1,0 +1,302 @@
+/*
+ * test_rest_limits.c - what clients can make hvctld hold:
+ *   - 30 unauthenticated TCP clients each announce a 16 MiB body and
+ *     stream 2 MiB of it: each gets its JSON 401 as soon as its headers
+ *     are read, the agent's resident memory grows by less than a bound
+ *     that no speed of the clients changes (the body is never kept), and
+ *     a client with a token is served all the while;
+ *   - --max-connections N: the connection past N gets a JSON 503 and is
+ *     closed; once one of the N closes, a new one is served.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "harness.h"
+
+#define NCLIENTS 30
+#define STREAM_BYTES (2 * 1024 * 1024)
+/* Growth allowed: the heads and buffers of 30 refused connections, far
+ * below the 60 MiB their bodies would take if they were kept. */
+#define RSS_GROWTH_MAX_KIB (16 * 1024)
+
+static const char unauth_body[] =
+    "{\"error\":{\"code\":\"unauthorized\",\"message\":\"authentication "
+    "required: a client certificate or 'Authorization: Bearer <token>'\"}}\n";
+
+static long rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    long kib = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+            break;
+    fclose(f);
+    assert_true(kib > 0);
+    return kib;
+}
+
+static int tcp_connect(const char *port)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons((uint16_t)atoi(port));
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
+static void free_port(char *port, size_t len)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    socklen_t slen = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, slen), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &slen), 0);
+    snprintf(port, len, "%u", ntohs(sa.sin_port));
+    close(fd);
+}
+
+struct client {
+    int fd;
+    size_t sent;
+    bool done;                  /* sent it all, or the agent hung up */
+    char got[1024];
+    size_t ngot;
+};
+
+static void test_unauthenticated_bodies(void **state)
+{
+    static struct client cl[NCLIENTS];
+    static char chunk[65536];
+    const char *head = "POST /v1/domains HTTP/1.1\r\nHost: x\r\n"
+                       "Content-Type: application/json\r\n"
+                       "Content-Length: 16777216\r\n\r\n";
+    char port[8], listen[32], token[80], url[64];
+    const char *tok_args[6];
+    const char *extra[] = { "--listen", listen, "--insecure", NULL };
+    struct agentd ad;
+    double deadline;
+    long before, after;
+    size_t left, total = 0;
+    struct req q = { .method = "GET", .path = "/v1/host" };
+    struct resp r;
+
+    agentd_init(&ad, "limits");
+    free_port(port, sizeof(port));
+    snprintf(listen, sizeof(listen), "127.0.0.1:%s", port);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%s", port);
+    tok_args[0] = "token";
+    tok_args[1] = "create";
+    tok_args[2] = "ci";
+    tok_args[3] = "--db";
+    tok_args[4] = ad.db;
+    tok_args[5] = NULL;
+    assert_int_equal(run_hvctld(token, sizeof(token), tok_args), 0);
+    token[strcspn(token, "\n")] = '\0';
+    assert_int_equal(agentd_start(&ad, extra, NULL), 0);
+    q.url = url;
+    q.token = token;
+    assert_int_equal(http(&ad, &q, &r), 0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    before = rss_kib(ad.pid);
+
+    memset(chunk, ' ', sizeof(chunk));
+    for (int i = 0; i < NCLIENTS; i++) {
+        cl[i].fd = tcp_connect(port);
+        assert_int_equal(write(cl[i].fd, head, strlen(head)),
+                         (ssize_t)strlen(head));
+        fcntl(cl[i].fd, F_SETFL, O_NONBLOCK);
+    }
+    /* Stream until every client has sent its share or was cut off; the
+     * deadline only ends a test that already failed. */
+    deadline = now_ms() + 60000;
+    left = NCLIENTS;
+    while (left && now_ms() < deadline) {
+        struct pollfd p[NCLIENTS];
+        for (int i = 0; i < NCLIENTS; i++) {
+            p[i].fd = cl[i].fd;
+            p[i].events = POLLIN | (cl[i].done ? 0 : POLLOUT);
+        }
+        assert_true(poll(p, NCLIENTS, 1000) >= 0);
+        for (int i = 0; i < NCLIENTS; i++) {
+            ssize_t n;
+            if ((p[i].revents & POLLIN) && cl[i].ngot < sizeof(cl[i].got) - 1) {
+                n = read(cl[i].fd, cl[i].got + cl[i].ngot,
+                         sizeof(cl[i].got) - 1 - cl[i].ngot);
+                if (n > 0)
+                    cl[i].ngot += (size_t)n;
+            }
+            if (cl[i].done || !(p[i].revents & (POLLOUT | POLLERR | POLLHUP)))
+                continue;
+            n = send(cl[i].fd, chunk, sizeof(chunk), MSG_NOSIGNAL);
+            if (n > 0)
+                cl[i].sent += (size_t)n;
+            if ((n < 0 && errno != EAGAIN && errno != EINTR) ||
+                cl[i].sent >= STREAM_BYTES) {
+                cl[i].done = true;
+                left--;
+            }
+        }
+    }
+    assert_int_equal(left, 0);
+    after = rss_kib(ad.pid);
+    for (int i = 0; i < NCLIENTS; i++)
+        total += cl[i].sent;
+    print_message("# hvctld RSS %ld kB before, %ld kB after %d clients "
+                  "sent %zu kB\n", before, after, NCLIENTS, total / 1024);
+    if (after - before > RSS_GROWTH_MAX_KIB)
+        fail_msg("hvctld grew by %ld kB (at most %d allowed)", after - before,
+                 RSS_GROWTH_MAX_KIB);
+    /* A client with a token is still served, the others still open. */
+    assert_int_equal(http(&ad, &q, &r), 0);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    for (int i = 0; i < NCLIENTS; i++) {
+        char *body;
+        deadline = now_ms() + 10000;
+        while (!strstr(cl[i].got, "\r\n\r\n{") || !strchr(strstr(cl[i].got,
+                                                   "\r\n\r\n{"), '\n')) {
+            struct pollfd p = { cl[i].fd, POLLIN, 0 };
+            ssize_t n;
+            if (now_ms() > deadline || poll(&p, 1, 1000) < 0)
+                break;
+            n = read(cl[i].fd, cl[i].got + cl[i].ngot,
+                     sizeof(cl[i].got) - 1 - cl[i].ngot);
+            if (n <= 0 && !(n < 0 && errno == EAGAIN))
+                break;
+            if (n > 0)
+                cl[i].ngot += (size_t)n;
+        }
+        cl[i].got[cl[i].ngot] = '\0';
+        body = strstr(cl[i].got, "\r\n\r\n");
+        if (strncmp(cl[i].got, "HTTP/1.1 401 Unauthorized\r\n", 27) || !body ||
+            strcmp(body + 4, unauth_body))
+            fail_msg("client %d got: %s", i, cl[i].got);
+        close(cl[i].fd);
+    }
+    assert_int_equal(agentd_stop(&ad), 0);
+    agentd_cleanup(&ad);
+}
+
+/* Connect to the agent's socket and send a request; the fd. */
+static int unix_request(struct agentd *ad, const char *req)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval tv = { 10, 0 };
+
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", ad->sock);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    return fd;
+}
+
+/* Read until the answer's JSON body has ended (a newline after it). */
+static void read_answer(int fd, char *buf, size_t len)
+{
+    size_t n = 0;
+    ssize_t r;
+
+    buf[0] = '\0';
+    while (n < len - 1 && (r = read(fd, buf + n, len - 1 - n)) > 0) {
+        char *body;
+        n += (size_t)r;
+        buf[n] = '\0';
+        body = strstr(buf, "\r\n\r\n");
+        if (body && strchr(body + 4, '\n'))
+            break;
+    }
+}
+
+static void test_max_connections(void **state)
+{
+    const char *extra[] = { "--max-connections", "3", NULL };
+    const char *get = "GET /v1/host HTTP/1.1\r\n\r\n";
+    const char *get_close = "GET /v1/host HTTP/1.1\r\nConnection: close"
+                            "\r\n\r\n";
+    struct agentd ad;
+    char buf[2048];
+    int held[3], fd;
+    bool served = false;
+    double deadline;
+
+    agentd_init(&ad, "maxconn");
+    assert_int_equal(agentd_start(&ad, extra, NULL), 0);
+    /* Three connections, each answered (so the agent has them all). */
+    for (int i = 0; i < 3; i++) {
+        held[i] = unix_request(&ad, get);
+        read_answer(held[i], buf, sizeof(buf));
+        assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    }
+    fd = unix_request(&ad, get);
+    read_answer(fd, buf, sizeof(buf));
+    close(fd);
+    if (strncmp(buf, "HTTP/1.1 503 Service Unavailable\r\n", 34) ||
+        !strstr(buf, "\r\nConnection: close\r\n") ||
+        !strstr(buf, "\r\n\r\n{\"error\":{\"code\":\"too_many_connections\","
+                "\"message\":\"3 connections are open already "
+                "(--max-connections)\"}}\n"))
+        fail_msg("the 4th connection got: %s", buf);
+    /* One closes: the agent sees it close, and serves a new one. */
+    close(held[0]);
+    deadline = now_ms() + 10000;
+    while (!served && now_ms() < deadline) {
+        fd = unix_request(&ad, get_close);
+        read_answer(fd, buf, sizeof(buf));
+        close(fd);
+        served = strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0;
+        if (!served)
+            usleep(20000);
+    }
+    assert_true(served);
+    close(held[1]);
+    close(held[2]);
+    assert_int_equal(agentd_stop(&ad), 0);
+    agentd_cleanup(&ad);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unauthenticated_bodies),
+        cmocka_unit_test(test_max_connections),
+    };
+    char why[256];
+    int rc;
+
+    if (!harness_can_run(why, sizeof(why))) {
+        printf("SKIP: %s\n", why);
+        return 77;
+    }
+    curl_global_init(CURL_GLOBAL_ALL);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
