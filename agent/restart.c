@@ -16,6 +16,7 @@
 #include "util.h"
 
 #define NS_PER_MS 1000000ull
+#define BUSY_RETRY_MS 10
 
 struct restart_wait {
     struct agent *a;
@@ -109,8 +110,15 @@ static void on_time(evutil_socket_t fd, short what, void *arg)
     struct dom *d = w->d;
     int rc;
 
-    if (a->stopping || d->removed || d->domid != w->domid || d->busy) {
+    if (a->stopping || d->removed || d->domid != w->domid) {
         unlink_wait(w);
+        return;
+    }
+    if (d->busy) {
+        /* The start that made this incarnation has not answered yet (a
+         * guest that crashes at boot is that quick): once it has. */
+        struct timeval tv = { 0, BUSY_RETRY_MS * 1000 };
+        evtimer_add(w->timer, &tv);
         return;
     }
     unlink_wait(w);
