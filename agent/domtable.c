@@ -269,8 +269,11 @@ json_object *dom_summary_json(const struct dom *d)
                                dom_shown_state(d))));
     json_object_object_add(o, "persistent", json_object_new_boolean(d->defined));
     json_object_object_add(o, "autostart", json_object_new_boolean(d->autostart));
-    json_object_object_add(o, "vcpus", json_object_new_int64(vcpus));
-    json_object_object_add(o, "memory_mib", json_object_new_int64((int64_t)mem_mib));
+    /* 0 is not known (a domain seen started, not yet asked): null. */
+    json_object_object_add(o, "vcpus", vcpus ? json_object_new_int64(vcpus)
+                                             : NULL);
+    json_object_object_add(o, "memory_mib", mem_mib
+                           ? json_object_new_int64((int64_t)mem_mib) : NULL);
     json_object_object_add(o, "job", d->busy ? json_object_new_string(d->busy)
                                              : NULL);
     return o;

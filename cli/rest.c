@@ -83,9 +83,10 @@ void rest_row(json_object *o, struct dom_row *r)
         r->id = (long)v;
     r->persistent = rest_bool(o, "persistent");
     r->autostart = rest_bool(o, "autostart");
-    if (rest_int(o, "vcpus", &v)) {
+    /* No domain has 0 vCPUs or 0 MiB: 0 (or null) is "not known yet". */
+    if (rest_int(o, "vcpus", &v) && v > 0) {
         r->vcpus = (unsigned)v;
-        r->have_size = rest_int(o, "memory_mib", &v);
+        r->have_size = rest_int(o, "memory_mib", &v) && v > 0;
         r->mem_kib = (uint64_t)v * 1024;
     }
     if (!rt || !json_object_is_type(rt, json_type_object))
