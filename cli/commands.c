@@ -37,8 +37,9 @@ static const struct command commands[] = {
       "Connects the terminal to the domain's console: what the guest prints\n"
       "appears, what you type goes to the guest.  The terminal is put in raw\n"
       "mode (Ctrl-C goes to the guest) and restored however hvctl ends.\n"
-      "Ctrl-] detaches and leaves the domain running.  Local only: the REST\n"
-      "API has no console.\n" },
+      "Ctrl-] detaches and leaves the domain running.  If the domain ends\n"
+      "without a shutdown (its hvcore died, the guest crashed), hvctl says\n"
+      "so and exits with status 1.  Local only: the REST API has no console.\n" },
     { "pause", cmd_pause, "DOMAIN",
       "stop running a domain's vCPUs",
       "Pauses the domain: its vCPUs stop, its memory and devices stay.\n" },
@@ -48,7 +49,8 @@ static const struct command commands[] = {
     { "shutdown", cmd_shutdown, "[--wait [--timeout S]] DOMAIN",
       "ask a domain to power off",
       "Asks the guest to power off and returns at once; with --wait, returns\n"
-      "once the domain has ended.\n"
+      "once the domain has ended.  A paused domain is refused (its guest\n"
+      "could not see the request): unpause it first, or use destroy.\n"
       "  -w, --wait         wait until the domain has ended (Ctrl-C stops\n"
       "                     waiting)\n"
       "  -t, --timeout S    give up waiting after S seconds (exit status 1;\n"
