@@ -55,7 +55,4 @@ bool front_take_reject(struct evhttp_request *req, struct front_reject *rej);
 /* The TLS bufferevent under a connection's filter (NULL if none). */
 struct bufferevent *front_tls_bev(struct evhttp_request *req);
 
-/* Open connections (for the tests through the log, and for the cap). */
-size_t front_open_connections(void);
-
 #endif /* HVCTLD_FRONT_H */
