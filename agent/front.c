@@ -11,11 +11,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -47,7 +49,8 @@ static size_t nconns, nlinger;
 void front_reject(struct conn *c, struct evbuffer *dst, int status,
                   const char *code, const char *fmt, ...)
 {
-    static const char standin[] = "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
+    static const char standin[] =
+        "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
     va_list ap;
 
     c->rej.status = status;
@@ -149,9 +152,37 @@ static void on_queued(struct evbuffer *buf,
 /* ---- after a refusal: drain, then close ---- */
 
 struct lingerer {
+    LIST_ENTRY(lingerer) link;
     int fd;
     struct event *ev;
+    struct timespec until;      /* however much the client still sends */
 };
+
+static LIST_HEAD(, lingerer) lingerers = LIST_HEAD_INITIALIZER(lingerers);
+
+static void linger_end(struct lingerer *l)
+{
+    LIST_REMOVE(l, link);
+    event_free(l->ev);
+    close(l->fd);
+    free(l);
+    nlinger--;
+}
+
+void front_stop(void)
+{
+    while (!LIST_EMPTY(&lingerers))
+        linger_end(LIST_FIRST(&lingerers));
+}
+
+static bool past(const struct timespec *t)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > t->tv_sec ||
+           (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
 
 static void on_linger(evutil_socket_t fd, short what, void *arg)
 {
@@ -159,15 +190,12 @@ static void on_linger(evutil_socket_t fd, short what, void *arg)
     char buf[16384];
     ssize_t n = 0;
 
-    if (what & EV_READ) {
+    if ((what & EV_READ) && !past(&l->until)) {
         n = read(fd, buf, sizeof(buf));
         if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
             return;
     }
-    event_free(l->ev);
-    close(l->fd);
-    free(l);
-    nlinger--;
+    linger_end(l);
 }
 
 static void linger_start(struct event_base *base, int fd)
@@ -192,6 +220,9 @@ static void linger_start(struct event_base *base, int fd)
     }
     shutdown(lfd, SHUT_WR);
     l->fd = lfd;
+    clock_gettime(CLOCK_MONOTONIC, &l->until);
+    l->until.tv_sec += LINGER_S;
+    LIST_INSERT_HEAD(&lingerers, l, link);
     nlinger++;
 }
 

@@ -52,6 +52,9 @@ struct bufferevent *front_new_conn(struct agent *a, enum transport tr,
  */
 bool front_take_reject(struct evhttp_request *req, struct front_reject *rej);
 
+/* Close the connections still draining after a refusal (at exit). */
+void front_stop(void);
+
 /* The TLS bufferevent under a connection's filter (NULL if none). */
 struct bufferevent *front_tls_bev(struct evhttp_request *req);
 

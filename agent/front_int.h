@@ -23,6 +23,8 @@ struct conn {
     enum front_state st;
     struct evbuffer *held;      /* the request being read */
     size_t pos;                 /* bytes of held already parsed */
+    size_t scan;                /* held before this has no newline past pos */
+    size_t tstart;              /* where the chunked trailer starts */
     size_t head_bytes;          /* of the head (and trailer) */
     uint64_t left;              /* body or chunk bytes still to come */
     uint64_t body;              /* body bytes so far (chunked) */

@@ -185,8 +185,8 @@ static void reject_method(struct conn *c, struct evbuffer *dst,
     route_match(0, path, &m);
     if (m.allowed) {
         route_allow_header(m.allowed, allow, sizeof(allow));
-        front_reject(c, dst, 405, "method_not_allowed", "%s is not allowed on %s "
-               "(allowed: %s)", h->method, path, allow);
+        front_reject(c, dst, 405, "method_not_allowed", "%s is not allowed "
+                     "on %s (allowed: %s)", h->method, path, allow);
         front_reject_header(c, "Allow", allow);
     } else if (m.status == 400) {
         front_reject(c, dst, 400, "bad_path", "malformed escape in the path");
@@ -222,14 +222,14 @@ static bool head_done(struct conn *c, struct evbuffer *dst, size_t end)
     }
     if (h.has_length && h.chunked) {
         front_reject(c, dst, 400, "bad_request", "malformed request: both "
-               "Content-Length and Transfer-Encoding");
+                     "Content-Length and Transfer-Encoding");
         goto out;
     }
     if (!authenticated(c, h.auth)) {
         front_reject(c, dst, 401, "unauthorized", h.auth
-               ? "the bearer token is not valid (unknown or revoked)"
-               : "authentication required: a client certificate or "
-                 "'Authorization: Bearer <token>'");
+                     ? "the bearer token is not valid (unknown or revoked)"
+                     : "authentication required: a client certificate or "
+                     "'Authorization: Bearer <token>'");
         front_reject_header(c, "WWW-Authenticate", "Bearer realm=\"hvctld\"");
         goto out;
     }
@@ -239,18 +239,19 @@ static bool head_done(struct conn *c, struct evbuffer *dst, size_t end)
     }
     if ((h.m == M_HEAD || h.m == M_TRACE) &&
         (h.chunked || (h.has_length && h.length))) {
-        front_reject(c, dst, 400, "bad_request", "malformed request: a %s request "
-               "has no body", h.method);
+        front_reject(c, dst, 400, "bad_request", "malformed request: a %s "
+                     "request has no body", h.method);
         goto out;
     }
     if (h.has_length && h.length > REST_BODY_MAX) {
-        front_reject(c, dst, 413, "body_too_large", "the request body is %" PRIu64
-               " bytes, more than the limit of %d", h.length, REST_BODY_MAX);
+        front_reject(c, dst, 413, "body_too_large", "the request body is "
+                     "%" PRIu64 " bytes, more than the limit of %d", h.length,
+                     REST_BODY_MAX);
         goto out;
     }
     if (h.http11 && h.expect && strcasecmp(h.expect, "100-continue") != 0) {
         front_reject(c, dst, 417, "expectation_failed", "Expect: only "
-               "100-continue is understood");
+                     "100-continue is understood");
         goto out;
     }
     c->head_bytes = end;
@@ -271,6 +272,17 @@ out:
 }
 
 /* ---- reading requests ---- */
+
+static void bad(struct conn *c, struct evbuffer *dst, const char *why)
+{
+    front_reject(c, dst, 400, "bad_request", "malformed request: %s", why);
+}
+
+static void head_too_large(struct conn *c, struct evbuffer *dst)
+{
+    front_reject(c, dst, 431, "headers_too_large", "the request head is "
+                 "over the limit of %d bytes", FRONT_HEAD_MAX);
+}
 
 /* Offset just past the next line at or after from, or -1 if none yet. */
 static ssize_t line_end(struct evbuffer *b, size_t from)
@@ -295,6 +307,20 @@ static bool is_blank_line(struct evbuffer *b, size_t start, size_t end)
     return end - start == 1 || two[0] == '\r';
 }
 
+/*
+ * End of the next line from c->pos, or -1.  Bytes already searched in
+ * vain are not searched again, so a head sent a byte at a time costs
+ * linear time, not quadratic.
+ */
+static ssize_t next_line_end(struct conn *c)
+{
+    ssize_t e = line_end(c->held, c->scan > c->pos ? c->scan : c->pos);
+
+    if (e < 0)
+        c->scan = evbuffer_get_length(c->held);
+    return e;
+}
+
 void front_parse(struct conn *c, struct evbuffer *dst)
 {
     for (;;) {
@@ -312,8 +338,9 @@ void front_parse(struct conn *c, struct evbuffer *dst)
                    (ch == '\r' || ch == '\n')) {
                 evbuffer_drain(c->held, 1);
                 have--;
+                c->scan = 0;
             }
-            while ((e = line_end(c->held, c->pos)) >= 0) {
+            while ((e = next_line_end(c)) >= 0) {
                 bool blank = is_blank_line(c->held, c->pos, (size_t)e);
                 c->pos = (size_t)e;
                 if (blank || c->pos > FRONT_HEAD_MAX)
@@ -321,8 +348,7 @@ void front_parse(struct conn *c, struct evbuffer *dst)
             }
             if (c->pos > FRONT_HEAD_MAX ||
                 (e < 0 && have > FRONT_HEAD_MAX)) {
-                front_reject(c, dst, 431, "headers_too_large", "the request "
-                       "head is over the limit of %d bytes", FRONT_HEAD_MAX);
+                head_too_large(c, dst);
                 return;
             }
             if (e < 0)
@@ -345,8 +371,7 @@ void front_parse(struct conn *c, struct evbuffer *dst)
             e = line_end(c->held, c->pos);
             if (e < 0 ? have - c->pos > CHUNK_LINE_MAX
                       : (size_t)e - c->pos > CHUNK_LINE_MAX) {
-                front_reject(c, dst, 400, "bad_request", "malformed request: a "
-                       "chunk size line is too long");
+                bad(c, dst, "a chunk size line is too long");
                 return;
             }
             if (e < 0)
@@ -364,17 +389,19 @@ void front_parse(struct conn *c, struct evbuffer *dst)
                     : (tolower((unsigned char)line[digits]) - 'a' + 10));
             if (digits == 0 || digits > 15 || digits != n) {
                 front_reject(c, dst, 400, "bad_request", "malformed request: "
-                       "'%.32s' is not a chunk size", line);
+                             "'%.32s' is not a chunk size", line);
                 return;
             }
             if (c->body + size > REST_BODY_MAX) {
-                front_reject(c, dst, 413, "body_too_large", "the request body is "
-                       "more than the limit of %d bytes", REST_BODY_MAX);
+                front_reject(c, dst, 413, "body_too_large", "the request body "
+                             "is more than the limit of %d bytes",
+                             REST_BODY_MAX);
                 return;
             }
             c->pos = (size_t)e;
             c->body += size;
             c->left = size;
+            c->tstart = c->pos;
             c->st = size ? S_CHUNK_DATA : S_TRAILER;
             break;
         }
@@ -392,14 +419,12 @@ void front_parse(struct conn *c, struct evbuffer *dst)
             if (crlf[0] == '\n') {
                 need = c->left + 1;
             } else if (crlf[0] != '\r') {
-                front_reject(c, dst, 400, "bad_request", "malformed request: chunk "
-                       "data does not end where its size says");
+                bad(c, dst, "chunk data does not end where its size says");
                 return;
             } else if (have - c->pos < need) {
                 return;
             } else if (crlf[1] != '\n') {
-                front_reject(c, dst, 400, "bad_request", "malformed request: chunk "
-                       "data does not end where its size says");
+                bad(c, dst, "chunk data does not end where its size says");
                 return;
             }
             c->pos += need;
@@ -408,11 +433,11 @@ void front_parse(struct conn *c, struct evbuffer *dst)
         }
         case S_TRAILER: {
             /* Trailer fields: checked like headers, within the head limit. */
-            size_t start = c->pos, tend;
+            size_t start = c->tstart, tend;
             char *buf;
             const char *why;
 
-            while ((e = line_end(c->held, c->pos)) >= 0) {
+            while ((e = next_line_end(c)) >= 0) {
                 bool blank = is_blank_line(c->held, c->pos, (size_t)e);
                 c->pos = (size_t)e;
                 if (blank || c->head_bytes + c->pos - start > FRONT_HEAD_MAX)
@@ -420,14 +445,11 @@ void front_parse(struct conn *c, struct evbuffer *dst)
             }
             if (c->head_bytes + c->pos - start > FRONT_HEAD_MAX ||
                 (e < 0 && c->head_bytes + have - start > FRONT_HEAD_MAX)) {
-                front_reject(c, dst, 431, "headers_too_large", "the request "
-                       "head is over the limit of %d bytes", FRONT_HEAD_MAX);
+                head_too_large(c, dst);
                 return;
             }
-            if (e < 0) {
-                c->pos = start;
+            if (e < 0)
                 return;
-            }
             tend = c->pos;
             buf = malloc(tend - start + 1);
             if (!buf) {
@@ -443,8 +465,7 @@ void front_parse(struct conn *c, struct evbuffer *dst)
             why = header_lines(buf, buf + (tend - start), NULL);
             free(buf);
             if (why) {
-                front_reject(c, dst, 400, "bad_request", "malformed request: %s",
-                       why);
+                bad(c, dst, why);
                 return;
             }
             goto whole;
@@ -454,7 +475,7 @@ void front_parse(struct conn *c, struct evbuffer *dst)
 whole:
         evbuffer_remove_buffer(c->held, dst, c->pos);
         c->forwarded++;
-        c->pos = 0;
+        c->pos = c->scan = 0;
         c->st = S_HEAD;
     }
 }

@@ -267,6 +267,7 @@ void httpd_stop(struct httpd *h)
     for (int i = 0; i < 3; i++)
         if (h->fr[i].http)
             evhttp_free(h->fr[i].http);
+    front_stop();
     httpd_stop_accepting(h);
     SSL_CTX_free(h->ssl_ctx);
     free(h->socket_path);

@@ -146,7 +146,8 @@ static void test_unauthenticated_bodies(void **state)
         assert_true(poll(p, NCLIENTS, 1000) >= 0);
         for (int i = 0; i < NCLIENTS; i++) {
             ssize_t n;
-            if ((p[i].revents & POLLIN) && cl[i].ngot < sizeof(cl[i].got) - 1) {
+            if ((p[i].revents & POLLIN) &&
+                cl[i].ngot < sizeof(cl[i].got) - 1) {
                 n = read(cl[i].fd, cl[i].got + cl[i].ngot,
                          sizeof(cl[i].got) - 1 - cl[i].ngot);
                 if (n > 0)

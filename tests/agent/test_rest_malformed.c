@@ -489,6 +489,7 @@ static void test_pipelined(void **state)
     assert_non_null(second);
     assert_non_null(strstr(second, "\r\n\r\n" BAD("the request line is not "
                            "'METHOD /path HTTP/1.1'") "\n"));
+    free(ans);
 }
 
 /* \u0000 in a JSON string would cut it short: refused, never cut. */
@@ -499,9 +500,9 @@ static void test_nul_escapes(void **state)
                      .body = body };
     struct resp r;
 
-    snprintf(body, sizeof(body), "{\"type\":\"pv\",\"name\":\"ok\\u0000../../x\","
-             "\"memory\":{\"max_mib\":32},\"os\":{\"kernel\":\"%s\"}}",
-             harness_pvboot());
+    snprintf(body, sizeof(body), "{\"type\":\"pv\","
+             "\"name\":\"ok\\u0000../../x\",\"memory\":{\"max_mib\":32},"
+             "\"os\":{\"kernel\":\"%s\"}}", harness_pvboot());
     assert_int_equal(http(&ad, &q, &r), 0);
     assert_int_equal(r.status, 400);
     assert_string_equal(jstr(r.json, "error.code"), "invalid_config");
