@@ -692,9 +692,15 @@ static void test_events_short_lived(void **state)
     OK(hv_events_open(H.conn, &ev));
     for (size_t k = 0; k < 2; k++)
         for (int i = 0; i < 20; i++) {
-            hv_config *c = harness_config(&H, "t-brief", kinds[k].cmdline);
+            hv_config *c;
             hv_domain *d;
             uint32_t id;
+            char name[32];
+
+            /* A name of its own: a crashed domain's hvcore lets go of
+             * its name a moment after the crash is told. */
+            snprintf(name, sizeof(name), "t-brief-%zu-%d", k, i);
+            c = harness_config(&H, name, kinds[k].cmdline);
 
             OK(hv_domain_create(H.conn, c, 0, &d));
             hv_config_free(c);
