@@ -202,24 +202,33 @@ static void teardown(struct agent *a)
         close(a->db_lock_fd);
 }
 
+int agent_start(struct agent *a, const struct agent_opts *opts)
+{
+    memset(a, 0, sizeof(*a));
+    a->opts = opts;
+    a->lock_fd = -1;
+    a->db_lock_fd = -1;
+    a->started_ms = now_real_ms();
+    log_set_level((enum log_level)opts->log_level);
+    signal(SIGPIPE, SIG_IGN);
+    domtable_init(&a->doms);
+    a->doms.on_stopped = on_stopped;
+    a->doms.on_stopped_arg = a;
+    return setup(a);
+}
+
+void agent_stop(struct agent *a)
+{
+    teardown(a);
+}
+
 int agent_run(const struct agent_opts *opts)
 {
     struct agent a;
     struct event *sig_term = NULL, *sig_int = NULL;
     int status = 1;
 
-    memset(&a, 0, sizeof(a));
-    a.opts = opts;
-    a.lock_fd = -1;
-    a.db_lock_fd = -1;
-    a.started_ms = now_real_ms();
-    log_set_level((enum log_level)opts->log_level);
-    signal(SIGPIPE, SIG_IGN);
-    domtable_init(&a.doms);
-    a.doms.on_stopped = on_stopped;
-    a.doms.on_stopped_arg = &a;
-
-    if (setup(&a))
+    if (agent_start(&a, opts))
         goto out;
     sig_term = evsignal_new(a.base, SIGTERM, on_signal, &a);
     sig_int = evsignal_new(a.base, SIGINT, on_signal, &a);
@@ -240,6 +249,6 @@ out:
         event_free(sig_term);
     if (sig_int)
         event_free(sig_int);
-    teardown(&a);
+    agent_stop(&a);
     return status;
 }

@@ -54,4 +54,13 @@ bool agent_name_ok(struct agent *a, const char *name, char *msg, size_t len);
 /* Run the daemon with these options until SIGTERM/SIGINT; exit status. */
 int agent_run(const struct agent_opts *opts);
 
+/*
+ * What agent_run does before and after its loop: everything up to the
+ * listeners (0, or -1 logged), and the tear-down (also after a failed
+ * start).  No signal handling and no autostart; for harnesses that run
+ * a->base themselves (tests/fuzz/fuzz_agent.c).
+ */
+int agent_start(struct agent *a, const struct agent_opts *opts);
+void agent_stop(struct agent *a);
+
 #endif /* HVCTLD_AGENT_H */

@@ -2,12 +2,11 @@
  * fuzz_rest.c - libFuzzer harness for hvctld's REST requests: routing and
  * path decoding, authentication, query parameters, content negotiation,
  * bodies and every handler but the SSE stream, through rest_dispatch()
- * (agent/rest_local.c: no socket; the HTTP framing is libevent's).
+ * (agent/rest_local.c: no socket).  Reading requests off the wire
+ * (agent/front_parse.c, evhttp) is fuzz_http.c's.
  *
- * The agent is a real one on a temporary database and runtime directory
- * with two workers, and no hvcore (HVCORE_PATH names nothing), so a start
- * is a job that fails at once.  A token "admin" and a read-only one are in
- * the database; their secrets are in rest.dict.
+ * The agent is fuzz_agent.c's: a real one, with no hvcore, and two
+ * tokens whose secrets are in rest.dict.
  *
  * An input is up to 8 requests separated by a line "%%":
  *
@@ -23,127 +22,29 @@
  * request is answered, with a status the API documents; every error is
  * the JSON {"error":{"code":...,"message":...}}; a JSON reply is JSON; a
  * 405 names the allowed methods; the Unix socket never asks for
- * credentials and TCP always does; no request makes a 500.
+ * credentials and TCP always does; no request makes a 500; a definition
+ * the API took comes back as XML that it would take again.
  */
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <event2/event.h>
 #include <json-c/json.h>
 
-#include "agent.h"
-#include "auth.h"
-#include "evlog.h"
+#include "fuzz_agent.h"
 #include "fuzz_check.h"
-#include "jobs.h"
-#include "log.h"
-#include "metrics.h"
-#include "monitor.h"
-#include "reconcile.h"
 #include "rest_local.h"
-#include "shutdown.h"
-#include "sse.h"
-#include "store.h"
-#include "worker.h"
 
 #define MAX_REQUESTS 8
 #define MAX_HEADERS 32
 #define SEPARATOR "\n%%\n"
 
-/* Two tokens of TOKEN_LEN characters (also in rest.dict). */
-#define ADMIN_SECRET "hvt_fuzzAdminTokenAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-#define READER_SECRET "hvt_fuzzReaderTokenRRRRRRRRRRRRRRRRRRRRRRRRRRR"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct agent agent;
-static struct agent_opts opts;
-static char tmpdir[256], rundir[300], dbpath[300];
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
-}
-
-static void remove_tmpdir(void)
-{
-    nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void add_token(const char *name, const char *secret,
-                      enum store_role role)
-{
-    unsigned char hash[32];
-
-    auth_token_hash(secret, strlen(secret), hash);
-    FUZZ_CHECK(store_token_add(agent.store, name, hash, role) == 0,
-               "token %s: %s", name, store_errmsg(agent.store));
-}
-
-/* What agent.c's setup() makes, minus the listeners and the rundir lock. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    char err[512];
-
-    (void)argc; (void)argv;
-    snprintf(tmpdir, sizeof(tmpdir), "%s/fuzz_rest.XXXXXX", base);
-    FUZZ_CHECK(mkdtemp(tmpdir), "mkdtemp %s", tmpdir);
-    atexit(remove_tmpdir);
-    snprintf(rundir, sizeof(rundir), "%s/run", tmpdir);
-    snprintf(dbpath, sizeof(dbpath), "%s/hvctl.db", tmpdir);
-    FUZZ_CHECK(mkdir(rundir, 0700) == 0, "mkdir %s", rundir);
-    setenv("HVCORE_PATH", "/nonexistent/hvcore", 1);
-    log_set_level((enum log_level)0);       /* silence: not even errors */
-
-    opts.db_path = dbpath;
-    opts.rundir = rundir;
-    opts.workers = 2;
-    opts.refresh_ms = 3600 * 1000;          /* no periodic refresh */
-    opts.http_timeout_s = 60;
-    opts.event_log_max = 1000;
-    opts.log_level = 0;
-    agent.opts = &opts;
-    agent.lock_fd = -1;
-    domtable_init(&agent.doms);
-    agent.doms.on_stopped = shutdown_stopped;
-    agent.doms.on_stopped_arg = &agent;
-
-    FUZZ_CHECK(hv_conn_open(rundir, &agent.conn) == 0, "%s",
-               hv_last_error());
-    FUZZ_CHECK(store_open(dbpath, &agent.store, err, sizeof(err)) == 0,
-               "%s", err);
-    add_token("admin", ADMIN_SECRET, STORE_ROLE_ADMIN);
-    add_token("reader", READER_SECRET, STORE_ROLE_READONLY);
-    agent.scratch = hv_config_new();
-    agent.base = event_base_new();
-    FUZZ_CHECK(agent.base && event_base_priority_init(agent.base, 2) == 0,
-               "event base");
-    agent.jobs = jobs_new();
-    agent.metrics = metrics_new();
-    agent.auth = auth_new(agent.store, dbpath, agent.base);
-    agent.evlog = evlog_new(agent.store, agent.base, opts.event_log_max);
-    FUZZ_CHECK(agent.scratch && agent.jobs && agent.metrics && agent.auth &&
-               agent.evlog, "out of memory");
-    FUZZ_CHECK(workers_start(agent.base, opts.workers, &agent.workers) == 0 &&
-               workers_start(agent.base, 2, &agent.job_workers) == 0,
-               "workers");
-    FUZZ_CHECK(reconcile_load(&agent) == 0 &&
-               monitor_start(&agent, &agent.mon) == 0 &&
-               reconcile_runtime(&agent) == 0 && sse_init(&agent) == 0,
-               "agent setup");
-    return 0;
-}
+static struct agent *agent;
 
 static unsigned method_bit(const char *s, size_t len)
 {
@@ -205,6 +106,40 @@ static void check_reply(const struct rest_local_reply *r, enum transport tr,
     json_object_put(o);
 }
 
+/*
+ * A definition the API took must come back, also as XML, and that XML
+ * must be one the API takes again.
+ */
+static void check_served(const struct rest_local_reply *defined)
+{
+    static const char *const accept_xml[] = { "Accept", "application/xml",
+                                              NULL };
+    json_object *o = json_tokener_parse(defined->body), *name, *config;
+    struct rest_local_reply r;
+    hv_config *cfg = NULL;
+    char uri[128];
+
+    /* Only replies that are a defined domain. */
+    if (!json_object_object_get_ex(o, "config", &config) ||
+        !json_object_is_type(config, json_type_object)) {
+        json_object_put(o);
+        return;
+    }
+    FUZZ_CHECK(json_object_object_get_ex(o, "name", &name),
+               "a definition without its name:\n%s", defined->body);
+    snprintf(uri, sizeof(uri), "/v1/domains/%s", json_object_get_string(name));
+    json_object_put(o);
+    FUZZ_CHECK(rest_local_request(agent, TR_UNIX, M_GET, uri, accept_xml,
+                                  NULL, 0, &r) == 0, "GET %s", uri);
+    FUZZ_CHECK(r.status == 200, "GET %s as XML: %d\n%s", uri, r.status,
+               r.body);
+    FUZZ_CHECK(hv_config_from_xml(r.body, r.body_len, uri, &cfg) == 0,
+               "GET %s: XML the API would refuse: %s\n%s", uri,
+               hv_last_error(), r.body);
+    hv_config_free(cfg);
+    rest_local_reply_free(&r);
+}
+
 /* One request: "METHOD TARGET [TRANSPORT]\nheaders\n\nbody". */
 static void one_request(const char *text, size_t len)
 {
@@ -264,44 +199,23 @@ static void one_request(const char *text, size_t len)
     hdr[2 * nh] = NULL;
     if (body)
         body_len = (size_t)(copy + len - body);
-    if (rest_local_request(&agent, tr, method, target, hdr, body, body_len,
+    if (rest_local_request(agent, tr, method, target, hdr, body, body_len,
                            &r) == 0) {
         check_reply(&r, tr, has_auth, what);
+        if ((method == M_POST || method == M_PUT) &&
+            (r.status == 200 || r.status == 201) && is_json(r.content_type))
+            check_served(&r);
         rest_local_reply_free(&r);
     }
 out:
     free(copy);
 }
 
-/* Back to the state before the input: no job running, nothing defined. */
-static void reset(void)
-{
-    char names[64][64];
-    size_t n = 0;
-
-    while (jobs_running(agent.jobs))
-        event_base_loop(agent.base, EVLOOP_ONCE);
-    for (size_t i = 0; i < agent.doms.n && n < 64; i++)
-        snprintf(names[n++], sizeof(names[0]), "%s", agent.doms.v[i]->name);
-    for (size_t i = 0; i < n; i++) {
-        struct rest_local_reply r;
-        char uri[128];
-
-        snprintf(uri, sizeof(uri), "/v1/domains/%s", names[i]);
-        FUZZ_CHECK(rest_local_request(&agent, TR_UNIX, M_DELETE, uri, NULL,
-                                      NULL, 0, &r) == 0, "DELETE %s", uri);
-        FUZZ_CHECK(r.status == 204, "DELETE %s: %d\n%s", uri, r.status,
-                   r.body);
-        rest_local_reply_free(&r);
-    }
-    FUZZ_CHECK(agent.doms.n == 0, "%zu domains left after undefining all",
-               agent.doms.n);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *p = (const char *)data, *end = p + size;
 
+    agent = fuzz_agent();
     for (int i = 0; i < MAX_REQUESTS && p < end; i++) {
         const char *sep = memmem(p, (size_t)(end - p), SEPARATOR,
                                  strlen(SEPARATOR));
@@ -310,6 +224,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         one_request(p, (size_t)(stop - p));
         p = sep ? sep + strlen(SEPARATOR) : end;
     }
-    reset();
+    fuzz_agent_reset();
     return 0;
 }

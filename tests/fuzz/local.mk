@@ -5,18 +5,20 @@
 # fuzz_config_json  libctl/config_json.c, through hv_config_from_json()
 # fuzz_rest         hvctld's requests: routing, headers, bodies, handlers
 #                   (agent/rest_local.c feeds them in without a socket)
+# fuzz_http         what hvctld reads off a connection: agent/front*.c,
+#                   evhttp, then the same handlers (Unix socket and TCP)
 #
 # `make check` runs each for 3 s on its seed corpus (tests/fuzz/corpus/),
 # `make fuzz` for FUZZ_TIME (60) s.  The runner is hypervisor's
 # run-fuzzer.sh: it takes the harnesses configure --enable-fuzzing built,
 # or else builds them with clang (SKIP without clang and libFuzzer).
 
-FUZZ_TARGETS = config_xml config_json rest
+FUZZ_TARGETS = config_xml config_json rest http
 FUZZ_TIME = 60
 
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_config_xml tests/fuzz/fuzz_config_json \
-	tests/fuzz/fuzz_rest
+	tests/fuzz/fuzz_rest tests/fuzz/fuzz_http
 FUZZ_LINK_FLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer -no-install
 tests_fuzz_fuzz_config_xml_LDADD = libctl/libhvctl_core.la
 tests_fuzz_fuzz_config_xml_LDFLAGS = $(FUZZ_LINK_FLAGS)
@@ -26,6 +28,10 @@ tests_fuzz_fuzz_rest_CFLAGS = $(AGENT_CFLAGS)
 tests_fuzz_fuzz_rest_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/agent
 tests_fuzz_fuzz_rest_LDADD = agent/libhvctld.la
 tests_fuzz_fuzz_rest_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_http_CFLAGS = $(AGENT_CFLAGS)
+tests_fuzz_fuzz_http_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/agent
+tests_fuzz_fuzz_http_LDADD = agent/libhvctld.la
+tests_fuzz_fuzz_http_LDFLAGS = $(FUZZ_LINK_FLAGS)
 FUZZ_BIN = $(abs_builddir)/tests/fuzz
 else
 FUZZ_BIN =
@@ -34,7 +40,10 @@ tests_fuzz_fuzz_config_xml_SOURCES = tests/fuzz/fuzz_config_xml.c \
 	tests/fuzz/fuzz_check.h
 tests_fuzz_fuzz_config_json_SOURCES = tests/fuzz/fuzz_config_json.c \
 	tests/fuzz/fuzz_check.h
-tests_fuzz_fuzz_rest_SOURCES = tests/fuzz/fuzz_rest.c tests/fuzz/fuzz_check.h
+tests_fuzz_fuzz_rest_SOURCES = tests/fuzz/fuzz_rest.c tests/fuzz/fuzz_check.h \
+	tests/fuzz/fuzz_agent.c tests/fuzz/fuzz_agent.h
+tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c tests/fuzz/fuzz_check.h \
+	tests/fuzz/fuzz_agent.c tests/fuzz/fuzz_agent.h
 
 # What run-fuzzer.sh needs to build a harness itself: the very source
 # lists the library and the agent are built from.  The agent links the
@@ -59,13 +68,17 @@ FUZZ_ENV = \
 	FUZZ_SOURCES_rest='$(tests_fuzz_fuzz_rest_SOURCES) \
 	  $(agent_libhvctld_la_SOURCES)' \
 	FUZZ_LDADD_rest='-L$(abs_builddir)/libctl/.libs -lhvctl \
+	  -Wl,-rpath,$(abs_builddir)/libctl/.libs' \
+	FUZZ_SOURCES_http='$(tests_fuzz_fuzz_http_SOURCES) \
+	  $(agent_libhvctld_la_SOURCES)' \
+	FUZZ_LDADD_http='-L$(abs_builddir)/libctl/.libs -lhvctl \
 	  -Wl,-rpath,$(abs_builddir)/libctl/.libs'
 FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/hypervisor/tests/fuzz/run-fuzzer.sh
 
 TEST_EXTENSIONS = .test .fuzz
 FUZZ_LOG_COMPILER = $(FUZZ_RUN)
 TESTS += tests/fuzz/config_xml.fuzz tests/fuzz/config_json.fuzz \
-	tests/fuzz/rest.fuzz
+	tests/fuzz/rest.fuzz tests/fuzz/http.fuzz
 EXTRA_DIST += tests/fuzz
 clean-local:
 	rm -rf tests/fuzz/scratch
