@@ -49,8 +49,10 @@ static size_t nconns, nlinger;
 void front_reject(struct conn *c, struct evbuffer *dst, int status,
                   const char *code, const char *fmt, ...)
 {
-    static const char standin[] =
-        "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
+    /* A HEAD's answer has no body, and evhttp knows it from the method. */
+    static const char get[] = "GET / HTTP/1.1\r\nConnection: close\r\n\r\n";
+    static const char head[] = "HEAD / HTTP/1.1\r\nConnection: close\r\n"
+                               "\r\n";
     va_list ap;
 
     c->rej.status = status;
@@ -61,7 +63,10 @@ void front_reject(struct conn *c, struct evbuffer *dst, int status,
     c->st = S_REJECTED;
     evbuffer_drain(c->held, evbuffer_get_length(c->held));
     c->reject_seq = ++c->forwarded;
-    evbuffer_add(dst, standin, sizeof(standin) - 1);
+    if (c->head)
+        evbuffer_add(dst, head, sizeof(head) - 1);
+    else
+        evbuffer_add(dst, get, sizeof(get) - 1);
 }
 
 void front_reject_header(struct conn *c, const char *name, const char *value)

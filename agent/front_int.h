@@ -5,6 +5,7 @@
 #ifndef HVCTLD_FRONT_INT_H
 #define HVCTLD_FRONT_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
 
@@ -31,6 +32,7 @@ struct conn {
     unsigned long forwarded;    /* requests given to evhttp */
     unsigned long dispatched;   /* of them, taken by rest_dispatch */
     unsigned long reject_seq;   /* the stand-in's number, 0: none */
+    bool head;                  /* the request being read is a HEAD */
     struct front_reject rej;
 };
 

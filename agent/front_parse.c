@@ -215,8 +215,9 @@ static bool head_done(struct conn *c, struct evbuffer *dst, size_t end)
     buf[end] = '\0';
     p = buf;
     line = next_line(&p, buf + end, &len);
-    if ((why = request_line(line, len, &h)) ||
-        (why = header_lines(p, buf + end, &h))) {
+    why = request_line(line, len, &h);
+    c->head = h.m == M_HEAD;
+    if (why || (why = header_lines(p, buf + end, &h))) {
         front_reject(c, dst, 400, "bad_request", "malformed request: %s", why);
         goto out;
     }

@@ -82,8 +82,18 @@ void rest_header(struct rest_req *rr, const char *key, const char *value)
 
 void rest_send(struct rest_req *rr, int status, const char *content_type)
 {
+    struct evbuffer *out = evhttp_request_get_output_buffer(rr->req);
+
     if (content_type)
         rest_header(rr, "Content-Type", content_type);
+    /* A HEAD is answered with the headers a GET would get, and no body:
+     * libevent 2.1 would send the body. */
+    if (evhttp_request_get_command(rr->req) == EVHTTP_REQ_HEAD) {
+        char len[24];
+        snprintf(len, sizeof(len), "%zu", evbuffer_get_length(out));
+        rest_header(rr, "Content-Length", len);
+        evbuffer_drain(out, evbuffer_get_length(out));
+    }
     evhttp_send_reply(rr->req, status, reason(status), NULL);
     metrics_record(rr->a->metrics, rr->m.route, status,
                    now_mono_ns() - rr->t0);

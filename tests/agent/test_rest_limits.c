@@ -6,7 +6,9 @@
  *     that no speed of the clients changes (the body is never kept), and
  *     a client with a token is served all the while;
  *   - --max-connections N: the connection past N gets a JSON 503 and is
- *     closed; once one of the N closes, a new one is served.
+ *     closed; once one of the N closes, a new one is served;
+ *   - a request head sent a byte at a time is cut off after
+ *     --http-timeout, however steadily the bytes come.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -283,11 +285,48 @@ static void test_max_connections(void **state)
     agentd_cleanup(&ad);
 }
 
+/* A head sent a byte at a time does not hold the connection past
+ * --http-timeout: the agent closes it, with nothing answered. */
+static void test_slow_head(void **state)
+{
+    const char *extra[] = { "--http-timeout", "1", NULL };
+    const char *head = "GET /v1/host HTTP/1.1\r\nX-Slow: "
+                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                       "\r\n\r\n";
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct agentd ad;
+    bool closed = false;
+    char buf[256];
+    int fd;
+
+    agentd_init(&ad, "slowhead");
+    assert_int_equal(agentd_start(&ad, extra, NULL), 0);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", ad.sock);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    /* A byte every 100 ms: 15 s for the head, were it let through. */
+    for (size_t i = 0; head[i] && !closed; i++) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (send(fd, head + i, 1, MSG_NOSIGNAL) != 1 ||
+            (poll(&p, 1, 100) == 1 && read(fd, buf, sizeof(buf)) <= 0))
+            closed = true;
+    }
+    close(fd);
+    if (!closed)
+        fail_msg("a head sent a byte every 100 ms held the connection past "
+                 "--http-timeout 1");
+    assert_int_equal(agentd_stop(&ad), 0);
+    agentd_cleanup(&ad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unauthenticated_bodies),
         cmocka_unit_test(test_max_connections),
+        cmocka_unit_test(test_slow_head),
     };
     char why[256];
     int rc;

@@ -466,6 +466,19 @@ static void test_http_errors(void **state)
     free(big);
 }
 
+/* A refused HEAD is answered as a HEAD: the status, no body. */
+static void test_head_refused(void **state)
+{
+    const char *req = "HEAD /v1/host HTTP/1.1\r\nContent-Length: 5\r\n"
+                      "\r\nhello";
+    char *ans = exchange(req, strlen(req));
+    char *end = strstr(ans, "\r\n\r\n");
+
+    if (strncmp(ans, "HTTP/1.1 400 Bad Request\r\n", 26) || !end || end[4])
+        fail_msg("a HEAD with a body got: %s", ans);
+    free(ans);
+}
+
 /* A chunked body with a trailer reaches the handler whole. */
 static void test_chunked(void **state)
 {
@@ -545,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_media_types),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_http_errors),
+        cmocka_unit_test(test_head_refused),
         cmocka_unit_test(test_chunked),
         cmocka_unit_test(test_pipelined),
         cmocka_unit_test(test_nul_escapes),
