@@ -220,6 +220,7 @@ HV_EXPORT int hv_config_from_json(const char *text, size_t len,
 {
     const char *src = source ? source : "<config>";
     struct jwalk w = { .src = src };
+    const char *nul;
     json_tokener *tok = NULL;
     json_object *root = NULL;
     hv_config *cfg = NULL;
@@ -234,6 +235,10 @@ HV_EXPORT int hv_config_from_json(const char *text, size_t len,
         return err_set(HV_ECONFIG, "%s: %zu bytes is more than the limit of "
                        "%d bytes", src, len, HV_CONFIG_SIZE_MAX);
 
+    /* json-c would take a NUL byte for the end of the text. */
+    if ((nul = memchr(text, '\0', len)))
+        return err_set(HV_ECONFIG, "%s:%d: a NUL byte in the text", src,
+                       line_of_offset(text, (size_t)(nul - text)));
     tok = json_tokener_new_ex(CFG_MAX_NESTING);
     if (!tok)
         return err_set(HV_ENOMEM, "%s: out of memory", src);
