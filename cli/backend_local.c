@@ -8,7 +8,6 @@
  * domains never depend on the agent being up.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "console_end.h"
 #include "hvctl.h"
 #include "progress.h"
 
@@ -31,10 +31,7 @@ struct local {
     hv_conn *conn;
     struct backend *agent;      /* opened on first need */
     char agent_url[4200];
-    /* The domain whose console is open, and its events (console_closed). */
-    hv_events *con_ev;
-    uint32_t con_domid;
-    int con_pid;
+    struct console_end *con_end;    /* the domain whose console is open */
 };
 
 static struct local *L(struct backend *be)
@@ -486,135 +483,33 @@ out:
     return rc;
 }
 
-/*
- * Watch dom's events from before its console opens: when the console
- * closes, they tell a poweroff from a dead hvcore.  Without them (no
- * events here) console_closed has nothing to say.
- */
-static void watch_console_end(struct local *l, hv_domain *dom)
-{
-    hv_domain_info *info;
-
-    hv_events_free(l->con_ev);
-    l->con_ev = NULL;
-    if (hv_events_open(l->conn, &l->con_ev))
-        l->con_ev = NULL;
-    l->con_domid = hv_domain_get_id(dom);
-    l->con_pid = 0;
-    if (hv_domain_get_info(dom, &info) == 0) {
-        l->con_pid = hv_domain_info_get_pid(info);
-        hv_domain_info_free(info);
-    }
-}
-
 static int local_console(struct backend *be, struct cli *cli, const char *ref,
                          int *fd, char name[64])
 {
+    struct local *l = L(be);
     hv_domain *dom;
     int rc;
 
     if ((rc = resolve(be, cli, ref, &dom)))
         return rc;
     snprintf(name, 64, "%s", hv_domain_get_name(dom));
-    watch_console_end(L(be), dom);
+    /* From before the console opens: its end must be seen. */
+    console_end_free(l->con_end);
+    l->con_end = console_end_watch(l->conn, dom);
     rc = hv_domain_console_open(dom, fd) ? lib_fail(cli) : EXIT_OK;
     hv_domain_free(dom);
     return rc;
-}
-
-/* How long the last event of a domain whose console closed may take. */
-#define CONSOLE_END_WAIT_MS 10000
-
-/*
- * What became of hvcore pid, which died: a zombie nobody has reaped yet
- * still has its wait status in /proc/PID/stat (field 52, exit_code);
- * once reaped, only its parent knew, and that is not us.
- */
-static void describe_death(int pid, char *why, size_t len)
-{
-    char path[64], buf[1024], *p;
-    int fd, n, field, status = -1;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    fd = pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    n = fd >= 0 ? (int)read(fd, buf, sizeof(buf) - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    buf[n > 0 ? n : 0] = '\0';
-    /* "pid (comm) S ...": comm may hold spaces and parentheses. */
-    p = strrchr(buf, ')');
-    if (p && p[1] == ' ' && p[2] == 'Z') {
-        for (p += 2, field = 3; field < 52 && p; field++)
-            if ((p = strchr(p, ' ')))
-                p++;
-        if (p)
-            status = atoi(p);
-    }
-    if (status >= 0 && WIFSIGNALED(status))
-        snprintf(why, len, "hvcore (pid %d) was killed by signal %d (%s) "
-                 "without shutting the domain down", pid, WTERMSIG(status),
-                 strsignal(WTERMSIG(status)));
-    else if (status >= 0 && WIFEXITED(status))
-        snprintf(why, len, "hvcore (pid %d) exited with status %d without "
-                 "shutting the domain down", pid, WEXITSTATUS(status));
-    else
-        snprintf(why, len, "hvcore (pid %d) died without shutting the "
-                 "domain down", pid);
-}
-
-/*
- * The verdict an event of the console's domain gives: -1 none yet, 0 it
- * ended as a domain should, 1 it did not (why filled).
- */
-static int end_verdict(struct local *l, const hv_event *e, char *why,
-                       size_t len)
-{
-    const char *detail = hv_event_get_detail(e);
-
-    switch (hv_event_get_type(e)) {
-    case HV_EVENT_SHUTDOWN:
-    case HV_EVENT_DESTROYED:
-        return 0;
-    case HV_EVENT_CRASHED:
-        /* libhvctl's own words when the stream ended without a last
-         * event (hvcore died); anything else is hvcore's crash report. */
-        if (strncmp(detail, "hvcore (pid ", 12) == 0)
-            describe_death(l->con_pid, why, len);
-        else
-            snprintf(why, len, "the guest crashed%s%s", *detail ? ": " : "",
-                     detail);
-        return 1;
-    default:
-        return -1;
-    }
 }
 
 static int local_console_closed(struct backend *be, struct cli *cli,
                                 char *why, size_t len)
 {
     struct local *l = L(be);
-    uint64_t end = mono_ns() + CONSOLE_END_WAIT_MS * 1000000ull;
-    int verdict = -1, r = HV_EAGAIN;
+    struct console_end *w = l->con_end;
 
     (void)cli;
-    while (l->con_ev && verdict < 0) {
-        struct pollfd p = { .fd = hv_events_get_fd(l->con_ev),
-                            .events = POLLIN };
-        uint64_t now = mono_ns();
-        hv_event *e;
-
-        while (verdict < 0 && (r = hv_event_next(l->con_ev, &e)) == 0) {
-            if (hv_event_get_domid(e) == l->con_domid)
-                verdict = end_verdict(l, e, why, len);
-            hv_event_free(e);
-        }
-        if (verdict >= 0 || r != HV_EAGAIN || now >= end)
-            break;
-        poll(&p, 1, (int)((end - now) / 1000000) + 1);
-    }
-    hv_events_free(l->con_ev);
-    l->con_ev = NULL;
-    return verdict > 0;
+    l->con_end = NULL;
+    return console_end_verdict(w, why, len);
 }
 
 /*
@@ -693,7 +588,7 @@ static void local_close(struct backend *be)
 
     if (l->agent)
         l->agent->ops->close(l->agent);
-    hv_events_free(l->con_ev);
+    console_end_free(l->con_end);
     hv_conn_free(l->conn);
     free(l);
 }

@@ -19,6 +19,7 @@
 
 #include "curl_lazy.h"
 #include "http.h"
+#include "http_scheme.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -204,102 +205,6 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *opaque)
     return n;
 }
 
-/* ---- the wrong scheme for the port ---- */
-
-#define PROBE_TIMEOUT_S 5
-
-static size_t discard(char *data, size_t size, size_t nmemb, void *opaque)
-{
-    (void)data;
-    (void)opaque;
-    return size * nmemb;
-}
-
-/*
- * Does the server at scheme://hostport speak that scheme: complete a TLS
- * handshake (https, nothing verified: only the protocol is in question)
- * or answer an HTTP request with a status line (http)?  A second,
- * separate connection, made only after a request failed in a way that
- * the wrong scheme explains.
- */
-static bool speaks(const char *scheme, const char *hostport)
-{
-    bool tls = strcmp(scheme, "https") == 0, yes;
-    CURL *c = curl_easy_init();
-    char url[512];
-    long status = 0;
-
-    if (!c)
-        return false;
-    snprintf(url, sizeof(url), "%s://%s/", scheme, hostport);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)PROBE_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)PROBE_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    if (tls) {
-        curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    yes = curl_easy_perform(c) == CURLE_OK;
-    if (yes && !tls) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        yes = status >= 100;
-    }
-    curl_easy_cleanup(c);
-    return yes;
-}
-
-/*
- * https:// to a plain HTTP port makes OpenSSL report "wrong version
- * number"; http:// to a TLS port gets an empty reply.  Neither says what
- * to change: when the other scheme works, say that (true, and *rc the
- * status of the failure reported).
- */
-static bool wrong_scheme(struct http *h, struct cli *cli, int *rc)
-{
-    const char *url = h->url, *other, *hostport;
-    char hp[400];
-
-    if (h->sock)
-        return false;
-    if (strncmp(url, "https://", 8) == 0) {
-        hostport = url + 8;
-        other = "http";
-    } else {
-        hostport = url + 7;
-        other = "https";
-    }
-    snprintf(hp, sizeof(hp), "%.*s", (int)strcspn(hostport, "/"), hostport);
-    if (!speaks(other, hp))
-        return false;
-    *rc = strcmp(other, "http") == 0
-        ? cli_fail(cli, "the server at %s does not speak TLS (try "
-                   "http://%s)", hp, hp)
-        : cli_fail(cli, "the server at %s speaks TLS (try https://%s)", hp,
-                   hp);
-    return true;
-}
-
-/* Failures the wrong scheme can cause (and a probe may explain). */
-static bool scheme_suspect(const struct http *h, CURLcode rc)
-{
-    if (h->sock)
-        return false;
-    if (strncmp(h->url, "https://", 8) == 0) {
-        long port = 0;
-        /* A plain server may also wait for the rest of a "request"
-         * that is a TLS ClientHello: the handshake times out on a
-         * connection that was made (curl knows the peer's port). */
-        curl_easy_getinfo(h->curl, CURLINFO_PRIMARY_PORT, &port);
-        return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_RECV_ERROR ||
-               (rc == CURLE_OPERATION_TIMEDOUT && port > 0);
-    }
-    return rc == CURLE_GOT_NOTHING || rc == CURLE_WEIRD_SERVER_REPLY ||
-           rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_RECV_ERROR;
-}
-
 /* Why no response came: the words depend on what curl could not do. */
 static int transport_fail(struct http *h, struct cli *cli, CURLcode rc)
 {
@@ -307,7 +212,7 @@ static int transport_fail(struct http *h, struct cli *cli, CURLcode rc)
     long oserr = 0;
     int frc;
 
-    if (scheme_suspect(h, rc) && wrong_scheme(h, cli, &frc))
+    if (!h->sock && http_scheme_wrong(cli, h->curl, h->url, rc, &frc))
         return frc;
     curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &oserr);
     switch (rc) {

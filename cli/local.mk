@@ -20,12 +20,16 @@ cli_hvctl_SOURCES = \
 	cli/backend_remote.c \
 	cli/http.h \
 	cli/http.c \
+	cli/http_scheme.h \
+	cli/http_scheme.c \
 	cli/rest.h \
 	cli/rest.c \
 	cli/curl_lazy.h \
 	cli/curl_lazy.c \
 	cli/console.h \
 	cli/console.c \
+	cli/console_end.h \
+	cli/console_end.c \
 	cli/cmd_domain.c \
 	cli/cmd_persist.c \
 	cli/cmd_misc.c

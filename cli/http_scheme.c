@@ -1,0 +1,93 @@
+/*
+ * http_scheme.c - see http_scheme.h.
+ *
+ * https:// to a plain HTTP port makes OpenSSL report "wrong version
+ * number" (or the server waits for the rest of a "request" that is a
+ * ClientHello, and the handshake times out); http:// to a TLS port gets
+ * an empty reply.  None of those says what to change.  After such a
+ * failure, and only then, a second connection tries the other scheme.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "http_scheme.h"
+
+#define PROBE_TIMEOUT_S 5
+
+static size_t discard(char *data, size_t size, size_t nmemb, void *opaque)
+{
+    (void)data;
+    (void)opaque;
+    return size * nmemb;
+}
+
+/*
+ * Does the server at scheme://hostport speak that scheme: complete a TLS
+ * handshake (https, nothing verified: only the protocol is in question)
+ * or answer an HTTP request with a status line (http)?
+ */
+static bool speaks(const char *scheme, const char *hostport)
+{
+    bool tls = strcmp(scheme, "https") == 0, yes;
+    CURL *c = curl_easy_init();
+    char url[512];
+    long status = 0;
+
+    if (!c)
+        return false;
+    snprintf(url, sizeof(url), "%s://%s/", scheme, hostport);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)PROBE_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)PROBE_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    if (tls) {
+        curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    yes = curl_easy_perform(c) == CURLE_OK;
+    if (yes && !tls) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        yes = status >= 100;
+    }
+    curl_easy_cleanup(c);
+    return yes;
+}
+
+/* Failures the wrong scheme causes (and a probe may explain). */
+static bool suspect(CURL *curl, bool tls, CURLcode rc)
+{
+    long port = 0;
+
+    if (!tls)
+        return rc == CURLE_GOT_NOTHING || rc == CURLE_WEIRD_SERVER_REPLY ||
+               rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_RECV_ERROR;
+    /* A handshake that timed out on a connection that was made (curl
+     * knows the peer's port): a plain server waiting for more. */
+    curl_easy_getinfo(curl, CURLINFO_PRIMARY_PORT, &port);
+    return rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_RECV_ERROR ||
+           (rc == CURLE_OPERATION_TIMEDOUT && port > 0);
+}
+
+bool http_scheme_wrong(struct cli *cli, CURL *curl, const char *url,
+                       CURLcode rc, int *status)
+{
+    bool tls = strncmp(url, "https://", 8) == 0;
+    const char *hostport;
+    char hp[400];
+
+    if (!tls && strncmp(url, "http://", 7) != 0)
+        return false;
+    if (!suspect(curl, tls, rc))
+        return false;
+    hostport = url + (tls ? 8 : 7);
+    snprintf(hp, sizeof(hp), "%.*s", (int)strcspn(hostport, "/"), hostport);
+    if (!speaks(tls ? "http" : "https", hp))
+        return false;
+    *status = tls ? cli_fail(cli, "the server at %s does not speak TLS (try "
+                             "http://%s)", hp, hp)
+                  : cli_fail(cli, "the server at %s speaks TLS (try "
+                             "https://%s)", hp, hp);
+    return true;
+}
