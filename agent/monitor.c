@@ -282,6 +282,9 @@ static void apply_one(struct agent *a, const hv_domain_info *in,
         d->state = state;
     dom_info_from_hv(&d->info, in);
     d->have_info = true;
+    /* Kept crashed for a restart that a stopped agent never made. */
+    if (startup && d->state == HV_STATE_CRASHED)
+        restart_crashed(a, d);
 }
 
 void monitor_apply_list(struct agent *a, const hv_domlist *list,

@@ -5,7 +5,8 @@
  * gives it a fresh count.  Restarts that hvcore makes in place (a domain
  * started behind the agent's back) are held to the same limit.  However
  * many lifecycle events that makes, the record of who defined what stays
- * in the event log.
+ * in the event log.  A restart due when the agent stops is made by the
+ * next one.
  *
  * The backoff is made tiny (--restart-backoff 1) and the interval long,
  * so that nothing here depends on how fast the machine boots a guest.
@@ -207,6 +208,51 @@ static void test_audit_trail_kept(void **state)
     assert_true(lifecycle <= 10);
 }
 
+/*
+ * A crashed domain waiting for its restart when the agent stops is
+ * restarted by the next agent, with the next agent's limits.
+ */
+static void test_restart_outlives_the_agent(void **state)
+{
+    static struct agentd ad2;
+    const char *const slow[] = { "--restart-backoff", "3600000",
+                                 "--restart-backoff-max", "3600000", NULL };
+    const char *const quick[] = { "--restart-backoff", "1",
+                                  "--start-limit-burst", "1",
+                                  "--start-limit-interval", "3600", NULL };
+    char *cfg = looping_json("later");
+    struct resp r;
+    struct tally t;
+    json_object *ev;
+    long long since;
+    int fd;
+
+    agentd_init(&ad2, "restart-later");
+    assert_int_equal(agentd_start(&ad2, slow, NULL), 0);
+    fd = sse_open(&ad2, -1);
+    r = POST(&ad2, "/v1/domains?start=true", cfg);
+    assert_int_equal(r.status, 202);
+    resp_free(&r);
+    free(cfg);
+    ev = sse_wait(fd, "crashed", "later", WAIT_MS);
+    assert_non_null(ev);
+    since = jint(ev, "id");
+    json_object_put(ev);
+    sse_close(fd);
+    /* Kept crashed (preserved) for the hour-long backoff; the agent
+     * stops meanwhile, and a new one takes over. */
+    assert_int_equal(agentd_stop(&ad2), 0);
+    assert_int_equal(agentd_start(&ad2, quick, NULL), 0);
+    fd = sse_open(&ad2, since);
+    tally_until(fd, "later", "start_limit", &t);
+    assert_int_equal(t.started, 1);
+    assert_int_equal(t.crashed, 1);
+    assert_int_equal(t.destroyed, 1);
+    sse_close(fd);
+    assert_true(wait_state(&ad2, "later", "crashed", WAIT_MS));
+    agentd_cleanup(&ad2);
+}
+
 static int group_setup(void **state)
 {
     const char *const args[] = {
@@ -240,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_crash_loop_is_limited),
         cmocka_unit_test(test_in_place_restarts_are_limited),
         cmocka_unit_test(test_audit_trail_kept),
+        cmocka_unit_test(test_restart_outlives_the_agent),
     };
     char why[256];
     int rc;
