@@ -6,7 +6,7 @@
  * What a client can make the agent hold: an unauthenticated one at most
  * FRONT_HEAD_MAX (its 401 comes as soon as the headers end; its body is
  * never kept), an authenticated one a body of REST_BODY_MAX; and at most
- * --max-connections connections.
+ * --max-connections TCP connections.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +42,9 @@
 #define UNDER_WRITE_HIGH (64 * 1024)
 
 static LIST_HEAD(, conn) conns = LIST_HEAD_INITIALIZER(conns);
-static size_t nconns, nlinger;
+/* TCP connections (the cap's count; the Unix socket's clients are trusted
+ * by its file mode, and always get in) and refused ones draining. */
+static size_t ntcp, nlinger;
 
 /* ---- refusing ---- */
 
@@ -238,7 +240,8 @@ static void conn_free(void *arg)
     if (c->reject_seq)
         linger_start(c->a->base, bufferevent_getfd(c->under));
     LIST_REMOVE(c, link);
-    nconns--;
+    if (c->tr != TR_UNIX)
+        ntcp--;
     evbuffer_free(c->held);
     free(c);
 }
@@ -276,16 +279,17 @@ struct bufferevent *front_new_conn(struct agent *a, enum transport tr,
     if (!c->bev)
         goto fail;
     LIST_INSERT_HEAD(&conns, c, link);
-    nconns++;
+    if (tr != TR_UNIX)
+        ntcp++;
     if (!evbuffer_add_cb(bufferevent_get_output(c->under), on_sent, c) ||
         !evbuffer_add_cb(bufferevent_get_output(c->bev), on_queued, c)) {
         bufferevent_free(c->bev);       /* conn_free() frees c */
         return NULL;
     }
-    if (nconns > a->opts->max_connections) {
+    if (tr != TR_UNIX && ntcp > a->opts->max_connections) {
         /* evhttp reads the stand-in as soon as it takes the connection. */
         front_reject(c, bufferevent_get_input(c->bev), 503,
-                     "too_many_connections", "%u connections are open "
+                     "too_many_connections", "%u TCP connections are open "
                      "already (--max-connections)", a->opts->max_connections);
     }
     return c->bev;

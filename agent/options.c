@@ -38,7 +38,7 @@ void opts_usage(FILE *f)
 "      --workers N           threads for hypervisor operations (default 16)\n"
 "      --refresh-interval MS re-list the domains every MS ms (default 2000)\n"
 "      --http-timeout S      close idle connections after S s (default 60)\n"
-"      --max-connections N   API connections open at once (default 512)\n"
+"      --max-connections N   TCP connections open at once (default 512)\n"
 "      --event-log-max N     lifecycle events kept in the event log\n"
 "                            (default 10000)\n"
 "      --audit-log-max N     definition events (defined, updated, ...) kept\n"

@@ -32,7 +32,7 @@ struct agent_opts {
     unsigned workers;
     unsigned refresh_ms;
     unsigned http_timeout_s;    /* idle connections are closed after it */
-    unsigned max_connections;   /* more get 503 and are closed */
+    unsigned max_connections;   /* TCP: more get 503 and are closed */
     int64_t event_log_max;      /* lifecycle events kept   */
     int64_t audit_log_max;      /* definition events kept  */
     unsigned restart_backoff_ms, restart_backoff_max_ms;   /* restart.h */

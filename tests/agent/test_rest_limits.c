@@ -5,8 +5,9 @@
  *     are read, the agent's resident memory grows by less than a bound
  *     that no speed of the clients changes (the body is never kept), and
  *     a client with a token is served all the while;
- *   - --max-connections N: the connection past N gets a JSON 503 and is
- *     closed; once one of the N closes, a new one is served;
+ *   - --max-connections N: the TCP connection past N gets a JSON 503 and
+ *     is closed, the Unix socket is still served; once one of the N
+ *     closes, a new one is served;
  *   - a request head sent a byte at a time is cut off after
  *     --http-timeout, however steadily the bytes come.
  */
@@ -249,40 +250,65 @@ static void read_answer(int fd, char *buf, size_t len)
     }
 }
 
+/* Connect to 127.0.0.1:port and send a request; the fd. */
+static int tcp_request(const char *port, const char *req)
+{
+    int fd = tcp_connect(port);
+    struct timeval tv = { 10, 0 };
+
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    return fd;
+}
+
 static void test_max_connections(void **state)
 {
-    const char *extra[] = { "--max-connections", "3", NULL };
-    const char *get = "GET /v1/host HTTP/1.1\r\n\r\n";
-    const char *get_close = "GET /v1/host HTTP/1.1\r\nConnection: close"
-                            "\r\n\r\n";
+    char port[8], listen[32], token[80], get[256], get_close[256], buf[2048];
+    const char *extra[] = { "--listen", listen, "--insecure",
+                            "--max-connections", "3", NULL };
+    const char *tok_args[] = { "token", "create", "ci", "--db", NULL, NULL };
     struct agentd ad;
-    char buf[2048];
     int held[3], fd;
     bool served = false;
     double deadline;
 
     agentd_init(&ad, "maxconn");
+    free_port(port, sizeof(port));
+    snprintf(listen, sizeof(listen), "127.0.0.1:%s", port);
+    tok_args[4] = ad.db;
+    assert_int_equal(run_hvctld(token, sizeof(token), tok_args), 0);
+    token[strcspn(token, "\n")] = '\0';
     assert_int_equal(agentd_start(&ad, extra, NULL), 0);
-    /* Three connections, each answered (so the agent has them all). */
+    snprintf(get, sizeof(get), "GET /v1/host HTTP/1.1\r\n"
+             "Authorization: Bearer %s\r\n\r\n", token);
+    snprintf(get_close, sizeof(get_close), "GET /v1/host HTTP/1.1\r\n"
+             "Authorization: Bearer %s\r\nConnection: close\r\n\r\n", token);
+    /* Three TCP connections, each answered (so the agent has them all). */
     for (int i = 0; i < 3; i++) {
-        held[i] = unix_request(&ad, get);
+        held[i] = tcp_request(port, get);
         read_answer(held[i], buf, sizeof(buf));
         assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
     }
-    fd = unix_request(&ad, get);
+    fd = tcp_request(port, get);
     read_answer(fd, buf, sizeof(buf));
     close(fd);
     if (strncmp(buf, "HTTP/1.1 503 Service Unavailable\r\n", 34) ||
         !strstr(buf, "\r\nConnection: close\r\n") ||
         !strstr(buf, "\r\n\r\n{\"error\":{\"code\":\"too_many_connections\","
-                "\"message\":\"3 connections are open already "
+                "\"message\":\"3 TCP connections are open already "
                 "(--max-connections)\"}}\n"))
         fail_msg("the 4th connection got: %s", buf);
+    /* The Unix socket is not counted: a local client always gets in. */
+    fd = unix_request(&ad, "GET /v1/host HTTP/1.1\r\nConnection: close"
+                      "\r\n\r\n");
+    read_answer(fd, buf, sizeof(buf));
+    close(fd);
+    assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
     /* One closes: the agent sees it close, and serves a new one. */
     close(held[0]);
     deadline = now_ms() + 10000;
     while (!served && now_ms() < deadline) {
-        fd = unix_request(&ad, get_close);
+        fd = tcp_request(port, get_close);
         read_answer(fd, buf, sizeof(buf));
         close(fd);
         served = strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0;
