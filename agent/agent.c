@@ -193,8 +193,13 @@ static void teardown(struct agent *a)
     metrics_free(a->metrics);
     store_close(a->store);
     hv_config_free(a->scratch);
-    if (a->base)
+    /* libevent frees a connection's bufferevents from a callback of the
+     * loop (after httpd_stop, one answering a request that was waiting,
+     * as for /metrics): give it one turn, or they leak. */
+    if (a->base) {
+        event_base_loop(a->base, EVLOOP_NONBLOCK);
         event_base_free(a->base);
+    }
     hv_conn_free(a->conn);
     if (a->lock_fd >= 0)
         close(a->lock_fd);
