@@ -101,7 +101,14 @@ struct agent *fuzz_agent(void)
                           &opts, stderr, err, sizeof(err)) == OPTS_RUN,
                "options: %s", err);
     add_tokens();
-    FUZZ_CHECK(agent_start(&agent, &opts) == 0, "the agent did not start");
+    /* The port may have been taken since free_port(): then another. */
+    for (int tries = 1; agent_start(&agent, &opts) != 0; tries++) {
+        agent_stop(&agent);
+        FUZZ_CHECK(tries < 5, "the agent did not start");
+        tcp_port = free_port();
+        snprintf(opts.listen[0].port, sizeof(opts.listen[0].port), "%d",
+                 tcp_port);
+    }
     log_set_level((enum log_level)0);       /* silence: not even errors */
     started = true;
     return &agent;
