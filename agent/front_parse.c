@@ -117,6 +117,9 @@ static const char *header_lines(char *p, char *end, struct head *h)
             if (!h->auth)
                 h->auth = v;
         } else if (strcasecmp(line, "Expect") == 0) {
+            /* evhttp would act on the first, we would judge the last. */
+            if (h->expect)
+                return "Expect is given twice";
             h->expect = v;
         }
     }

@@ -415,6 +415,12 @@ static void test_http_errors(void **state)
     expect_raw("POST /v1/domains HTTP/1.1\r\nContent-Length: 5\r\n"
                "Content-Length: 6\r\n\r\n", 0, "HTTP/1.1 400 Bad Request",
                NULL, BAD("Content-Length is given twice"));
+    /* Found by fuzz_http: evhttp acted on the first, the check on the
+     * last, and evhttp's 417 was an HTML page. */
+    expect_raw("POST /v1/domains HTTP/1.1\r\nExpect: 100-cont\r\n"
+               "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n{}", 0,
+               "HTTP/1.1 400 Bad Request", NULL,
+               BAD("Expect is given twice"));
     expect_raw("POST /v1/domains HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
                "\r\nzz\r\n", 0, "HTTP/1.1 400 Bad Request", NULL,
                BAD("'zz' is not a chunk size"));
