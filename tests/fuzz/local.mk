@@ -8,7 +8,8 @@
 # fuzz_http         what hvctld reads off a connection: agent/front*.c,
 #                   evhttp, then the same handlers (Unix socket and TCP)
 #
-# `make check` runs each for 3 s on its seed corpus (tests/fuzz/corpus/),
+# `make check` runs each on a fixed number of inputs from seed 1 (a few
+# seconds; the same run on every machine) from its seed corpus (tests/fuzz/corpus/),
 # `make fuzz` for FUZZ_TIME (60) s.  The runner is hypervisor's
 # run-fuzzer.sh: it takes the harnesses configure --enable-fuzzing built,
 # or else builds them with clang (SKIP without clang and libFuzzer).

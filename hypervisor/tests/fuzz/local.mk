@@ -3,7 +3,8 @@
 # fuzz_domctl   src/domctl.c: datagrams from a control client, through
 #               domctl_serve() on a socketpair, to every handler
 #
-# `make check` runs it for 3 s on its seed corpus (tests/fuzz/corpus/),
+# `make check` runs it on a fixed number of inputs from seed 1 (a few
+# seconds; the same run on every machine) from its seed corpus (tests/fuzz/corpus/),
 # `make fuzz` for FUZZ_TIME (60) s.  run-fuzzer.sh takes the harness
 # configure --enable-fuzzing built, or else builds it with clang from the
 # sources of libhvcore.a (SKIP without clang and libFuzzer).

@@ -1,7 +1,14 @@
 #!/bin/sh
 # run-fuzzer.sh DIR/TARGET.fuzz - run the libFuzzer harness fuzz_TARGET on
-# its seed corpus for FUZZ_TIME seconds (the test driver of `make check`
-# and `make fuzz`, here and in the toolstack above; docs/fuzzing.md).
+# its seed corpus (the test driver of `make check` and `make fuzz`, here
+# and in the toolstack above; docs/fuzzing.md).
+#
+# Two modes.  `make fuzz` sets FUZZ_TIME: a search of that many seconds
+# from a random seed, growing a corpus kept in FUZZ_SCRATCH between runs.
+# `make check` does not: then the run is the same on every machine, so
+# that its verdict cannot depend on speed, load or luck: seed 1, a fixed
+# number of inputs (the spec's "# check-runs: N" line, a few seconds
+# here), from the seeds in the tree alone.
 #
 # TARGET.fuzz holds the target's own libFuzzer flags, one per line, and
 # TARGET.dict next to it (if any) is its dictionary.  The
@@ -23,7 +30,7 @@
 set -u
 spec=$1
 target=$(basename "$spec" .fuzz)
-time=${FUZZ_TIME:-3}
+time=${FUZZ_TIME:-}
 cc=${FUZZ_CC:-clang}
 scratch=${FUZZ_SCRATCH:?}
 seeds=${FUZZ_CORPUS:?}/$target
@@ -81,14 +88,23 @@ fi
 # New inputs go to a scratch corpus (listed first): the seeds in the tree
 # stay as they are.
 out=$scratch/corpus-$target
-mkdir -p "$out"
 flags=$(grep -v '^[[:space:]]*\(#\|$\)' "$spec")
 dict=$(dirname "$spec")/$target.dict
 [ -f "$dict" ] && flags="$flags -dict=$dict"
-echo "fuzz_$target: $time s on $seeds"
+if [ -n "$time" ]; then
+    mkdir -p "$out"
+    flags="$flags -max_total_time=$time"
+    echo "fuzz_$target: $time s on $seeds"
+else
+    runs=$(sed -n 's/^# check-runs: *\([0-9][0-9]*\).*/\1/p' "$spec")
+    [ -n "$runs" ] || fail "$spec has no '# check-runs: N' line"
+    rm -rf "$out" && mkdir -p "$out"
+    flags="$flags -seed=1 -runs=$runs"
+    echo "fuzz_$target: $runs inputs from seed 1 on $seeds"
+fi
 # -error_exitcode: libFuzzer's default (77) would read as SKIP.
 # shellcheck disable=SC2086
-"$bin" -max_total_time="$time" -timeout=60 -rss_limit_mb=2048 \
+"$bin" -timeout=60 -rss_limit_mb=2048 \
     -error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 \
     -artifact_prefix="$scratch/$target-" $flags "$out" "$seeds"
 rc=$?
