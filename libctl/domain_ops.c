@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "domain_int.h"
@@ -192,33 +191,6 @@ HV_EXPORT int hv_domain_reboot(hv_domain *dom)
     return shutdown_request(dom, SHUTDOWN_REQUEST_reboot, "reboot");
 }
 
-/* Wait for pid to exit: a pidfd where the kernel has them, else polling. */
-static int wait_pid_exit(pid_t pid, int timeout_ms)
-{
-    uint64_t deadline = now_mono_ns() + (uint64_t)timeout_ms * 1000000;
-#ifdef SYS_pidfd_open
-    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-
-    if (pfd >= 0) {
-        struct pollfd p = { .fd = pfd, .events = POLLIN };
-        int r;
-        do
-            r = poll(&p, 1, timeout_ms);
-        while (r < 0 && errno == EINTR);
-        close(pfd);
-        return r > 0 ? 0 : -ETIMEDOUT;
-    }
-    if (errno == ESRCH)
-        return 0;
-#endif
-    while (rt_pid_alive(pid, NULL)) {
-        if (now_mono_ns() >= deadline)
-            return -ETIMEDOUT;
-        usleep(1000);
-    }
-    return 0;
-}
-
 HV_EXPORT int hv_domain_destroy(hv_domain *dom)
 {
     struct hv_domctl_reply reply;
@@ -241,7 +213,7 @@ HV_EXPORT int hv_domain_destroy(hv_domain *dom)
     if (reply.status)
         return status_err(dom, reply.status, "destroy");
     /* Return only once the name and domid are free again. */
-    if (dom->pid > 0 && wait_pid_exit(dom->pid, DOMCTL_TIMEOUT_MS) < 0)
+    if (dom->pid > 0 && rt_wait_exit(dom->pid, DOMCTL_TIMEOUT_MS) < 0)
         return err_set(HV_ETIMEDOUT, DOM_FMT ": hvcore (pid %d) did not exit "
                        "within %d ms", DOM_ARGS(dom), (int)dom->pid,
                        DOMCTL_TIMEOUT_MS);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "harness.h"
 #include "hvctl.h"
@@ -303,4 +304,24 @@ int run_hvctld(char *out, size_t outlen, const char *const *args)
         ;
     unlink(log);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int harness_main(const char *group, const struct CMUnitTest *tests,
+                 size_t count, int (*setup)(void **),
+                 int (*teardown)(void **))
+{
+    char why[256];
+    int rc;
+
+    if (!harness_can_run(why, sizeof(why))) {
+        printf("SKIP: %s\n", why);
+        return 77;
+    }
+    curl_global_init(CURL_GLOBAL_ALL);
+    rc = _cmocka_run_group_tests(group, tests, count, setup, teardown);
+    if (harness_checked)
+        printf("# %lu responses checked against schema/openapi.yaml\n",
+               harness_checked);
+    curl_global_cleanup();
+    return rc;
 }

@@ -20,6 +20,19 @@ struct agentd {
     char tcp_url[96];           /* "http(s)://127.0.0.1:PORT" with --listen */
 };
 
+/*
+ * main() of a test that runs hvctld: SKIP (exit 77, with why) where
+ * domains cannot run, else libcurl set up around the cmocka group, and the
+ * number of answers checked against the spec.  Use HARNESS_MAIN().
+ */
+struct CMUnitTest;
+int harness_main(const char *group, const struct CMUnitTest *tests,
+                 size_t count, int (*setup)(void **),
+                 int (*teardown)(void **));
+#define HARNESS_MAIN(tests, setup, teardown) \
+    harness_main(__FILE__, tests, sizeof(tests) / sizeof((tests)[0]), \
+                 setup, teardown)
+
 /* Can domains run here ($HVCORE, $PVBOOT, /dev/kvm)?  Else why. */
 bool harness_can_run(char *why, size_t len);
 /* Path of the built hvctld, pvboot. */
@@ -87,6 +100,8 @@ long long jint(json_object *o, const char *dotted);        /* -1 if absent */
 char *domain_json(const char *name, const char *cmdline, unsigned mem_mib);
 /* Poll a job until it ends; its final state ("succeeded", ...). */
 const char *wait_job(struct agentd *ad, long long id, struct resp *final);
+/* POST /v1/domains/NAME/start and wait for the job: it must succeed. */
+void start_domain(struct agentd *ad, const char *name);
 /* Poll GET /v1/domains/NAME until state is `state` (true) or timeout. */
 bool wait_state(struct agentd *ad, const char *name, const char *state,
                 int timeout_ms);

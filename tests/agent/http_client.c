@@ -308,3 +308,15 @@ bool wait_state(struct agentd *ad, const char *name, const char *state,
     } while (now_ms() < deadline);
     return false;
 }
+
+void start_domain(struct agentd *ad, const char *name)
+{
+    char path[96];
+    struct resp r;
+
+    snprintf(path, sizeof(path), "/v1/domains/%s/start", name);
+    r = POST(ad, path, NULL);
+    assert_int_equal(r.status, 202);
+    assert_string_equal(wait_job(ad, jint(r.json, "id"), NULL), "succeeded");
+    resp_free(&r);
+}

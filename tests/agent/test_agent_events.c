@@ -56,19 +56,6 @@ static void expect(int fd, const char *name, const char *type,
     json_object_put(ev);
 }
 
-static void start_and_wait(const char *name)
-{
-    char path[96];
-    struct resp r;
-
-    snprintf(path, sizeof(path), "/v1/domains/%s/start", name);
-    r = POST(&ad, path, NULL);
-    assert_int_equal(r.status, 202);
-    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL),
-                        "succeeded");
-    resp_free(&r);
-}
-
 /*
  * Start `name` ROUNDS times; each start's events, in order: started
  * (api), then `end` (guest).  Checked live, then in the log.
@@ -91,7 +78,7 @@ static void start_many(const char *name, const char *cmdline,
     since = jint(ev, "id");
     json_object_put(ev);
     for (int i = 0; i < ROUNDS; i++) {
-        start_and_wait(name);
+        start_domain(&ad, name);
         expect(live, name, "started", "api", i);
         expect(live, name, end, "guest", i);
         /* The end is in the table before the next start is asked. */
@@ -146,15 +133,5 @@ int main(void)
         cmocka_unit_test(test_poweroff_at_boot),
         cmocka_unit_test(test_crash_at_boot),
     };
-    char why[256];
-    int rc;
-
-    if (!harness_can_run(why, sizeof(why))) {
-        printf("SKIP: %s\n", why);
-        return 77;
-    }
-    curl_global_init(CURL_GLOBAL_ALL);
-    rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
-    curl_global_cleanup();
-    return rc;
+    return HARNESS_MAIN(tests, group_setup, group_teardown);
 }

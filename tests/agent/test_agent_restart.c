@@ -87,19 +87,6 @@ static void tally_until(int fd, const char *name, const char *until,
     }
 }
 
-static void start(const char *name)
-{
-    char path[96];
-    struct resp r;
-
-    snprintf(path, sizeof(path), "/v1/domains/%s/start", name);
-    r = POST(&ad, path, NULL);
-    assert_int_equal(r.status, 202);
-    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL),
-                        "succeeded");
-    resp_free(&r);
-}
-
 /* The domain ends up crashed, and stays so: no start job runs for it. */
 static void expect_crashed_for_good(const char *name)
 {
@@ -126,7 +113,7 @@ static void test_crash_loop_is_limited(void **state)
     resp_free(&r);
     free(cfg);
 
-    start("loop");
+    start_domain(&ad, "loop");
     tally_until(live, "loop", "start_limit", &t);
     /* The first boot and BURST restarts, each a crash; then no more. */
     assert_int_equal(t.started, 1 + BURST);
@@ -141,7 +128,7 @@ static void test_crash_loop_is_limited(void **state)
     expect_crashed_for_good("loop");
 
     /* A start through the API: a fresh count, the same end. */
-    start("loop");
+    start_domain(&ad, "loop");
     tally_until(live, "loop", "start_limit", &t);
     assert_int_equal(t.started, 1 + BURST);
     expect_crashed_for_good("loop");
@@ -288,15 +275,5 @@ int main(void)
         cmocka_unit_test(test_audit_trail_kept),
         cmocka_unit_test(test_restart_outlives_the_agent),
     };
-    char why[256];
-    int rc;
-
-    if (!harness_can_run(why, sizeof(why))) {
-        printf("SKIP: %s\n", why);
-        return 77;
-    }
-    curl_global_init(CURL_GLOBAL_ALL);
-    rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
-    curl_global_cleanup();
-    return rc;
+    return HARNESS_MAIN(tests, group_setup, group_teardown);
 }

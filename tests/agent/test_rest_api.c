@@ -690,17 +690,5 @@ int main(void)
         cmocka_unit_test(test_events_replay),
         cmocka_unit_test(test_metrics),
     };
-    char why[256];
-    int rc;
-
-    if (!harness_can_run(why, sizeof(why))) {
-        printf("SKIP: %s\n", why);
-        return 77;
-    }
-    curl_global_init(CURL_GLOBAL_ALL);
-    rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
-    printf("# %lu responses checked against schema/openapi.yaml\n",
-           harness_checked);
-    curl_global_cleanup();
-    return rc;
+    return HARNESS_MAIN(tests, group_setup, group_teardown);
 }

@@ -296,19 +296,9 @@ int main(void)
         cmocka_unit_test(test_tls_resume),
         cmocka_unit_test(test_revoke_and_storage),
     };
-    char why[256];
-    int rc;
-
-    if (!harness_can_run(why, sizeof(why))) {
-        printf("SKIP: %s\n", why);
-        return 77;
-    }
     if (system("openssl version >/dev/null 2>&1") != 0) {
         printf("SKIP: no openssl(1) to make test certificates\n");
         return 77;
     }
-    curl_global_init(CURL_GLOBAL_ALL);
-    rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
-    curl_global_cleanup();
-    return rc;
+    return HARNESS_MAIN(tests, group_setup, group_teardown);
 }

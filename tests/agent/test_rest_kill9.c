@@ -305,15 +305,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kill9),
     };
-    char why[256];
-    int rc;
-
-    if (!harness_can_run(why, sizeof(why))) {
-        printf("SKIP: %s\n", why);
-        return 77;
-    }
-    curl_global_init(CURL_GLOBAL_ALL);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
-    curl_global_cleanup();
-    return rc;
+    return HARNESS_MAIN(tests, NULL, NULL);
 }
