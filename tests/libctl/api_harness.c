@@ -103,3 +103,19 @@ double harness_now_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
+
+int harness_nothing_left(struct harness *h)
+{
+    hv_domlist *l;
+    size_t n;
+
+    if (hv_domain_list(h->conn, &l) != 0)
+        return -1;
+    n = hv_domlist_count(l);
+    for (size_t k = 0; k < n; k++)
+        fprintf(stderr, "left behind: %s (%s)\n",
+                hv_domain_info_get_name(hv_domlist_get(l, k)),
+                hv_state_name(hv_domain_info_get_state(hv_domlist_get(l, k))));
+    hv_domlist_free(l);
+    return n == 0 ? 0 : -1;
+}

@@ -28,6 +28,11 @@ void harness_close(struct harness *h);
 /* A valid config for pvboot with `cmdline`, 32 MiB, 1 vCPU.  Caller frees. */
 hv_config *harness_config(const struct harness *h, const char *name,
                           const char *cmdline);
+/*
+ * 0 when no domain is left in h's runtime directory, else -1 after naming
+ * each one on stderr: a cmocka teardown's verdict.
+ */
+int harness_nothing_left(struct harness *h);
 /* Monotonic milliseconds / nanoseconds. */
 double harness_now_ms(void);
 

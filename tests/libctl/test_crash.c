@@ -373,19 +373,8 @@ static void test_missing_rundir(void **state)
 
 static int teardown(void **state)
 {
-    hv_domlist *l;
-    size_t n;
-
     (void)state;
-    if (hv_domain_list(H.conn, &l) != 0)
-        return -1;
-    n = hv_domlist_count(l);
-    for (size_t k = 0; k < n; k++)
-        print_error("left behind: %s (%s)\n",
-                    hv_domain_info_get_name(hv_domlist_get(l, k)),
-                    hv_state_name(hv_domain_info_get_state(hv_domlist_get(l, k))));
-    hv_domlist_free(l);
-    return n == 0 ? 0 : -1;
+    return harness_nothing_left(&H);
 }
 
 int main(void)
