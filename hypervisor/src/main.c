@@ -39,18 +39,31 @@
  */
 static int detach(int *notify_fd)
 {
-    int p[2], status;
+    int p[2], go[2], status = 0;
     char buf[32];
     pid_t parent = getpid();
 
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
+    /* The child goes on only once the parent has passed STEP_FORKED and
+     * said so on go[]: a parent killed before that leaves the child EOF,
+     * and it ends before it has published anything, however late
+     * PR_SET_PDEATHSIG would reach it on a loaded machine. */
+    if (pipe2(go, O_CLOEXEC) < 0) {
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
     pid_t pid = fork();
     if (pid < 0)
         return -1;
     if (pid > 0) {
         close(p[1]);
+        close(go[0]);
         startup_step(STEP_FORKED);
+        if (write(go[1], "g", 1) != 1)
+            _exit(1);
+        close(go[1]);
         ssize_t n;
         do
             n = read(p[0], buf, sizeof(buf));
@@ -70,6 +83,14 @@ static int detach(int *notify_fd)
         _exit(1);
     }
     close(p[0]);
+    close(go[1]);
+    ssize_t n;
+    do
+        n = read(go[0], buf, 1);
+    while (n < 0 && errno == EINTR);
+    close(go[0]);
+    if (n != 1)
+        _exit(1);               /* the parent died at STEP_FORKED */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() != parent)
         raise(SIGKILL);         /* the parent died before prctl */
     setsid();
