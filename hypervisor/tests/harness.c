@@ -19,6 +19,14 @@
 
 #include "harness.h"
 
+/*
+ * The deadlines tests give for what must happen are what an idle machine
+ * needs with a wide margin; a loaded or slow one gets WAIT_SCALE times
+ * that.  They only matter when something is broken, so no verdict depends
+ * on how fast the machine is.
+ */
+#define WAIT_SCALE 6
+
 uint64_t ms_now(void)
 {
     struct timespec ts;
@@ -140,7 +148,7 @@ struct dom *dom_startv(const char *kernel, const char *cmdline, unsigned mem_mib
     /* Ready: the domid arrives on the pipe; EOF means startup failed. */
     char buf[32] = "";
     struct pollfd p = { .fd = ready[0], .events = POLLIN };
-    if (poll(&p, 1, 10000) > 0) {
+    if (poll(&p, 1, 10000 * WAIT_SCALE) > 0) {
         ssize_t r = read(ready[0], buf, sizeof(buf) - 1);
         if (r > 0) {
             buf[r] = '\0';
@@ -166,14 +174,6 @@ struct dom *dom_start(const char *cmdline, unsigned mem_mib, unsigned vcpus, ...
     extra[n] = NULL;
     return dom_startv(env_or("PVBOOT", "pvboot"), cmdline, mem_mib, vcpus, extra);
 }
-
-/*
- * The deadlines tests give for what must happen are what an idle machine
- * needs with a wide margin; a loaded or slow one gets WAIT_SCALE times
- * that.  They only matter when something is broken, so no verdict depends
- * on how fast the machine is.
- */
-#define WAIT_SCALE 6
 
 bool dom_expect(struct dom *d, const char *text, int timeout_ms)
 {
