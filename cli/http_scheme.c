@@ -12,7 +12,10 @@
 
 #include "http_scheme.h"
 
-#define PROBE_TIMEOUT_S 5
+/* As long as http.c's connect timeout: a probe is made only after a
+ * failure, and a loaded server that is slow to answer must not be taken
+ * for one that speaks the other scheme. */
+#define PROBE_TIMEOUT_S 10
 
 static size_t discard(char *data, size_t size, size_t nmemb, void *opaque)
 {
