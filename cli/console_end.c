@@ -20,7 +20,7 @@
 #include "console_end.h"
 
 /* How long the last event of a domain whose console closed may take. */
-#define CONSOLE_END_WAIT_MS 10000
+#define CONSOLE_END_WAIT_MS 30000
 /* libhvctl's detail of a crash event for a dead hvcore. */
 #define DIED_PREFIX "hvcore (pid "
 

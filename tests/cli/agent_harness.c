@@ -238,14 +238,14 @@ pid_t agent_start_plain(int *port)
               "--no-autostart", (char *)NULL);
         _exit(127);
     }
-    end = now_ms() + 10000;
+    end = now_ms() + 30000;
     while (!port_open(*port)) {
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid)
             fail_msg("hvctld --insecure exited at start (see %s)", log);
         if (now_ms() > end) {
             kill(pid, SIGKILL);
-            fail_msg("hvctld --insecure did not listen within 10 s (see %s)",
+            fail_msg("hvctld --insecure did not listen within 30 s (see %s)",
                      log);
         }
         usleep(5000);

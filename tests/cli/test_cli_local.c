@@ -232,7 +232,7 @@ static void kill_hvcore(const char *name)
 /* `list` (args) until it shows the dead domain, which it does once. */
 static void list_until_crashed(const char *const *args)
 {
-    double end = now_ms() + 10000;
+    double end = now_ms() + 30000;
 
     do {
         hvctl_run(&r, NULL, args);
@@ -241,7 +241,7 @@ static void list_until_crashed(const char *const *args)
             return;
         usleep(10000);
     } while (now_ms() < end);
-    fail_msg("no crashed domain listed within 10 s:\n%s", r.out);
+    fail_msg("no crashed domain listed within 30 s:\n%s", r.out);
 }
 
 /*
