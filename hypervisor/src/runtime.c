@@ -294,13 +294,19 @@ static bool name_link_is_live(struct domain *d, int domains_fd, const char *targ
         remove_dead_entry(domains_fd, entry, dfd);
         return false;
     }
+    /* Only a directory known to be gone makes the link stale: any other
+     * failure (EMFILE, EACCES, ...) says nothing about its holder, and
+     * replacing a live domain's name link is far worse than refusing. */
     if (errno != EWOULDBLOCK)
-        return false;           /* no such directory */
+        return errno != ENOENT && errno != ENOTDIR;
     dfd = openat(domains_fd, entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0)
-        return false;
-    read_file_at(dfd, "name", name, sizeof(name));
-    read_file_at(dfd, "pid", pid, sizeof(pid));
+        return errno != ENOENT && errno != ENOTDIR;
+    if ((read_file_at(dfd, "name", name, sizeof(name)) < 0 && errno != ENOENT) ||
+        (read_file_at(dfd, "pid", pid, sizeof(pid)) < 0 && errno != ENOENT)) {
+        close(dfd);
+        return true;
+    }
     close(dfd);
     snprintf(want, sizeof(want), "%s", d->name);
     if (strcmp(name, want) != 0)
