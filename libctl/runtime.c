@@ -165,7 +165,9 @@ int rt_domain_alive_after_hangup(const hv_conn *conn, uint32_t domid,
     return alive;
 }
 
-static int lock_runtime(const hv_conn *conn)
+/* Take <rundir>/.lock; with wait false, fail at once if it is held (a
+ * hung or stopped hvcore may hold it for good). */
+static int lock_runtime(const hv_conn *conn, bool wait)
 {
     char path[4200];
     int fd;
@@ -174,7 +176,7 @@ static int lock_runtime(const hv_conn *conn)
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
-    while (flock(fd, LOCK_EX) < 0)
+    while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0)
         if (errno != EINTR) {
             close(fd);
             return -1;
@@ -227,7 +229,7 @@ int rt_reap(const hv_conn *conn, uint32_t domid, pid_t pid, char name[64])
     if (pid > 0 && rt_domain_alive(conn, domid, NULL) == 1 &&
         !rt_pid_alive(pid, NULL))
         rt_wait_exit(pid, DOMCTL_TIMEOUT_MS);
-    lock = lock_runtime(conn);
+    lock = lock_runtime(conn, true);
     if (lock < 0)
         return 0;
     dfd = open_domdir(conn, domid);
@@ -289,7 +291,9 @@ void rt_sweep_staging(const hv_conn *conn, const char *entry)
 {
     int lock, dfd;
 
-    if ((lock = lock_runtime(conn)) < 0)
+    /* Never wait here: list and hv_event_next call this and must not
+     * block.  A held lock leaves the sweep to a later call. */
+    if ((lock = lock_runtime(conn, false)) < 0)
         return;
     /* hvcore makes and locks a staging directory under the same lock. */
     dfd = openat(conn_domains_fd(conn), entry,
