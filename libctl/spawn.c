@@ -251,7 +251,8 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
     posix_spawnattr_t attr;
     struct argv_buf a;
     sigset_t none, all;
-    int pipefd[2] = { -1, -1 }, memfd = -1, devnull = -1, rc, status, err;
+    int pipefd[2] = { -1, -1 }, memfd = -1, devnull = -1, rc, status = 0, err;
+    pid_t waited;
     int evfd = -1;
     bool fa_ok = false, attr_ok = false;
     char msg[300];
@@ -324,7 +325,9 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
     if (rc == -ETIMEDOUT)
         kill(pid, SIGKILL);
     /* The first hvcore exits as soon as the domain runs (or fails). */
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    /* A caller that ignores SIGCHLD has its children reaped for it:
+     * waitpid fails (ECHILD) and there is no status to read. */
+    while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
         ;
     if (rc == -ETIMEDOUT) {
         remove_abandoned(conn, cfg, pipefd[0]);
@@ -333,7 +336,7 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
     } else if (rc == -EPROTO) {
         rc = err_set(HV_EPROTO, "domain '%s': hvcore announced a malformed "
                      "domid", cfg->name);
-    } else if (rc < 0 && WIFSIGNALED(status)) {
+    } else if (rc < 0 && waited == pid && WIFSIGNALED(status)) {
         /* hvcore dies of the signal its domain process died of. */
         rc = err_set(HV_ESPAWN, "domain '%s': hvcore was killed by signal %d "
                      "(%s) during start-up", cfg->name, WTERMSIG(status),

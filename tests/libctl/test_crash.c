@@ -289,6 +289,31 @@ static void test_timeout_leaves_nothing(void **state)
     create_runs_as_domid_1("t-hung");
 }
 
+/* A caller that ignores SIGCHLD cannot learn how hvcore died (its
+ * children are reaped for it): create says what it knows, not a signal
+ * read from an uninitialised status. */
+static void test_killed_with_sigchld_ignored(void **state)
+{
+    hv_config *c = harness_config(&H, "t-nochld", "counter");
+    hv_domain *d = NULL;
+    char at[16];
+    int rc;
+
+    (void)state;
+    snprintf(at, sizeof(at), "%d", STEP_STAGED);
+    setenv("HVCORE_TEST_STOP_AT", at, 1);
+    signal(SIGCHLD, SIG_IGN);
+    rc = hv_domain_create(H.conn, c, 0, &d);
+    signal(SIGCHLD, SIG_DFL);
+    unsetenv("HVCORE_TEST_STOP_AT");
+    hv_config_free(c);
+    assert_null(d);
+    expect_err(rc, HV_ESPAWN, "domain 't-nochld': hvcore: exited without "
+               "a message");
+    wait_unlocked();
+    create_runs_as_domid_1("t-nochld");
+}
+
 static void on_alarm(int sig)
 {
     (void)sig;
@@ -435,6 +460,7 @@ int main(void)
         cmocka_unit_test_teardown(test_missing_rundir, teardown),
         cmocka_unit_test_teardown(test_timeout_leaves_nothing, teardown),
         cmocka_unit_test_teardown(test_list_with_rundir_locked, teardown),
+        cmocka_unit_test_teardown(test_killed_with_sigchld_ignored, teardown),
     };
     char why[256];
     int rc;
