@@ -217,6 +217,7 @@ void dom_stopped(struct domtable *t, struct dom *d)
         d->ended_domid = d->domid;
     d->domid = 0;
     d->state = DOM_SHUTOFF;
+    d->crash_pending = false;
     d->have_info = false;
     memset(&d->info, 0, sizeof(d->info));
     if (!d->defined && !d->busy)

@@ -72,6 +72,8 @@ struct dom {
     const char *expect_cause[8]; /* and who: "api" or "agent"        */
     uint64_t run_changed_ns;    /* last start or stop, as we saw it   */
     uint32_t ended_domid;       /* the incarnation that ended last    */
+    bool crash_pending;         /* a crash told, its in-place restart
+                                   (REBOOTED) not yet: monitor.c      */
     struct restart_state rs;    /* its restarts: restart.c            */
     uint32_t missing_domid;     /* found gone, with no end told ...   */
     uint64_t missing_ns;        /* ... since then (monitor.c)         */

@@ -136,8 +136,11 @@ static void handle_event(struct monitor *m, const hv_event *e)
         case HV_EVENT_REBOOTED:
             if (d->domid != domid)
                 break;
-            restarted = d->state == HV_STATE_CRASHED ? "on_crash"
-                                                     : "on_reboot";
+            /* Not from d->state: the refresh the crash asked for may
+             * have set it back to running already (hvcore's state stays
+             * running through an on_crash=restart reboot). */
+            restarted = d->crash_pending ? "on_crash" : "on_reboot";
+            d->crash_pending = false;
             d->state = HV_STATE_RUNNING;
             break;
         case HV_EVENT_CRASHED:
@@ -149,6 +152,7 @@ static void handle_event(struct monitor *m, const hv_event *e)
             } else {
                 /* Preserved, destroyed or restarted: ask hvcore. */
                 d->state = HV_STATE_CRASHED;
+                d->crash_pending = true;
                 monitor_refresh_soon(m);
                 crashed = true;
             }
