@@ -146,12 +146,6 @@ static void apply_start(struct agent *a, struct domop *op)
     op->newdom = NULL;
     if (!h)
         return;
-    /* Its events (on the stream libhvctl opened before hvcore ran) may
-     * have told of its start and its end already: no resurrection. */
-    if (h->domid == d->ended_domid && d->run_changed_ns >= op->t0) {
-        handle_put(h);
-        return;
-    }
     if (d->domid == h->domid) {
         /* Its started event came first: what its events said since is
          * fresher than what the worker saw (a crash, for one). */
@@ -161,6 +155,14 @@ static void apply_start(struct agent *a, struct domop *op)
             d->info = op->info;
             d->have_info = true;
         }
+    } else if (h->domid == d->ended_domid && d->run_changed_ns >= op->t0) {
+        /* Its events (on the stream libhvctl opened before hvcore ran)
+         * told of its start and its end already: no resurrection.  Only
+         * after the test above: hvcore hands out the lowest free domid,
+         * so a new incarnation often has the ended one's, and its started
+         * event may have come first. */
+        handle_put(h);
+        return;
     } else if (op->have_info || op->state != DOM_SHUTOFF) {
         handle_put(d->h);
         d->h = h;
