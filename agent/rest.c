@@ -511,12 +511,18 @@ void rest_dispatch(struct agent *a, struct evhttp_request *req,
 {
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     unsigned method = (unsigned)evhttp_request_get_command(req);
-    struct rest_req *rr = calloc(1, sizeof(*rr));
+    struct rest_req *rr;
     struct front_reject rej;
+    bool rejected;
     const char *path;
     char allow[96];
     int role;
 
+    /* First, whatever else fails: every request evhttp hands over must be
+     * counted, or the refusals that follow are matched to the wrong
+     * requests. */
+    rejected = front_take_reject(req, &rej);
+    rr = calloc(1, sizeof(*rr));
     if (!rr) {
         send_oom(req);
         return;
@@ -525,7 +531,7 @@ void rest_dispatch(struct agent *a, struct evhttp_request *req,
     rr->req = req;
     rr->a = a;
     rr->tr = tr;
-    if (front_take_reject(req, &rej)) {
+    if (rejected) {
         if (rej.header[0])
             rest_header(rr, rej.header, rej.value);
         rest_error(rr, rej.status, rej.code, "%s", rej.message);
