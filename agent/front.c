@@ -237,7 +237,10 @@ static void conn_free(void *arg)
 {
     struct conn *c = arg;
 
-    if (c->reject_seq)
+    /* Not while stopping: libevent may free a connection in the loop's
+     * last turn, after front_stop(), and a lingerer made then would
+     * outlive the event base (a leak). */
+    if (c->reject_seq && !c->a->stopping)
         linger_start(c->a->base, bufferevent_getfd(c->under));
     LIST_REMOVE(c, link);
     if (c->tr != TR_UNIX)

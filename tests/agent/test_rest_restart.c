@@ -272,13 +272,18 @@ static void test_autostart(void **state)
 /*
  * SIGTERM while a /metrics request waits for a domain list that a hung
  * hvcore holds up: the agent must stop cleanly (no use of the freed
- * worker pool when the waiting request is answered at teardown).
+ * worker pool when the waiting request is answered at teardown).  Behind
+ * it on the same connection, a request the front refuses: that connection
+ * is freed in the loop's last turn, which must not start draining it
+ * (linger) then.  (A lingerer made then stays reachable from front.c's
+ * list, so LeakSanitizer does not see it: this only runs the path.)
  */
 static void test_stop_with_metrics_waiting(void **state)
 {
     const char *const fast[] = { "--refresh-interval", "100", NULL };
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    static const char get[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    static const char get[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
+                              "GET /x HTTP/1.1\r\nContent-Length: -5\r\n\r\n";
     struct resp r;
     long long pid;
     int fd;
