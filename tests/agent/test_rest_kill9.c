@@ -132,7 +132,9 @@ static void *client(void *arg)
 {
     struct stream *s = arg;
     char name[32], path[64], *cfg;
-    struct req q = { .ctype = "application/json", .no_check = false };
+    /* No spec check here: a mismatch would assert (longjmp) outside
+     * cmocka's thread.  The main thread's GETs are checked. */
+    struct req q = { .ctype = "application/json", .no_check = true };
     struct resp r;
 
     for (int n = 0; n < NAMES; n++) {
