@@ -3,9 +3,11 @@
  * to know about the build.  The HTTP client is http_client.c, the event
  * stream reader sse_client.c.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -187,6 +189,41 @@ int agentd_start(struct agentd *ad, const char *const *extra, int *status)
         usleep(5000);
     }
     fail_msg("hvctld did not come up within 15 s (log: %s)", ad->log);
+    return -1;
+}
+
+void harness_free_port(char *port, size_t len)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    socklen_t slen = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    assert_true(fd >= 0);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, slen), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &slen), 0);
+    snprintf(port, len, "%u", ntohs(sa.sin_port));
+    close(fd);
+}
+
+int agentd_start_tcp(struct agentd *ad, const char *const *extra,
+                     char *port, size_t len)
+{
+    const char *argv[44];
+    char listen[32];
+    int n = 0;
+
+    argv[n++] = "--listen";
+    argv[n++] = listen;
+    for (int i = 0; extra && extra[i] && n < 43; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    for (int tries = 1; tries <= 5; tries++) {
+        harness_free_port(port, len);
+        snprintf(listen, sizeof(listen), "127.0.0.1:%s", port);
+        if (agentd_start(ad, argv, NULL) == 0)
+            return 0;
+    }
     return -1;
 }
 

@@ -47,6 +47,16 @@ void agentd_init(struct agentd *ad, const char *tag);
  * status in *status if not NULL).
  */
 int agentd_start(struct agentd *ad, const char *const *extra, int *status);
+/* A loopback TCP port that was free a moment ago, as text. */
+void harness_free_port(char *port, size_t len);
+/*
+ * agentd_start with "--listen 127.0.0.1:PORT" and extra, PORT a free
+ * loopback port (written to port).  Another program may take the port
+ * between harness_free_port() and the agent's bind: if the agent exits,
+ * again on another port (5 tries).  0, or -1.
+ */
+int agentd_start_tcp(struct agentd *ad, const char *const *extra,
+                     char *port, size_t len);
 /* SIGTERM and wait: the exit status. */
 int agentd_stop(struct agentd *ad);
 void agentd_kill9(struct agentd *ad);

@@ -32,19 +32,6 @@ static char pki[160], url[64], port[8];
 static char admin[80], reader[80];
 static char ca[200], cli_crt[200], cli_key[200], rogue_crt[200], rogue_key[200];
 
-static void free_port(void)
-{
-    struct sockaddr_in sa = { .sin_family = AF_INET };
-    socklen_t len = sizeof(sa);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, len), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-    snprintf(port, sizeof(port), "%u", ntohs(sa.sin_port));
-    close(fd);
-}
-
 /* A CA, a server certificate for 127.0.0.1, a client, a rogue client. */
 static void make_pki(void)
 {
@@ -89,7 +76,7 @@ static int group_setup(void **state)
 {
     agentd_init(&ad, "auth");
     make_pki();
-    free_port();
+    harness_free_port(port, sizeof(port));
     make_token("admin", false, admin, sizeof(admin));
     make_token("reader", true, reader, sizeof(reader));
     snprintf(url, sizeof(url), "https://127.0.0.1:%s", port);
@@ -141,22 +128,21 @@ static void expect_status(struct resp r, long status)
 
 static void test_plain_tcp_refused(void **state)
 {
-    char listen_any[32], listen_lo[32];
+    char listen_any[32];
     const char *any[] = { "--db", ad.db, "--rundir", ad.rundir, "--listen",
                           listen_any, NULL };
     const char *any_insecure[] = { "--db", ad.db, "--rundir", ad.rundir,
                                    "--listen", listen_any, "--insecure", NULL };
-    const char *lo_insecure[] = { "--listen", listen_lo, "--insecure", NULL };
+    const char *insecure[] = { "--insecure", NULL };
     struct req q = { .method = "GET", .path = "/v1/host" };
     struct resp r;
 
     snprintf(listen_any, sizeof(listen_any), "0.0.0.0:%s", port);
-    snprintf(listen_lo, sizeof(listen_lo), "127.0.0.1:%s", port);
     assert_int_equal(run_hvctld(NULL, 0, any), 2);
     assert_int_equal(run_hvctld(NULL, 0, any_insecure), 2);
 
     /* Loopback and --insecure: plain HTTP, but still a token. */
-    assert_int_equal(agentd_start(&ad, lo_insecure, NULL), 0);
+    assert_int_equal(agentd_start_tcp(&ad, insecure, port, sizeof(port)), 0);
     snprintf(url, sizeof(url), "http://127.0.0.1:%s", port);
     q.url = url;
     assert_int_equal(http(&ad, &q, &r), 0);
@@ -172,15 +158,15 @@ static void test_plain_tcp_refused(void **state)
 
 static void test_tls(void **state)
 {
-    char listen[32], crt[200], key[200];
-    const char *args[] = { "--listen", listen, "--tls-cert", crt,
-                           "--tls-key", key, "--tls-ca", ca, NULL };
+    char crt[200], key[200];
+    const char *args[] = { "--tls-cert", crt, "--tls-key", key,
+                           "--tls-ca", ca, NULL };
     struct resp r;
 
-    snprintf(listen, sizeof(listen), "127.0.0.1:%s", port);
     snprintf(crt, sizeof(crt), "%s/srv.crt", pki);
     snprintf(key, sizeof(key), "%s/srv.key", pki);
-    assert_int_equal(agentd_start(&ad, args, NULL), 0);
+    assert_int_equal(agentd_start_tcp(&ad, args, port, sizeof(port)), 0);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%s", port);
 
     /* Nobody: 401, even for a path that does not exist. */
     r = tls("GET", "/v1/domains", NULL, false, false);
