@@ -339,13 +339,13 @@ static void test_garbage(void **state)
 
 /*
  * Send bytes over a fresh connection and read until the agent closes it
- * (10 s at most): the whole answer, NUL-terminated.
+ * (30 s at most): the whole answer, NUL-terminated.
  */
 static char *exchange(const char *bytes, size_t len)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct timeval tv = { 10, 0 };
+    struct timeval tv = { 30, 0 };
     size_t n = 0, cap = 65536, off = 0;
     char *buf = malloc(cap);
     ssize_t r;
