@@ -35,6 +35,7 @@ static const int type_map[] = {
     [HV_EVENT_rebooted] = HV_EVENT_REBOOTED,
     [HV_EVENT_crashed] = HV_EVENT_CRASHED,
     [HV_EVENT_destroyed] = HV_EVENT_DESTROYED,
+    [HV_EVENT_preserved] = 0,           /* not told: see ev_on_stream */
 };
 
 int ev_push(hv_events *ev, int type, uint32_t domid, const char *name,
@@ -73,13 +74,20 @@ bool ev_is_pending(hv_events *ev, uint32_t domid)
     return false;
 }
 
+/* Tell w's held last word now. */
+static void release_held(hv_events *ev, struct watched *w)
+{
+    if (!w->held_since)
+        return;
+    ev_push(ev, type_map[w->held.type], w->domid, w->name,
+            w->held.time_ns, w->held.detail);
+    w->held_since = 0;
+    ev->nheld--;
+}
+
 void ev_unwatch(hv_events *ev, struct watched *w)
 {
-    if (w->held_since) {
-        ev_push(ev, type_map[w->held.type], w->domid, w->name,
-                w->held.time_ns, w->held.detail);
-        ev->nheld--;
-    }
+    release_held(ev, w);
     epoll_ctl(ev->epfd, EPOLL_CTL_DEL, w->fd, NULL);
     close(w->fd);
     *w = ev->w[--ev->nw];
@@ -150,7 +158,7 @@ static void check_dying(hv_events *ev)
 
     /* A last word held for a stream that does not end: tell it anyway. */
     for (size_t i = 0; i < ev->nw;)
-        if (ev->w[i].held_since && now - ev->w[i].held_since >= DYING_MAX_NS)
+        if (ev->w[i].held_since && now - ev->w[i].held_since >= HELD_MAX_NS)
             ev_unwatch(ev, &ev->w[i]);  /* moves the last entry to i */
         else
             i++;
@@ -192,16 +200,23 @@ void ev_on_stream(hv_events *ev, uint32_t domid)
         e.detail[sizeof(e.detail) - 1] = '\0';
         if (e.type == HV_EVENT_started && w->started_seen)
             continue;           /* already announced on discovery */
+        /* Something followed the held word: hvcore lives on (a crash
+         * then a reboot, or a crash preserved). */
+        release_held(ev, w);
+        if (e.type == HV_EVENT_preserved)
+            continue;
         w->final_seen = e.type == HV_EVENT_shutdown ||
                         e.type == HV_EVENT_destroyed ||
                         e.type == HV_EVENT_crashed;
-        if (e.type == HV_EVENT_shutdown || e.type == HV_EVENT_destroyed) {
+        if (w->final_seen) {
             /*
-             * Nothing follows these: hvcore is exiting.  Told when its
-             * stream ends, which is once it has let go of the name and
-             * the domid, so that whoever hears "shut down" may reuse
-             * them at once (ev_unwatch tells it, also when a new domain
-             * takes the domid first, or hvcore is slow to end).
+             * hvcore may be exiting.  Told when its stream ends, which is
+             * once it has let go of the name and the domid (hvcore
+             * releases them before it closes its streams, and the kernel
+             * closes them when it dies), so that whoever hears it may
+             * reuse them at once; or when another event shows hvcore
+             * lives on.  ev_unwatch tells it, also when a new domain
+             * takes the domid first; HELD_MAX_NS bounds a hung hvcore.
              */
             w->held = e;
             w->held_since = now_mono_ns();

@@ -57,6 +57,9 @@ struct dying {
 };
 
 #define DYING_MAX_NS 1000000000ull      /* alive after this: resubscribe */
+/* A last word held this long is told anyway: only a hung hvcore that
+ * neither exits nor says more gets here. */
+#define HELD_MAX_NS 30000000000ull
 
 /*
  * The event stream of a domain being created through this connection

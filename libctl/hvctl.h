@@ -349,7 +349,9 @@ void hv_domlist_free(hv_domlist *list);
  * hv_event_next() never blocks: HV_EAGAIN means "poll again".  The first
  * source opened on a connection hears the domains hv_domain_create starts
  * through that connection from their first event, even one over at boot.
- * SHUTDOWN and DESTROYED come once the name and domid are free again.
+ * SHUTDOWN, DESTROYED, and a CRASHED that ends the domain's hvcore, come
+ * once the name and domid are free again: whoever hears them may reuse
+ * both at once.
  */
 typedef struct hv_events hv_events;
 typedef struct hv_event hv_event;

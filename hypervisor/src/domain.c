@@ -252,6 +252,7 @@ int domain_finish_end(struct domain *d)
         pthread_mutex_lock(&d->lock);
         d->state = HV_DOMSTATE_crashed;
         pthread_mutex_unlock(&d->lock);
+        domain_emit_event(d, HV_EVENT_preserved, NULL);
         return -1;
     case ACTION_DESTROY:
         break;

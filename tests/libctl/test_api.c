@@ -687,26 +687,26 @@ static void test_events_short_lived(void **state)
         { "hello", HV_EVENT_SHUTDOWN }, { "crash", HV_EVENT_CRASHED },
     };
     hv_events *ev;
+    char path[600];
 
     (void)state;
     OK(hv_events_open(H.conn, &ev));
     for (size_t k = 0; k < 2; k++)
         for (int i = 0; i < 20; i++) {
-            hv_config *c;
+            hv_config *c = harness_config(&H, "t-brief", kinds[k].cmdline);
             hv_domain *d;
             uint32_t id;
-            char name[32];
-
-            /* A name of its own: a crashed domain's hvcore lets go of
-             * its name a moment after the crash is told. */
-            snprintf(name, sizeof(name), "t-brief-%zu-%d", k, i);
-            c = harness_config(&H, name, kinds[k].cmdline);
 
             OK(hv_domain_create(H.conn, c, 0, &d));
             hv_config_free(c);
             id = hv_domain_get_id(d);
             expect_event(ev, id, HV_EVENT_STARTED, NULL);
             expect_event(ev, id, kinds[k].end, NULL);
+            /* Told once the name and the domid are free (hvctl.h). */
+            snprintf(path, sizeof(path), "%s/names/t-brief", H.rundir);
+            assert_int_equal(access(path, F_OK), -1);
+            snprintf(path, sizeof(path), "%s/domains/%u", H.rundir, id);
+            assert_int_equal(access(path, F_OK), -1);
             hv_domain_free(d);
         }
     hv_events_free(ev);

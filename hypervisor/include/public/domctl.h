@@ -122,6 +122,10 @@ enum hv_domctl_event_type {
     HV_EVENT_rebooted  = 5,
     HV_EVENT_crashed   = 6,
     HV_EVENT_destroyed = 7,
+    /* After crashed, with --on-crash preserve: hvcore lives on, so the
+     * crash was not its last word (rebooted says the same for restart;
+     * with destroy the stream ends instead). */
+    HV_EVENT_preserved = 8,
 };
 
 struct hv_domctl_event {
