@@ -347,7 +347,17 @@ HV_EXPORT int hv_domain_create(hv_conn *conn, const hv_config *cfg,
         pid_t pid = 0;
         char name[64] = "";
         int alive = rt_domain_alive(conn, (uint32_t)id, &pid);
-        int q = alive == 1 ? query_info(conn, (uint32_t)id, &info) : 0;
+        int q = 0;
+        /* Connecting is enough to tell a dying holder (refused) from a
+         * live one, and the kernel completes it even for a hung or
+         * stopped hvcore: no request, so nothing to wait for. */
+        if (alive == 1) {
+            int fd = ctl_connect(conn, (uint32_t)id);
+            if (fd >= 0)
+                close(fd);
+            else
+                q = fd;
+        }
         /* Refused or hung up: dying, or dead by now. */
         if (q == -ECONNREFUSED || q == -EPIPE || q == -ECONNRESET)
             alive = rt_domain_alive_after_hangup(conn, (uint32_t)id, &pid);
