@@ -249,8 +249,10 @@ const char *hv_state_name(int state);
  * name is taken (also when two callers race for it: exactly one wins),
  * HV_ECONFIG for an invalid config, HV_ESPAWN when hvcore refused (the
  * message is hvcore's) or was killed during start-up (the message names
- * the signal), HV_EDEAD when it died right after starting the domain:
- * success means the domain runs (or ended by itself).  Caller frees *out.
+ * the signal), HV_EDEAD when it died right after starting the domain,
+ * HV_ETIMEDOUT when hvcore did not start the domain within 30 s (what it
+ * made is removed): success means the domain runs (or ended by itself).
+ * Caller frees *out.
  */
 int hv_domain_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
                      hv_domain **out);
