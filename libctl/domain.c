@@ -357,6 +357,10 @@ HV_EXPORT int hv_domain_create(hv_conn *conn, const hv_config *cfg,
                 close(fd);
             else
                 q = fd;
+            /* The kernel may take a connection for a process that is
+             * exiting (its lock and socket outlive its first thread). */
+            if (q == 0 && pid > 0 && !rt_pid_alive(pid, NULL))
+                q = -EPIPE;
         }
         /* Refused or hung up: dying, or dead by now. */
         if (q == -ECONNREFUSED || q == -EPIPE || q == -ECONNRESET)
