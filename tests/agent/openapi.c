@@ -389,15 +389,26 @@ bool oa_check_response(struct openapi *oa, const char *method,
 
     snprintf(where, sizeof(where), "%s %s -> %ld", method, path, status);
     if (!op) {
-        json_object *err_schema = get(get(get(oa->doc, "components"),
-                                          "schemas"), "Error");
         /* 401 first on TCP: unauthenticated, one learns no paths. */
-        if (status != 404 && status != 405 && status != 401) {
+        const char *name = status == 401 ? "Unauthorized" :
+                           status == 404 ? "NotFound" :
+                           status == 405 ? "MethodNotAllowed" : NULL;
+        json_object *schema;
+
+        if (!name) {
             snprintf(err, errlen, "%s: undocumented operation answered "
                      "other than 401/404/405", where);
             return false;
         }
-        return check_json(oa, err_schema, body, len, where, err, errlen);
+        schema = get(get(get(get(get(oa->doc, "components"), "responses"),
+                                 name), "content"), "application/json");
+        schema = resolve(oa, get(schema, "schema"));
+        if (!schema) {
+            snprintf(err, errlen, "%s: no components.responses.%s with a "
+                     "JSON schema", where, name);
+            return false;
+        }
+        return check_json(oa, schema, body, len, where, err, errlen);
     }
     snprintf(code, sizeof(code), "%ld", status);
     resp = resolve(oa, get(get(op, "responses"), code));

@@ -131,6 +131,43 @@ static void test_refs_resolve(void **state)
     assert_true(n > 50);
 }
 
+/*
+ * The refusals made before a request is routed (agent/front_parse.c,
+ * auth) can answer any operation: each operation lists them, as the
+ * shared responses.
+ */
+static void test_front_refusals_documented(void **state)
+{
+    static const struct { const char *code, *ref; } front[] = {
+        { "400", "#/components/responses/BadRequest" },
+        { "401", "#/components/responses/Unauthorized" },
+        { "413", "#/components/responses/TooLarge" },
+        { "417", "#/components/responses/ExpectationFailed" },
+        { "431", "#/components/responses/HeadersTooLarge" },
+        { "503", "#/components/responses/Unavailable" },
+    };
+    json_object *paths = jget(oa_doc(spec), "paths");
+
+    json_object_object_foreach(paths, tmpl, item) {
+        json_object_object_foreach(item, m, op) {
+            json_object *resps, *r, *ref;
+            if (!is_method(m))
+                continue;
+            resps = json_object_object_get(op, "responses");
+            for (size_t i = 0; i < sizeof(front) / sizeof(front[0]); i++) {
+                if (!json_object_object_get_ex(resps, front[i].code, &r) ||
+                    !json_object_object_get_ex(r, "$ref", &ref) ||
+                    strcmp(json_object_get_string(ref), front[i].ref))
+                    fail_msg("%s %s: no \"%s\": {$ref: \"%s\"}", m, tmpl,
+                             front[i].code, front[i].ref);
+            }
+        }
+    }
+    /* Not an operation's: the answer to a method a path does not take. */
+    assert_non_null(jget(oa_doc(spec),
+                         "components.responses.MethodNotAllowed.headers.Allow"));
+}
+
 /* ---- live ---- */
 
 struct example {
@@ -286,6 +323,7 @@ int main(void)
     const struct CMUnitTest statics[] = {
         cmocka_unit_test(test_spec_equals_routes),
         cmocka_unit_test(test_refs_resolve),
+        cmocka_unit_test(test_front_refusals_documented),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_every_operation_served),
