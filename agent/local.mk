@@ -31,7 +31,6 @@ agent_libhvctld_la_SOURCES = \
 	agent/rest.c agent/rest.h \
 	agent/rest_actions.c agent/rest_domains.c agent/rest_misc.c \
 	agent/rest_handlers.h \
-	agent/rest_local.c agent/rest_local.h \
 	agent/route.c agent/route.h \
 	agent/sdnotify.c agent/sdnotify.h \
 	agent/shutdown.c agent/shutdown.h \

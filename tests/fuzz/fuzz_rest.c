@@ -2,7 +2,7 @@
  * fuzz_rest.c - libFuzzer harness for hvctld's REST requests: routing and
  * path decoding, authentication, query parameters, content negotiation,
  * bodies and every handler but the SSE stream, through rest_dispatch()
- * (agent/rest_local.c: no socket).  Reading requests off the wire
+ * (rest_local.c: no socket).  Reading requests off the wire
  * (agent/front_parse.c, evhttp) is fuzz_http.c's.
  *
  * The agent is fuzz_agent.c's: a real one, with no hvcore, and two

@@ -4,7 +4,9 @@
 # fuzz_config_xml   libctl/config_xml.c, through hv_config_from_xml()
 # fuzz_config_json  libctl/config_json.c, through hv_config_from_json()
 # fuzz_rest         hvctld's requests: routing, headers, bodies, handlers
-#                   (agent/rest_local.c feeds them in without a socket)
+#                   (tests/fuzz/rest_local.c feeds them in without a
+#                   socket; it reads libevent's private http_struct.h,
+#                   so it stays out of the daemon)
 # fuzz_http         what hvctld reads off a connection: agent/front*.c,
 #                   evhttp, then the same handlers (Unix socket and TCP)
 #
@@ -42,9 +44,11 @@ tests_fuzz_fuzz_config_xml_SOURCES = tests/fuzz/fuzz_config_xml.c \
 tests_fuzz_fuzz_config_json_SOURCES = tests/fuzz/fuzz_config_json.c \
 	tests/fuzz/fuzz_check.h
 tests_fuzz_fuzz_rest_SOURCES = tests/fuzz/fuzz_rest.c tests/fuzz/fuzz_check.h \
-	tests/fuzz/fuzz_agent.c tests/fuzz/fuzz_agent.h
+	tests/fuzz/fuzz_agent.c tests/fuzz/fuzz_agent.h \
+	tests/fuzz/rest_local.c tests/fuzz/rest_local.h
 tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c tests/fuzz/fuzz_check.h \
-	tests/fuzz/fuzz_agent.c tests/fuzz/fuzz_agent.h
+	tests/fuzz/fuzz_agent.c tests/fuzz/fuzz_agent.h \
+	tests/fuzz/rest_local.c tests/fuzz/rest_local.h
 
 # What run-fuzzer.sh needs to build a harness itself: the very source
 # lists the library and the agent are built from.  The agent links the
@@ -70,10 +74,12 @@ FUZZ_ENV = \
 	  $(agent_libhvctld_la_SOURCES)' \
 	FUZZ_LDADD_rest='-L$(abs_builddir)/libctl/.libs -lhvctl \
 	  -Wl,-rpath,$(abs_builddir)/libctl/.libs' \
+	FUZZ_LINKED_rest='$(abs_builddir)/libctl/.libs/libhvctl.so' \
 	FUZZ_SOURCES_http='$(tests_fuzz_fuzz_http_SOURCES) \
 	  $(agent_libhvctld_la_SOURCES)' \
 	FUZZ_LDADD_http='-L$(abs_builddir)/libctl/.libs -lhvctl \
-	  -Wl,-rpath,$(abs_builddir)/libctl/.libs'
+	  -Wl,-rpath,$(abs_builddir)/libctl/.libs' \
+	FUZZ_LINKED_http='$(abs_builddir)/libctl/.libs/libhvctl.so'
 FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/hypervisor/tests/fuzz/run-fuzzer.sh
 
 TEST_EXTENSIONS = .test .fuzz
