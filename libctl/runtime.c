@@ -28,6 +28,9 @@
 
 #include "domain_int.h"
 
+/* What a names/<name> link holds before its domid. */
+#define NAME_LINK_PREFIX "../domains/"
+
 pid_t rt_read_pid(const hv_conn *conn, uint32_t domid)
 {
     char path[32], buf[32], *end;
@@ -245,7 +248,7 @@ int rt_reap(const hv_conn *conn, uint32_t domid, pid_t pid, char name[64])
     reaped = faccessat(dfd, HV_DOMCTL_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
     if (name[0]) {
         ssize_t n = readlinkat(conn_names_fd(conn), name, link, sizeof(link) - 1);
-        snprintf(want, sizeof(want), "../domains/%u", domid);
+        snprintf(want, sizeof(want), NAME_LINK_PREFIX "%u", domid);
         if (n > 0) {
             link[n] = '\0';
             if (strcmp(link, want) == 0)
@@ -448,9 +451,9 @@ long rt_lookup_name(const hv_conn *conn, const char *name)
     if (n < 0)
         return -errno;
     link[n] = '\0';
-    if (strncmp(link, "../domains/", 11) != 0)
+    if (strncmp(link, NAME_LINK_PREFIX, strlen(NAME_LINK_PREFIX)) != 0)
         return -EINVAL;
-    id = strtol(link + 11, &end, 10);
+    id = strtol(link + strlen(NAME_LINK_PREFIX), &end, 10);
     if (*end || id <= 0)
         return -EINVAL;
     return id;

@@ -33,6 +33,9 @@
 #include "runtime.h"
 #include "startup_step.h"
 
+/* What a names/<name> link holds before its domid. */
+#define NAME_LINK_PREFIX "../domains/"
+
 #define MAX_DOMID 32767
 #define STAGING_PREFIX ".new-"
 
@@ -283,9 +286,9 @@ static bool name_link_is_live(struct domain *d, int domains_fd, const char *targ
     char *end;
     int dfd;
 
-    if (strncmp(target, "../domains/", 11) != 0)
+    if (strncmp(target, NAME_LINK_PREFIX, strlen(NAME_LINK_PREFIX)) != 0)
         return false;
-    id = strtoul(target + 11, &end, 10);
+    id = strtoul(target + strlen(NAME_LINK_PREFIX), &end, 10);
     if (*end || id == 0 || id > MAX_DOMID || id == d->domid)
         return false;           /* garbage, or our own domid: stale */
     snprintf(entry, sizeof(entry), "%lu", id);
@@ -324,7 +327,7 @@ static int take_name(struct domain *d, int domains_fd, char *err, size_t errlen)
     int lock = -1, rc = -1;
 
     snprintf(link, sizeof(link), "%s/names/%s", d->rundir, d->name);
-    snprintf(target, sizeof(target), "../domains/%u", d->domid);
+    snprintf(target, sizeof(target), NAME_LINK_PREFIX "%u", d->domid);
     if (symlink(target, link) == 0)
         return 0;
     if (errno != EEXIST)
@@ -461,7 +464,7 @@ void runtime_release(struct domain *d)
     unlinkat(d->domdir_fd, HV_DOMCTL_SOCKET, 0);
     if (d->have_name_link) {
         snprintf(path, sizeof(path), "%s/names/%s", d->rundir, d->name);
-        snprintf(want, sizeof(want), "../domains/%u", d->domid);
+        snprintf(want, sizeof(want), NAME_LINK_PREFIX "%u", d->domid);
         ssize_t n = readlink(path, target, sizeof(target) - 1);
         if (n > 0) {
             target[n] = '\0';
