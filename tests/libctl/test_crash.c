@@ -26,7 +26,7 @@
 
 #include <cmocka.h>
 
-#include "../../hypervisor/src/startup_step.h"
+#include "public/startup_step.h"
 #include "api_harness.h"
 
 static struct harness H;
