@@ -56,6 +56,13 @@ else
     rm -f "$probe" "$probe.c"
 
     eval "sources=\${FUZZ_SOURCES_$target:?} ldadd=\${FUZZ_LDADD_$target:-}"
+    # A built library the harness links (FUZZ_LINKED_target) that carries
+    # gcc's ASan runtime (an --enable-sanitizers build) cannot share a
+    # process with clang's: libFuzzer would refuse to start.
+    eval "linked=\${FUZZ_LINKED_$target:-}"
+    if [ -n "$linked" ] && ldd "$linked" 2>/dev/null | grep -q 'libasan\.so'; then
+        skip "$(basename "$linked") is built with gcc's ASan (--enable-sanitizers), which clang's libFuzzer runtime cannot share; the plain build's make check runs this harness"
+    fi
     bin=$scratch/fuzz_$target
     files=
     stale=no
