@@ -118,6 +118,8 @@ int rt_wait_exit(pid_t pid, int timeout_ms);
 #define RT_STAGING_PREFIX ".new-"
 /* Remove domains/<entry>, a staging directory, if its hvcore is dead. */
 void rt_sweep_staging(const hv_conn *conn, const char *entry);
+/* The same, waiting for <rundir>/.lock (rt_sweep_staging never waits). */
+void rt_sweep_staging_wait(const hv_conn *conn, const char *entry);
 /*
  * <rundir>/domains/<domid>/config.json: the configuration libhvctl wrote
  * after starting the domain (hvcore and rt_reap remove it, and the

@@ -290,13 +290,11 @@ int rt_wait_exit(pid_t pid, int timeout_ms)
     return 0;
 }
 
-void rt_sweep_staging(const hv_conn *conn, const char *entry)
+static void sweep_staging(const hv_conn *conn, const char *entry, bool wait)
 {
     int lock, dfd;
 
-    /* Never wait here: list and hv_event_next call this and must not
-     * block.  A held lock leaves the sweep to a later call. */
-    if ((lock = lock_runtime(conn, false)) < 0)
+    if ((lock = lock_runtime(conn, wait)) < 0)
         return;
     /* hvcore makes and locks a staging directory under the same lock. */
     dfd = openat(conn_domains_fd(conn), entry,
@@ -306,6 +304,18 @@ void rt_sweep_staging(const hv_conn *conn, const char *entry)
     if (dfd >= 0)
         close(dfd);
     close(lock);
+}
+
+void rt_sweep_staging(const hv_conn *conn, const char *entry)
+{
+    /* Never wait here: list and hv_event_next call this and must not
+     * block.  A held lock leaves the sweep to a later call. */
+    sweep_staging(conn, entry, false);
+}
+
+void rt_sweep_staging_wait(const hv_conn *conn, const char *entry)
+{
+    sweep_staging(conn, entry, true);
 }
 
 /* Open domains/<domid> if its pid file still names pid: fd, or -errno. */

@@ -12,6 +12,7 @@
  * any thread; every fd we make is O_CLOEXEC, so concurrent creates in
  * other threads cannot inherit each other's ready pipes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -197,32 +199,83 @@ static void read_stderr(int memfd, char *out, size_t outlen)
  * closed the ready pipe (it is exiting), then remove the entry it made,
  * known by our name and uuid, once the process is gone.
  */
+/* Is domains/<entry> locked (by its hvcore)? */
+static bool entry_locked(const hv_conn *conn, const char *entry)
+{
+    int dfd = openat(conn_domains_fd(conn), entry,
+                     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    bool locked;
+
+    if (dfd < 0)
+        return false;
+    locked = flock(dfd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+    close(dfd);
+    return locked;
+}
+
 static void remove_abandoned(hv_conn *conn, const hv_config *cfg, int ready_fd)
 {
     struct pollfd p = { .fd = ready_fd, .events = POLLIN };
-    char path[48], uuid[40], name[64];
-    uint32_t *ids;
-    size_t n;
-    long id;
-    pid_t pid;
+    char buf[48], path[300], uuid[40], name[64];
+    struct dirent *de;
+    DIR *dir;
+    int fd;
 
-    while (poll(&p, 1, DOMCTL_TIMEOUT_MS) > 0 && read(ready_fd, path, sizeof(path)) > 0)
+    while (poll(&p, 1, DOMCTL_TIMEOUT_MS) > 0 && read(ready_fd, buf, sizeof(buf)) > 0)
         ;
-    id = rt_lookup_name(conn, cfg->name);
-    snprintf(path, sizeof(path), "%ld/uuid", id);
-    if (id > 0 && read_small_file(conn_domains_fd(conn), path, uuid, sizeof(uuid)) > 0 &&
-        strcmp(uuid, cfg->uuid_str) == 0 &&
-        (pid = rt_read_pid(conn, (uint32_t)id)) > 0) {
-        /* Locked, so pid is its hvcore: one that came up just as we
-         * gave up is ours to end too. */
-        if (rt_domain_alive(conn, (uint32_t)id, NULL) == 1)
+    /*
+     * Every entry it may have made, wherever it stopped: domains/<domid>
+     * (with or without a name link yet) or a staging directory, known by
+     * our uuid, or staged before the uuid was written.
+     */
+    fd = openat(conn_domains_fd(conn), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || !(dir = fdopendir(fd))) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    while ((de = readdir(dir))) {
+        bool staging = strncmp(de->d_name, RT_STAGING_PREFIX,
+                               strlen(RT_STAGING_PREFIX)) == 0;
+        char *end;
+        unsigned long id = strtoul(de->d_name, &end, 10);
+        pid_t pid = 0;
+
+        if (!staging && (*end || id == 0 || id > UINT32_MAX))
+            continue;
+        snprintf(path, sizeof(path), "%s/pid", de->d_name);
+        if (read_small_file(conn_domains_fd(conn), path, buf, sizeof(buf)) > 0)
+            pid = (pid_t)strtol(buf, NULL, 10);
+        else if (staging)
+            pid = (pid_t)strtol(de->d_name + strlen(RT_STAGING_PREFIX), NULL, 10);
+        snprintf(path, sizeof(path), "%s/uuid", de->d_name);
+        bool ours_by_uuid = false;
+        if (read_small_file(conn_domains_fd(conn), path, uuid, sizeof(uuid)) > 0) {
+            if (strcmp(uuid, cfg->uuid_str) != 0)
+                continue;       /* another domain's */
+            ours_by_uuid = true;
+        } else if (!staging || pid <= 0) {
+            continue;           /* not known to be ours */
+        }
+        /* A staging directory without a uuid may be ours (hung at steps
+         * 2-3) or, rarely, a starting namesake's: waiting for its pid
+         * costs that one's case time on this failure path only, and the
+         * sweep removes only a directory nobody holds locked. */
+        if (pid <= 0)
+            continue;
+        /* Locked, so pid is its hvcore: one that came up just as we gave
+         * up is ours to end too. */
+        if (ours_by_uuid && entry_locked(conn, de->d_name))
             kill(pid, SIGKILL);
-        if (rt_wait_exit(pid, DOMCTL_TIMEOUT_MS) == 0)
+        /* Its lock goes with its last thread: wait for that first. */
+        if (rt_wait_exit(pid, DOMCTL_TIMEOUT_MS) < 0)
+            continue;
+        if (staging)
+            rt_sweep_staging_wait(conn, de->d_name);
+        else
             rt_reap(conn, (uint32_t)id, pid, name);
     }
-    /* Its staging directory, had it not got as far as a domid. */
-    if (rt_list_domids(conn, &ids, &n) == 0)
-        free(ids);
+    closedir(dir);
 }
 
 /* Why hvcore_path cannot be run, in words that say where it came from;

@@ -268,25 +268,30 @@ static void test_fifo_kernel(void **state)
 }
 
 /* A create that times out (hvcore hung at step 6, with domid and name
- * taken) kills what it started and leaves nothing behind.  Takes the
- * 30 s of the spawn timeout. */
+ * taken) kills what it started and leaves nothing behind, wherever it
+ * hung.  Takes the 30 s of the spawn timeout for each step. */
 static void test_timeout_leaves_nothing(void **state)
 {
-    hv_config *c = harness_config(&H, "t-hung", "counter");
-    hv_domain *d = NULL;
-    char at[16];
-    int rc;
-
     (void)state;
-    snprintf(at, sizeof(at), "%d:stop", STEP_NAME_TAKEN);
-    setenv("HVCORE_TEST_STOP_AT", at, 1);
-    rc = hv_domain_create(H.conn, c, 0, &d);
-    unsetenv("HVCORE_TEST_STOP_AT");
-    hv_config_free(c);
-    expect_err(rc, HV_ETIMEDOUT, "domain 't-hung': hvcore did not start "
-               "within 30000 ms");
-    expect_empty_rundir();
-    create_runs_as_domid_1("t-hung");
+    /* Hung at every step before the domain is announced (at STEP_READY
+     * it has been: create succeeds). */
+    for (int k = STEP_FORKED; k < STEP_READY; k++) {
+        hv_config *c = harness_config(&H, "t-hung", "counter");
+        hv_domain *d = NULL;
+        char at[16];
+        int rc;
+
+        snprintf(at, sizeof(at), "%d:stop", k);
+        setenv("HVCORE_TEST_STOP_AT", at, 1);
+        rc = hv_domain_create(H.conn, c, 0, &d);
+        unsetenv("HVCORE_TEST_STOP_AT");
+        hv_config_free(c);
+        assert_null(d);
+        expect_err(rc, HV_ETIMEDOUT, "domain 't-hung': hvcore did not start "
+                   "within 30000 ms");
+        expect_empty_rundir();
+        create_runs_as_domid_1("t-hung");
+    }
 }
 
 /* A caller that ignores SIGCHLD cannot learn how hvcore died (its
