@@ -61,7 +61,10 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
     /* libhvctl's own words for it, so hvctl says the same locally and
      * through the agent. */
     snprintf(msg, sizeof(msg), "domain '%s' (id %u): still running after "
-             "%d ms", w->d->name, w->domid, w->timeout_s * 1000);
+             "%d ms%s", w->d->name, w->domid, w->timeout_s * 1000,
+             w->d->state == HV_STATE_PAUSED
+             ? ": it is paused, so the guest cannot act on the request "
+               "(unpause it, or use destroy)" : "");
     finish(w, HV_ETIMEDOUT, msg);
 }
 

@@ -101,6 +101,25 @@ HV_EXPORT int hv_domain_unpause(hv_domain *dom)
     return pause_op(dom, false);
 }
 
+/* PAUSED_HINT: what a shutdown that timed out on a paused guest adds. */
+#define PAUSED_HINT ": it is paused, so the guest cannot act on the " \
+                    "request (unpause it, or use destroy)"
+
+/*
+ * A shutdown wait ran out.  A paused guest is the usual reason, and one
+ * the user can act on: say so (the request still stands).
+ */
+static int timed_out(hv_domain *dom, int timeout_ms)
+{
+    struct hv_domctl_reply reply;
+    bool paused = request(dom, HV_DOMCTL_getinfo, NULL, &reply, NULL,
+                          "get its state") == 0 &&
+                  reply.u.info.state == HV_DOMSTATE_paused;
+
+    return err_set(HV_ETIMEDOUT, DOM_FMT ": still running after %d ms%s",
+                   DOM_ARGS(dom), timeout_ms, paused ? PAUSED_HINT : "");
+}
+
 /*
  * Wait on an event stream until hvcore closes it (it exits) or, for a
  * crash with on_crash=preserve, reports the crash.  0, HV_ETIMEDOUT or
@@ -122,8 +141,7 @@ static int wait_stream_end(hv_domain *dom, int sub, int timeout_ms,
         if (deadline) {
             uint64_t now = now_mono_ns();
             if (now >= deadline)
-                return err_set(HV_ETIMEDOUT, DOM_FMT ": still running after "
-                               "%d ms", DOM_ARGS(dom), timeout_ms);
+                return timed_out(dom, timeout_ms);
             wait = (int)((deadline - now + 999999) / 1000000);
         }
         r = poll(p, op ? 2 : 1, wait);

@@ -291,7 +291,8 @@ int hv_domain_unpause(hv_domain *dom);   /* HV_ESTATE if not paused       */
 /*
  * Ask the guest to power off.  timeout_ms == 0: only ask.  > 0: also wait
  * up to that long for the domain to go (HV_ETIMEDOUT otherwise; the request
- * stands).  < 0: wait without limit.  `op` may be NULL.
+ * stands, and the message says so when the domain is paused, the usual
+ * reason).  < 0: wait without limit.  `op` may be NULL.
  */
 int hv_domain_shutdown(hv_domain *dom, int timeout_ms, hv_op *op);
 /* Ask the guest to reboot (it restarts in the same hvcore). */

@@ -422,7 +422,9 @@ static void test_jobs_never_block(void **state)
     assert_string_equal(wait_job(&ad, jobs[3], &fin), "failed");
     assert_string_equal(jstr(fin.json, "error.code"), "timeout");
     assert_non_null(strstr(jstr(fin.json, "error.message"),
-                           "): still running after 1000 ms"));
+                           "): still running after 1000 ms: it is paused, "
+                           "so the guest cannot act on the request (unpause "
+                           "it, or use destroy)"));
     resp_free(&fin);
     for (int i = 0; i < 5; i++) {
         if (i < 3) {

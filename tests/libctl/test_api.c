@@ -238,7 +238,8 @@ static void test_shutdown_timeout_and_cancel(void **state)
     OK(hv_domain_pause(d));
     expect_err(hv_domain_shutdown(d, 200, NULL), HV_ETIMEDOUT,
                "domain 't-paused-shutdown' (id %u): still running after "
-               "200 ms", id);
+               "200 ms: it is paused, so the guest cannot act on the "
+               "request (unpause it, or use destroy)", id);
     hv_op_cancel(op);
     expect_err(hv_domain_shutdown(d, -1, op), HV_ECANCELED,
                "domain 't-paused-shutdown' (id %u): wait cancelled", id);
