@@ -13,7 +13,7 @@ check_PROGRAMS += tests/libctl/test_config tests/libctl/test_api examples/embed
 TESTS += tests/libctl/test_config tests/libctl/test_abi.sh \
 	tests/libctl/test_api tests/libctl/run-embed.sh
 EXTRA_DIST += tests/libctl/test_abi.sh tests/libctl/run-embed.sh \
-	tests/data/config
+	tests/data/config tests/data/abi
 
 tests_libctl_test_config_SOURCES = tests/libctl/test_config.c
 tests_libctl_test_config_CFLAGS = $(LIBCTL_TEST_CFLAGS)

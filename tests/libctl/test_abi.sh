@@ -29,6 +29,19 @@ done
 [ "$n" -ge 60 ] || bad "only $n hv_* symbols exported"
 echo "exported: $n hv_* symbols, all versioned"
 
+# The exports, with their version nodes, are exactly the committed list:
+# a symbol that appears, disappears or moves to another node is an ABI
+# change, made on purpose together with tests/data/abi/libhvctl.exports.
+want=$s/tests/data/abi/libhvctl.exports
+got=$(printf '%s\n' $syms | grep -v '^HVCTL_' | sort)
+if [ "$got" != "$(sort "$want")" ]; then
+    bad "exports differ from $want:"
+    printf '%s\n' "$got" | diff "$want" - | sed -n 's/^[<>]/    &/p'
+fi
+# And the version script names every symbol: no glob exports by accident.
+grep -q '^[[:space:]]*hv_[a-z_0-9]*\*' "$s/libctl/libhvctl.sym" &&
+    bad "libhvctl.sym exports by pattern; list each symbol by name"
+
 # Every function the header declares is exported, and nothing else is.
 decl=$(grep -o '\bhv_[a-z_0-9]*(' "$s/libctl/hvctl.h" | tr -d '(' | sort -u)
 for f in $decl; do
