@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "domain_int.h"
+#include "public/errno.h"
 
 void info_from_wire(struct hv_domain_info *out, const struct hv_domctl_info *in)
 {
@@ -174,7 +175,7 @@ int dom_call_sent(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
             rc = err_sys(HV_EIO, -rc, DOM_FMT ": domctl", DOM_ARGS(dom));
         goto out;
     }
-    if (reply->status == -95 /* HVE_VERSION */)
+    if (reply->status == -HVE_VERSION)
         rc = err_set(HV_EPROTO, DOM_FMT ": hvcore speaks domctl version "
                      "%#x, this library %#x", DOM_ARGS(dom),
                      reply->interface_version, HV_DOMCTL_INTERFACE_VERSION);

@@ -160,7 +160,8 @@ int domctl_handle(struct domain *d, const void *msg, size_t len, int truncated,
     }
     memcpy(&req, msg, sizeof(req));
     reply->seq = req.seq;
-    if (req.interface_version != HV_DOMCTL_INTERFACE_VERSION) {
+    if (HV_DOMCTL_VERSION_MAJOR(req.interface_version) !=
+        HV_DOMCTL_VERSION_MAJOR(HV_DOMCTL_INTERFACE_VERSION)) {
         reply->status = -HVE_VERSION;
         return -1;
     }

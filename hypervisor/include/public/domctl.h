@@ -10,8 +10,8 @@
  * exactly one struct hv_domctl_reply.  File descriptors travel with the
  * reply as SCM_RIGHTS ancillary data (console attach, event subscription).
  * hvcore checks the caller with SO_PEERCRED: only root or hvcore's own uid
- * may connect.  A request of the wrong size, with an unknown cmd or a
- * different interface_version gets a reply with status -HVE_MSGSIZE,
+ * may connect.  A request of the wrong size, with an unknown cmd or an
+ * interface_version of another major gets a reply with status -HVE_MSGSIZE,
  * -HVE_NOSYS or -HVE_VERSION (and interface_version set to the one hvcore
  * speaks) and changes nothing.
  *
@@ -38,7 +38,16 @@
 #include "hvabi.h"
 #include "shared_info.h"   /* SHUTDOWN_REQUEST_* */
 
+/*
+ * Major version in the high 16 bits, minor in the low.  Within a major the
+ * messages keep their size and meaning; a minor only adds (new commands,
+ * which an older hvcore answers with -HVE_NOSYS, and fields in space that
+ * was zero before, zero still meaning the old behaviour).  So hvcore
+ * accepts requests of any minor of its major, and a toolstack upgrade
+ * does not strand the domains that are running.
+ */
 #define HV_DOMCTL_INTERFACE_VERSION 0x00010000
+#define HV_DOMCTL_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
 
 #define HV_DOMCTL_SOCKET  "control"
 
