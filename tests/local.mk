@@ -19,7 +19,8 @@ tests_libctl_test_config_SOURCES = tests/libctl/test_config.c
 tests_libctl_test_config_CFLAGS = $(LIBCTL_TEST_CFLAGS)
 tests_libctl_test_config_LDADD = $(LIBCTL_TEST_LDADD)
 tests_libctl_test_api_SOURCES = tests/libctl/test_api.c \
-	tests/libctl/api_harness.c tests/libctl/api_harness.h
+	tests/libctl/api_harness.c tests/libctl/api_harness.h \
+	tests/libctl/api_assert.h
 tests_libctl_test_api_CFLAGS = $(LIBCTL_TEST_CFLAGS)
 tests_libctl_test_api_LDADD = $(LIBCTL_TEST_LDADD)
 # test_crash: hvcore killed at every step of start-up (HVCORE_TEST_STOP_AT),
@@ -27,7 +28,8 @@ tests_libctl_test_api_LDADD = $(LIBCTL_TEST_LDADD)
 check_PROGRAMS += tests/libctl/test_crash
 TESTS += tests/libctl/test_crash
 tests_libctl_test_crash_SOURCES = tests/libctl/test_crash.c \
-	tests/libctl/api_harness.c tests/libctl/api_harness.h
+	tests/libctl/api_harness.c tests/libctl/api_harness.h \
+	tests/libctl/api_assert.h
 tests_libctl_test_crash_CFLAGS = $(LIBCTL_TEST_CFLAGS)
 tests_libctl_test_crash_LDADD = $(LIBCTL_TEST_LDADD)
 examples_embed_SOURCES = examples/embed.c

@@ -106,20 +106,33 @@ static int read_file_at(int dfd, const char *file, char *buf, size_t len)
     return (int)n;
 }
 
+/*
+ * A directory stream over dfd from its first entry, leaving dfd itself
+ * open (readdir() needs a DIR of its own); NULL if none can be had.
+ */
+static DIR *dir_stream(int dfd)
+{
+    int fd = dup(dfd);
+    DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+
+    if (!dir) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    rewinddir(dir);             /* the offset is shared with dfd */
+    return dir;
+}
+
 /* Remove every entry of directory dfd (hvcore never makes subdirectories
  * there): whatever a killed hvcore or libhvctl left half-way. */
 static void empty_dir(int dfd)
 {
-    int fd = dup(dfd);
-    DIR *dir;
+    DIR *dir = dir_stream(dfd);
     struct dirent *de;
 
-    if (fd < 0 || !(dir = fdopendir(fd))) {
-        if (fd >= 0)
-            close(fd);
+    if (!dir)
         return;
-    }
-    rewinddir(dir);             /* the offset is shared with dfd */
     while ((de = readdir(dir)))
         if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
             unlinkat(dfd, de->d_name, 0);
@@ -182,16 +195,12 @@ static int lock_rundir(const struct domain *d)
  * Runtime lock held (a staging directory is locked under it). */
 static void sweep_staging(int domains_fd)
 {
-    int fd = dup(domains_fd), dfd;
-    DIR *dir;
+    DIR *dir = dir_stream(domains_fd);
     struct dirent *de;
+    int dfd;
 
-    if (fd < 0 || !(dir = fdopendir(fd))) {
-        if (fd >= 0)
-            close(fd);
+    if (!dir)
         return;
-    }
-    rewinddir(dir);
     while ((de = readdir(dir)))
         if (strncmp(de->d_name, STAGING_PREFIX, strlen(STAGING_PREFIX)) == 0 &&
             (dfd = lock_dead_entry(domains_fd, de->d_name)) >= 0)

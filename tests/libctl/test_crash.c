@@ -28,31 +28,10 @@
 #include <cmocka.h>
 
 #include "public/startup_step.h"
+#include "api_assert.h"
 #include "api_harness.h"
 
 static struct harness H;
-
-#define OK(expr)                                                             \
-    do {                                                                     \
-        int rc_ = (expr);                                                    \
-        if (rc_ != 0)                                                        \
-            fail_msg("%s: %d: %s", #expr, rc_, hv_last_error());             \
-    } while (0)
-
-static void expect_err(int rc, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void expect_err(int rc, int code, const char *fmt, ...)
-{
-    char want[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(want, sizeof(want), fmt, ap);
-    va_end(ap);
-    if (rc != code || strcmp(hv_last_error(), want) != 0)
-        fail_msg("rc %d (want %d)\n  want: %s\n  got:  %s", rc, code, want,
-                 hv_last_error());
-}
 
 /* Entries of <rundir>/sub as "a b c" ("" if none). */
 static void entries(const char *rundir, const char *sub, char *out, size_t len)
