@@ -254,10 +254,16 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
         return bad("--kernel is empty");
     /* A bare name is an installed guest; one path per process. */
     static char kernel_buf[4096];
+    const char *optarg_kernel = d->kernel_path;
     d->kernel_path = guest_dir_resolve(d->kernel_path, kernel_buf,
                                        sizeof(kernel_buf));
-    if (!d->kernel_path)
-        return bad("--kernel: the guest directory's path is too long");
+    if (!d->kernel_path) {
+        /* Not a usage error: the environment is at fault. */
+        fprintf(stderr, "hvcore: --kernel %s: the guest directory "
+                "($HVCORE_GUEST_DIR) makes a path over %zu bytes\n",
+                optarg_kernel, sizeof(kernel_buf) - 1);
+        return -1;
+    }
     if (!mem)
         return bad("--memory is required");
     if (!maxmem)

@@ -35,6 +35,16 @@ fi
 [ "$out" = "hvcore: cannot open $guestdir/no-such-guest: No such file or directory" ] ||
     fail "unexpected message: $out"
 
+# An empty name, and a guest directory too long to make a path with.
+out=$("$hvcore" --kernel "" --memory 16 2>&1) && fail "an empty --kernel ran"
+[ "$out" = "hvcore: --kernel is empty
+Try 'hvcore --help'." ] || fail "unexpected message: $out"
+long=$(printf '%05000d' 0)
+out=$(HVCORE_GUEST_DIR=/$long "$hvcore" --kernel pvboot --memory 16 2>&1) &&
+    fail "a path over PATH_MAX ran"
+[ "$out" = "hvcore: --kernel pvboot: the guest directory (\$HVCORE_GUEST_DIR) makes a path over 4095 bytes" ] ||
+    fail "unexpected message: $out"
+
 # Through hvctl: the configuration names the guest, not a build tree.
 cat >"$tmp/named.xml" <<XML
 <domain type="pv">
