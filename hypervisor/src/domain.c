@@ -282,6 +282,7 @@ void domain_get_info(struct domain *d, struct hv_domctl_info *info)
     info->mem_max_kib = d->mem_max_bytes >> 10;
     info->mem_current_kib = info->mem_max_kib - (mem_ballooned_pages(d) << 2);
     info->cpu_time_ns = vcpus_cpu_time_ns(d);
+    info->exits = vcpus_exits(d);
     info->pid = (int32_t)getpid();
     memcpy(info->name, d->name, sizeof(info->name));
     memcpy(info->uuid, d->uuid, sizeof(info->uuid));
@@ -290,6 +291,7 @@ void domain_get_info(struct domain *d, struct hv_domctl_info *info)
     info->mem_target_kib = d->mem_target_kib;
     info->boot_count = d->boot_count;
     info->uptime_ns = now_ns(CLOCK_MONOTONIC) - d->boot_mono_ns;
+    info->events = d->events;
     pthread_mutex_unlock(&d->lock);
 }
 

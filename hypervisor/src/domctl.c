@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +24,15 @@
 #include "hvcore.h"
 #include "public/errno.h"
 #include "vcpu.h"
+
+/* Minor versions only add: the fields of minor 0 keep their offsets and
+ * the messages their sizes. */
+_Static_assert(offsetof(struct hv_domctl_info, exits) == 144,
+               "hv_domctl_info: minor 1's fields follow minor 0's 144 bytes");
+_Static_assert(sizeof(struct hv_domctl_info) <= sizeof(((struct hv_domctl_reply *)0)->u.pad),
+               "hv_domctl_info fits the reply union");
+_Static_assert(sizeof(struct hv_domctl_reply) == 256, "hv_domctl_reply is 256 bytes");
+_Static_assert(sizeof(struct hv_domctl) == 128, "hv_domctl is 128 bytes");
 
 int domctl_listen(struct domain *d, char *err, size_t errlen)
 {

@@ -33,7 +33,11 @@ static void raise_locked(struct domain *d, unsigned port)
     uint64_t bit = 1ULL << (port % 64);
     unsigned target = d->port[port].vcpu;
 
-    __atomic_fetch_or(&sh->evtchn_pending[port / 64], bit, __ATOMIC_SEQ_CST);
+    /* Counted once per notification the guest can tell apart: one raised
+     * on a port still pending merges with it (and the re-raise of
+     * EVTCHNOP_unmask is no new one).  The lock is held anyway. */
+    if (!(__atomic_fetch_or(&sh->evtchn_pending[port / 64], bit, __ATOMIC_SEQ_CST) & bit))
+        d->events++;
     if (__atomic_load_n(&sh->evtchn_mask[port / 64], __ATOMIC_SEQ_CST) & bit)
         return;
     __atomic_store_n(&sh->vcpu_info[target].upcall_pending, 1, __ATOMIC_SEQ_CST);

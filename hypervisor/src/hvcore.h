@@ -5,7 +5,8 @@
  * console clients, timers, signals); each vCPU runs its own thread
  * (vcpu.c).  Everything a vCPU thread and the loop both touch is guarded by
  * dom->lock, except the guest-visible pages, which the guest can change at
- * any time anyway and which are read with volatile accesses.
+ * any time anyway and which are read with volatile accesses, and each
+ * vCPU's exit count, a relaxed atomic its own thread alone writes.
  */
 #ifndef HVCORE_H
 #define HVCORE_H
@@ -65,6 +66,10 @@ struct vcpu {
     int timer_fd;                   /* one-shot timer (timerfd)        */
     int wake_fd;                    /* eventfd: wakes a blocked vCPU   */
     uint64_t cpu_ns_done;           /* CPU time of finished threads    */
+    /* KVM_RUN returns.  Written by this vCPU's thread only, with a relaxed
+     * store (no lock, no locked instruction on the exit path); others read
+     * it relaxed.  Kept across reboots, as hv_domctl_info.exits says. */
+    uint64_t exits;
 };
 
 struct console_client {
@@ -123,6 +128,7 @@ struct domain {
     /* events (evtchn.c), guarded by lock */
     uint64_t upcall_rip;
     struct evtchn_port port[HV_NR_EVTCHN];
+    uint64_t events;                /* ports made pending, ever        */
 
     /* console (console.c) */
     pthread_mutex_t console_lock;

@@ -241,6 +241,8 @@ static enum loop_result run_loop(struct vcpu *v)
 
         int rc = ioctl(v->fd, KVM_RUN, 0);
         run->immediate_exit = 0;
+        /* Every return counts, a kick (EINTR) too: each cost an exit. */
+        __atomic_store_n(&v->exits, v->exits + 1, __ATOMIC_RELAXED);
         if (rc < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 v->regs_valid = true;
@@ -515,6 +517,16 @@ uint64_t vcpus_cpu_time_ns(struct domain *d)
             total += (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
     }
     pthread_mutex_unlock(&d->lock);
+    return total;
+}
+
+uint64_t vcpus_exits(struct domain *d)
+{
+    uint64_t total = 0;
+
+    /* No lock: each count is one word its vCPU thread stores whole. */
+    for (unsigned i = 0; i < d->max_vcpus; i++)
+        total += __atomic_load_n(&d->vcpu[i].exits, __ATOMIC_RELAXED);
     return total;
 }
 

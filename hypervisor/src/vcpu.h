@@ -38,6 +38,8 @@ void vcpus_join(struct domain *d);
 
 unsigned vcpus_online(struct domain *d);
 uint64_t vcpus_cpu_time_ns(struct domain *d);
+/* KVM_RUN returns of every vCPU since hvcore started (any thread). */
+uint64_t vcpus_exits(struct domain *d);
 
 /* SCHEDOP_block for the calling vCPU. */
 void vcpu_block(struct vcpu *v);

@@ -14,6 +14,7 @@ INTEGRATION_TESTS = \
 	tests/test_shell \
 	tests/test_hostile \
 	tests/test_domctl \
+	tests/test_counters \
 	tests/test_console_stall \
 	tests/test_crash_steps
 

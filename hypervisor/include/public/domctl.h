@@ -45,8 +45,11 @@
  * was zero before, zero still meaning the old behaviour).  So hvcore
  * accepts requests of any minor of its major, and a toolstack upgrade
  * does not strand the domains that are running.
+ *
+ * Minors: 0x0001 added hv_domctl_info.exits and .events (a reply of minor
+ * 0 has zero there).
  */
-#define HV_DOMCTL_INTERFACE_VERSION 0x00010000
+#define HV_DOMCTL_INTERFACE_VERSION 0x00010001
 #define HV_DOMCTL_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
 
 #define HV_DOMCTL_SOCKET  "control"
@@ -105,7 +108,15 @@ struct hv_domctl_info {
     int32_t  pid;               /* the hvcore process                      */
     char     name[64];
     uint8_t  uuid[16];
-};
+    /* Minor 1.  Counters since hvcore started (they go on across reboots),
+     * for rates in `hvctl domstats`/`top`; they only grow. */
+    uint64_t exits;             /* vCPU exits to hvcore (KVM_RUN returns),
+                                 * summed over vCPUs                      */
+    uint64_t events;            /* event-channel notifications delivered
+                                 * to the guest: times a port became
+                                 * pending (one raised on a port still
+                                 * pending merges with it)                */
+};                              /* 160 bytes; the rest of the reply is 0  */
 
 struct hv_domctl_reply {
     uint32_t cmd;
