@@ -96,12 +96,12 @@ static void run(struct work *w)
         return;
     }
     switch (op->kind) {
-    case DOMOP_PAUSE:    rc = hv_domain_pause(dom); break;
-    case DOMOP_RESUME:   rc = hv_domain_unpause(dom); break;
-    case DOMOP_REBOOT:   rc = hv_domain_reboot(dom); break;
-    case DOMOP_DESTROY:  rc = hv_domain_destroy(dom); break;
-    case DOMOP_MEMORY:   rc = hv_domain_set_memory(dom, op->mem_mib); break;
-    case DOMOP_SHUTDOWN: rc = hv_domain_shutdown(dom, 0, NULL); break;
+    case DOMOP_PAUSE:    rc = hv_domain_pause(dom, 0); break;
+    case DOMOP_RESUME:   rc = hv_domain_unpause(dom, 0); break;
+    case DOMOP_REBOOT:   rc = hv_domain_reboot(dom, 0); break;
+    case DOMOP_DESTROY:  rc = hv_domain_destroy(dom, 0); break;
+    case DOMOP_MEMORY:   rc = hv_domain_set_memory(dom, op->mem_mib, 0); break;
+    case DOMOP_SHUTDOWN: rc = hv_domain_shutdown(dom, 0, 0, NULL); break;
     default:
         break;
     }

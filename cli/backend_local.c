@@ -296,10 +296,10 @@ static int local_action(struct backend *be, struct cli *cli, const char *ref,
     if ((rc = resolve(be, cli, ref, &dom)))
         return rc;
     switch (act) {
-    case ACT_PAUSE:   rc = hv_domain_pause(dom); break;
-    case ACT_UNPAUSE: rc = hv_domain_unpause(dom); break;
-    case ACT_REBOOT:  rc = hv_domain_reboot(dom); break;
-    case ACT_DESTROY: rc = hv_domain_destroy(dom); break;
+    case ACT_PAUSE:   rc = hv_domain_pause(dom, 0); break;
+    case ACT_UNPAUSE: rc = hv_domain_unpause(dom, 0); break;
+    case ACT_REBOOT:  rc = hv_domain_reboot(dom, 0); break;
+    case ACT_DESTROY: rc = hv_domain_destroy(dom, 0); break;
     default:          rc = HV_EINVAL; break;
     }
     rc = rc ? lib_fail(cli) : EXIT_OK;
@@ -347,7 +347,7 @@ static int local_shutdown(struct backend *be, struct cli *cli, const char *ref,
         sigaction(SIGINT, &sa, &old_int);
         sigaction(SIGTERM, &sa, &old_term);
     }
-    rc = hv_domain_shutdown(dom, timeout_ms, op) ? lib_fail(cli) : EXIT_OK;
+    rc = hv_domain_shutdown(dom, timeout_ms, 0, op) ? lib_fail(cli) : EXIT_OK;
     if (op) {
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
@@ -368,7 +368,7 @@ static int local_mem_set(struct backend *be, struct cli *cli, const char *ref,
 
     if ((rc = resolve(be, cli, ref, &dom)))
         return rc;
-    rc = hv_domain_set_memory(dom, mib) ? lib_fail(cli) : EXIT_OK;
+    rc = hv_domain_set_memory(dom, mib, 0) ? lib_fail(cli) : EXIT_OK;
     hv_domain_free(dom);
     return rc;
 }

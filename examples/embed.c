@@ -82,28 +82,28 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    CHECK(hv_domain_pause(dom));
+    CHECK(hv_domain_pause(dom, 0));
     printf("\npaused\n");
     show_console(console, 50);      /* drain what was printed before */
     if (show_console(console, 100) != 0) {
         fprintf(stderr, "embed: a paused guest kept printing\n");
         goto out;
     }
-    CHECK(hv_domain_unpause(dom));
+    CHECK(hv_domain_unpause(dom, 0));
     printf("unpaused\n");
     if (show_console(console, 100) == 0) {
         fprintf(stderr, "embed: the guest did not resume\n");
         goto out;
     }
 
-    CHECK(hv_domain_destroy(dom));
+    CHECK(hv_domain_destroy(dom, 0));
     printf("\ndestroyed\n");
     status = 0;
 out:
     if (console >= 0)
         close(console);
     if (status && dom)
-        hv_domain_destroy(dom);
+        hv_domain_destroy(dom, 0);
     hv_domain_free(dom);
     hv_config_free(cfg);
     hv_conn_free(conn);

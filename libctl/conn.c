@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "domain_int.h"
+#include "conn_uri.h"
+#include "driver.h"
 
 #ifndef HVCORE_INSTALL_PATH
 #define HVCORE_INSTALL_PATH "/usr/local/bin/hvcore"
@@ -108,10 +110,10 @@ static int absolute(const char *dir, char out[PATH_MAX])
                                                                : -ENAMETOOLONG;
 }
 
-HV_EXPORT int hv_conn_open(const char *rundir, hv_conn **out)
+int conn_open_direct(const char *rundir, hv_conn **out)
 {
     const char *dir = rundir, *core;
-    char real[PATH_MAX];
+    char real[PATH_MAX], enc[PATH_MAX * 3];
     hv_conn *conn;
     int rc;
 
@@ -137,6 +139,7 @@ HV_EXPORT int hv_conn_open(const char *rundir, hv_conn **out)
     conn = calloc(1, sizeof(*conn));
     if (!conn)
         return err_set(HV_ENOMEM, "connection %s: out of memory", real);
+    conn->drv = &drv_direct;
     conn->domains_fd = conn->names_fd = -1;
     pthread_mutex_init(&conn->cache_lock, NULL);
     pthread_mutex_init(&conn->events_lock, NULL);
@@ -144,7 +147,11 @@ HV_EXPORT int hv_conn_open(const char *rundir, hv_conn **out)
     conn->rundir = strdup(real);
     conn->hvcore_path = strdup(core && *core ? core : HVCORE_INSTALL_PATH);
     conn->hvcore_from_env = core && *core;
-    if (!conn->rundir || !conn->hvcore_path) {
+    uri_encode(real, enc, sizeof(enc));
+    conn->uri = malloc(strlen(enc) + 40);
+    if (conn->uri)
+        sprintf(conn->uri, "hvctl:///system?driver=direct&rundir=%s", enc);
+    if (!conn->rundir || !conn->hvcore_path || !conn->uri) {
         rc = err_set(HV_ENOMEM, "connection %s: out of memory", real);
         goto fail;
     }
@@ -155,10 +162,17 @@ fail:
     return rc;
 }
 
+HV_EXPORT int hv_conn_open(const char *rundir, hv_conn **out)
+{
+    return conn_open_direct(rundir, out);
+}
+
 HV_EXPORT void hv_conn_free(hv_conn *conn)
 {
     if (!conn)
         return;
+    if (conn->drv && conn->drv->close)
+        conn->drv->close(conn);
     if (conn->domains_fd >= 0)
         close(conn->domains_fd);
     if (conn->names_fd >= 0)
@@ -169,6 +183,7 @@ HV_EXPORT void hv_conn_free(hv_conn *conn)
     pthread_mutex_destroy(&conn->cache_lock);
     pthread_mutex_destroy(&conn->events_lock);
     free(conn->rundir);
+    free(conn->uri);
     free(conn->hvcore_path);
     free(conn);
 }
@@ -176,4 +191,14 @@ HV_EXPORT void hv_conn_free(hv_conn *conn)
 HV_EXPORT const char *hv_conn_get_rundir(const hv_conn *conn)
 {
     return conn ? conn->rundir : NULL;
+}
+
+HV_EXPORT const char *hv_conn_get_uri(const hv_conn *conn)
+{
+    return conn ? conn->uri : NULL;
+}
+
+HV_EXPORT const char *hv_conn_get_driver(const hv_conn *conn)
+{
+    return conn && conn->drv ? conn->drv->name : NULL;
 }

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "domain_int.h"
+#include "drv_direct.h"
 #include "public/errno.h"
 
 void info_from_wire(struct hv_domain_info *out, const struct hv_domctl_info *in)
@@ -31,6 +32,12 @@ void info_from_wire(struct hv_domain_info *out, const struct hv_domctl_info *in)
     out->cpu_time_ns = in->cpu_time_ns;
     out->uptime_ns = in->uptime_ns;
     out->figures_known = true;
+    out->persistent = out->autostart = -1;
+    out->reason = in->state == HV_DOMSTATE_paused ? HV_REASON_REQUESTED
+                : in->state == HV_DOMSTATE_crashed ? HV_REASON_GUEST_CRASH
+                : in->state == HV_DOMSTATE_running
+                  ? (in->boot_count > 1 ? HV_REASON_REBOOTED : HV_REASON_BOOTED)
+                : HV_REASON_UNKNOWN;
 }
 
 int query_info(const hv_conn *conn, uint32_t domid, struct hv_domctl_info *info)
@@ -68,30 +75,22 @@ int dom_gone(const hv_conn *conn, uint32_t domid, pid_t pid, const char *what)
 int dom_from_info(hv_conn *conn, const struct hv_domctl_info *info,
                   hv_domain **out)
 {
-    hv_domain *dom = calloc(1, sizeof(*dom));
+    char name[64], uuid[37];
+    int rc;
 
-    if (!dom)
-        return err_set(HV_ENOMEM, "domain %u: out of memory", info->domid);
-    pthread_mutex_init(&dom->lock, NULL);
-    dom->conn = conn;
-    dom->domid = info->domid;
-    dom->pid = info->pid;
-    dom->ctl_fd = -1;
-    memcpy(dom->name, info->name, sizeof(dom->name));
-    dom->name[sizeof(dom->name) - 1] = '\0';
-    uuid_format(info->uuid, dom->uuid);
-    *out = dom;
+    memcpy(name, info->name, sizeof(name));
+    name[sizeof(name) - 1] = '\0';
+    uuid_format(info->uuid, uuid);
+    if ((rc = dom_new(conn, name, uuid, info->domid, out)))
+        return rc;
+    (*out)->pid = info->pid;
     return 0;
 }
 
-HV_EXPORT void hv_domain_free(hv_domain *dom)
+void direct_domain_free(hv_domain *dom)
 {
-    if (!dom)
-        return;
     if (dom->ctl_fd >= 0)
         close(dom->ctl_fd);
-    pthread_mutex_destroy(&dom->lock);
-    free(dom);
 }
 
 /* Message prefix naming a handle's domain. */
@@ -201,35 +200,22 @@ static int lookup_id(hv_conn *conn, uint32_t domid, const char *what,
     return dom_from_info(conn, &info, out);
 }
 
-#define CHECK_OUT(conn, out, what)                                           \
-    do {                                                                     \
-        if (!(out))                                                          \
-            return err_set(HV_EINVAL, "%s: no place for the result", what);  \
-        *(out) = NULL;                                                       \
-        if (!(conn))                                                         \
-            return err_set(HV_EINVAL, "%s: no connection", what);            \
-    } while (0)
-
-HV_EXPORT int hv_domain_lookup_by_id(hv_conn *conn, uint32_t domid,
-                                     hv_domain **out)
+static int lookup_by_id(hv_conn *conn, uint32_t domid, hv_domain **out)
 {
     char what[32];
 
     snprintf(what, sizeof(what), "domain %u", domid);
-    CHECK_OUT(conn, out, what);
     if (domid == 0)
         return err_set(HV_ENOENT, "%s: no such domain", what);
     return lookup_id(conn, domid, what, out);
 }
 
-HV_EXPORT int hv_domain_lookup_by_name(hv_conn *conn, const char *name,
-                                       hv_domain **out)
+static int lookup_by_name(hv_conn *conn, const char *name, hv_domain **out)
 {
     char what[96];
     long id;
     int rc;
 
-    CHECK_OUT(conn, out, "domain");
     if (!name || !*name || strchr(name, '/') || strlen(name) > HV_NAME_MAX ||
         name[0] == '.')
         return err_set(HV_ENOENT, "domain '%s': no such domain",
@@ -248,15 +234,13 @@ HV_EXPORT int hv_domain_lookup_by_name(hv_conn *conn, const char *name,
     return rc;
 }
 
-HV_EXPORT int hv_domain_lookup_by_uuid(hv_conn *conn, const char *uuid,
-                                       hv_domain **out)
+static int lookup_by_uuid(hv_conn *conn, const char *uuid, hv_domain **out)
 {
     uint8_t want[16];
     uint32_t *ids;
     size_t n;
     int rc;
 
-    CHECK_OUT(conn, out, "domain");
     if (!uuid_parse(uuid, want))
         return err_set(HV_EINVAL, "domain uuid '%s': not a uuid",
                        uuid ? uuid : "(null)");
@@ -272,6 +256,16 @@ HV_EXPORT int hv_domain_lookup_by_uuid(hv_conn *conn, const char *uuid,
     }
     free(ids);
     return err_set(HV_ENOENT, "domain uuid '%s': no such domain", uuid);
+}
+
+int direct_lookup(hv_conn *conn, enum drv_key kind, const char *key,
+                  uint32_t id, hv_domain **out)
+{
+    switch (kind) {
+    case KEY_ID:   return lookup_by_id(conn, id, out);
+    case KEY_UUID: return lookup_by_uuid(conn, key, out);
+    default:       return lookup_by_name(conn, key, out);
+    }
 }
 
 /* ---- create ---- */
@@ -315,8 +309,8 @@ static int gone_after_start(hv_conn *conn, uint32_t domid, const hv_config *cfg,
                    cfg->name, (int)pid);
 }
 
-HV_EXPORT int hv_domain_create(hv_conn *conn, const hv_config *cfg,
-                               unsigned flags, hv_domain **out)
+int direct_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
+                  hv_domain **out)
 {
     struct hv_domctl_info info;
     uint32_t domid;
@@ -324,12 +318,7 @@ HV_EXPORT int hv_domain_create(hv_conn *conn, const hv_config *cfg,
     long id;
     int rc;
 
-    CHECK_OUT(conn, out, "domain");
-    if (!cfg)
-        return err_set(HV_EINVAL, "domain: no config");
-    if (flags)
-        return err_set(HV_EINVAL, "domain '%s': unknown flags %#x",
-                       cfg->name ? cfg->name : "", flags);
+    (void)flags;
     if ((rc = cfg_validate(cfg)))
         return rc;
     if (cfg->vcpus_cur != cfg->vcpus_max)
@@ -405,16 +394,11 @@ static void store_config(const hv_conn *conn, const struct hv_domctl_info *info,
     free(json);
 }
 
-HV_EXPORT int hv_domain_get_config(hv_domain *dom, hv_config **out)
+int direct_get_config(hv_domain *dom, hv_config **out)
 {
     char *json = NULL, source[100];
     int rc;
 
-    if (!out)
-        return err_set(HV_EINVAL, "domain: no place for the result");
-    *out = NULL;
-    if (!dom)
-        return err_set(HV_EINVAL, "domain: no domain handle");
     rc = rt_read_config(dom->conn, dom->domid, dom->pid, &json);
     if (rc == -ESRCH) {
         pthread_mutex_lock(&dom->lock);

@@ -24,6 +24,7 @@ struct hv_domain {
     char uuid[37];
     int ctl_fd;                 /* connected control socket, or -1        */
     uint32_t seq;
+    void *priv;                 /* the agent driver's (driver.h)          */
 };
 
 struct hv_domain_info {
@@ -36,6 +37,9 @@ struct hv_domain_info {
     uint64_t mem_current_kib, mem_target_kib, mem_max_kib;
     uint64_t cpu_time_ns, uptime_ns;
     bool figures_known;         /* false: hvcore died, the above are 0   */
+    int persistent, autostart;  /* 1, 0, or -1 unknown (direct driver)    */
+    int reason;                 /* enum hv_reason                         */
+    uint64_t exits, events;     /* hvcore's counters (0: not known)       */
 };
 
 struct hv_domlist {

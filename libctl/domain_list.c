@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "domain_int.h"
+#include "drv_direct.h"
 
 #define BATCH 256
 
@@ -47,6 +48,8 @@ static int check_silent(hv_conn *conn, uint32_t domid, hv_domlist *l,
     memset(&info, 0, sizeof(info));
     info.domid = domid;
     info.state = HV_STATE_CRASHED;
+    info.reason = HV_REASON_HVCORE_DIED;
+    info.persistent = info.autostart = -1;
     info.pid = (int)pid;
     snprintf(info.name, sizeof(info.name), "%s", name);
     return append(l, cap, &info);
@@ -207,18 +210,14 @@ static int list_batch(hv_conn *conn, const uint32_t *ids, size_t n,
     return rc;
 }
 
-HV_EXPORT int hv_domain_list(hv_conn *conn, hv_domlist **out)
+int direct_list(hv_conn *conn, unsigned flags, const char *name_glob,
+                hv_domlist **out)
 {
     hv_domlist *l;
     uint32_t *ids;
     size_t n, cap = 0;
     int rc;
 
-    if (!out)
-        return err_set(HV_EINVAL, "listing domains: no place for the result");
-    *out = NULL;
-    if (!conn)
-        return err_set(HV_EINVAL, "listing domains: no connection");
     if ((rc = rt_list_domids(conn, &ids, &n)))
         return rc;
     l = calloc(1, sizeof(*l));
@@ -237,6 +236,7 @@ HV_EXPORT int hv_domain_list(hv_conn *conn, hv_domlist **out)
         hv_domlist_free(l);
         return rc;
     }
+    domlist_filter(l, flags, name_glob);
     *out = l;
     return 0;
 }
@@ -267,6 +267,7 @@ HV_EXPORT const char *hv_state_name(int state)
     case HV_STATE_PAUSED:   return "paused";
     case HV_STATE_SHUTDOWN: return "shutdown";
     case HV_STATE_CRASHED:  return "crashed";
+    case HV_STATE_SHUTOFF:  return "shutoff";
     default:                return "unknown";
     }
 }

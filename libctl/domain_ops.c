@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "domain_int.h"
+#include "drv_direct.h"
 #include "op.h"
 #include "public/errno.h"
 #include "public/shared_info.h"
@@ -54,15 +55,11 @@ static int request(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
     return reply->status ? status_err(dom, reply->status, verb) : 0;
 }
 
-HV_EXPORT int hv_domain_get_info(hv_domain *dom, hv_domain_info **out)
+int direct_get_info(hv_domain *dom, hv_domain_info **out)
 {
     struct hv_domctl_reply reply;
     int rc;
 
-    if (!out)
-        return err_set(HV_EINVAL, "domain: no place for the result");
-    *out = NULL;
-    CHECK_DOM(dom);
     if ((rc = request(dom, HV_DOMCTL_getinfo, NULL, &reply, NULL, "get info")))
         return rc;
     *out = malloc(sizeof(**out));
@@ -91,14 +88,9 @@ static int pause_op(hv_domain *dom, bool pause)
     return 0;
 }
 
-HV_EXPORT int hv_domain_pause(hv_domain *dom)
+int direct_pause(hv_domain *dom, bool pause)
 {
-    return pause_op(dom, true);
-}
-
-HV_EXPORT int hv_domain_unpause(hv_domain *dom)
-{
-    return pause_op(dom, false);
+    return pause_op(dom, pause);
 }
 
 /* PAUSED_HINT: what a shutdown that timed out on a paused guest adds. */
@@ -176,12 +168,12 @@ static int shutdown_request(hv_domain *dom, uint32_t reason, const char *verb)
     return request(dom, HV_DOMCTL_shutdown, &args, &reply, NULL, verb);
 }
 
-HV_EXPORT int hv_domain_shutdown(hv_domain *dom, int timeout_ms, hv_op *op)
+int direct_shutdown(hv_domain *dom, int timeout_ms, unsigned flags, hv_op *op)
 {
     struct hv_domctl_reply reply;
     int sub = -1, rc;
 
-    CHECK_DOM(dom);
+    (void)flags;
     /* Subscribe before asking, so that the end cannot be missed. */
     if (timeout_ms != 0 &&
         (rc = request(dom, HV_DOMCTL_subscribe, NULL, &reply, &sub,
@@ -203,13 +195,12 @@ HV_EXPORT int hv_domain_shutdown(hv_domain *dom, int timeout_ms, hv_op *op)
     return rc;
 }
 
-HV_EXPORT int hv_domain_reboot(hv_domain *dom)
+int direct_reboot(hv_domain *dom)
 {
-    CHECK_DOM(dom);
     return shutdown_request(dom, SHUTDOWN_REQUEST_reboot, "reboot");
 }
 
-HV_EXPORT int hv_domain_destroy(hv_domain *dom)
+int direct_destroy(hv_domain *dom)
 {
     struct hv_domctl_reply reply;
     char name[64];
@@ -247,13 +238,13 @@ HV_EXPORT int hv_domain_destroy(hv_domain *dom)
     return 0;
 }
 
-HV_EXPORT int hv_domain_set_memory(hv_domain *dom, uint64_t target_mib)
+int direct_set_memory(hv_domain *dom, uint64_t target_mib, unsigned flags)
 {
     struct hv_domctl args;
     struct hv_domctl_reply reply;
     int rc;
 
-    CHECK_DOM(dom);
+    (void)flags;
     if (target_mib == 0 || target_mib > (UINT64_MAX >> 10))
         return err_set(HV_EINVAL, DOM_FMT ": memory target %llu MiB is out "
                        "of range", DOM_ARGS(dom),
@@ -282,15 +273,11 @@ HV_EXPORT int hv_domain_set_memory(hv_domain *dom, uint64_t target_mib)
     return 0;
 }
 
-HV_EXPORT int hv_domain_console_open(hv_domain *dom, int *fd)
+int direct_console_open(hv_domain *dom, int *fd)
 {
     struct hv_domctl_reply reply;
     int rc;
 
-    if (!fd)
-        return err_set(HV_EINVAL, "domain: no place for the console fd");
-    *fd = -1;
-    CHECK_DOM(dom);
     if ((rc = request(dom, HV_DOMCTL_console_attach, NULL, &reply, fd,
                       "attach to the console")))
         return rc;

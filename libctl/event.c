@@ -25,6 +25,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "drv_direct.h"
 #include "event_int.h"
 
 static const int type_map[] = {
@@ -47,6 +48,17 @@ int ev_push(hv_events *ev, int type, uint32_t domid, const char *name,
         return err_set(HV_ENOMEM, "events: out of memory");
     e->type = type;
     e->domid = domid;
+    switch (type) {
+    case HV_EVENT_STARTED:  e->reason = HV_REASON_BOOTED; break;
+    case HV_EVENT_SHUTDOWN: e->reason = HV_REASON_POWEROFF; break;
+    case HV_EVENT_REBOOTED: e->reason = HV_REASON_REBOOTED; break;
+    case HV_EVENT_CRASHED:  e->reason = HV_REASON_GUEST_CRASH; break;
+    default:                e->reason = HV_REASON_REQUESTED; break;
+    }
+    /* Whoever asked for a pause or a destroy is not known here. */
+    e->cause = e->reason == HV_REASON_REQUESTED ? HV_CAUSE_UNKNOWN
+             : e->reason == HV_REASON_BOOTED ? HV_CAUSE_UNKNOWN
+             : HV_CAUSE_GUEST;
     e->time_ns = time_ns ? time_ns : now_real_ns();
     snprintf(e->name, sizeof(e->name), "%s", name ? name : "");
     snprintf(e->detail, sizeof(e->detail), "%s", detail ? detail : "");
@@ -177,7 +189,10 @@ static void check_dying(hv_events *ev)
             continue;
         }
         snprintf(detail, sizeof(detail), "hvcore (pid %d) died", (int)d.pid);
-        ev_push(ev, HV_EVENT_CRASHED, d.domid, d.name, 0, detail);
+        if (ev_push(ev, HV_EVENT_CRASHED, d.domid, d.name, 0, detail) == 0) {
+            ev->tail->reason = HV_REASON_HVCORE_DIED;
+            ev->tail->cause = HV_CAUSE_HVCORE;
+        }
         if (rt_read_pid(ev->conn, d.domid) == d.pid)
             rt_reap(ev->conn, d.domid, d.pid, name);
         ev->dy[i] = ev->dy[--ev->ndy];
@@ -294,17 +309,12 @@ static int add_fd(hv_events *ev, int fd, uint64_t tag)
     return epoll_ctl(ev->epfd, EPOLL_CTL_ADD, fd, &ee);
 }
 
-HV_EXPORT int hv_events_open(hv_conn *conn, hv_events **out)
+int direct_events_open(hv_conn *conn, hv_events **out)
 {
     char path[4200];
     hv_events *ev;
     int rc;
 
-    if (!out)
-        return err_set(HV_EINVAL, "events: no place for the result");
-    *out = NULL;
-    if (!conn)
-        return err_set(HV_EINVAL, "events: no connection");
     /* Waiting for domains to start: the directory they appear in must be. */
     if ((rc = conn_make_rundir(conn)))
         return rc;
@@ -323,7 +333,7 @@ HV_EXPORT int hv_events_open(hv_conn *conn, hv_events **out)
         add_fd(ev, ev->ino_fd, TAG(TAG_INOTIFY, 0)) < 0 ||
         add_fd(ev, ev->timer_fd, TAG(TAG_TIMER, 0)) < 0) {
         rc = err_sys(err_from_errno(errno), errno, "events on %s", path);
-        hv_events_free(ev);
+        direct_events_free(ev);
         return rc;
     }
     /* Domains already running: watched, but not announced as started. */
@@ -333,10 +343,8 @@ HV_EXPORT int hv_events_open(hv_conn *conn, hv_events **out)
     return 0;
 }
 
-HV_EXPORT void hv_events_free(hv_events *ev)
+void direct_events_free(hv_events *ev)
 {
-    if (!ev)
-        return;
     ev_conn_detach(ev);
     ev_created_free(ev);
     for (size_t i = 0; i < ev->nw; i++)
@@ -362,20 +370,15 @@ HV_EXPORT void hv_events_free(hv_events *ev)
     free(ev);
 }
 
-HV_EXPORT int hv_events_get_fd(const hv_events *ev)
+int direct_events_fd(const hv_events *ev)
 {
-    return ev ? ev->epfd : -1;
+    return ev->epfd;
 }
 
-HV_EXPORT int hv_event_next(hv_events *ev, hv_event **out)
+int direct_event_next(hv_events *ev, hv_event **out)
 {
     struct hv_event *e;
 
-    if (!out)
-        return err_set(HV_EINVAL, "events: no place for the result");
-    *out = NULL;
-    if (!ev)
-        return err_set(HV_EINVAL, "events: NULL");
     pthread_mutex_lock(&ev->lock);
     if (!ev->head)
         pump(ev);

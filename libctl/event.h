@@ -14,6 +14,9 @@ struct hv_event {
     uint64_t time_ns;
     char name[64];
     char detail[112];
+    int reason;                 /* enum hv_reason */
+    int cause;                  /* enum hv_cause  */
+    char uuid[37];              /* "" when not known */
 };
 
 #endif /* HVCTL_EVENT_H */

@@ -46,6 +46,15 @@ HV_EXPORT const char *hv_event_type_name(int type)
     case HV_EVENT_REBOOTED:  return "rebooted";
     case HV_EVENT_CRASHED:   return "crashed";
     case HV_EVENT_DESTROYED: return "destroyed";
+    case HV_EVENT_DEFINED:   return "defined";
+    case HV_EVENT_UPDATED:   return "updated";
+    case HV_EVENT_UNDEFINED: return "undefined";
+    case HV_EVENT_AUTOSTART_ON:  return "autostart_on";
+    case HV_EVENT_AUTOSTART_OFF: return "autostart_off";
+    case HV_EVENT_START_FAILED:  return "start_failed";
+    case HV_EVENT_START_LIMIT:   return "start_limit";
+    case HV_EVENT_VANISHED:      return "vanished";
+    case HV_EVENT_NAME_CONFLICT: return "name_conflict";
     default:                 return "unknown";
     }
 }

@@ -56,7 +56,7 @@
 extern "C" {
 #endif
 
-#define HV_API_VERSION 0x000100   /* 0.1.0 */
+#define HV_API_VERSION 0x000400   /* 0.4.0 */
 
 /* Feature macros: each names something a caller may test for. */
 #define HV_HAVE_CONFIG_XML      1 /* hv_config_from_xml / hv_config_to_xml    */
@@ -71,6 +71,13 @@ extern "C" {
 #define HV_HAVE_DOMAIN_GET_CONFIG 1 /* hv_domain_get_config (HVCTL_0.2)      */
 /* hv_domain_info_get_figures_known (HVCTL_0.3) */
 #define HV_HAVE_DOMAIN_INFO_FIGURES_KNOWN 1
+/* Since HVCTL_0.4: */
+#define HV_HAVE_CONN_URI        1 /* hv_conn_open_uri, drivers                */
+#define HV_HAVE_DOMAIN_DEFINE   1 /* define/undefine/start/autostart/definition */
+#define HV_HAVE_DOMAIN_LIST_FILTERED 1 /* hv_domain_list_filtered             */
+#define HV_HAVE_OP_FLAGS        1 /* `flags` on pause ... shutdown            */
+#define HV_HAVE_REASONS         1 /* hv_reason, hv_cause on infos and events   */
+#define HV_HAVE_DOMAIN_STATS    1 /* exit and event counters in hv_domain_info */
 
 /* Error codes: always negative, never renumbered. */
 enum {
@@ -206,8 +213,41 @@ typedef struct hv_conn hv_conn;
  */
 int hv_conn_open(const char *rundir, hv_conn **out);
 void hv_conn_free(hv_conn *conn);
-/* Borrowed; absolute path of the runtime directory. */
+/*
+ * Borrowed; absolute path of the runtime directory.  NULL for a
+ * connection to another host's agent (https://, http://).
+ */
 const char *hv_conn_get_rundir(const hv_conn *conn);
+
+/*
+ * Open a connection named by a URI (man libhvctl(3), CONNECTION URIS):
+ *
+ *   hvctl:///system    this host: its agent (hvctld) when the agent's
+ *                      socket <rundir>/hvctld.sock answers, otherwise the
+ *                      runtime directory directly.  The runtime directory
+ *                      is $HVCTL_RUNDIR, else /run/hvctl.  The query
+ *                      parameter driver=agent or driver=direct forces one.
+ *   unix:///PATH       the agent listening on the Unix socket PATH.
+ *   https://HOST:PORT  an agent over TLS.  Query parameters cacert=FILE,
+ *                      cert=FILE, key=FILE and token=TOKEN (else
+ *                      $HVCTL_TOKEN) give the credentials.
+ *   http://127.0.0.1:PORT (or [::1], localhost)  an agent started with
+ *                      --insecure; any other host is refused.
+ *
+ * NULL or "" means hvctl:///system.  The direct driver runs transient
+ * domains through hvcore; the agent drivers add persistent definitions
+ * (hv_domain_define and the calls after it) and see the same domains.  A
+ * call a driver cannot do fails with HV_ENOTSUP and a message naming the
+ * connection that can.  Remote URIs load libhvctl's HTTP driver module
+ * on first use ($HVCTL_DRIVER_DIR, else where it was installed).
+ * flags must be 0.  Caller frees *out with hv_conn_free.  Since HVCTL_0.4.
+ */
+int hv_conn_open_uri(const char *uri, unsigned flags, hv_conn **out);
+/* Borrowed: the URI the connection was opened with, made canonical
+ * ("hvctl:///system", "unix:///run/hvctl/hvctld.sock", ...).  Since 0.4. */
+const char *hv_conn_get_uri(const hv_conn *conn);
+/* Borrowed: the driver that serves it: "direct" or "agent".  Since 0.4. */
+const char *hv_conn_get_driver(const hv_conn *conn);
 
 /* ------------------------------------------------------------------------
  * Long operations: progress and cancellation.
@@ -238,10 +278,44 @@ enum hv_state {
     HV_STATE_PAUSED   = 2,
     HV_STATE_SHUTDOWN = 3,  /* shutting down: hvcore is exiting            */
     HV_STATE_CRASHED  = 4,  /* crashed (preserved), or its hvcore died      */
+    HV_STATE_SHUTOFF  = 5,  /* defined, not running (agent drivers; 0.4)   */
 };
 
-/* "running", "paused", "shutdown", "crashed", or "unknown". */
+/* "running", "paused", "shutdown", "crashed", "shutoff", or "unknown". */
 const char *hv_state_name(int state);
+
+/*
+ * Why a domain is in its state, or why an event happened (since 0.4).
+ * Never renumbered; a caller must tolerate values it does not know.
+ */
+enum hv_reason {
+    HV_REASON_UNKNOWN      = 0,
+    HV_REASON_BOOTED       = 1,  /* running since it was started            */
+    HV_REASON_REQUESTED    = 2,  /* a caller asked (pause, destroy, ...)    */
+    HV_REASON_POWEROFF     = 3,  /* the guest powered off                   */
+    HV_REASON_REBOOTED     = 4,  /* the guest rebooted                      */
+    HV_REASON_GUEST_CRASH  = 5,  /* the guest crashed                       */
+    HV_REASON_HVCORE_DIED  = 6,  /* its hvcore was killed or failed         */
+    HV_REASON_START_FAILED = 7,  /* the last start failed                   */
+    HV_REASON_NEVER_STARTED = 8, /* defined, never started since            */
+};
+/* "booted", "requested", "poweroff", ... or "unknown". */
+const char *hv_reason_name(int reason);
+
+/* Who caused an event (since 0.4); never renumbered. */
+enum hv_cause {
+    HV_CAUSE_UNKNOWN  = 0,
+    HV_CAUSE_API      = 1,  /* a client of the agent                      */
+    HV_CAUSE_AGENT    = 2,  /* the agent on its own (autostart, restart)  */
+    HV_CAUSE_GUEST    = 3,  /* the guest                                  */
+    HV_CAUSE_HVCORE   = 4,  /* hvcore (it died, or refused)               */
+    HV_CAUSE_EXTERNAL = 5,  /* a direct libhvctl user, seen by the agent  */
+};
+/* "api", "agent", "guest", "hvcore", "external" or "unknown". */
+const char *hv_cause_name(int cause);
+
+/* hv_domain_get_id() of a domain that is not running (since 0.4). */
+#define HV_DOMID_NONE UINT32_MAX
 
 /*
  * Validate `cfg`, start an hvcore for it and return once the guest runs.
@@ -257,7 +331,10 @@ const char *hv_state_name(int state);
 int hv_domain_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
                      hv_domain **out);
 
-/* Lookups: HV_ENOENT if there is no such running domain.  Caller frees. */
+/*
+ * Lookups: HV_ENOENT if there is no such domain: running, or (agent
+ * drivers) defined.  Caller frees.
+ */
 int hv_domain_lookup_by_name(hv_conn *conn, const char *name, hv_domain **out);
 int hv_domain_lookup_by_id(hv_conn *conn, uint32_t domid, hv_domain **out);
 int hv_domain_lookup_by_uuid(hv_conn *conn, const char *uuid, hv_domain **out);
@@ -285,8 +362,13 @@ int hv_domain_get_info(hv_domain *dom, hv_domain_info **out);
  */
 int hv_domain_get_config(hv_domain *dom, hv_config **out);
 
-int hv_domain_pause(hv_domain *dom);     /* HV_ESTATE if already paused   */
-int hv_domain_unpause(hv_domain *dom);   /* HV_ESTATE if not paused       */
+/*
+ * The operations below take `flags`, which must be 0 today (HV_EINVAL
+ * otherwise): each may grow options without a new function.  Since
+ * HVCTL_0.4; binaries linked against 0.1 keep the flag-less versions.
+ */
+int hv_domain_pause(hv_domain *dom, unsigned flags);   /* HV_ESTATE if paused */
+int hv_domain_unpause(hv_domain *dom, unsigned flags); /* HV_ESTATE if not    */
 
 /*
  * Ask the guest to power off.  timeout_ms == 0: only ask.  > 0: also wait
@@ -294,13 +376,48 @@ int hv_domain_unpause(hv_domain *dom);   /* HV_ESTATE if not paused       */
  * stands, and the message says so when the domain is paused, the usual
  * reason).  < 0: wait without limit.  `op` may be NULL.
  */
-int hv_domain_shutdown(hv_domain *dom, int timeout_ms, hv_op *op);
+int hv_domain_shutdown(hv_domain *dom, int timeout_ms, unsigned flags,
+                       hv_op *op);
 /* Ask the guest to reboot (it restarts in the same hvcore). */
-int hv_domain_reboot(hv_domain *dom);
+int hv_domain_reboot(hv_domain *dom, unsigned flags);
 /* End the domain now; returns once its hvcore has exited. */
-int hv_domain_destroy(hv_domain *dom);
+int hv_domain_destroy(hv_domain *dom, unsigned flags);
 /* Balloon target in MiB (1 .. the configured maximum). */
-int hv_domain_set_memory(hv_domain *dom, uint64_t target_mib);
+int hv_domain_set_memory(hv_domain *dom, uint64_t target_mib, unsigned flags);
+
+/* ------------------------------------------------------------------------
+ * Persistent domains (since HVCTL_0.4, HV_HAVE_DOMAIN_DEFINE).
+ *
+ * The agent drivers keep definitions (hvctld's database); the direct
+ * driver has none and fails these with HV_ENOTSUP, naming hvctl:///system
+ * with hvctld running as the connection that can.
+ */
+
+/*
+ * Store cfg as a definition, or replace the definition with cfg's UUID
+ * (a running domain keeps its configuration until it next starts).  A
+ * kernel given by a relative path is refused here, not at start.
+ * HV_EEXIST when the name belongs to a domain with another UUID.  flags
+ * must be 0.  *out (may be NULL) gets a handle; caller frees.
+ */
+int hv_domain_define(hv_conn *conn, const hv_config *cfg, unsigned flags,
+                     hv_domain **out);
+/*
+ * Forget the definition.  A running domain keeps running, transient;
+ * HV_ESTATE for a domain that is not defined.  flags must be 0.
+ */
+int hv_domain_undefine(hv_domain *dom, unsigned flags);
+/* Start a defined, shut-off domain; returns once it runs.  flags 0. */
+int hv_domain_start(hv_domain *dom, unsigned flags);
+/* *autostart = 1 when the domain starts with the agent, else 0. */
+int hv_domain_get_autostart(hv_domain *dom, int *autostart);
+int hv_domain_set_autostart(hv_domain *dom, int autostart, unsigned flags);
+/*
+ * The stored definition (what the next start uses), whatever runs now;
+ * hv_domain_get_config gives the running configuration.  HV_ESTATE for a
+ * transient domain.  flags must be 0.  Caller frees *out.
+ */
+int hv_domain_get_definition(hv_domain *dom, unsigned flags, hv_config **out);
 /*
  * A bidirectional byte stream to the guest console (reads get output,
  * writes go to the guest's input).  Caller owns *fd and closes it.
@@ -331,6 +448,19 @@ int hv_domain_info_get_pid(const hv_domain_info *info);
  * (HV_HAVE_DOMAIN_INFO_FIGURES_KNOWN).
  */
 int hv_domain_info_get_figures_known(const hv_domain_info *info);
+/* Since HVCTL_0.4: 1 defined, 0 transient, -1 unknown (direct driver). */
+int hv_domain_info_get_persistent(const hv_domain_info *info);
+/* 1 starts with the agent, 0 not, -1 unknown (direct driver). */
+int hv_domain_info_get_autostart(const hv_domain_info *info);
+/* Why it is in its state (enum hv_reason). */
+int hv_domain_info_get_reason(const hv_domain_info *info);
+/*
+ * Counters since the domain's hvcore started (0 when not known): exits
+ * of its vCPUs to hvcore, and event-channel notifications it delivered.
+ * Rates come from two snapshots and their uptimes.
+ */
+uint64_t hv_domain_info_get_exits(const hv_domain_info *info);
+uint64_t hv_domain_info_get_events(const hv_domain_info *info);
 
 /*
  * All domains of the connection, ordered by domid, with their states.  A
@@ -338,6 +468,25 @@ int hv_domain_info_get_figures_known(const hv_domain_info *info);
  * runtime entry removed.  Caller frees *out.
  */
 int hv_domain_list(hv_conn *conn, hv_domlist **out);
+/*
+ * Filtered lists (since HVCTL_0.4).  flags: any of the state bits (none
+ * means every state: hv_domain_list is HV_LIST_ACTIVE) and at most one
+ * of HV_LIST_PERSISTENT / HV_LIST_TRANSIENT.  name_glob (NULL: any) is a
+ * shell pattern (fnmatch(3)) on the name.  Ordered by domid, then the
+ * shut-off domains by name.
+ */
+#define HV_LIST_STATE(s)    (1u << (s))
+#define HV_LIST_RUNNING     HV_LIST_STATE(HV_STATE_RUNNING)
+#define HV_LIST_PAUSED      HV_LIST_STATE(HV_STATE_PAUSED)
+#define HV_LIST_SHUTDOWN    HV_LIST_STATE(HV_STATE_SHUTDOWN)
+#define HV_LIST_CRASHED     HV_LIST_STATE(HV_STATE_CRASHED)
+#define HV_LIST_SHUTOFF     HV_LIST_STATE(HV_STATE_SHUTOFF)
+#define HV_LIST_ACTIVE      (HV_LIST_RUNNING | HV_LIST_PAUSED | \
+                             HV_LIST_SHUTDOWN | HV_LIST_CRASHED)
+#define HV_LIST_PERSISTENT  (1u << 16)
+#define HV_LIST_TRANSIENT   (1u << 17)
+int hv_domain_list_filtered(hv_conn *conn, unsigned flags,
+                            const char *name_glob, hv_domlist **out);
 size_t hv_domlist_count(const hv_domlist *list);
 /* Borrowed from the list; NULL when i is out of range. */
 const hv_domain_info *hv_domlist_get(const hv_domlist *list, size_t i);
@@ -355,6 +504,11 @@ void hv_domlist_free(hv_domlist *list);
  * SHUTDOWN, DESTROYED, and a CRASHED that ends the domain's hvcore, come
  * once the name and domid are free again: whoever hears them may reuse
  * both at once.
+ *
+ * On an agent connection the events are the agent's (the same types,
+ * plus the definition events), each with its cause.  When the agent
+ * restarts, the source reconnects and resumes after the last event it
+ * returned (SSE Last-Event-ID), so nothing the agent logged is lost.
  */
 typedef struct hv_events hv_events;
 typedef struct hv_event hv_event;
@@ -367,9 +521,20 @@ enum hv_event_type {
     HV_EVENT_REBOOTED  = 5,
     HV_EVENT_CRASHED   = 6,   /* guest crashed, or its hvcore died         */
     HV_EVENT_DESTROYED = 7,
+    /* Since HVCTL_0.4, from the agent drivers only: */
+    HV_EVENT_DEFINED   = 8,
+    HV_EVENT_UPDATED   = 9,   /* definition replaced                       */
+    HV_EVENT_UNDEFINED = 10,
+    HV_EVENT_AUTOSTART_ON  = 11,
+    HV_EVENT_AUTOSTART_OFF = 12,
+    HV_EVENT_START_FAILED  = 13,
+    HV_EVENT_START_LIMIT   = 14, /* the agent stopped restarting it        */
+    HV_EVENT_VANISHED      = 15, /* gone without a last word               */
+    HV_EVENT_NAME_CONFLICT = 16, /* a domain took a defined domain's name  */
 };
 
-/* "started", "paused", ... or "unknown". */
+/* "started", "paused", ..., "autostart_on", ... or "unknown": the names
+ * hvctld's REST API uses. */
 const char *hv_event_type_name(int type);
 
 int hv_events_open(hv_conn *conn, hv_events **out);   /* caller frees */
@@ -385,6 +550,11 @@ uint32_t hv_event_get_domid(const hv_event *e);
 const char *hv_event_get_name(const hv_event *e);      /* borrowed */
 uint64_t hv_event_get_time_ns(const hv_event *e);      /* CLOCK_REALTIME */
 const char *hv_event_get_detail(const hv_event *e);    /* borrowed; "" */
+/* Since HVCTL_0.4: enum hv_reason and enum hv_cause of the event. */
+int hv_event_get_reason(const hv_event *e);
+int hv_event_get_cause(const hv_event *e);
+/* Borrowed; "" when not known. */
+const char *hv_event_get_uuid(const hv_event *e);
 
 #ifdef __cplusplus
 }

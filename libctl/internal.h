@@ -41,8 +41,13 @@ struct ctl_cached {
     int fd;                  /* connected control socket               */
 };
 
+struct hv_driver;
+
 struct hv_conn {
-    char *rundir;            /* absolute path                          */
+    const struct hv_driver *drv;    /* driver.h                        */
+    char *uri;               /* canonical URI (hv_conn_get_uri)        */
+    void *priv;              /* the agent driver's state               */
+    char *rundir;            /* absolute path; NULL for a remote agent */
     int domains_fd;          /* dirfd of <rundir>/domains              */
     int names_fd;            /* dirfd of <rundir>/names                */
     char *hvcore_path;       /* what to exec                           */

@@ -29,7 +29,17 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/json_scan.c \
 	libctl/config_json.c \
 	libctl/domain_int.h \
+	libctl/driver.h \
+	libctl/conn_uri.h \
+	libctl/conn_uri.c \
 	libctl/conn.c \
+	libctl/api_domain.c \
+	libctl/api_list.c \
+	libctl/api_event.c \
+	libctl/compat.c \
+	libctl/drv_direct.h \
+	libctl/drv_direct.c \
+	libctl/drv_agent.c \
 	libctl/runtime.c \
 	libctl/domctl_client.c \
 	libctl/spawn.c \
@@ -53,8 +63,9 @@ libctl_libhvctl_core_la_LIBADD = $(LIBXML2_LIBS) $(JSONC_LIBS)
 
 libctl_libhvctl_la_SOURCES =
 libctl_libhvctl_la_LIBADD = libctl/libhvctl_core.la
-# -version-info current:revision:age -> libhvctl.so.0 (SONAME).
-libctl_libhvctl_la_LDFLAGS = -version-info 0:0:0 -no-undefined \
+# -version-info current:revision:age -> libhvctl.so.0 (SONAME): current and
+# age go up by one with each release that adds calls (1: HVCTL_0.4).
+libctl_libhvctl_la_LDFLAGS = -version-info 1:0:1 -no-undefined \
 	-Wl,--version-script=$(srcdir)/libctl/libhvctl.sym
 EXTRA_libctl_libhvctl_la_DEPENDENCIES = $(srcdir)/libctl/libhvctl.sym
 EXTRA_DIST += libctl/libhvctl.sym

@@ -25,6 +25,13 @@ tests_libctl_test_api_CFLAGS = $(LIBCTL_TEST_CFLAGS)
 tests_libctl_test_api_LDADD = $(LIBCTL_TEST_LDADD)
 # test_crash: hvcore killed at every step of start-up (HVCORE_TEST_STOP_AT),
 # hung in it, or not runnable; a runtime directory that does not exist.
+check_PROGRAMS += tests/libctl/test_uri
+TESTS += tests/libctl/test_uri
+tests_libctl_test_uri_SOURCES = tests/libctl/test_uri.c \
+	tests/libctl/api_assert.h
+tests_libctl_test_uri_CFLAGS = $(LIBCTL_TEST_CFLAGS)
+tests_libctl_test_uri_LDADD = $(LIBCTL_TEST_LDADD)
+
 check_PROGRAMS += tests/libctl/test_crash
 TESTS += tests/libctl/test_crash
 tests_libctl_test_crash_SOURCES = tests/libctl/test_crash.c \

@@ -528,10 +528,10 @@ static void test_transient(void **state)
     assert_string_equal(jstr(r.json, "config.uuid"), uuid);
     resp_free(&r);
 
-    assert_int_equal(hv_domain_pause(dom), 0);
+    assert_int_equal(hv_domain_pause(dom, 0), 0);
     expect_event("paused", "side", "external");
     assert_true(wait_state(&ad, "side", "paused", 30000));
-    assert_int_equal(hv_domain_unpause(dom), 0);
+    assert_int_equal(hv_domain_unpause(dom, 0), 0);
     expect_event("unpaused", "side", "external");
 
     /* A transient domain has no definition to remove or to autostart. */

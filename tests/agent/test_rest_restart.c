@@ -167,7 +167,7 @@ static void test_vanished_and_crashed(void **state)
     assert_int_equal(agentd_stop(&ad), 0);
     assert_int_equal(hv_conn_open(ad.rundir, &conn), 0);
     assert_int_equal(hv_domain_lookup_by_name(conn, "gone", &d), 0);
-    assert_int_equal(hv_domain_destroy(d), 0);
+    assert_int_equal(hv_domain_destroy(d, 0), 0);
     hv_domain_free(d);
     hv_conn_free(conn);
     kill((pid_t)pid, SIGKILL);
@@ -234,7 +234,7 @@ static void test_same_domid_recorded(void **state)
         assert_int_equal(agentd_stop(&ad), 0);
         assert_int_equal(hv_conn_open(ad.rundir, &conn), 0);
         assert_int_equal(hv_domain_lookup_by_name(conn, "again", &d), 0);
-        assert_int_equal(hv_domain_destroy(d), 0);
+        assert_int_equal(hv_domain_destroy(d, 0), 0);
         hv_domain_free(d);
         hv_conn_free(conn);
         assert_int_equal(agentd_start(&ad, NULL, NULL), 0);

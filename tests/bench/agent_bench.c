@@ -473,7 +473,7 @@ static void cleanup(void)
                 hv_domain *d;
                 if (!hv_domain_lookup_by_id(conn, hv_domain_info_get_id(
                                                 hv_domlist_get(list, i)), &d)) {
-                    hv_domain_destroy(d);
+                    hv_domain_destroy(d, 0);
                     hv_domain_free(d);
                 }
             }

@@ -48,7 +48,7 @@ static hv_domain *create(const char *name)
 
 static void destroy(hv_domain *d)
 {
-    if (hv_domain_destroy(d)) {
+    if (hv_domain_destroy(d, 0)) {
         fprintf(stderr, "bench: destroy: %s\n", hv_last_error());
         exit(1);
     }
@@ -78,7 +78,7 @@ static double bench_pause(void)
 
     for (int i = 0; i < N; i++) {
         double t0 = harness_now_ms();
-        if (hv_domain_pause(d) || hv_domain_unpause(d)) {
+        if (hv_domain_pause(d, 0) || hv_domain_unpause(d, 0)) {
             fprintf(stderr, "bench: pause: %s\n", hv_last_error());
             exit(1);
         }

@@ -91,7 +91,7 @@ static int destroy(hv_conn *conn, const char *name)
 
     if ((rc = hv_domain_lookup_by_name(conn, name, &dom)))
         return rc;
-    rc = hv_domain_destroy(dom);
+    rc = hv_domain_destroy(dom, 0);
     hv_domain_free(dom);
     return rc;
 }

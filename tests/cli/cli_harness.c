@@ -106,7 +106,7 @@ void cli_destroy_all(void)
             hv_domain *dom;
             uint32_t id = hv_domain_info_get_id(hv_domlist_get(list, i));
             if (hv_domain_lookup_by_id(conn, id, &dom) == 0) {
-                hv_domain_destroy(dom);
+                hv_domain_destroy(dom, 0);
                 hv_domain_free(dom);
             }
         }

@@ -477,7 +477,7 @@ static void name_clash_behind_the_agents_back(void **state)
     assert_string_equal(field(r.out, "uuid"), hv_domain_get_uuid(dom));
     assert_string_equal(field(r.out, "persistent"), "null");
 
-    assert_int_equal(hv_domain_destroy(dom), 0);
+    assert_int_equal(hv_domain_destroy(dom, 0), 0);
     hv_domain_free(dom);
     hv_conn_free(conn);
     RUN_OK(&r, "undefine", "clash2");

@@ -68,7 +68,7 @@ void harness_close(struct harness *h)
             hv_domain *d;
             if (hv_domain_lookup_by_id(h->conn,
                     hv_domain_info_get_id(hv_domlist_get(l, i)), &d) == 0) {
-                hv_domain_destroy(d);
+                hv_domain_destroy(d, 0);
                 hv_domain_free(d);
             }
         }

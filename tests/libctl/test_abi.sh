@@ -23,6 +23,9 @@ for sym in $syms; do
     case $sym in
         HVCTL_0.[0-9]*) ;;                      # the version nodes themselves
         hv_*@@HVCTL_*) n=$((n + 1)) ;;
+        hv_*@HVCTL_*)                           # an older form (compat.c)
+            echo "$syms" | grep -q "^${sym%%@*}@@" ||
+                bad "older form without a current one: $sym" ;;
         *) bad "exported symbol without hv_ prefix or version: $sym" ;;
     esac
 done
@@ -73,6 +76,32 @@ fi
 # Opaque types only: no struct body in the public header.
 if grep -n '^\s*struct hv_[a-z_]* {' "$s/libctl/hvctl.h"; then
     bad "hvctl.h defines a struct layout"
+fi
+
+# A binary linked against 0.1 still finds the flag-less forms, and they
+# still work: bind to hv_domain_pause@HVCTL_0.1 as such a binary does.
+cat >"$tmp/old.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+typedef struct hv_domain hv_domain;
+int hv_domain_pause_01(hv_domain *dom);
+const char *hv_last_error(void);
+__asm__(".symver hv_domain_pause_01, hv_domain_pause@HVCTL_0.1");
+int main(void)
+{
+    int rc = hv_domain_pause_01(NULL);
+    printf("%d %s\n", rc, hv_last_error());
+    return rc == -1 && !strcmp(hv_last_error(), "domain: NULL handle") ? 0 : 1;
+}
+C
+if cc -o "$tmp/old" "$tmp/old.c" -L"$b/libctl/.libs" -lhvctl 2>"$tmp/old.err"; then
+    # In a sanitizer build the library needs its runtime loaded first.
+    pre=
+    readelf -d "$lib" | grep -q 'libasan' && pre=$(cc -print-file-name=libasan.so)
+    LD_PRELOAD=$pre LD_LIBRARY_PATH=$b/libctl/.libs "$tmp/old" >"$tmp/old.out" ||
+        bad "hv_domain_pause@HVCTL_0.1 answered: $(cat "$tmp/old.out")"
+else
+    bad "cannot link against hv_domain_pause@HVCTL_0.1: $(cat "$tmp/old.err")"
 fi
 
 pc=$b/libctl/hvctl.pc

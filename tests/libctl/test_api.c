@@ -141,13 +141,13 @@ static void test_create_lookup_info(void **state)
     hv_domlist_free(l);
     assert_true(listed);
 
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(byname);
     /* Gone: the name and the handles say so. */
     expect_err(hv_domain_lookup_by_name(H.conn, "t-basic", &byname), HV_ENOENT,
                "domain 't-basic': no such domain");
     assert_null(byname);
-    expect_err(hv_domain_pause(byid), HV_ENOENT,
+    expect_err(hv_domain_pause(byid, 0), HV_ENOENT,
                "domain 't-basic' (id %u): the domain has ended", id);
     expect_err(hv_domain_get_info(byuuid, &i), HV_ENOENT,
                "domain 't-basic' (id %u): the domain has ended", id);
@@ -163,15 +163,15 @@ static void test_pause_unpause(void **state)
     uint32_t id = hv_domain_get_id(d);
 
     (void)state;
-    OK(hv_domain_pause(d));
+    OK(hv_domain_pause(d, 0));
     assert_int_equal(state_of(d), HV_STATE_PAUSED);
-    expect_err(hv_domain_pause(d), HV_ESTATE,
+    expect_err(hv_domain_pause(d, 0), HV_ESTATE,
                "domain 't-pause' (id %u): already paused", id);
-    OK(hv_domain_unpause(d));
+    OK(hv_domain_unpause(d, 0));
     assert_int_equal(state_of(d), HV_STATE_RUNNING);
-    expect_err(hv_domain_unpause(d), HV_ESTATE,
+    expect_err(hv_domain_unpause(d, 0), HV_ESTATE,
                "domain 't-pause' (id %u): not paused", id);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
 }
 
@@ -185,7 +185,7 @@ static void test_console(void **state)
     assert_true(fd >= 0);
     assert_true(console_sees(fd, "counter "));
     close(fd);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
 }
 
@@ -194,14 +194,14 @@ static void test_shutdown_wait(void **state)
     hv_domain *d = start("t-shutdown", "counter"), *again;
 
     (void)state;
-    OK(hv_domain_shutdown(d, 10000, NULL));
+    OK(hv_domain_shutdown(d, 10000, 0, NULL));
     expect_err(hv_domain_lookup_by_name(H.conn, "t-shutdown", &again),
                HV_ENOENT, "domain 't-shutdown': no such domain");
     /* The name is free as soon as the wait returns. */
     hv_domain_free(d);
     d = start("t-shutdown", "counter");
     /* Request only: returns at once, the domain goes on its own. */
-    OK(hv_domain_shutdown(d, 0, NULL));
+    OK(hv_domain_shutdown(d, 0, 0, NULL));
     wait_gone("t-shutdown");
     hv_domain_free(d);
 }
@@ -214,17 +214,17 @@ static void test_shutdown_timeout_and_cancel(void **state)
 
     (void)state;
     /* A paused guest cannot answer the request. */
-    OK(hv_domain_pause(d));
-    expect_err(hv_domain_shutdown(d, 200, NULL), HV_ETIMEDOUT,
+    OK(hv_domain_pause(d, 0));
+    expect_err(hv_domain_shutdown(d, 200, 0, NULL), HV_ETIMEDOUT,
                "domain 't-paused-shutdown' (id %u): still running after "
                "200 ms: it is paused, so the guest cannot act on the "
                "request (unpause it, or use destroy)", id);
     hv_op_cancel(op);
-    expect_err(hv_domain_shutdown(d, -1, op), HV_ECANCELED,
+    expect_err(hv_domain_shutdown(d, -1, 0, op), HV_ECANCELED,
                "domain 't-paused-shutdown' (id %u): wait cancelled", id);
     hv_op_free(op);
     /* Unpaused, it sees the request that still stands. */
-    OK(hv_domain_unpause(d));
+    OK(hv_domain_unpause(d, 0));
     wait_gone("t-paused-shutdown");
     hv_domain_free(d);
 }
@@ -237,7 +237,7 @@ static void test_reboot(void **state)
     double end = harness_now_ms() + 30000;
 
     (void)state;
-    OK(hv_domain_reboot(d));
+    OK(hv_domain_reboot(d, 0));
     while (boots < 2 && harness_now_ms() < end) {
         OK(hv_domain_get_info(d, &i));
         boots = hv_domain_info_get_boot_count(i);
@@ -246,7 +246,7 @@ static void test_reboot(void **state)
     }
     assert_int_equal(boots, 2);
     assert_int_equal(state_of(d), HV_STATE_RUNNING);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
 }
 
@@ -261,17 +261,17 @@ static void test_set_memory(void **state)
     hv_config_set_memory(c, 32, 64);
     OK(hv_domain_create(H.conn, c, 0, &d));
     id = hv_domain_get_id(d);
-    OK(hv_domain_set_memory(d, 48));
+    OK(hv_domain_set_memory(d, 48, 0));
     OK(hv_domain_get_info(d, &i));
     assert_int_equal(hv_domain_info_get_mem_target_kib(i), 48 * 1024);
     hv_domain_info_free(i);
-    expect_err(hv_domain_set_memory(d, 1000), HV_EINVAL,
+    expect_err(hv_domain_set_memory(d, 1000, 0), HV_EINVAL,
                "domain 't-mem' (id %u): memory target 1000 MiB is out of "
                "range (1 to 64 MiB, the maximum memory)", id);
-    expect_err(hv_domain_set_memory(d, 0), HV_EINVAL,
+    expect_err(hv_domain_set_memory(d, 0, 0), HV_EINVAL,
                "domain 't-mem' (id %u): memory target 0 MiB is out of range",
                id);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
     hv_config_free(c);
 }
@@ -285,7 +285,7 @@ static void test_duplicate_name(void **state)
     expect_err(hv_domain_create(H.conn, c, 0, &d2), HV_EEXIST,
                "domain 't-dup': the name is already in use");
     assert_null(d2);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
     hv_config_free(c);
 }
@@ -330,7 +330,7 @@ static void test_name_race(void **state)
         assert_int_equal(losses, 1);
         hv_domain *d;
         OK(hv_domain_lookup_by_name(H.conn, "t-race", &d));
-        OK(hv_domain_destroy(d));
+        OK(hv_domain_destroy(d, 0));
         hv_domain_free(d);
     }
 }
@@ -399,7 +399,7 @@ static void test_list_hung_hvcores(void **state)
         kill(pid[i], SIGCONT);
     hv_domlist_free(l);
     for (int i = 0; i < 3; i++) {
-        OK(hv_domain_destroy(d[i]));
+        OK(hv_domain_destroy(d[i], 0));
         hv_domain_free(d[i]);
     }
     assert_int_equal(rc, 0);
@@ -438,13 +438,13 @@ static void test_dead_hvcore_list(void **state)
     for (size_t k = 0; k < hv_domlist_count(l); k++)
         assert_int_not_equal(hv_domain_info_get_id(hv_domlist_get(l, k)), id);
     hv_domlist_free(l);
-    expect_err(hv_domain_pause(d), HV_ENOENT,
+    expect_err(hv_domain_pause(d, 0), HV_ENOENT,
                "domain 't-dead' (id %u): the domain has ended", id);
     expect_err(hv_domain_lookup_by_name(H.conn, "t-dead", &d2), HV_ENOENT,
                "domain 't-dead': no such domain");
     hv_domain_free(d);
     d = start("t-dead", "counter");
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
 }
 
@@ -458,7 +458,7 @@ static void test_dead_hvcore_handle(void **state)
 
     (void)state;
     kill_and_wait(pid);
-    expect_err(hv_domain_unpause(d), HV_EDEAD,
+    expect_err(hv_domain_unpause(d, 0), HV_EDEAD,
                "domain 't-dead2' (id %u): hvcore (pid %d) died; its runtime "
                "entry was removed", id, (int)pid);
     expect_err(hv_domain_get_info(d, &(hv_domain_info *){ NULL }), HV_ENOENT,
@@ -474,7 +474,7 @@ static void test_dead_hvcore_handle(void **state)
     hv_domain_free(d);
     c = harness_config(&H, "t-dead3", "counter");
     OK(hv_domain_create(H.conn, c, 0, &d));
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
     hv_config_free(c);
 }
@@ -502,7 +502,7 @@ static void test_get_config(void **state)
     hv_config_free(got);
 
     /* The file goes with the domain, and so does the directory. */
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     expect_err(hv_domain_get_config(byname, &got), HV_ENOENT,
                "domain 't-conf' (id %u): the domain has ended", id);
     assert_null(got);
@@ -546,7 +546,7 @@ static void test_get_config_plain_hvcore(void **state)
                "domain 't-plain' (id %u): no configuration is stored (it "
                "was not started through libhvctl)", hv_domain_get_id(d));
     assert_null(got);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
 }
 
@@ -609,20 +609,20 @@ static void test_events(void **state)
     id = hv_domain_get_id(d);
     expect_event(ev, id, HV_EVENT_STARTED, NULL);
     e = NULL;
-    OK(hv_domain_pause(d));
+    OK(hv_domain_pause(d, 0));
     expect_event(ev, id, HV_EVENT_PAUSED, NULL);
-    OK(hv_domain_unpause(d));
+    OK(hv_domain_unpause(d, 0));
     expect_event(ev, id, HV_EVENT_UNPAUSED, NULL);
-    OK(hv_domain_reboot(d));
+    OK(hv_domain_reboot(d, 0));
     expect_event(ev, id, HV_EVENT_REBOOTED, NULL);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     expect_event(ev, id, HV_EVENT_DESTROYED, NULL);
     hv_domain_free(d);
 
     d = start("t-events", "counter");
     id = hv_domain_get_id(d);
     expect_event(ev, id, HV_EVENT_STARTED, NULL);
-    OK(hv_domain_shutdown(d, 10000, NULL));
+    OK(hv_domain_shutdown(d, 10000, 0, NULL));
     expect_event(ev, id, HV_EVENT_SHUTDOWN, NULL);
     hv_domain_free(d);
 
@@ -641,7 +641,7 @@ static void test_events(void **state)
     assert_int_equal(hv_event_get_type(e), HV_EVENT_CRASHED);
     assert_string_not_equal(hv_event_get_detail(e), "");
     hv_event_free(e);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     expect_event(ev, id, HV_EVENT_DESTROYED, NULL);
     hv_domain_free(d);
 
@@ -726,7 +726,7 @@ static void test_events_hung_hvcore(void **state)
      * on a loaded machine. */
     if (took > 5000) {
         hv_event_free(e);
-        OK(hv_domain_destroy(d));
+        OK(hv_domain_destroy(d, 0));
         hv_domain_free(d);
         hv_events_free(ev);
         hv_conn_free(watcher);
@@ -735,9 +735,9 @@ static void test_events_hung_hvcore(void **state)
     assert_int_equal(rc, HV_EAGAIN);
     /* Once hvcore answers, the domain is watched like any other. */
     expect_event(ev, id, HV_EVENT_STARTED, NULL);
-    OK(hv_domain_pause(d));
+    OK(hv_domain_pause(d, 0));
     expect_event(ev, id, HV_EVENT_PAUSED, NULL);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     expect_event(ev, id, HV_EVENT_DESTROYED, NULL);
     hv_domain_free(d);
     hv_events_free(ev);
@@ -758,10 +758,10 @@ static void test_crash_preserve(void **state)
     while (state_of(d) != HV_STATE_CRASHED && harness_now_ms() < end)
         usleep(2000);
     assert_int_equal(state_of(d), HV_STATE_CRASHED);
-    expect_err(hv_domain_pause(d), HV_ESTATE,
+    expect_err(hv_domain_pause(d, 0), HV_ESTATE,
                "domain 't-preserve' (id %u): cannot pause: the domain is "
                "crashed or shutting down", id);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
     hv_config_free(c);
 }
@@ -796,7 +796,7 @@ static void test_spawn_failure(void **state)
                "config 't-nokernel': memory.current_mib: 0 MiB is less than "
                "the minimum of 2 MiB");
     expect_err(hv_domain_create(H.conn, c, 1, &d), HV_EINVAL,
-               "domain 't-nokernel': unknown flags 0x1");
+               "domain 't-nokernel': create: unknown flags 0x1");
     hv_config_free(c);
 }
 
@@ -822,7 +822,7 @@ static void test_spawn_no_inherited_fds(void **state)
     /* Our write end is closed: end of file, unless hvcore holds a copy. */
     eof = poll(&pf, 1, 2000) == 1 && read(p[0], &c, 1) == 0;
     close(p[0]);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
     if (!eof)
         fail_msg("hvcore kept an inheritable pipe of its creator open");
@@ -845,7 +845,7 @@ static void test_unknown_domain(void **state)
                "domain");
     expect_err(hv_domain_lookup_by_uuid(H.conn, "bad", &d), HV_EINVAL,
                "domain uuid 'bad': not a uuid");
-    expect_err(hv_domain_pause(NULL), HV_EINVAL, "domain: NULL handle");
+    expect_err(hv_domain_pause(NULL, 0), HV_EINVAL, "domain: NULL handle");
     expect_err(hv_domain_list(NULL, &(hv_domlist *){ NULL }), HV_EINVAL,
                "listing domains: no connection");
 }
@@ -864,7 +864,7 @@ static void test_hello_powers_off(void **state)
         usleep(2000);
     }
     assert_int_equal(rc, HV_ENOENT);
-    expect_err(hv_domain_pause(d), HV_ENOENT,
+    expect_err(hv_domain_pause(d, 0), HV_ENOENT,
                "domain 't-hello' (id %u): the domain has ended",
                hv_domain_get_id(d));
     hv_domain_free(d);
@@ -886,18 +886,18 @@ static void *worker(void *arg)
         if (!c || hv_domain_create(H.conn, c, 0, &d))
             return (void *)"create";
         hv_config_free(c);
-        if (hv_domain_pause(d) || hv_domain_get_info(d, &i))
+        if (hv_domain_pause(d, 0) || hv_domain_get_info(d, &i))
             return (void *)"pause";
         if (hv_domain_info_get_state(i) != HV_STATE_PAUSED)
             return (void *)"state";
         hv_domain_info_free(i);
-        if (hv_domain_pause(d) != HV_ESTATE || !strstr(hv_last_error(), name))
+        if (hv_domain_pause(d, 0) != HV_ESTATE || !strstr(hv_last_error(), name))
             return (void *)"double pause";
         if (hv_domain_lookup_by_name(H.conn, name, &d2) ||
             hv_domain_get_id(d2) != hv_domain_get_id(d))
             return (void *)"lookup";
         /* Two handles of one domain used at once. */
-        if (hv_domain_unpause(d2) || hv_domain_destroy(d))
+        if (hv_domain_unpause(d2, 0) || hv_domain_destroy(d, 0))
             return (void *)"destroy";
         hv_domain_free(d2);
         hv_domain_free(d);

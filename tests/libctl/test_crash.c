@@ -152,7 +152,7 @@ static void create_runs_as_domid_1(const char *name)
     hv_config_free(c);
     assert_int_equal(hv_domain_get_id(d), 1);
     expect_listed(name, 1);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
     expect_empty_rundir();
 }
@@ -218,8 +218,8 @@ static void test_dangling_name_link(void **state)
     OK(hv_domain_create(H.conn, c, 0, &kd));
     hv_config_free(c);
     assert_int_equal(hv_domain_get_id(kd), 2);
-    OK(hv_domain_destroy(kd));
-    OK(hv_domain_destroy(other));
+    OK(hv_domain_destroy(kd, 0));
+    OK(hv_domain_destroy(other, 0));
     hv_domain_free(kd);
     hv_domain_free(other);
     expect_empty_rundir();
@@ -451,7 +451,7 @@ static void test_missing_rundir(void **state)
     OK(hv_domain_list(conn, &l));
     assert_int_equal(hv_domlist_count(l), 1);
     hv_domlist_free(l);
-    OK(hv_domain_destroy(d));
+    OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
     hv_conn_free(conn);
 

@@ -1,0 +1,105 @@
+/*
+ * driver.h - connection drivers: what stands behind an hv_conn.
+ *
+ * The public functions (api_*.c) check their arguments and then call the
+ * connection's driver, so every driver gets the same argument checking and
+ * the same "cannot do this" message.  Two drivers:
+ *
+ *   direct (drv_direct.c)  this host's runtime directory: hvcore processes
+ *                          and their control sockets.  Transient domains.
+ *   agent  (drv_agent*.c)  hvctld's REST API, over its Unix socket or,
+ *                          through the HTTP module, TCP/TLS.  Adds
+ *                          definitions, and sees the same runtime.
+ *
+ * A NULL operation means the driver cannot do it: the caller gets
+ * HV_ENOTSUP and a message built from `cannot` (docs/client-path.md).
+ * Not part of the API.
+ */
+#ifndef HVCTL_DRIVER_H
+#define HVCTL_DRIVER_H
+
+#include "internal.h"
+
+/* Lookup keys. */
+enum drv_key { KEY_NAME, KEY_ID, KEY_UUID };
+
+/* The simple operations on a domain, one entry point for all. */
+enum drv_action {
+    ACT_PAUSE, ACT_UNPAUSE, ACT_REBOOT, ACT_DESTROY, ACT_START, ACT_UNDEFINE,
+};
+
+struct hv_driver {
+    const char *name;           /* "direct", "agent" (hv_conn_get_driver) */
+    /*
+     * Appended to "<what>: " when an operation is NULL, saying which
+     * connection can do it, e.g. "needs a connection through hvctld
+     * (hvctl:///system with hvctld running, or unix:///PATH)".
+     */
+    const char *cannot;
+
+    void (*close)(hv_conn *conn);
+
+    int (*create)(hv_conn *conn, const hv_config *cfg, unsigned flags,
+                  hv_domain **out);
+    int (*define)(hv_conn *conn, const hv_config *cfg, unsigned flags,
+                  hv_domain **out);
+    /* key is the name or uuid text (KEY_NAME, KEY_UUID), or NULL and id. */
+    int (*lookup)(hv_conn *conn, enum drv_key kind, const char *key,
+                  uint32_t id, hv_domain **out);
+    /* flags already checked: state bits, at most one persistence bit. */
+    int (*list)(hv_conn *conn, unsigned flags, const char *name_glob,
+                hv_domlist **out);
+
+    int (*get_info)(hv_domain *dom, hv_domain_info **out);
+    int (*get_config)(hv_domain *dom, hv_config **out);
+    int (*get_definition)(hv_domain *dom, unsigned flags, hv_config **out);
+    /* flags are the caller's (already checked to be 0 today). */
+    int (*action)(hv_domain *dom, enum drv_action act, unsigned flags);
+    int (*shutdown)(hv_domain *dom, int timeout_ms, unsigned flags,
+                    hv_op *op);
+    int (*set_memory)(hv_domain *dom, uint64_t target_mib, unsigned flags);
+    int (*get_autostart)(hv_domain *dom, int *autostart);
+    int (*set_autostart)(hv_domain *dom, int autostart, unsigned flags);
+    int (*console_open)(hv_domain *dom, int *fd);
+    /* Release what the driver keeps in dom->priv (may be NULL). */
+    void (*domain_free)(hv_domain *dom);
+
+    int (*events_open)(hv_conn *conn, hv_events **out);
+    void (*events_free)(hv_events *ev);
+    int (*events_fd)(const hv_events *ev);
+    int (*event_next)(hv_events *ev, hv_event **out);
+};
+
+extern const struct hv_driver drv_direct;
+extern const struct hv_driver drv_agent;
+
+/*
+ * Fill in the common part of a new connection (locks, fds at -1, the
+ * URI) for a driver that has its own open; conn_open_direct opens a
+ * runtime directory (NULL: $HVCTL_RUNDIR, else /run/hvctl).
+ */
+int conn_open_direct(const char *rundir, hv_conn **out);
+
+/*
+ * Open the agent driver on a parsed URI (drv_agent.c): URI_UNIX,
+ * URI_HTTPS, URI_HTTP, or URI_SYSTEM once its socket answered.
+ */
+struct conn_uri;
+int agent_open(const struct conn_uri *u, hv_conn **out);
+
+/* The HV_ENOTSUP failure for `what` (e.g. "domain 'web': define"). */
+int drv_cannot(const hv_conn *conn, const char *what);
+
+/* A new handle: common fields set, domid HV_DOMID_NONE when not running. */
+int dom_new(hv_conn *conn, const char *name, const char *uuid, uint32_t domid,
+            hv_domain **out);
+
+/* A list of n zeroed entries (persistent/autostart -1); caller fills. */
+int domlist_new(size_t n, hv_domlist **out);
+/* Keep the entries that match flags and name_glob (hv_domain_list_filtered). */
+void domlist_filter(hv_domlist *list, unsigned flags, const char *name_glob);
+/* One entry matches? */
+bool info_matches(const hv_domain_info *info, unsigned flags,
+                  const char *name_glob);
+
+#endif /* HVCTL_DRIVER_H */
