@@ -31,6 +31,9 @@ void info_from_wire(struct hv_domain_info *out, const struct hv_domctl_info *in)
     out->mem_max_kib = in->mem_max_kib;
     out->cpu_time_ns = in->cpu_time_ns;
     out->uptime_ns = in->uptime_ns;
+    /* 0 from an hvcore older than domctl minor 1: "not known". */
+    out->exits = in->exits;
+    out->events = in->events;
     out->figures_known = true;
     out->persistent = out->autostart = -1;
     out->reason = in->state == HV_DOMSTATE_paused ? HV_REASON_REQUESTED
