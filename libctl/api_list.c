@@ -1,6 +1,6 @@
 /*
  * api_list.c - listing domains through any driver, the filters every
- * driver shares, and the hv_domain_info getters added in HVCTL_0.4.
+ * driver shares, and the names of reasons.
  */
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -72,31 +72,6 @@ HV_EXPORT int hv_domain_list_filtered(hv_conn *conn, unsigned flags,
 HV_EXPORT int hv_domain_list(hv_conn *conn, hv_domlist **out)
 {
     return hv_domain_list_filtered(conn, HV_LIST_ACTIVE, NULL, out);
-}
-
-HV_EXPORT int hv_domain_info_get_persistent(const hv_domain_info *info)
-{
-    return info ? info->persistent : -1;
-}
-
-HV_EXPORT int hv_domain_info_get_autostart(const hv_domain_info *info)
-{
-    return info ? info->autostart : -1;
-}
-
-HV_EXPORT int hv_domain_info_get_reason(const hv_domain_info *info)
-{
-    return info ? info->reason : HV_REASON_UNKNOWN;
-}
-
-HV_EXPORT uint64_t hv_domain_info_get_exits(const hv_domain_info *info)
-{
-    return info ? info->exits : 0;
-}
-
-HV_EXPORT uint64_t hv_domain_info_get_events(const hv_domain_info *info)
-{
-    return info ? info->events : 0;
 }
 
 HV_EXPORT const char *hv_reason_name(int reason)

@@ -440,11 +440,3 @@ HV_EXPORT const char *hv_domain_get_uuid(const hv_domain *dom)
     return dom ? dom->uuid : NULL;
 }
 
-/*
- * Here rather than with the other hv_domain_info getters (domain_list.c)
- * because info_from_wire, above, is the one place that sets it.
- */
-HV_EXPORT int hv_domain_info_get_figures_known(const hv_domain_info *info)
-{
-    return info && info->figures_known ? 1 : 0;
-}

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include "domain_fields.h"
 #include "internal.h"
 #include "public/domctl.h"
 
@@ -27,19 +28,9 @@ struct hv_domain {
     void *priv;                 /* the agent driver's (driver.h)          */
 };
 
+/* Its members come from the one table of domain fields. */
 struct hv_domain_info {
-    uint32_t domid;
-    int state;
-    int pid;
-    char name[64];
-    char uuid[37];
-    unsigned vcpus_online, vcpus_max, boot_count;
-    uint64_t mem_current_kib, mem_target_kib, mem_max_kib;
-    uint64_t cpu_time_ns, uptime_ns;
-    bool figures_known;         /* false: hvcore died, the above are 0   */
-    int persistent, autostart;  /* 1, 0, or -1 unknown (direct driver)    */
-    int reason;                 /* enum hv_reason                         */
-    uint64_t exits, events;     /* hvcore's counters (0: not known)       */
+    HV_DOMAIN_FIELD_MEMBERS
 };
 
 struct hv_domlist {

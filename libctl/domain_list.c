@@ -279,35 +279,3 @@ HV_EXPORT void hv_domain_info_free(hv_domain_info *info)
     free(info);
 }
 
-#define INFO_GETTER(type, field, fallback)                                   \
-    HV_EXPORT type hv_domain_info_get_##field(const hv_domain_info *info)   \
-    {                                                                        \
-        return info ? (type)info->field : (fallback);                        \
-    }
-
-
-INFO_GETTER(int, state, 0)
-INFO_GETTER(unsigned, vcpus_online, 0)
-INFO_GETTER(unsigned, vcpus_max, 0)
-INFO_GETTER(uint64_t, mem_current_kib, 0)
-INFO_GETTER(uint64_t, mem_target_kib, 0)
-INFO_GETTER(uint64_t, mem_max_kib, 0)
-INFO_GETTER(uint64_t, cpu_time_ns, 0)
-INFO_GETTER(uint64_t, uptime_ns, 0)
-INFO_GETTER(unsigned, boot_count, 0)
-INFO_GETTER(int, pid, 0)
-
-HV_EXPORT uint32_t hv_domain_info_get_id(const hv_domain_info *info)
-{
-    return info ? info->domid : 0;
-}
-
-HV_EXPORT const char *hv_domain_info_get_name(const hv_domain_info *info)
-{
-    return info ? info->name : NULL;
-}
-
-HV_EXPORT const char *hv_domain_info_get_uuid(const hv_domain_info *info)
-{
-    return info ? info->uuid : NULL;
-}

@@ -29,6 +29,9 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/json_scan.c \
 	libctl/config_json.c \
 	libctl/domain_int.h \
+	libctl/domain_fields.h \
+	libctl/domain_fields.c \
+	libctl/domain_info.c \
 	libctl/driver.h \
 	libctl/conn_uri.h \
 	libctl/conn_uri.c \
