@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "evtchn.h"
 #include "memory.h"
 #include "public/errno.h"
+#include "public/exit_status.h"
 #include "public/layout.h"
 #include "pvclock.h"
 #include "vcpu.h"
@@ -43,6 +45,20 @@ int64_t domain_measure_tsc_offset(int vcpu_fd)
     return (int64_t)(m.hdr.entries[0].data - host);
 }
 
+/* Say why in err; return code (a -HVE_* or -errno). */
+static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 int domain_setup(struct domain *d, char *err, size_t errlen)
 {
     int ret, probe;
@@ -51,48 +67,37 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
 
-    if (elf_read_file(d->kernel_path, &d->kernel_image, &d->kernel_size, err, errlen) < 0)
-        return -1;
+    ret = elf_read_file(d->kernel_path, &d->kernel_image, &d->kernel_size, err, errlen);
+    if (ret < 0)
+        return ret;
 
     d->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (d->kvm_fd < 0) {
-        snprintf(err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
-        return -1;
-    }
+    if (d->kvm_fd < 0)
+        return fail(-errno, err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
     if (ioctl(d->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION ||
         ioctl(d->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0 ||
-        ioctl(d->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0) {
-        snprintf(err, errlen, "KVM lacks a required capability (API 12, sync regs, immediate exit)");
-        return -1;
-    }
+        ioctl(d->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0)
+        return fail(-HVE_NOSYS, err, errlen,
+                    "KVM lacks a required capability (API 12, sync regs, immediate exit)");
     ret = ioctl(d->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-    if (ret <= 0) {
-        snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-        return -1;
-    }
+    if (ret <= 0)
+        return fail(ret < 0 ? -errno : -HVE_IO, err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s",
+                    ret < 0 ? strerror(errno) : "size 0");
     d->run_mmap_size = (size_t)ret;
     d->vm_fd = ioctl(d->kvm_fd, KVM_CREATE_VM, 0);
-    if (d->vm_fd < 0) {
-        snprintf(err, errlen, "cannot create a KVM VM: %s", strerror(errno));
-        return -1;
-    }
+    if (d->vm_fd < 0)
+        return fail(-errno, err, errlen, "cannot create a KVM VM: %s", strerror(errno));
     fcntl(d->vm_fd, F_SETFD, FD_CLOEXEC);
     ret = mem_create(d);
-    if (ret < 0) {
-        snprintf(err, errlen, "cannot allocate %llu MiB of guest memory: %s",
-                 (unsigned long long)(d->mem_max_bytes >> 20), strerror(-ret));
-        return -1;
-    }
+    if (ret < 0)
+        return fail(ret, err, errlen, "cannot allocate %llu MiB of guest memory: %s",
+                    (unsigned long long)(d->mem_max_bytes >> 20), strerror(-ret));
     ret = vcpu_setup(d);
-    if (ret < 0) {
-        snprintf(err, errlen, "cannot set up vCPUs: %s", strerror(-ret));
-        return -1;
-    }
+    if (ret < 0)
+        return fail(ret, err, errlen, "cannot set up vCPUs: %s", strerror(-ret));
     d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (d->wake_fd < 0) {
-        snprintf(err, errlen, "eventfd: %s", strerror(errno));
-        return -1;
-    }
+    if (d->wake_fd < 0)
+        return fail(-errno, err, errlen, "eventfd: %s", strerror(errno));
 
     /* The guest's TSC frequency: a VM ioctl on current kernels, else ask a
      * spare vCPU id that no guest vCPU uses. */
@@ -106,10 +111,8 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
             close(probe);
         }
     }
-    if (d->tsc_khz == 0) {
-        snprintf(err, errlen, "cannot read the TSC frequency from KVM");
-        return -1;
-    }
+    if (d->tsc_khz == 0)
+        return fail(-HVE_NOSYS, err, errlen, "cannot read the TSC frequency from KVM");
     return 0;
 }
 
@@ -134,15 +137,13 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
     struct hv_vcpu_context ctx;
     char why[256];
 
-    if (d->boot_count > 0 && mem_reset(d) < 0) {
-        snprintf(err, errlen, "cannot reset guest memory: %s", strerror(errno));
-        return -1;
-    }
-    if (elf_load(d->kernel_image, d->kernel_size, d->mem, d->mem_max_bytes, &img,
-                 why, sizeof(why)) < 0) {
-        snprintf(err, errlen, "%s: %s", d->kernel_path, why);
-        return -1;
-    }
+    int ret = d->boot_count > 0 ? mem_reset(d) : 0;
+    if (ret < 0)
+        return fail(ret, err, errlen, "cannot reset guest memory: %s", strerror(-ret));
+    ret = elf_load(d->kernel_image, d->kernel_size, d->mem, d->mem_max_bytes, &img,
+                   why, sizeof(why));
+    if (ret < 0)
+        return fail(ret, err, errlen, "%s: %s", d->kernel_path, why);
     pthread_mutex_lock(&d->lock);
     d->boot_count++;
     d->boot_mono_ns = now_ns(CLOCK_MONOTONIC);
@@ -166,11 +167,9 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
     memset(&ctx, 0, sizeof(ctx));
     ctx.rip = img.entry;
     ctx.rdi = HV_START_INFO_PAGE;
-    int ret = vcpu_up(d, 0, &ctx);
-    if (ret < 0) {
-        snprintf(err, errlen, "cannot start vcpu 0: %s", strerror(-ret));
-        return -1;
-    }
+    ret = vcpu_up(d, 0, &ctx);
+    if (ret < 0)
+        return fail(ret, err, errlen, "cannot start vcpu 0: %s", strerror(-ret));
     return 0;
 }
 
@@ -244,16 +243,16 @@ int domain_finish_end(struct domain *d)
         if (domain_boot(d, err, sizeof(err)) < 0) {
             fprintf(stderr, "hvcore: reboot failed: %s\n", err);
             domain_emit_event(d, HV_EVENT_crashed, err);
-            return 2;
+            return HVCORE_EXIT_CRASHED;
         }
         domain_emit_event(d, HV_EVENT_rebooted, detail);
-        return -1;
+        return DOMAIN_LIVES_ON;
     case ACTION_PRESERVE:
         pthread_mutex_lock(&d->lock);
         d->state = HV_DOMSTATE_crashed;
         pthread_mutex_unlock(&d->lock);
         domain_emit_event(d, HV_EVENT_preserved, NULL);
-        return -1;
+        return DOMAIN_LIVES_ON;
     case ACTION_DESTROY:
         break;
     }
@@ -264,12 +263,12 @@ int domain_finish_end(struct domain *d)
     case END_POWEROFF:
     case END_REBOOT:
         domain_emit_event(d, HV_EVENT_shutdown, detail);
-        return 0;
+        return HVCORE_EXIT_OK;
     case END_DESTROY:
         domain_emit_event(d, HV_EVENT_destroyed, detail);
-        return 3;
+        return HVCORE_EXIT_DESTROYED;
     default:
-        return 2;
+        return HVCORE_EXIT_CRASHED;
     }
 }
 

@@ -10,13 +10,13 @@
 
 /*
  * Open KVM, create the VM, guest RAM and vCPU slots, and read the kernel.
- * On failure returns -1 with a one-line reason in err.
+ * 0, or -HVE_* / -errno with a one-line reason in err.
  */
 int domain_setup(struct domain *d, char *err, size_t errlen);
 void domain_teardown(struct domain *d);
 
 /* Load the kernel into clean RAM, build the fixed pages, start vCPU 0.
- * -1 with a reason in err on failure. */
+ * 0, or -HVE_* / -errno with a reason in err. */
 int domain_boot(struct domain *d, char *err, size_t errlen);
 
 /*
@@ -25,10 +25,13 @@ int domain_boot(struct domain *d, char *err, size_t errlen);
  */
 void domain_end(struct domain *d, enum end_reason reason, const char *detail);
 
+/* domain_finish_end(): the domain was rebooted or preserved, not ended. */
+#define DOMAIN_LIVES_ON (-1)
+
 /*
  * Event loop, after domain_end(): join the vCPUs and apply the lifecycle
- * action.  Returns the process exit status, or -1 if the domain lives on
- * (rebooted, or preserved after a crash).
+ * action.  Returns the process exit status (HVCORE_EXIT_*,
+ * public/exit_status.h), or DOMAIN_LIVES_ON.
  */
 int domain_finish_end(struct domain *d);
 

@@ -44,15 +44,16 @@ int domctl_listen(struct domain *d, char *err, size_t errlen)
     if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", d->domdir,
                          HV_DOMCTL_SOCKET) >= sizeof(sa.sun_path)) {
         snprintf(err, errlen, "runtime directory path too long for a socket: %s", d->domdir);
-        return -1;
+        return -HVE_RANGE;
     }
     fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
         chmod(sa.sun_path, 0660) < 0 || listen(fd, 64) < 0) {
-        snprintf(err, errlen, "cannot listen on %s: %s", sa.sun_path, strerror(errno));
+        int r = -errno;
+        snprintf(err, errlen, "cannot listen on %s: %s", sa.sun_path, strerror(-r));
         if (fd >= 0)
             close(fd);
-        return -1;
+        return r;
     }
     d->listen_fd = fd;
     return 0;

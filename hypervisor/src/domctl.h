@@ -11,7 +11,8 @@ struct domain;
 /* Concurrent control connections served; more are refused. */
 #define DOMCTL_MAX_CLIENTS 256
 
-/* Listen on <domdir>/control.  -1 with a reason in err. */
+/* Listen on <domdir>/control.  0, or -HVE_RANGE (path too long for a
+ * socket) or -errno with a reason in err. */
 int domctl_listen(struct domain *d, char *err, size_t errlen);
 
 /* Accept a client if its credentials pass.  Returns its fd or -1. */

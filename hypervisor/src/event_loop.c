@@ -30,11 +30,12 @@ static uint64_t tag(enum source s, int fd, unsigned extra)
     return ((uint64_t)s << 56) | ((uint64_t)extra << 32) | (uint32_t)fd;
 }
 
+/* 0 or -errno. */
 static int watch(struct domain *d, enum source s, int fd, unsigned extra)
 {
     struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag(s, fd, extra) };
 
-    return epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+    return epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
 static void unwatch(struct domain *d, int fd)
@@ -46,20 +47,21 @@ int loop_init(struct domain *d, int sig_fd, int watch_stdin, char *err, size_t e
 {
     d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     if (d->epoll_fd < 0) {
-        snprintf(err, errlen, "epoll: %s", strerror(errno));
-        return -1;
+        int r = -errno;
+        snprintf(err, errlen, "epoll: %s", strerror(-r));
+        return r;
     }
     d->signal_fd = sig_fd;
-    if (watch(d, SRC_WAKE, d->wake_fd, 0) < 0 || watch(d, SRC_LISTEN, d->listen_fd, 0) < 0 ||
-        watch(d, SRC_SIGNAL, sig_fd, 0) < 0) {
-        snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
-        return -1;
-    }
-    for (unsigned i = 0; i < d->max_vcpus; i++) {
-        if (watch(d, SRC_TIMER, d->vcpu[i].timer_fd, i) < 0) {
-            snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
-            return -1;
-        }
+    int r = watch(d, SRC_WAKE, d->wake_fd, 0);
+    if (r == 0)
+        r = watch(d, SRC_LISTEN, d->listen_fd, 0);
+    if (r == 0)
+        r = watch(d, SRC_SIGNAL, sig_fd, 0);
+    for (unsigned i = 0; r == 0 && i < d->max_vcpus; i++)
+        r = watch(d, SRC_TIMER, d->vcpu[i].timer_fd, i);
+    if (r < 0) {
+        snprintf(err, errlen, "epoll_ctl: %s", strerror(-r));
+        return r;
     }
     /* stdin that is a file or /dev/null cannot be watched by epoll (EPERM):
      * then there is simply no console input from it. */
@@ -163,7 +165,7 @@ int loop_run(struct domain *d)
                 pthread_mutex_unlock(&d->lock);
                 if (ending) {
                     int status = domain_finish_end(d);
-                    if (status >= 0)
+                    if (status != DOMAIN_LIVES_ON)
                         return status;
                 }
                 break;

@@ -6,10 +6,11 @@
 
 struct domain;
 
-/* Set up epoll with the fixed sources.  -1 with a reason in err. */
+/* Set up epoll with the fixed sources.  0, or -errno with a reason in err. */
 int loop_init(struct domain *d, int signal_fd, int watch_stdin, char *err, size_t errlen);
 
-/* Run until the domain is gone; returns hvcore's exit status. */
+/* Run until the domain is gone; returns hvcore's exit status
+ * (HVCORE_EXIT_*, public/exit_status.h). */
 int loop_run(struct domain *d);
 
 void loop_fini(struct domain *d);

@@ -24,6 +24,7 @@
 #include "event_loop.h"
 #include "hvcore.h"
 #include "options.h"
+#include "public/exit_status.h"
 #include "runtime.h"
 #include "startup_step.h"
 #include "vcpu.h"
@@ -39,37 +40,44 @@
  */
 static int detach(int *notify_fd)
 {
-    int p[2], go[2], status = 0;
+    int p[2], go[2], status = 0, err;
     char buf[32];
     pid_t parent = getpid();
 
     if (pipe2(p, O_CLOEXEC) < 0)
-        return -1;
+        return -errno;
     /* The child goes on only once the parent has passed STEP_FORKED and
      * said so on go[]: a parent killed before that leaves the child EOF,
      * and it ends before it has published anything, however late
      * PR_SET_PDEATHSIG would reach it on a loaded machine. */
     if (pipe2(go, O_CLOEXEC) < 0) {
+        err = -errno;
         close(p[0]);
         close(p[1]);
-        return -1;
+        return err;
     }
     pid_t pid = fork();
-    if (pid < 0)
-        return -1;
+    if (pid < 0) {
+        err = -errno;
+        close(p[0]);
+        close(p[1]);
+        close(go[0]);
+        close(go[1]);
+        return err;
+    }
     if (pid > 0) {
         close(p[1]);
         close(go[0]);
         startup_step(STEP_FORKED);
         if (write(go[1], "g", 1) != 1)
-            _exit(1);
+            _exit(HVCORE_EXIT_STARTUP);
         close(go[1]);
         ssize_t n;
         do
             n = read(p[0], buf, sizeof(buf));
         while (n < 0 && errno == EINTR);
         if (n > 0)
-            _exit(0);
+            _exit(HVCORE_EXIT_OK);          /* the domain runs */
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
             ;
         if (WIFSIGNALED(status)) {
@@ -80,7 +88,8 @@ static int detach(int *notify_fd)
             sigprocmask(SIG_UNBLOCK, &set, NULL);
             raise(WTERMSIG(status));
         }
-        _exit(1);
+        /* Whatever it said, the domain never ran. */
+        _exit(HVCORE_EXIT_STARTUP);
     }
     close(p[0]);
     close(go[1]);
@@ -90,7 +99,7 @@ static int detach(int *notify_fd)
     while (n < 0 && errno == EINTR);
     close(go[0]);
     if (n != 1)
-        _exit(1);               /* the parent died at STEP_FORKED */
+        _exit(HVCORE_EXIT_STARTUP);     /* the parent died at STEP_FORKED */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() != parent)
         raise(SIGKILL);         /* the parent died before prctl */
     setsid();
@@ -114,9 +123,11 @@ static bool announce_ready(int fd, uint32_t domid)
     return ok;
 }
 
+/* Returns the signalfd, or -errno. */
 static int setup_signals(void)
 {
     sigset_t set;
+    int r, fd;
 
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&set);
@@ -124,11 +135,14 @@ static int setup_signals(void)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
     /* Blocked here and so in every vCPU thread: they arrive on the fd. */
-    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
-        return -1;
-    if (vcpu_init_signals() < 0)
-        return -1;
-    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    r = pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (r != 0)
+        return -r;
+    r = vcpu_init_signals();
+    if (r < 0)
+        return r;
+    fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return fd < 0 ? -errno : fd;
 }
 
 int main(int argc, char **argv)
@@ -137,27 +151,28 @@ int main(int argc, char **argv)
     struct domain *d = &dom;
     struct options opt;
     char err[512];
-    int notify_fd = -1, sig_fd, status = 1;
+    int notify_fd = -1, sig_fd, status = HVCORE_EXIT_STARTUP;
 
     int r = options_parse(argc, argv, d, &opt);
     if (r != 0)
-        return r > 0 ? 0 : 1;
+        return r == OPTIONS_DONE ? HVCORE_EXIT_OK : HVCORE_EXIT_STARTUP;
     d->listen_fd = d->epoll_fd = d->mem_fd = d->kvm_fd = d->vm_fd = d->wake_fd = -1;
     d->console_log_fd = d->domdir_fd = -1;
 
-    if (opt.detach && detach(&notify_fd) < 0) {
-        fprintf(stderr, "hvcore: cannot detach: %s\n", strerror(errno));
-        return 1;
+    if (opt.detach && (r = detach(&notify_fd)) < 0) {
+        fprintf(stderr, "hvcore: cannot detach: %s\n", strerror(-r));
+        return HVCORE_EXIT_STARTUP;
     }
     sig_fd = setup_signals();
     if (sig_fd < 0) {
-        fprintf(stderr, "hvcore: cannot set up signals: %s\n", strerror(errno));
-        return 1;
+        fprintf(stderr, "hvcore: cannot set up signals: %s\n", strerror(-sig_fd));
+        return HVCORE_EXIT_STARTUP;
     }
-    if (console_init(d, opt.log_path) < 0) {
+    r = console_init(d, opt.log_path);
+    if (r < 0) {
         fprintf(stderr, "hvcore: cannot open console log %s: %s\n", opt.log_path,
-                strerror(errno));
-        return 1;
+                strerror(-r));
+        return HVCORE_EXIT_STARTUP;
     }
     if (runtime_claim(d, opt.domid, err, sizeof(err)) < 0 ||
         domain_setup(d, err, sizeof(err)) < 0 ||

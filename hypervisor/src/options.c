@@ -13,8 +13,13 @@
 #include "guest_dir.h"
 #include "hvcore.h"
 #include "options.h"
+#include "public/errno.h"
+#include "public/exit_status.h"
 #include "public/layout.h"
 #include "runtime.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static const char usage_text[] =
 "usage: hvcore --kernel ELF --memory MiB [options]\n"
@@ -42,8 +47,9 @@ static const char usage_text[] =
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
 "\n"
-"Exit status: 0 guest powered off, 1 startup error, 2 guest crashed,\n"
-"3 destroyed (domctl destroy or SIGTERM/SIGINT).\n";
+"Exit status: " STR(HVCORE_EXIT_OK) " guest powered off, " STR(HVCORE_EXIT_STARTUP)
+" startup error, " STR(HVCORE_EXIT_CRASHED) " guest crashed,\n"
+STR(HVCORE_EXIT_DESTROYED) " destroyed (domctl destroy, SIGTERM, SIGINT or SIGHUP).\n";
 
 enum {
     OPT_CONSOLE = 256, OPT_CONSOLE_LOG, OPT_ON_POWEROFF, OPT_ON_REBOOT,
@@ -84,21 +90,21 @@ static int bad(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'hvcore --help'.\n");
-    return -1;
+    return -HVE_INVAL;
 }
 
-/* Strictly decimal, in [lo, hi]. */
+/* Strictly decimal, in [lo, hi].  0 or -HVE_INVAL. */
 static int parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
                       unsigned long long *out)
 {
     char *end;
 
     if (!s[0] || s[0] == '-' || s[0] == '+')
-        return -1;
+        return -HVE_INVAL;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || *end || v < lo || v > hi)
-        return -1;
+        return -HVE_INVAL;
     *out = v;
     return 0;
 }
@@ -112,7 +118,7 @@ static int parse_action(const char *s, enum lifecycle_action *a, bool allow_pres
     else if (allow_preserve && strcmp(s, "preserve") == 0)
         *a = ACTION_PRESERVE;
     else
-        return -1;
+        return -HVE_INVAL;
     return 0;
 }
 
@@ -121,18 +127,18 @@ int uuid_parse(const char *s, uint8_t out[16])
     unsigned n = 0;
 
     if (strlen(s) != 36)
-        return -1;
+        return -HVE_INVAL;
     for (unsigned i = 0; i < 36; i++) {
         if (i == 8 || i == 13 || i == 18 || i == 23) {
             if (s[i] != '-')
-                return -1;
+                return -HVE_INVAL;
             continue;
         }
         char c = s[i];
         int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
                 c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
         if (v < 0)
-            return -1;
+            return -HVE_INVAL;
         if (n % 2 == 0)
             out[n / 2] = (uint8_t)(v << 4);
         else
@@ -190,7 +196,7 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
             const char *why = runtime_check_name(optarg);
             if (why) {
                 fprintf(stderr, "hvcore: --name: '%s' %s\n", optarg, why);
-                return -1;
+                return -HVE_INVAL;
             }
             snprintf(d->name, sizeof(d->name), "%s", optarg);
             break;
@@ -238,10 +244,10 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
             o->event_fd = (int)v;
             break;
         case OPT_DETACH: o->detach = true; break;
-        case 'h': fputs(usage_text, stdout); return 1;
+        case 'h': fputs(usage_text, stdout); return OPTIONS_DONE;
         case 'V': printf("hvcore %s (guest ABI %d, domctl %#x)\n", PACKAGE_VERSION,
                          HV_GUEST_ABI_VERSION, HV_DOMCTL_INTERFACE_VERSION);
-                  return 1;
+                  return OPTIONS_DONE;
         case ':': return bad("option %s needs an argument", argv[optind - 1]);
         default:  return bad("unknown option '%s'", argv[optind - 1]);
         }
@@ -262,7 +268,7 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
         fprintf(stderr, "hvcore: --kernel %s: the guest directory "
                 "($HVCORE_GUEST_DIR) makes a path over %zu bytes\n",
                 optarg_kernel, sizeof(kernel_buf) - 1);
-        return -1;
+        return -HVE_RANGE;
     }
     if (!mem)
         return bad("--memory is required");
@@ -273,12 +279,12 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
     if (maxmem < HV_MIN_MEMORY_MIB || maxmem > HV_MAX_MEMORY_MIB) {
         fprintf(stderr, "hvcore: memory %llu MiB is outside %llu..%llu MiB\n",
                 maxmem, HV_MIN_MEMORY_MIB, HV_MAX_MEMORY_MIB);
-        return -1;
+        return -HVE_RANGE;
     }
     if (host_ram_mib() && maxmem > host_ram_mib()) {
         fprintf(stderr, "hvcore: memory %llu MiB is more than the host's %llu MiB\n",
                 maxmem, host_ram_mib());
-        return -1;
+        return -HVE_RANGE;
     }
     d->mem_max_bytes = maxmem << 20;
     d->mem_initial_bytes = mem << 20;

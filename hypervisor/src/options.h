@@ -17,13 +17,18 @@ struct options {
     bool detach;
 };
 
+/* options_parse() printed --help or --version: nothing to run. */
+#define OPTIONS_DONE 1
+
 /*
- * Parse argv into d and o.  Returns 0 to run, 1 after --help/--version
- * (exit 0), -1 after printing a usage error (exit 1).
+ * Parse argv into d and o.  Returns 0 to run, OPTIONS_DONE, or after
+ * printing why on stderr -HVE_INVAL (a usage error) or -HVE_RANGE (memory
+ * the host cannot give, a kernel path too long).
  */
 int options_parse(int argc, char **argv, struct domain *d, struct options *o);
 
-/* Parse "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into 16 bytes.  0 or -1. */
+/* Parse "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" into 16 bytes.
+ * 0 or -HVE_INVAL. */
 int uuid_parse(const char *s, uint8_t out[16]);
 
 #endif /* HVCORE_OPTIONS_H */

@@ -30,6 +30,7 @@
 
 #include "hvcore.h"
 #include "public/domctl.h"
+#include "public/errno.h"
 #include "runtime.h"
 #include "startup_step.h"
 
@@ -58,6 +59,7 @@ const char *runtime_check_name(const char *name)
     return NULL;
 }
 
+/* 0 or -errno. */
 static int mkdir_p(const char *path, mode_t mode)
 {
     char tmp[600];
@@ -67,29 +69,30 @@ static int mkdir_p(const char *path, mode_t mode)
         if (*p == '/') {
             *p = '\0';
             if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-                return -1;
+                return -errno;
             *p = '/';
         }
     }
-    return mkdir(tmp, mode) < 0 && errno != EEXIST ? -1 : 0;
+    return mkdir(tmp, mode) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 /* Write text to dfd/file.  Only used inside the staging directory, which
- * nobody reads until it is complete, so a torn write is never seen. */
+ * nobody reads until it is complete, so a torn write is never seen.
+ * 0 or -errno (-HVE_IO for a short write). */
 static int write_file_at(int dfd, const char *file, const char *text)
 {
     size_t len = strlen(text);
     int fd = openat(dfd, file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 
     if (fd < 0)
-        return -1;
+        return -errno;
     ssize_t n = write(fd, text, len);
-    int e = errno;
+    int r = n == (ssize_t)len ? 0 : n < 0 ? -errno : -HVE_IO;
     close(fd);
-    errno = n < 0 ? e : EIO;
-    return n == (ssize_t)len ? 0 : -1;
+    return r;
 }
 
+/* Read dfd/file into buf as a string; its length or -errno. */
 static int read_file_at(int dfd, const char *file, char *buf, size_t len)
 {
     int fd = openat(dfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -97,13 +100,13 @@ static int read_file_at(int dfd, const char *file, char *buf, size_t len)
 
     buf[0] = '\0';
     if (fd < 0)
-        return -1;
+        return -errno;
     n = read(fd, buf, len - 1);
+    int r = n < 0 ? -errno : (int)n;
     close(fd);
-    if (n < 0)
-        return -1;
-    buf[n] = '\0';
-    return (int)n;
+    if (n >= 0)
+        buf[n] = '\0';
+    return r;
 }
 
 /*
@@ -141,20 +144,19 @@ static void empty_dir(int dfd)
 
 /*
  * Open domains/<entry> and try to take its flock.  Returns the fd with
- * the lock held when the owner is dead (or there never was one), -1 with
- * errno EWOULDBLOCK when somebody holds it, or -1 with another errno.
+ * the lock held when the owner is dead (or there never was one),
+ * -EWOULDBLOCK when somebody holds it, or another -errno.
  */
 static int lock_dead_entry(int domains_fd, const char *entry)
 {
     int fd = openat(domains_fd, entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
     if (fd < 0)
-        return -1;
+        return -errno;
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        int e = errno;
+        int r = -errno;
         close(fd);
-        errno = e;
-        return -1;
+        return r;
     }
     return fd;
 }
@@ -174,19 +176,21 @@ static void remove_dead_entry(int domains_fd, const char *entry, int dfd)
     close(dfd);
 }
 
+/* <rundir>/.lock, held: its fd, or -errno. */
 static int lock_rundir(const struct domain *d)
 {
     char path[600];
-    int fd;
+    int fd, r;
 
     snprintf(path, sizeof(path), "%s/.lock", d->rundir);
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
-        return -1;
+        return -errno;
     while (flock(fd, LOCK_EX) < 0)
         if (errno != EINTR) {
+            r = -errno;
             close(fd);
-            return -1;
+            return r;
         }
     return fd;
 }
@@ -211,16 +215,17 @@ static void sweep_staging(int domains_fd)
 /*
  * Make domains/.new-<pid> and lock it.  The mkdir and the flock happen
  * under the runtime lock, which sweepers take too: nobody can see the
- * directory unlocked and take it for abandoned.
+ * directory unlocked and take it for abandoned.  Its fd, or -errno with
+ * a reason in err.
  */
 static int stage(struct domain *d, int domains_fd, char *staging, size_t len,
                  char *err, size_t errlen)
 {
-    int lock = lock_rundir(d), fd = -1;
+    int lock = lock_rundir(d), fd = -1, r;
 
     if (lock < 0) {
-        snprintf(err, errlen, "cannot lock %s/.lock: %s", d->rundir, strerror(errno));
-        return -1;
+        snprintf(err, errlen, "cannot lock %s/.lock: %s", d->rundir, strerror(-lock));
+        return lock;
     }
     sweep_staging(domains_fd);
     snprintf(staging, len, STAGING_PREFIX "%ld", (long)getpid());
@@ -233,53 +238,57 @@ static int stage(struct domain *d, int domains_fd, char *staging, size_t len,
     close(lock);
     return fd;
 fail:
+    r = -errno;
     snprintf(err, errlen, "cannot create %s/domains/%s: %s", d->rundir, staging,
-             strerror(errno));
+             strerror(-r));
     if (fd >= 0)
         close(fd);
     close(lock);
-    return -1;
+    return r;
 }
+
+/* What take_domid() says when the domid is held by a live domain. */
+#define DOMID_TAKEN 1
 
 /*
  * Rename the staging directory to domains/<id>: done if <id> is free or an
  * empty leftover; if it holds a dead domain, empty that and try again.
- * 0 done, 1 taken (by the living), -1 error (errno).
+ * 0 done, DOMID_TAKEN (by the living), or -errno.
  */
 static int take_domid(struct domain *d, int domains_fd, const char *staging,
                       uint32_t id, bool name_given)
 {
     char entry[16];
+    int r;
 
     snprintf(entry, sizeof(entry), "%u", id);
     if (!name_given) {
         char name[64];
         snprintf(name, sizeof(name), "domain-%u", id);
-        if (write_file_at(d->domdir_fd, "name", name) < 0)
-            return -1;
+        r = write_file_at(d->domdir_fd, "name", name);
+        if (r < 0)
+            return r;
     }
     for (int attempt = 0; attempt < 2; attempt++) {
         if (renameat(domains_fd, staging, domains_fd, entry) == 0)
             return 0;
         if (errno != EEXIST && errno != ENOTEMPTY && errno != ENOTDIR)
-            return -1;
+            return -errno;
         int dfd = lock_dead_entry(domains_fd, entry);
         if (dfd < 0)
-            return 1;
+            return DOMID_TAKEN;
         /* Dead: empty it, keeping its lock, so that our rename replaces
          * it (rename(2) replaces an empty directory) before anyone else
          * can decide about it. */
         empty_dir(dfd);
-        bool ok = renameat(domains_fd, staging, domains_fd, entry) == 0;
-        int e = errno;
+        r = renameat(domains_fd, staging, domains_fd, entry) == 0 ? 0 : -errno;
         close(dfd);
-        if (ok)
+        if (r == 0)
             return 0;
-        errno = e;
-        if (errno != EEXIST && errno != ENOTEMPTY)
-            return -1;
+        if (r != -EEXIST && r != -ENOTEMPTY)
+            return r;
     }
-    return 1;
+    return DOMID_TAKEN;
 }
 
 /*
@@ -309,17 +318,16 @@ static bool name_link_is_live(struct domain *d, int domains_fd, const char *targ
     /* Only a directory known to be gone makes the link stale: any other
      * failure (EMFILE, EACCES, ...) says nothing about its holder, and
      * replacing a live domain's name link is far worse than refusing. */
-    if (errno != EWOULDBLOCK)
-        return errno != ENOENT && errno != ENOTDIR;
+    if (dfd != -EWOULDBLOCK)
+        return dfd != -ENOENT && dfd != -ENOTDIR;
     dfd = openat(domains_fd, entry, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0)
         return errno != ENOENT && errno != ENOTDIR;
-    if ((read_file_at(dfd, "name", name, sizeof(name)) < 0 && errno != ENOENT) ||
-        (read_file_at(dfd, "pid", pid, sizeof(pid)) < 0 && errno != ENOENT)) {
-        close(dfd);
-        return true;
-    }
+    int rn = read_file_at(dfd, "name", name, sizeof(name));
+    int rp = read_file_at(dfd, "pid", pid, sizeof(pid));
     close(dfd);
+    if ((rn < 0 && rn != -ENOENT) || (rp < 0 && rp != -ENOENT))
+        return true;
     snprintf(want, sizeof(want), "%s", d->name);
     if (strcmp(name, want) != 0)
         return false;
@@ -329,11 +337,12 @@ static bool name_link_is_live(struct domain *d, int domains_fd, const char *targ
     return p > 0 && (kill((pid_t)p, 0) == 0 || errno == EPERM);
 }
 
-/* Claim names/<name>; a stale link is replaced under the runtime lock. */
+/* Claim names/<name>; a stale link is replaced under the runtime lock.
+ * 0, -HVE_EXIST if a live domain holds it, or -errno; a reason in err. */
 static int take_name(struct domain *d, int domains_fd, char *err, size_t errlen)
 {
     char link[1200], target[64], old[256];
-    int lock = -1, rc = -1;
+    int lock = -1, rc;
 
     snprintf(link, sizeof(link), "%s/names/%s", d->rundir, d->name);
     snprintf(target, sizeof(target), NAME_LINK_PREFIX "%u", d->domid);
@@ -341,18 +350,19 @@ static int take_name(struct domain *d, int domains_fd, char *err, size_t errlen)
         return 0;
     if (errno != EEXIST)
         goto fail;
-    if ((lock = lock_rundir(d)) < 0)
-        goto fail;
+    lock = lock_rundir(d);
+    if (lock < 0) {
+        rc = lock;
+        goto report;
+    }
     for (int attempt = 0; attempt < 3; attempt++) {
         ssize_t n = readlink(link, old, sizeof(old) - 1);
         if (n < 0 && errno != ENOENT && errno != EINVAL)
             goto fail;
         if (n >= 0) {
             old[n] = '\0';
-            if (name_link_is_live(d, domains_fd, old)) {
-                snprintf(err, errlen, "name '%s' is already in use", d->name);
-                goto out;
-            }
+            if (name_link_is_live(d, domains_fd, old))
+                goto in_use;
         }
         if (n >= 0 || errno == EINVAL)
             unlink(link);
@@ -363,10 +373,14 @@ static int take_name(struct domain *d, int domains_fd, char *err, size_t errlen)
         if (errno != EEXIST)
             goto fail;
     }
+in_use:
     snprintf(err, errlen, "name '%s' is already in use", d->name);
+    rc = -HVE_EXIST;
     goto out;
 fail:
-    snprintf(err, errlen, "cannot create %s: %s", link, strerror(errno));
+    rc = -errno;
+report:
+    snprintf(err, errlen, "cannot create %s: %s", link, strerror(-rc));
 out:
     if (lock >= 0)
         close(lock);
@@ -376,61 +390,70 @@ out:
 int runtime_claim(struct domain *d, uint32_t want_domid, char *err, size_t errlen)
 {
     char path[1200], staging[64] = "", text[64];
-    int domains_fd = -1, r = -1;
+    int domains_fd = -1, r;
     const uint8_t *u = d->uuid;
     bool name_given = d->name[0] != '\0';
 
     d->domdir_fd = -1;
     d->domdir[0] = '\0';
     snprintf(path, sizeof(path), "%s/names", d->rundir);
-    if (mkdir_p(path, 0755) < 0) {
-        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-        return -1;
+    r = mkdir_p(path, 0755);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(-r));
+        return r;
     }
     snprintf(path, sizeof(path), "%s/domains", d->rundir);
-    if (mkdir_p(path, 0755) < 0 ||
-        (domains_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-        return -1;
+    r = mkdir_p(path, 0755);
+    if (r == 0 && (domains_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        r = -errno;
+    if (r < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(-r));
+        return r;
     }
 
     /* 1. A complete, locked directory under a name nobody lists. */
-    d->domdir_fd = stage(d, domains_fd, staging, sizeof(staging), err, errlen);
-    if (d->domdir_fd < 0)
+    r = stage(d, domains_fd, staging, sizeof(staging), err, errlen);
+    if (r < 0)
         goto out;
+    d->domdir_fd = r;
     startup_step(STEP_STAGED);
     snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-    if (write_file_at(d->domdir_fd, "pid", text) < 0)
+    r = write_file_at(d->domdir_fd, "pid", text);
+    if (r < 0)
         goto write_failed;
     startup_step(STEP_PID_WRITTEN);
     snprintf(text, sizeof(text),
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
              u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
              u[12], u[13], u[14], u[15]);
-    if ((name_given && write_file_at(d->domdir_fd, "name", d->name) < 0) ||
-        write_file_at(d->domdir_fd, "uuid", text) < 0)
+    r = name_given ? write_file_at(d->domdir_fd, "name", d->name) : 0;
+    if (r == 0)
+        r = write_file_at(d->domdir_fd, "uuid", text);
+    if (r < 0)
         goto write_failed;
     startup_step(STEP_FILES_WRITTEN);
 
     /* 2. The domid: the lowest one free or held by the dead. */
     for (uint32_t id = want_domid ? want_domid : 1; id <= MAX_DOMID; id++) {
-        int t = take_domid(d, domains_fd, staging, id, name_given);
-        if (t < 0) {
+        r = take_domid(d, domains_fd, staging, id, name_given);
+        if (r < 0) {
             snprintf(err, errlen, "cannot create %s/domains/%u: %s", d->rundir, id,
-                     strerror(errno));
+                     strerror(-r));
             goto out;
         }
-        if (t == 0) {
+        if (r == 0) {
             d->domid = id;
             break;
         }
         if (want_domid) {
             snprintf(err, errlen, "domid %u is in use", want_domid);
+            r = -HVE_EXIST;
             goto out;
         }
     }
     if (!d->domid) {
         snprintf(err, errlen, "no free domid in %s/domains", d->rundir);
+        r = -HVE_NOSPC;
         goto out;
     }
     staging[0] = '\0';
@@ -440,16 +463,16 @@ int runtime_claim(struct domain *d, uint32_t want_domid, char *err, size_t errle
     startup_step(STEP_DOMID_TAKEN);
 
     /* 3. The name. */
-    if (take_name(d, domains_fd, err, errlen) < 0)
+    r = take_name(d, domains_fd, err, errlen);
+    if (r < 0)
         goto out;
     d->have_name_link = true;
     startup_step(STEP_NAME_TAKEN);
-    r = 0;
     goto out;
 
 write_failed:
     snprintf(err, errlen, "cannot write to %s/domains/%s: %s", d->rundir, staging,
-             strerror(errno));
+             strerror(-r));
 out:
     if (r < 0 && d->domdir_fd >= 0) {
         /* Nothing of ours may stay: the staging directory, or domains/N. */

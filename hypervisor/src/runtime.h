@@ -16,7 +16,9 @@ const char *runtime_check_name(const char *name);
 /*
  * Create <rundir>/domains/<domid> (the lowest free id >= 1, or want_domid
  * if non-zero), claim <rundir>/names/<name> and write pid and name files.
- * A name held by a dead hvcore is reclaimed.  -1 with a reason in err.
+ * A name held by a dead hvcore is reclaimed.  0, or with a reason in err
+ * -HVE_EXIST (name or want_domid in use), -HVE_NOSPC (no free domid) or
+ * -errno.
  */
 int runtime_claim(struct domain *d, uint32_t want_domid, char *err, size_t errlen);
 

@@ -15,7 +15,7 @@ static void hello_prints_and_powers_off(void **state)
     REQUIRE_KVM();
     struct dom *d = dom_start("hello", 32, 1, "--name", "greeter", NULL);
     assert_non_null(d);
-    assert_int_equal(dom_wait_exit(d, 10000), 0);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_OK);
     assert_non_null(strstr(d->out, "pvboot: booting hello (boot 1)\n"));
     assert_non_null(strstr(d->out, "pvboot: hello from domain 1 (greeter), 32 MiB, 1 vCPUs, boot 1\n"));
     assert_string_equal(d->err, "");
@@ -28,7 +28,7 @@ static void page_fault_is_reported_as_crash(void **state)
     REQUIRE_KVM();
     struct dom *d = dom_start("crash", 32, 1, NULL);
     assert_non_null(d);
-    assert_int_equal(dom_wait_exit(d, 10000), 2);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_CRASHED);
     assert_non_null(strstr(d->out, "pvboot: crashing on purpose\n"));
     assert_non_null(strstr(d->err, "hvcore: crashed: #PF at rip=0x"));
     assert_non_null(strstr(d->err, " addr=0x8 (vcpu 0)\n"));
@@ -41,7 +41,7 @@ static void expect_refusal(const char *kernel, const char *const *extra, const c
 {
     struct dom *d = dom_startv(kernel, "hello", 32, 1, extra);
     assert_non_null(d);
-    assert_int_equal(dom_wait_exit(d, 10000), 1);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_STARTUP);
     if (!strstr(d->err, msg)) {
         fprintf(stderr, "expected \"%s\" in stderr, got \"%s\"\n", msg, d->err);
         fail();
@@ -71,6 +71,10 @@ static void bad_arguments_are_refused(void **state)
     expect_refusal(pvboot, (const char *[]){ "--on-crash", "explode", NULL },
                    "hvcore: --on-crash: 'explode' is not destroy, restart or preserve\n");
     expect_refusal("/nonexistent/kernel", NULL,
+                   "hvcore: cannot open /nonexistent/kernel: No such file or directory\n");
+    /* --detach: the kernel is read after the fork; the foreground process
+     * outlives the domain process and says it too failed to start. */
+    expect_refusal("/nonexistent/kernel", (const char *[]){ "--detach", NULL },
                    "hvcore: cannot open /nonexistent/kernel: No such file or directory\n");
 }
 
@@ -120,7 +124,7 @@ static void a_name_is_held_by_one_domain(void **state)
     const char *extra[] = { "--name", "web", "--rundir", a->rundir, NULL };
     struct dom *b = dom_startv(getenv("PVBOOT"), "hello", 32, 1, extra);
     assert_non_null(b);
-    assert_int_equal(dom_wait_exit(b, 10000), 1);
+    assert_int_equal(dom_wait_exit(b, 10000), HVCORE_EXIT_STARTUP);
     assert_string_equal(b->err, "hvcore: name 'web' is already in use\n");
     /* the loser left nothing behind; the winner still runs */
     char path[128];
@@ -129,7 +133,7 @@ static void a_name_is_held_by_one_domain(void **state)
     b->rundir[0] = '\0';     /* shared: a's dom_free removes it */
     dom_free(b);
     assert_int_equal(dom_ctl_cmd(a, HV_DOMCTL_destroy, NULL), 0);
-    assert_int_equal(dom_wait_exit(a, 10000), 3);
+    assert_int_equal(dom_wait_exit(a, 10000), HVCORE_EXIT_DESTROYED);
     dom_free(a);
 }
 
@@ -141,7 +145,7 @@ static void every_documented_hypercall_error(void **state)
     REQUIRE_KVM();
     struct dom *d = dom_start("abi-errors", 32, 2, NULL);
     assert_non_null(d);
-    assert_int_equal(dom_wait_exit(d, 10000), 0);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_OK);
     if (!strstr(d->out, "abi-errors: 34 checks, 0 wrong\n")) {
         fprintf(stderr, "%s", d->out);
         fail();
@@ -164,7 +168,7 @@ static void domain_of_a_vanished_creator_is_destroyed(void **state)
     struct dom *d = dom_start("counter", 32, 1, "--ready-fd", fdarg, NULL);
     close(p[1]);
     assert_non_null(d);
-    assert_int_equal(dom_wait_exit(d, 10000), 3);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_DESTROYED);
     assert_non_null(strstr(d->err, "hvcore: nobody is waiting for the domain any more: "
                                    "destroying it\n"));
     char path[128];

@@ -123,7 +123,7 @@ static void stalled_stdout_does_not_block_domctl(void **state)
     assert_int_equal(rep.u.info.state, HV_DOMSTATE_paused);
     assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, &rep), 0);
     assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_destroy, &rep), 0);
-    assert_int_equal(wait_exit_without_reading(d, 30000), 3);
+    assert_int_equal(wait_exit_without_reading(d, 30000), HVCORE_EXIT_DESTROYED);
     dom_free(d);
     unlink(path);
 }
@@ -136,7 +136,7 @@ static void stalled_stdout_does_not_block_sigterm(void **state)
     REQUIRE_KVM();
     struct dom *d = start_flood(path);
     kill(d->pid, SIGTERM);
-    assert_int_equal(wait_exit_without_reading(d, 30000), 3);
+    assert_int_equal(wait_exit_without_reading(d, 30000), HVCORE_EXIT_DESTROYED);
     dom_free(d);
     unlink(path);
 }

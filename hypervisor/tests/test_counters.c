@@ -64,7 +64,7 @@ static void exits_and_events_grow_with_the_guest(void **state)
     assert_true(rebooted.events >= typed.events);
 
     type(con, "poweroff\n");
-    assert_int_equal(dom_wait_exit(d, 10000), 0);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_OK);
     close(con);
     dom_free(d);
 }

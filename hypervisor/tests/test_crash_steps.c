@@ -51,7 +51,7 @@ static void web_runs_as_domid_1_and_cleans_up(const char *rundir)
         fail_msg("domid %u (status %d, stderr: %s)", d->domid, d->status, d->err);
     EXPECT_CONSOLE(d, "counter 1\n", 5000);
     assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_destroy, NULL), 0);
-    assert_int_equal(dom_wait_exit(d, 10000), 3);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_DESTROYED);
     d->rundir[0] = '\0';        /* the caller's */
     dom_free(d);
     entries(rundir, "domains", left, sizeof(left));

@@ -28,9 +28,9 @@ static void random_hypercalls_do_no_harm(void **state)
             break;
     }
     int status = dom_wait_exit(d, 60000);
-    if (status != 0)
+    if (status != HVCORE_EXIT_OK)
         fprintf(stderr, "exit %d\nconsole:\n%s\nstderr:\n%s\n", status, d->out, d->err);
-    assert_int_equal(status, 0);
+    assert_int_equal(status, HVCORE_EXIT_OK);
     assert_non_null(strstr(d->out, "hostile: 100000 hypercalls, "));
     assert_true(answered > 0);
     fprintf(stderr, "getinfo answered %u times during the run\n", answered);

@@ -83,7 +83,7 @@ static void shutdown_request_powers_off(void **state)
     req.u.shutdown.reason = SHUTDOWN_REQUEST_poweroff;
     assert_int_equal(dom_ctl(d, &req, &rep, NULL), 0);
     EXPECT_CONSOLE(d, "pvboot: shutdown requested (poweroff)\n", 5000);
-    assert_int_equal(dom_wait_exit(d, 10000), 0);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_OK);
     /* the runtime entry is gone */
     char path[128];
     snprintf(path, sizeof(path), "%s/domains/%u", d->rundir, d->domid);
@@ -119,12 +119,12 @@ static void destroy_and_sigterm_end_the_domain(void **state)
     REQUIRE_KVM();
     struct dom *d = start_counter("doomed");
     assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_destroy, NULL), 0);
-    assert_int_equal(dom_wait_exit(d, 10000), 3);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_DESTROYED);
     dom_free(d);
 
     d = start_counter("terminated");
     kill(d->pid, SIGTERM);
-    assert_int_equal(dom_wait_exit(d, 10000), 3);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_DESTROYED);
     dom_free(d);
 }
 
@@ -145,7 +145,7 @@ static void crash_can_be_preserved_for_inspection(void **state)
     assert_int_equal(rep.u.info.vcpus_online, 0);
     assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), -HVE_BUSY);
     assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_destroy, NULL), 0);
-    assert_int_equal(dom_wait_exit(d, 10000), 3);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_DESTROYED);
     assert_non_null(strstr(d->err, "hvcore: crashed: #PF at rip="));
     dom_free(d);
 }
@@ -206,7 +206,7 @@ static void events_report_lifecycle_changes(void **state)
     assert_int_equal(ev.type, HV_EVENT_destroyed);
     assert_int_equal(recv(fd, &ev, sizeof(ev), 0), 0);    /* hvcore is gone */
     close(fd);
-    assert_int_equal(dom_wait_exit(d, 10000), 3);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_DESTROYED);
     dom_free(d);
 }
 
@@ -251,7 +251,7 @@ static void event_fd_hears_even_a_crash_at_boot(void **state)
     struct dom *d = dom_start("crash", 32, 1, "--event-fd", fdarg, NULL);
     close(sv[1]);
     assert_non_null(d);
-    assert_int_equal(dom_wait_exit(d, 10000), 2);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_CRASHED);
     assert_int_equal(recv(sv[0], &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
     assert_int_equal(ev.type, HV_EVENT_started);
     assert_int_equal(recv(sv[0], &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
@@ -281,7 +281,7 @@ static void upcall_return_by_hypercall_works(void **state)
     req.u.shutdown.reason = SHUTDOWN_REQUEST_poweroff;
     assert_int_equal(dom_ctl(d, &req, &rep, NULL), 0);
     EXPECT_CONSOLE(d, "pvboot: shutdown requested (poweroff)\n", 5000);
-    assert_int_equal(dom_wait_exit(d, 10000), 0);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_OK);
     dom_free(d);
 }
 
@@ -305,7 +305,7 @@ static void memtouch_loops_and_still_obeys_shutdown(void **state)
     req.u.shutdown.reason = SHUTDOWN_REQUEST_poweroff;
     assert_int_equal(dom_ctl(d, &req, &rep, NULL), 0);
     EXPECT_CONSOLE(d, "pvboot: shutdown requested (poweroff)\n", 5000);
-    assert_int_equal(dom_wait_exit(d, 10000), 0);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_OK);
     dom_free(d);
 }
 

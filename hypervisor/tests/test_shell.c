@@ -80,7 +80,7 @@ static void shell_answers_commands(void **state)
     TERM_EXPECT(&t, "pvboot: booting shell (boot 2)\n");
     TERM_EXPECT(&t, "pvboot> ");
     type(&t, "poweroff\n");
-    assert_int_equal(dom_wait_exit(d, 10000), 0);
+    assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_OK);
     close(t.fd);
     dom_free(d);
 }

@@ -11,7 +11,7 @@ static void boot_smp(unsigned n)
 
     struct dom *d = dom_start("smp", 32, n, NULL);
     assert_non_null(d);
-    assert_int_equal(dom_wait_exit(d, 15000), 0);
+    assert_int_equal(dom_wait_exit(d, 15000), HVCORE_EXIT_OK);
     for (unsigned k = 0; k < n; k++) {
         snprintf(line, sizeof(line), "smp: vcpu %u of %u online\n", k, n);
         if (!strstr(d->out, line)) {

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "public/exit_status.h"
 
 /* Skip the test (with the reason printed once) where KVM is unusable. */
 #define REQUIRE_KVM() do { if (!kvm_usable()) skip(); } while (0)

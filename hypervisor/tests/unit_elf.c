@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "elf_load.h"
+#include "public/errno.h"
 #include "public/layout.h"
 
 #define MEM_SIZE (4u << 20)
@@ -94,7 +95,7 @@ static void expect_error(struct image *im, size_t size, const char *msg)
     char err[256] = "";
 
     memset(mem, 0, MEM_SIZE);
-    assert_int_equal(load(im, size, err), -1);
+    assert_int_equal(load(im, size, err), -HVE_INVAL);
     assert_string_equal(err, msg);
     /* nothing may have been written */
     assert_int_equal(mem[HV_KERNEL_MIN_ADDR], 0);
@@ -180,11 +181,12 @@ static void reports_unreadable_files(void **state)
     char err[256];
 
     (void)state;
-    assert_int_equal(elf_read_file("/nonexistent/pvboot", &buf, &size, err, sizeof(err)), -1);
+    assert_int_equal(elf_read_file("/nonexistent/pvboot", &buf, &size, err, sizeof(err)),
+                     -HVE_NOENT);
     assert_string_equal(err, "cannot open /nonexistent/pvboot: No such file or directory");
-    assert_int_equal(elf_read_file("/", &buf, &size, err, sizeof(err)), -1);
+    assert_int_equal(elf_read_file("/", &buf, &size, err, sizeof(err)), -HVE_INVAL);
     assert_string_equal(err, "/ is not a regular file");
-    assert_int_equal(elf_read_file("/dev/zero", &buf, &size, err, sizeof(err)), -1);
+    assert_int_equal(elf_read_file("/dev/zero", &buf, &size, err, sizeof(err)), -HVE_INVAL);
     assert_string_equal(err, "/dev/zero is not a regular file");
 
     /* A FIFO nobody writes to: refused at once, not waited on in open(2)
@@ -198,7 +200,7 @@ static void reports_unreadable_files(void **state)
     alarm(0);
     unlink(fifo);
     rmdir(dir);
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, -HVE_INVAL);
     char want[128];
     snprintf(want, sizeof(want), "%s is not a regular file", fifo);
     assert_string_equal(err, want);

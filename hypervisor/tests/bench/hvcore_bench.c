@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "public/exit_status.h"
 
 #define RUNS 25
 
@@ -72,7 +73,7 @@ static void bench_spawn(const char *hvcore, const char *pvboot)
         wait4(pid, &st, 0, &ru);
         wall[i] = now_us() - t0;
         rss[i] = ru.ru_maxrss / 1024.0;
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != HVCORE_EXIT_OK) {
             fprintf(stderr, "bench: hvcore hello exited with %d\n", st);
             exit(1);
         }
@@ -100,7 +101,7 @@ static void bench_exits(void)
     double nul[64], hc[64];
     struct dom *d = dom_start("bench-exits", 32, 1, NULL);
 
-    if (!d || dom_wait_exit(d, 60000) != 0) {
+    if (!d || dom_wait_exit(d, 60000) != HVCORE_EXIT_OK) {
         fprintf(stderr, "bench: bench-exits failed: %s\n", d ? d->err : "");
         exit(1);
     }
@@ -196,7 +197,7 @@ static void bench_event(void)
     double ns[256];
     struct dom *d = dom_start("bench-timer", 32, 1, NULL);
 
-    if (!d || dom_wait_exit(d, 60000) != 0) {
+    if (!d || dom_wait_exit(d, 60000) != HVCORE_EXIT_OK) {
         fprintf(stderr, "bench: bench-timer failed: %s\n", d ? d->err : "");
         exit(1);
     }
