@@ -67,8 +67,7 @@ int drv_cannot(const hv_conn *conn, const char *what)
                    conn->uri ? conn->uri : conn->drv->name, conn->drv->cannot);
 }
 
-/* HV_ENOTSUP for an operation the handle's driver lacks. */
-static int dom_cannot(const hv_domain *dom, const char *verb)
+int dom_cannot(const hv_domain *dom, const char *verb)
 {
     char what[100], full[180];
 

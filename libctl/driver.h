@@ -90,6 +90,9 @@ int agent_open(const struct conn_uri *u, hv_conn **out);
 /* The HV_ENOTSUP failure for `what` (e.g. "domain 'web': define"). */
 int drv_cannot(const hv_conn *conn, const char *what);
 
+/* The same for an operation on dom (verb: "start"). */
+int dom_cannot(const hv_domain *dom, const char *verb);
+
 /* A new handle: common fields set, domid HV_DOMID_NONE when not running. */
 int dom_new(hv_conn *conn, const char *name, const char *uuid, uint32_t domid,
             hv_domain **out);

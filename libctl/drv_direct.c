@@ -16,7 +16,7 @@ static int direct_action(hv_domain *dom, enum drv_action act, unsigned flags)
     case ACT_REBOOT:  return direct_reboot(dom);
     case ACT_DESTROY: return direct_destroy(dom);
     default:
-        return drv_cannot(dom->conn, act == ACT_START ? "start" : "undefine");
+        return dom_cannot(dom, act == ACT_START ? "start" : "undefine");
     }
 }
 

@@ -127,7 +127,35 @@ static void test_create_lookup_info(void **state)
     assert_int_equal(hv_domain_info_get_mem_target_kib(i), 24 * 1024);
     assert_int_equal(hv_domain_info_get_boot_count(i), 1);
     assert_true(hv_domain_info_get_pid(i) > 0);
+    /* 0.4: what the direct driver says of persistence, reason, counters. */
+    assert_int_equal(hv_domain_info_get_persistent(i), -1);
+    assert_int_equal(hv_domain_info_get_autostart(i), -1);
+    assert_int_equal(hv_domain_info_get_reason(i), HV_REASON_BOOTED);
     hv_domain_info_free(i);
+    /* hvcore's counters reach the caller: the guest's first exits to
+     * hvcore (its console output) come soon after it runs. */
+    for (int tries = 0;; tries++) {
+        OK(hv_domain_get_info(byname, &i));
+        if (hv_domain_info_get_exits(i) > 0)
+            break;
+        hv_domain_info_free(i);
+        assert_true(tries < 3000);              /* 30 s: only on failure */
+        usleep(10000);
+    }
+    hv_domain_info_free(i);
+    /* The flags every call takes now: an unknown one is refused. */
+    expect_err(hv_domain_pause(byname, 2), HV_EINVAL,
+               "domain 't-basic' (id %u): pause: unknown flags 0x2", id);
+    expect_err(hv_domain_shutdown(byname, 0, 1, NULL), HV_EINVAL,
+               "domain 't-basic' (id %u): shutdown: unknown flags 0x1", id);
+    expect_err(hv_domain_set_memory(byname, 8, 4), HV_EINVAL,
+               "domain 't-basic' (id %u): memory target: unknown flags 0x4",
+               id);
+    expect_err(hv_domain_start(byname, 0), HV_ENOTSUP,
+               "domain 't-basic' (id %u): start: not possible through %s: "
+               "the direct driver runs transient domains only; definitions "
+               "need hvctld (hvctl:///system with hvctld running, or "
+               "unix:///PATH/hvctld.sock)", id, hv_conn_get_uri(H.conn));
 
     OK(hv_domain_list(H.conn, &l));
     for (size_t k = 0; k < hv_domlist_count(l); k++) {
