@@ -24,6 +24,7 @@
 #include "console.h"
 #include "evtchn.h"
 #include "hvcore.h"
+#include "public/errno.h"
 
 static void write_all(int fd, const char *buf, size_t len)
 {
@@ -255,7 +256,7 @@ int console_attach(struct domain *d, int *client_fd)
     struct console_client *c = calloc(1, sizeof(*c));
 
     if (!c)
-        return -ENOMEM;
+        return -HVE_NOMEM;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
         free(c);
         return -errno;

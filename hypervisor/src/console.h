@@ -26,7 +26,7 @@ void console_input(struct domain *d, const char *buf, size_t len);
 
 /* New client: returns the fd to hand over (the caller closes it after
  * sending) and registers the other end; *client_fd gets hvcore's end so
- * the event loop can watch it.  -errno on failure. */
+ * the event loop can watch it.  -HVE_NOMEM or -errno on failure. */
 int console_attach(struct domain *d, int *client_fd);
 
 /* A client hung up: forget and close its fd. */

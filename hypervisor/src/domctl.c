@@ -135,22 +135,18 @@ static void prune_subscribers(struct domain *d)
     d->nr_subscribers = keep;
 }
 
-static int subscribe(struct domain *d, int32_t *status)
+/* The client's end of a new event stream, or -HVE_NOSPC / -HVE_NOMEM. */
+static int subscribe(struct domain *d)
 {
     int sv[2];
 
     prune_subscribers(d);
-    if (d->nr_subscribers >= sizeof(d->subscribers) / sizeof(d->subscribers[0])) {
-        *status = -HVE_NOSPC;
-        return -1;
-    }
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-        *status = -HVE_NOMEM;
-        return -1;
-    }
+    if (d->nr_subscribers >= sizeof(d->subscribers) / sizeof(d->subscribers[0]))
+        return -HVE_NOSPC;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return -HVE_NOMEM;
     shutdown(sv[0], SHUT_RD);
     d->subscribers[d->nr_subscribers++] = sv[0];
-    *status = 0;
     return sv[1];
 }
 
@@ -201,6 +197,7 @@ int domctl_handle(struct domain *d, const void *msg, size_t len, int truncated,
         reply->status = domain_set_mem_target(d, req.u.mem.target_kib);
         break;
     case HV_DOMCTL_console_attach:
+        /* Out of descriptors or memory, to the client alike. */
         pass_fd = console_attach(d, console_fd);
         if (pass_fd < 0) {
             reply->status = -HVE_NOMEM;
@@ -208,7 +205,11 @@ int domctl_handle(struct domain *d, const void *msg, size_t len, int truncated,
         }
         break;
     case HV_DOMCTL_subscribe:
-        pass_fd = subscribe(d, &reply->status);
+        pass_fd = subscribe(d);
+        if (pass_fd < 0) {
+            reply->status = pass_fd;
+            pass_fd = -1;
+        }
         break;
     default:
         reply->status = -HVE_NOSYS;

@@ -44,7 +44,7 @@ int mem_create(struct domain *d)
 
     d->balloon_map = calloc((pages + 63) / 64, sizeof(uint64_t));
     if (!d->balloon_map)
-        return -ENOMEM;
+        return -HVE_NOMEM;
 
     struct kvm_userspace_memory_region region = {
         .slot = 0,

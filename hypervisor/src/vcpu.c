@@ -110,7 +110,7 @@ static int create_kvm_vcpu(struct vcpu *v)
     }
     cpuid = calloc(1, sizeof(*cpuid) + nent * sizeof(struct kvm_cpuid_entry2));
     if (!cpuid)
-        return -ENOMEM;
+        return -HVE_NOMEM;
     cpuid->nent = nent;
     if (ioctl(d->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0 ||
         ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0) {

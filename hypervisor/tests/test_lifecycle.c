@@ -238,6 +238,34 @@ static void departed_subscribers_free_their_slots(void **state)
     dom_free(d);
 }
 
+/* Sixteen subscribers that stay hold every slot: the next one is told
+ * -HVE_NOSPC and gets no descriptor; one leaving makes room again. */
+static void live_subscribers_fill_the_slots(void **state)
+{
+    struct hv_domctl_reply rep;
+    int fds[16], fd;
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = start_counter("popular");
+    for (int i = 0; i < 16; i++) {
+        struct hv_domctl req = { .cmd = HV_DOMCTL_subscribe };
+        assert_int_equal(dom_ctl(d, &req, &rep, &fds[i]), 0);
+        assert_true(fds[i] >= 0);
+    }
+    struct hv_domctl req = { .cmd = HV_DOMCTL_subscribe };
+    assert_int_equal(dom_ctl(d, &req, &rep, &fd), -HVE_NOSPC);
+    assert_int_equal(fd, -1);
+    close(fds[0]);
+    memset(&req, 0, sizeof(req));
+    req.cmd = HV_DOMCTL_subscribe;
+    assert_int_equal(dom_ctl(d, &req, &rep, &fds[0]), 0);
+    assert_true(fds[0] >= 0);
+    for (int i = 0; i < 16; i++)
+        close(fds[i]);
+    dom_free(d);
+}
+
 static void event_fd_hears_even_a_crash_at_boot(void **state)
 {
     struct hv_domctl_event ev;
@@ -321,6 +349,7 @@ int main(void)
         cmocka_unit_test(console_attach_sees_history_and_new_output),
         cmocka_unit_test(events_report_lifecycle_changes),
         cmocka_unit_test(departed_subscribers_free_their_slots),
+        cmocka_unit_test(live_subscribers_fill_the_slots),
         cmocka_unit_test(event_fd_hears_even_a_crash_at_boot),
         cmocka_unit_test(upcall_return_by_hypercall_works),
         cmocka_unit_test(memtouch_loops_and_still_obeys_shutdown),
