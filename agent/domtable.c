@@ -48,28 +48,16 @@ void handle_put(struct handle *h)
     }
 }
 
-void dom_info_from_hv(struct dom_info *out, const hv_domain_info *in)
-{
-    out->pid = hv_domain_info_get_pid(in);
-    out->vcpus_online = hv_domain_info_get_vcpus_online(in);
-    out->vcpus_max = hv_domain_info_get_vcpus_max(in);
-    out->boot_count = hv_domain_info_get_boot_count(in);
-    out->mem_current_kib = hv_domain_info_get_mem_current_kib(in);
-    out->mem_target_kib = hv_domain_info_get_mem_target_kib(in);
-    out->mem_max_kib = hv_domain_info_get_mem_max_kib(in);
-    out->cpu_time_ns = hv_domain_info_get_cpu_time_ns(in);
-    out->uptime_ns = hv_domain_info_get_uptime_ns(in);
-}
-
 const char *dom_state_name(int state)
 {
-    return state == DOM_SHUTOFF ? "shutoff" : hv_state_name(state);
+    return hv_state_name(state == DOM_SHUTOFF ? HV_STATE_SHUTOFF : state);
 }
 
 int dom_shown_state(const struct dom *d)
 {
-    return d->state == DOM_SHUTOFF && d->rs.limited ? HV_STATE_CRASHED
-                                                    : d->state;
+    if (d->state != DOM_SHUTOFF)
+        return d->state;
+    return d->rs.limited ? HV_STATE_CRASHED : HV_STATE_SHUTOFF;
 }
 
 void domtable_init(struct domtable *t)
@@ -219,7 +207,7 @@ void dom_stopped(struct domtable *t, struct dom *d)
     d->state = DOM_SHUTOFF;
     d->crash_pending = false;
     d->have_info = false;
-    memset(&d->info, 0, sizeof(d->info));
+    fields_init(&d->info);
     if (!d->defined && !d->busy)
         dom_remove(t, d);
     else
@@ -234,8 +222,10 @@ int dom_set_config(struct dom *d, char *config_json)
 
     if (hv_config_from_json(config_json, strlen(config_json), "stored "
                             "definition", &cfg) == 0) {
-        if (hv_config_get_memory(cfg, &cur, &max) == 0)
+        if (hv_config_get_memory(cfg, &cur, &max) == 0) {
             d->cfg_mem_mib = max;
+            d->cfg_mem_cur_mib = cur;
+        }
         if (hv_config_get_vcpus(cfg, &vcur, &vmax) == 0)
             d->cfg_vcpus = vmax;
         d->crash_restart = hv_config_get_action(cfg, HV_ON_CRASH) ==
@@ -247,29 +237,48 @@ int dom_set_config(struct dom *d, char *config_json)
     return 0;
 }
 
+void dom_fields(const struct dom *d, struct hv_fields *f)
+{
+    bool running = d->state != DOM_SHUTOFF;
+
+    /* hvcore's figures when it gave them; the rest is the entry's. */
+    if (running && d->have_info) {
+        *f = d->info;
+    } else {
+        fields_init(f);
+        if (!running) {
+            /* Shut off: what the definition says it will have. */
+            f->vcpus_max = d->cfg_vcpus;
+            f->mem_max_kib = d->cfg_mem_mib * 1024;
+            f->mem_target_kib = d->cfg_mem_cur_mib * 1024;
+        }
+        f->figures_known = false;
+    }
+    snprintf(f->name, sizeof(f->name), "%s", d->name);
+    snprintf(f->uuid, sizeof(f->uuid), "%s", d->uuid);
+    f->domid = running && d->domid ? d->domid : HV_DOMID_NONE;
+    f->state = dom_shown_state(d);
+    f->reason = d->reason;
+    f->persistent = d->defined;
+    f->autostart = d->autostart;
+}
+
 json_object *dom_summary_json(const struct dom *d)
 {
-    json_object *o = json_object_new_object();
+    struct hv_fields f;
+    json_object *o;
     bool running = d->state != DOM_SHUTOFF;
     uint64_t mem_mib = d->cfg_mem_mib;
     unsigned vcpus = d->cfg_vcpus;
 
-    if (!o)
+    dom_fields(d, &f);
+    if (!(o = fields_to_json(&f)))
         return NULL;
+    /* The keys of API 0.3 and before, for older clients. */
     if (running && d->have_info) {
         mem_mib = d->info.mem_max_kib >> 10;
         vcpus = d->info.vcpus_max;
     }
-    json_object_object_add(o, "name", json_object_new_string(d->name));
-    json_object_object_add(o, "uuid", d->uuid[0]
-                           ? json_object_new_string(d->uuid) : NULL);
-    json_object_object_add(o, "id", running && d->domid
-                           ? json_object_new_int64(d->domid) : NULL);
-    json_object_object_add(o, "state",
-                           json_object_new_string(dom_state_name(
-                               dom_shown_state(d))));
-    json_object_object_add(o, "persistent", json_object_new_boolean(d->defined));
-    json_object_object_add(o, "autostart", json_object_new_boolean(d->autostart));
     /* 0 is not known (a domain seen started, not yet asked): null. */
     json_object_object_add(o, "vcpus", vcpus ? json_object_new_int64(vcpus)
                                              : NULL);

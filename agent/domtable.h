@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "domain_fields.h"
 #include "hvctl.h"
 #include "restart.h"
 
@@ -29,21 +30,16 @@ struct handle *handle_new(hv_domain *dom);      /* takes over dom */
 struct handle *handle_get(struct handle *h);
 void handle_put(struct handle *h);
 
-/* What the last hv_domain_get_info / hv_domain_list said. */
-struct dom_info {
-    int pid;
-    unsigned vcpus_online, vcpus_max, boot_count;
-    uint64_t mem_current_kib, mem_target_kib, mem_max_kib;
-    uint64_t cpu_time_ns, uptime_ns;
-};
-void dom_info_from_hv(struct dom_info *out, const hv_domain_info *in);
-
-/* State names: hv_state_name() plus "shutoff" for "not running". */
+/*
+ * Not running.  0, not HV_STATE_SHUTOFF, so that a new (zeroed) entry is
+ * shut off; dom_shown_state() gives the API's HV_STATE_SHUTOFF.
+ */
 #define DOM_SHUTOFF 0
+/* hv_state_name(), with DOM_SHUTOFF as "shutoff". */
 const char *dom_state_name(int state);
 struct dom;
-/* The state shown for d: a domain stopped by its start limit is not
- * running, and shows as crashed. */
+/* The state shown for d (an HV_STATE_*): a domain stopped by its start
+ * limit is not running, and shows as crashed. */
 int dom_shown_state(const struct dom *d);
 
 struct dom {
@@ -57,12 +53,16 @@ struct dom {
     int64_t created_ms, updated_ms;
     unsigned cfg_vcpus;         /* from config, for a stopped domain */
     bool crash_restart;         /* config: on_crash=restart (restart.h) */
-    uint64_t cfg_mem_mib;
+    uint64_t cfg_mem_mib;       /* its maximum ...                     */
+    uint64_t cfg_mem_cur_mib;   /* ... and its current (the target)    */
 
     /* The running incarnation, if any. */
     int state;                  /* DOM_SHUTOFF or HV_STATE_*          */
     uint32_t domid;             /* 0 when not running                 */
-    struct dom_info info;
+    int reason;                 /* enum hv_reason: why in this state  */
+    /* What the last hv_domain_get_info / hv_domain_list said (only its
+     * hvcore figures are used: the rest is the entry's own). */
+    struct hv_fields info;
     bool have_info;
     struct handle *h;           /* NULL until someone needs one       */
 
@@ -129,8 +129,14 @@ struct list_cache *domtable_list_json(struct domtable *t, const char **data,
                                       size_t *len);
 void list_cache_put(struct list_cache *c);
 
-/* The summary object of one domain (list item); caller owns it. */
+/*
+ * The domain object of d (an item of GET /v1/domains): every key of the
+ * field table (domain_fields.h) and the older keys (vcpus, memory_mib,
+ * job).  Caller owns it; NULL when out of memory.
+ */
 json_object *dom_summary_json(const struct dom *d);
+/* The field table's values for d. */
+void dom_fields(const struct dom *d, struct hv_fields *f);
 
 size_t domtable_count_defined(const struct domtable *t);
 size_t domtable_count_running(const struct domtable *t);

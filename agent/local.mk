@@ -42,7 +42,8 @@ agent_libhvctld_la_SOURCES = \
 	agent/tls.c agent/tls.h \
 	agent/token_cmd.c agent/token_cmd.h \
 	agent/util.c agent/util.h \
-	agent/worker.c agent/worker.h
+	agent/worker.c agent/worker.h \
+	libctl/domain_fields.c libctl/domain_fields.h
 agent_libhvctld_la_CFLAGS = $(AGENT_CFLAGS)
 agent_libhvctld_la_LIBADD = $(AGENT_LIBS)
 

@@ -138,7 +138,7 @@ static void format_requests(struct metrics *mt, struct strbuf *out)
 
 static void format_domains(struct agent *a, struct strbuf *out)
 {
-    static const int states[] = { DOM_SHUTOFF, HV_STATE_RUNNING,
+    static const int states[] = { HV_STATE_SHUTOFF, HV_STATE_RUNNING,
                                   HV_STATE_PAUSED, HV_STATE_SHUTDOWN,
                                   HV_STATE_CRASHED };
     const struct domtable *t = &a->doms;

@@ -62,22 +62,36 @@ static void submit_refresh(struct monitor *m);
 
 /* ---- lifecycle events ---- */
 
-static const char *cause_of(struct dom *d, int type, const char *detail)
+/*
+ * Who caused an event: the API or the agent when one of their calls
+ * asked for it lately, else what libhvctl says (the guest, or hvcore
+ * that died), else another libhvctl user (e.g. `hvctl` on this host).
+ */
+static const char *cause_of(struct dom *d, const hv_event *e)
 {
+    int type = hv_event_get_type(e);
     uint64_t now = now_mono_ns();
 
     if (d && type > 0 && type < 8 && d->expect_ns[type] > now) {
         d->expect_ns[type] = 0;
         return d->expect_cause[type] ? d->expect_cause[type] : "api";
     }
+    if (hv_event_get_reason(e) == HV_REASON_HVCORE_DIED)
+        return hv_cause_name(HV_CAUSE_HVCORE);
+    switch (hv_event_get_cause(e)) {
+    case HV_CAUSE_GUEST:
+    case HV_CAUSE_HVCORE:
+        return hv_cause_name(hv_event_get_cause(e));
+    default:
+        break;
+    }
     switch (type) {
     case HV_EVENT_SHUTDOWN:
     case HV_EVENT_REBOOTED:
-        return "guest";
     case HV_EVENT_CRASHED:
-        return strstr(detail, "died") ? "hvcore" : "guest";
+        return hv_cause_name(HV_CAUSE_GUEST);
     default:
-        return "external";      /* another libhvctl user, e.g. hvctl */
+        return hv_cause_name(HV_CAUSE_EXTERNAL);
     }
 }
 
@@ -97,6 +111,7 @@ static void handle_event(struct monitor *m, const hv_event *e)
     uint32_t domid = hv_event_get_domid(e);
     const char *name = hv_event_get_name(e);
     const char *detail = hv_event_get_detail(e);
+    int reason = hv_event_get_reason(e);
     struct dom *d = dom_find_domid(&a->doms, domid);
     char uuid[37] = "";
     const char *cause, *restarted = NULL;
@@ -109,7 +124,7 @@ static void handle_event(struct monitor *m, const hv_event *e)
     }
     if (!d && type == HV_EVENT_STARTED && name && *name)
         d = dom_add(&a->doms, name);        /* started outside hvctld */
-    cause = cause_of(d, type, detail ? detail : "");
+    cause = cause_of(d, e);
     if (d)
         snprintf(uuid, sizeof(uuid), "%s", d->uuid);
 
@@ -119,6 +134,7 @@ static void handle_event(struct monitor *m, const hv_event *e)
             if (!d->domid) {
                 d->domid = domid;
                 d->state = HV_STATE_RUNNING;
+                d->reason = reason;
                 d->run_changed_ns = now_mono_ns();
                 monitor_refresh_soon(m);    /* for its uuid and figures */
             }
@@ -126,12 +142,16 @@ static void handle_event(struct monitor *m, const hv_event *e)
                 restart_external(d);
             break;
         case HV_EVENT_PAUSED:
-            if (d->domid == domid)
+            if (d->domid == domid) {
                 d->state = HV_STATE_PAUSED;
+                d->reason = reason;
+            }
             break;
         case HV_EVENT_UNPAUSED:
-            if (d->domid == domid)
+            if (d->domid == domid) {
                 d->state = HV_STATE_RUNNING;
+                d->reason = reason;
+            }
             break;
         case HV_EVENT_REBOOTED:
             if (d->domid != domid)
@@ -142,11 +162,13 @@ static void handle_event(struct monitor *m, const hv_event *e)
             restarted = d->crash_pending ? "on_crash" : "on_reboot";
             d->crash_pending = false;
             d->state = HV_STATE_RUNNING;
+            d->reason = reason;
             break;
         case HV_EVENT_CRASHED:
             if (d->domid != domid)
                 break;
-            if (detail && strstr(detail, "died")) {
+            d->reason = reason;
+            if (reason == HV_REASON_HVCORE_DIED) {
                 stopped(a, d);
                 d = NULL;
             } else {
@@ -160,6 +182,7 @@ static void handle_event(struct monitor *m, const hv_event *e)
         case HV_EVENT_SHUTDOWN:
         case HV_EVENT_DESTROYED:
             if (d->domid == domid) {
+                d->reason = reason;
                 stopped(a, d);
                 d = NULL;
             }
@@ -213,7 +236,7 @@ static void name_conflict(struct agent *a, struct dom *d, const char *uuid,
         d->domid = 0;
         d->state = DOM_SHUTOFF;
         d->have_info = false;
-        memset(&d->info, 0, sizeof(d->info));
+        fields_init(&d->info);
         domtable_changed(&a->doms);
     }
     if (d->conflict_domid == domid)
@@ -244,8 +267,10 @@ static void apply_one(struct agent *a, const hv_domain_info *in,
                  hv_domain_info_get_pid(in));
         evlog_emit(a->evlog, name, d ? d->uuid : "", domid, "crashed",
                    "hvcore", detail);
-        if (d)
+        if (d) {
+            d->reason = HV_REASON_HVCORE_DIED;
             stopped(a, d);
+        }
         return;
     }
     if (!d && !(d = dom_add(&a->doms, name)))
@@ -265,6 +290,7 @@ static void apply_one(struct agent *a, const hv_domain_info *in,
         handle_put(d->h);
         d->h = NULL;
         d->domid = domid;
+        d->reason = hv_domain_info_get_reason(in);
         d->run_changed_ns = list_ns;
         d->state_ns = 0;        /* what events told was of another */
         if (d->defined &&
@@ -282,9 +308,12 @@ static void apply_one(struct agent *a, const hv_domain_info *in,
         d->info.mem_max_kib != hv_domain_info_get_mem_max_kib(in) ||
         d->info.vcpus_max != hv_domain_info_get_vcpus_max(in))
         domtable_changed(&a->doms);
-    if (d->state_ns <= list_ns)    /* no event told of a newer state */
+    if (d->state_ns <= list_ns && d->state != state) {
+        /* No event told of a newer state. */
         d->state = state;
-    dom_info_from_hv(&d->info, in);
+        d->reason = hv_domain_info_get_reason(in);
+    }
+    fields_from_info(&d->info, in);
     d->have_info = true;
     /* Kept crashed for a restart that a stopped agent never made. */
     if (startup && d->state == HV_STATE_CRASHED)
@@ -368,12 +397,15 @@ static void apply_gone(struct agent *a, struct refresh *r)
             if (r->t0 - d->missing_ns < VANISH_GRACE_NS)
                 continue;
         }
-        if (k->gone == HV_EDEAD)
+        if (k->gone == HV_EDEAD) {
+            d->reason = HV_REASON_HVCORE_DIED;
             evlog_emit(a->evlog, d->name, d->uuid, d->domid, "crashed",
                        "hvcore", "hvcore died");
-        else if (d->state != HV_STATE_CRASHED)
+        } else if (d->state != HV_STATE_CRASHED) {
+            d->reason = HV_REASON_UNKNOWN;
             evlog_emit(a->evlog, d->name, d->uuid, d->domid, "vanished",
                        "agent", "no longer in the runtime directory");
+        }
         /* else: its crash was told, and on_crash=destroy ended it. */
         stopped(a, d);
     }

@@ -113,7 +113,7 @@ static void run(struct work *w)
     if (op->kind == DOMOP_DESTROY)
         return;
     if (hv_domain_get_info(dom, &info) == 0) {
-        dom_info_from_hv(&op->info, info);
+        fields_from_info(&op->info, info);
         op->state = hv_domain_info_get_state(info);
         op->have_info = true;
         hv_domain_info_free(info);
@@ -168,6 +168,7 @@ static void apply_start(struct agent *a, struct domop *op)
         d->h = h;
         d->domid = h->domid;
         d->state = op->state ? op->state : HV_STATE_RUNNING;
+        d->reason = HV_REASON_BOOTED;
         d->info = op->info;
         d->have_info = op->have_info;
         d->run_changed_ns = now_mono_ns();
@@ -215,11 +216,16 @@ static void done(struct work *w)
             op->newdom = NULL;
         }
         if (op->kind == DOMOP_DESTROY) {
+            /* One stopped by its start limit keeps its crash's reason. */
+            if (!d->rs.limited)
+                d->reason = HV_REASON_REQUESTED;
             if (d->defined)
                 store_running_clear(a->store, d->uuid);
             d->run_changed_ns = now_mono_ns();
             dom_stopped(&a->doms, d);
         } else if (op->have_info) {
+            if (d->state != op->state)
+                d->reason = HV_REASON_REQUESTED;    /* pause, resume */
             d->state = op->state;
             d->info = op->info;
             d->have_info = true;

@@ -47,7 +47,7 @@ struct domop {
     int rc;                     /* 0 or HV_E* */
     char msg[512];
     hv_domain *newdom;          /* from create or lookup */
-    struct dom_info info;
+    struct hv_fields info;
     int state;
     bool have_info;
     char *live_config;          /* INFO + want_config: JSON, or NULL      */

@@ -36,6 +36,7 @@ static int load_one(const struct store_def *def, void *arg)
         return -ENOMEM;
     }
     d->defined = true;
+    d->reason = HV_REASON_NEVER_STARTED;    /* until the list says more */
     snprintf(d->uuid, sizeof(d->uuid), "%s", def->uuid);
     d->autostart = def->autostart;
     d->created_ms = def->created_ms;

@@ -44,6 +44,8 @@ static void job_done(struct domop *op, void *arg)
     if (op->kind == DOMOP_START) {
         op->d->busy = NULL;
         domtable_changed(&a->doms);
+        if (op->rc && op->d->state == DOM_SHUTOFF)
+            op->d->reason = HV_REASON_START_FAILED;
         if (op->rc) {
             evlog_emit(a->evlog, op->name, op->d->uuid, 0, "start_failed",
                        op->d->expect_cause[HV_EVENT_STARTED]

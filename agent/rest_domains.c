@@ -223,6 +223,8 @@ static struct dom *define(struct rest_req *rr, hv_config *cfg, bool uuid_given)
                    "is stored; restart hvctld to see it)");
         return NULL;
     }
+    if (d->state == DOM_SHUTOFF)
+        d->reason = HV_REASON_NEVER_STARTED;
     d->defined = true;
     snprintf(d->uuid, sizeof(d->uuid), "%s", def.uuid);
     d->autostart = false;

@@ -25,6 +25,7 @@ AGENT_TESTS = \
 	tests/agent/unit_rest \
 	tests/agent/unit_event_classes \
 	tests/agent/test_rest_api \
+	tests/agent/test_rest_client_path \
 	tests/agent/test_rest_malformed \
 	tests/agent/test_rest_auth \
 	tests/agent/test_rest_limits \
@@ -57,6 +58,12 @@ tests_agent_test_rest_api_SOURCES = tests/agent/test_rest_api.c $(AGENT_HARNESS)
 tests_agent_test_rest_api_CFLAGS = $(AGENT_TEST_CFLAGS)
 tests_agent_test_rest_api_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
 tests_agent_test_rest_api_LDADD = $(AGENT_REST_LDADD)
+
+tests_agent_test_rest_client_path_SOURCES = \
+	tests/agent/test_rest_client_path.c $(AGENT_HARNESS)
+tests_agent_test_rest_client_path_CFLAGS = $(AGENT_TEST_CFLAGS)
+tests_agent_test_rest_client_path_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
+tests_agent_test_rest_client_path_LDADD = $(AGENT_REST_LDADD)
 
 tests_agent_test_rest_malformed_SOURCES = tests/agent/test_rest_malformed.c \
 	$(AGENT_HARNESS)

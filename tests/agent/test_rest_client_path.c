@@ -1,0 +1,241 @@
+/*
+ * test_rest_client_path.c - the REST contract libhvctl's agent driver
+ * relies on (docs/client-path.md), against a real hvctld and real pvboot
+ * domains: the domain object with every key of the field table and its
+ * reason, the list's filters, the running and the stored configuration,
+ * transient starts, define as replace, the events' reason and cause, and
+ * the host shutdown.  The tests run in order and share one agent.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "domain_fields.h"
+#include "harness.h"
+#include "hvctl.h"
+
+static struct agentd ad;
+static int events;              /* one stream, open for the whole story */
+
+static int group_setup(void **state)
+{
+    agentd_init(&ad, "cpath");
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    events = sse_open(&ad, -1);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    if (events > 0)
+        sse_close(events);
+    assert_int_equal(agentd_stop(&ad), 0);
+    agentd_cleanup(&ad);
+    return 0;
+}
+
+/* The answer must be status with error code and message, word for word. */
+static void __attribute__((unused)) assert_error(struct resp *r, long status, const char *code,
+                         const char *message)
+{
+    if (r->status != status || strcmp(jstr(r->json, "error.code"), code) ||
+        (message && strcmp(jstr(r->json, "error.message"), message)))
+        fail_msg("expected %ld %s '%s', got %ld %s", status, code,
+                 message ? message : "", r->status, r->body ? r->body : "");
+}
+
+static void define(const char *name, unsigned mem_mib)
+{
+    char *cfg = domain_json(name, "counter", mem_mib);
+    struct resp r = POST(&ad, "/v1/domains", cfg);
+
+    if (r.status != 201)
+        fail_msg("define %s: %ld %s", name, r.status, r.body);
+    resp_free(&r);
+    free(cfg);
+}
+
+static void destroy(const char *name)
+{
+    char path[96];
+    struct resp r;
+
+    snprintf(path, sizeof(path), "/v1/domains/%s/destroy", name);
+    r = POST(&ad, path, NULL);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+}
+
+/* The item of GET /v1/domains for name (a new reference), or NULL. */
+static json_object *list_item(const char *query, const char *name)
+{
+    char path[256];
+    struct resp r;
+    json_object *arr, *found = NULL;
+
+    snprintf(path, sizeof(path), "/v1/domains%s", query);
+    r = GET(&ad, path);
+    assert_int_equal(r.status, 200);
+    arr = jget(r.json, "domains");
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *d = json_object_array_get_idx(arr, i);
+        if (!strcmp(jstr(d, "name"), name))
+            found = json_object_get(d);
+    }
+    resp_free(&r);
+    return found;
+}
+
+/* Every key of the field table, and the older keys, are in o. */
+static void assert_all_keys(json_object *o, bool single)
+{
+#define KEY(getter, member, ctype, kind, json, label) json,
+    static const char *const keys[] = { HV_DOMAIN_FIELDS(KEY) "vcpus",
+                                        "memory_mib", "job" };
+#undef KEY
+    static const char *const single_keys[] = { "created", "updated",
+                                               "config", "runtime" };
+
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (!json_object_object_get_ex(o, keys[i], NULL))
+            fail_msg("no \"%s\" in %s", keys[i],
+                     json_object_to_json_string(o));
+    for (size_t i = 0; single && i < 4; i++)
+        if (!json_object_object_get_ex(o, single_keys[i], NULL))
+            fail_msg("no \"%s\" in %s", single_keys[i],
+                     json_object_to_json_string(o));
+}
+
+static bool is_null(json_object *o, const char *key)
+{
+    json_object *v;
+
+    return json_object_object_get_ex(o, key, &v) && v == NULL;
+}
+
+/* ---- 1. the domain object ---- */
+
+static void test_domain_object_shutoff(void **state)
+{
+    json_object *d;
+    struct resp r;
+
+    define("cp1", 32);
+    d = list_item("", "cp1");
+    assert_non_null(d);
+    assert_all_keys(d, false);
+    assert_string_equal(jstr(d, "state"), "shutoff");
+    assert_string_equal(jstr(d, "reason"), "never_started");
+    assert_true(is_null(d, "id"));
+    assert_true(json_object_get_boolean(jget(d, "persistent")));
+    assert_false(json_object_get_boolean(jget(d, "autostart")));
+    assert_false(json_object_get_boolean(jget(d, "figures_known")));
+    /* From the definition. */
+    assert_int_equal(jint(d, "vcpus_max"), 1);
+    assert_int_equal(jint(d, "memory_max_kib"), 32 * 1024);
+    assert_int_equal(jint(d, "memory_target_kib"), 32 * 1024);
+    /* Only hvcore knows these. */
+    assert_true(is_null(d, "vcpus_online"));
+    assert_true(is_null(d, "memory_current_kib"));
+    assert_true(is_null(d, "pid"));
+    assert_true(is_null(d, "exits"));
+    /* The older keys. */
+    assert_int_equal(jint(d, "vcpus"), 1);
+    assert_int_equal(jint(d, "memory_mib"), 32);
+    json_object_put(d);
+
+    r = GET(&ad, "/v1/domains/cp1");
+    assert_int_equal(r.status, 200);
+    assert_all_keys(r.json, true);
+    assert_string_equal(jstr(r.json, "reason"), "never_started");
+    assert_true(is_null(r.json, "runtime"));
+    resp_free(&r);
+}
+
+static void test_domain_object_running(void **state)
+{
+    json_object *d;
+    struct resp r;
+
+    start_domain(&ad, "cp1");
+    r = GET(&ad, "/v1/domains/cp1");
+    assert_int_equal(r.status, 200);
+    assert_all_keys(r.json, true);
+    assert_string_equal(jstr(r.json, "state"), "running");
+    assert_string_equal(jstr(r.json, "reason"), "booted");
+    assert_true(json_object_get_boolean(jget(r.json, "figures_known")));
+    assert_true(jint(r.json, "id") > 0);
+    assert_true(jint(r.json, "pid") > 0);
+    assert_int_equal(jint(r.json, "pid"), jint(r.json, "runtime.pid"));
+    assert_int_equal(jint(r.json, "vcpus_online"), 1);
+    assert_int_equal(jint(r.json, "memory_max_kib"), 32 * 1024);
+    assert_int_equal(jint(r.json, "boot_count"), 1);
+    assert_true(jint(r.json, "uptime_ns") > 0);
+    assert_true(jint(r.json, "exits") >= 0);
+    resp_free(&r);
+
+    /* The list knows the figures too, once hvcore was asked. */
+    d = list_item("", "cp1");
+    assert_all_keys(d, false);
+    assert_string_equal(jstr(d, "state"), "running");
+    assert_true(json_object_get_boolean(jget(d, "figures_known")));
+    json_object_put(d);
+
+    r = POST(&ad, "/v1/domains/cp1/pause", NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jstr(r.json, "state"), "paused");
+    assert_string_equal(jstr(r.json, "reason"), "requested");
+    resp_free(&r);
+    r = POST(&ad, "/v1/domains/cp1/resume", NULL);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+
+    destroy("cp1");
+    r = GET(&ad, "/v1/domains/cp1");
+    assert_string_equal(jstr(r.json, "state"), "shutoff");
+    assert_string_equal(jstr(r.json, "reason"), "requested");
+    assert_false(json_object_get_boolean(jget(r.json, "figures_known")));
+    assert_int_equal(jint(r.json, "memory_max_kib"), 32 * 1024);
+    resp_free(&r);
+}
+
+static void test_domain_object_start_failed(void **state)
+{
+    const char *cfg = "{\"type\": \"pv\", \"name\": \"cpbad\", "
+                      "\"memory\": {\"max_mib\": 16}, "
+                      "\"os\": {\"kernel\": \"/nonexistent/pvboot\"}}";
+    struct resp r = POST(&ad, "/v1/domains", cfg);
+
+    assert_int_equal(r.status, 201);
+    resp_free(&r);
+    r = POST(&ad, "/v1/domains/cpbad/start", NULL);
+    assert_int_equal(r.status, 202);
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL), "failed");
+    resp_free(&r);
+    r = GET(&ad, "/v1/domains/cpbad");
+    assert_string_equal(jstr(r.json, "state"), "shutoff");
+    assert_string_equal(jstr(r.json, "reason"), "start_failed");
+    resp_free(&r);
+    r = DELETE(&ad, "/v1/domains/cpbad");
+    assert_int_equal(r.status, 204);
+    resp_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_domain_object_shutoff),
+        cmocka_unit_test(test_domain_object_running),
+        cmocka_unit_test(test_domain_object_start_failed),
+    };
+
+    return HARNESS_MAIN(tests, group_setup, group_teardown);
+}
