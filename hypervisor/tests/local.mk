@@ -5,7 +5,7 @@ if HAVE_CMOCKA
 noinst_LIBRARIES += tests/libharness.a
 tests_libharness_a_SOURCES = tests/harness.c tests/harness.h
 
-UNIT_TESTS = tests/unit_elf tests/unit_pvclock tests/unit_domctl
+UNIT_TESTS = tests/unit_elf tests/unit_pvclock tests/unit_domctl tests/unit_evtchn
 INTEGRATION_TESTS = \
 	tests/test_boot \
 	tests/test_lifecycle \
