@@ -88,34 +88,6 @@ json_object *rest_domain_json(const struct dom *d)
     return o;
 }
 
-/* ---- GET /v1/domains: the hot path ---- */
-
-static void release_cache(const void *data, size_t len, void *arg)
-{
-    list_cache_put(arg);
-}
-
-void h_domains_list(struct rest_req *rr)
-{
-    struct evbuffer *out = evhttp_request_get_output_buffer(rr->req);
-    struct list_cache *c;
-    const char *data;
-    size_t len;
-
-    c = domtable_list_json(&rr->a->doms, &data, &len);
-    if (!c) {
-        rest_error(rr, 500, "out_of_memory", "out of memory");
-        return;
-    }
-    /* By reference: the bytes are shared with every other reply. */
-    if (evbuffer_add_reference(out, data, len, release_cache, c)) {
-        list_cache_put(c);
-        rest_error(rr, 500, "out_of_memory", "out of memory");
-        return;
-    }
-    rest_send(rr, 200, "application/json");
-}
-
 /* ---- bodies that are configurations ---- */
 
 /*

@@ -12,8 +12,10 @@
 struct dom;
 struct job;
 
-/* rest_domains.c */
+/* rest_list.c */
 void h_domains_list(struct rest_req *rr);
+
+/* rest_domains.c */
 void h_domains_define(struct rest_req *rr);
 void h_domain_get(struct rest_req *rr);
 void h_domain_put(struct rest_req *rr);

@@ -229,12 +229,118 @@ static void test_domain_object_start_failed(void **state)
     resp_free(&r);
 }
 
+
+/* ---- 2. filters ---- */
+
+/* The names GET /v1/domains?query lists, comma-separated. */
+static const char *names_of(const char *query)
+{
+    static char out[512];
+    char path[256];
+    struct resp r;
+    json_object *arr;
+    size_t o = 0;
+
+    snprintf(path, sizeof(path), "/v1/domains?%s", query);
+    r = GET(&ad, path);
+    if (r.status != 200)
+        fail_msg("GET %s: %ld %s", path, r.status, r.body);
+    arr = jget(r.json, "domains");
+    out[0] = '\0';
+    for (size_t i = 0; i < json_object_array_length(arr); i++)
+        o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s", o ? "," : "",
+                              jstr(json_object_array_get_idx(arr, i),
+                                   "name"));
+    resp_free(&r);
+    return out;
+}
+
+static void expect_bad_query(const char *query, const char *message)
+{
+    char path[256];
+    struct resp r;
+
+    snprintf(path, sizeof(path), "/v1/domains?%s", query);
+    r = GET(&ad, path);
+    assert_error(&r, 400, "bad_query", message);
+    resp_free(&r);
+}
+
+static void test_list_filters(void **state)
+{
+    char q[128], id[16], uuid[40];
+    struct resp r;
+    long long up1, up2;
+    json_object *d;
+
+    /* cp1 running, cp2 shut off, cp3 paused. */
+    define("cp2", 16);
+    define("cp3", 16);
+    start_domain(&ad, "cp1");
+    start_domain(&ad, "cp3");
+    r = POST(&ad, "/v1/domains/cp3/pause", NULL);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+
+    assert_string_equal(names_of("state=running"), "cp1");
+    assert_string_equal(names_of("state=running,paused"), "cp1,cp3");
+    assert_string_equal(names_of("state=shutoff"), "cp2");
+    assert_string_equal(names_of("state=crashed"), "");
+    assert_string_equal(names_of("persistent=true"), "cp1,cp2,cp3");
+    assert_string_equal(names_of("persistent=false"), "");
+    assert_string_equal(names_of("name=cp%5B12%5D"), "cp1,cp2");
+    assert_string_equal(names_of("name=cp*&state=paused,shutoff"),
+                        "cp2,cp3");
+
+    r = GET(&ad, "/v1/domains/cp1");
+    snprintf(id, sizeof(id), "%lld", jint(r.json, "id"));
+    up1 = jint(r.json, "uptime_ns");
+    resp_free(&r);
+    snprintf(q, sizeof(q), "id=%s", id);
+    assert_string_equal(names_of(q), "cp1");
+    assert_string_equal(names_of("id=4000000"), "");
+    r = GET(&ad, "/v1/domains/cp2");
+    snprintf(uuid, sizeof(uuid), "%s", jstr(r.json, "uuid"));
+    resp_free(&r);
+    for (char *p = uuid; *p; p++)
+        if (*p >= 'a' && *p <= 'f')
+            *p = (char)(*p - 'a' + 'A');
+    snprintf(q, sizeof(q), "uuid=%s", uuid);
+    assert_string_equal(names_of(q), "cp2");
+
+    /* fresh: hvcore was asked after the request came. */
+    d = list_item("?fresh=true&state=running", "cp1");
+    assert_non_null(d);
+    assert_true(json_object_get_boolean(jget(d, "figures_known")));
+    up2 = jint(d, "uptime_ns");
+    json_object_put(d);
+    if (up2 <= up1)
+        fail_msg("fresh uptime %lld is not past the earlier %lld", up2, up1);
+
+    expect_bad_query("state=running,sleeping", "state=running,sleeping: "
+                     "'sleeping' is not a domain state (running, paused, "
+                     "shutdown, crashed, shutoff)");
+    expect_bad_query("state=", "state=: '' is not a domain state (running, "
+                     "paused, shutdown, crashed, shutoff)");
+    expect_bad_query("persistent=maybe", "persistent=maybe: expected true "
+                     "or false");
+    expect_bad_query("fresh=yes", "fresh=yes: expected true or false");
+    expect_bad_query("id=abc", "id=abc: expected a domain id (a positive "
+                     "integer)");
+    expect_bad_query("id=0", "id=0: expected a domain id (a positive "
+                     "integer)");
+    expect_bad_query("uuid=xyz", "uuid=xyz: not a uuid "
+                     "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+    destroy("cp3");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_domain_object_shutoff),
         cmocka_unit_test(test_domain_object_running),
         cmocka_unit_test(test_domain_object_start_failed),
+        cmocka_unit_test(test_list_filters),
     };
 
     return HARNESS_MAIN(tests, group_setup, group_teardown);
