@@ -43,6 +43,12 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/drv_direct.h \
 	libctl/drv_direct.c \
 	libctl/drv_agent.c \
+	libctl/agent_int.h \
+	libctl/http_transport.h \
+	libctl/agent_unix.c \
+	libctl/agent_module.c \
+	libctl/agent_domain.c \
+	libctl/agent_events.c \
 	libctl/runtime.c \
 	libctl/domctl_client.c \
 	libctl/spawn.c \
@@ -59,10 +65,25 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/event_object.c
 nodist_libctl_libhvctl_core_la_SOURCES = libctl/domain_rng.c
 libctl_libhvctl_core_la_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DHVCORE_INSTALL_PATH='"$(HVCORE_INSTALL_PATH)"'
+	-DHVCORE_INSTALL_PATH='"$(HVCORE_INSTALL_PATH)"' \
+	-DHV_DRIVER_DIR='"$(hvdriverdir)"'
 libctl_libhvctl_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
 	$(LIBXML2_CFLAGS) $(JSONC_CFLAGS)
-libctl_libhvctl_core_la_LIBADD = $(LIBXML2_LIBS) $(JSONC_LIBS)
+libctl_libhvctl_core_la_LIBADD = $(LIBXML2_LIBS) $(JSONC_LIBS) -ldl
+
+# The HTTP driver module (docs/client-path.md): libhvctl dlopen()s it on
+# the first https:// or http:// connection, so that only remote users map
+# libcurl.  Linked against libcurl the ordinary way; exports one table.
+hvdriverdir = $(pkglibdir)/drivers
+hvdriver_LTLIBRARIES = libctl/http_module/libhvctl-http.la
+libctl_http_module_libhvctl_http_la_SOURCES = \
+	libctl/http_module/http_curl.c \
+	libctl/http_transport.h
+libctl_http_module_libhvctl_http_la_CFLAGS = $(AM_CFLAGS) \
+	-fvisibility=hidden $(LIBCURL_CFLAGS)
+libctl_http_module_libhvctl_http_la_LIBADD = $(LIBCURL_LIBS)
+libctl_http_module_libhvctl_http_la_LDFLAGS = -module -avoid-version \
+	-shared -no-undefined -export-symbols-regex '^hv_http_transport_v1$$'
 
 libctl_libhvctl_la_SOURCES =
 libctl_libhvctl_la_LIBADD = libctl/libhvctl_core.la

@@ -1,0 +1,424 @@
+/*
+ * agent_domain.c - the agent driver's domain calls, one REST request (or
+ * a job) each (docs/client-path.md, "REST contract"):
+ *
+ *   create      POST /v1/domains?transient=true   (a job, or the domain)
+ *   define      POST /v1/domains                  (creates or replaces)
+ *   lookups     GET /v1/domains/{name}, GET /v1/domains?id=N / ?uuid=U
+ *   list        GET /v1/domains?state=..&persistent=..&name=GLOB
+ *   info        GET /v1/domains/{name}: the domain object, read through
+ *               the field table (fields_from_json), as the agent wrote it
+ *   config      GET /v1/domains/{name}/config and /definition
+ *   actions     POST /v1/domains/{name}/{pause,resume,reboot,destroy,
+ *               start,shutdown}, DELETE for undefine, PUT memory and
+ *               autostart
+ *   console     straight to hvcore through a direct connection to the
+ *               agent's runtime directory, when the agent is on this host
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "agent_int.h"
+#include "config.h"
+#include "drv_direct.h"
+
+/* A handle from a domain object. */
+static int dom_from_object(hv_conn *conn, json_object *o, hv_domain **out)
+{
+    struct hv_fields f;
+    char err[128];
+
+    fields_init(&f);
+    if (fields_from_json(&f, o, err, sizeof(err)))
+        return err_set(HV_EPROTO, "connection '%s': the agent's domain "
+                       "object: %s", conn->uri, err);
+    return dom_new(conn, f.name, f.uuid, f.domid, out);
+}
+
+/* GET /v1/domains/{name}: the domain object. */
+static int get_domain(hv_conn *conn, const char *name, json_object **out)
+{
+    char esc[200], path[256];
+
+    agent_escape(name, esc);
+    snprintf(path, sizeof(path), "/v1/domains/%s", esc);
+    return agent_json(conn, "GET", path, NULL, out, NULL);
+}
+
+/* A domain's path with a suffix ("/pause"). */
+static void dom_path(const hv_domain *dom, const char *suffix,
+                     char path[256])
+{
+    char esc[200];
+
+    agent_escape(dom->name, esc);
+    snprintf(path, 256, "/v1/domains/%s%s", esc, suffix);
+}
+
+/* Keep the handle's domid as the agent now says (after start, destroy). */
+static void update_domid(hv_domain *dom, json_object *o)
+{
+    struct hv_fields f;
+    char err[128];
+
+    fields_init(&f);
+    if (o && !fields_from_json(&f, o, err, sizeof(err)) && f.domid)
+        dom->domid = f.domid;
+}
+
+/* ---- create, define ---- */
+
+static int post_config(hv_conn *conn, const hv_config *cfg, bool transient,
+                       hv_domain **out)
+{
+    json_object *o = NULL;
+    char *json, name[64];
+    long status = 0;
+    int rc;
+
+    /* Checked here, so a bad config is told as the direct driver does. */
+    if ((rc = hv_config_to_json(cfg, &json)))
+        return rc;
+    rc = agent_json(conn, "POST", transient ? "/v1/domains?transient=true"
+                                            : "/v1/domains",
+                    json, &o, &status);
+    free(json);
+    if (rc)
+        return rc;
+    if (status == 202) {
+        rc = agent_follow_job(conn, o, NULL, name);
+        json_object_put(o);
+        o = NULL;
+        if (rc == 0 && !(rc = get_domain(conn, name[0] ? name : cfg->name,
+                                         &o)))
+            rc = dom_from_object(conn, o, out);
+    } else {
+        rc = dom_from_object(conn, o, out);
+    }
+    json_object_put(o);
+    return rc;
+}
+
+int agent_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
+                 hv_domain **out)
+{
+    (void)flags;
+    return post_config(conn, cfg, true, out);
+}
+
+int agent_define(hv_conn *conn, const hv_config *cfg, unsigned flags,
+                 hv_domain **out)
+{
+    (void)flags;
+    return post_config(conn, cfg, false, out);
+}
+
+/* ---- lists and lookups ---- */
+
+/* The "domains" array of a list answer into a new hv_domlist. */
+static int read_list(hv_conn *conn, json_object *o, hv_domlist **out)
+{
+    json_object *arr;
+    char err[128];
+    size_t n;
+    int rc;
+
+    if (!json_object_object_get_ex(o, "domains", &arr) ||
+        !json_object_is_type(arr, json_type_array))
+        return err_set(HV_EPROTO, "connection '%s': the agent's list has no "
+                       "\"domains\"", conn->uri);
+    n = json_object_array_length(arr);
+    if ((rc = domlist_new(n, out)))
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        struct hv_fields f;
+        fields_init(&f);
+        if (fields_from_json(&f, json_object_array_get_idx(arr, i), err,
+                             sizeof(err))) {
+            hv_domlist_free(*out);
+            *out = NULL;
+            return err_set(HV_EPROTO, "connection '%s': the agent's domain "
+                           "object: %s", conn->uri, err);
+        }
+        memcpy(&(*out)->items[i], &f, sizeof(f));
+    }
+    return 0;
+}
+
+/*
+ * GET /v1/domains?query.  An agent from before the filters refuses them
+ * (unknown_parameter): then the whole list, which the caller filters.
+ */
+static int fetch_list(hv_conn *conn, const char *query, hv_domlist **out)
+{
+    char path[600];
+    json_object *o;
+    int rc;
+
+    snprintf(path, sizeof(path), "/v1/domains%s%s", *query ? "?" : "", query);
+    rc = agent_json(conn, "GET", path, NULL, &o, NULL);
+    if (rc == HV_EINVAL && *query &&
+        strstr(hv_last_error(), "parameter"))
+        rc = agent_json(conn, "GET", "/v1/domains", NULL, &o, NULL);
+    if (rc)
+        return rc;
+    rc = read_list(conn, o, out);
+    json_object_put(o);
+    return rc;
+}
+
+/* Running domains by domid, then the others by name (hvctl.h). */
+static int by_domid(const void *pa, const void *pb)
+{
+    const struct hv_domain_info *a = pa, *b = pb;
+
+    if (a->domid != b->domid)
+        return a->domid < b->domid ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+int agent_list(hv_conn *conn, unsigned flags, const char *name_glob,
+               hv_domlist **out)
+{
+    static const int states[] = { HV_STATE_RUNNING, HV_STATE_PAUSED,
+                                  HV_STATE_SHUTDOWN, HV_STATE_CRASHED,
+                                  HV_STATE_SHUTOFF };
+    unsigned all = HV_LIST_ACTIVE | HV_LIST_SHUTOFF;
+    char query[512] = "", esc[200];
+    size_t k = 0;
+    int rc;
+
+    if ((flags & all) && (flags & all) != all) {
+        k += (size_t)snprintf(query + k, sizeof(query) - k, "state=");
+        for (size_t i = 0; i < 5; i++)
+            if (flags & HV_LIST_STATE(states[i]))
+                k += (size_t)snprintf(query + k, sizeof(query) - k, "%s%s",
+                                      query[k - 1] == '=' ? "" : ",",
+                                      hv_state_name(states[i]));
+    }
+    if (flags & (HV_LIST_PERSISTENT | HV_LIST_TRANSIENT))
+        k += (size_t)snprintf(query + k, sizeof(query) - k,
+                              "%spersistent=%s", k ? "&" : "",
+                              flags & HV_LIST_PERSISTENT ? "true" : "false");
+    if (name_glob) {
+        agent_escape(name_glob, esc);
+        snprintf(query + k, sizeof(query) - k, "%sname=%s", k ? "&" : "",
+                 esc);
+    }
+    if ((rc = fetch_list(conn, query, out)))
+        return rc;
+    /* The agent filtered already; this keeps an older agent's answer
+     * right too. */
+    domlist_filter(*out, flags, name_glob);
+    if ((*out)->n > 1)
+        qsort((*out)->items, (*out)->n, sizeof((*out)->items[0]), by_domid);
+    return 0;
+}
+
+int agent_lookup(hv_conn *conn, enum drv_key kind, const char *key,
+                 uint32_t id, hv_domain **out)
+{
+    hv_domlist *l = NULL;
+    char query[256], esc[200];
+    json_object *o;
+    int rc;
+
+    if (kind == KEY_NAME) {
+        if ((rc = get_domain(conn, key, &o)))
+            return rc;
+        rc = dom_from_object(conn, o, out);
+        json_object_put(o);
+        return rc;
+    }
+    if (kind == KEY_ID) {
+        snprintf(query, sizeof(query), "id=%u", id);
+    } else {
+        agent_escape(key, esc);
+        snprintf(query, sizeof(query), "uuid=%s", esc);
+    }
+    if ((rc = fetch_list(conn, query, &l)))
+        return rc;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct hv_domain_info *d = &l->items[i];
+        if (kind == KEY_ID ? d->domid == id : !strcasecmp(d->uuid, key)) {
+            rc = dom_new(conn, d->name, d->uuid, d->domid, out);
+            hv_domlist_free(l);
+            return rc;
+        }
+    }
+    hv_domlist_free(l);
+    if (kind == KEY_ID)
+        return err_set(HV_ENOENT, "domain %u: no such domain", id);
+    return err_set(HV_ENOENT, "domain uuid '%s': no such domain", key);
+}
+
+/* ---- on a handle ---- */
+
+int agent_get_info(hv_domain *dom, hv_domain_info **out)
+{
+    struct hv_fields f;
+    json_object *o;
+    char err[128];
+    int rc;
+
+    if ((rc = get_domain(dom->conn, dom->name, &o)))
+        return rc;
+    fields_init(&f);
+    if (fields_from_json(&f, o, err, sizeof(err))) {
+        rc = err_set(HV_EPROTO, "connection '%s': the agent's domain "
+                     "object: %s", dom->conn->uri, err);
+    } else if (!(*out = malloc(sizeof(**out)))) {
+        rc = err_set(HV_ENOMEM, "domain '%s': out of memory", dom->name);
+    } else {
+        memcpy(*out, &f, sizeof(f));
+        update_domid(dom, o);
+    }
+    json_object_put(o);
+    return rc;
+}
+
+/* GET .../config or .../definition as a config. */
+static int get_cfg(hv_domain *dom, const char *which, hv_config **out)
+{
+    struct ht_response r;
+    char path[256];
+    int rc;
+
+    dom_path(dom, which, path);
+    if ((rc = agent_call(dom->conn, "GET", path, NULL, NULL,
+                         "application/json", &r)))
+        return rc;
+    if (r.status != 200)
+        rc = agent_fail(dom->conn, &r);
+    else
+        rc = hv_config_from_json(r.body ? r.body : "", r.len, path, out);
+    ht_response_free(&r);
+    return rc;
+}
+
+int agent_get_config(hv_domain *dom, hv_config **out)
+{
+    return get_cfg(dom, "/config", out);
+}
+
+int agent_get_definition(hv_domain *dom, unsigned flags, hv_config **out)
+{
+    (void)flags;
+    return get_cfg(dom, "/definition", out);
+}
+
+/* POST (or another method) on the domain; a job is followed. */
+static int on_domain(hv_domain *dom, const char *method, const char *suffix,
+                     const char *body, hv_op *op)
+{
+    json_object *o = NULL;
+    char path[256];
+    long status = 0;
+    int rc;
+
+    dom_path(dom, suffix, path);
+    if ((rc = agent_json(dom->conn, method, path, body, &o, &status)))
+        return rc;
+    if (status == 202)
+        rc = agent_follow_job(dom->conn, o, op, NULL);
+    else
+        update_domid(dom, o);
+    json_object_put(o);
+    return rc;
+}
+
+int agent_action(hv_domain *dom, enum drv_action act, unsigned flags)
+{
+    static const char *const suffix[] = {
+        [ACT_PAUSE] = "/pause", [ACT_UNPAUSE] = "/resume",
+        [ACT_REBOOT] = "/reboot", [ACT_DESTROY] = "/destroy",
+        [ACT_START] = "/start",
+    };
+    json_object *o;
+    int rc;
+
+    (void)flags;
+    if (act == ACT_UNDEFINE)
+        return on_domain(dom, "DELETE", "", NULL, NULL);
+    rc = on_domain(dom, "POST", suffix[act], NULL, NULL);
+    if (rc == 0 && act == ACT_START && !get_domain(dom->conn, dom->name, &o)) {
+        update_domid(dom, o);
+        json_object_put(o);
+    }
+    return rc;
+}
+
+/*
+ * The agent's shutdown job waits up to "timeout" seconds (0: only asks),
+ * so a timeout in milliseconds is rounded up to whole seconds.
+ */
+int agent_shutdown(hv_domain *dom, int timeout_ms, unsigned flags, hv_op *op)
+{
+    long long s = timeout_ms < 0 ? 86400 : (timeout_ms + 999LL) / 1000;
+    char body[48];
+
+    (void)flags;
+    snprintf(body, sizeof(body), "{\"timeout\": %lld}", s > 86400 ? 86400 : s);
+    return on_domain(dom, "POST", "/shutdown", body, op);
+}
+
+int agent_set_memory(hv_domain *dom, uint64_t target_mib, unsigned flags)
+{
+    char body[64];
+
+    (void)flags;
+    snprintf(body, sizeof(body), "{\"target_mib\": %llu}",
+             (unsigned long long)target_mib);
+    return on_domain(dom, "PUT", "/memory", body, NULL);
+}
+
+int agent_get_autostart(hv_domain *dom, int *autostart)
+{
+    json_object *o, *v;
+    int rc;
+
+    if ((rc = get_domain(dom->conn, dom->name, &o)))
+        return rc;
+    *autostart = json_object_object_get_ex(o, "autostart", &v) &&
+                 json_object_get_boolean(v);
+    json_object_put(o);
+    return 0;
+}
+
+int agent_set_autostart(hv_domain *dom, int autostart, unsigned flags)
+{
+    (void)flags;
+    return on_domain(dom, "PUT", "/autostart",
+                     autostart ? "{\"autostart\": true}"
+                               : "{\"autostart\": false}", NULL);
+}
+
+/*
+ * The REST API carries no console: on this host, hvcore's console socket
+ * is reached through the runtime directory the agent watches.
+ */
+int agent_console_open(hv_domain *dom, int *fd)
+{
+    struct agent *a = AG(dom->conn);
+    hv_domain *d = NULL;
+    hv_conn *direct;
+    const char *rundir;
+    int rc;
+
+    if ((rc = agent_rundir(dom->conn, &rundir)))
+        return rc;
+    pthread_mutex_lock(&a->lock);
+    if (!a->direct && (rc = conn_open_direct(rundir, &a->direct)))
+        a->direct = NULL;
+    direct = a->direct;
+    pthread_mutex_unlock(&a->lock);
+    if (rc)
+        return rc;
+    if ((rc = direct_lookup(direct, KEY_NAME, dom->name, 0, &d)))
+        return rc;
+    rc = direct_console_open(d, fd);
+    hv_domain_free(d);
+    return rc;
+}

@@ -1,0 +1,16 @@
+# test_agent_driver: libhvctl's agent driver (issue 9) against a real
+# hvctld over unix://, hvctl:///system, https:// (test CA, token, client
+# certificate) and http:// on loopback, with real hvcore + pvboot
+# domains.  It reuses the CLI tests' agent harness (tests/cli), which
+# needs no libcurl: the test checks that local connections never map it.
+check_PROGRAMS += tests/libctl/test_agent_driver
+TESTS += tests/libctl/test_agent_driver
+tests_libctl_test_agent_driver_SOURCES = tests/libctl/test_agent_driver.c \
+	tests/libctl/api_assert.h \
+	tests/cli/agent_harness.c tests/cli/agent_harness.h \
+	tests/cli/cli_harness.c tests/cli/cli_harness.h
+tests_libctl_test_agent_driver_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(srcdir)/tests/cli -I$(srcdir)/tests/libctl
+tests_libctl_test_agent_driver_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
+tests_libctl_test_agent_driver_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) $(JSONC_LIBS) \
+	-lutil
