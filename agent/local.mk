@@ -29,7 +29,9 @@ agent_libhvctld_la_SOURCES = \
 	agent/options.c agent/options.h \
 	agent/reconcile.c agent/reconcile.h \
 	agent/rest.c agent/rest.h \
-	agent/rest_actions.c agent/rest_domains.c agent/rest_list.c \
+	agent/rest_actions.c agent/rest_config.c agent/rest_define.c \
+	agent/rest_domains.c \
+	agent/rest_list.c \
 	agent/rest_misc.c \
 	agent/rest_handlers.h \
 	agent/route.c agent/route.h \

@@ -57,9 +57,10 @@ static int start(struct domop *op, hv_domain **dom)
     if (op->job)
         job_set_step(op->job, "starting hvcore", 0);
     rc = hv_config_from_json(op->config, strlen(op->config), op->name, &cfg);
-    /* hvctld restarts a crashed domain itself, with a backoff and a
-     * start limit (restart.c): hvcore keeps it until then. */
-    if (rc == 0 && hv_config_get_action(cfg, HV_ON_CRASH) == HV_ACTION_RESTART)
+    /* hvctld restarts a crashed defined domain itself, with a backoff
+     * and a start limit (restart.c): hvcore keeps it until then. */
+    if (rc == 0 && !op->transient &&
+        hv_config_get_action(cfg, HV_ON_CRASH) == HV_ACTION_RESTART)
         rc = hv_config_set_action(cfg, HV_ON_CRASH, HV_ACTION_PRESERVE);
     if (rc == 0)
         rc = hv_domain_create(op->a->conn, cfg, 0, &op->newdom);
@@ -102,6 +103,15 @@ static void run(struct work *w)
     case DOMOP_DESTROY:  rc = hv_domain_destroy(dom, 0); break;
     case DOMOP_MEMORY:   rc = hv_domain_set_memory(dom, op->mem_mib, 0); break;
     case DOMOP_SHUTDOWN: rc = hv_domain_shutdown(dom, 0, 0, NULL); break;
+    case DOMOP_CONFIG: {
+        hv_config *cfg;
+        rc = hv_domain_get_config(dom, &cfg);
+        if (rc == 0) {
+            rc = hv_config_to_json(cfg, &op->live_config);
+            hv_config_free(cfg);
+        }
+        break;
+    }
     default:
         break;
     }

@@ -18,10 +18,13 @@
 struct agent;
 struct job;
 
-/* SHUTDOWN only asks; waiting for the end is shutdown.c's. */
+/*
+ * SHUTDOWN only asks; waiting for the end is shutdown.c's.  CONFIG reads
+ * the running configuration into live_config (its failure is the op's).
+ */
 enum domop_kind {
     DOMOP_START, DOMOP_PAUSE, DOMOP_RESUME, DOMOP_SHUTDOWN, DOMOP_REBOOT,
-    DOMOP_DESTROY, DOMOP_MEMORY, DOMOP_INFO,
+    DOMOP_DESTROY, DOMOP_MEMORY, DOMOP_INFO, DOMOP_CONFIG,
 };
 
 struct domop;
@@ -38,6 +41,7 @@ struct domop {
 
     /* Arguments. */
     char *config;               /* START: the definition's JSON */
+    bool transient;             /* START: not defined: on_crash as given */
     uint64_t mem_mib;           /* MEMORY */
     struct job *job;            /* START: where its progress goes */
     bool want_config;           /* INFO: also read the running config     */
@@ -50,7 +54,8 @@ struct domop {
     struct hv_fields info;
     int state;
     bool have_info;
-    char *live_config;          /* INFO + want_config: JSON, or NULL      */
+    char *live_config;          /* CONFIG, or INFO + want_config: JSON,
+                                   or NULL                                */
 
     const char *cause;          /* for the event log: "api" (default) */
 

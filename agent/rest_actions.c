@@ -54,6 +54,10 @@ static void job_done(struct domop *op, void *arg)
             op->d->expect_ns[HV_EVENT_STARTED] = 0;
             log_warn("%s", op->msg);
         }
+        /* A transient start that failed leaves nothing behind. */
+        if (!op->d->defined && !op->d->removed &&
+            op->d->state == DOM_SHUTOFF)
+            dom_remove(&a->doms, op->d);
     }
     job_finish(a->jobs, j, op->rc, op->msg);
 }
@@ -61,13 +65,22 @@ static void job_done(struct domop *op, void *arg)
 struct job *rest_start_job(struct agent *a, struct dom *d, const char *cause,
                            int *hv_rc)
 {
+    return rest_start_config(a, d, d->config, cause, hv_rc);
+}
+
+struct job *rest_start_config(struct agent *a, struct dom *d,
+                              const char *config, const char *cause,
+                              int *hv_rc)
+{
     struct domop *op;
     struct job *j;
 
     j = job_create(a->jobs, "start", d->name);
     op = j ? domop_new(a, DOMOP_START, d, job_done, j) : NULL;
-    if (op)
-        op->config = strdup(d->config);
+    if (op) {
+        op->config = strdup(config);
+        op->transient = !d->defined;
+    }
     if (!op || !op->config) {
         if (op) {
             /* Never submitted: undo domop_new by hand. */

@@ -21,6 +21,16 @@ void h_domain_get(struct rest_req *rr);
 void h_domain_put(struct rest_req *rr);
 void h_domain_delete(struct rest_req *rr);
 
+/* rest_config.c */
+void h_domain_config(struct rest_req *rr);
+void h_domain_definition(struct rest_req *rr);
+/*
+ * Answer with a configuration kept as hv_config_to_json text, as m
+ * (MEDIA_JSON or MEDIA_XML); source names it in a failure.
+ */
+void rest_reply_config(struct rest_req *rr, const char *json, enum media m,
+                       const char *source);
+
 /* rest_actions.c */
 void h_action_start(struct rest_req *rr);
 void h_action_pause(struct rest_req *rr);
@@ -54,6 +64,10 @@ json_object *rest_domain_json(const struct dom *d);
  */
 struct job *rest_start_job(struct agent *a, struct dom *d, const char *cause,
                            int *hv_rc);
+/* The same with this configuration (JSON text), e.g. a transient one. */
+struct job *rest_start_config(struct agent *a, struct dom *d,
+                              const char *config, const char *cause,
+                              int *hv_rc);
 /* 202 with the job, and Location: /v1/jobs/{id}. */
 void rest_reply_job(struct rest_req *rr, struct job *j);
 

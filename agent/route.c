@@ -13,7 +13,7 @@
 static const char *const q_none[] = { NULL };
 static const char *const q_list[] = { "state", "persistent", "name", "id",
                                      "uuid", "fresh", NULL };
-static const char *const q_define[] = { "start", NULL };
+static const char *const q_define[] = { "start", "transient", NULL };
 static const char *const q_events[] = { "since", NULL };
 
 #define R(m, p, f, q, w) { m, p, f, q, w, ROUTE_JSON }
@@ -27,6 +27,10 @@ const struct route routes[] = {
        ROUTE_NEGOTIATES),
     R(M_PUT,    "/v1/domains/{name}", h_domain_put, q_none, true),
     R(M_DELETE, "/v1/domains/{name}", h_domain_delete, q_none, true),
+    RM(M_GET,   "/v1/domains/{name}/config", h_domain_config, q_none, false,
+       ROUTE_NEGOTIATES),
+    RM(M_GET,   "/v1/domains/{name}/definition", h_domain_definition, q_none,
+       false, ROUTE_NEGOTIATES),
     R(M_POST,   "/v1/domains/{name}/start", h_action_start, q_none, true),
     R(M_POST,   "/v1/domains/{name}/pause", h_action_pause, q_none, true),
     R(M_POST,   "/v1/domains/{name}/resume", h_action_resume, q_none, true),

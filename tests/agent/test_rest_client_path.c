@@ -334,6 +334,215 @@ static void test_list_filters(void **state)
     destroy("cp3");
 }
 
+/* ---- 3. the running configuration and the stored definition ---- */
+
+static struct resp get_as(const char *path, const char *accept)
+{
+    struct req q = { .method = "GET", .path = path, .accept = accept };
+    struct resp r;
+
+    assert_int_equal(http(&ad, &q, &r), 0);
+    return r;
+}
+
+static void test_config_and_definition(void **state)
+{
+    char *cfg = domain_json("cp1", "shell", 32);
+    struct resp r;
+
+    /* cp1 runs with cmdline counter; its definition now says shell. */
+    r = PUT(&ad, "/v1/domains/cp1", cfg);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    free(cfg);
+
+    r = GET(&ad, "/v1/domains/cp1/config");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.ctype, "application/json");
+    assert_string_equal(jstr(r.json, "name"), "cp1");
+    assert_string_equal(jstr(r.json, "os.cmdline"), "counter");
+    resp_free(&r);
+    r = get_as("/v1/domains/cp1/config", "application/xml");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.ctype, "application/xml");
+    assert_non_null(strstr(r.body, "<cmdline>counter</cmdline>"));
+    resp_free(&r);
+
+    r = GET(&ad, "/v1/domains/cp1/definition");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jstr(r.json, "os.cmdline"), "shell");
+    resp_free(&r);
+    r = get_as("/v1/domains/cp1/definition", "text/xml");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "<cmdline>shell</cmdline>"));
+    resp_free(&r);
+
+    /* Nothing runs: no running configuration; the definition stays. */
+    r = GET(&ad, "/v1/domains/cp2/config");
+    assert_error(&r, 409, "wrong_state", "domain 'cp2' is not running: it "
+                 "has no running configuration");
+    resp_free(&r);
+    r = GET(&ad, "/v1/domains/cp2/definition");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jstr(r.json, "name"), "cp2");
+    resp_free(&r);
+
+    r = get_as("/v1/domains/cp1/config", "text/plain");
+    assert_error(&r, 406, "not_acceptable", "a configuration is available "
+                 "as application/json or application/xml");
+    resp_free(&r);
+    r = GET(&ad, "/v1/domains/nosuch/definition");
+    assert_error(&r, 404, "not_found", "domain 'nosuch': no such domain");
+    resp_free(&r);
+}
+
+/* ---- 4. transient starts; define replaces; relative kernels ---- */
+
+/* A config for name with this uuid and command line; caller frees. */
+static char *config_uuid(const char *name, const char *uuid,
+                         const char *cmdline)
+{
+    char *plain = domain_json(name, cmdline, 16), *s = NULL;
+
+    if (asprintf(&s, "{\"uuid\": \"%s\", %s", uuid, plain + 1) < 0)
+        fail_msg("out of memory");
+    free(plain);
+    return s;
+}
+
+static void test_transient_create(void **state)
+{
+    char *cfg = domain_json("cpt", "counter", 16);
+    const char *bad = "{\"type\": \"pv\", \"name\": \"cpt2\", "
+                      "\"memory\": {\"max_mib\": 16}, "
+                      "\"os\": {\"kernel\": \"/nonexistent/pvboot\"}}";
+    json_object *ev;
+    struct resp r;
+
+    r = POST(&ad, "/v1/domains?transient=true", cfg);
+    assert_int_equal(r.status, 202);
+    assert_string_equal(jstr(r.json, "operation"), "start");
+    assert_string_equal(jstr(r.json, "domain"), "cpt");
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL),
+                        "succeeded");
+    resp_free(&r);
+    ev = sse_wait(events, "started", "cpt", 30000);
+    assert_non_null(ev);
+    assert_string_equal(jstr(ev, "cause"), "api");
+    json_object_put(ev);
+
+    r = GET(&ad, "/v1/domains/cpt");
+    assert_string_equal(jstr(r.json, "state"), "running");
+    assert_false(json_object_get_boolean(jget(r.json, "persistent")));
+    assert_string_equal(jstr(r.json, "reason"), "booted");
+    resp_free(&r);
+    assert_string_equal(names_of("persistent=false"), "cpt");
+    r = GET(&ad, "/v1/domains/cpt/definition");
+    assert_error(&r, 409, "not_defined", "domain 'cpt' is transient: no "
+                 "definition is stored for it");
+    resp_free(&r);
+    r = GET(&ad, "/v1/domains/cpt/config");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jstr(r.json, "os.cmdline"), "counter");
+    resp_free(&r);
+
+    /* A running name, a defined name, a contradiction. */
+    r = POST(&ad, "/v1/domains?transient=true", cfg);
+    assert_error(&r, 409, "name_taken", "domain 'cpt' is already running");
+    resp_free(&r);
+    free(cfg);
+    cfg = domain_json("cp2", "counter", 16);
+    r = POST(&ad, "/v1/domains?transient=true", cfg);
+    assert_error(&r, 409, "name_taken", "domain 'cp2' is already defined "
+                 "(start it with POST /v1/domains/cp2/start)");
+    resp_free(&r);
+    r = POST(&ad, "/v1/domains?transient=true&start=false", cfg);
+    assert_error(&r, 400, "bad_query", "transient=true starts the domain: "
+                 "start=false contradicts it");
+    resp_free(&r);
+    free(cfg);
+
+    /* Gone when destroyed: nothing defines it. */
+    destroy("cpt");
+    r = GET(&ad, "/v1/domains/cpt");
+    assert_error(&r, 404, "not_found", "domain 'cpt': no such domain");
+    resp_free(&r);
+
+    /* A start that fails leaves nothing behind either. */
+    r = POST(&ad, "/v1/domains?transient=true", bad);
+    assert_int_equal(r.status, 202);
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL), "failed");
+    resp_free(&r);
+    r = GET(&ad, "/v1/domains/cpt2");
+    assert_error(&r, 404, "not_found", "domain 'cpt2': no such domain");
+    resp_free(&r);
+}
+
+static void test_define_replaces(void **state)
+{
+    char uuid[40], want[200];
+    char *cfg;
+    json_object *ev;
+    struct resp r = GET(&ad, "/v1/domains/cp2");
+
+    snprintf(uuid, sizeof(uuid), "%s", jstr(r.json, "uuid"));
+    resp_free(&r);
+
+    /* The same uuid: the definition is replaced. */
+    cfg = config_uuid("cp2", uuid, "shell");
+    r = POST(&ad, "/v1/domains", cfg);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jstr(r.json, "uuid"), uuid);
+    assert_string_equal(jstr(r.json, "config.os.cmdline"), "shell");
+    resp_free(&r);
+    free(cfg);
+    ev = sse_wait(events, "updated", "cp2", 30000);
+    assert_non_null(ev);
+    json_object_put(ev);
+    r = GET(&ad, "/v1/domains/cp2/definition");
+    assert_string_equal(jstr(r.json, "os.cmdline"), "shell");
+    resp_free(&r);
+
+    /* Another uuid, or none, is another domain under a taken name. */
+    cfg = config_uuid("cp2", "11111111-2222-3333-4444-555555555555",
+                      "counter");
+    r = POST(&ad, "/v1/domains", cfg);
+    snprintf(want, sizeof(want), "domain 'cp2' is already defined with "
+             "uuid %s, not 11111111-2222-3333-4444-555555555555", uuid);
+    assert_error(&r, 409, "name_taken", want);
+    resp_free(&r);
+    free(cfg);
+    cfg = domain_json("cp2", "counter", 16);
+    r = POST(&ad, "/v1/domains", cfg);
+    assert_error(&r, 409, "name_taken", "domain 'cp2' is already defined");
+    resp_free(&r);
+    free(cfg);
+}
+
+static void test_relative_kernel_refused(void **state)
+{
+    const char *cfg = "{\"type\": \"pv\", \"name\": \"cprel\", "
+                      "\"memory\": {\"max_mib\": 16}, "
+                      "\"os\": {\"kernel\": \"guest/pvboot\"}}";
+    struct resp r = POST(&ad, "/v1/domains", cfg);
+
+    assert_error(&r, 400, "invalid_config", "domain 'cprel': kernel "
+                 "'guest/pvboot' is a relative path; hvctld needs an "
+                 "absolute one");
+    resp_free(&r);
+    r = PUT(&ad, "/v1/domains/cprel", cfg);
+    assert_error(&r, 400, "invalid_config", "domain 'cprel': kernel "
+                 "'guest/pvboot' is a relative path; hvctld needs an "
+                 "absolute one");
+    resp_free(&r);
+    r = POST(&ad, "/v1/domains?transient=true", cfg);
+    assert_int_equal(r.status, 400);
+    resp_free(&r);
+    r = GET(&ad, "/v1/domains/cprel");
+    assert_int_equal(r.status, 404);
+    resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +550,10 @@ int main(void)
         cmocka_unit_test(test_domain_object_running),
         cmocka_unit_test(test_domain_object_start_failed),
         cmocka_unit_test(test_list_filters),
+        cmocka_unit_test(test_config_and_definition),
+        cmocka_unit_test(test_transient_create),
+        cmocka_unit_test(test_define_replaces),
+        cmocka_unit_test(test_relative_kernel_refused),
     };
 
     return HARNESS_MAIN(tests, group_setup, group_teardown);
