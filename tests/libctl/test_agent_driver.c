@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,124 @@ static void test_same_info_as_direct(void **state)
     hv_domain_free(dd);
     hv_domain_free(d);
     hv_conn_free(direct);
+    hv_conn_free(c);
+}
+
+/* ---- long operations: progress, timeout, cancel ---- */
+
+struct progress {
+    int calls;
+    char step[128];
+    hv_op *cancel;              /* cancel this at the first report */
+};
+
+static void on_progress(const char *step, double fraction, void *opaque)
+{
+    struct progress *p = opaque;
+
+    (void)fraction;
+    p->calls++;
+    snprintf(p->step, sizeof(p->step), "%s", step);
+    if (p->cancel)
+        hv_op_cancel(p->cancel);
+}
+
+static void test_shutdown_op(void **state)
+{
+    hv_conn *c = open_uri(uri_unix);
+    hv_domain *d = create(c, "ag-op");
+    struct progress p = { 0 };
+    hv_op *op = hv_op_new(on_progress, &p);
+    uint32_t id = hv_domain_get_id(d);
+
+    (void)state;
+    /* A paused guest cannot power off: the agent's job times out, and
+     * its message (which says why) is the caller's. */
+    OK(hv_domain_pause(d, 0));
+    expect_err(hv_domain_shutdown(d, 1000, 0, op), HV_ETIMEDOUT,
+               "domain 'ag-op' (id %u): still running after 1000 ms: it is "
+               "paused, so the guest cannot act on the request (unpause it, "
+               "or use destroy)", id);
+    assert_true(p.calls > 0);
+    hv_op_free(op);
+
+    /* Cancelled from its own progress report. */
+    memset(&p, 0, sizeof(p));
+    op = hv_op_new(on_progress, &p);
+    p.cancel = op;
+    assert_int_equal(hv_domain_shutdown(d, -1, 0, op), HV_ECANCELED);
+    assert_true(p.calls > 0);
+    assert_int_equal(state_of(d), HV_STATE_PAUSED);
+    hv_op_free(op);
+
+    /* The requests stood: once running, the guest powers off. */
+    OK(hv_domain_unpause(d, 0));
+    {
+        double end = now_ms() + 30000;
+        hv_domain *by = NULL;
+        while (hv_domain_lookup_by_name(c, "ag-op", &by) == 0) {
+            hv_domain_free(by);
+            if (now_ms() > end)
+                fail_msg("ag-op still there 30 s after its unpause");
+            usleep(10000);
+        }
+        assert_int_equal(hv_last_error_code(), HV_ENOENT);
+    }
+    hv_domain_free(d);
+    hv_conn_free(c);
+}
+
+/* ---- one connection, several threads ---- */
+
+struct worker {
+    hv_conn *c;
+    const char *name;
+    int failures;
+    char why[256];
+};
+
+static void *work(void *opaque)
+{
+    struct worker *w = opaque;
+
+    for (int i = 0; i < 50; i++) {
+        hv_domain *d = NULL;
+        hv_domain_info *info = NULL;
+        hv_domlist *l = NULL;
+        if (hv_domain_lookup_by_name(w->c, w->name, &d) ||
+            hv_domain_get_info(d, &info) ||
+            strcmp(hv_domain_info_get_name(info), w->name) ||
+            hv_domain_list(w->c, &l)) {
+            w->failures++;
+            snprintf(w->why, sizeof(w->why), "%s", hv_last_error());
+        }
+        hv_domlist_free(l);
+        hv_domain_info_free(info);
+        hv_domain_free(d);
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    hv_conn *c = open_uri(uri_unix);
+    hv_domain *d = create(c, "ag-thr");
+    struct worker w[4];
+    pthread_t t[4];
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){ .c = c, .name = "ag-thr" };
+        assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        if (w[i].failures)
+            fail_msg("thread %d: %d failures: %s", i, w[i].failures,
+                     w[i].why);
+    }
+    OK(hv_domain_destroy(d, 0));
+    hv_domain_free(d);
     hv_conn_free(c);
 }
 
@@ -657,6 +776,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_local_does_not_map_libcurl),
         cmocka_unit_test(test_unix_calls),
         cmocka_unit_test(test_same_info_as_direct),
+        cmocka_unit_test(test_shutdown_op),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_define_start_undefine),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_system_uri),
