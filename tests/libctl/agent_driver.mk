@@ -14,3 +14,9 @@ tests_libctl_test_agent_driver_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_libctl_test_agent_driver_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
 tests_libctl_test_agent_driver_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) $(JSONC_LIBS) \
 	-lutil
+# A module of another version, for the stale-module refusal.
+check_LTLIBRARIES = tests/libctl/stale/libhvctl-http.la
+tests_libctl_stale_libhvctl_http_la_SOURCES = \
+	tests/libctl/stale/stale_module.c
+tests_libctl_stale_libhvctl_http_la_LDFLAGS = -module -avoid-version \
+	-shared -rpath $(abs_builddir)/tests/libctl/stale

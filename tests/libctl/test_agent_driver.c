@@ -703,7 +703,7 @@ static int local_only_child(const char *uri, const char *https)
 {
     hv_conn *c = NULL;
     hv_domlist *l = NULL;
-    char want[512];
+    char want[1024], dir[600];
 
     if (maps_libcurl() || hv_conn_open_uri(uri, 0, &c) ||
         hv_domain_list(c, &l) || maps_libcurl()) {
@@ -718,6 +718,18 @@ static int local_only_child(const char *uri, const char *https)
     snprintf(want, sizeof(want), "connection '%s': cannot load the HTTP "
              "driver module: /nonexistent/libhvctl-http.so: cannot open "
              "shared object file: No such file or directory", https);
+    if (hv_conn_open_uri(https, 0, &c) != HV_ENOTSUP ||
+        strcmp(hv_last_error(), want)) {
+        fprintf(stderr, "want: %s\ngot:  %s\n", want, hv_last_error());
+        return 1;
+    }
+    /* A module from another build is refused, not called. */
+    snprintf(dir, sizeof(dir), "%s/tests/libctl/stale/.libs",
+             getenv("HV_BUILDDIR"));
+    setenv("HVCTL_DRIVER_DIR", dir, 1);
+    snprintf(want, sizeof(want), "connection '%s': %s/libhvctl-http.so is "
+             "version 42 of the HTTP driver module, this libhvctl needs "
+             "version 1 (install both from the same build)", https, dir);
     if (hv_conn_open_uri(https, 0, &c) != HV_ENOTSUP ||
         strcmp(hv_last_error(), want)) {
         fprintf(stderr, "want: %s\ngot:  %s\n", want, hv_last_error());
