@@ -190,7 +190,12 @@ int agent_list(hv_conn *conn, unsigned flags, const char *name_glob,
     size_t k = 0;
     int rc;
 
-    if ((flags & all) && (flags & all) != all) {
+    /*
+     * A filter on states alone (hv_domain_list: hvctl list) takes the
+     * agent's whole list, its cached hot path, and filters it here.
+     */
+    if ((flags & all) && (flags & all) != all &&
+        (name_glob || (flags & (HV_LIST_PERSISTENT | HV_LIST_TRANSIENT)))) {
         k += (size_t)snprintf(query + k, sizeof(query) - k, "state=");
         for (size_t i = 0; i < 5; i++)
             if (flags & HV_LIST_STATE(states[i]))
@@ -404,13 +409,11 @@ int agent_console_open(hv_domain *dom, int *fd)
     struct agent *a = AG(dom->conn);
     hv_domain *d = NULL;
     hv_conn *direct;
-    const char *rundir;
-    int rc;
+    int rc = 0;
 
-    if ((rc = agent_rundir(dom->conn, &rundir)))
-        return rc;
     pthread_mutex_lock(&a->lock);
-    if (!a->direct && (rc = conn_open_direct(rundir, &a->direct)))
+    if (!a->direct &&
+        (rc = conn_open_direct(dom->conn->rundir, &a->direct)))
         a->direct = NULL;
     direct = a->direct;
     pthread_mutex_unlock(&a->lock);

@@ -22,9 +22,11 @@ struct agent {
     pthread_mutex_t lock;       /* one request at a time on hc          */
     struct ht_params params;    /* kept for streams: strings below      */
     char *base, *socket, *cacert, *cert, *key, *token;
-    /* An agent on this host (hvctl:///system, unix://): the console. */
+    /*
+     * An agent on this host (hvctl:///system, unix://): conn->rundir is
+     * its runtime directory, where the console is reached directly.
+     */
     bool local;
-    char *rundir;               /* its runtime directory, once known    */
     hv_conn *direct;            /* a direct connection to it, once used */
 };
 
@@ -65,8 +67,6 @@ int agent_follow_job(hv_conn *conn, json_object *job, hv_op *op,
 int agent_code_to_hv(const char *code, long status);
 /* name percent-encoded for a path segment or query value, in out[200]. */
 void agent_escape(const char *name, char out[200]);
-/* The runtime directory of a local agent (asks GET /v1/host once). */
-int agent_rundir(hv_conn *conn, const char **out);
 
 /* agent_domain.c: the operations of struct hv_driver. */
 int agent_create(hv_conn *conn, const hv_config *cfg, unsigned flags,

@@ -232,29 +232,23 @@ int agent_follow_job(hv_conn *conn, json_object *job, hv_op *op,
     return rc;
 }
 
-int agent_rundir(hv_conn *conn, const char **out)
+/* conn->rundir of a unix:// connection: the agent says it. */
+static int ask_rundir(hv_conn *conn)
 {
-    struct agent *a = AG(conn);
     json_object *host;
     const char *dir;
     int rc;
 
-    *out = NULL;
-    if (!a->rundir) {
-        if ((rc = agent_json(conn, "GET", "/v1/host", NULL, &host, NULL)))
-            return rc;
-        dir = jstr(host, "rundir");
-        pthread_mutex_lock(&a->lock);
-        if (!a->rundir && dir)
-            a->rundir = strdup(dir);
-        pthread_mutex_unlock(&a->lock);
-        json_object_put(host);
-        if (!a->rundir)
-            return err_set(HV_EPROTO, "connection '%s': the agent did not say "
-                           "its runtime directory", conn->uri);
-    }
-    *out = a->rundir;
-    return 0;
+    if ((rc = agent_json(conn, "GET", "/v1/host", NULL, &host, NULL)))
+        return rc;
+    dir = jstr(host, "rundir");
+    conn->rundir = dir ? strdup(dir) : NULL;
+    json_object_put(host);
+    if (!dir)
+        return err_set(HV_EPROTO, "connection '%s': the agent did not say "
+                       "its runtime directory", conn->uri);
+    return conn->rundir ? 0 : err_set(HV_ENOMEM, "connection '%s': out of "
+                                      "memory", conn->uri);
 }
 
 static void agent_close(hv_conn *conn)
@@ -275,7 +269,6 @@ static void agent_close(hv_conn *conn)
     if (a->token)
         memset(a->token, 0, strlen(a->token));
     free(a->token);
-    free(a->rundir);
     free(a);
     conn->priv = NULL;
 }
@@ -356,7 +349,8 @@ int agent_open(const struct conn_uri *u, hv_conn **out)
     } else {
         a->local = true;
         a->socket = dup_opt(u->socket, &fail);
-        a->rundir = u->kind == URI_SYSTEM ? dup_opt(u->rundir, &fail) : NULL;
+        if (u->kind == URI_SYSTEM)
+            conn->rundir = dup_opt(u->rundir, &fail);
     }
     if (fail) {
         rc = err_set(HV_ENOMEM, "connection '%s': out of memory",
@@ -380,6 +374,10 @@ int agent_open(const struct conn_uri *u, hv_conn **out)
      * the first request): ask for the host now, so that a wrong CA or
      * token is told by hv_conn_open_uri, not by some later call.
      */
+    /* The agent on this host: its runtime directory (hv_conn_get_rundir,
+     * and the console's way to hvcore). */
+    if (a->local && !conn->rundir && (rc = ask_rundir(conn)))
+        goto fail;
     if (!a->local) {
         json_object *host;
         if ((rc = agent_json(conn, "GET", "/v1/host", NULL, &host, NULL))) {

@@ -83,7 +83,9 @@ static void test_unix_calls(void **state)
 
     (void)state;
     assert_string_equal(hv_conn_get_uri(c), uri_unix);
-    assert_null(hv_conn_get_rundir(c));
+    /* The agent is on this host: its runtime directory, as it says. */
+    assert_non_null(hv_conn_get_rundir(c));
+    assert_string_equal(hv_conn_get_rundir(c), cli_env.rundir);
     d = create(c, "ag-t1");
     id = hv_domain_get_id(d);
     assert_true(id > 0 && id != HV_DOMID_NONE);
@@ -584,6 +586,8 @@ static void test_https(void **state)
     hv_conn *c = NULL;
     hv_domain *d, *by = NULL;
     hv_domlist *l = NULL;
+    hv_events *ev = NULL;
+    hv_event *e;
     int fd = -1;
 
     (void)state;
@@ -593,7 +597,12 @@ static void test_https(void **state)
     https_uri(uri, sizeof(uri), A.ca, cred);
     c = open_uri(uri);
     assert_string_equal(hv_conn_get_uri(c), canon);
+    assert_null(hv_conn_get_rundir(c));
+    OK(hv_events_open(c, &ev));
     d = create(c, "ag-tls");
+    e = wait_event(ev, HV_EVENT_STARTED, "ag-tls");
+    assert_int_equal(hv_event_get_domid(e), hv_domain_get_id(d));
+    hv_event_free(e);
     OK(hv_domain_list(c, &l));
     assert_true(hv_domlist_count(l) >= 1);
     hv_domlist_free(l);
@@ -605,6 +614,9 @@ static void test_https(void **state)
     OK(hv_domain_pause(d, 0));
     assert_int_equal(state_of(d), HV_STATE_PAUSED);
     OK(hv_domain_destroy(d, 0));
+    e = wait_event(ev, HV_EVENT_DESTROYED, "ag-tls");
+    hv_event_free(e);
+    hv_events_free(ev);
     hv_domain_free(d);
     hv_conn_free(c);
 
