@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "evlog.h"
+#include "hvctl.h"
 #include "log.h"
 #include "util.h"
 
@@ -59,7 +60,7 @@ void evlog_free(struct evlog *l)
 
 void evlog_prepare(struct evlog *l, struct store_event *ev, const char *name,
                    const char *uuid, int64_t domid, const char *type,
-                   const char *cause, const char *detail)
+                   int cause, int reason, const char *detail)
 {
     memset(ev, 0, sizeof(*ev));
     ev->id = ++l->last_id;
@@ -68,7 +69,8 @@ void evlog_prepare(struct evlog *l, struct store_event *ev, const char *name,
     snprintf(ev->uuid, sizeof(ev->uuid), "%s", uuid ? uuid : "");
     ev->domid = domid > 0 ? domid : -1;
     snprintf(ev->type, sizeof(ev->type), "%s", type);
-    snprintf(ev->cause, sizeof(ev->cause), "%s", cause);
+    snprintf(ev->cause, sizeof(ev->cause), "%s", hv_cause_name(cause));
+    snprintf(ev->reason, sizeof(ev->reason), "%s", hv_reason_name(reason));
     snprintf(ev->detail, sizeof(ev->detail), "%s", detail ? detail : "");
 }
 
@@ -87,12 +89,12 @@ void evlog_publish(struct evlog *l, const struct store_event *ev)
 }
 
 void evlog_emit(struct evlog *l, const char *name, const char *uuid,
-                int64_t domid, const char *type, const char *cause,
+                int64_t domid, const char *type, int cause, int reason,
                 const char *detail)
 {
     struct store_event ev;
 
-    evlog_prepare(l, &ev, name, uuid, domid, type, cause, detail);
+    evlog_prepare(l, &ev, name, uuid, domid, type, cause, reason, detail);
     if (l->nq == l->capq) {
         size_t cap = l->capq ? l->capq * 2 : 64;
         struct store_event *q = realloc(l->q, cap * sizeof(*q));

@@ -32,15 +32,20 @@ struct evlog *evlog_new(struct store *st, struct event_base *base,
 /* Flushes what is pending. */
 void evlog_free(struct evlog *l);
 
-/* Fill ev with a new id, the time and these fields. */
+/*
+ * Fill ev with a new id, the time and these fields: cause is an enum
+ * hv_cause and reason an enum hv_reason, logged and sent by their names
+ * (hv_cause_name, hv_reason_name), so that the agent's causes are
+ * libhvctl's.
+ */
 void evlog_prepare(struct evlog *l, struct store_event *ev, const char *name,
                    const char *uuid, int64_t domid, const char *type,
-                   const char *cause, const char *detail);
+                   int cause, int reason, const char *detail);
 /* Tell the subscribers about ev (already stored by the caller). */
 void evlog_publish(struct evlog *l, const struct store_event *ev);
 /* prepare + queue for the database + publish. */
 void evlog_emit(struct evlog *l, const char *name, const char *uuid,
-                int64_t domid, const char *type, const char *cause,
+                int64_t domid, const char *type, int cause, int reason,
                 const char *detail);
 /* Write the queued events now. */
 void evlog_flush(struct evlog *l);

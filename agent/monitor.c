@@ -67,21 +67,21 @@ static void submit_refresh(struct monitor *m);
  * asked for it lately, else what libhvctl says (the guest, or hvcore
  * that died), else another libhvctl user (e.g. `hvctl` on this host).
  */
-static const char *cause_of(struct dom *d, const hv_event *e)
+static int cause_of(struct dom *d, const hv_event *e)
 {
     int type = hv_event_get_type(e);
     uint64_t now = now_mono_ns();
 
     if (d && type > 0 && type < 8 && d->expect_ns[type] > now) {
         d->expect_ns[type] = 0;
-        return d->expect_cause[type] ? d->expect_cause[type] : "api";
+        return d->expect_cause[type] ? d->expect_cause[type] : HV_CAUSE_API;
     }
     if (hv_event_get_reason(e) == HV_REASON_HVCORE_DIED)
-        return hv_cause_name(HV_CAUSE_HVCORE);
+        return HV_CAUSE_HVCORE;
     switch (hv_event_get_cause(e)) {
     case HV_CAUSE_GUEST:
     case HV_CAUSE_HVCORE:
-        return hv_cause_name(hv_event_get_cause(e));
+        return hv_event_get_cause(e);
     default:
         break;
     }
@@ -89,9 +89,9 @@ static const char *cause_of(struct dom *d, const hv_event *e)
     case HV_EVENT_SHUTDOWN:
     case HV_EVENT_REBOOTED:
     case HV_EVENT_CRASHED:
-        return hv_cause_name(HV_CAUSE_GUEST);
+        return HV_CAUSE_GUEST;
     default:
-        return hv_cause_name(HV_CAUSE_EXTERNAL);
+        return HV_CAUSE_EXTERNAL;
     }
 }
 
@@ -114,7 +114,8 @@ static void handle_event(struct monitor *m, const hv_event *e)
     int reason = hv_event_get_reason(e);
     struct dom *d = dom_find_domid(&a->doms, domid);
     char uuid[37] = "";
-    const char *cause, *restarted = NULL;
+    const char *restarted = NULL;
+    int cause;
     bool crashed = false;
 
     if (!d && name && *name) {
@@ -125,8 +126,8 @@ static void handle_event(struct monitor *m, const hv_event *e)
     if (!d && type == HV_EVENT_STARTED && name && *name)
         d = dom_add(&a->doms, name);        /* started outside hvctld */
     cause = cause_of(d, e);
-    if (d)
-        snprintf(uuid, sizeof(uuid), "%s", d->uuid);
+    snprintf(uuid, sizeof(uuid), "%s", d && d->uuid[0]
+             ? d->uuid : hv_event_get_uuid(e));
 
     if (d) {
         switch (type) {
@@ -138,7 +139,7 @@ static void handle_event(struct monitor *m, const hv_event *e)
                 d->run_changed_ns = now_mono_ns();
                 monitor_refresh_soon(m);    /* for its uuid and figures */
             }
-            if (d->domid == domid && strcmp(cause, "external") == 0)
+            if (d->domid == domid && cause == HV_CAUSE_EXTERNAL)
                 restart_external(d);
             break;
         case HV_EVENT_PAUSED:
@@ -195,7 +196,7 @@ static void handle_event(struct monitor *m, const hv_event *e)
         domtable_changed(&a->doms);
     }
     evlog_emit(a->evlog, name, uuid, domid, hv_event_type_name(type), cause,
-               detail);
+               reason, detail);
     /* After the event itself, which is what the restart follows. */
     if (crashed)
         restart_crashed(a, d);
@@ -245,8 +246,24 @@ static void name_conflict(struct agent *a, struct dom *d, const char *uuid,
     snprintf(detail, sizeof(detail), "uuid %s, not the definition's %s",
              uuid, d->uuid);
     log_err("domain '%s' (id %u) runs with %s", d->name, domid, detail);
-    evlog_emit(a->evlog, d->name, uuid, domid, "name_conflict", "agent",
+    evlog_emit(a->evlog, d->name, uuid, domid, "name_conflict",
+               HV_CAUSE_AGENT, HV_REASON_UNKNOWN,
                detail);
+}
+
+/*
+ * Why a domain the list shows is in its state, when no event told: the
+ * direct driver knows only of dead hvcores; one that runs, runs since it
+ * booted.
+ */
+static int list_reason(const hv_domain_info *in)
+{
+    int reason = hv_domain_info_get_reason(in);
+
+    if (reason == HV_REASON_UNKNOWN &&
+        hv_domain_info_get_state(in) == HV_STATE_RUNNING)
+        return HV_REASON_BOOTED;
+    return reason;
 }
 
 static void apply_one(struct agent *a, const hv_domain_info *in,
@@ -266,7 +283,7 @@ static void apply_one(struct agent *a, const hv_domain_info *in,
         snprintf(detail, sizeof(detail), "hvcore (pid %d) died",
                  hv_domain_info_get_pid(in));
         evlog_emit(a->evlog, name, d ? d->uuid : "", domid, "crashed",
-                   "hvcore", detail);
+                   HV_CAUSE_HVCORE, HV_REASON_HVCORE_DIED, detail);
         if (d) {
             d->reason = HV_REASON_HVCORE_DIED;
             stopped(a, d);
@@ -290,7 +307,7 @@ static void apply_one(struct agent *a, const hv_domain_info *in,
         handle_put(d->h);
         d->h = NULL;
         d->domid = domid;
-        d->reason = hv_domain_info_get_reason(in);
+        d->reason = list_reason(in);
         d->run_changed_ns = list_ns;
         d->state_ns = 0;        /* what events told was of another */
         if (d->defined &&
@@ -311,7 +328,7 @@ static void apply_one(struct agent *a, const hv_domain_info *in,
     if (d->state_ns <= list_ns && d->state != state) {
         /* No event told of a newer state. */
         d->state = state;
-        d->reason = hv_domain_info_get_reason(in);
+        d->reason = list_reason(in);
     }
     fields_from_info(&d->info, in);
     d->have_info = true;
@@ -400,11 +417,13 @@ static void apply_gone(struct agent *a, struct refresh *r)
         if (k->gone == HV_EDEAD) {
             d->reason = HV_REASON_HVCORE_DIED;
             evlog_emit(a->evlog, d->name, d->uuid, d->domid, "crashed",
-                       "hvcore", "hvcore died");
+                       HV_CAUSE_HVCORE, HV_REASON_HVCORE_DIED,
+                       "hvcore died");
         } else if (d->state != HV_STATE_CRASHED) {
             d->reason = HV_REASON_UNKNOWN;
             evlog_emit(a->evlog, d->name, d->uuid, d->domid, "vanished",
-                       "agent", "no longer in the runtime directory");
+                       HV_CAUSE_AGENT, HV_REASON_UNKNOWN,
+                       "no longer in the runtime directory");
         }
         /* else: its crash was told, and on_crash=destroy ended it. */
         stopped(a, d);

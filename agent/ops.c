@@ -292,10 +292,10 @@ void domop_submit(struct domop *op)
 
     if (ev) {
         d->expect_ns[ev] = now_mono_ns() + EXPECT_NS;
-        d->expect_cause[ev] = op->cause ? op->cause : "api";
+        d->expect_cause[ev] = op->cause ? op->cause : HV_CAUSE_API;
     }
     if (op->kind == DOMOP_START)
-        restart_on_start(d, op->cause ? op->cause : "api");
+        restart_on_start(d, op->cause ? op->cause : HV_CAUSE_API);
     if (d->op_busy) {
         op->qnext = NULL;
         if (d->opq_tail)

@@ -57,7 +57,8 @@ struct domop {
     char *live_config;          /* CONFIG, or INFO + want_config: JSON,
                                    or NULL                                */
 
-    const char *cause;          /* for the event log: "api" (default) */
+    int cause;                  /* enum hv_cause for the event log;
+                                   0 (unknown) is HV_CAUSE_API          */
 
     domop_cb cb;
     void *cb_arg;

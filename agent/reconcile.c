@@ -23,6 +23,34 @@
 
 #define AUTOSTART_MARKER "hvctld-autostart.done"
 
+/*
+ * Why a defined domain is shut off, from its last lifecycle event: how
+ * it ended (poweroff, destroy, crash, a failed start, ...); never started
+ * when it has none; unknown when the last one is not an end (it ended
+ * while hvctld was not running, which the reconciliation tells).
+ */
+static int last_reason(struct agent *a, const char *uuid)
+{
+    static const char *const ends[] = {
+        "shutdown", "destroyed", "crashed", "start_failed", "start_limit",
+        "vanished",
+    };
+    char type[24], reason[24];
+    int rc = store_events_last(a->store, uuid, type, sizeof(type), reason,
+                               sizeof(reason));
+
+    if (rc == -ENOENT)
+        return HV_REASON_NEVER_STARTED;
+    if (rc)
+        return HV_REASON_UNKNOWN;
+    for (size_t i = 0; i < ARRAY_SIZE(ends); i++)
+        if (!strcmp(type, ends[i]))
+            for (int r = 0; r < 64; r++)
+                if (!strcmp(hv_reason_name(r), reason))
+                    return r;
+    return HV_REASON_UNKNOWN;
+}
+
 static int load_one(const struct store_def *def, void *arg)
 {
     struct agent *a = arg;
@@ -36,7 +64,7 @@ static int load_one(const struct store_def *def, void *arg)
         return -ENOMEM;
     }
     d->defined = true;
-    d->reason = HV_REASON_NEVER_STARTED;    /* until the list says more */
+    d->reason = last_reason(a, def->uuid);  /* until the list says more */
     snprintf(d->uuid, sizeof(d->uuid), "%s", def->uuid);
     d->autostart = def->autostart;
     d->created_ms = def->created_ms;
@@ -82,7 +110,8 @@ static int check_running(const char *uuid, const char *name, int64_t domid,
     snprintf(detail, sizeof(detail), "was running as id %lld; not found "
              "when hvctld started", (long long)domid);
     log_warn("domain '%s' vanished: %s", name, detail);
-    evlog_emit(a->evlog, name, uuid, domid, "vanished", "agent", detail);
+    evlog_emit(a->evlog, name, uuid, domid, "vanished", HV_CAUSE_AGENT,
+               HV_REASON_UNKNOWN, detail);
     if (!d || !d->domid)
         store_running_clear(a->store, uuid);
     return 0;
@@ -134,7 +163,7 @@ void reconcile_autostart(struct agent *a)
         if (!d->defined || !d->autostart || d->state != DOM_SHUTOFF ||
             d->busy)
             continue;
-        if (!rest_start_job(a, d, "agent", &rc))
+        if (!rest_start_job(a, d, HV_CAUSE_AGENT, &rc))
             log_warn("autostart of '%s': %s", d->name, hv_strerror(rc));
         else
             started++;

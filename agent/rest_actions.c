@@ -49,8 +49,8 @@ static void job_done(struct domop *op, void *arg)
         if (op->rc) {
             evlog_emit(a->evlog, op->name, op->d->uuid, 0, "start_failed",
                        op->d->expect_cause[HV_EVENT_STARTED]
-                       ? op->d->expect_cause[HV_EVENT_STARTED] : "api",
-                       op->msg);
+                       ? op->d->expect_cause[HV_EVENT_STARTED] : HV_CAUSE_API,
+                       HV_REASON_START_FAILED, op->msg);
             op->d->expect_ns[HV_EVENT_STARTED] = 0;
             log_warn("%s", op->msg);
         }
@@ -62,15 +62,14 @@ static void job_done(struct domop *op, void *arg)
     job_finish(a->jobs, j, op->rc, op->msg);
 }
 
-struct job *rest_start_job(struct agent *a, struct dom *d, const char *cause,
+struct job *rest_start_job(struct agent *a, struct dom *d, int cause,
                            int *hv_rc)
 {
     return rest_start_config(a, d, d->config, cause, hv_rc);
 }
 
 struct job *rest_start_config(struct agent *a, struct dom *d,
-                              const char *config, const char *cause,
-                              int *hv_rc)
+                              const char *config, int cause, int *hv_rc)
 {
     struct domop *op;
     struct job *j;
@@ -137,7 +136,7 @@ void h_action_start(struct rest_req *rr)
                    d->name);
         return;
     }
-    j = rest_start_job(rr->a, d, "api", &rc);
+    j = rest_start_job(rr->a, d, HV_CAUSE_API, &rc);
     if (!j)
         rest_error_hv(rr, rc, hv_last_error());
     else
@@ -284,7 +283,8 @@ void h_autostart(struct rest_req *rr)
         return;
     }
     evlog_prepare(a->evlog, &ev, d->name, d->uuid, d->domid,
-                  on ? "autostart_on" : "autostart_off", "api", rr->who);
+                  on ? "autostart_on" : "autostart_off", HV_CAUSE_API,
+                  HV_REASON_REQUESTED, rr->who);
     if (store_def_set_autostart(a->store, d->uuid, on, now_real_ms(), &ev)) {
         rest_error(rr, 500, "database", "%s", store_errmsg(a->store));
         return;

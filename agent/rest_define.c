@@ -119,7 +119,7 @@ static struct dom *define(struct rest_req *rr, hv_config *cfg, bool uuid_given)
     def.config = json;
     def.created_ms = def.updated_ms = now_real_ms();
     evlog_prepare(a->evlog, &ev, name, def.uuid, d ? d->domid : 0, "defined",
-                  "api", rr->who);
+                  HV_CAUSE_API, HV_REASON_REQUESTED, rr->who);
     rc = store_def_insert(a->store, &def, &ev);
     if (rc) {
         free(json);
@@ -182,7 +182,7 @@ static int replace(struct rest_req *rr, struct dom *d, hv_config *cfg)
     def.config = json;
     def.updated_ms = now_real_ms();
     evlog_prepare(a->evlog, &ev, d->name, d->uuid, d->domid, "updated",
-                  "api", rr->who);
+                  HV_CAUSE_API, HV_REASON_REQUESTED, rr->who);
     if (store_def_update(a->store, &def, &ev)) {
         free(json);
         rest_error(rr, 500, "database", "%s", store_errmsg(a->store));
@@ -255,7 +255,7 @@ static void create_transient(struct rest_req *rr, hv_config *cfg)
         return;
     }
     snprintf(d->uuid, sizeof(d->uuid), "%s", hv_config_get_uuid(cfg));
-    j = rest_start_config(a, d, json, "api", &rc);
+    j = rest_start_config(a, d, json, HV_CAUSE_API, &rc);
     free(json);
     if (!j) {
         dom_remove(&a->doms, d);
@@ -329,7 +329,7 @@ void h_domains_define(struct rest_req *rr)
                    d->name, d->busy);
         goto out;
     }
-    j = rest_start_job(a, d, "api", &rc);
+    j = rest_start_job(a, d, HV_CAUSE_API, &rc);
     if (!j)
         rest_error_hv(rr, rc, hv_last_error());
     else

@@ -170,7 +170,7 @@ void h_domain_delete(struct rest_req *rr)
         return;
     }
     evlog_prepare(a->evlog, &ev, d->name, d->uuid, d->domid, "undefined",
-                  "api", rr->who);
+                  HV_CAUSE_API, HV_REASON_REQUESTED, rr->who);
     rc = store_def_delete(a->store, d->uuid, &ev);
     if (rc) {
         rest_error(rr, 500, "database", "%s", store_errmsg(a->store));

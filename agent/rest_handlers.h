@@ -59,15 +59,14 @@ struct dom *rest_domain_param(struct rest_req *rr);
 /* The full representation of a domain (GET /v1/domains/{name}). */
 json_object *rest_domain_json(const struct dom *d);
 /*
- * Start d as a job (d must be defined and shut off); cause is "api" or
- * "agent".  The job, or NULL with *hv_rc set when it could not begin.
+ * Start d as a job (d must be defined and shut off); cause is HV_CAUSE_API
+ * or HV_CAUSE_AGENT.  The job, or NULL with *hv_rc set when it could not begin.
  */
-struct job *rest_start_job(struct agent *a, struct dom *d, const char *cause,
+struct job *rest_start_job(struct agent *a, struct dom *d, int cause,
                            int *hv_rc);
 /* The same with this configuration (JSON text), e.g. a transient one. */
 struct job *rest_start_config(struct agent *a, struct dom *d,
-                              const char *config, const char *cause,
-                              int *hv_rc);
+                              const char *config, int cause, int *hv_rc);
 /* 202 with the job, and Location: /v1/jobs/{id}. */
 void rest_reply_job(struct rest_req *rr, struct job *j);
 

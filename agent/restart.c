@@ -67,7 +67,7 @@ static void destroy(struct agent *a, struct dom *d)
         log_err("domain '%s': out of memory", d->name);
         return;
     }
-    op->cause = "agent";
+    op->cause = HV_CAUSE_AGENT;
     domop_submit(op);
 }
 
@@ -81,8 +81,8 @@ static void give_up(struct agent *a, struct dom *d, unsigned k,
              "restarted again (%s=restart); a start resets the limit", k,
              a->opts->start_limit_interval_s, action);
     log_warn("domain '%s': %s", d->name, detail);
-    evlog_emit(a->evlog, d->name, d->uuid, d->domid, "start_limit", "agent",
-               detail);
+    evlog_emit(a->evlog, d->name, d->uuid, d->domid, "start_limit",
+               HV_CAUSE_AGENT, d->reason, detail);
     d->rs.limited = true;
     domtable_changed(&a->doms);
     destroy(a, d);
@@ -126,15 +126,15 @@ static void on_time(evutil_socket_t fd, short what, void *arg)
     /* In order on the domain's queue: the crashed incarnation goes, then
      * the new one starts. */
     destroy(a, d);
-    if (!rest_start_job(a, d, "agent", &rc))
+    if (!rest_start_job(a, d, HV_CAUSE_AGENT, &rc))
         log_warn("restart of '%s': %s", d->name, hv_strerror(rc));
 }
 
-void restart_on_start(struct dom *d, const char *cause)
+void restart_on_start(struct dom *d, int cause)
 {
     d->rs.managed = d->crash_restart;
     d->rs.limited = false;
-    if (cause && strcmp(cause, "api") == 0) {
+    if (cause == HV_CAUSE_API) {
         d->rs.n = 0;            /* a manual start: a clean slate */
         d->rs.next = 0;
     }
@@ -182,13 +182,13 @@ void restart_crashed(struct agent *a, struct dom *d)
              (unsigned long long)ms);
 }
 
-void restart_rebooted(struct agent *a, struct dom *d, const char *cause,
+void restart_rebooted(struct agent *a, struct dom *d, int cause,
                       const char *action)
 {
     uint64_t now = now_mono_ns();
     unsigned k;
 
-    if (!cause || strcmp(cause, "api") == 0 || d->rs.limited)
+    if (cause == HV_CAUSE_UNKNOWN || cause == HV_CAUSE_API || d->rs.limited)
         return;
     record(&d->rs, now);
     k = recent(a, &d->rs, now);

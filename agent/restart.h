@@ -6,7 +6,7 @@
  * A defined domain with on_crash=restart is started with on_crash=preserve
  * (ops.c): its crash leaves it stopped in hvcore, and hvctld restarts it
  * after a backoff that doubles from --restart-backoff up to
- * --restart-backoff-max (destroy, then a start with cause "agent").
+ * --restart-backoff-max (destroy, then a start with cause agent).
  * Reboots (on_reboot=restart, and crash restarts that hvcore makes itself
  * for domains hvctld did not start) stay in their hvcore, at once; they
  * are counted all the same.  More than --start-limit-burst restarts within
@@ -35,8 +35,8 @@ struct restart_state {
     struct restart_wait *wait;  /* a crash restart waiting for its time   */
 };
 
-/* A start of d is submitted, by `cause` ("api": a manual start). */
-void restart_on_start(struct dom *d, const char *cause);
+/* A start of d is submitted, by `cause` (HV_CAUSE_API: a manual start). */
+void restart_on_start(struct dom *d, int cause);
 /* The current incarnation of d started outside hvctld. */
 void restart_external(struct dom *d);
 /* It crashed (preserved, if managed): restart it later, or give up. */
@@ -45,7 +45,7 @@ void restart_crashed(struct agent *a, struct dom *d);
  * hvcore restarted it in place, by `action` ("on_reboot", "on_crash");
  * cause: who asked (a reboot through the API is not counted).
  */
-void restart_rebooted(struct agent *a, struct dom *d, const char *cause,
+void restart_rebooted(struct agent *a, struct dom *d, int cause,
                       const char *action);
 /* Its incarnation ended (or it is going away): no restart is due. */
 void restart_forget(struct dom *d);

@@ -99,12 +99,16 @@ static int send_event(const struct store_event *ev, void *arg)
     json_object_object_add(o, "time",
                            json_object_new_string(time_str(ev->time_ms, t)));
     json_object_object_add(o, "type", json_object_new_string(ev->type));
+    /* "name" as in the domain object; "domain" for API 0.3 clients. */
+    json_object_object_add(o, "name", json_object_new_string(ev->name));
     json_object_object_add(o, "domain", json_object_new_string(ev->name));
     json_object_object_add(o, "uuid", ev->uuid[0]
                            ? json_object_new_string(ev->uuid) : NULL);
     json_object_object_add(o, "domid", ev->domid >= 0
                            ? json_object_new_int64(ev->domid) : NULL);
     json_object_object_add(o, "cause", json_object_new_string(ev->cause));
+    json_object_object_add(o, "reason", json_object_new_string(
+                               ev->reason[0] ? ev->reason : "unknown"));
     json_object_object_add(o, "detail", json_object_new_string(ev->detail));
     data = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                           JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -38,7 +38,8 @@ static const char *const sql_text[SQL_COUNT] = {
         "JOIN domains d ON d.uuid = r.uuid ORDER BY r.domid",
     [SQL_EV_INSERT] =
         "INSERT INTO events (id, time_ms, uuid, name, domid, type, cause, "
-        "detail, class) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "detail, class, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+        "?10)",
     /* The newest ?1 of class ?2 stay: one index walk, whatever the
      * other class holds. */
     [SQL_EV_PRUNE] =
@@ -46,8 +47,11 @@ static const char *const sql_text[SQL_COUNT] = {
         "events WHERE class = ?2 ORDER BY id DESC LIMIT 1 OFFSET ?1)",
     [SQL_EV_MAX] = "SELECT coalesce(max(id), 0) FROM events",
     [SQL_EV_SINCE] =
-        "SELECT id, time_ms, uuid, name, domid, type, cause, detail "
+        "SELECT id, time_ms, uuid, name, domid, type, cause, detail, reason "
         "FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [SQL_EV_LAST] =
+        "SELECT type, reason FROM events WHERE uuid = ?1 AND "
+        "class = 'lifecycle' ORDER BY id DESC LIMIT 1",
     [SQL_TOK_INSERT] =
         "INSERT INTO tokens (name, hash, role, created_ms) "
         "VALUES (?1, ?2, ?3, ?4)",

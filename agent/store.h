@@ -41,7 +41,8 @@ struct store_event {
     char name[64];
     int64_t domid;              /* -1 when none                      */
     char type[24];              /* "started", "defined", ...         */
-    char cause[24];             /* "api", "guest", "agent", ...      */
+    char cause[24];             /* hv_cause_name(): "api", "guest", ... */
+    char reason[24];            /* hv_reason_name(): "booted", ...   */
     char detail[160];
 };
 
@@ -136,6 +137,12 @@ int store_events_append(struct store *st, const struct store_event *ev,
                         size_t n, int64_t keep);
 /* Highest id in the log (0 when empty). */
 int64_t store_events_max_id(struct store *st);
+/*
+ * The type and reason of the last lifecycle event of uuid: 0, -ENOENT
+ * when there is none, or -EIO.
+ */
+int store_events_last(struct store *st, const char *uuid, char *type,
+                      size_t type_len, char *reason, size_t reason_len);
 /* Events with id > after, oldest first, at most limit of them. */
 int store_events_since(struct store *st, int64_t after, size_t limit,
                        int (*fn)(const struct store_event *ev, void *arg),

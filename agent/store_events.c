@@ -47,6 +47,7 @@ int st_event_insert(struct store *st, const struct store_event *ev)
     sqlite3_bind_text(s, 8, TEXT(ev->detail));
     sqlite3_bind_text(s, 9, TEXT(store_event_is_audit(ev->type)
                                  ? "audit" : "lifecycle"));
+    sqlite3_bind_text(s, 10, TEXT(ev->reason[0] ? ev->reason : "unknown"));
     return st_exec(st, s, "logging an event");
 }
 
@@ -127,11 +128,33 @@ int store_events_since(struct store *st, int64_t after, size_t limit,
         copy_col(ev.type, sizeof(ev.type), s, 5);
         copy_col(ev.cause, sizeof(ev.cause), s, 6);
         copy_col(ev.detail, sizeof(ev.detail), s, 7);
+        copy_col(ev.reason, sizeof(ev.reason), s, 8);
         if ((rc = fn(&ev, arg)))
             break;
     }
     if (!rc && step != SQLITE_DONE)
         rc = st_fail(st, step, "reading the event log");
+    sqlite3_reset(s);
+    return rc;
+}
+
+int store_events_last(struct store *st, const char *uuid, char *type,
+                      size_t type_len, char *reason, size_t reason_len)
+{
+    sqlite3_stmt *s = st_stmt(st, SQL_EV_LAST);
+    int rc = -ENOENT, step;
+
+    if (!s)
+        return -EIO;
+    sqlite3_bind_text(s, 1, TEXT(uuid));
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        copy_col(type, type_len, s, 0);
+        copy_col(reason, reason_len, s, 1);
+        rc = 0;
+    } else if (step != SQLITE_DONE) {
+        rc = st_fail(st, step, "reading the event log");
+    }
     sqlite3_reset(s);
     return rc;
 }

@@ -12,6 +12,9 @@
  * Version 2: each event has a class, kept to its own length, so that a
  * flood of lifecycle events (a crash loop) cannot push the audit trail
  * (who defined, changed, undefined what) out of the log.
+ *
+ * Version 3: each event has its reason (hv_reason_name()), sent with it
+ * and replayed after a restart; the events logged before say "unknown".
  */
 #include "store.h"
 #include "util.h"
@@ -55,6 +58,8 @@ const struct store_migration store_migrations[] = {
       "UPDATE events SET class = 'audit' WHERE type IN ('defined', "
       "  'updated', 'undefined', 'autostart_on', 'autostart_off');"
       "CREATE INDEX events_by_class ON events (class, id);" },
+    { 3,
+      "ALTER TABLE events ADD COLUMN reason TEXT NOT NULL DEFAULT 'unknown';" },
 };
 
 const size_t store_migrations_count = ARRAY_SIZE(store_migrations);

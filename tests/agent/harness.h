@@ -118,6 +118,8 @@ bool wait_state(struct agentd *ad, const char *name, const char *state,
 
 /* An event stream (HTTP/1.0 over the Unix socket, so no chunking). */
 int sse_open(struct agentd *ad, long long since);
+/* The same, resuming as a reconnecting client does (Last-Event-ID). */
+int sse_open_last_event_id(struct agentd *ad, long long last_id);
 /* The next event's data within timeout_ms; NULL on timeout or end. */
 json_object *sse_next(int fd, int timeout_ms);
 void sse_close(int fd);

@@ -27,7 +27,21 @@
 #define SSE_MAX 8
 static struct { int fd; char buf[65536]; size_t len; } streams[SSE_MAX];
 
+static int sse_open_with(struct agentd *ad, long long since,
+                         long long last_id);
+
 int sse_open(struct agentd *ad, long long since)
+{
+    return sse_open_with(ad, since, -1);
+}
+
+int sse_open_last_event_id(struct agentd *ad, long long last_id)
+{
+    return sse_open_with(ad, -1, last_id);
+}
+
+static int sse_open_with(struct agentd *ad, long long since,
+                         long long last_id)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     char req[256], head[1024];
@@ -40,6 +54,10 @@ int sse_open(struct agentd *ad, long long since)
     if (since >= 0)
         snprintf(req, sizeof(req), "GET /v1/events?since=%lld HTTP/1.0\r\n"
                  "Accept: text/event-stream\r\n\r\n", since);
+    else if (last_id >= 0)
+        snprintf(req, sizeof(req), "GET /v1/events HTTP/1.0\r\n"
+                 "Accept: text/event-stream\r\nLast-Event-ID: %lld\r\n\r\n",
+                 last_id);
     else
         snprintf(req, sizeof(req), "GET /v1/events HTTP/1.0\r\n"
                  "Accept: text/event-stream\r\n\r\n");

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -543,6 +544,101 @@ static void test_relative_kernel_refused(void **state)
     resp_free(&r);
 }
 
+/* ---- 5. events: name, uuid, reason, cause; resumed after a restart ---- */
+
+/* The next `type` event of name, with this reason and cause; its id. */
+static long long expect_event(int fd, const char *type, const char *name,
+                              const char *reason, const char *cause,
+                              const char *uuid)
+{
+    json_object *ev = sse_wait(fd, type, name, 30000);
+    long long id;
+
+    if (!ev)
+        fail_msg("no '%s' event for %s within 30 s", type, name);
+    assert_string_equal(jstr(ev, "name"), name);
+    assert_string_equal(jstr(ev, "reason"), reason);
+    assert_string_equal(jstr(ev, "cause"), cause);
+    if (uuid)
+        assert_string_equal(jstr(ev, "uuid"), uuid);
+    id = jint(ev, "id");
+    json_object_put(ev);
+    return id;
+}
+
+static void expect_reason(const char *name, const char *state,
+                          const char *reason)
+{
+    char path[96];
+    struct resp r;
+
+    snprintf(path, sizeof(path), "/v1/domains/%s", name);
+    r = GET(&ad, path);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jstr(r.json, "state"), state);
+    assert_string_equal(jstr(r.json, "reason"), reason);
+    resp_free(&r);
+}
+
+static void test_event_reasons(void **state)
+{
+    char uuid[40], *cfg;
+    long long first, pid;
+    struct resp r;
+    int fd;
+
+    r = GET(&ad, "/v1/domains/cp2");
+    snprintf(uuid, sizeof(uuid), "%s", jstr(r.json, "uuid"));
+    resp_free(&r);
+    start_domain(&ad, "cp2");
+    first = expect_event(events, "started", "cp2", "booted", "api", uuid);
+    r = POST(&ad, "/v1/domains/cp2/pause", NULL);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    expect_event(events, "paused", "cp2", "requested", "api", uuid);
+
+    /* Its hvcore killed: hvcore died, by hvcore's doing. */
+    r = GET(&ad, "/v1/domains/cp2");
+    pid = jint(r.json, "pid");
+    resp_free(&r);
+    assert_true(pid > 0);
+    assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
+    expect_event(events, "crashed", "cp2", "hvcore_died", "hvcore", uuid);
+    assert_true(wait_state(&ad, "cp2", "shutoff", 30000));
+    expect_reason("cp2", "shutoff", "hvcore_died");
+
+    /* A guest that powers off at once. */
+    cfg = domain_json("cph", "hello", 16);
+    r = POST(&ad, "/v1/domains?start=true", cfg);
+    assert_int_equal(r.status, 202);
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL),
+                        "succeeded");
+    resp_free(&r);
+    free(cfg);
+    expect_event(events, "started", "cph", "booted", "api", NULL);
+    expect_event(events, "shutdown", "cph", "poweroff", "guest", NULL);
+    assert_true(wait_state(&ad, "cph", "shutoff", 30000));
+    expect_reason("cph", "shutoff", "poweroff");
+
+    /* A restart: the reasons come back from the event log, and a client
+     * resuming with Last-Event-ID gets every event since, reasons and
+     * causes included. */
+    sse_close(events);
+    assert_int_equal(agentd_stop(&ad), 0);
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    events = sse_open(&ad, -1);
+    expect_reason("cp2", "shutoff", "hvcore_died");
+    expect_reason("cph", "shutoff", "poweroff");
+    expect_reason("cp1", "running", "booted");      /* re-adopted */
+    expect_reason("cp3", "shutoff", "requested");
+    fd = sse_open_last_event_id(&ad, first - 1);
+    expect_event(fd, "started", "cp2", "booted", "api", uuid);
+    expect_event(fd, "paused", "cp2", "requested", "api", uuid);
+    expect_event(fd, "crashed", "cp2", "hvcore_died", "hvcore", uuid);
+    expect_event(fd, "shutdown", "cph", "poweroff", "guest", NULL);
+    sse_close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -554,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_transient_create),
         cmocka_unit_test(test_define_replaces),
         cmocka_unit_test(test_relative_kernel_refused),
+        cmocka_unit_test(test_event_reasons),
     };
 
     return HARNESS_MAIN(tests, group_setup, group_teardown);

@@ -488,13 +488,17 @@ static void test_evlog(void **state)
     l = evlog_new(st, base, 3);
     sub.arg = &seen;
     evlog_subscribe(l, &sub);
-    evlog_emit(l, "web", "", 1, "started", "api", "");
-    evlog_emit(l, "web", "", 1, "paused", "api", "");
+    evlog_emit(l, "web", "", 1, "started", HV_CAUSE_API, HV_REASON_BOOTED,
+               "");
+    evlog_emit(l, "web", "", 1, "paused", HV_CAUSE_API, HV_REASON_REQUESTED,
+               "");
     assert_int_equal(seen, 2);                  /* at once */
     assert_int_equal(store_events_max_id(st), 0);   /* batched */
     evlog_unsubscribe(l, &sub);
-    evlog_emit(l, "web", "", 1, "unpaused", "external", "");
-    evlog_emit(l, "web", "", 1, "destroyed", "api", "");
+    evlog_emit(l, "web", "", 1, "unpaused", HV_CAUSE_EXTERNAL,
+               HV_REASON_REQUESTED, "");
+    evlog_emit(l, "web", "", 1, "destroyed", HV_CAUSE_API,
+               HV_REASON_REQUESTED, "");
     assert_int_equal(seen, 2);
     /* Replay writes the batch first; the log keeps the newest 3. */
     assert_int_equal(evlog_replay(l, 0, 10, collect, types), 0);
