@@ -64,8 +64,12 @@ static void update_domid(hv_domain *dom, json_object *o)
     char err[128];
 
     fields_init(&f);
-    if (o && !fields_from_json(&f, o, err, sizeof(err)) && f.domid)
+    if (o && !fields_from_json(&f, o, err, sizeof(err))) {
+        /* Calls on one handle are serialised (hvctl.h, THREADS). */
+        pthread_mutex_lock(&dom->lock);
         dom->domid = f.domid;
+        pthread_mutex_unlock(&dom->lock);
+    }
 }
 
 /* ---- create, define ---- */
