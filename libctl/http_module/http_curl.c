@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -356,6 +357,29 @@ static void stream_free(struct ht_stream *s)
     free(s);
 }
 
+static void c_stream_close(struct ht_stream *s);
+
+/* Wait for the answer's head: 0, or -1 after timeout_ms. */
+static int head_wait(struct ht_stream *s, int timeout_ms)
+{
+    struct timespec end;
+    int rc = 0;
+
+    clock_gettime(CLOCK_REALTIME, &end);
+    end.tv_sec += timeout_ms / 1000;
+    end.tv_nsec += (timeout_ms % 1000) * 1000000L;
+    if (end.tv_nsec >= 1000000000L) {
+        end.tv_sec++;
+        end.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->lock);
+    while (!s->head_done && rc == 0)
+        rc = pthread_cond_timedwait(&s->cond, &s->lock, &end);
+    rc = s->head_done ? 0 : -1;
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
 static int c_stream_open(struct ht_conn *c, const struct ht_request *q,
                          struct ht_stream **out, struct ht_response *r,
                          char *err)
@@ -392,16 +416,24 @@ static int c_stream_open(struct ht_conn *c, const struct ht_request *q,
     curl_easy_setopt(s->curl, CURLOPT_HEADERDATA, s);
     curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, s);
+    /*
+     * The agent says ": keep-alive" every 15 s: a stream silent for three
+     * of them has lost its peer (a TCP connection may never say so), and
+     * ends, so the driver reconnects.
+     */
+    curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_TIME, 45L);
     curl_multi_add_handle(s->multi, s->curl);
     if (pthread_create(&s->thread, NULL, stream_thread, s) != 0) {
         snprintf(err, HT_ERR_MAX, "cannot start the stream's thread");
         goto fail;
     }
     free(url);
-    pthread_mutex_lock(&s->lock);
-    while (!s->head_done)
-        pthread_cond_wait(&s->cond, &s->lock);
-    pthread_mutex_unlock(&s->lock);
+    if (head_wait(s, q->timeout_ms > 0 ? q->timeout_ms : 30000)) {
+        c_stream_close(s);
+        snprintf(err, HT_ERR_MAX, "the agent did not answer in time");
+        return -1;
+    }
     if (s->status == 200) {
         *out = s;
         return 0;
