@@ -483,6 +483,7 @@ static void test_events_across_restart(void **state)
     OK(hv_domain_destroy(d, 0));
     e = wait_event(ev, HV_EVENT_DESTROYED, "ag-ev");
     assert_int_equal(hv_event_get_cause(e), HV_CAUSE_API);
+    assert_int_equal(hv_event_get_reason(e), HV_REASON_REQUESTED);
     hv_event_free(e);
     hv_domain_free(d);
 
