@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "agent.h"
+#include "host_shutdown.h"
 #include "auth.h"
 #include "evlog.h"
 #include "httpd.h"
@@ -88,6 +89,7 @@ static void on_stopped(struct domtable *t, struct dom *d, void *arg)
 {
     restart_forget(d);
     shutdown_stopped(t, d, arg);
+    host_shutdown_stopped(arg, d);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)

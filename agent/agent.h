@@ -42,6 +42,7 @@ struct agent {
     int lock_fd;                /* flock on <rundir>/hvctld.lock */
     int db_lock_fd;             /* flock on <db>.lock (store_lock) */
     struct restart_wait *restarts; /* crash restarts waiting (restart.c) */
+    struct host_stop *host_stop; /* the host shutdown job, if one runs */
     bool stopping;
 };
 

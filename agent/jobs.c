@@ -28,6 +28,7 @@ struct jobs *jobs_new(void)
 
 static void job_free(struct job *j)
 {
+    json_object_put(j->result);
     pthread_mutex_destroy(&j->lock);
     free(j);
 }
@@ -90,6 +91,12 @@ struct job *job_create(struct jobs *js, const char *op, const char *domain)
     js->head = j;
     js->running++;
     return j;
+}
+
+void job_set_result(struct job *j, json_object *o)
+{
+    json_object_put(j->result);
+    j->result = o;
 }
 
 struct job *job_find(struct jobs *js, uint64_t id)
@@ -193,6 +200,7 @@ json_object *job_json(struct job *j)
                                json_object_new_string(j->err_msg));
     }
     json_object_object_add(o, "error", err);
+    json_object_object_add(o, "result", json_object_get(j->result));
     return o;
 }
 

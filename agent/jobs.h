@@ -23,7 +23,7 @@ enum job_state { JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED };
 
 struct job {
     uint64_t id;
-    char op[16];                /* "start", "shutdown" */
+    char op[16];                /* "start", "shutdown", "host_shutdown" */
     char domain[64];
     enum job_state state;
     int64_t created_ms, finished_ms;
@@ -34,6 +34,7 @@ struct job {
     int err_status;             /* when failed: HTTP status and body */
     char err_code[32];
     char err_msg[512];
+    json_object *result;        /* what it did, or NULL (owned) */
 
     pthread_mutex_t lock;       /* guards step and progress */
     char step[96];
@@ -55,6 +56,8 @@ struct job *job_find(struct jobs *js, uint64_t id);
 /* hv_rc 0: succeeded; HV_ECANCELED: cancelled; else failed with msg
  * (an HV_E* code, for the HTTP status and error code). */
 void job_finish(struct jobs *js, struct job *j, int hv_rc, const char *msg);
+/* Set what the job did (takes o), shown as its "result". */
+void job_set_result(struct job *j, json_object *o);
 /* Stop a running job.  0, or -1 when it has finished or cannot be. */
 int job_cancel(struct job *j);
 

@@ -20,6 +20,7 @@ agent_libhvctld_la_SOURCES = \
 	agent/errmap.c agent/errmap.h \
 	agent/evlog.c agent/evlog.h \
 	agent/front.c agent/front.h agent/front_int.h agent/front_parse.c \
+	agent/host_shutdown.c agent/host_shutdown.h \
 	agent/httpd.c agent/httpd.h \
 	agent/jobs.c agent/jobs.h \
 	agent/log.c agent/log.h \

@@ -43,6 +43,7 @@ void h_memory(struct rest_req *rr);
 
 /* rest_misc.c */
 void h_host(struct rest_req *rr);
+void h_host_shutdown(struct rest_req *rr);
 void h_jobs_list(struct rest_req *rr);
 void h_job_get(struct rest_req *rr);
 void h_job_cancel(struct rest_req *rr);

@@ -1,5 +1,5 @@
 /*
- * rest_misc.c - the host, jobs, and /metrics.
+ * rest_misc.c - the host (and its shutdown), jobs, and /metrics.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <event2/http.h>
 
 #include "agent.h"
+#include "host_shutdown.h"
 #include "jobs.h"
 #include "metrics.h"
 #include "monitor.h"
@@ -61,6 +62,39 @@ void h_host(struct rest_req *rr)
                                (int64_t)domtable_count_running(&a->doms)));
     json_object_object_add(o, "domains", doms);
     rest_reply_json(rr, 200, o);
+}
+
+void h_host_shutdown(struct rest_req *rr)
+{
+    static const char *const keys[] = { "timeout_ms", NULL };
+    int64_t timeout = HOST_SHUTDOWN_TIMEOUT_DEFAULT_MS;
+    json_object *body, *v;
+    struct job *j, *running;
+
+    if (!(body = rest_json_body(rr, keys, true)))
+        return;
+    if (json_object_object_get_ex(body, "timeout_ms", &v) &&
+        (!json_object_is_type(v, json_type_int) ||
+         (timeout = json_object_get_int64(v)) < 1 ||
+         timeout > HOST_SHUTDOWN_TIMEOUT_MAX_MS)) {
+        rest_error(rr, 400, "invalid_argument", "\"timeout_ms\" must be an "
+                   "integer from 1 to %d (milliseconds)",
+                   HOST_SHUTDOWN_TIMEOUT_MAX_MS);
+        json_object_put(body);
+        return;
+    }
+    json_object_put(body);
+    j = host_shutdown_job(rr->a, (int)timeout, &running);
+    if (!j && running) {
+        rest_error(rr, 409, "busy", "the host is shutting down already "
+                   "(job %llu)", (unsigned long long)running->id);
+        return;
+    }
+    if (!j) {
+        rest_error(rr, 500, "out_of_memory", "out of memory");
+        return;
+    }
+    rest_reply_job(rr, j);
 }
 
 void h_jobs_list(struct rest_req *rr)

@@ -21,6 +21,7 @@ static const char *const q_events[] = { "since", NULL };
 
 const struct route routes[] = {
     R(M_GET,    "/v1/host", h_host, q_none, false),
+    R(M_POST,   "/v1/host/shutdown", h_host_shutdown, q_none, true),
     R(M_GET,    "/v1/domains", h_domains_list, q_list, false),
     R(M_POST,   "/v1/domains", h_domains_define, q_define, true),
     RM(M_GET,   "/v1/domains/{name}", h_domain_get, q_none, false,

@@ -205,6 +205,8 @@ static void test_every_operation_served(void **state)
         { "POST", "/v1/domains/{name}/shutdown", "/v1/domains/oa3/shutdown",
           "{\"timeout\": 10}", 202 },
         { "POST", "/v1/domains/{name}/destroy", "/v1/domains/oa/destroy", NULL, 200 },
+        { "POST", "/v1/host/shutdown", "/v1/host/shutdown",
+          "{\"timeout_ms\": 30000}", 202 },
         { "GET", "/metrics", "/metrics", NULL, 200 },
         { "GET", "/v1/events", "/v1/events", NULL, 200 },
     };

@@ -639,6 +639,134 @@ static void test_event_reasons(void **state)
     sse_close(fd);
 }
 
+/* ---- 6. the host shutdown ---- */
+
+static void set_autostart(const char *name)
+{
+    char path[96];
+    struct resp r;
+
+    snprintf(path, sizeof(path), "/v1/domains/%s/autostart", name);
+    r = PUT(&ad, path, "{\"autostart\": true}");
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+}
+
+/* The names of the next n shutdown events, in order, comma-separated. */
+static const char *shutdown_order(size_t n)
+{
+    static char out[256];
+    size_t o = 0, seen = 0;
+
+    out[0] = '\0';
+    while (seen < n) {
+        json_object *ev = sse_next(events, 30000);
+        if (!ev)
+            fail_msg("only %zu shutdown events within 30 s: %s", seen, out);
+        if (!strcmp(jstr(ev, "type"), "shutdown")) {
+            o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s",
+                                  o ? "," : "", jstr(ev, "name"));
+            seen++;
+        }
+        json_object_put(ev);
+    }
+    return out;
+}
+
+static void test_host_shutdown_order(void **state)
+{
+    char *cfg = domain_json("cpt", "counter", 16);
+    const char *order;
+    struct resp r, fin;
+    json_object *stopped;
+
+    /* Without autostart: cp1 (defined, running), cpt (transient).  With
+     * autostart: cpa, then cpb, started in that order. */
+    r = POST(&ad, "/v1/domains?transient=true", cfg);
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL),
+                        "succeeded");
+    resp_free(&r);
+    free(cfg);
+    define("cpa", 16);
+    define("cpb", 16);
+    set_autostart("cpa");
+    set_autostart("cpb");
+    start_domain(&ad, "cpa");
+    start_domain(&ad, "cpb");
+    assert_string_equal(names_of("state=running"), "cp1,cpa,cpb,cpt");
+
+    r = POST(&ad, "/v1/host/shutdown", "{\"timeout_ms\": 60000}");
+    assert_int_equal(r.status, 202);
+    assert_string_equal(jstr(r.json, "operation"), "host_shutdown");
+    assert_non_null(strstr(r.location, "/v1/jobs/"));
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), &fin),
+                        "succeeded");
+    resp_free(&r);
+    stopped = jget(fin.json, "result.stopped");
+    assert_int_equal(json_object_array_length(stopped), 4);
+    assert_int_equal(json_object_array_length(jget(fin.json,
+                                               "result.still_running")), 0);
+    resp_free(&fin);
+
+    /* Those without autostart first, then the last started first. */
+    order = shutdown_order(4);
+    if (strcmp(order, "cp1,cpt,cpb,cpa") && strcmp(order, "cpt,cp1,cpb,cpa"))
+        fail_msg("shutdown order %s", order);
+    assert_string_equal(names_of("state=running,paused"), "");
+}
+
+static void test_host_shutdown_timeout(void **state)
+{
+    char want[96];
+    struct resp r, fin;
+    long long id;
+
+    /* A paused guest cannot act on the request: it stays. */
+    start_domain(&ad, "cp3");
+    r = POST(&ad, "/v1/domains/cp3/pause", NULL);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+
+    /* One at a time; a running one can be cancelled. */
+    r = POST(&ad, "/v1/host/shutdown", NULL);
+    assert_int_equal(r.status, 202);
+    id = jint(r.json, "id");
+    resp_free(&r);
+    r = POST(&ad, "/v1/host/shutdown", "{}");
+    snprintf(want, sizeof(want), "the host is shutting down already (job "
+             "%lld)", id);
+    assert_error(&r, 409, "busy", want);
+    resp_free(&r);
+    snprintf(want, sizeof(want), "/v1/jobs/%lld", id);
+    r = DELETE(&ad, want);
+    assert_int_equal(r.status, 202);
+    assert_string_equal(jstr(r.json, "state"), "cancelled");
+    assert_string_equal(jstr(r.json, "result.still_running.0"), "cp3");
+    resp_free(&r);
+
+    /* What did not stop in time is named. */
+    r = POST(&ad, "/v1/host/shutdown", "{\"timeout_ms\": 500}");
+    assert_int_equal(r.status, 202);
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), &fin), "failed");
+    resp_free(&r);
+    assert_string_equal(jstr(fin.json, "error.code"), "timeout");
+    assert_string_equal(jstr(fin.json, "error.message"), "1 domain still "
+                        "running after 500 ms: 'cp3'");
+    assert_string_equal(jstr(fin.json, "result.still_running.0"), "cp3");
+    assert_int_equal(json_object_array_length(jget(fin.json,
+                                                   "result.stopped")), 0);
+    resp_free(&fin);
+
+    r = POST(&ad, "/v1/host/shutdown", "{\"timeout_ms\": 0}");
+    assert_error(&r, 400, "invalid_argument", "\"timeout_ms\" must be an "
+                 "integer from 1 to 86400000 (milliseconds)");
+    resp_free(&r);
+    r = POST(&ad, "/v1/host/shutdown", "{\"timeout\": 5}");
+    assert_error(&r, 400, "unknown_field", "unknown field \"timeout\"");
+    resp_free(&r);
+    destroy("cp3");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +779,8 @@ int main(void)
         cmocka_unit_test(test_define_replaces),
         cmocka_unit_test(test_relative_kernel_refused),
         cmocka_unit_test(test_event_reasons),
+        cmocka_unit_test(test_host_shutdown_order),
+        cmocka_unit_test(test_host_shutdown_timeout),
     };
 
     return HARNESS_MAIN(tests, group_setup, group_teardown);
