@@ -29,7 +29,8 @@ agent_libhvctld_la_SOURCES = \
 	agent/ops.c agent/ops.h \
 	agent/options.c agent/options.h \
 	agent/reconcile.c agent/reconcile.h \
-	agent/rest.c agent/rest.h \
+	agent/rest.c agent/rest.h agent/rest_body.c agent/rest_media.c \
+	agent/rest_reply.c \
 	agent/rest_actions.c agent/rest_config.c agent/rest_define.c \
 	agent/rest_domains.c \
 	agent/rest_list.c \

@@ -92,6 +92,11 @@ json_object *rest_json_body(struct rest_req *rr, const char *const *keys,
 /* Value of query parameter key (decoded, owned by the caller) or NULL. */
 char *rest_query(struct rest_req *rr, const char *key);
 
+/* The out-of-memory answer, from static bytes: nothing left to build. */
+void rest_send_oom(struct evhttp_request *req);
+/* "application/json", ... for m. */
+const char *rest_media_name(enum media m);
+
 /* Answer the request: routing, authentication, then the handler. */
 void rest_dispatch(struct agent *a, struct evhttp_request *req,
                    enum transport tr);
