@@ -25,7 +25,8 @@ agent_libhvctld_la_SOURCES = \
 	agent/jobs.c agent/jobs.h \
 	agent/log.c agent/log.h \
 	agent/metrics.c agent/metrics.h \
-	agent/monitor.c agent/monitor.h \
+	agent/monitor.c agent/monitor.h agent/monitor_int.h \
+	agent/monitor_list.c \
 	agent/ops.c agent/ops.h \
 	agent/options.c agent/options.h \
 	agent/reconcile.c agent/reconcile.h \
