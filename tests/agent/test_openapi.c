@@ -95,6 +95,50 @@ static void test_spec_equals_routes(void **state)
     assert_int_equal(ops, routes_count);
 }
 
+/*
+ * The query parameters each route takes (the rest are refused with
+ * unknown_parameter) are the ones its operation documents, and back.
+ */
+static void test_query_params_documented(void **state)
+{
+    json_object *paths = jget(oa_doc(spec), "paths");
+    size_t checked = 0;
+
+    for (size_t i = 0; i < routes_count; i++) {
+        json_object *op, *params;
+        char m[16];
+        size_t k, documented = 0;
+
+        for (k = 0; route_method_name(routes[i].method)[k]; k++)
+            m[k] = (char)(route_method_name(routes[i].method)[k] | 0x20);
+        m[k] = '\0';
+        op = json_object_object_get(json_object_object_get(paths,
+                                    routes[i].pattern), m);
+        assert_non_null(op);
+        params = json_object_object_get(op, "parameters");
+        for (size_t p = 0; params && p < json_object_array_length(params);
+             p++) {
+            json_object *par = json_object_array_get_idx(params, p);
+            const char *name = jstr(par, "name");
+            bool served = false;
+            if (strcmp(jstr(par, "in"), "query"))
+                continue;
+            documented++;
+            for (size_t q = 0; routes[i].query[q]; q++)
+                served |= !strcmp(routes[i].query[q], name);
+            if (!served)
+                fail_msg("%s %s: the spec has ?%s; the route refuses it", m,
+                         routes[i].pattern, name);
+        }
+        for (k = 0; routes[i].query[k]; k++)
+            checked++;
+        if (k != documented)
+            fail_msg("%s %s takes %zu query parameters; the spec documents "
+                     "%zu", m, routes[i].pattern, k, documented);
+    }
+    assert_true(checked >= 9);
+}
+
 /* Every "$ref" anywhere in the document points at something. */
 static void check_refs(json_object *o, int *n)
 {
@@ -330,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_spec_equals_routes),
         cmocka_unit_test(test_refs_resolve),
         cmocka_unit_test(test_front_refusals_documented),
+        cmocka_unit_test(test_query_params_documented),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_every_operation_served),
