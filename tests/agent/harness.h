@@ -108,6 +108,16 @@ long long jint(json_object *o, const char *dotted);        /* -1 if absent */
 
 /* A pvboot domain config as JSON; caller frees. */
 char *domain_json(const char *name, const char *cmdline, unsigned mem_mib);
+/* r must be status with error code and (unless NULL) message, verbatim. */
+void expect_error(const struct resp *r, long status, const char *code,
+                  const char *message);
+/* POST a domain_json() config: it must be defined (201). */
+void define_domain(struct agentd *ad, const char *name, const char *cmdline,
+                   unsigned mem_mib);
+/* POST /v1/domains/NAME/destroy: it must succeed. */
+void destroy_domain(struct agentd *ad, const char *name);
+/* The names GET /v1/domains?QUERY lists, comma-separated (static). */
+const char *list_names(struct agentd *ad, const char *query);
 /* Poll a job until it ends; its final state ("succeeded", ...). */
 const char *wait_job(struct agentd *ad, long long id, struct resp *final);
 /* POST /v1/domains/NAME/start and wait for the job: it must succeed. */

@@ -320,3 +320,58 @@ void start_domain(struct agentd *ad, const char *name)
     assert_string_equal(wait_job(ad, jint(r.json, "id"), NULL), "succeeded");
     resp_free(&r);
 }
+
+void expect_error(const struct resp *r, long status, const char *code,
+                  const char *message)
+{
+    if (r->status != status || strcmp(jstr(r->json, "error.code"), code) ||
+        (message && strcmp(jstr(r->json, "error.message"), message)))
+        fail_msg("expected %ld %s '%s', got %ld %s", status, code,
+                 message ? message : "", r->status, r->body ? r->body : "");
+}
+
+void define_domain(struct agentd *ad, const char *name, const char *cmdline,
+                   unsigned mem_mib)
+{
+    char *cfg = domain_json(name, cmdline, mem_mib);
+    struct resp r = POST(ad, "/v1/domains", cfg);
+
+    if (r.status != 201)
+        fail_msg("define %s: %ld %s", name, r.status, r.body);
+    resp_free(&r);
+    free(cfg);
+}
+
+void destroy_domain(struct agentd *ad, const char *name)
+{
+    char path[96];
+    struct resp r;
+
+    snprintf(path, sizeof(path), "/v1/domains/%s/destroy", name);
+    r = POST(ad, path, NULL);
+    if (r.status != 200)
+        fail_msg("destroy %s: %ld %s", name, r.status, r.body);
+    resp_free(&r);
+}
+
+const char *list_names(struct agentd *ad, const char *query)
+{
+    static char out[1024];
+    char path[256];
+    struct resp r;
+    json_object *arr;
+    size_t o = 0;
+
+    snprintf(path, sizeof(path), "/v1/domains?%s", query);
+    r = GET(ad, path);
+    if (r.status != 200)
+        fail_msg("GET %s: %ld %s", path, r.status, r.body);
+    arr = jget(r.json, "domains");
+    out[0] = '\0';
+    for (size_t i = 0; i < json_object_array_length(arr); i++)
+        o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s", o ? "," : "",
+                              jstr(json_object_array_get_idx(arr, i),
+                                   "name"));
+    resp_free(&r);
+    return out;
+}

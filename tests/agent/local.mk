@@ -26,6 +26,7 @@ AGENT_TESTS = \
 	tests/agent/unit_event_classes \
 	tests/agent/test_rest_api \
 	tests/agent/test_rest_client_path \
+	tests/agent/test_rest_events_host \
 	tests/agent/test_rest_malformed \
 	tests/agent/test_rest_auth \
 	tests/agent/test_rest_limits \
@@ -64,6 +65,12 @@ tests_agent_test_rest_client_path_SOURCES = \
 tests_agent_test_rest_client_path_CFLAGS = $(AGENT_TEST_CFLAGS)
 tests_agent_test_rest_client_path_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
 tests_agent_test_rest_client_path_LDADD = $(AGENT_REST_LDADD)
+
+tests_agent_test_rest_events_host_SOURCES = \
+	tests/agent/test_rest_events_host.c $(AGENT_HARNESS)
+tests_agent_test_rest_events_host_CFLAGS = $(AGENT_TEST_CFLAGS)
+tests_agent_test_rest_events_host_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
+tests_agent_test_rest_events_host_LDADD = $(AGENT_REST_LDADD)
 
 tests_agent_test_rest_malformed_SOURCES = tests/agent/test_rest_malformed.c \
 	$(AGENT_HARNESS)

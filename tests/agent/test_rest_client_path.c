@@ -3,15 +3,15 @@
  * relies on (docs/client-path.md), against a real hvctld and real pvboot
  * domains: the domain object with every key of the field table and its
  * reason, the list's filters, the running and the stored configuration,
- * transient starts, define as replace, the events' reason and cause, and
- * the host shutdown.  The tests run in order and share one agent.
+ * transient starts, define as replace and relative kernels.  The events'
+ * reasons and the host shutdown are test_rest_events_host.c's.  The tests
+ * run in order and share one agent.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,36 +43,20 @@ static int group_teardown(void **state)
     return 0;
 }
 
-/* The answer must be status with error code and message, word for word. */
-static void __attribute__((unused)) assert_error(struct resp *r, long status, const char *code,
+static void assert_error(struct resp *r, long status, const char *code,
                          const char *message)
 {
-    if (r->status != status || strcmp(jstr(r->json, "error.code"), code) ||
-        (message && strcmp(jstr(r->json, "error.message"), message)))
-        fail_msg("expected %ld %s '%s', got %ld %s", status, code,
-                 message ? message : "", r->status, r->body ? r->body : "");
+    expect_error(r, status, code, message);
 }
 
 static void define(const char *name, unsigned mem_mib)
 {
-    char *cfg = domain_json(name, "counter", mem_mib);
-    struct resp r = POST(&ad, "/v1/domains", cfg);
-
-    if (r.status != 201)
-        fail_msg("define %s: %ld %s", name, r.status, r.body);
-    resp_free(&r);
-    free(cfg);
+    define_domain(&ad, name, "counter", mem_mib);
 }
 
 static void destroy(const char *name)
 {
-    char path[96];
-    struct resp r;
-
-    snprintf(path, sizeof(path), "/v1/domains/%s/destroy", name);
-    r = POST(&ad, path, NULL);
-    assert_int_equal(r.status, 200);
-    resp_free(&r);
+    destroy_domain(&ad, name);
 }
 
 /* The item of GET /v1/domains for name (a new reference), or NULL. */
@@ -233,27 +217,9 @@ static void test_domain_object_start_failed(void **state)
 
 /* ---- 2. filters ---- */
 
-/* The names GET /v1/domains?query lists, comma-separated. */
 static const char *names_of(const char *query)
 {
-    static char out[512];
-    char path[256];
-    struct resp r;
-    json_object *arr;
-    size_t o = 0;
-
-    snprintf(path, sizeof(path), "/v1/domains?%s", query);
-    r = GET(&ad, path);
-    if (r.status != 200)
-        fail_msg("GET %s: %ld %s", path, r.status, r.body);
-    arr = jget(r.json, "domains");
-    out[0] = '\0';
-    for (size_t i = 0; i < json_object_array_length(arr); i++)
-        o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s", o ? "," : "",
-                              jstr(json_object_array_get_idx(arr, i),
-                                   "name"));
-    resp_free(&r);
-    return out;
+    return list_names(&ad, query);
 }
 
 static void expect_bad_query(const char *query, const char *message)
@@ -544,229 +510,6 @@ static void test_relative_kernel_refused(void **state)
     resp_free(&r);
 }
 
-/* ---- 5. events: name, uuid, reason, cause; resumed after a restart ---- */
-
-/* The next `type` event of name, with this reason and cause; its id. */
-static long long expect_event(int fd, const char *type, const char *name,
-                              const char *reason, const char *cause,
-                              const char *uuid)
-{
-    json_object *ev = sse_wait(fd, type, name, 30000);
-    long long id;
-
-    if (!ev)
-        fail_msg("no '%s' event for %s within 30 s", type, name);
-    assert_string_equal(jstr(ev, "name"), name);
-    assert_string_equal(jstr(ev, "reason"), reason);
-    assert_string_equal(jstr(ev, "cause"), cause);
-    if (uuid)
-        assert_string_equal(jstr(ev, "uuid"), uuid);
-    id = jint(ev, "id");
-    json_object_put(ev);
-    return id;
-}
-
-static void expect_reason(const char *name, const char *state,
-                          const char *reason)
-{
-    char path[96];
-    struct resp r;
-
-    snprintf(path, sizeof(path), "/v1/domains/%s", name);
-    r = GET(&ad, path);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(jstr(r.json, "state"), state);
-    assert_string_equal(jstr(r.json, "reason"), reason);
-    resp_free(&r);
-}
-
-static void test_event_reasons(void **state)
-{
-    char uuid[40], *cfg;
-    long long first, pid;
-    struct resp r;
-    int fd;
-
-    r = GET(&ad, "/v1/domains/cp2");
-    snprintf(uuid, sizeof(uuid), "%s", jstr(r.json, "uuid"));
-    resp_free(&r);
-    start_domain(&ad, "cp2");
-    first = expect_event(events, "started", "cp2", "booted", "api", uuid);
-    r = POST(&ad, "/v1/domains/cp2/pause", NULL);
-    assert_int_equal(r.status, 200);
-    resp_free(&r);
-    expect_event(events, "paused", "cp2", "requested", "api", uuid);
-
-    /* Its hvcore killed: hvcore died, by hvcore's doing. */
-    r = GET(&ad, "/v1/domains/cp2");
-    pid = jint(r.json, "pid");
-    resp_free(&r);
-    assert_true(pid > 0);
-    assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
-    expect_event(events, "crashed", "cp2", "hvcore_died", "hvcore", uuid);
-    assert_true(wait_state(&ad, "cp2", "shutoff", 30000));
-    expect_reason("cp2", "shutoff", "hvcore_died");
-
-    /* A guest that powers off at once. */
-    cfg = domain_json("cph", "hello", 16);
-    r = POST(&ad, "/v1/domains?start=true", cfg);
-    assert_int_equal(r.status, 202);
-    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL),
-                        "succeeded");
-    resp_free(&r);
-    free(cfg);
-    expect_event(events, "started", "cph", "booted", "api", NULL);
-    expect_event(events, "shutdown", "cph", "poweroff", "guest", NULL);
-    assert_true(wait_state(&ad, "cph", "shutoff", 30000));
-    expect_reason("cph", "shutoff", "poweroff");
-
-    /* A restart: the reasons come back from the event log, and a client
-     * resuming with Last-Event-ID gets every event since, reasons and
-     * causes included. */
-    sse_close(events);
-    assert_int_equal(agentd_stop(&ad), 0);
-    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
-    events = sse_open(&ad, -1);
-    expect_reason("cp2", "shutoff", "hvcore_died");
-    expect_reason("cph", "shutoff", "poweroff");
-    expect_reason("cp1", "running", "booted");      /* re-adopted */
-    expect_reason("cp3", "shutoff", "requested");
-    fd = sse_open_last_event_id(&ad, first - 1);
-    expect_event(fd, "started", "cp2", "booted", "api", uuid);
-    expect_event(fd, "paused", "cp2", "requested", "api", uuid);
-    expect_event(fd, "crashed", "cp2", "hvcore_died", "hvcore", uuid);
-    expect_event(fd, "shutdown", "cph", "poweroff", "guest", NULL);
-    sse_close(fd);
-}
-
-/* ---- 6. the host shutdown ---- */
-
-static void set_autostart(const char *name)
-{
-    char path[96];
-    struct resp r;
-
-    snprintf(path, sizeof(path), "/v1/domains/%s/autostart", name);
-    r = PUT(&ad, path, "{\"autostart\": true}");
-    assert_int_equal(r.status, 200);
-    resp_free(&r);
-}
-
-/* The names of the next n shutdown events, in order, comma-separated. */
-static const char *shutdown_order(size_t n)
-{
-    static char out[256];
-    size_t o = 0, seen = 0;
-
-    out[0] = '\0';
-    while (seen < n) {
-        json_object *ev = sse_next(events, 30000);
-        if (!ev)
-            fail_msg("only %zu shutdown events within 30 s: %s", seen, out);
-        if (!strcmp(jstr(ev, "type"), "shutdown")) {
-            o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s",
-                                  o ? "," : "", jstr(ev, "name"));
-            seen++;
-        }
-        json_object_put(ev);
-    }
-    return out;
-}
-
-static void test_host_shutdown_order(void **state)
-{
-    char *cfg = domain_json("cpt", "counter", 16);
-    const char *order;
-    struct resp r, fin;
-    json_object *stopped;
-
-    /* Without autostart: cp1 (defined, running), cpt (transient).  With
-     * autostart: cpa, then cpb, started in that order. */
-    r = POST(&ad, "/v1/domains?transient=true", cfg);
-    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL),
-                        "succeeded");
-    resp_free(&r);
-    free(cfg);
-    define("cpa", 16);
-    define("cpb", 16);
-    set_autostart("cpa");
-    set_autostart("cpb");
-    start_domain(&ad, "cpa");
-    start_domain(&ad, "cpb");
-    assert_string_equal(names_of("state=running"), "cp1,cpa,cpb,cpt");
-
-    r = POST(&ad, "/v1/host/shutdown", "{\"timeout_ms\": 60000}");
-    assert_int_equal(r.status, 202);
-    assert_string_equal(jstr(r.json, "operation"), "host_shutdown");
-    assert_non_null(strstr(r.location, "/v1/jobs/"));
-    assert_string_equal(wait_job(&ad, jint(r.json, "id"), &fin),
-                        "succeeded");
-    resp_free(&r);
-    stopped = jget(fin.json, "result.stopped");
-    assert_int_equal(json_object_array_length(stopped), 4);
-    assert_int_equal(json_object_array_length(jget(fin.json,
-                                               "result.still_running")), 0);
-    resp_free(&fin);
-
-    /* Those without autostart first, then the last started first. */
-    order = shutdown_order(4);
-    if (strcmp(order, "cp1,cpt,cpb,cpa") && strcmp(order, "cpt,cp1,cpb,cpa"))
-        fail_msg("shutdown order %s", order);
-    assert_string_equal(names_of("state=running,paused"), "");
-}
-
-static void test_host_shutdown_timeout(void **state)
-{
-    char want[96];
-    struct resp r, fin;
-    long long id;
-
-    /* A paused guest cannot act on the request: it stays. */
-    start_domain(&ad, "cp3");
-    r = POST(&ad, "/v1/domains/cp3/pause", NULL);
-    assert_int_equal(r.status, 200);
-    resp_free(&r);
-
-    /* One at a time; a running one can be cancelled. */
-    r = POST(&ad, "/v1/host/shutdown", NULL);
-    assert_int_equal(r.status, 202);
-    id = jint(r.json, "id");
-    resp_free(&r);
-    r = POST(&ad, "/v1/host/shutdown", "{}");
-    snprintf(want, sizeof(want), "the host is shutting down already (job "
-             "%lld)", id);
-    assert_error(&r, 409, "busy", want);
-    resp_free(&r);
-    snprintf(want, sizeof(want), "/v1/jobs/%lld", id);
-    r = DELETE(&ad, want);
-    assert_int_equal(r.status, 202);
-    assert_string_equal(jstr(r.json, "state"), "cancelled");
-    assert_string_equal(jstr(r.json, "result.still_running.0"), "cp3");
-    resp_free(&r);
-
-    /* What did not stop in time is named. */
-    r = POST(&ad, "/v1/host/shutdown", "{\"timeout_ms\": 500}");
-    assert_int_equal(r.status, 202);
-    assert_string_equal(wait_job(&ad, jint(r.json, "id"), &fin), "failed");
-    resp_free(&r);
-    assert_string_equal(jstr(fin.json, "error.code"), "timeout");
-    assert_string_equal(jstr(fin.json, "error.message"), "1 domain still "
-                        "running after 500 ms: 'cp3'");
-    assert_string_equal(jstr(fin.json, "result.still_running.0"), "cp3");
-    assert_int_equal(json_object_array_length(jget(fin.json,
-                                                   "result.stopped")), 0);
-    resp_free(&fin);
-
-    r = POST(&ad, "/v1/host/shutdown", "{\"timeout_ms\": 0}");
-    assert_error(&r, 400, "invalid_argument", "\"timeout_ms\" must be an "
-                 "integer from 1 to 86400000 (milliseconds)");
-    resp_free(&r);
-    r = POST(&ad, "/v1/host/shutdown", "{\"timeout\": 5}");
-    assert_error(&r, 400, "unknown_field", "unknown field \"timeout\"");
-    resp_free(&r);
-    destroy("cp3");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -778,9 +521,6 @@ int main(void)
         cmocka_unit_test(test_transient_create),
         cmocka_unit_test(test_define_replaces),
         cmocka_unit_test(test_relative_kernel_refused),
-        cmocka_unit_test(test_event_reasons),
-        cmocka_unit_test(test_host_shutdown_order),
-        cmocka_unit_test(test_host_shutdown_timeout),
     };
 
     return HARNESS_MAIN(tests, group_setup, group_teardown);
