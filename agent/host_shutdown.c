@@ -32,6 +32,8 @@ struct member {
     bool autostart;
     uint64_t started_ns;        /* its last start, as the agent saw it */
     bool asked, ended, failed;
+    int rc;                     /* failed: why (HV_E*, message) */
+    char msg[512];
 };
 
 struct host_stop {
@@ -75,33 +77,55 @@ static json_object *result_json(const struct host_stop *hs)
     return o;
 }
 
+/*
+ * The failure message: at the deadline the names of those still running;
+ * before it (every one left could not be asked) why each could not.
+ */
+static int failure(const struct host_stop *hs, int rc, char *msg, size_t len)
+{
+    size_t o, left = 0;
+
+    for (size_t i = 0; i < hs->n; i++)
+        left += !hs->m[i].ended;
+    if (!left || rc == HV_ECANCELED) {
+        snprintf(msg, len, "%s", rc ? "cancelled" : "");
+        return rc;
+    }
+    o = (size_t)snprintf(msg, len, "%zu domain%s still running", left,
+                         left == 1 ? "" : "s");
+    if (rc == HV_ETIMEDOUT)
+        o += (size_t)snprintf(msg + o, len - o, " after %d ms",
+                              hs->timeout_ms);
+    for (size_t i = 0, k = 0; i < hs->n && o < len; i++) {
+        const struct member *m = &hs->m[i];
+        if (m->ended)
+            continue;
+        if (rc == 0)
+            rc = m->rc;         /* the first failure's code */
+        if (rc == HV_ETIMEDOUT)
+            o += (size_t)snprintf(msg + o, len - o, "%s'%s'",
+                                  k++ ? ", " : ": ", m->d->name);
+        else
+            o += (size_t)snprintf(msg + o, len - o, "%s%s",
+                                  k++ ? "; " : ": ", m->msg);
+    }
+    return rc;
+}
+
 /* End the job with rc (0, HV_ETIMEDOUT, HV_ECANCELED); free if we can. */
 static void finish(struct host_stop *hs, int rc)
 {
     struct agent *a = hs->a;
     char msg[512];
-    size_t o = 0, left = 0;
 
     if (hs->timer)
         evtimer_del(hs->timer);
     if (hs->job) {
-        for (size_t i = 0; i < hs->n; i++)
-            left += !hs->m[i].ended;
-        if (rc == 0 && left)
-            rc = HV_ETIMEDOUT;
-        o = (size_t)snprintf(msg, sizeof(msg), "%zu domain%s still running "
-                             "after %d ms:", left, left == 1 ? "" : "s",
-                             hs->timeout_ms);
-        for (size_t i = 0; i < hs->n && o < sizeof(msg); i++)
-            if (!hs->m[i].ended)
-                o += (size_t)snprintf(msg + o, sizeof(msg) - o, "%s '%s'",
-                                      o > 0 && msg[o - 1] != ':' ? "," : "",
-                                      hs->m[i].d->name);
+        rc = failure(hs, rc, msg, sizeof(msg));
         job_set_result(hs->job, result_json(hs));
         hs->job->cancel = NULL;
         hs->job->data = NULL;
-        job_finish(a->jobs, hs->job, rc, rc == HV_ECANCELED ? "cancelled"
-                                                            : msg);
+        job_finish(a->jobs, hs->job, rc, msg);
         hs->job = NULL;
     }
     if (a->host_stop == hs)
@@ -130,19 +154,21 @@ static void advance(struct host_stop *hs)
     }
     if (hs->next < hs->n_plain)
         hs->next = hs->n_plain;
-    while (hs->next < hs->n && hs->m[hs->next].ended)
-        hs->next++;             /* ended on its own meanwhile */
-    if (hs->next < hs->n) {
+    while (hs->next < hs->n) {
+        struct member *m = &hs->m[hs->next];
         char step[160];
+        if (m->ended) {         /* ended on its own meanwhile */
+            hs->next++;
+            continue;
+        }
         snprintf(step, sizeof(step), "shutting down autostart domain '%s'",
-                 hs->m[hs->next].d->name);
+                 m->d->name);
         job_set_step(hs->job, step, (double)hs->next / (double)hs->n);
         ask(hs, hs->next++);
-        return;
+        if (!m->failed)
+            return;             /* its end, or its failure, comes back */
     }
-    for (i = 0; i < hs->n; i++)
-        if (!hs->m[i].ended)
-            return;             /* failed ones: the deadline tells */
+    /* Every one ended, or could not be asked: nothing more to wait for. */
     finish(hs, 0);
 }
 
@@ -164,6 +190,8 @@ static void asked(struct domop *op, void *arg)
         m->ended = true;        /* gone before or while asked */
     } else if (op->rc) {
         m->failed = true;
+        m->rc = op->rc;
+        snprintf(m->msg, sizeof(m->msg), "%s", op->msg);
         log_warn("host shutdown: %s", op->msg);
     }
     advance(hs);
@@ -180,6 +208,9 @@ static void ask(struct host_stop *hs, size_t i)
     if (!op) {
         free(k);
         m->failed = true;
+        m->rc = HV_ENOMEM;
+        snprintf(m->msg, sizeof(m->msg), "domain '%s': out of memory",
+                 m->d->name);
         log_err("host shutdown: domain '%s': out of memory", m->d->name);
         return;
     }

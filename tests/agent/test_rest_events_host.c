@@ -292,12 +292,47 @@ static void test_host_shutdown_timeout(void **state)
     destroy_domain(&ad, "hsp");
 }
 
+static void test_host_shutdown_refused(void **state)
+{
+    char body[512], want[200];
+    struct resp r, fin;
+
+    /* A crashed domain kept by hvcore cannot be asked to power off: the
+     * job does not wait for its deadline, and says why. */
+    snprintf(body, sizeof(body), "{\"type\": \"pv\", \"name\": \"hsc\", "
+             "\"memory\": {\"max_mib\": 16}, \"on_crash\": \"preserve\", "
+             "\"os\": {\"kernel\": \"%s\", \"cmdline\": \"crash\"}}",
+             harness_pvboot());
+    r = POST(&ad, "/v1/domains?start=true", body);
+    assert_int_equal(r.status, 202);
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), NULL),
+                        "succeeded");
+    resp_free(&r);
+    assert_true(wait_state(&ad, "hsc", "crashed", 30000));
+    r = GET(&ad, "/v1/domains/hsc");
+    snprintf(want, sizeof(want), "1 domain still running: domain 'hsc' (id "
+             "%lld): cannot shut down: the domain is crashed or shutting "
+             "down", jint(r.json, "id"));
+    resp_free(&r);
+
+    r = POST(&ad, "/v1/host/shutdown", "{\"timeout_ms\": 86400000}");
+    assert_int_equal(r.status, 202);
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), &fin), "failed");
+    resp_free(&r);
+    assert_string_equal(jstr(fin.json, "error.code"), "wrong_state");
+    assert_string_equal(jstr(fin.json, "error.message"), want);
+    assert_string_equal(jstr(fin.json, "result.still_running.0"), "hsc");
+    resp_free(&fin);
+    destroy_domain(&ad, "hsc");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_event_reasons),
         cmocka_unit_test(test_host_shutdown_order),
         cmocka_unit_test(test_host_shutdown_timeout),
+        cmocka_unit_test(test_host_shutdown_refused),
     };
 
     return HARNESS_MAIN(tests, group_setup, group_teardown);
