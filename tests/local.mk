@@ -41,6 +41,12 @@ tests_libctl_test_crash_CFLAGS = $(LIBCTL_TEST_CFLAGS)
 tests_libctl_test_crash_LDADD = $(LIBCTL_TEST_LDADD)
 examples_embed_SOURCES = examples/embed.c
 examples_embed_LDADD = libctl/libhvctl.la
+# run-remote.sh: examples/remote against a second hvctld over TLS.
+check_PROGRAMS += examples/remote
+TESTS += tests/libctl/run-remote.sh
+EXTRA_DIST += tests/libctl/run-remote.sh
+examples_remote_SOURCES = examples/remote.c
+examples_remote_LDADD = libctl/libhvctl.la
 
 # make bench: libhvctl's benchmarks (tests/bench/bench_libctl.c).  Built
 # with the tests (so it cannot rot) but run only by `make bench`.
