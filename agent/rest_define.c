@@ -58,10 +58,14 @@ static hv_config *body_config(struct rest_req *rr, bool *uuid_given)
         return NULL;
     }
     /* hvctld has no working directory of the client's to resolve a
-     * relative path against: refused here, not at start. */
-    if (hv_config_get_kernel(cfg)[0] != '/') {
+     * relative path against: refused here, not at start.  A name without
+     * a slash is an installed guest kernel, which hvcore looks up in its
+     * guest directory (hvctl.xml(5)). */
+    if (hv_config_get_kernel(cfg)[0] != '/' &&
+        strchr(hv_config_get_kernel(cfg), '/')) {
         rest_error(rr, 400, "invalid_config", "domain '%s': kernel '%s' is "
-                   "a relative path; hvctld needs an absolute one",
+                   "a relative path; hvctld needs an absolute one (or the "
+                   "name of an installed guest kernel, without a slash)",
                    hv_config_get_name(cfg), hv_config_get_kernel(cfg));
         hv_config_free(cfg);
         return NULL;

@@ -491,22 +491,33 @@ static void test_relative_kernel_refused(void **state)
     const char *cfg = "{\"type\": \"pv\", \"name\": \"cprel\", "
                       "\"memory\": {\"max_mib\": 16}, "
                       "\"os\": {\"kernel\": \"guest/pvboot\"}}";
+    const char *want = "domain 'cprel': kernel 'guest/pvboot' is a relative "
+                       "path; hvctld needs an absolute one (or the name of "
+                       "an installed guest kernel, without a slash)";
+    const char *installed = "{\"type\": \"pv\", \"name\": \"cpinst\", "
+                            "\"memory\": {\"max_mib\": 16}, "
+                            "\"os\": {\"kernel\": \"pvboot\"}}";
     struct resp r = POST(&ad, "/v1/domains", cfg);
 
-    assert_error(&r, 400, "invalid_config", "domain 'cprel': kernel "
-                 "'guest/pvboot' is a relative path; hvctld needs an "
-                 "absolute one");
+    assert_error(&r, 400, "invalid_config", want);
     resp_free(&r);
     r = PUT(&ad, "/v1/domains/cprel", cfg);
-    assert_error(&r, 400, "invalid_config", "domain 'cprel': kernel "
-                 "'guest/pvboot' is a relative path; hvctld needs an "
-                 "absolute one");
+    assert_error(&r, 400, "invalid_config", want);
     resp_free(&r);
     r = POST(&ad, "/v1/domains?transient=true", cfg);
-    assert_int_equal(r.status, 400);
+    assert_error(&r, 400, "invalid_config", want);
     resp_free(&r);
     r = GET(&ad, "/v1/domains/cprel");
     assert_int_equal(r.status, 404);
+    resp_free(&r);
+
+    /* A name without a slash is hvcore's installed guest: defined. */
+    r = POST(&ad, "/v1/domains", installed);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(jstr(r.json, "config.os.kernel"), "pvboot");
+    resp_free(&r);
+    r = DELETE(&ad, "/v1/domains/cpinst");
+    assert_int_equal(r.status, 204);
     resp_free(&r);
 }
 
