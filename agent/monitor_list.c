@@ -169,6 +169,10 @@ void monitor_apply_list(struct agent *a, const hv_domlist *list,
 {
     for (size_t i = 0; i < hv_domlist_count(list); i++)
         apply_one(a, hv_domlist_get(list, i), list_ns, startup);
+    /* New figures (CPU time, uptime, counters): the cached list is as of
+     * this look, rebuilt once on its next request. */
+    if (hv_domlist_count(list))
+        domtable_changed(&a->doms);
 }
 
 static bool listed(const hv_domlist *list, uint32_t domid)

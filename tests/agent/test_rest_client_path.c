@@ -275,6 +275,9 @@ static void test_list_filters(void **state)
     snprintf(q, sizeof(q), "uuid=%s", uuid);
     assert_string_equal(names_of(q), "cp2");
 
+    /* The whole list, cached from here on. */
+    d = list_item("", "cp1");
+    json_object_put(d);
     /* fresh: hvcore was asked after the request came. */
     d = list_item("?fresh=true&state=running", "cp1");
     assert_non_null(d);
@@ -283,6 +286,12 @@ static void test_list_filters(void **state)
     json_object_put(d);
     if (up2 <= up1)
         fail_msg("fresh uptime %lld is not past the earlier %lld", up2, up1);
+    /* The whole (cached) list is as of that look, or a later one. */
+    d = list_item("", "cp1");
+    if (jint(d, "uptime_ns") < up2)
+        fail_msg("the list's uptime %lld is older than the last look's %lld",
+                 jint(d, "uptime_ns"), up2);
+    json_object_put(d);
 
     expect_bad_query("state=running,sleeping", "state=running,sleeping: "
                      "'sleeping' is not a domain state (running, paused, "
