@@ -1,12 +1,12 @@
 /*
  * cli.h - what the files of the hvctl command-line tool share.
  *
- * The tool is split by job: main.c reads the global options and picks a
- * command from commands.c; each cmd_*.c implements a family of commands
- * on top of a backend (backend.h), which is either libhvctl on this host
- * (backend_local.c) or hvctld's REST API (backend_remote.c over http.c).
- * Commands never know which backend they talk to; backends never print
- * anything but errors.
+ * hvctl is a thin shell over libhvctl: main.c reads the global options,
+ * connect.c turns them into a connection URI, and each cmd_*.c parses a
+ * family of commands, asks the back end (backend.h: libhvctl's API,
+ * backend_lib.c) and prints the result (output.c, made from the field
+ * table).  Commands never know which connection they talk to; back ends
+ * never print anything but errors.
  */
 #ifndef HVCTL_CLI_H
 #define HVCTL_CLI_H
@@ -28,8 +28,8 @@ struct backend;
 struct cli {
     const char *argv0;
     bool json;                  /* --json: machine-readable output        */
-    /* Where to go (-c URL) and how to prove who we are. */
-    const char *url;            /* NULL: this host, through libhvctl      */
+    /* Where to go (-c URI) and how to prove who we are. */
+    const char *url;            /* NULL: hvctl:///system                  */
     const char *cacert, *cert, *key, *token;
     bool verbose;               /* --verbose: trace HTTP requests          */
     /*
@@ -55,9 +55,15 @@ struct command {
     const char *help;           /* the rest of `hvctl help NAME`         */
 };
 
-/* commands.c */
+/* commands.c: by name or by alias (virsh's words: dominfo, resume...) */
 const struct command *command_find(const char *name);
 const struct command *command_at(size_t i);    /* NULL past the end */
+/* The command name nearest to a mistyped one, or NULL (suggest.c). */
+const char *command_suggest(const char *typo);
+/* The i-th alias and (in *name) its command; NULL past the end. */
+const char *alias_at(size_t i, const char **name);
+/* "unknown command 'X'" with a suggestion when there is one (usage). */
+int unknown_command(const char *cmd, const char *name);
 
 /* ---- errors (util.c) ---- */
 
@@ -86,6 +92,12 @@ void cli_what(struct cli *cli, const char *fmt, ...)
 void str_copy(char *dst, size_t size, const char *src);
 /* Strict decimal in [lo, hi]; 0 or -1. */
 int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+/*
+ * A memory size: a whole number of MiB, or one with a unit (K, M, G, T,
+ * also KiB, MiB...; case does not matter) that comes to whole MiB.  0,
+ * or -1 with why in why[len] (a message for cli_usage).
+ */
+int parse_mem_mib(const char *s, uint64_t *mib, char *why, size_t len);
 /* Strict decimal seconds with up to 3 decimals, as milliseconds. */
 int parse_seconds_ms(const char *s, int *ms);
 /* All of a file (NUL-terminated, *len without the NUL): 0 or -errno. */
@@ -109,8 +121,13 @@ int sig_fd(void);
 /* The signal that arrived, or 0. */
 int sig_caught(void);
 
-/* The backend for cli (local or remote), opened on first use. */
+/* The backend for cli, opened on first use (connect.c). */
 struct backend *cli_backend(struct cli *cli);
+/* A usage error for a -c URI of no form hvctl knows; 0 when fine. */
+int check_connect_options(const struct cli *cli);
+
+/* hvcore's version ("0.1.0 (guest ABI 1, ...)"), "" if unknown. */
+void hvcore_version(char *out, size_t len);
 
 /* Every command's entry point (cmd_*.c). */
 int cmd_create(struct cli *cli, int argc, char **argv);
@@ -125,6 +142,9 @@ int cmd_destroy(struct cli *cli, int argc, char **argv);
 int cmd_mem_set(struct cli *cli, int argc, char **argv);
 int cmd_dumpxml(struct cli *cli, int argc, char **argv);
 int cmd_dumpjson(struct cli *cli, int argc, char **argv);
+int cmd_edit(struct cli *cli, int argc, char **argv);
+int cmd_domstats(struct cli *cli, int argc, char **argv);
+int cmd_top(struct cli *cli, int argc, char **argv);
 int cmd_define(struct cli *cli, int argc, char **argv);
 int cmd_undefine(struct cli *cli, int argc, char **argv);
 int cmd_start(struct cli *cli, int argc, char **argv);

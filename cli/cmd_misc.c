@@ -13,7 +13,6 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
-#define NARGS (argc - optind)
 
 static int on_event(struct cli *cli, const struct dom_event *ev)
 {
@@ -39,7 +38,7 @@ int cmd_events(struct cli *cli, int argc, char **argv)
         return rc;
     if (!(be = cli_backend(cli)))
         return EXIT_FAIL;
-    return be->ops->events(be, cli, on_event);
+    return be_events(be, cli, on_event);
 }
 
 /* The version number alone: the first word of "0.1.0 (guest ABI 1...)". */
@@ -64,7 +63,7 @@ int cmd_version(struct cli *cli, int argc, char **argv)
         return rc;
     if (!(be = cli_backend(cli)))
         return EXIT_FAIL;
-    rc = be->ops->version(be, cli, &v);
+    rc = be_version(be, cli, &v);
     /* An agent that did not say: at least the library of this process. */
     if (!v.library[0])
         snprintf(v.library, sizeof(v.library), "%u.%u.%u", lib >> 16,
@@ -76,6 +75,10 @@ int cmd_version(struct cli *cli, int argc, char **argv)
         json_object_object_add(j, "library", version_word(v.library));
         json_object_object_add(j, "hypervisor", version_word(v.hypervisor));
         json_object_object_add(j, "agent", version_word(v.agent));
+        json_object_object_add(j, "connection",
+                               json_object_new_string(be_uri(be)));
+        json_object_object_add(j, "driver",
+                               json_object_new_string(be_driver(be)));
         print_json(j, false);
     } else {
         printf("client:      hvctl %s\n", PACKAGE_VERSION);
@@ -87,6 +90,7 @@ int cmd_version(struct cli *cli, int argc, char **argv)
         else
             printf("agent:       %s\n", v.agent_note[0] ? v.agent_note
                                                         : "unknown");
+        printf("connection:  %s (%s driver)\n", be_uri(be), be_driver(be));
     }
     return rc;
 }
@@ -106,7 +110,7 @@ int cmd_help(struct cli *cli, int argc, char **argv)
         return EXIT_OK;
     }
     if (!(cmd = command_find(argv[optind])))
-        return cli_usage("help", "unknown command '%s'", argv[optind]);
+        return unknown_command("help", argv[optind]);
     print_command_help(cmd);
     return EXIT_OK;
 }

@@ -33,5 +33,16 @@ struct cmdopts {
 int cmdopt_next(struct cli *cli, struct cmdopts *o, int argc, char **argv);
 /* 0 when n operands fit [min, max]; else a usage error (EXIT_USAGE). */
 int cmd_operands(const char *cmd, int n, int min, int max);
+/*
+ * `cmd [--json] DOMAIN` with `own` options (NULL: none), each handed to
+ * on_opt (which returns 0, or an exit status).  *ref gets the DOMAIN and
+ * cli->what "cmd DOMAIN".  Returns -1 to go on, or the exit status.
+ */
+int cmd_one_domain(struct cli *cli, const char *cmd,
+                   const struct option *own, const char *shorts,
+                   int (*on_opt)(int c, void *opaque), void *opaque,
+                   int argc, char **argv, const char **ref);
+
+#define NARGS (argc - optind)
 
 #endif /* HVCTL_CLI_CMDOPTS_H */

@@ -18,20 +18,29 @@ static const struct command commands[] = {
       "start a domain from an XML or JSON configuration file",
       "Starts the domain described by FILE (XML as in hvctl.xml(5), or JSON;\n"
       "told apart by the first character) and returns once it runs.  The\n"
-      "domain is not defined in hvctld: when it ends, it is gone.  With -c,\n"
-      "hvctld defines the domain and starts it (the REST API has no\n"
-      "transient domains).\n"
+      "domain is transient: it is not defined, and when it ends it is gone.\n"
+      "A relative kernel path (with a slash) is taken from the current\n"
+      "directory, now.\n"
       "  --console   attach to the console at once (`hvctl help console`)\n" },
-    { "list", cmd_list, "[--all]",
-      "list running domains (--all: and those defined in hvctld)",
-      "Lists the running domains: id, name, state, vCPUs, memory, CPU time\n"
-      "and uptime.  --all adds the domains defined in hvctld that are not\n"
-      "running (state shutoff) and an AUTOSTART column; it needs hvctld.\n"
-      "  -a, --all   include defined domains that are not running\n" },
+    { "list", cmd_list,
+      "[--all] [--state S[,S...]] [--persistent|--transient] [--name GLOB]",
+      "list domains (running ones unless asked for more)",
+      "Lists domains: id, name, state, vCPUs, memory, CPU time and uptime.\n"
+      "Without options, the running ones (running, paused, shutting down,\n"
+      "crashed).  Filters combine:\n"
+      "  -a, --all          also the defined domains that are not running\n"
+      "                     (state shutoff), with an AUTOSTART column\n"
+      "  -s, --state S,...  only these states: running, paused, shutdown,\n"
+      "                     crashed, shutoff\n"
+      "  -p, --persistent   only defined domains (needs hvctld)\n"
+      "  -t, --transient    only domains that are not defined (needs hvctld)\n"
+      "  -n, --name GLOB    only names that match the shell pattern GLOB\n" },
     { "info", cmd_info, "DOMAIN",
       "show one domain",
-      "Shows a domain's id, uuid, state, vCPUs, memory (current, balloon\n"
-      "target, maximum), CPU time, uptime, boots and hvcore's pid.\n" },
+      "Shows a domain's id, uuid, state and why it is in it (Reason: booted,\n"
+      "guest_crash, hvcore_died...), whether it is defined and autostarted,\n"
+      "vCPUs, memory (current, balloon target, maximum), CPU time, uptime,\n"
+      "boots, hvcore's pid and its exit and event counters.\n" },
     { "console", cmd_console, "DOMAIN",
       "attach to a domain's console (Ctrl-] detaches)",
       "Connects the terminal to the domain's console: what the guest prints\n"
@@ -39,18 +48,19 @@ static const struct command commands[] = {
       "mode (Ctrl-C goes to the guest) and restored however hvctl ends.\n"
       "Ctrl-] detaches and leaves the domain running.  If the domain ends\n"
       "without a shutdown (its hvcore died, the guest crashed), hvctl says\n"
-      "so and exits with status 1.  Local only: the REST API has no console.\n" },
+      "so and exits with status 1.\n" },
     { "pause", cmd_pause, "DOMAIN",
       "stop running a domain's vCPUs",
       "Pauses the domain: its vCPUs stop, its memory and devices stay.\n" },
     { "unpause", cmd_unpause, "DOMAIN",
       "resume a paused domain",
       "Lets a paused domain run again.\n" },
-    { "shutdown", cmd_shutdown, "[--wait [--timeout S]] DOMAIN",
-      "ask a domain to power off",
+    { "shutdown", cmd_shutdown, "[--wait [--timeout S]] DOMAIN|--all",
+      "ask a domain (or every running one) to power off",
       "Asks the guest to power off and returns at once; with --wait, returns\n"
       "once the domain has ended.  A paused domain is refused (its guest\n"
       "could not see the request): unpause it first, or use destroy.\n"
+      "  -a, --all          every running domain instead of DOMAIN\n"
       "  -w, --wait         wait until the domain has ended (Ctrl-C stops\n"
       "                     waiting)\n"
       "  -t, --timeout S    give up waiting after S seconds (exit status 1;\n"
@@ -62,22 +72,35 @@ static const struct command commands[] = {
       "end a domain at once",
       "Ends the domain now, without asking the guest, and returns once its\n"
       "hvcore has exited.  A domain defined in hvctld stays defined.\n" },
-    { "mem-set", cmd_mem_set, "DOMAIN MiB",
+    { "mem-set", cmd_mem_set, "DOMAIN SIZE",
       "set a domain's memory (balloon) target",
-      "Sets the balloon target: the guest gives memory back down to MiB, or\n"
-      "takes it back up to its maximum.\n" },
-    { "dumpxml", cmd_dumpxml, "DOMAIN",
+      "Sets the balloon target: the guest gives memory back down to SIZE, or\n"
+      "takes it back up to its maximum.  SIZE is in MiB, or has a unit:\n"
+      "512M, 2G, 1048576K (K, M, G, T or KiB, MiB, GiB, TiB).\n" },
+    { "dumpxml", cmd_dumpxml, "[--inactive] DOMAIN",
       "print a domain's configuration as XML",
       "Prints the domain's configuration, as XML (hvctl.xml(5)): the one\n"
-      "a running domain was created with, else the one hvctld holds.\n" },
-    { "dumpjson", cmd_dumpjson, "DOMAIN",
+      "a running domain runs with, else its definition.\n"
+      "  --inactive  the definition (what the next start uses), even while\n"
+      "              the domain runs with another configuration\n" },
+    { "dumpjson", cmd_dumpjson, "[--inactive] DOMAIN",
       "print a domain's configuration as JSON",
       "Prints the domain's configuration, as JSON: the one a running\n"
-      "domain was created with, else the one hvctld holds.\n" },
+      "domain runs with, else its definition.\n"
+      "  --inactive  the definition, even while the domain runs\n" },
     { "define", cmd_define, "FILE",
-      "define a domain in hvctld from a configuration file",
+      "define a domain in hvctld, or replace its definition",
       "Stores the configuration in FILE (XML or JSON) in hvctld, which keeps\n"
-      "it across restarts; `hvctl start` runs it.\n" },
+      "it across restarts; `hvctl start` runs it.  A definition with the\n"
+      "same uuid is replaced (a running domain keeps its configuration until\n"
+      "it next starts).  A relative kernel path (with a slash) is taken\n"
+      "from the current directory, now.\n" },
+    { "edit", cmd_edit, "DOMAIN",
+      "edit a domain's definition in $EDITOR",
+      "Opens the definition, as XML, in $VISUAL or $EDITOR (else vi).  When\n"
+      "the editor exits, the text is checked; a valid one replaces the\n"
+      "definition.  An invalid one is not saved: on a terminal, hvctl offers\n"
+      "to edit it again; otherwise it fails (exit status 1).\n" },
     { "undefine", cmd_undefine, "DOMAIN",
       "remove a domain's definition from hvctld",
       "Removes the definition; a running domain keeps running until it\n"
@@ -88,12 +111,26 @@ static const struct command commands[] = {
     { "autostart", cmd_autostart, "DOMAIN on|off",
       "start a defined domain whenever hvctld starts",
       "Sets whether hvctld starts the domain when hvctld itself starts.\n" },
+    { "domstats", cmd_domstats, "[DOMAIN...]",
+      "print the raw figures and counters of domains",
+      "Prints, for each DOMAIN (default: every running one), every field\n"
+      "hvctl knows as key=value lines: state, vCPUs, memory in KiB, CPU time\n"
+      "and uptime in ns, and hvcore's exit and event counters since it\n"
+      "started.  Unknown values are \"-\" (null with --json).\n" },
+    { "top", cmd_top, "[-n COUNT] [-d SECONDS]",
+      "per-domain CPU, memory, exits and events per second, refreshed",
+      "Shows every running domain with its CPU use (% of one CPU), memory,\n"
+      "and exits and events per second, from two looks SECONDS apart, and\n"
+      "refreshes until q or Ctrl-C.\n"
+      "  -n, --iterations COUNT  stop after COUNT refreshes\n"
+      "  -d, --delay SECONDS     between two refreshes (default 1)\n" },
     { "events", cmd_events, "",
       "print lifecycle events until interrupted",
       "Follows lifecycle events (started, paused, unpaused, shutdown,\n"
-      "rebooted, crashed, destroyed) of every domain and prints one line\n"
-      "each, until Ctrl-C (exit status 0).  With --json, one JSON object\n"
-      "per line.\n" },
+      "rebooted, crashed, destroyed, and hvctld's definition events) of\n"
+      "every domain and prints one line each, until Ctrl-C (exit status 0).\n"
+      "Through hvctld, it carries on across a restart of the agent.  With\n"
+      "--json, one JSON object per line.\n" },
     { "version", cmd_version, "",
       "print the client, library, hypervisor and agent versions",
       "Prints the versions of hvctl, libhvctl, hvcore and, when it can be\n"
@@ -103,6 +140,13 @@ static const struct command commands[] = {
       "Without COMMAND, lists the commands; with it, explains one.\n" },
 };
 
+/* virsh's words for the same commands. */
+static const struct { const char *alias, *name; } aliases[] = {
+    { "dominfo", "info" }, { "resume", "unpause" }, { "suspend", "pause" },
+    { "setmem", "mem-set" },
+};
+#define N_ALIASES (sizeof(aliases) / sizeof(aliases[0]))
+
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 const struct command *command_find(const char *name)
@@ -110,7 +154,18 @@ const struct command *command_find(const char *name)
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(commands[i].name, name) == 0)
             return &commands[i];
+    for (size_t i = 0; i < N_ALIASES; i++)
+        if (strcmp(aliases[i].alias, name) == 0)
+            return command_find(aliases[i].name);
     return NULL;
+}
+
+const char *alias_at(size_t i, const char **name)
+{
+    if (i >= N_ALIASES)
+        return NULL;
+    *name = aliases[i].name;
+    return aliases[i].alias;
 }
 
 const struct command *command_at(size_t i)
@@ -134,14 +189,19 @@ void print_command_help(const struct command *cmd)
 void print_usage(void)
 {
     printf("usage: hvctl [GLOBAL OPTIONS] COMMAND [ARGS]\n"
-           "Manage hvcore domains on this host (libhvctl) or through hvctld "
-           "(-c URL).\n\nCommands:\n");
+           "Manage hvcore domains on this host or through hvctld "
+           "(-c URI).\n\nCommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-    printf("\nGlobal options:\n"
-           "  -c, --connect URL  talk to hvctld at URL: unix:///path/to/"
-           "hvctld.sock,\n"
-           "                     https://host:port (or $HVCTL_URL)\n"
+    printf("\nAliases (as in virsh):");
+    for (size_t i = 0; i < N_ALIASES; i++)
+        printf("%s %s=%s", i ? "," : "", aliases[i].alias, aliases[i].name);
+    printf("\n\nGlobal options:\n"
+           "  -c, --connect URI  the connection (or $HVCTL_URL): "
+           "hvctl:///system (this\n"
+           "                     host: hvctld when it runs, else directly), "
+           "unix:///PATH\n"
+           "                     (hvctld's socket), https://host:port\n"
            "      --cacert FILE  CA certificate(s) to check the agent's "
            "certificate\n"
            "      --cert FILE    client certificate (PEM) for https\n"
@@ -214,4 +274,27 @@ int cmd_operands(const char *cmd, int n, int min, int max)
         return cli_usage(cmd, "too many arguments (usage: hvctl %s%s%s)",
                          cmd, *syn ? " " : "", syn);
     return 0;
+}
+
+int cmd_one_domain(struct cli *cli, const char *cmd,
+                   const struct option *own, const char *shorts,
+                   int (*on_opt)(int c, void *opaque), void *opaque,
+                   int argc, char **argv, const char **ref)
+{
+    struct cmdopts o = { .cmd = cmd, .own = own, .shorts = shorts };
+    int c, rc;
+
+    while ((c = cmdopt_next(cli, &o, argc, argv)) != OPT_END) {
+        if (c == OPT_HELP)
+            return EXIT_OK;
+        if (c == OPT_BAD || !on_opt)
+            return EXIT_USAGE;
+        if ((rc = on_opt(c, opaque)))
+            return rc;
+    }
+    if ((rc = cmd_operands(cmd, argc - optind, 1, 1)))
+        return rc;
+    *ref = argv[optind];
+    cli_what(cli, "%s %s", cmd, *ref);
+    return -1;
 }

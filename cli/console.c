@@ -210,8 +210,7 @@ int console_run(struct cli *cli, struct backend *be, int con,
             fprintf(stderr, "\nDetached from domain '%s'.\n", name);
         return EXIT_OK;
     case END_CLOSED:
-        if (be && be->ops->console_closed &&
-            be->ops->console_closed(be, cli, why, sizeof(why))) {
+        if (be && be_console_closed(be, cli, why, sizeof(why))) {
             if (tty)
                 fputc('\n', stderr);
             return cli_fail(cli, "%s", why);
@@ -237,10 +236,7 @@ int console_attach(struct cli *cli, const char *ref)
 
     if (!be)
         return EXIT_FAIL;
-    if (!be->ops->console)
-        return cli_fail(cli, "the REST API has no console; run `hvctl "
-                        "console` on the domain's host");
-    if (be->ops->console(be, cli, ref, &fd, name))
+    if (be_console(be, cli, ref, &fd, name))
         return EXIT_FAIL;
     return console_run(cli, be, fd, name);
 }

@@ -1,7 +1,11 @@
 # cli: hvctl, the command-line tool.  Included by the top-level Makefile.am.
 #
-# Local operations go through libhvctl's public header alone; remote ones
-# (and what needs persistence) through hvctld's REST API with libcurl.
+# Every domain operation goes through libhvctl's public API on the
+# connection -c names (cli/backend_lib.c); what hvctl shows of a domain
+# is made from the field table, libctl/domain_fields.[ch], compiled in.
+# hvctl has no HTTP client of its own: remote connections are libhvctl's
+# agent driver (and its libcurl module), so hvctl never maps libcurl for
+# a local connection.
 
 bin_PROGRAMS += cli/hvctl
 
@@ -16,30 +20,34 @@ cli_hvctl_SOURCES = \
 	cli/progress.h \
 	cli/progress.c \
 	cli/backend.h \
-	cli/backend_local.c \
-	cli/backend_remote.c \
-	cli/http.h \
-	cli/http.c \
-	cli/http_scheme.h \
-	cli/http_scheme.c \
-	cli/rest.h \
-	cli/rest.c \
-	cli/curl_lazy.h \
-	cli/curl_lazy.c \
+	cli/backend_lib.h \
+	cli/backend_lib.c \
+	cli/backend_lib_io.c \
+	cli/connect.c \
+	cli/dom_list.c \
+	cli/hvcore_version.c \
+	cli/suggest.c \
+	libctl/domain_fields.c \
+	libctl/domain_fields.h \
 	cli/console.h \
 	cli/console.c \
 	cli/console_end.h \
 	cli/console_end.c \
 	cli/cmd_domain.c \
+	cli/cmd_list.c \
+	cli/cmd_shutdown.c \
+	cli/cmd_config.h \
+	cli/cmd_config.c \
+	cli/cmd_edit.c \
+	cli/cmd_stats.c \
 	cli/cmd_persist.c \
 	cli/cmd_misc.c
 # Where `hvctl version` looks for hvcore when $HVCORE_PATH is unset: the
 # same place libhvctl does (libctl/local.mk).
 cli_hvctl_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DHVCORE_INSTALL_PATH='"$(bindir)/hvcore"'
-cli_hvctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBCURL_CFLAGS)
-# Not $(LIBCURL_LIBS): libcurl is opened with dlopen (cli/curl_lazy.h).
-cli_hvctl_LDADD = libctl/libhvctl.la $(JSONC_LIBS) -ldl
+cli_hvctl_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+cli_hvctl_LDADD = libctl/libhvctl.la $(JSONC_LIBS)
 
 # Bash completion, installed where bash-completion looks for it (under
 # the command's own name, hence the directory).

@@ -1,7 +1,7 @@
 /*
  * main.c - hvctl's entry point: global options, then one command.
  *
- *     hvctl [-c URL] [--cacert F] [--cert F --key F] [--token T] [--json]
+ *     hvctl [-c URI] [--cacert F] [--cert F --key F] [--token T] [--json]
  *           COMMAND [ARGS]
  *
  * Global options stop at the command name (so a command's options never
@@ -16,7 +16,6 @@
 
 #include "backend.h"
 #include "cli.h"
-#include "http.h"
 
 enum { OPT_CACERT = 256, OPT_CERT, OPT_KEY, OPT_TOKEN, OPT_JSON_G };
 
@@ -32,35 +31,6 @@ static const struct option global_opts[] = {
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
 };
-
-struct backend *cli_backend(struct cli *cli)
-{
-    if (!cli->be)
-        cli->be = cli->url ? backend_remote_open(cli, cli->url)
-                           : backend_local_open(cli);
-    return cli->be;
-}
-
-/*
- * A URL of a known form; TLS and token options only with a URL that uses
- * them.
- */
-static int check_auth_options(const struct cli *cli)
-{
-    bool https = cli->url && strncmp(cli->url, "https://", 8) == 0;
-
-    if (cli->url && !http_url_valid(cli->url))
-        return cli_usage(NULL, "'%s' is not a hvctld URL (unix:///PATH, "
-                         "https://HOST:PORT, http://HOST:PORT)", cli->url);
-    if ((cli->cacert || cli->cert || cli->key) && !https)
-        return cli_usage(NULL, "--cacert, --cert and --key need "
-                         "-c https://HOST:PORT");
-    if (cli->key && !cli->cert)
-        return cli_usage(NULL, "--key needs --cert");
-    if (cli->token && !cli->url)
-        return cli_usage(NULL, "--token needs -c URL");
-    return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -98,9 +68,10 @@ int main(int argc, char **argv)
     /* The environment fills in what the command line left out. */
     if (!cli.url && (env = getenv("HVCTL_URL")) && *env)
         cli.url = env;
-    if (cli.url && !cli.token && (env = getenv("HVCTL_TOKEN")) && *env)
+    if (cli.url && strncmp(cli.url, "http", 4) == 0 && !cli.token &&
+        (env = getenv("HVCTL_TOKEN")) && *env)
         cli.token = env;
-    if ((rc = check_auth_options(&cli)))
+    if ((rc = check_connect_options(&cli)))
         return rc;
 
     if (show_version) {
@@ -114,11 +85,11 @@ int main(int argc, char **argv)
         return cli_usage(NULL, "no command given");
     cmd = command_find(argv[optind]);
     if (!cmd)
-        return cli_usage(NULL, "unknown command '%s'", argv[optind]);
+        return unknown_command(NULL, argv[optind]);
     cli_what(&cli, "%s", cmd->name);
     rc = cmd->run(&cli, argc - optind, argv + optind);
     if (cli.be)
-        cli.be->ops->close(cli.be);
+        be_close(cli.be);
     if (fflush(stdout) != 0 && rc == EXIT_OK)
         rc = cli_fail_what(NULL, "cannot write the output");
     return rc;

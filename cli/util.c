@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,7 +25,7 @@ static void vreport(struct cli *cli, const char *what, const char *fmt,
     char why[1024];
 
     vsnprintf(why, sizeof(why), fmt, ap);
-    /* One line, whatever the cause carried (curl messages end in \n). */
+    /* One line, whatever the cause carried (a library message may end in \n). */
     for (char *p = why; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
@@ -109,6 +110,49 @@ int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
     if (errno || *end || v < lo || v > hi)
         return -1;
     *out = v;
+    return 0;
+}
+
+int parse_mem_mib(const char *s, uint64_t *mib, char *why, size_t len)
+{
+    static const struct { const char *unit; unsigned shift; } units[] = {
+        { "", 20 }, { "k", 10 }, { "kib", 10 }, { "m", 20 }, { "mib", 20 },
+        { "g", 30 }, { "gib", 30 }, { "t", 40 }, { "tib", 40 },
+    };
+    unsigned long long v;
+    char *end;
+    size_t i;
+
+    errno = 0;
+    v = isdigit((unsigned char)s[0]) ? strtoull(s, &end, 10) : 0;
+    if (!isdigit((unsigned char)s[0]) || errno) {
+        snprintf(why, len, "'%s': not a memory size (MiB, or a number with "
+                 "a unit: 512M, 2G, 1048576K)", s);
+        return -1;
+    }
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (strcasecmp(end, units[i].unit) == 0)
+            break;
+    if (i == sizeof(units) / sizeof(units[0])) {
+        snprintf(why, len, "'%s': unknown unit '%s' (K, M, G or T, or KiB, "
+                 "MiB, GiB, TiB)", s, end);
+        return -1;
+    }
+    if (v == 0) {
+        snprintf(why, len, "'%s': the size must be above 0", s);
+        return -1;
+    }
+    /* In bytes, the largest unit still fits 2^64 for any sane size. */
+    if (v > (UINT64_MAX >> units[i].shift)) {
+        snprintf(why, len, "'%s': too large", s);
+        return -1;
+    }
+    v <<= units[i].shift;
+    if (v & ((1ull << 20) - 1)) {
+        snprintf(why, len, "'%s': not a whole number of MiB", s);
+        return -1;
+    }
+    *mib = v >> 20;
     return 0;
 }
 

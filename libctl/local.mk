@@ -78,6 +78,8 @@ hvdriverdir = $(pkglibdir)/drivers
 hvdriver_LTLIBRARIES = libctl/http_module/libhvctl-http.la
 libctl_http_module_libhvctl_http_la_SOURCES = \
 	libctl/http_module/http_curl.c \
+	libctl/http_module/http_scheme.c \
+	libctl/http_module/http_scheme.h \
 	libctl/http_transport.h
 libctl_http_module_libhvctl_http_la_CFLAGS = $(AM_CFLAGS) \
 	-fvisibility=hidden $(LIBCURL_CFLAGS)

@@ -28,6 +28,7 @@
 
 #include <curl/curl.h>
 
+#include "http_scheme.h"
 #include "http_transport.h"
 
 #define CONNECT_TIMEOUT_S 30L
@@ -246,6 +247,7 @@ static int c_request(struct ht_conn *c, const struct ht_request *q,
     free(url);
     if (rc != CURLE_OK) {
         curl_err(rc, c->errbuf, err);
+        http_scheme_explain(c->curl, c->base, rc, err, HT_ERR_MAX);
         free(r->body);
         memset(r, 0, sizeof(*r));
         return -1;

@@ -97,8 +97,15 @@ check "pause " pa
 check "define destroy " de
 check "dumpjson dumpxml " dump
 check "--cacert --cert --connect " --c
-check "--all --help --json " list --
-check "--help --json --timeout --wait " shutdown --
+check "--all --help --json --name --persistent --state --transient " list --
+check "--all --help --json --timeout --wait " shutdown --
+check "--help --inactive --json " dumpxml --
+check "--delay --help --iterations --json " top --
+check "shutdown shutoff " list --state sh
+check "edit " edi
+check "dominfo domstats " dom
+check "db web " dominfo ""
+check "db old web " edit ""
 check "db web " pause ""
 check "web " -c unix:///x.sock console w
 check "db old web " start ""

@@ -71,13 +71,16 @@ static void create_xml_and_json(void **state)
     assert_string_equal(field(r.out, "name"), "web");
     RUN_OK(&r, "info", "web");
     assert_contains(r.out, "Name:           web\n");
-    snprintf(want, sizeof(want), "ID:             %ld\n", id);
+    snprintf(want, sizeof(want), "Id:             %ld\n", id);
     assert_contains(r.out, want);
     snprintf(want, sizeof(want), "UUID:           %s\n", uuid);
     assert_contains(r.out, want);
     assert_contains(r.out, "State:          running\n");
-    assert_contains(r.out, "Memory:         32 MiB (target 32 MiB, max 64 "
-                           "MiB)\n");
+    assert_contains(r.out, "Reason:         booted\n");
+    assert_contains(r.out, "Memory:         32 MiB\nMemory target:  32 MiB\n"
+                           "Memory max:     64 MiB\n");
+    /* The direct driver cannot tell whether hvctld defined it. */
+    assert_contains(r.out, "Persistent:     -\nAutostart:      -\n");
 }
 
 static void list_table_and_json(void **state)
@@ -110,12 +113,13 @@ static void list_table_and_json(void **state)
     /* Every key, always present (null when unknown). */
     {
         static const char *const keys[] = {
-            "id", "name", "uuid", "state", "vcpus", "vcpus_max",
-            "memory_kib", "memory_target_kib", "memory_max_kib",
-            "cpu_time_ns", "uptime_ns", "boot_count", "pid", "persistent",
-            "autostart",
+            "id", "name", "uuid", "state", "reason", "persistent",
+            "autostart", "vcpus_online", "vcpus_max", "memory_current_kib",
+            "memory_target_kib", "memory_max_kib", "cpu_time_ns",
+            "uptime_ns", "boot_count", "pid", "exits", "events",
+            "figures_known", "vcpus", "memory_kib",
         };
-        assert_int_equal(json_object_object_length(d), 15);
+        assert_int_equal(json_object_object_length(d), 21);
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
             assert_true(json_object_object_get_ex(d, keys[i], NULL));
     }
@@ -253,8 +257,9 @@ static void dead_hvcore_figures_unknown(void **state)
     static const char *const table[] = { "list", NULL };
     static const char *const json[] = { "list", "--json", NULL };
     static const char *const unknown[] = {
-        "vcpus", "vcpus_max", "memory_kib", "memory_target_kib",
-        "memory_max_kib", "cpu_time_ns", "uptime_ns", "boot_count",
+        "vcpus", "vcpus_online", "vcpus_max", "memory_kib",
+        "memory_current_kib", "memory_target_kib", "memory_max_kib",
+        "cpu_time_ns", "uptime_ns", "boot_count", "pid", "exits", "events",
     };
     json_object *top, *arr;
     const char *dom;
@@ -347,41 +352,56 @@ static void dump_running(void **state)
     assert_contains(r.out, "\"cmdline\": \"counter\"");
 }
 
-/* What needs persistence goes to hvctld, which does not run here. */
+/*
+ * Without hvctld, hvctl:///system is the direct driver: what needs a
+ * definition says which connection could, and a name it does not see
+ * may be defined in an hvctld that is not running.
+ */
 static void agent_down(void **state)
 {
-    static const char *const cmds[][4] = {
-        { "list --all", "list", "--all" },
-        { "dumpxml web", "dumpxml", "web" },
-        { "dumpjson web", "dumpjson", "web" },
-        { "undefine web", "undefine", "web" },
-        { "start web", "start", "web" },
-        { "autostart web", "autostart", "web", "on" },
-    };
-    char real[PATH_MAX], want[PATH_MAX + 256];
+    char real[PATH_MAX], want[PATH_MAX + 512], uri[PATH_MAX + 64];
     const char *cfg = cli_config("web", "counter", false, 0);
+    long id;
 
     (void)state;
     assert_non_null(realpath(cli_env.rundir, real));
-    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-        snprintf(want, sizeof(want), "hvctl: error: %s: cannot connect to "
-                 "hvctld at unix://%s/hvctld.sock: No such file or directory "
-                 "(is hvctld running?)\n", cmds[i][0], real);
-        RUN_FAIL(&r, 1, want, cmds[i][1], cmds[i][2], cmds[i][3]);
-    }
-    snprintf(want, sizeof(want), "hvctl: error: define %s: cannot connect to "
-             "hvctld at unix://%s/hvctld.sock: No such file or directory "
-             "(is hvctld running?)\n", cfg, real);
-    RUN_FAIL(&r, 1, want, "define", cfg);
-    /* A socket nobody listens on is "refused". */
-    snprintf(want, sizeof(want), "%s/hvctld.sock", real);
-    cli_file("run/hvctld.sock", "");
-    snprintf(want, sizeof(want), "hvctl: error: start web: cannot connect to "
-             "hvctld at unix://%s/hvctld.sock: Connection refused (is hvctld "
-             "running?)\n", real);
+    snprintf(uri, sizeof(uri), "hvctl:///system?rundir=%s", real);
+    snprintf(want, sizeof(want), "hvctl: error: start web: domain 'web': no "
+             "such domain (%s sees running domains only: definitions need "
+             "hvctld)\n", uri);
     RUN_FAIL(&r, 1, want, "start", "web");
-    snprintf(want, sizeof(want), "%s/hvctld.sock", real);
-    unlink(want);
+    snprintf(want, sizeof(want), "hvctl: error: dumpxml web: domain 'web': "
+             "no such domain (%s sees running domains only: definitions need "
+             "hvctld)\n", uri);
+    RUN_FAIL(&r, 1, want, "dumpxml", "--inactive", "web");
+    snprintf(want, sizeof(want), "hvctl: error: define %s: domain 'web': "
+             "define: not possible through %s: the direct driver runs "
+             "transient domains only; definitions need hvctld (hvctl:///system "
+             "with hvctld running, or unix:///PATH/hvctld.sock)\n", cfg, uri);
+    RUN_FAIL(&r, 1, want, "define", cfg);
+    /* A running transient domain: the call itself is refused. */
+    id = create("web", "counter");
+    snprintf(want, sizeof(want), "hvctl: error: start web: domain 'web' (id "
+             "%ld): start: not possible through %s: the direct driver runs "
+             "transient domains only; definitions need hvctld (hvctl:///system "
+             "with hvctld running, or unix:///PATH/hvctld.sock)\n", id, uri);
+    RUN_FAIL(&r, 1, want, "start", "web");
+    snprintf(want, sizeof(want), "hvctl: error: autostart web: domain 'web' "
+             "(id %ld): autostart: not possible through %s: the direct "
+             "driver runs transient domains only; definitions need hvctld "
+             "(hvctl:///system with hvctld running, or "
+             "unix:///PATH/hvctld.sock)\n", id, uri);
+    RUN_FAIL(&r, 1, want, "autostart", "web", "on");
+    snprintf(want, sizeof(want), "hvctl: error: list: listing domains by "
+             "persistence: not possible through %s: the direct driver runs "
+             "transient domains only; definitions need hvctld (hvctl:///system "
+             "with hvctld running, or unix:///PATH/hvctld.sock)\n", uri);
+    RUN_FAIL(&r, 1, want, "list", "--persistent");
+    /* No definitions here: --all is the running domains. */
+    RUN_OK(&r, "list", "--all");
+    assert_contains(r.out, "AUTOSTART\n");
+    snprintf(want, sizeof(want), "%5ld  web   running ", id);
+    assert_contains(r.out, want);
 }
 
 /* `hvctl events` in the background while another hvctl acts. */

@@ -14,7 +14,8 @@ static struct run r;
 static const char *const commands[] = {
     "create", "list", "info", "console", "pause", "unpause", "shutdown",
     "reboot", "destroy", "mem-set", "dumpxml", "dumpjson", "define",
-    "undefine", "start", "autostart", "events", "version", "help",
+    "edit", "undefine", "start", "autostart", "domstats", "top", "events",
+    "version", "help",
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -72,11 +73,13 @@ static void global_usage_errors(void **state)
                     "Try 'hvctl help'.\n", "-x", "list");
     RUN_FAIL(&r, 2, "hvctl: error: option '--connect' needs a value\n"
                     "Try 'hvctl help'.\n", "--connect");
-    RUN_FAIL(&r, 2, "hvctl: error: 'ftp://x' is not a hvctld URL "
-                    "(unix:///PATH, https://HOST:PORT, http://HOST:PORT)\n"
+    RUN_FAIL(&r, 2, "hvctl: error: 'ftp://x' is not an hvctl "
+                    "connection URI (hvctl:///system, unix:///PATH, "
+                    "https://HOST:PORT, http://HOST:PORT)\n"
                     "Try 'hvctl help'.\n", "-c", "ftp://x", "list");
-    RUN_FAIL(&r, 2, "hvctl: error: 'unix://relative.sock' is not a hvctld "
-                    "URL (unix:///PATH, https://HOST:PORT, http://HOST:PORT)\n"
+    RUN_FAIL(&r, 2, "hvctl: error: 'unix://relative.sock' is not an hvctl "
+                    "connection URI (hvctl:///system, unix:///PATH, "
+                    "https://HOST:PORT, http://HOST:PORT)\n"
                     "Try 'hvctl help'.\n", "-c", "unix://relative.sock",
              "list");
     RUN_FAIL(&r, 2, "hvctl: error: --cacert, --cert and --key need "
@@ -87,12 +90,26 @@ static void global_usage_errors(void **state)
              "-c", "unix:///x.sock", "--cert", "c.pem", "list");
     RUN_FAIL(&r, 2, "hvctl: error: --key needs --cert\nTry 'hvctl help'.\n",
              "-c", "https://localhost:1", "--key", "k.pem", "list");
-    RUN_FAIL(&r, 2, "hvctl: error: --token needs -c URL\n"
-                    "Try 'hvctl help'.\n", "--token", "t", "list");
+    RUN_FAIL(&r, 2, "hvctl: error: --token needs -c https://HOST:PORT or "
+                    "http://HOST:PORT\nTry 'hvctl help'.\n",
+             "--token", "t", "list");
+    RUN_FAIL(&r, 2, "hvctl: error: --token needs -c https://HOST:PORT or "
+                    "http://HOST:PORT\nTry 'hvctl help'.\n",
+             "-c", "unix:///x.sock", "--token", "t", "list");
+    RUN_FAIL(&r, 2, "hvctl: error: 'hvctl:///session' is not an hvctl "
+                    "connection URI (hvctl:///system, unix:///PATH, "
+                    "https://HOST:PORT, http://HOST:PORT)\n"
+                    "Try 'hvctl help'.\n", "-c", "hvctl:///session", "list");
+    /* What libhvctl refuses of a URI of a known form is its to say. */
+    RUN_FAIL(&r, 1, "hvctl: error: list: connection URI "
+                    "'hvctl:///system?driver=fast': driver= takes 'direct' "
+                    "or 'agent'\n", "-c", "hvctl:///system?driver=fast",
+             "list");
     /* HVCTL_URL is checked like -c. */
     setenv("HVCTL_URL", "gopher://x", 1);
-    RUN_FAIL(&r, 2, "hvctl: error: 'gopher://x' is not a hvctld URL "
-                    "(unix:///PATH, https://HOST:PORT, http://HOST:PORT)\n"
+    RUN_FAIL(&r, 2, "hvctl: error: 'gopher://x' is not an hvctl "
+                    "connection URI (hvctl:///system, unix:///PATH, "
+                    "https://HOST:PORT, http://HOST:PORT)\n"
                     "Try 'hvctl help'.\n", "list");
     unsetenv("HVCTL_URL");
 }
@@ -109,7 +126,8 @@ static void command_usage_errors(void **state)
     for (size_t i = 0; i < sizeof(one_domain) / sizeof(one_domain[0]); i++) {
         const char *c = one_domain[i];
         const char *syn = strcmp(c, "shutdown") == 0
-            ? "[--wait [--timeout S]] DOMAIN" : "DOMAIN";
+            ? "[--wait [--timeout S]] DOMAIN|--all"
+            : strncmp(c, "dump", 4) == 0 ? "[--inactive] DOMAIN" : "DOMAIN";
         snprintf(want, sizeof(want), "hvctl: error: %s: missing argument "
                  "(usage: hvctl %s %s)\nTry 'hvctl help %s'.\n", c, c, syn, c);
         RUN_FAIL(&r, 2, want, c);
@@ -126,26 +144,58 @@ static void command_usage_errors(void **state)
     RUN_FAIL(&r, 2, "hvctl: error: define: missing argument (usage: hvctl "
                     "define FILE)\nTry 'hvctl help define'.\n", "define");
     RUN_FAIL(&r, 2, "hvctl: error: list: too many arguments (usage: hvctl "
-                    "list [--all])\nTry 'hvctl help list'.\n", "list", "x");
+                    "list [--all] [--state S[,S...]] [--persistent|"
+                    "--transient] [--name GLOB])\nTry 'hvctl help list'.\n",
+             "list", "x");
     RUN_FAIL(&r, 2, "hvctl: error: list: unknown option '-z'\n"
                     "Try 'hvctl help list'.\n", "list", "-z");
     RUN_FAIL(&r, 2, "hvctl: error: events: too many arguments (usage: hvctl "
                     "events)\nTry 'hvctl help events'.\n", "events", "x");
     RUN_FAIL(&r, 2, "hvctl: error: mem-set: missing argument (usage: hvctl "
-                    "mem-set DOMAIN MiB)\nTry 'hvctl help mem-set'.\n",
+                    "mem-set DOMAIN SIZE)\nTry 'hvctl help mem-set'.\n",
              "mem-set", "web");
     RUN_FAIL(&r, 2, "hvctl: error: mem-set: missing arguments (usage: hvctl "
-                    "mem-set DOMAIN MiB)\nTry 'hvctl help mem-set'.\n",
+                    "mem-set DOMAIN SIZE)\nTry 'hvctl help mem-set'.\n",
              "mem-set");
-    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '12x': not a size in MiB (a "
-                    "whole number above 0)\nTry 'hvctl help mem-set'.\n",
-             "mem-set", "web", "12x");
-    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '0': not a size in MiB (a "
-                    "whole number above 0)\nTry 'hvctl help mem-set'.\n",
-             "mem-set", "web", "0");
-    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '-5': not a size in MiB (a "
-                    "whole number above 0)\nTry 'hvctl help mem-set'.\n",
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '12x': unknown unit 'x' (K, M, "
+                    "G or T, or KiB, MiB, GiB, TiB)\n"
+                    "Try 'hvctl help mem-set'.\n", "mem-set", "web", "12x");
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '0': the size must be above 0\n"
+                    "Try 'hvctl help mem-set'.\n", "mem-set", "web", "0");
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '0G': the size must be above 0\n"
+                    "Try 'hvctl help mem-set'.\n", "mem-set", "web", "0G");
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '-5': not a memory size (MiB, "
+                    "or a number with a unit: 512M, 2G, 1048576K)\n"
+                    "Try 'hvctl help mem-set'.\n",
              "mem-set", "web", "--", "-5");
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: 'M': not a memory size (MiB, "
+                    "or a number with a unit: 512M, 2G, 1048576K)\n"
+                    "Try 'hvctl help mem-set'.\n", "mem-set", "web", "M");
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '1000K': not a whole number of "
+                    "MiB\nTry 'hvctl help mem-set'.\n",
+             "mem-set", "web", "1000K");
+    RUN_FAIL(&r, 2, "hvctl: error: mem-set: '99999999999T': too large\n"
+                    "Try 'hvctl help mem-set'.\n",
+             "mem-set", "web", "99999999999T");
+    RUN_FAIL(&r, 2, "hvctl: error: list: --state: unknown state 'runing' "
+                    "(running, paused, shutdown, crashed, shutoff)\n"
+                    "Try 'hvctl help list'.\n", "list", "--state", "runing");
+    RUN_FAIL(&r, 2, "hvctl: error: list: --state: no state given\n"
+                    "Try 'hvctl help list'.\n", "list", "--state", ",");
+    RUN_FAIL(&r, 2, "hvctl: error: list: --persistent or --transient, not "
+                    "both\nTry 'hvctl help list'.\n",
+             "list", "--persistent", "--transient");
+    RUN_FAIL(&r, 2, "hvctl: error: shutdown: --all or a DOMAIN, not both\n"
+                    "Try 'hvctl help shutdown'.\n", "shutdown", "--all", "x");
+    RUN_FAIL(&r, 2, "hvctl: error: top: --iterations 'x': not a whole number "
+                    "above 0\nTry 'hvctl help top'.\n", "top", "-n", "x");
+    RUN_FAIL(&r, 2, "hvctl: error: top: --delay '0': not a number of seconds "
+                    "above 0\nTry 'hvctl help top'.\n", "top", "-d", "0");
+    RUN_FAIL(&r, 2, "hvctl: error: top: too many arguments (usage: hvctl top "
+                    "[-n COUNT] [-d SECONDS])\nTry 'hvctl help top'.\n",
+             "top", "x");
+    RUN_FAIL(&r, 2, "hvctl: error: edit: missing argument (usage: hvctl edit "
+                    "DOMAIN)\nTry 'hvctl help edit'.\n", "edit");
     RUN_FAIL(&r, 2, "hvctl: error: autostart: 'maybe': say on or off\n"
                     "Try 'hvctl help autostart'.\n",
              "autostart", "web", "maybe");
@@ -158,6 +208,45 @@ static void command_usage_errors(void **state)
     RUN_FAIL(&r, 2, "hvctl: error: shutdown: option '--timeout' needs a "
                     "value\nTry 'hvctl help shutdown'.\n",
              "shutdown", "web", "--timeout");
+}
+
+/* A typo gets the nearest command; virsh's words work as aliases. */
+static void typos_and_aliases(void **state)
+{
+    static struct run r2;
+    static const char *const alias[][2] = {
+        { "dominfo", "info" }, { "resume", "unpause" },
+        { "suspend", "pause" }, { "setmem", "mem-set" },
+    };
+
+    (void)state;
+    RUN_FAIL(&r, 2, "hvctl: error: unknown command 'lsit'; did you mean "
+                    "'list'?\nTry 'hvctl help'.\n", "lsit");
+    RUN_FAIL(&r, 2, "hvctl: error: unknown command 'paus'; did you mean "
+                    "'pause'?\nTry 'hvctl help'.\n", "paus");
+    RUN_FAIL(&r, 2, "hvctl: error: unknown command 'domifno'; did you mean "
+                    "'dominfo'?\nTry 'hvctl help'.\n", "domifno");
+    RUN_FAIL(&r, 2, "hvctl: error: help: unknown command 'shutdwn'; did you "
+                    "mean 'shutdown'?\nTry 'hvctl help help'.\n",
+             "help", "shutdwn");
+    /* Too far from anything: no guess. */
+    RUN_FAIL(&r, 2, "hvctl: error: unknown command 'xyzzy'\n"
+                    "Try 'hvctl help'.\n", "xyzzy");
+    RUN_OK(&r, "help");
+    assert_contains(r.out, "\nAliases (as in virsh): dominfo=info, "
+                           "resume=unpause, suspend=pause, setmem=mem-set\n");
+    /* An alias is its command: the same help, the same usage errors. */
+    for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++) {
+        char want[256];
+        RUN_OK(&r, alias[i][0], "--help");
+        RUN_OK(&r2, "help", alias[i][1]);
+        assert_string_equal(r.out, r2.out);
+        hvctl_runl(&r, alias[i][0], NULL);
+        assert_int_equal(r.status, 2);
+        snprintf(want, sizeof(want), "hvctl: error: %s: missing argument",
+                 alias[i][1]);
+        assert_contains(r.err, want);
+    }
 }
 
 /* A bad file is the operation failing (1), not a usage error. */
@@ -235,6 +324,7 @@ int main(void)
         cmocka_unit_test(help_of_each_command),
         cmocka_unit_test(global_usage_errors),
         cmocka_unit_test(command_usage_errors),
+        cmocka_unit_test(typos_and_aliases),
         cmocka_unit_test(bad_files),
         cmocka_unit_test(version),
     };

@@ -2,20 +2,21 @@
  * http_scheme.c - see http_scheme.h.
  *
  * https:// to a plain HTTP port makes OpenSSL report "wrong version
- * number" (or the server waits for the rest of a "request" that is a
- * ClientHello, and the handshake times out); http:// to a TLS port gets
- * an empty reply.  None of those says what to change.  After such a
+ * number", or the server waits for the rest of a "request" that is a
+ * ClientHello and the handshake times out; http:// to a TLS port gets an
+ * empty reply.  None of those says what to change.  After such a
  * failure, and only then, a second connection tries the other scheme.
+ * (hvctl's own HTTP client did this before it moved into libhvctl.)
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "http_scheme.h"
 
-/* As long as http.c's connect timeout: a probe is made only after a
- * failure, and a loaded server that is slow to answer must not be taken
- * for one that speaks the other scheme. */
-#define PROBE_TIMEOUT_S 10
+/* A probe is made only after a failure; a loaded server that is slow to
+ * answer must not be taken for one that speaks the other scheme. */
+#define PROBE_TIMEOUT_S 10L
 
 static size_t discard(char *data, size_t size, size_t nmemb, void *opaque)
 {
@@ -25,24 +26,24 @@ static size_t discard(char *data, size_t size, size_t nmemb, void *opaque)
 }
 
 /*
- * Does the server at scheme://hostport speak that scheme: complete a TLS
- * handshake (https, nothing verified: only the protocol is in question)
- * or answer an HTTP request with a status line (http)?
+ * Does the server at scheme://hostport speak it: complete a TLS
+ * handshake (nothing verified: only the protocol is in question), or
+ * answer an HTTP request with a status line?
  */
-static bool speaks(const char *scheme, const char *hostport)
+static bool speaks(bool tls, const char *hostport)
 {
-    bool tls = strcmp(scheme, "https") == 0, yes;
     CURL *c = curl_easy_init();
     char url[512];
     long status = 0;
+    bool yes;
 
     if (!c)
         return false;
-    snprintf(url, sizeof(url), "%s://%s/", scheme, hostport);
+    snprintf(url, sizeof(url), "%s://%s/", tls ? "https" : "http", hostport);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)PROBE_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)PROBE_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, PROBE_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, PROBE_TIMEOUT_S);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     if (tls) {
         curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
@@ -73,24 +74,25 @@ static bool suspect(CURL *curl, bool tls, CURLcode rc)
            (rc == CURLE_OPERATION_TIMEDOUT && port > 0);
 }
 
-bool http_scheme_wrong(struct cli *cli, CURL *curl, const char *url,
-                       CURLcode rc, int *status)
+void http_scheme_explain(CURL *curl, const char *base, CURLcode rc,
+                         char *err, size_t len)
 {
-    bool tls = strncmp(url, "https://", 8) == 0;
+    bool tls = strncmp(base, "https://", 8) == 0;
     const char *hostport;
     char hp[400];
 
-    if (!tls && strncmp(url, "http://", 7) != 0)
-        return false;
+    if (!tls && strncmp(base, "http://", 7) != 0)
+        return;
     if (!suspect(curl, tls, rc))
-        return false;
-    hostport = url + (tls ? 8 : 7);
+        return;
+    hostport = base + (tls ? 8 : 7);
     snprintf(hp, sizeof(hp), "%.*s", (int)strcspn(hostport, "/"), hostport);
-    if (!speaks(tls ? "http" : "https", hp))
-        return false;
-    *status = tls ? cli_fail(cli, "the server at %s does not speak TLS (try "
-                             "http://%s)", hp, hp)
-                  : cli_fail(cli, "the server at %s speaks TLS (try "
-                             "https://%s)", hp, hp);
-    return true;
+    if (!speaks(!tls, hp))
+        return;
+    if (tls)
+        snprintf(err, len, "the server at %s does not speak TLS (try "
+                 "http://%s)", hp, hp);
+    else
+        snprintf(err, len, "the server at %s speaks TLS (try https://%s)",
+                 hp, hp);
 }
