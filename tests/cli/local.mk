@@ -2,6 +2,8 @@
 #
 # test_cli_usage:   help, versions, every usage error (no domain needed)
 # test_cli_local:   every command on this host, real hvcore + pvboot
+# test_cli_features: units, aliases, list filters, domstats, top, crash
+#                   reason, shutdown --all, relative kernels (direct)
 # test_cli_console: `hvctl console` driven through a pseudo-terminal
 # test_cli_remote:  every command through a real hvctld, over its Unix
 #                   socket and over TLS TCP with a CA the test makes
@@ -11,9 +13,11 @@ CLI_TEST_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) $(JSONC_LIBS) -lutil
 CLI_HARNESS = tests/cli/cli_harness.c tests/cli/cli_harness.h
 
 check_PROGRAMS += tests/cli/test_cli_usage tests/cli/test_cli_local \
-	tests/cli/test_cli_console tests/cli/test_cli_remote
+	tests/cli/test_cli_features tests/cli/test_cli_console \
+	tests/cli/test_cli_remote
 TESTS += tests/cli/test_cli_usage tests/cli/test_cli_local \
-	tests/cli/test_cli_console tests/cli/test_cli_remote \
+	tests/cli/test_cli_features tests/cli/test_cli_console \
+	tests/cli/test_cli_remote \
 	tests/cli/test_cli_docs.sh
 EXTRA_DIST += tests/cli/test_cli_docs.sh
 
@@ -23,6 +27,10 @@ tests_cli_test_cli_usage_LDADD = $(CLI_TEST_LDADD)
 tests_cli_test_cli_local_SOURCES = tests/cli/test_cli_local.c $(CLI_HARNESS)
 tests_cli_test_cli_local_CFLAGS = $(CLI_TEST_CFLAGS)
 tests_cli_test_cli_local_LDADD = $(CLI_TEST_LDADD)
+tests_cli_test_cli_features_SOURCES = tests/cli/test_cli_features.c \
+	$(CLI_HARNESS)
+tests_cli_test_cli_features_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_features_LDADD = $(CLI_TEST_LDADD)
 tests_cli_test_cli_console_SOURCES = tests/cli/test_cli_console.c \
 	$(CLI_HARNESS)
 tests_cli_test_cli_console_CFLAGS = $(CLI_TEST_CFLAGS)

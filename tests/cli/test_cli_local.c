@@ -284,6 +284,8 @@ static void dead_hvcore_figures_unknown(void **state)
     dom = json_object_to_json_string(json_object_array_get_idx(arr, 0));
     assert_int_equal(atol(field(dom, "id")), id);
     assert_string_equal(field(dom, "state"), "crashed");
+    /* ... and why, as an enum libhvctl set, not text to parse. */
+    assert_string_equal(field(dom, "reason"), "hvcore_died");
     for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++)
         if (strcmp(field(dom, unknown[i]), "null") != 0)
             fail_msg("\"%s\" of a dead hvcore is %s, not null",
