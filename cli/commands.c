@@ -26,8 +26,8 @@ static const struct command commands[] = {
       "[--all] [--state S[,S...]] [--persistent|--transient] [--name GLOB]",
       "list domains (running ones unless asked for more)",
       "Lists domains: id, name, state, vCPUs, memory, CPU time and uptime.\n"
-      "Without options, the running ones (running, paused, shutting down,\n"
-      "crashed).  Filters combine:\n"
+      "Without --all or --state, the running ones (running, paused,\n"
+      "shutting down, crashed).  Filters combine:\n"
       "  -a, --all          also the defined domains that are not running\n"
       "                     (state shutoff), with an AUTOSTART column\n"
       "  -s, --state S,...  only these states: running, paused, shutdown,\n"

@@ -4,6 +4,9 @@
 # test_cli_local:   every command on this host, real hvcore + pvboot
 # test_cli_features: units, aliases, list filters, domstats, top, crash
 #                   reason, shutdown --all, relative kernels (direct)
+# test_cli_persist: define replaces, dumpxml --inactive, edit, persistence
+#                   filters, shutdown --all and events across an agent
+#                   restart, through a real hvctld
 # test_cli_console: `hvctl console` driven through a pseudo-terminal
 # test_cli_remote:  every command through a real hvctld, over its Unix
 #                   socket and over TLS TCP with a CA the test makes
@@ -14,10 +17,10 @@ CLI_HARNESS = tests/cli/cli_harness.c tests/cli/cli_harness.h
 
 check_PROGRAMS += tests/cli/test_cli_usage tests/cli/test_cli_local \
 	tests/cli/test_cli_features tests/cli/test_cli_console \
-	tests/cli/test_cli_remote
+	tests/cli/test_cli_remote tests/cli/test_cli_persist
 TESTS += tests/cli/test_cli_usage tests/cli/test_cli_local \
 	tests/cli/test_cli_features tests/cli/test_cli_console \
-	tests/cli/test_cli_remote \
+	tests/cli/test_cli_remote tests/cli/test_cli_persist \
 	tests/cli/test_cli_docs.sh
 EXTRA_DIST += tests/cli/test_cli_docs.sh
 
@@ -39,6 +42,10 @@ tests_cli_test_cli_remote_SOURCES = tests/cli/test_cli_remote.c \
 	tests/cli/agent_harness.c tests/cli/agent_harness.h $(CLI_HARNESS)
 tests_cli_test_cli_remote_CFLAGS = $(CLI_TEST_CFLAGS)
 tests_cli_test_cli_remote_LDADD = $(CLI_TEST_LDADD)
+tests_cli_test_cli_persist_SOURCES = tests/cli/test_cli_persist.c \
+	tests/cli/agent_harness.c tests/cli/agent_harness.h $(CLI_HARNESS)
+tests_cli_test_cli_persist_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_persist_LDADD = $(CLI_TEST_LDADD)
 
 # make bench: `hvctl create` until the domain runs, and `hvctl pause`.
 # Built with the tests (so it cannot rot), run only by `make bench`.
