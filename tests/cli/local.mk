@@ -7,6 +7,8 @@
 # test_cli_persist: define replaces, dumpxml --inactive, edit, persistence
 #                   filters, shutdown --all and events across an agent
 #                   restart, through a real hvctld
+# test_cli_same:    the same commands through every connection give the
+#                   same bytes (agent three ways; direct against agent)
 # test_cli_console: `hvctl console` driven through a pseudo-terminal
 # test_cli_remote:  every command through a real hvctld, over its Unix
 #                   socket and over TLS TCP with a CA the test makes
@@ -17,11 +19,12 @@ CLI_HARNESS = tests/cli/cli_harness.c tests/cli/cli_harness.h
 
 check_PROGRAMS += tests/cli/test_cli_usage tests/cli/test_cli_local \
 	tests/cli/test_cli_features tests/cli/test_cli_console \
-	tests/cli/test_cli_remote tests/cli/test_cli_persist
+	tests/cli/test_cli_remote tests/cli/test_cli_persist \
+	tests/cli/test_cli_same
 TESTS += tests/cli/test_cli_usage tests/cli/test_cli_local \
 	tests/cli/test_cli_features tests/cli/test_cli_console \
 	tests/cli/test_cli_remote tests/cli/test_cli_persist \
-	tests/cli/test_cli_docs.sh
+	tests/cli/test_cli_same tests/cli/test_cli_docs.sh
 EXTRA_DIST += tests/cli/test_cli_docs.sh
 
 tests_cli_test_cli_usage_SOURCES = tests/cli/test_cli_usage.c $(CLI_HARNESS)
@@ -46,6 +49,10 @@ tests_cli_test_cli_persist_SOURCES = tests/cli/test_cli_persist.c \
 	tests/cli/agent_harness.c tests/cli/agent_harness.h $(CLI_HARNESS)
 tests_cli_test_cli_persist_CFLAGS = $(CLI_TEST_CFLAGS)
 tests_cli_test_cli_persist_LDADD = $(CLI_TEST_LDADD)
+tests_cli_test_cli_same_SOURCES = tests/cli/test_cli_same.c \
+	tests/cli/agent_harness.c tests/cli/agent_harness.h $(CLI_HARNESS)
+tests_cli_test_cli_same_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_same_LDADD = $(CLI_TEST_LDADD)
 
 # make bench: `hvctl create` until the domain runs, and `hvctl pause`.
 # Built with the tests (so it cannot rot), run only by `make bench`.
