@@ -12,6 +12,7 @@
 # test_cli_console: `hvctl console` driven through a pseudo-terminal
 # test_cli_remote:  every command through a real hvctld, over its Unix
 #                   socket and over TLS TCP with a CA the test makes
+# test_cli_remote_fail: bad files, credentials, schemes, no agent
 # test_cli_docs.sh: man page and bash completion cover every command
 CLI_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
 CLI_TEST_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) $(JSONC_LIBS) -lutil
@@ -20,11 +21,12 @@ CLI_HARNESS = tests/cli/cli_harness.c tests/cli/cli_harness.h
 check_PROGRAMS += tests/cli/test_cli_usage tests/cli/test_cli_local \
 	tests/cli/test_cli_features tests/cli/test_cli_console \
 	tests/cli/test_cli_remote tests/cli/test_cli_persist \
-	tests/cli/test_cli_same
+	tests/cli/test_cli_same tests/cli/test_cli_remote_fail
 TESTS += tests/cli/test_cli_usage tests/cli/test_cli_local \
 	tests/cli/test_cli_features tests/cli/test_cli_console \
 	tests/cli/test_cli_remote tests/cli/test_cli_persist \
-	tests/cli/test_cli_same tests/cli/test_cli_docs.sh
+	tests/cli/test_cli_same tests/cli/test_cli_remote_fail \
+	tests/cli/test_cli_docs.sh
 EXTRA_DIST += tests/cli/test_cli_docs.sh
 
 tests_cli_test_cli_usage_SOURCES = tests/cli/test_cli_usage.c $(CLI_HARNESS)
@@ -45,6 +47,10 @@ tests_cli_test_cli_remote_SOURCES = tests/cli/test_cli_remote.c \
 	tests/cli/agent_harness.c tests/cli/agent_harness.h $(CLI_HARNESS)
 tests_cli_test_cli_remote_CFLAGS = $(CLI_TEST_CFLAGS)
 tests_cli_test_cli_remote_LDADD = $(CLI_TEST_LDADD)
+tests_cli_test_cli_remote_fail_SOURCES = tests/cli/test_cli_remote_fail.c \
+	tests/cli/agent_harness.c tests/cli/agent_harness.h $(CLI_HARNESS)
+tests_cli_test_cli_remote_fail_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_remote_fail_LDADD = $(CLI_TEST_LDADD)
 tests_cli_test_cli_persist_SOURCES = tests/cli/test_cli_persist.c \
 	tests/cli/agent_harness.c tests/cli/agent_harness.h $(CLI_HARNESS)
 tests_cli_test_cli_persist_CFLAGS = $(CLI_TEST_CFLAGS)

@@ -2,16 +2,14 @@
  * test_cli_remote.c - every hvctl command through a real hvctld: over its
  * Unix socket, over TLS TCP with a bearer token and with a client
  * certificate (a CA made by the test), and the local commands that need
- * the agent (hvctl:///system), all through libhvctl's agent driver.  Then
- * the ways it goes wrong: unknown domains, wrong states,
- * bad files, a certificate nobody vouches for, a wrong token, no agent.
+ * the agent (hvctl:///system), all through libhvctl's agent driver, with
+ * unknown domains and wrong states on the way.  How it goes wrong
+ * otherwise: test_cli_remote_fail.c.
  */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include <json-c/json.h>
 
@@ -552,186 +550,6 @@ static void events(void **state)
     assert_contains(w.buf, "\"cause\":\"api\"");
 }
 
-/*
- * Bad files are refused before the agent is asked, naming the file and
- * line; a relative kernel path is taken from the current directory at
- * define time, not wherever the agent starts it from.
- */
-static void bad_files(void **state)
-{
-    const char *prefix[] = { "-c", agent.unix_url, NULL };
-    const char *bad = cli_file("remote-bad.xml", "<domain type=\"pv\">\n"
-                               "<name>x</name></domain>\n");
-    char want[2048], path[600], text[1024], cwd[PATH_MAX];
-    const char *rel;
-
-    (void)state;
-    hvctl_prefix(prefix);
-    snprintf(want, sizeof(want), "hvctl: error: define %s: %s:1: element "
-             "<domain>: missing <memory>\n", bad, bad);
-    RUN_FAIL(&r, 1, want, "define", bad);
-    snprintf(path, sizeof(path), "%s/none.xml", cli_env.dir);
-    snprintf(want, sizeof(want), "hvctl: error: create %s: %s: No such file "
-             "or directory\n", path, path);
-    RUN_FAIL(&r, 1, want, "create", path);
-
-    snprintf(text, sizeof(text), "<domain type=\"pv\">\n  <name>rel</name>\n"
-             "  <memory unit=\"MiB\">32</memory>\n  <os>\n    <kernel>"
-             "guest/pvboot</kernel>\n    <cmdline>counter</cmdline>\n"
-             "  </os>\n</domain>\n");
-    rel = cli_file("rel.xml", text);
-    assert_non_null(getcwd(cwd, sizeof(cwd)));
-    assert_int_equal(chdir(cli_env.dir), 0);
-    snprintf(want, sizeof(want), "hvctl: error: define %s: kernel "
-             "'guest/pvboot' (%s/guest/pvboot): No such file or directory\n",
-             rel, cli_env.dir);
-    RUN_FAIL(&r, 1, want, "define", rel);
-    snprintf(path, sizeof(path), "%s/guest", cli_env.dir);
-    assert_int_equal(mkdir(path, 0755), 0);
-    snprintf(path, sizeof(path), "%s/guest/pvboot", cli_env.dir);
-    assert_int_equal(symlink(cli_env.pvboot, path), 0);
-    RUN_OK(&r, "define", rel);
-    assert_int_equal(chdir("/"), 0);
-    RUN_OK(&r, "dumpxml", "rel");
-    snprintf(want, sizeof(want), "<kernel>%s/guest/pvboot</kernel>",
-             cli_env.dir);
-    assert_contains(r.out, want);
-    /* ... and it starts from anywhere. */
-    RUN_OK(&r, "start", "rel");
-    RUN_OK(&r, "destroy", "rel");
-    RUN_OK(&r, "undefine", "rel");
-    assert_int_equal(chdir(cwd), 0);
-    hvctl_prefix(NULL);
-}
-
-/* Certificates nobody vouches for, tokens nobody issued. */
-static void bad_credentials(void **state)
-{
-    char want[1024], conn[128];
-    const char *url = agent.https_url;
-
-    (void)state;
-    /* libhvctl names the connection; hvctl adds what its options can do. */
-    snprintf(conn, sizeof(conn), "connection '%s'", url);
-    /* The agent's certificate, checked against the wrong CA. */
-    hvctl_runl(&r, "-c", url, "--cacert", agent.other_ca, "--token",
-               agent.token, "list", NULL);
-    assert_int_equal(r.status, 1);
-    snprintf(want, sizeof(want), "hvctl: error: list: %s: cannot connect: "
-             "SSL certificate problem: ", conn);
-    assert_contains(r.err, want);
-    /* ... and against the system's CAs, which never signed it. */
-    hvctl_runl(&r, "-c", url, "--token", agent.token, "list", NULL);
-    assert_int_equal(r.status, 1);
-    assert_contains(r.err, want);
-    /* A CA file that is not there. */
-    hvctl_runl(&r, "-c", url, "--cacert", "/nonexistent/ca.pem", "list",
-               NULL);
-    assert_int_equal(r.status, 1);
-    snprintf(want, sizeof(want), "hvctl: error: list: %s: cannot connect: ",
-             conn);
-    assert_contains(r.err, want);
-    assert_contains(r.err, "/nonexistent/ca.pem");
-    /* No credentials at all, a wrong token, a stranger's certificate. */
-    snprintf(want, sizeof(want), "hvctl: error: list: %s: authentication "
-             "required: a client certificate or 'Authorization: Bearer "
-             "<token>' (give a token with --token or HVCTL_TOKEN, or a "
-             "client certificate with --cert and --key)\n", conn);
-    RUN_FAIL(&r, 1, want, "-c", url, "--cacert", agent.ca, "list");
-    snprintf(want, sizeof(want), "hvctl: error: events: %s: authentication "
-             "required: a client certificate or 'Authorization: Bearer "
-             "<token>' (give a token with --token or HVCTL_TOKEN, or a "
-             "client certificate with --cert and --key)\n", conn);
-    RUN_FAIL(&r, 1, want, "-c", url, "--cacert", agent.ca, "events");
-    snprintf(want, sizeof(want), "hvctl: error: list: %s: the bearer token "
-             "is not valid (unknown or revoked)\n", conn);
-    RUN_FAIL(&r, 1, want, "-c", url, "--cacert", agent.ca, "--token", "nope",
-             "list");
-    snprintf(want, sizeof(want), "hvctl: error: events: %s: the bearer token "
-             "is not valid (unknown or revoked)\n", conn);
-    RUN_FAIL(&r, 1, want, "-c", url, "--cacert", agent.ca, "--token", "nope",
-             "events");
-    snprintf(want, sizeof(want), "hvctl: error: list: %s: authentication "
-             "required: a client certificate or 'Authorization: Bearer "
-             "<token>' (hvctld did not accept the client certificate %s; "
-             "give a token with --token or HVCTL_TOKEN)\n", conn,
-             agent.other_cert);
-    RUN_FAIL(&r, 1, want, "-c", url, "--cacert", agent.ca, "--cert",
-             agent.other_cert, "--key", agent.other_key, "list");
-    /* A client certificate that cannot be read. */
-    hvctl_runl(&r, "-c", url, "--cacert", agent.ca, "--cert",
-               "/nonexistent/c.pem", "list", NULL);
-    assert_int_equal(r.status, 1);
-    snprintf(want, sizeof(want), "hvctl: error: list: %s: cannot connect: "
-             "could not load PEM client certificate from /nonexistent/c.pem",
-             conn);
-    assert_contains(r.err, want);
-    /* Plain HTTP to the TLS port: say so, not "Empty reply". */
-    {
-        char plain[64];
-        snprintf(plain, sizeof(plain), "http://127.0.0.1:%d", agent.port);
-        snprintf(want, sizeof(want), "hvctl: error: list: connection '%s': "
-                 "the server at 127.0.0.1:%d speaks TLS (try "
-                 "https://127.0.0.1:%d)\n", plain, agent.port, agent.port);
-        RUN_FAIL(&r, 1, want, "-c", plain, "list");
-    }
-}
-
-/* TLS to a plain HTTP port: say so, not OpenSSL's "wrong version". */
-static void tls_to_a_plain_port(void **state)
-{
-    struct agent plain = { .pid = -1 };
-    char url[64], want[512];
-    int port;
-
-    (void)state;
-    plain.pid = agent_start_plain(&port);
-    snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
-    snprintf(want, sizeof(want), "hvctl: error: list: connection '%s': the "
-             "server at 127.0.0.1:%d does not speak TLS (try "
-             "http://127.0.0.1:%d)\n", url, port, port);
-    RUN_FAIL(&r, 1, want, "-c", url, "--cacert", agent.ca, "list");
-    /* The advice works: hvctld answers (and wants a token). */
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-    snprintf(want, sizeof(want), "hvctl: error: list: connection '%s': "
-             "authentication required: a client certificate or "
-             "'Authorization: Bearer <token>' (give a token with --token or "
-             "HVCTL_TOKEN, or a client certificate with --cert and --key)\n",
-             url);
-    RUN_FAIL(&r, 1, want, "-c", url, "list");
-    agent_stop(&plain);
-}
-
-/* Last: with the agent gone, every way of reaching it says so. */
-static void agent_down(void **state)
-{
-    char want[1024];
-
-    (void)state;
-    agent_stop(&agent);
-    snprintf(want, sizeof(want), "hvctl: error: list: connection '%s': "
-             "cannot connect: No such file or directory (is hvctld "
-             "running?)\n", agent.unix_url);
-    RUN_FAIL(&r, 1, want, "-c", agent.unix_url, "list");
-    snprintf(want, sizeof(want), "hvctl: error: list: connection '%s': "
-             "cannot connect: Failed to connect to 127.0.0.1 port %d ",
-             agent.https_url, agent.port);
-    hvctl_runl(&r, "-c", agent.https_url, "--cacert", agent.ca, "--token",
-               agent.token, "list", NULL);
-    assert_int_equal(r.status, 1);
-    assert_contains(r.err, want);
-    hvctl_runl(&r, "-c", agent.https_url, "--cacert", agent.ca, "--token",
-               agent.token, "events", NULL);
-    assert_int_equal(r.status, 1);
-    assert_contains(r.err, "hvctl: error: events: connection '");
-    assert_contains(r.err, "': cannot connect: Failed to connect to ");
-    /* Locally, running domains never need the agent: the direct driver. */
-    RUN_OK(&r, "list");
-    RUN_OK(&r, "version");
-    assert_contains(r.out, "agent:       not running\n");
-    assert_contains(r.out, " (direct driver)\n");
-}
-
 static int setup(void **state)
 {
     (void)state;
@@ -761,10 +579,6 @@ int main(void)
         cmocka_unit_test(local_create_of_a_defined_name),
         cmocka_unit_test(name_clash_behind_the_agents_back),
         cmocka_unit_test(events),
-        cmocka_unit_test(bad_files),
-        cmocka_unit_test(bad_credentials),
-        cmocka_unit_test(tls_to_a_plain_port),
-        cmocka_unit_test(agent_down),
     };
     char why[256];
 
