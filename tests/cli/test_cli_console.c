@@ -353,6 +353,26 @@ static int teardown(void **state)
     return 0;
 }
 
+/*
+ * `hvctl top` on a terminal: the screen is redrawn, q (without Enter)
+ * ends it, and the terminal is as it was.
+ */
+static void top_on_a_terminal(void **state)
+{
+    struct session s;
+    size_t at;
+
+    (void)state;
+    create_shell("web");
+    start(&s, "top", "-d", "0.1", NULL);
+    at = expect(&s, 0, "\033[H\033[2J");
+    at = expect(&s, at, "EVENTS/s");
+    expect(&s, at, "  web  ");
+    type(&s, "q");
+    assert_int_equal(finish(&s), 0);
+    assert_restored(&s);
+}
+
 static int each(void **state)
 {
     (void)state;
@@ -371,6 +391,7 @@ int main(void)
         cmocka_unit_test_teardown(console_from_a_pipe, each),
         cmocka_unit_test_teardown(progress_on_a_terminal, each),
         cmocka_unit_test_teardown(console_errors, each),
+        cmocka_unit_test_teardown(top_on_a_terminal, each),
     };
     char why[256];
 
