@@ -106,6 +106,7 @@ check "edit " edi
 check "dominfo domstats " dom
 check "db web " dominfo ""
 check "db old web " edit ""
+check "hvctl:///system " -c hv
 check "db web " pause ""
 check "web " -c unix:///x.sock console w
 check "db old web " start ""
