@@ -60,13 +60,15 @@ tests_cli_test_cli_same_SOURCES = tests/cli/test_cli_same.c \
 tests_cli_test_cli_same_CFLAGS = $(CLI_TEST_CFLAGS)
 tests_cli_test_cli_same_LDADD = $(CLI_TEST_LDADD)
 
-# make bench: `hvctl create` until the domain runs, and `hvctl pause`.
-# Built with the tests (so it cannot rot), run only by `make bench`.
+# make bench: `hvctl create` until the domain runs, `hvctl pause`, and
+# `hvctl list` of 0 and 100 domains, each without an agent and through a
+# real hvctld (tests/bench/cli_bench.c).  Built with the tests (so it
+# cannot rot), run only by `make bench`.
 check_PROGRAMS += tests/bench/cli_bench
 bench_programs += tests/bench/cli_bench
 tests_bench_cli_bench_SOURCES = tests/bench/cli_bench.c
 tests_bench_cli_bench_LDADD = libctl/libhvctl.la
 bench: bench-cli
-bench-cli: tests/bench/cli_bench cli/hvctl$(EXEEXT)
+bench-cli: tests/bench/cli_bench cli/hvctl$(EXEEXT) agent/hvctld$(EXEEXT)
 	@$(AM_TESTS_ENVIRONMENT) ./tests/bench/cli_bench
 .PHONY: bench-cli
