@@ -318,6 +318,7 @@ int direct_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
     struct hv_domctl_info info;
     uint32_t domid;
     char what[96];
+    pid_t fg = -1;
     long id;
     int rc;
 
@@ -367,17 +368,21 @@ int direct_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
             rt_reap(conn, (uint32_t)id, pid, name);
     }
 
-    if ((rc = conn_make_rundir(conn)) || (rc = spawn_hvcore(conn, cfg, &domid)))
+    if ((rc = conn_make_rundir(conn)) ||
+        (rc = spawn_hvcore(conn, cfg, &domid, &fg)))
         return rc;
     rc = query_info(conn, domid, &info);
     if (rc < 0 && (rc = gone_after_start(conn, domid, cfg, &info, rc)))
-        return rc;
+        goto out;
     if ((rc = dom_from_info(conn, &info, out)))
-        return rc;
+        goto out;
     if (info.pid > 0)
         store_config(conn, &info, cfg);
     err_clear();
-    return 0;
+out:
+    /* Gone by now: not a wait on create's path (spawn_reap). */
+    spawn_reap(fg);
+    return rc;
 }
 
 /* ---- the stored configuration ---- */

@@ -298,7 +298,22 @@ static const char *check_hvcore(const hv_conn *conn, char *buf, size_t len)
     return buf;
 }
 
-int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
+/*
+ * The foreground hvcore exits as soon as its domain process tells it the
+ * domain runs, which it does right after telling us: by the time the
+ * caller has asked the new domain for its figures, it is gone.  Waiting
+ * for its exit first would put a process teardown and two wake-ups on
+ * create's path for nothing.  A caller that ignores SIGCHLD has its
+ * children reaped for it (ECHILD).
+ */
+void spawn_reap(pid_t fg)
+{
+    while (fg > 0 && waitpid(fg, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid,
+                 pid_t *fg)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -373,13 +388,17 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid)
     pipefd[1] = -1;
 
     rc = read_ready(pipefd[0], domid);
+    if (rc == 0) {
+        *fg = pid;              /* the domain runs: spawn_reap */
+        goto out;
+    }
     /* Killing the foreground hvcore kills the domain process too, as long
      * as it has not started the domain (PR_SET_PDEATHSIG, hvcore(8)). */
     if (rc == -ETIMEDOUT)
         kill(pid, SIGKILL);
-    /* The first hvcore exits as soon as the domain runs (or fails). */
-    /* A caller that ignores SIGCHLD has its children reaped for it:
-     * waitpid fails (ECHILD) and there is no status to read. */
+    /* The first hvcore exits as soon as the domain fails, with its
+     * status.  A caller that ignores SIGCHLD has its children reaped for
+     * it: waitpid fails (ECHILD) and there is no status to read. */
     while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
         ;
     if (rc == -ETIMEDOUT) {

@@ -95,6 +95,23 @@ static void wait_unlocked(void)
     }
 }
 
+/*
+ * Create leaves its caller no child: the foreground hvcore it started is
+ * reaped before it returns, whether the domain came up or not (create
+ * reaps it last, once it has exited on its own), never a zombie.
+ */
+static void expect_no_child_left(void)
+{
+    int status;
+    pid_t p = waitpid(-1, &status, WNOHANG);
+
+    if (p > 0)
+        fail_msg("create left a zombie child behind: pid %d", (int)p);
+    if (p == 0)
+        fail_msg("create left a child running");
+    assert_int_equal(errno, ECHILD);
+}
+
 /* Create `name` with hvcore killed at step k: it must fail, saying how. */
 static void create_killed_at(const char *name, int k)
 {
@@ -110,6 +127,7 @@ static void create_killed_at(const char *name, int k)
     unsetenv("HVCORE_TEST_STOP_AT");
     hv_config_free(c);
     assert_null(d);
+    expect_no_child_left();
     if (k < STEP_READY) {
         expect_err(rc, HV_ESPAWN, "domain '%s': hvcore was killed by signal "
                    "9 (Killed) during start-up", name);
@@ -150,6 +168,7 @@ static void create_runs_as_domid_1(const char *name)
     assert_non_null(c);
     OK(hv_domain_create(H.conn, c, 0, &d));
     hv_config_free(c);
+    expect_no_child_left();
     assert_int_equal(hv_domain_get_id(d), 1);
     expect_listed(name, 1);
     OK(hv_domain_destroy(d, 0));
