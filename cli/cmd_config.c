@@ -18,7 +18,7 @@
 int config_fix_kernel(struct cli *cli, struct backend *be, hv_config *cfg)
 {
     const char *kernel = hv_config_get_kernel(cfg);
-    char cwd[PATH_MAX], abs[PATH_MAX * 2];
+    char cwd[PATH_MAX], full[PATH_MAX * 2];
     struct stat st;
 
     /* A name without a slash is an installed guest (hvctl.xml(5)). */
@@ -31,11 +31,12 @@ int config_fix_kernel(struct cli *cli, struct backend *be, hv_config *cfg)
     if (!getcwd(cwd, sizeof(cwd)))
         return cli_fail(cli, "kernel '%s' is a relative path, and the current "
                         "directory is unknown: %s", kernel, strerror(errno));
-    snprintf(abs, sizeof(abs), "%s/%s", strcmp(cwd, "/") ? cwd : "", kernel);
-    if (stat(abs, &st) < 0)
-        return cli_fail(cli, "kernel '%s' (%s): %s", kernel, abs,
+    snprintf(full, sizeof(full), "%s/%s", strcmp(cwd, "/") ? cwd : "",
+             kernel);
+    if (stat(full, &st) < 0)
+        return cli_fail(cli, "kernel '%s' (%s): %s", kernel, full,
                         strerror(errno));
-    if (hv_config_set_kernel(cfg, abs))
+    if (hv_config_set_kernel(cfg, full))
         return cli_fail(cli, "%s", hv_last_error());
     return EXIT_OK;
 }

@@ -15,6 +15,9 @@
 #include "cmd_config.h"
 #include "cmdopts.h"
 
+/* The file's suffix tells editors it is XML. */
+#define EDIT_SUFFIX ".xml"
+
 /* Run the editor on path: 0, or EXIT_FAIL after reporting. */
 static int run_editor(struct cli *cli, const char *path)
 {
@@ -130,9 +133,9 @@ int cmd_edit(struct cli *cli, int argc, char **argv)
     hv_config_free(cfg);
     if (rc)
         return cli_fail(cli, "%s", hv_last_error());
-    snprintf(path, sizeof(path), "%s/hvctl-edit-XXXXXX.xml",
+    snprintf(path, sizeof(path), "%s/hvctl-edit-XXXXXX" EDIT_SUFFIX,
              tmp && *tmp ? tmp : "/tmp");
-    if ((fd = mkstemps(path, 4)) < 0) {
+    if ((fd = mkstemps(path, (int)strlen(EDIT_SUFFIX))) < 0) {
         rc = cli_fail(cli, "cannot make a file to edit in: %s",
                       strerror(errno));
         goto out;
