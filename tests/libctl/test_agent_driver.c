@@ -617,6 +617,15 @@ static void test_https(void **state)
     OK(hv_domain_destroy(d, 0));
     e = wait_event(ev, HV_EVENT_DESTROYED, "ag-tls");
     hv_event_free(e);
+    /* Over TLS too, the source outlives an agent restart, replay and all. */
+    agent_stop(&A);
+    agent_start(&A);
+    define_one("ag-tls2");
+    e = wait_event(ev, HV_EVENT_DEFINED, "ag-tls2");
+    hv_event_free(e);
+    undefine_one(c, "ag-tls2");
+    e = wait_event(ev, HV_EVENT_UNDEFINED, "ag-tls2");
+    hv_event_free(e);
     hv_events_free(ev);
     hv_domain_free(d);
     hv_conn_free(c);
