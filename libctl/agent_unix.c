@@ -34,6 +34,7 @@ struct rd {
     int fd;
     char raw[RAW_MAX];
     size_t off, len;
+    size_t got;                 /* bytes received since reset (retries) */
     bool eof;
 };
 
@@ -152,6 +153,7 @@ static int fill(struct rd *rd, long long deadline, char *err)
         n = recv(rd->fd, rd->raw + rd->len, RAW_MAX - rd->len, MSG_DONTWAIT);
         if (n > 0) {
             rd->len += (size_t)n;
+            rd->got += (size_t)n;
             return 1;
         }
         if (n == 0) {
@@ -462,19 +464,20 @@ static bool still_open(struct ht_conn *c)
 
 static int exchange(struct ht_conn *c, const struct ht_request *q,
                     const char *head, size_t hlen, struct ht_response *r,
-                    bool *sent_any, char *err)
+                    bool *answered, char *err)
 {
     long long deadline = now_ms() + (q->timeout_ms > 0 ? q->timeout_ms
                                                        : 120000);
     struct head h;
 
-    *sent_any = false;
+    c->rd->got = 0;
     if (send_all(c->rd->fd, head, hlen, deadline, err) ||
-        (q->body && send_all(c->rd->fd, q->body, q->len, deadline, err)))
+        (q->body && send_all(c->rd->fd, q->body, q->len, deadline, err)) ||
+        read_head(c->rd, &h, deadline, err)) {
+        *answered = c->rd->got > 0;
         return -1;
-    if (read_head(c->rd, &h, deadline, err))
-        return -1;
-    *sent_any = true;
+    }
+    *answered = true;
     r->status = h.status;
     if (read_body(c->rd, &h, q->method, r, deadline, err))
         return -1;

@@ -20,3 +20,12 @@ tests_libctl_stale_libhvctl_http_la_SOURCES = \
 	tests/libctl/stale/stale_module.c
 tests_libctl_stale_libhvctl_http_la_LDFLAGS = -module -avoid-version \
 	-shared -rpath $(abs_builddir)/tests/libctl/stale
+
+# unit_agent_unix: the HTTP/1.1 client over a Unix socket inside libhvctl
+# (libctl/agent_unix.c) against a scripted server: split answers, chunked
+# and Content-Length bodies, keep-alive and reconnection, streams.
+check_PROGRAMS += tests/libctl/unit_agent_unix
+TESTS += tests/libctl/unit_agent_unix
+tests_libctl_unit_agent_unix_SOURCES = tests/libctl/unit_agent_unix.c
+tests_libctl_unit_agent_unix_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_libctl_unit_agent_unix_LDADD = libctl/libhvctl_core.la $(CMOCKA_LIBS)

@@ -1,0 +1,336 @@
+/*
+ * unit_agent_unix.c - libhvctl's HTTP/1.1 client over a Unix socket
+ * (libctl/agent_unix.c) against a scripted server: answers written a
+ * byte at a time (so heads, chunk sizes and bodies arrive split anywhere),
+ * chunked and Content-Length bodies, one kept connection for several
+ * requests, a kept connection the server closed in between (reconnect),
+ * Connection: close, an event stream read without blocking, a stream
+ * refused with an error, and answers that are not HTTP.
+ *
+ * hvctld's own answers are covered by test_agent_driver; this covers
+ * the shapes of HTTP hvctld does not happen to send today.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "http_transport.h"
+
+/* What one accepted connection gets: an answer per request, then close. */
+struct script {
+    const char *answers[4];
+    bool hold;                  /* keep the connection open at the end */
+};
+
+struct server {
+    int lfd;
+    char path[108];
+    const struct script *conns;
+    size_t nconns;
+    pthread_t thread;
+    int accepted;
+    char requests[8][512];      /* the request heads, in order */
+    int nreq;
+    int held;                   /* a connection kept open, or -1 */
+};
+
+/* One request: its head (kept) and its Content-Length body (dropped). */
+static bool read_request(struct server *s, int fd)
+{
+    char head[4096];
+    size_t len = 0;
+    long clen = 0;
+    char *p;
+
+    while (len < sizeof(head) - 1) {
+        ssize_t n = read(fd, head + len, 1);
+        if (n <= 0)
+            return false;
+        len++;
+        head[len] = '\0';
+        if (len >= 4 && !strcmp(head + len - 4, "\r\n\r\n"))
+            break;
+    }
+    if ((p = strstr(head, "Content-Length: ")))
+        clen = strtol(p + 16, NULL, 10);
+    for (char c; clen > 0 && read(fd, &c, 1) == 1; clen--)
+        ;
+    if (s->nreq < 8)
+        snprintf(s->requests[s->nreq++], sizeof(s->requests[0]), "%.511s", head);
+    return true;
+}
+
+static void *serve(void *opaque)
+{
+    struct server *s = opaque;
+
+    for (size_t i = 0; i < s->nconns; i++) {
+        int fd = accept(s->lfd, NULL, NULL);
+        if (fd < 0)
+            return NULL;
+        s->accepted++;
+        for (size_t k = 0; k < 4 && s->conns[i].answers[k]; k++) {
+            const char *a = s->conns[i].answers[k];
+            if (!read_request(s, fd))
+                break;
+            for (size_t j = 0; a[j]; j++)
+                if (send(fd, a + j, 1, MSG_NOSIGNAL) != 1)
+                    break;
+        }
+        if (s->conns[i].hold)
+            s->held = fd;
+        else
+            close(fd);
+    }
+    return NULL;
+}
+
+static void server_start(struct server *s, const struct script *conns,
+                         size_t n)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    char dir[] = "/tmp/hvctl-unit-unix-XXXXXX";
+
+    memset(s, 0, sizeof(*s));
+    s->held = -1;
+    s->conns = conns;
+    s->nconns = n;
+    assert_non_null(mkdtemp(dir));
+    snprintf(s->path, sizeof(s->path), "%s/s", dir);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", s->path);
+    s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(s->lfd >= 0);
+    assert_int_equal(bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(s->lfd, 8), 0);
+    assert_int_equal(pthread_create(&s->thread, NULL, serve, s), 0);
+}
+
+static void server_stop(struct server *s)
+{
+    char dir[108];
+
+    pthread_join(s->thread, NULL);
+    if (s->held >= 0)
+        close(s->held);
+    close(s->lfd);
+    unlink(s->path);
+    snprintf(dir, sizeof(dir), "%s", s->path);
+    *strrchr(dir, '/') = '\0';
+    rmdir(dir);
+}
+
+static struct ht_conn *client(struct server *s)
+{
+    struct ht_params p = { .socket = s->path };
+    struct ht_conn *c = NULL;
+    char err[HT_ERR_MAX] = "";
+
+    if (ht_unix.open(&p, &c, err))
+        fail_msg("open: %s", err);
+    return c;
+}
+
+static void get(struct ht_conn *c, const char *path, long status,
+                const char *body)
+{
+    struct ht_request q = { .method = "GET", .path = path,
+                            .timeout_ms = 30000 };
+    struct ht_response r;
+    char err[HT_ERR_MAX] = "";
+
+    if (ht_unix.request(c, &q, &r, err))
+        fail_msg("GET %s: %s", path, err);
+    assert_int_equal(r.status, status);
+    assert_string_equal(r.body ? r.body : "", body);
+    ht_response_free(&r);
+}
+
+#define CHUNKED "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+static void test_bodies_on_one_connection(void **state)
+{
+    static const struct script conns[] = { { .answers = {
+        CHUNKED "5\r\nhello\r\n1;ext=1\r\n \r\n6\r\nworld!\r\n0\r\n"
+        "X-Trailer: 1\r\n\r\n",
+        "HTTP/1.1 404 Not Found\r\nContent-Length: 8\r\n\r\n{\"e\":1}\n",
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+        NULL } } };
+    struct server s;
+    struct ht_conn *c;
+    struct ht_request q = { .method = "POST", .path = "/v1/domains",
+                            .body = "{}", .len = 2, .timeout_ms = 30000 };
+    struct ht_response r;
+    char err[HT_ERR_MAX];
+
+    (void)state;
+    server_start(&s, conns, 1);
+    c = client(&s);
+    get(c, "/a", 200, "hello world!");
+    get(c, "/b", 404, "{\"e\":1}\n");
+    assert_int_equal(ht_unix.request(c, &q, &r, err), 0);
+    assert_int_equal(r.status, 204);
+    assert_null(r.body);
+    ht_unix.close(c);
+    server_stop(&s);
+    /* Three requests, one connection. */
+    assert_int_equal(s.accepted, 1);
+    assert_int_equal(s.nreq, 3);
+    assert_non_null(strstr(s.requests[0], "GET /a HTTP/1.1\r\n"));
+    assert_non_null(strstr(s.requests[2], "POST /v1/domains HTTP/1.1\r\n"));
+    assert_non_null(strstr(s.requests[2], "Content-Type: application/json"));
+    assert_non_null(strstr(s.requests[2], "Content-Length: 2\r\n"));
+}
+
+static void test_reconnects(void **state)
+{
+    static const struct script conns[] = {
+        /* The server drops the kept connection after one answer... */
+        { .answers = { "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1", NULL } },
+        /* ... and says it will close this one. */
+        { .answers = { "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1"
+            "\r\n\r\n2", NULL }, .hold = true },
+        { .answers = { "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n3", NULL } },
+    };
+    struct server s;
+    struct ht_conn *c;
+
+    (void)state;
+    server_start(&s, conns, 3);
+    c = client(&s);
+    get(c, "/1", 200, "1");
+    get(c, "/2", 200, "2");
+    get(c, "/3", 200, "3");
+    ht_unix.close(c);
+    server_stop(&s);
+    assert_int_equal(s.accepted, 3);
+    assert_int_equal(s.nreq, 3);
+}
+
+static void test_not_http(void **state)
+{
+    static const struct script conns[] = {
+        { .answers = { "SSH-2.0-OpenSSH\r\n\r\n", NULL } },
+        { .answers = { "HTTP/1.1 200 OK\r\n\r\nno length", NULL } },
+        { .answers = { "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            NULL } },
+    };
+    static const char *const want[] = {
+        "not an HTTP answer: 'SSH-2.0-OpenSSH'",
+        "the agent's answer has no length",
+        "the agent's answer has malformed chunks",
+    };
+    struct ht_request q = { .method = "GET", .path = "/", .timeout_ms = 30000 };
+    struct server s;
+    struct ht_conn *c;
+    struct ht_response r;
+    char err[HT_ERR_MAX];
+
+    (void)state;
+    server_start(&s, conns, 3);
+    c = client(&s);
+    for (int i = 0; i < 3; i++) {
+        err[0] = '\0';
+        assert_int_equal(ht_unix.request(c, &q, &r, err), -1);
+        assert_string_equal(err, want[i]);
+    }
+    ht_unix.close(c);
+    server_stop(&s);
+}
+
+/* Read a stream until `want` bytes came (polling its fd) or it ended. */
+static ssize_t stream_collect(struct ht_stream *st, char *buf, size_t want)
+{
+    size_t len = 0;
+    char err[HT_ERR_MAX];
+
+    while (len < want) {
+        struct pollfd pf = { .fd = ht_unix.stream_fd(st), .events = POLLIN };
+        ssize_t n = ht_unix.stream_read(st, buf + len, want - len, err);
+        if (n < 0)
+            return len ? (ssize_t)len : -1;
+        len += (size_t)n;
+        if (n == 0 && poll(&pf, 1, 30000) != 1)
+            fail_msg("the stream said nothing for 30 s");
+    }
+    return (ssize_t)len;
+}
+
+static void test_streams(void **state)
+{
+    static const struct script conns[] = {
+        { .answers = { NULL } },           /* what open connected: not used */
+        { .answers = { CHUNKED "e\r\n: keep-alive\n\n\r\n"
+            "15\r\nid: 7\ndata: {\"a\":1}\n\n\r\n", NULL }, .hold = true },
+        { .answers = { "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\n\r\n{}",
+            NULL } },
+        { .answers = { CHUNKED "3\r\nend\r\n0\r\n\r\n", NULL } },
+    };
+    struct ht_request q = { .method = "GET", .path = "/v1/events",
+                            .last_event_id = "6", .timeout_ms = 30000 };
+    const char *want = ": keep-alive\n\nid: 7\ndata: {\"a\":1}\n\n";
+    struct server s;
+    struct ht_conn *c;
+    struct ht_stream *st = NULL;
+    struct ht_response r;
+    char err[HT_ERR_MAX], buf[256] = "";
+
+    (void)state;
+    server_start(&s, conns, 4);
+    c = client(&s);
+    assert_int_equal(ht_unix.stream_open(c, &q, &st, &r, err), 0);
+    assert_non_null(st);
+    assert_int_equal(stream_collect(st, buf, strlen(want)),
+                     (ssize_t)strlen(want));
+    assert_string_equal(buf, want);
+    /* Nothing more for now, and reading does not block. */
+    assert_int_equal(ht_unix.stream_read(st, buf, sizeof(buf), err), 0);
+    ht_unix.stream_close(st);
+    assert_non_null(strstr(s.requests[0], "GET /v1/events HTTP/1.1\r\n"));
+    assert_non_null(strstr(s.requests[0], "Accept: text/event-stream\r\n"));
+    assert_non_null(strstr(s.requests[0], "Last-Event-ID: 6\r\n"));
+
+    /* Refused: no stream, the answer instead. */
+    st = NULL;
+    assert_int_equal(ht_unix.stream_open(c, &q, &st, &r, err), 0);
+    assert_null(st);
+    assert_int_equal(r.status, 503);
+    assert_string_equal(r.body, "{}");
+    ht_response_free(&r);
+
+    /* A stream the server ends. */
+    assert_int_equal(ht_unix.stream_open(c, &q, &st, &r, err), 0);
+    memset(buf, 0, sizeof(buf));
+    assert_int_equal(stream_collect(st, buf, 100), 3);
+    assert_string_equal(buf, "end");
+    err[0] = '\0';
+    assert_int_equal(ht_unix.stream_read(st, buf, sizeof(buf), err), -1);
+    assert_string_equal(err, "the agent ended the event stream");
+    ht_unix.stream_close(st);
+    ht_unix.close(c);
+    server_stop(&s);
+    assert_int_equal(s.accepted, 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bodies_on_one_connection),
+        cmocka_unit_test(test_reconnects),
+        cmocka_unit_test(test_not_http),
+        cmocka_unit_test(test_streams),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
