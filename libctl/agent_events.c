@@ -39,7 +39,8 @@ struct agent_events {
     int epfd, ready_fd, timer_fd;
     bool ready;                 /* ready_fd signalled */
     struct ht_stream *s;
-    unsigned retry_ms;
+    bool live;                  /* the stream has given bytes */
+    unsigned retry_ms;          /* the next pause between attempts */
     char *buf;                  /* stream text not yet parsed */
     size_t len, cap;
     char *data;                 /* the event being read: its data lines */
@@ -238,28 +239,31 @@ static void stream_drop(struct agent_events *e)
 
 /*
  * Open the stream, resuming after last_id.  0, or an HV_E* code with the
- * reason recorded.
+ * reason recorded.  `wait`: for the agent's answer (hv_events_open tells
+ * a refusal); else not, so that reconnecting from hv_event_next never
+ * waits on an agent that is still starting: a refusal then just ends the
+ * new stream, and the timer tries again.
  */
-static int stream_open(struct agent_events *e)
+static int stream_open(struct agent_events *e, bool wait)
 {
     hv_conn *conn = e->base.conn;
     struct agent *a = AG(conn);
     struct ht_request q = {
         .method = "GET", .path = "/v1/events",
         .last_event_id = e->last_id[0] ? e->last_id : NULL,
-        .timeout_ms = 30000,
+        .timeout_ms = wait ? 30000 : 0,
     };
     struct epoll_event ee = { .events = EPOLLIN, .data.u32 = EV_TAG_STREAM };
     struct ht_response r;
-    struct ht_conn *hc = NULL;
     char err[HT_ERR_MAX] = "";
     int rc;
 
-    /* A stream needs the connection's settings, not its socket. */
-    pthread_mutex_lock(&a->lock);
-    hc = a->hc;
-    rc = a->t->stream_open(hc, &q, &e->s, &r, err);
-    pthread_mutex_unlock(&a->lock);
+    /*
+     * A stream has a connection of its own and only reads the
+     * connection's settings: no need to wait for a request another
+     * thread has in flight (a->lock).
+     */
+    rc = a->t->stream_open(a->hc, &q, &e->s, &r, err);
     if (rc)
         return err_set(HV_EIO, "connection '%s': events: %s", conn->uri, err);
     if (!e->s) {
@@ -274,6 +278,7 @@ static int stream_open(struct agent_events *e)
         e->s = NULL;
         return rc;
     }
+    e->live = false;
     /* Bytes that came with the head are buffered: look at once. */
     set_ready(e, true);
     return 0;
@@ -299,11 +304,22 @@ static void stream_drain(struct agent_events *e)
         if (n == 0)
             return;
         if (n < 0) {
+            /*
+             * A stream that was live ended (the agent restarted): again
+             * at once, from the poll loop.  One that never got going (a
+             * refusal, an agent still starting): after a growing pause.
+             */
+            bool was_live = e->live;
             stream_drop(e);
-            e->retry_ms = RETRY_FIRST_MS;
-            arm_timer(e, 1);            /* at once, from the poll loop */
+            if (was_live)
+                e->retry_ms = RETRY_FIRST_MS;
+            arm_timer(e, was_live ? 1 : e->retry_ms);
+            if (!was_live)
+                e->retry_ms = e->retry_ms * 2 > RETRY_MAX_MS
+                              ? RETRY_MAX_MS : e->retry_ms * 2;
             return;
         }
+        e->live = true;
         e->len += (size_t)n;
         sse_parse(e);
     }
@@ -316,10 +332,8 @@ static void reconnect(struct agent_events *e)
 
     if (read(e->timer_fd, &ticks, sizeof(ticks)) != sizeof(ticks) || e->s)
         return;
-    if (stream_open(e) == 0) {
-        e->retry_ms = RETRY_FIRST_MS;
+    if (stream_open(e, false) == 0)
         return;
-    }
     arm_timer(e, e->retry_ms);
     e->retry_ms = e->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS
                                                  : e->retry_ms * 2;
@@ -347,7 +361,7 @@ int agent_events_open(hv_conn *conn, hv_events **out)
     epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->ready_fd, &ee);
     ee.data.u32 = EV_TAG_TIMER;
     epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->timer_fd, &ee);
-    if ((rc = stream_open(e)))
+    if ((rc = stream_open(e, true)))
         goto fail;
     *out = &e->base;
     return 0;

@@ -53,6 +53,7 @@ struct ht_conn {
 
 struct ht_stream {
     struct rd rd;
+    bool head_pending;          /* opened without waiting for the head */
     bool chunked;
     struct chunker ck;
 };
@@ -534,7 +535,7 @@ static int u_stream_open(struct ht_conn *c, const struct ht_request *q,
                          char *err)
 {
     long long deadline = now_ms() + (q->timeout_ms > 0 ? q->timeout_ms
-                                                       : 30000);
+                                                       : 10000);
     struct ht_stream *s = calloc(1, sizeof(*s));
     char head[4096];
     int hlen = format_request(q, true, head, sizeof(head));
@@ -551,8 +552,14 @@ static int u_stream_open(struct ht_conn *c, const struct ht_request *q,
         free(s);
         return -1;
     }
-    if (send_all(s->rd.fd, head, (size_t)hlen, deadline, err) ||
-        read_head(&s->rd, &h, deadline, err))
+    if (send_all(s->rd.fd, head, (size_t)hlen, deadline, err))
+        goto fail;
+    if (q->timeout_ms == 0) {
+        s->head_pending = true;
+        *out = s;
+        return 0;
+    }
+    if (read_head(&s->rd, &h, deadline, err))
         goto fail;
     if (h.status != 200) {
         r->status = h.status;
@@ -577,9 +584,45 @@ static int u_stream_fd(const struct ht_stream *s)
     return s->rd.fd;
 }
 
+/*
+ * The head of a stream opened without waiting for it, once all of it has
+ * come: 1 read (200), 0 not all there yet, -1 not 200 or broken (err).
+ */
+static int pending_head(struct ht_stream *s, char *err)
+{
+    struct head h;
+    int f;
+
+    while (!memmem(s->rd.raw + s->rd.off, s->rd.len - s->rd.off, "\r\n\r\n",
+                   4) &&
+           !memmem(s->rd.raw + s->rd.off, s->rd.len - s->rd.off, "\n\n", 2)) {
+        if (s->rd.len - s->rd.off == RAW_MAX) {
+            set_err(err, 0, "the agent's answer has an overlong head");
+            return -1;
+        }
+        if ((f = fill(&s->rd, -1, err)) <= 0)
+            return f;
+    }
+    /* All there: reading it cannot wait. */
+    if (read_head(&s->rd, &h, now_ms(), err))
+        return -1;
+    if (h.status != 200) {
+        set_err(err, 0, "the agent answered HTTP %ld", h.status);
+        return -1;
+    }
+    s->head_pending = false;
+    s->chunked = h.chunked;
+    s->ck.st = CK_SIZE;
+    return 1;
+}
+
 static ssize_t u_stream_read(struct ht_stream *s, char *buf, size_t len,
                              char *err)
 {
+    int hp;
+
+    if (s->head_pending && (hp = pending_head(s, err)) <= 0)
+        return hp;
     for (;;) {
         size_t got = 0;
         if (s->chunked) {

@@ -40,7 +40,11 @@ struct ht_request {
     const char *ctype;          /* the body's Content-Type               */
     const char *accept;         /* NULL: application/json                */
     const char *last_event_id;  /* streams: resume after this id, or NULL */
-    int timeout_ms;             /* the whole exchange (not streams)      */
+    /*
+     * The whole exchange; for a stream, the wait for its head, and 0
+     * there means do not wait: the head is read by stream_read.
+     */
+    int timeout_ms;
 };
 
 struct ht_response {
@@ -64,7 +68,10 @@ struct hv_http_transport {
     /*
      * A long answer (text/event-stream) on a connection of its own.  0
      * with *out once the head said 200; 0 with *out NULL and r filled for
-     * any other status; -1 when there was no answer.
+     * any other status; -1 when there was no answer.  With timeout_ms 0,
+     * 0 and *out as soon as the request is on its way; a head other than
+     * 200 then ends the stream (stream_read: -1, and why).  Safe to call
+     * while another thread is in request() on the same connection.
      */
     int (*stream_open)(struct ht_conn *c, const struct ht_request *q,
                        struct ht_stream **out, struct ht_response *r,

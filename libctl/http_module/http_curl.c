@@ -323,16 +323,19 @@ static void *stream_thread(void *opaque)
     while ((m = curl_multi_info_read(s->multi, &left)))
         if (m->msg == CURLMSG_DONE)
             rc = m->data.result;
-    if (rc != CURLE_OK)
-        curl_err(rc, s->errbuf, s->err);
-    else
-        snprintf(s->err, sizeof(s->err), "the agent ended the event stream");
     if (!s->head_done) {
         long status = 0;
         curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
         head_done(s, rc == CURLE_OK ? status : -1);
     }
     pthread_mutex_lock(&s->lock);
+    if (rc != CURLE_OK)
+        curl_err(rc, s->errbuf, s->err);
+    else if (s->status != 200)
+        snprintf(s->err, sizeof(s->err), "the agent answered HTTP %ld",
+                 s->status);
+    else
+        snprintf(s->err, sizeof(s->err), "the agent ended the event stream");
     s->finished = true;
     pthread_mutex_unlock(&s->lock);
     /* End of stream for the reader. */
@@ -431,7 +434,12 @@ static int c_stream_open(struct ht_conn *c, const struct ht_request *q,
         goto fail;
     }
     free(url);
-    if (head_wait(s, q->timeout_ms > 0 ? q->timeout_ms : 30000)) {
+    if (q->timeout_ms == 0) {
+        /* The thread reads the head; a refusal ends the stream. */
+        *out = s;
+        return 0;
+    }
+    if (head_wait(s, q->timeout_ms)) {
         c_stream_close(s);
         snprintf(err, HT_ERR_MAX, "the agent did not answer in time");
         return -1;

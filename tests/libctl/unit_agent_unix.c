@@ -249,6 +249,8 @@ static void test_not_http(void **state)
     server_stop(&s);
 }
 
+static char last_err[HT_ERR_MAX];
+
 /* Read a stream until `want` bytes came (polling its fd) or it ended. */
 static ssize_t stream_collect(struct ht_stream *st, char *buf, size_t want)
 {
@@ -258,8 +260,10 @@ static ssize_t stream_collect(struct ht_stream *st, char *buf, size_t want)
     while (len < want) {
         struct pollfd pf = { .fd = ht_unix.stream_fd(st), .events = POLLIN };
         ssize_t n = ht_unix.stream_read(st, buf + len, want - len, err);
-        if (n < 0)
+        if (n < 0) {
+            snprintf(last_err, sizeof(last_err), "%s", err);
             return len ? (ssize_t)len : -1;
+        }
         len += (size_t)n;
         if (n == 0 && poll(&pf, 1, 30000) != 1)
             fail_msg("the stream said nothing for 30 s");
@@ -276,6 +280,10 @@ static void test_streams(void **state)
         { .answers = { "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\n\r\n{}",
             NULL } },
         { .answers = { CHUNKED "3\r\nend\r\n0\r\n\r\n", NULL } },
+        /* Opened without waiting: the head comes through stream_read. */
+        { .answers = { CHUNKED "2\r\nok\r\n", NULL }, .hold = true },
+        { .answers = { "HTTP/1.1 503 Service Unavailable\r\n"
+                       "Content-Length: 2\r\n\r\n{}", NULL } },
     };
     struct ht_request q = { .method = "GET", .path = "/v1/events",
                             .last_event_id = "6", .timeout_ms = 30000 };
@@ -287,7 +295,7 @@ static void test_streams(void **state)
     char err[HT_ERR_MAX], buf[256] = "";
 
     (void)state;
-    server_start(&s, conns, 4);
+    server_start(&s, conns, 6);
     c = client(&s);
     assert_int_equal(ht_unix.stream_open(c, &q, &st, &r, err), 0);
     assert_non_null(st);
@@ -318,9 +326,23 @@ static void test_streams(void **state)
     assert_int_equal(ht_unix.stream_read(st, buf, sizeof(buf), err), -1);
     assert_string_equal(err, "the agent ended the event stream");
     ht_unix.stream_close(st);
+
+    q.timeout_ms = 0;
+    assert_int_equal(ht_unix.stream_open(c, &q, &st, &r, err), 0);
+    assert_non_null(st);
+    memset(buf, 0, sizeof(buf));
+    assert_int_equal(stream_collect(st, buf, 2), 2);
+    assert_string_equal(buf, "ok");
+    ht_unix.stream_close(st);
+    assert_int_equal(ht_unix.stream_open(c, &q, &st, &r, err), 0);
+    assert_non_null(st);
+    assert_int_equal(stream_collect(st, buf, 2), -1);
+    assert_string_equal(last_err, "the agent answered HTTP 503");
+    ht_unix.stream_close(st);
+
     ht_unix.close(c);
     server_stop(&s);
-    assert_int_equal(s.accepted, 4);
+    assert_int_equal(s.accepted, 6);
 }
 
 int main(void)
