@@ -53,7 +53,8 @@ examples_remote_LDADD = libctl/libhvctl.la
 check_PROGRAMS += tests/bench/bench_libctl
 bench_programs += tests/bench/bench_libctl
 tests_bench_bench_libctl_SOURCES = tests/bench/bench_libctl.c \
-	tests/libctl/api_harness.c tests/libctl/api_harness.h
+	tests/bench/bench_dir.h tests/libctl/api_harness.c \
+	tests/libctl/api_harness.h
 tests_bench_bench_libctl_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests/libctl
 tests_bench_bench_libctl_LDADD = libctl/libhvctl.la
 bench: bench-libctl

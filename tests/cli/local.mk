@@ -66,7 +66,7 @@ tests_cli_test_cli_same_LDADD = $(CLI_TEST_LDADD)
 # cannot rot), run only by `make bench`.
 check_PROGRAMS += tests/bench/cli_bench
 bench_programs += tests/bench/cli_bench
-tests_bench_cli_bench_SOURCES = tests/bench/cli_bench.c
+tests_bench_cli_bench_SOURCES = tests/bench/cli_bench.c tests/bench/bench_dir.h
 tests_bench_cli_bench_LDADD = libctl/libhvctl.la
 bench: bench-cli
 bench-cli: tests/bench/cli_bench cli/hvctl$(EXEEXT) agent/hvctld$(EXEEXT)

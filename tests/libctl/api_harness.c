@@ -36,10 +36,15 @@ bool harness_can_run(char *why, size_t len)
 
 int harness_open(struct harness *h, const char *tag)
 {
+    return harness_open_in(h, "/tmp", tag);
+}
+
+int harness_open_in(struct harness *h, const char *dir, const char *tag)
+{
     const char *boot = getenv("PVBOOT");
 
     memset(h, 0, sizeof(*h));
-    snprintf(h->rundir, sizeof(h->rundir), "/tmp/hvctl-%s-XXXXXX", tag);
+    snprintf(h->rundir, sizeof(h->rundir), "%s/hvctl-%s-XXXXXX", dir, tag);
     if (!mkdtemp(h->rundir))
         return HV_EIO;
     snprintf(h->pvboot, sizeof(h->pvboot), "%s", boot ? boot : "pvboot");

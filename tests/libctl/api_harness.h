@@ -23,6 +23,8 @@ struct harness {
 bool harness_can_run(char *why, size_t len);
 /* Make a fresh runtime directory and open it.  0 or an HV_E* code. */
 int harness_open(struct harness *h, const char *tag);
+/* The same in directory dir rather than /tmp (the benchmarks' tmpfs). */
+int harness_open_in(struct harness *h, const char *dir, const char *tag);
 /* Destroy every domain of the runtime directory and remove it. */
 void harness_close(struct harness *h);
 /* A valid config for pvboot with `cmdline`, 32 MiB, 1 vCPU.  Caller frees. */
