@@ -73,6 +73,8 @@ int be_action(struct backend *be, struct cli *cli, const char *ref,
 /* timeout_ms: 0 only ask, < 0 wait without limit, else wait so long. */
 int be_shutdown(struct backend *be, struct cli *cli, const char *ref,
                 int timeout_ms);
+/* Every running domain (hv_conn_shutdown_all); timeout_ms the same. */
+int be_shutdown_all(struct backend *be, struct cli *cli, int timeout_ms);
 int be_mem_set(struct backend *be, struct cli *cli, const char *ref,
                uint64_t mib);
 /*

@@ -258,17 +258,18 @@ static void on_progress(const char *step, double fraction, void *opaque)
     progress_show(opaque, step, fraction);
 }
 
-int be_shutdown(struct backend *be, struct cli *cli, const char *ref,
-                int timeout_ms)
+/*
+ * A wait the user sees: progress on the terminal, SIGINT and SIGTERM
+ * cancel it.  dom NULL: every domain (hv_conn_shutdown_all).
+ */
+static int shutdown_wait(struct backend *be, struct cli *cli, hv_domain *dom,
+                         int timeout_ms)
 {
     struct sigaction sa, old_int, old_term;
     struct progress *pg = NULL;
-    hv_domain *dom;
     hv_op *op = NULL;
     int rc;
 
-    if ((rc = lib_resolve(be, cli, ref, &dom)))
-        return rc;
     if (timeout_ms != 0) {
         pg = progress_new(cli, cli->what);
         if (!(op = hv_op_new(on_progress, pg))) {
@@ -282,7 +283,9 @@ int be_shutdown(struct backend *be, struct cli *cli, const char *ref,
         sigaction(SIGINT, &sa, &old_int);
         sigaction(SIGTERM, &sa, &old_term);
     }
-    rc = hv_domain_shutdown(dom, timeout_ms, 0, op) ? lib_fail(cli) : EXIT_OK;
+    rc = dom ? hv_domain_shutdown(dom, timeout_ms, 0, op)
+             : hv_conn_shutdown_all(be->conn, timeout_ms, 0, op);
+    rc = rc ? lib_fail(cli) : EXIT_OK;
     if (op) {
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
@@ -291,8 +294,25 @@ int be_shutdown(struct backend *be, struct cli *cli, const char *ref,
 out:
     progress_done(pg);
     hv_op_free(op);
+    return rc;
+}
+
+int be_shutdown(struct backend *be, struct cli *cli, const char *ref,
+                int timeout_ms)
+{
+    hv_domain *dom;
+    int rc;
+
+    if ((rc = lib_resolve(be, cli, ref, &dom)))
+        return rc;
+    rc = shutdown_wait(be, cli, dom, timeout_ms);
     hv_domain_free(dom);
     return rc;
+}
+
+int be_shutdown_all(struct backend *be, struct cli *cli, int timeout_ms)
+{
+    return shutdown_wait(be, cli, NULL, timeout_ms);
 }
 
 int be_mem_set(struct backend *be, struct cli *cli, const char *ref,
@@ -383,12 +403,15 @@ int be_version(struct backend *be, struct cli *cli,
     /* The hvcore that would run domains here; another host's is unknown. */
     if (hv_conn_get_rundir(conn))
         hvcore_version(out->hypervisor, sizeof(out->hypervisor));
-    /* hvctl.h has no call for the agent's version (yet): say what is known. */
-    if (strcmp(hv_conn_get_driver(conn), "agent") == 0)
-        snprintf(out->agent_note, sizeof(out->agent_note), "hvctld (its "
-                 "version is not known to libhvctl %u.%u)", v >> 16,
-                 (v >> 8) & 0xff);
-    else if (strstr(hv_conn_get_uri(conn), "driver=direct"))
+    if (strcmp(hv_conn_get_driver(conn), "agent") == 0) {
+        char *agent = NULL;
+        if (hv_conn_get_agent_version(conn, &agent) == 0)
+            snprintf(out->agent, sizeof(out->agent), "%s", agent);
+        else
+            snprintf(out->agent_note, sizeof(out->agent_note), "hvctld "
+                     "(its version: %s)", hv_last_error());
+        free(agent);
+    } else if (strstr(hv_conn_get_uri(conn), "driver=direct"))
         snprintf(out->agent_note, sizeof(out->agent_note), "not used");
     else
         snprintf(out->agent_note, sizeof(out->agent_note), "not running");

@@ -1,10 +1,10 @@
 /*
  * cmd_shutdown.c - `hvctl shutdown [--wait [--timeout S]] DOMAIN|--all`.
  *
- * --all asks every running domain (a loop over the list through
- * libhvctl; hvctld's ordered host shutdown has no libhvctl call yet),
- * then, with --wait, waits for all of them together, so the wait is the
- * slowest guest's and not the sum of all.
+ * --all is hv_conn_shutdown_all: through hvctld, the agent's host
+ * shutdown (domains without autostart first, then the autostart ones, the
+ * last started first); directly, every running domain asked at once.
+ * With --wait, the wait is for all of them together.
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,8 +14,6 @@
 
 #include "backend.h"
 #include "cmdopts.h"
-
-#define WAIT_POLL_MS 50
 
 /*
  * A paused guest cannot see a shutdown request: asked anyway, the domain
@@ -38,78 +36,32 @@ static int refuse_paused(struct cli *cli, struct backend *be, const char *ref)
     return EXIT_OK;
 }
 
-/* Has the domain of uuid (name) ended: gone, or shut off? */
-static bool ended(struct cli *cli, struct backend *be, const char *ref)
-{
-    struct hv_fields f;
-    int rc;
-
-    cli->quiet = true;
-    rc = be_info(be, cli, ref, &f);
-    cli->quiet = false;
-    return rc != EXIT_OK || f.state == HV_STATE_SHUTOFF;
-}
-
-/* Ask every running domain, then wait for them together. */
+/*
+ * Every running domain.  A paused one is refused up front, as for one
+ * domain: it could not act on the request, and a wait would run out.
+ */
 static int shutdown_all(struct cli *cli, struct backend *be, bool wait,
                         int timeout_ms)
 {
-    uint64_t end = timeout_ms > 0 ? mono_ns() + (uint64_t)timeout_ms * 1000000
-                                  : UINT64_MAX;
     struct dom_list l = { 0 };
-    size_t left;
     int rc;
 
-    if ((rc = be_list(be, cli, HV_LIST_RUNNING, NULL, &l)))
+    if ((rc = be_list(be, cli, HV_LIST_RUNNING | HV_LIST_PAUSED, NULL, &l)))
         return rc;
-    dom_list_filter(&l, HV_LIST_RUNNING, NULL);
-    for (size_t i = 0; i < l.n; i++) {
-        cli_what(cli, "shutdown %s", l.rows[i].name);
-        if ((rc = be_shutdown(be, cli, l.rows[i].uuid[0]
-                                    ? l.rows[i].uuid : l.rows[i].name, 0)))
+    dom_list_filter(&l, HV_LIST_RUNNING | HV_LIST_PAUSED, NULL);
+    for (size_t i = 0; i < l.n; i++)
+        if (l.rows[i].state == HV_STATE_PAUSED) {
+            rc = cli_fail(cli, "domain '%s' is paused: unpause it first, or "
+                          "use destroy", l.rows[i].name);
             goto out;
-        if (!cli->json && !wait)
-            printf("Domain '%s' is shutting down.\n", l.rows[i].name);
-    }
-    cli_what(cli, "shutdown --all");
-    if (!wait || !l.n)
+        }
+    if (!l.n)
         goto out;
-    if (sig_watch() < 0) {
-        rc = cli_fail(cli, "cannot watch signals: %s", strerror(errno));
+    if ((rc = be_shutdown_all(be, cli, wait ? timeout_ms : 0)))
         goto out;
-    }
-    for (left = l.n; left;) {
-        struct pollfd p = { .fd = sig_fd(), .events = POLLIN };
-
-        left = 0;
-        for (size_t i = 0; i < l.n; i++) {
-            struct hv_fields *f = &l.rows[i];
-            if (!f->name[0])
-                continue;
-            if (!ended(cli, be, f->uuid[0] ? f->uuid : f->name)) {
-                left++;
-                continue;
-            }
-            if (!cli->json)
-                printf("Domain '%s' has shut down.\n", f->name);
-            fflush(stdout);
-            f->name[0] = '\0';
-        }
-        if (!left)
-            break;
-        if (mono_ns() >= end) {
-            rc = cli_fail(cli, "%zu domain%s still running after %d.%03d s "
-                          "(the requests stand)", left, left > 1 ? "s" : "",
-                          timeout_ms / 1000, timeout_ms % 1000);
-            break;
-        }
-        poll(&p, 1, WAIT_POLL_MS);
-        if (sig_caught()) {
-            rc = cli_fail(cli, "interrupted with %zu domain%s still running "
-                          "(the requests stand)", left, left > 1 ? "s" : "");
-            break;
-        }
-    }
+    for (size_t i = 0; i < l.n && !cli->json; i++)
+        printf(wait ? "Domain '%s' has shut down.\n"
+                    : "Domain '%s' is shutting down.\n", l.rows[i].name);
 out:
     dom_list_free(&l);
     return rc;

@@ -61,6 +61,9 @@ struct hv_driver {
     int (*get_autostart)(hv_domain *dom, int *autostart);
     int (*set_autostart)(hv_domain *dom, int autostart, unsigned flags);
     int (*console_open)(hv_domain *dom, int *fd);
+    /* hv_conn_shutdown_all and hv_conn_get_agent_version. */
+    int (*shutdown_all)(hv_conn *conn, int timeout_ms, hv_op *op);
+    int (*agent_version)(hv_conn *conn, char **out);
     /* Release what the driver keeps in dom->priv (may be NULL). */
     void (*domain_free)(hv_domain *dom);
 
@@ -92,6 +95,9 @@ int drv_cannot(const hv_conn *conn, const char *what);
 
 /* The same for an operation on dom (verb: "start"). */
 int dom_cannot(const hv_domain *dom, const char *verb);
+
+/* The direct driver's hv_conn_shutdown_all (direct_host.c). */
+int direct_shutdown_all(hv_conn *conn, int timeout_ms, hv_op *op);
 
 /* A new handle: common fields set, domid HV_DOMID_NONE when not running. */
 int dom_new(hv_conn *conn, const char *name, const char *uuid, uint32_t domid,

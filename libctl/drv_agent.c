@@ -273,6 +273,46 @@ static void agent_close(hv_conn *conn)
     conn->priv = NULL;
 }
 
+/* POST /v1/host/shutdown, and (unless only asking) its job followed. */
+static int agent_shutdown_all(hv_conn *conn, int timeout_ms, hv_op *op)
+{
+    char body[64];
+    json_object *job = NULL;
+    int rc;
+
+    /* The agent's deadline is bounded: "without limit" is its longest. */
+    if (timeout_ms > 0)
+        snprintf(body, sizeof(body), "{\"timeout_ms\": %d}", timeout_ms);
+    else
+        snprintf(body, sizeof(body), timeout_ms < 0
+                 ? "{\"timeout_ms\": 86400000}" : "{}");
+    if ((rc = agent_json(conn, "POST", "/v1/host/shutdown", body, &job,
+                         NULL)))
+        return rc;
+    rc = timeout_ms == 0 ? 0 : agent_follow_job(conn, job, op, NULL);
+    json_object_put(job);
+    return rc;
+}
+
+static int agent_version(hv_conn *conn, char **out)
+{
+    json_object *host, *ag;
+    const char *v;
+    int rc;
+
+    if ((rc = agent_json(conn, "GET", "/v1/host", NULL, &host, NULL)))
+        return rc;
+    v = json_object_object_get_ex(host, "agent", &ag) ? jstr(ag, "version")
+                                                       : NULL;
+    *out = v ? strdup(v) : NULL;
+    json_object_put(host);
+    if (!v)
+        return err_set(HV_EPROTO, "connection '%s': the agent did not say "
+                       "its version", conn->uri);
+    return *out ? 0 : err_set(HV_ENOMEM, "connection '%s': out of memory",
+                              conn->uri);
+}
+
 #define AGENT_OPS                                                            \
     .name = "agent",                                                         \
     .close = agent_close,                                                    \
@@ -288,6 +328,8 @@ static void agent_close(hv_conn *conn)
     .set_memory = agent_set_memory,                                          \
     .get_autostart = agent_get_autostart,                                    \
     .set_autostart = agent_set_autostart,                                    \
+    .shutdown_all = agent_shutdown_all,                                      \
+    .agent_version = agent_version,                                          \
     .events_open = agent_events_open,                                        \
     .events_free = agent_events_free,                                        \
     .events_fd = agent_events_fd,                                            \

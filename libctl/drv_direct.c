@@ -46,6 +46,7 @@ const struct hv_driver drv_direct = {
     .shutdown = direct_shutdown,
     .set_memory = direct_set_memory,
     .console_open = direct_console_open,
+    .shutdown_all = direct_shutdown_all,
     .domain_free = direct_domain_free,
     .events_open = direct_events_open,
     .events_free = direct_events_free,

@@ -78,6 +78,8 @@ extern "C" {
 #define HV_HAVE_OP_FLAGS        1 /* `flags` on pause ... shutdown            */
 #define HV_HAVE_REASONS         1 /* hv_reason, hv_cause on infos and events   */
 #define HV_HAVE_DOMAIN_STATS    1 /* exit and event counters in hv_domain_info */
+#define HV_HAVE_HOST_SHUTDOWN   1 /* hv_conn_shutdown_all                     */
+#define HV_HAVE_AGENT_VERSION   1 /* hv_conn_get_agent_version                */
 
 /* Error codes: always negative, never renumbered. */
 enum {
@@ -248,6 +250,11 @@ int hv_conn_open_uri(const char *uri, unsigned flags, hv_conn **out);
 const char *hv_conn_get_uri(const hv_conn *conn);
 /* Borrowed: the driver that serves it: "direct" or "agent".  Since 0.4. */
 const char *hv_conn_get_driver(const hv_conn *conn);
+/*
+ * The version of the agent that serves conn ("0.1.0"), as *out, which
+ * the caller frees; HV_ENOTSUP on a direct connection.  Since 0.4.
+ */
+int hv_conn_get_agent_version(hv_conn *conn, char **out);
 
 /* ------------------------------------------------------------------------
  * Long operations: progress and cancellation.
@@ -384,6 +391,20 @@ int hv_domain_reboot(hv_domain *dom, unsigned flags);
 int hv_domain_destroy(hv_domain *dom, unsigned flags);
 /* Balloon target in MiB (1 .. the configured maximum). */
 int hv_domain_set_memory(hv_domain *dom, uint64_t target_mib, unsigned flags);
+
+/*
+ * Shut every running domain of the connection down (since 0.4,
+ * HV_HAVE_HOST_SHUTDOWN), as before the host goes down.  Through the
+ * agent it is hvctld's host shutdown: domains without autostart first,
+ * then the autostart ones one by one, the last started first.  Direct,
+ * every running domain is asked at once.  timeout_ms as for
+ * hv_domain_shutdown: 0 only asks, > 0 waits that long (HV_ETIMEDOUT
+ * then names the domains still running), < 0 waits without limit.  A
+ * paused domain cannot act on the request; it is asked all the same and
+ * waited for.  flags must be 0.  `op` may be NULL.
+ */
+int hv_conn_shutdown_all(hv_conn *conn, int timeout_ms, unsigned flags,
+                         hv_op *op);
 
 /* ------------------------------------------------------------------------
  * Persistent domains (since HVCTL_0.4, HV_HAVE_DOMAIN_DEFINE).

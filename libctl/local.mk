@@ -39,6 +39,8 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/api_domain.c \
 	libctl/api_list.c \
 	libctl/api_event.c \
+	libctl/api_host.c \
+	libctl/direct_host.c \
 	libctl/compat.c \
 	libctl/drv_direct.h \
 	libctl/drv_direct.c \

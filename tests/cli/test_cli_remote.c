@@ -99,10 +99,9 @@ static void every_command(const char *const *prefix, const char *tag)
     cfg = cli_config(name, "counter", false, 64);
     cfg2 = cli_config(other, "counter", true, 0);
 
-    /* libhvctl 0.4 has no call for the agent's version: hvctl says so. */
+    /* The agent names its version (hv_conn_get_agent_version). */
     RUN_OK(&r, "version");
-    assert_contains(r.out, "agent:       hvctld (its version is not known "
-                           "to libhvctl 0.4)\n");
+    assert_contains(r.out, "agent:       hvctld " PACKAGE_VERSION "\n");
     snprintf(want, sizeof(want), "connection:  %s (agent driver)\n",
              prefix[1]);
     assert_contains(r.out, want);
@@ -373,8 +372,7 @@ static void local_commands_use_the_local_agent(void **state)
     /* hvctl finds the agent's socket in the runtime directory. */
     setenv("HVCTL_RUNDIR", cli_env.rundir, 1);
     RUN_OK(&r, "version");
-    assert_contains(r.out, "agent:       hvctld (its version is not known "
-                           "to libhvctl 0.4)\n");
+    assert_contains(r.out, "agent:       hvctld " PACKAGE_VERSION "\n");
     assert_contains(r.out, " (agent driver)\n");
     RUN_OK(&r, "define", cfg);
     RUN_OK(&r, "list", "--all");

@@ -29,3 +29,17 @@ TESTS += tests/libctl/unit_agent_unix
 tests_libctl_unit_agent_unix_SOURCES = tests/libctl/unit_agent_unix.c
 tests_libctl_unit_agent_unix_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_libctl_unit_agent_unix_LDADD = libctl/libhvctl_core.la $(CMOCKA_LIBS)
+
+# test_host_shutdown: hv_conn_shutdown_all and hv_conn_get_agent_version
+# through the direct driver and through a real hvctld, same words.
+check_PROGRAMS += tests/libctl/test_host_shutdown
+TESTS += tests/libctl/test_host_shutdown
+tests_libctl_test_host_shutdown_SOURCES = tests/libctl/test_host_shutdown.c \
+	tests/libctl/api_assert.h \
+	tests/cli/agent_harness.c tests/cli/agent_harness.h \
+	tests/cli/cli_harness.c tests/cli/cli_harness.h
+tests_libctl_test_host_shutdown_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(srcdir)/tests/cli -I$(srcdir)/tests/libctl
+tests_libctl_test_host_shutdown_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
+tests_libctl_test_host_shutdown_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) $(JSONC_LIBS) \
+	-lutil
