@@ -74,6 +74,14 @@ static void handle_event(struct monitor *m, const hv_event *e)
     int cause;
     bool crashed = false;
 
+    /*
+     * domids are reused: an entry still holding this domid under another
+     * name is an incarnation whose end we have not heard yet (the list
+     * refresh will tell it).  This event is not about it, and must not
+     * carry its uuid.
+     */
+    if (d && name && *name && strcmp(d->name, name) != 0)
+        d = NULL;
     if (!d && name && *name) {
         d = dom_find(&a->doms, name);
         if (d && d->domid && d->domid != domid)
