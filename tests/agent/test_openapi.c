@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
+#include "domain_fields.h"
 #include "harness.h"
 #include "openapi.h"
 #include "route.h"
@@ -137,6 +138,93 @@ static void test_query_params_documented(void **state)
                      "%zu", m, routes[i].pattern, k, documented);
     }
     assert_true(checked >= 9);
+}
+
+/*
+ * The domain schema is the field table (libctl/domain_fields.h): every
+ * row is a property of DomainSummary with the type its kind makes, and
+ * required; the only other properties are the older keys listed here.
+ * A field added to the table and not to the spec (or the other way)
+ * fails here, before any request is made.
+ */
+static void schema_of_kind(const char *key, enum field_kind kind,
+                           json_object *prop)
+{
+    const char *type = jstr(prop, "type");
+    json_object *nullable = json_object_object_get(prop, "nullable");
+    bool null_ok = nullable && json_object_get_boolean(nullable);
+    const char *ref = jstr(prop, "$ref");
+
+    switch (kind) {
+    case FK_STATE:
+    case FK_REASON:
+        if (!ref || strcmp(ref, kind == FK_STATE
+                                ? "#/components/schemas/State"
+                                : "#/components/schemas/Reason"))
+            fail_msg("DomainSummary.%s: not a $ref to its enum", key);
+        return;
+    case FK_STR:
+        if (!type || strcmp(type, "string"))
+            fail_msg("DomainSummary.%s: not a string", key);
+        return;
+    case FK_TRI:
+    case FK_BOOL:
+        if (!type || strcmp(type, "boolean"))
+            fail_msg("DomainSummary.%s: not a boolean", key);
+        return;
+    case FK_DOMID:
+    case FK_DEF:
+    case FK_RUN:
+        /* fields_to_json writes null for "not running" / "not known". */
+        if (!type || strcmp(type, "integer") || !null_ok)
+            fail_msg("DomainSummary.%s: not a nullable integer", key);
+        return;
+    }
+    fail_msg("DomainSummary.%s: unknown kind", key);
+}
+
+static void test_domain_schema_is_the_field_table(void **state)
+{
+    static const char *const older[] = { "vcpus", "memory_mib", "job" };
+    json_object *sum = jget(jget(jget(oa_doc(spec), "components"), "schemas"),
+                            "DomainSummary");
+    json_object *props = json_object_object_get(sum, "properties");
+    json_object *required = json_object_object_get(sum, "required");
+    size_t rows = 0;
+
+    (void)state;
+    assert_non_null(props);
+#define CHECK_ROW(getter, member, ctype, kind, json, label)                  \
+    do {                                                                     \
+        json_object *p_ = json_object_object_get(props, json);               \
+        bool req_ = false;                                                   \
+        if (!p_)                                                             \
+            fail_msg("DomainSummary has no property \"%s\"", json);          \
+        schema_of_kind(json, kind, p_);                                      \
+        for (size_t k_ = 0; k_ < json_object_array_length(required); k_++)   \
+            req_ |= !strcmp(json_object_get_string(                          \
+                                json_object_array_get_idx(required, k_)),    \
+                            json);                                           \
+        if (!req_)                                                           \
+            fail_msg("DomainSummary.%s is not required", json);              \
+        rows++;                                                              \
+    } while (0);
+    HV_DOMAIN_FIELDS(CHECK_ROW)
+#undef CHECK_ROW
+    json_object_object_foreach(props, key, val) {
+        bool known = false;
+        (void)val;
+#define IS_ROW(getter, member, ctype, kind, json, label)                     \
+        known |= !strcmp(key, json);
+        HV_DOMAIN_FIELDS(IS_ROW)
+#undef IS_ROW
+        for (size_t k = 0; k < sizeof(older) / sizeof(older[0]); k++)
+            known |= !strcmp(key, older[k]);
+        if (!known)
+            fail_msg("DomainSummary.%s is in no row of the field table", key);
+    }
+    assert_int_equal(json_object_object_length(props),
+                     rows + sizeof(older) / sizeof(older[0]));
 }
 
 /* Every "$ref" anywhere in the document points at something. */
@@ -375,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_refs_resolve),
         cmocka_unit_test(test_front_refusals_documented),
         cmocka_unit_test(test_query_params_documented),
+        cmocka_unit_test(test_domain_schema_is_the_field_table),
     };
     const struct CMUnitTest live[] = {
         cmocka_unit_test(test_every_operation_served),
