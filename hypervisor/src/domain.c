@@ -26,6 +26,7 @@
 #include "public/exit_status.h"
 #include "public/layout.h"
 #include "pvclock.h"
+#include "shutdown_request.h"
 #include "vcpu.h"
 
 int64_t domain_measure_tsc_offset(int vcpu_fd)
@@ -145,6 +146,7 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
     if (ret < 0)
         return fail(ret, err, errlen, "%s: %s", d->kernel_path, why);
     pthread_mutex_lock(&d->lock);
+    uint32_t pending = d->shutdown_pending;
     d->boot_count++;
     d->boot_mono_ns = now_ns(CLOCK_MONOTONIC);
     d->entry_rip = img.entry;
@@ -156,6 +158,9 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
     pthread_mutex_unlock(&d->lock);
 
     boot_layout_build(d);
+    /* A request the last boot did not carry out is the new boot's: it
+     * reads the field once it has bound VIRQ_SHUTDOWN. */
+    __atomic_store_n(&dom_shared(d)->shutdown_request, pending, __ATOMIC_SEQ_CST);
     evtchn_reset(d);
     console_reset(d);
     for (unsigned i = 0; i < d->max_vcpus; i++) {
@@ -229,6 +234,13 @@ int domain_finish_end(struct domain *d)
 
     vcpus_join(d);
     pthread_mutex_lock(&d->lock);
+    /* What becomes of a pending request (shutdown_request.h): a poweroff
+     * asked for while the guest rebooted replaces the reboot. */
+    reason = d->end_reason;
+    d->shutdown_pending = shutdown_request_settle(&d->end_reason, d->shutdown_pending);
+    if (reason == END_REBOOT && d->end_reason == END_POWEROFF)
+        snprintf(d->end_detail, sizeof(d->end_detail),
+                 "guest rebooted, powered off as requested meanwhile");
     reason = d->end_reason;
     snprintf(detail, sizeof(detail), "%s", d->end_detail);
     pthread_mutex_unlock(&d->lock);
@@ -300,9 +312,15 @@ int domain_request_shutdown(struct domain *d, uint32_t reason)
         return -HVE_INVAL;
     pthread_mutex_lock(&d->lock);
     enum hv_domain_state st = d->state;
-    pthread_mutex_unlock(&d->lock);
-    if (st == HV_DOMSTATE_crashed || st == HV_DOMSTATE_shutdown)
+    if (st == HV_DOMSTATE_crashed || st == HV_DOMSTATE_shutdown) {
+        pthread_mutex_unlock(&d->lock);
         return -HVE_BUSY;
+    }
+    /* Kept here as well as in the shared-info page, which the guest may
+     * have read already and a reboot rebuilds (shutdown_request.c). */
+    d->shutdown_pending = shutdown_request_merge(d->shutdown_pending, reason);
+    reason = d->shutdown_pending;
+    pthread_mutex_unlock(&d->lock);
     __atomic_store_n(&dom_shared(d)->shutdown_request, reason, __ATOMIC_SEQ_CST);
     evtchn_raise_virq(d, VIRQ_SHUTDOWN, 0);
     return 0;

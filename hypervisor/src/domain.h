@@ -43,7 +43,8 @@ void domain_emit_event(struct domain *d, uint32_t type, const char *detail);
 
 void domain_get_info(struct domain *d, struct hv_domctl_info *info);
 
-/* domctl shutdown: set shared_info.shutdown_request, raise VIRQ_SHUTDOWN. */
+/* domctl shutdown: record the request (it stands until carried out, even
+ * across a reboot), set shared_info.shutdown_request, raise VIRQ_SHUTDOWN. */
 int domain_request_shutdown(struct domain *d, uint32_t reason);
 
 /* domctl set_mem_target: publish a balloon target, raise VIRQ_BALLOON. */

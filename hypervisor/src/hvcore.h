@@ -122,6 +122,7 @@ struct domain {
     uint32_t boot_count;
     uint64_t boot_mono_ns;          /* CLOCK_MONOTONIC at boot         */
     uint64_t mem_target_kib;
+    uint32_t shutdown_pending;      /* SHUTDOWN_REQUEST_* not yet done  */
     enum hv_domain_state state;
     struct vcpu vcpu[HV_MAX_VCPUS];
 

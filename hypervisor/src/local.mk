@@ -19,6 +19,7 @@ src_libhvcore_a_SOURCES = \
 	src/options.c src/options.h \
 	src/pvclock.c src/pvclock.h \
 	src/runtime.c src/runtime.h \
+	src/shutdown_request.c src/shutdown_request.h \
 	src/startup_step.c src/startup_step.h \
 	src/vcpu.c src/vcpu.h
 

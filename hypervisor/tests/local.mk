@@ -5,7 +5,8 @@ if HAVE_CMOCKA
 noinst_LIBRARIES += tests/libharness.a
 tests_libharness_a_SOURCES = tests/harness.c tests/harness.h
 
-UNIT_TESTS = tests/unit_elf tests/unit_pvclock tests/unit_domctl tests/unit_evtchn
+UNIT_TESTS = tests/unit_elf tests/unit_pvclock tests/unit_domctl tests/unit_evtchn \
+	tests/unit_shutdown_request
 INTEGRATION_TESTS = \
 	tests/test_boot \
 	tests/test_lifecycle \
@@ -16,7 +17,8 @@ INTEGRATION_TESTS = \
 	tests/test_domctl \
 	tests/test_counters \
 	tests/test_console_stall \
-	tests/test_crash_steps
+	tests/test_crash_steps \
+	tests/test_shutdown_requests
 
 check_PROGRAMS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
