@@ -62,6 +62,7 @@ static char hvctl[1024], hvctld[1024];
 static char dir[64], dbdir[] = "/var/tmp/hvctl-bench-db-XXXXXX";
 static char rundir[80], cfg[96], sock[96], db[96];
 static pid_t agent = -1;
+static bool dbdir_made;
 
 static double now_ms(void)
 {
@@ -434,10 +435,9 @@ static int setup(const char *build)
     snprintf(sock, sizeof(sock), "%s/hvctld.sock", rundir);
     /* The agent's database on disk, as /var/lib/hvctl is: what it
      * commits (fdatasync) is part of what a command through it costs. */
-    if (!mkdtemp(dbdir)) {
-        dbdir[0] = '\0';
+    if (!mkdtemp(dbdir))
         return -1;
-    }
+    dbdir_made = true;
     snprintf(db, sizeof(db), "%s/hvctl.db", dbdir);
     snprintf(cfg, sizeof(cfg), "%s/bench.xml", dir);
     setenv("HVCTL_RUNDIR", rundir, 1);
@@ -510,7 +510,7 @@ out:
     hv_conn_free(conn);
     if (dir[0])
         nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-    if (dbdir[0] && dbdir[sizeof(dbdir) - 2] != 'X')
+    if (dbdir_made)
         nftw(dbdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
     return rc;
 }
