@@ -129,9 +129,7 @@ static int64_t hc_vcpu_op(struct vcpu *v, uint64_t op, uint64_t id, uint64_t arg
         return vcpu_down_other(d, (unsigned)id);
     case VCPUOP_is_up: {
         pthread_mutex_lock(&d->lock);
-        struct vcpu *o = &d->vcpu[id];
-        int up = o->thread_started && (o->want_up || o->state == VCPU_RUNNING ||
-                                       o->state == VCPU_BLOCKED || o->state == VCPU_PARKED);
+        int up = vcpu_is_up_locked(&d->vcpu[id]);
         pthread_mutex_unlock(&d->lock);
         return up;
     }

@@ -485,17 +485,21 @@ void vcpus_join(struct domain *d)
     }
 }
 
+bool vcpu_is_up_locked(const struct vcpu *v)
+{
+    /* Asked to come up counts: its thread may not have run yet. */
+    return v->thread_started &&
+           (v->want_up || v->state == VCPU_RUNNING ||
+            v->state == VCPU_BLOCKED || v->state == VCPU_PARKED);
+}
+
 unsigned vcpus_online(struct domain *d)
 {
     unsigned n = 0;
 
     pthread_mutex_lock(&d->lock);
-    for (unsigned i = 0; i < d->max_vcpus; i++) {
-        enum vcpu_run_state s = d->vcpu[i].state;
-        if (d->vcpu[i].thread_started && (s == VCPU_RUNNING || s == VCPU_BLOCKED ||
-                                          s == VCPU_PARKED))
-            n++;
-    }
+    for (unsigned i = 0; i < d->max_vcpus; i++)
+        n += vcpu_is_up_locked(&d->vcpu[i]);
     pthread_mutex_unlock(&d->lock);
     return n;
 }

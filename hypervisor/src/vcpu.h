@@ -4,6 +4,7 @@
 #ifndef HVCORE_VCPU_H
 #define HVCORE_VCPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct domain;
@@ -36,6 +37,13 @@ int vcpus_unpause(struct domain *d);
 /* After domain_end(): wait for every vCPU thread to finish. */
 void vcpus_join(struct domain *d);
 
+/*
+ * Is v up, as the guest (VCPUOP_is_up) and getinfo (vcpus_online) both
+ * see it: running, blocked or parked, or asked to come up.  One rule for
+ * both, so that a domain announced running never counts 0 vCPUs online
+ * while its first vCPU thread is still on its way.  d->lock held.
+ */
+bool vcpu_is_up_locked(const struct vcpu *v);
 unsigned vcpus_online(struct domain *d);
 uint64_t vcpus_cpu_time_ns(struct domain *d);
 /* KVM_RUN returns of every vCPU since hvcore started (any thread). */

@@ -118,6 +118,8 @@ static void test_create_lookup_info(void **state)
     assert_int_equal(hv_domain_get_id(byuuid), id);
 
     OK(hv_domain_get_info(byname, &i));
+    /* Running means its vCPU is up, even before its thread has run. */
+    assert_int_equal(hv_domain_info_get_vcpus_online(i), 1);
     assert_int_equal(hv_domain_info_get_id(i), id);
     assert_string_equal(hv_domain_info_get_name(i), "t-basic");
     assert_string_equal(hv_domain_info_get_uuid(i), hv_config_get_uuid(c));
