@@ -231,17 +231,25 @@ int agent_lookup(hv_conn *conn, enum drv_key kind, const char *key,
 {
     hv_domlist *l = NULL;
     char query[256], esc[200];
-    json_object *o;
     int rc;
 
+    /*
+     * A lookup needs the agent's table, not hvcore's fresh figures, which
+     * GET /v1/domains/{name} fetches (a worker and a round trip to
+     * hvcore): a filtered list is answered from the table at once.  The
+     * name, escaped for fnmatch(3), matches itself only.
+     */
     if (kind == KEY_NAME) {
-        if ((rc = get_domain(conn, key, &o)))
-            return rc;
-        rc = dom_from_object(conn, o, out);
-        json_object_put(o);
-        return rc;
-    }
-    if (kind == KEY_ID) {
+        char glob[140], *g = glob;
+        for (const char *p = key; *p && g < glob + sizeof(glob) - 3; p++) {
+            if (strchr("*?[]\\", *p))
+                *g++ = '\\';
+            *g++ = *p;
+        }
+        *g = '\0';
+        agent_escape(glob, esc);
+        snprintf(query, sizeof(query), "name=%s", esc);
+    } else if (kind == KEY_ID) {
         snprintf(query, sizeof(query), "id=%u", id);
     } else {
         agent_escape(key, esc);
@@ -251,13 +259,16 @@ int agent_lookup(hv_conn *conn, enum drv_key kind, const char *key,
         return rc;
     for (size_t i = 0; i < l->n; i++) {
         const struct hv_domain_info *d = &l->items[i];
-        if (kind == KEY_ID ? d->domid == id : !strcasecmp(d->uuid, key)) {
+        if (kind == KEY_NAME ? !strcmp(d->name, key)
+            : kind == KEY_ID ? d->domid == id : !strcasecmp(d->uuid, key)) {
             rc = dom_new(conn, d->name, d->uuid, d->domid, out);
             hv_domlist_free(l);
             return rc;
         }
     }
     hv_domlist_free(l);
+    if (kind == KEY_NAME)
+        return err_set(HV_ENOENT, "domain '%s': no such domain", key);
     if (kind == KEY_ID)
         return err_set(HV_ENOENT, "domain %u: no such domain", id);
     return err_set(HV_ENOENT, "domain uuid '%s': no such domain", key);
