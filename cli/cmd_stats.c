@@ -32,7 +32,7 @@ int cmd_domstats(struct cli *cli, int argc, char **argv)
     if (!(be = cli_backend(cli)))
         return EXIT_FAIL;
     if (NARGS == 0) {
-        if ((rc = be_list(be, cli, HV_LIST_ACTIVE, NULL, &l)))
+        if ((rc = be_list(be, cli, HV_LIST_ACTIVE | HV_LIST_FRESH, NULL, &l)))
             return rc;
         dom_list_filter(&l, HV_LIST_ACTIVE, NULL);
     }
@@ -232,12 +232,12 @@ int cmd_top(struct cli *cli, int argc, char **argv)
     } else {
         tty_in = false;
     }
-    if ((rc = be_list(be, cli, HV_LIST_ACTIVE, NULL, &prev)))
+    if ((rc = be_list(be, cli, HV_LIST_ACTIVE | HV_LIST_FRESH, NULL, &prev)))
         goto out;
     for (long i = 0; count < 0 || i < count; i++) {
         if (top_wait(delay, tty_in))
             break;
-        if ((rc = be_list(be, cli, HV_LIST_ACTIVE, NULL, &now)))
+        if ((rc = be_list(be, cli, HV_LIST_ACTIVE | HV_LIST_FRESH, NULL, &now)))
             break;
         dom_list_filter(&now, HV_LIST_ACTIVE, NULL);
         top_frame(cli, &now, &prev, tty && !cli->json);

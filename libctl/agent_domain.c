@@ -37,24 +37,29 @@ static int dom_from_object(hv_conn *conn, json_object *o, hv_domain **out)
     return dom_new(conn, f.name, f.uuid, f.domid, out);
 }
 
-/* GET /v1/domains/{name}: the domain object. */
-static int get_domain(hv_conn *conn, const char *name, json_object **out)
-{
-    char esc[200], path[256];
-
-    agent_escape(name, esc);
-    snprintf(path, sizeof(path), "/v1/domains/%s", esc);
-    return agent_json(conn, "GET", path, NULL, out, NULL);
-}
-
-/* A domain's path with a suffix ("/pause"). */
+/*
+ * A domain's path with a suffix ("/pause"), and the handle's uuid: a
+ * handle means the domain it was made for, not whichever has its name
+ * now (another one, after that one ended, for a transient domain).  The
+ * agent answers 404 for a name whose domain has another uuid.
+ */
 static void dom_path(const hv_domain *dom, const char *suffix,
-                     char path[256])
+                     char path[320])
 {
     char esc[200];
 
     agent_escape(dom->name, esc);
-    snprintf(path, 256, "/v1/domains/%s%s", esc, suffix);
+    snprintf(path, 320, "/v1/domains/%s%s%s%s", esc, suffix,
+             dom->uuid[0] ? "?uuid=" : "", dom->uuid);
+}
+
+/* GET /v1/domains/{name}: the handle's domain object. */
+static int get_domain(hv_domain *dom, json_object **out)
+{
+    char path[320];
+
+    dom_path(dom, "", path);
+    return agent_json(dom->conn, "GET", path, NULL, out, NULL);
 }
 
 /* Keep the handle's domid as the agent now says (after start, destroy). */
@@ -213,9 +218,12 @@ int agent_list(hv_conn *conn, unsigned flags, const char *name_glob,
                               flags & HV_LIST_PERSISTENT ? "true" : "false");
     if (name_glob) {
         agent_escape(name_glob, esc);
-        snprintf(query + k, sizeof(query) - k, "%sname=%s", k ? "&" : "",
-                 esc);
+        k += (size_t)snprintf(query + k, sizeof(query) - k, "%sname=%s",
+                              k ? "&" : "", esc);
     }
+    /* domstats, top: hvcore's figures now, not as of the agent's look. */
+    if (flags & HV_LIST_FRESH)
+        snprintf(query + k, sizeof(query) - k, "%sfresh=true", k ? "&" : "");
     if ((rc = fetch_list(conn, query, out)))
         return rc;
     /* The agent filtered already; this keeps an older agent's answer
@@ -283,7 +291,7 @@ int agent_get_info(hv_domain *dom, hv_domain_info **out)
     char err[128];
     int rc;
 
-    if ((rc = get_domain(dom->conn, dom->name, &o)))
+    if ((rc = get_domain(dom, &o)))
         return rc;
     fields_init(&f);
     if (fields_from_json(&f, o, err, sizeof(err))) {
@@ -303,7 +311,7 @@ int agent_get_info(hv_domain *dom, hv_domain_info **out)
 static int get_cfg(hv_domain *dom, const char *which, hv_config **out)
 {
     struct ht_response r;
-    char path[256];
+    char path[320];
     int rc;
 
     dom_path(dom, which, path);
@@ -334,7 +342,7 @@ static int on_domain(hv_domain *dom, const char *method, const char *suffix,
                      const char *body, hv_op *op)
 {
     json_object *o = NULL;
-    char path[256];
+    char path[320];
     long status = 0;
     int rc;
 
@@ -399,7 +407,7 @@ int agent_get_autostart(hv_domain *dom, int *autostart)
     json_object *o, *v;
     int rc;
 
-    if ((rc = get_domain(dom->conn, dom->name, &o)))
+    if ((rc = get_domain(dom, &o)))
         return rc;
     *autostart = json_object_object_get_ex(o, "autostart", &v) &&
                  json_object_get_boolean(v);

@@ -27,7 +27,9 @@ static const struct hv_http_transport *module;
 
 int agent_http_module(const char *uri, const struct hv_http_transport **out)
 {
-    const char *dir = getenv("HVCTL_DRIVER_DIR");
+    /* Not from the environment of a setuid or setgid embedder: the module
+     * is code this process will run. */
+    const char *dir = secure_getenv("HVCTL_DRIVER_DIR");
     const struct hv_http_transport *t;
     char path[PATH_MAX];
     void *h;

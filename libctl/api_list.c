@@ -9,7 +9,8 @@
 #include "driver.h"
 
 #define STATE_BITS (HV_LIST_ACTIVE | HV_LIST_SHUTOFF)
-#define KNOWN_FLAGS (STATE_BITS | HV_LIST_PERSISTENT | HV_LIST_TRANSIENT)
+#define KNOWN_FLAGS (STATE_BITS | HV_LIST_PERSISTENT | HV_LIST_TRANSIENT | \
+                     HV_LIST_FRESH)
 
 int domlist_new(size_t n, hv_domlist **out)
 {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "conn_uri.h"
@@ -82,9 +83,35 @@ void uri_encode(const char *s, char *out, size_t size)
     out[k] = '\0';
 }
 
+/*
+ * The URI as a message may show it: the value of a token= parameter is a
+ * credential (hvctl puts --token there), so it shows as "***".
+ */
+static void shown(const char *uri, char *out, size_t size)
+{
+    const char *q = strchr(uri, '?');
+    size_t k = 0;
+
+    for (const char *p = uri; *p && k + 4 < size;) {
+        bool param = q && p > q && (p[-1] == '?' || p[-1] == '&');
+        if (param && strncmp(p, "token=", 6) == 0) {
+            k += (size_t)snprintf(out + k, size - k, "token=***");
+            p += 6;
+            while (*p && *p != '&' && *p != '#')
+                p++;
+            continue;
+        }
+        out[k++] = *p++;
+    }
+    out[k] = '\0';
+}
+
 static int bad(const char *uri, const char *why)
 {
-    return err_set(HV_EINVAL, "connection URI '%s': %s", uri, why);
+    char safe[PATH_MAX + 16];
+
+    shown(uri, safe, sizeof(safe));
+    return err_set(HV_EINVAL, "connection URI '%s': %s", safe, why);
 }
 
 /* One query parameter into its slot. */
@@ -184,10 +211,19 @@ static int parse_authority(const char *uri, struct conn_uri *u,
     return u->host ? 0 : err_set(HV_ENOMEM, "connection URI: out of memory");
 }
 
+/*
+ * Loopback by its address, not by how its name begins: "127.evil.example"
+ * is a DNS name anyone may point anywhere, and a token would go to it in
+ * clear.  127.0.0.0/8 as an IPv4 literal, [::1], or localhost.
+ */
 static bool is_loopback(const char *host)
 {
-    return !strcmp(host, "127.0.0.1") || !strcmp(host, "[::1]") ||
-           !strcmp(host, "localhost") || !strncmp(host, "127.", 4);
+    struct in_addr a;
+
+    if (!strcmp(host, "[::1]") || !strcmp(host, "localhost"))
+        return true;
+    return inet_pton(AF_INET, host, &a) == 1 &&
+           (ntohl(a.s_addr) >> 24) == 127;
 }
 
 /* The parts after the scheme: "///PATH" or "//HOST:PORT", then "?...". */

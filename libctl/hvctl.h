@@ -491,8 +491,8 @@ uint64_t hv_domain_info_get_events(const hv_domain_info *info);
 int hv_domain_list(hv_conn *conn, hv_domlist **out);
 /*
  * Filtered lists (since HVCTL_0.4).  flags: any of the state bits (none
- * means every state: hv_domain_list is HV_LIST_ACTIVE) and at most one
- * of HV_LIST_PERSISTENT / HV_LIST_TRANSIENT.  name_glob (NULL: any) is a
+ * means every state: hv_domain_list is HV_LIST_ACTIVE), at most one of
+ * HV_LIST_PERSISTENT / HV_LIST_TRANSIENT, and HV_LIST_FRESH.  name_glob (NULL: any) is a
  * shell pattern (fnmatch(3)) on the name.  Ordered by domid, then the
  * shut-off domains by name.
  */
@@ -506,6 +506,12 @@ int hv_domain_list(hv_conn *conn, hv_domlist **out);
                              HV_LIST_SHUTDOWN | HV_LIST_CRASHED)
 #define HV_LIST_PERSISTENT  (1u << 16)
 #define HV_LIST_TRANSIENT   (1u << 17)
+/*
+ * Figures as hvcore says them now (for rates: domstats, top).  An agent
+ * otherwise answers from its last look at its domains (every few
+ * seconds); the direct driver always asks hvcore.
+ */
+#define HV_LIST_FRESH       (1u << 18)
 int hv_domain_list_filtered(hv_conn *conn, unsigned flags,
                             const char *name_glob, hv_domlist **out);
 size_t hv_domlist_count(const hv_domlist *list);

@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <utmp.h>
 
+#include <json-c/json.h>
+
 #include "agent_harness.h"
 #include "cli_harness.h"
 
@@ -268,6 +270,38 @@ static void events_across_a_restart(void **state)
     RUN_OK(&r, "undefine", "ev");
 }
 
+/*
+ * top through the agent: each frame's figures are hvcore's at that
+ * moment (HV_LIST_FRESH), not the agent's last look, so two frames
+ * 50 ms apart always give rates.  From its cache the agent would give
+ * the same figures twice, and the rates would be null.
+ */
+static void top_through_the_agent(void **state)
+{
+    static const char *const rates[] = { "cpu_percent", "exits_per_s",
+                                         "events_per_s" };
+
+    (void)state;
+    RUN_OK(&r, "create", cli_config("busy", "counter", false, 0));
+    for (int round = 0; round < 3; round++) {
+        json_object *o, *arr, *d, *v;
+        RUN_OK(&r, "top", "--json", "--iterations", "1", "--delay", "0.05");
+        o = json_tokener_parse(r.out);
+        assert_non_null(o);
+        assert_true(json_object_object_get_ex(o, "domains", &arr));
+        assert_int_equal(json_object_array_length(arr), 1);
+        d = json_object_array_get_idx(arr, 0);
+        for (size_t i = 0; i < 3; i++) {
+            assert_true(json_object_object_get_ex(d, rates[i], &v));
+            if (!json_object_is_type(v, json_type_double))
+                fail_msg("round %d: %s is not a number: %s", round,
+                         rates[i], r.out);
+        }
+        json_object_put(o);
+    }
+    RUN_OK(&r, "destroy", "busy");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -293,6 +327,7 @@ int main(void)
         cmocka_unit_test(edit_again_on_a_terminal),
         cmocka_unit_test(filters_and_shutdown_all),
         cmocka_unit_test(events_across_a_restart),
+        cmocka_unit_test(top_through_the_agent),
     };
     char why[256];
 

@@ -90,8 +90,8 @@ static void malformed(void **state)
         { "hvctl:///session", "expected hvctl:///system" },
         { "hvctl://system", "expected hvctl:///system" },
         { "hvctl:///system?driver=qemu", "driver= takes 'direct' or 'agent'" },
-        { "hvctl:///system?token=x", "unknown parameter 'token' for this kind "
-          "of connection" },
+        { "hvctl:///system?cacert=x", "unknown parameter 'cacert' for this "
+          "kind of connection" },
         { "hvctl:///system?rundir", "a query parameter has no '='" },
         { "hvctl:///system?rundir=", "parameter 'rundir' has an empty value" },
         { "hvctl:///system?rundir=%00", "parameter 'rundir' has a malformed "
@@ -117,6 +117,12 @@ static void malformed(void **state)
           "[::1], localhost); use https:// for another host" },
         { "http://127.0.0.1:80?cacert=/x", "unknown parameter 'cacert' for "
           "this kind of connection" },
+        /* A name that begins like a loopback address is still a name. */
+        { "http://127.evil.example:80", "plain http is for loopback only "
+          "(127.0.0.1, [::1], localhost); use https:// for another host" },
+        { "http://127.0.0.1.evil.example:80", "plain http is for loopback "
+          "only (127.0.0.1, [::1], localhost); use https:// for another "
+          "host" },
     };
     hv_conn *c = (hv_conn *)1;
 
@@ -126,6 +132,16 @@ static void malformed(void **state)
                    "connection URI '%s': %s", cases[i].uri, cases[i].why);
         assert_null(c);
     }
+    /* A token never shows in a message, whatever else is wrong. */
+    expect_err(hv_conn_open_uri("http://10.0.0.5:8443?token=S3CRET&x=1", 0,
+                                &c), HV_EINVAL,
+               "connection URI 'http://10.0.0.5:8443?token=***&x=1': plain "
+               "http is for loopback only (127.0.0.1, [::1], localhost); use "
+               "https:// for another host");
+    expect_err(hv_conn_open_uri("https://h:1?token=S3CRET&token=AGAIN", 0,
+                                &c), HV_EINVAL,
+               "connection URI 'https://h:1?token=***&token=***': parameter "
+               "'token' given twice");
     expect_err(hv_conn_open_uri(NULL, 1, &c), HV_EINVAL,
                "connection: unknown flags 0x1");
     expect_err(hv_conn_open_uri(NULL, 0, NULL), HV_EINVAL,
