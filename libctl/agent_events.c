@@ -31,6 +31,7 @@
 #define RETRY_FIRST_MS 50
 #define RETRY_MAX_MS 2000
 #define LINE_MAX_BYTES (256 * 1024)
+#define EVENT_MAX_BYTES (1024 * 1024)
 
 enum { EV_TAG_STREAM = 1, EV_TAG_READY = 2, EV_TAG_TIMER = 3 };
 
@@ -45,6 +46,7 @@ struct agent_events {
     size_t len, cap;
     char *data;                 /* the event being read: its data lines */
     size_t dlen;
+    bool too_big;               /* ... is over EVENT_MAX_BYTES: skipped */
     char id[32];                /* ... its id */
     char last_id[32];           /* the id of the last event queued */
     struct hv_event *head, *tail;
@@ -89,6 +91,12 @@ static uint64_t parse_time(const char *s)
                      &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
                      &n) < 6)
         return 0;
+    /* A time hvctld could have written, or none (and no overflow below). */
+    if (tm.tm_year < 1970 || tm.tm_year > 9999 || tm.tm_mon < 1 ||
+        tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
+        tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
+        return 0;
     if (s[n] == '.' && sscanf(s + n + 1, "%9[0-9]", digits) == 1) {
         size_t k = strlen(digits);
         frac = (unsigned)strtoul(digits, NULL, 10);
@@ -132,7 +140,9 @@ static void queue_event(struct agent_events *e, const char *data)
     ev->type = by_name(hv_event_type_name, 64, str_of(o, "type"));
     ev->domid = HV_DOMID_NONE;
     if (json_object_object_get_ex(o, "domid", &v) &&
-        json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0)
+        json_object_is_type(v, json_type_int) &&
+        json_object_get_int64(v) > 0 &&
+        json_object_get_int64(v) < (int64_t)HV_DOMID_NONE)
         ev->domid = (uint32_t)json_object_get_int64(v);
     s = str_of(o, "name");
     snprintf(ev->name, sizeof(ev->name), "%s", s ? s : str_of(o, "domain")
@@ -145,7 +155,8 @@ static void queue_event(struct agent_events *e, const char *data)
     ev->reason = by_name(hv_reason_name, 64, str_of(o, "reason"));
     ev->cause = by_name(hv_cause_name, 64, str_of(o, "cause"));
     if (json_object_object_get_ex(o, "time_ns", &v) &&
-        json_object_is_type(v, json_type_int))
+        json_object_is_type(v, json_type_int) &&
+        json_object_get_int64(v) > 0)
         ev->time_ns = (uint64_t)json_object_get_int64(v);
     else
         ev->time_ns = parse_time(str_of(o, "time"));
@@ -159,6 +170,19 @@ static void queue_event(struct agent_events *e, const char *data)
     e->tail = ev;
 }
 
+/*
+ * An id goes back to the agent in a Last-Event-ID header: one with a
+ * control byte (a CR would end the header and start another) is not an
+ * id, and the event is read without it.
+ */
+static bool printable(const char *v, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+            return false;
+    return true;
+}
+
 /* One line of the stream (without its end). */
 static void sse_line(struct agent_events *e, char *line, size_t len)
 {
@@ -168,9 +192,10 @@ static void sse_line(struct agent_events *e, char *line, size_t len)
     if (len == 0) {             /* the end of an event */
         if (e->id[0])
             snprintf(e->last_id, sizeof(e->last_id), "%s", e->id);
-        if (e->dlen)
+        if (e->dlen && !e->too_big)
             queue_event(e, e->data);
         e->dlen = 0;
+        e->too_big = false;
         e->id[0] = '\0';
         return;
     }
@@ -189,7 +214,18 @@ static void sse_line(struct agent_events *e, char *line, size_t len)
         v = line + len;
     }
     if (!strcmp(line, "data")) {
-        char *nd = realloc(e->data, e->dlen + vlen + 2);
+        char *nd;
+        /*
+         * Data lines without the empty line that ends an event would
+         * otherwise grow without end: an event this large is no event
+         * hvctld sends, and is skipped.
+         */
+        if (e->too_big || e->dlen + vlen + 2 > EVENT_MAX_BYTES) {
+            e->too_big = true;
+            e->dlen = 0;
+            return;
+        }
+        nd = realloc(e->data, e->dlen + vlen + 2);
         if (!nd)
             return;
         e->data = nd;
@@ -198,7 +234,8 @@ static void sse_line(struct agent_events *e, char *line, size_t len)
         memcpy(e->data + e->dlen, v, vlen);
         e->dlen += vlen;
         e->data[e->dlen] = '\0';
-    } else if (!strcmp(line, "id") && vlen < sizeof(e->id)) {
+    } else if (!strcmp(line, "id") && vlen < sizeof(e->id) &&
+               printable(v, vlen)) {
         memcpy(e->id, v, vlen);
         e->id[vlen] = '\0';
     }
@@ -234,6 +271,7 @@ static void stream_drop(struct agent_events *e)
     e->s = NULL;
     /* A partial event is lost with its stream: the replay repeats it. */
     e->len = e->dlen = 0;
+    e->too_big = false;
     e->id[0] = '\0';
 }
 

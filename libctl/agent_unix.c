@@ -44,6 +44,7 @@ struct chunker {
     size_t left;                /* CK_DATA: bytes of the chunk to come */
     char line[32];              /* CK_SIZE, CK_TRAILER: the line so far */
     size_t linelen;
+    size_t trailer;             /* bytes of trailer lines so far */
 };
 
 struct ht_conn {
@@ -179,23 +180,26 @@ static int fill(struct rd *rd, long long deadline, char *err)
     }
 }
 
-/* One line (without CRLF) into line[size]: 1, 0 need more, -1 too long. */
+/*
+ * One line (without CRLF) into line[size]: the bytes it took (> 0), 0
+ * need more, -1 too long.
+ */
 static int take_line(struct rd *rd, char *line, size_t size)
 {
     char *p = memchr(rd->raw + rd->off, '\n', rd->len - rd->off);
-    size_t n;
+    size_t n, took;
 
     if (!p)
         return rd->len - rd->off >= size ? -1 : 0;
-    n = (size_t)(p - (rd->raw + rd->off));
+    n = took = (size_t)(p - (rd->raw + rd->off));
     if (n >= size)
         return -1;
     memcpy(line, rd->raw + rd->off, n);
     if (n && line[n - 1] == '\r')
         n--;
     line[n] = '\0';
-    rd->off += (size_t)(p - (rd->raw + rd->off)) + 1;
-    return 1;
+    rd->off += took + 1;
+    return (int)took + 1;
 }
 
 /*
@@ -231,6 +235,9 @@ static int dechunk(struct chunker *ck, struct rd *rd, char *out,
         case CK_DATA_END:
         case CK_TRAILER:
             c = rd->raw[rd->off++];
+            /* Trailers are skipped, but not without end. */
+            if (ck->st == CK_TRAILER && ++ck->trailer > HEAD_MAX)
+                return -1;
             if (c != '\n') {
                 if (ck->linelen + 1 >= sizeof(ck->line)) {
                     if (ck->st != CK_TRAILER)
@@ -287,7 +294,8 @@ static int read_head(struct rd *rd, struct head *h, long long deadline,
             if (fill(rd, deadline, err) <= 0)
                 return -1;
         }
-        if (r < 0 || (total += strlen(line)) > HEAD_MAX) {
+        /* Every byte counts, NULs too (strlen() stopped at the first). */
+        if (r < 0 || (total += (size_t)r) > HEAD_MAX) {
             set_err(err, 0, "the agent's answer has an overlong head");
             return -1;
         }
@@ -295,7 +303,9 @@ static int read_head(struct rd *rd, struct head *h, long long deadline,
             int minor;
             if (sscanf(line, "HTTP/1.%d %ld", &minor, &h->status) != 2 ||
                 h->status < 100 || h->status > 999) {
-                set_err(err, 0, "not an HTTP answer: '%.60s'", line);
+                char q[256];
+                ht_printable(line, 60, q, sizeof(q));
+                set_err(err, 0, "not an HTTP answer: '%s'", q);
                 return -1;
             }
             h->close = minor == 0;
@@ -337,7 +347,11 @@ static int read_head(struct rd *rd, struct head *h, long long deadline,
 static int read_body(struct rd *rd, const struct head *h, const char *method,
                      struct ht_response *r, long long deadline, char *err)
 {
-    size_t cap = h->has_len ? h->clen + 1 : 4096, len = 0;
+    /*
+     * What a Content-Length says is room to grow to, not to take at once:
+     * an answer that claims 64 MiB and sends ten bytes costs ten.
+     */
+    size_t cap = h->has_len && h->clen < 65536 ? h->clen + 1 : 65536, len = 0;
     char *buf;
 
     if (!strcmp(method, "HEAD") || h->status == 204 || h->status == 304)
@@ -381,6 +395,16 @@ static int read_body(struct rd *rd, const struct head *h, const char *method,
             }
             if (n > h->clen - len)
                 n = h->clen - len;
+            if (len + n + 1 > cap) {
+                size_t ncap = cap * 2 > h->clen + 1 ? h->clen + 1 : cap * 2;
+                char *nb = realloc(buf, ncap);
+                if (!nb) {
+                    set_err(err, 0, "out of memory");
+                    goto fail;
+                }
+                buf = nb;
+                cap = ncap;
+            }
             memcpy(buf + len, rd->raw + rd->off, n);
             rd->off += n;
             len += n;

@@ -39,13 +39,29 @@ static int err_vset(int code, const char *fmt, va_list ap, int errnum)
 {
     /* Format into a temporary first: an argument may point at err_msg. */
     char tmp[ERR_MSG_MAX];
+    size_t k = 0;
 
     vsnprintf(tmp, sizeof(tmp), fmt, ap);
     if (errnum) {
         size_t n = strlen(tmp);
         snprintf(tmp + n, sizeof(tmp) - n, ": %s", strerror(errnum));
     }
-    memcpy(err_msg, tmp, sizeof(err_msg));
+    /*
+     * A message is one line of text, whatever it quotes: a name, a key
+     * or an agent's own words (over https://, from another host) with a
+     * newline or a terminal escape in them.  A control byte is shown as
+     * \xNN.
+     */
+    for (const char *p = tmp; *p && k + 5 < sizeof(err_msg); p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c == 0x7f) {
+            k += (size_t)snprintf(err_msg + k, sizeof(err_msg) - k,
+                                  "\\x%02x", c);
+        } else {
+            err_msg[k++] = (char)c;
+        }
+    }
+    err_msg[k] = '\0';
     err_code = code;
     return code;
 }

@@ -88,6 +88,34 @@ struct hv_http_transport {
     void (*close)(struct ht_conn *c);
 };
 
+/*
+ * text from the agent (a status line, its error message), quoted into
+ * out[size] as one line: a control byte becomes \xNN, so what an agent
+ * at the other end of https:// says can neither break a message into
+ * lines nor send escape sequences to the user's terminal.  At most max
+ * bytes of text are taken.
+ */
+static inline void ht_printable(const char *text, size_t max, char *out,
+                                size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t k = 0;
+
+    for (; *text && max && k + 5 < size; text++, max--) {
+        unsigned char c = (unsigned char)*text;
+        if (c < 0x20 || c == 0x7f) {
+            out[k++] = '\\';
+            out[k++] = 'x';
+            out[k++] = hex[c >> 4];
+            out[k++] = hex[c & 15];
+        } else {
+            out[k++] = (char)c;
+        }
+    }
+    if (size)
+        out[k] = '\0';
+}
+
 /* The Unix-socket transport inside libhvctl (agent_unix.c). */
 extern const struct hv_http_transport ht_unix;
 

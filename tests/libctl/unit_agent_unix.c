@@ -18,19 +18,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "http_transport.h"
+#include "hvctl.h"
 
 /* What one accepted connection gets: an answer per request, then close. */
 struct script {
     const char *answers[4];
+    size_t lens[4];             /* an answer's length, if not strlen's */
+    size_t step;                /* bytes per send (0: one at a time) */
     bool hold;                  /* keep the connection open at the end */
 };
 
@@ -67,8 +72,11 @@ static bool read_request(struct server *s, int fd)
         clen = strtol(p + 16, NULL, 10);
     for (char c; clen > 0 && read(fd, &c, 1) == 1; clen--)
         ;
-    if (s->nreq < 8)
-        snprintf(s->requests[s->nreq++], sizeof(s->requests[0]), "%.511s", head);
+    if (s->nreq < 8) {
+        snprintf(s->requests[s->nreq], sizeof(s->requests[0]), "%.511s", head);
+        /* Read by a client polling for it (test_agent_text). */
+        __atomic_add_fetch(&s->nreq, 1, __ATOMIC_RELEASE);
+    }
     return true;
 }
 
@@ -83,11 +91,16 @@ static void *serve(void *opaque)
         s->accepted++;
         for (size_t k = 0; k < 4 && s->conns[i].answers[k]; k++) {
             const char *a = s->conns[i].answers[k];
+            size_t len = s->conns[i].lens[k] ? s->conns[i].lens[k]
+                                             : strlen(a);
+            size_t step = s->conns[i].step ? s->conns[i].step : 1;
             if (!read_request(s, fd))
                 break;
-            for (size_t j = 0; a[j]; j++)
-                if (send(fd, a + j, 1, MSG_NOSIGNAL) != 1)
+            for (size_t j = 0; j < len; j += step) {
+                size_t n = len - j < step ? len - j : step;
+                if (send(fd, a + j, n, MSG_NOSIGNAL) != (ssize_t)n)
                     break;
+            }
         }
         if (s->conns[i].hold)
             s->held = fd;
@@ -225,11 +238,14 @@ static void test_not_http(void **state)
         { .answers = { "HTTP/1.1 200 OK\r\n\r\nno length", NULL } },
         { .answers = { "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
             NULL } },
+        /* Bytes from the agent are quoted: one line, no escapes. */
+        { .answers = { "\x1b[2J\aHTTP/2\r\n\r\n", NULL } },
     };
     static const char *const want[] = {
         "not an HTTP answer: 'SSH-2.0-OpenSSH'",
         "the agent's answer has no length",
         "the agent's answer has malformed chunks",
+        "not an HTTP answer: '\\x1b[2J\\x07HTTP/2'",
     };
     struct ht_request q = { .method = "GET", .path = "/", .timeout_ms = 30000 };
     struct server s;
@@ -238,9 +254,9 @@ static void test_not_http(void **state)
     char err[HT_ERR_MAX];
 
     (void)state;
-    server_start(&s, conns, 3);
+    server_start(&s, conns, 4);
     c = client(&s);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         err[0] = '\0';
         assert_int_equal(ht_unix.request(c, &q, &r, err), -1);
         assert_string_equal(err, want[i]);
@@ -345,6 +361,197 @@ static void test_streams(void **state)
     assert_int_equal(s.accepted, 6);
 }
 
+/* n copies of unit after head and before tail, in a new string (*len). */
+static char *repeat(const char *head, const char *unit, size_t ulen,
+                    size_t n, const char *tail, size_t *len)
+{
+    size_t hl = strlen(head), tl = strlen(tail);
+    char *b = malloc(hl + ulen * n + tl + 1);
+
+    assert_non_null(b);
+    memcpy(b, head, hl);
+    for (size_t i = 0; i < n; i++)
+        memcpy(b + hl + i * ulen, unit, ulen);
+    memcpy(b + hl + ulen * n, tail, tl + 1);
+    *len = hl + ulen * n + tl;
+    return b;
+}
+
+/*
+ * What an agent sends is bounded however it sends it: a head of lines
+ * holding NULs (strlen() counted one byte of each) and endless chunk
+ * trailers
+ * are refused once past 64 KiB, where they were read for as long as the
+ * agent went on; a body larger than what a Content-Length allocates at
+ * first arrives whole.
+ */
+static void test_limits(void **state)
+{
+    struct script conns[3] = { { .step = 4096 }, { .step = 4096 },
+                               { .step = 4096 } };
+    struct ht_request q = { .method = "GET", .path = "/", .timeout_ms = 30000 };
+    struct server s;
+    struct ht_conn *c;
+    struct ht_response r;
+    char err[HT_ERR_MAX], *nuls, *trailers, *big;
+
+    (void)state;
+    nuls = repeat("HTTP/1.1 200 OK\r\n", "X\0\r\n", 4, 17000,
+                  "Content-Length: 0\r\n\r\n", &conns[0].lens[0]);
+    trailers = repeat(CHUNKED "0\r\n", "X: 1\r\n", 6, 11000, "\r\n",
+                      &conns[1].lens[0]);
+    big = repeat("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", "x", 1,
+                 100000, "", &conns[2].lens[0]);
+    conns[0].answers[0] = nuls;
+    conns[1].answers[0] = trailers;
+    conns[2].answers[0] = big;
+    server_start(&s, conns, 3);
+    c = client(&s);
+    err[0] = '\0';
+    assert_int_equal(ht_unix.request(c, &q, &r, err), -1);
+    assert_string_equal(err, "the agent's answer has an overlong head");
+    err[0] = '\0';
+    assert_int_equal(ht_unix.request(c, &q, &r, err), -1);
+    assert_string_equal(err, "the agent's answer has malformed chunks");
+    assert_int_equal(ht_unix.request(c, &q, &r, err), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, 100000);
+    assert_int_equal(strspn(r.body, "x"), 100000);
+    ht_response_free(&r);
+    ht_unix.close(c);
+    server_stop(&s);
+    free(nuls);
+    free(trailers);
+    free(big);
+}
+
+static uint64_t real_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The next event, waiting for it up to 30 s. */
+static hv_event *next_event(hv_events *ev)
+{
+    for (int i = 0; i < 3000; i++) {
+        struct pollfd pf = { .fd = hv_events_get_fd(ev), .events = POLLIN };
+        hv_event *e = NULL;
+        if (hv_event_next(ev, &e) == 0)
+            return e;
+        poll(&pf, 1, 10);
+    }
+    fail_msg("no event in 30 s");
+    return NULL;
+}
+
+#define HOST_OK "HTTP/1.1 200 OK\r\nContent-Length: 22\r\n\r\n" \
+    "{\"rundir\": \"/nowhere\"}"
+#define SSE_HEAD "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n"
+
+/*
+ * Through the agent driver, what the agent says is text to quote, never
+ * to pass on as it is: its error message, control bytes and all, is one
+ * line; an event id with a CR (which would end the Last-Event-ID header
+ * and start another in the next request) is no id; a time that overflows
+ * (year -2147483648) reads as no time, and the event is stamped on
+ * arrival.
+ */
+static void test_agent_text(void **state)
+{
+    static const struct script conns[] = {
+        { .answers = { "HTTP/1.1 404 Not Found\r\nContent-Length: 70\r\n\r\n"
+            "{\"error\": {\"code\": \"not_found\", \"message\": "
+            "\"no\\nsuch \\u001b[2Jagent\"}}", NULL } },
+        { .answers = { HOST_OK, NULL } },
+        { .answers = { SSE_HEAD "id: 7\rX-Injected: 1\ndata: {\"type\": "
+            "\"started\", \"name\": \"web\", \"time\": "
+            "\"-2147483648-01-01T00:00:00Z\"}\n\n", NULL } },
+        { .answers = { "HTTP/1.1 503 Service Unavailable\r\n"
+                       "Content-Length: 2\r\n\r\n{}", NULL } },
+    };
+    struct server s;
+    char uri[200];
+    hv_conn *conn = NULL;
+    hv_events *ev = NULL;
+    hv_event *e;
+    uint64_t t0;
+
+    (void)state;
+    server_start(&s, conns, 4);
+    snprintf(uri, sizeof(uri), "unix://%s", s.path);
+    assert_int_equal(hv_conn_open_uri(uri, 0, &conn), HV_ENOENT);
+    assert_string_equal(hv_last_error(), "no\\x0asuch \\x1b[2Jagent");
+    assert_int_equal(hv_conn_open_uri(uri, 0, &conn), 0);
+    t0 = real_ns();
+    assert_int_equal(hv_events_open(conn, &ev), 0);
+    e = next_event(ev);
+    assert_string_equal(hv_event_get_name(e), "web");
+    assert_true(hv_event_get_time_ns(e) >= t0 &&
+                hv_event_get_time_ns(e) <= real_ns());
+    hv_event_free(e);
+    /* The stream ended: the source asks again, without an id. */
+    for (int i = 0; i < 3000 &&
+                    __atomic_load_n(&s.nreq, __ATOMIC_ACQUIRE) < 4; i++) {
+        struct pollfd pf = { .fd = hv_events_get_fd(ev), .events = POLLIN };
+        e = NULL;
+        if (hv_event_next(ev, &e) == 0)
+            fail_msg("an event nobody sent: %s", hv_event_get_name(e));
+        poll(&pf, 1, 10);
+    }
+    hv_events_free(ev);
+    hv_conn_free(conn);
+    server_stop(&s);
+    assert_int_equal(s.nreq, 4);
+    assert_non_null(strstr(s.requests[3], "GET /v1/events HTTP/1.1\r\n"));
+    assert_null(strstr(s.requests[3], "Last-Event-ID"));
+    assert_null(strstr(s.requests[3], "X-Injected"));
+}
+
+/*
+ * An event's data lines without the empty line that ends it grew in
+ * memory for as long as the agent sent them: one over 1 MiB is skipped,
+ * and the next event is read.
+ */
+static void test_event_too_big(void **state)
+{
+    char line[1008];
+    struct script conns[] = {
+        { .answers = { HOST_OK, NULL } },
+        { .step = 65536 },
+    };
+    struct server s;
+    char uri[200], *stream;
+    hv_conn *conn = NULL;
+    hv_events *ev = NULL;
+    hv_event *e;
+
+    (void)state;
+    /* JSON, whitespace and all: without the limit it was an event. */
+    memset(line, ' ', sizeof(line));
+    memcpy(line, "data: ", 6);
+    line[sizeof(line) - 1] = '\n';
+    stream = repeat(SSE_HEAD "data: {\"type\": \"started\", \"name\": \"big\"\n",
+                    line, sizeof(line), 1100,
+                    "data: }\n\ndata: {\"type\": \"started\", \"name\": "
+                    "\"small\"}\n\n", &conns[1].lens[0]);
+    conns[1].answers[0] = stream;
+    conns[1].hold = true;
+    server_start(&s, conns, 2);
+    snprintf(uri, sizeof(uri), "unix://%s", s.path);
+    assert_int_equal(hv_conn_open_uri(uri, 0, &conn), 0);
+    assert_int_equal(hv_events_open(conn, &ev), 0);
+    e = next_event(ev);
+    assert_string_equal(hv_event_get_name(e), "small");
+    hv_event_free(e);
+    hv_events_free(ev);
+    hv_conn_free(conn);
+    server_stop(&s);
+    free(stream);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +559,9 @@ int main(void)
         cmocka_unit_test(test_reconnects),
         cmocka_unit_test(test_not_http),
         cmocka_unit_test(test_streams),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_agent_text),
+        cmocka_unit_test(test_event_too_big),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
