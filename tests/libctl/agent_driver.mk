@@ -43,3 +43,12 @@ tests_libctl_test_host_shutdown_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_libctl_test_host_shutdown_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
 tests_libctl_test_host_shutdown_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) $(JSONC_LIBS) \
 	-lutil
+
+# unit_fields: the domain field table's JSON both ways, and what an
+# older, newer or hostile agent may send.
+check_PROGRAMS += tests/libctl/unit_fields
+TESTS += tests/libctl/unit_fields
+tests_libctl_unit_fields_SOURCES = tests/libctl/unit_fields.c
+tests_libctl_unit_fields_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
+tests_libctl_unit_fields_LDADD = libctl/libhvctl_core.la $(CMOCKA_LIBS) \
+	$(JSONC_LIBS)
