@@ -169,6 +169,32 @@ static void poweroff_during_a_paused_reboot_acts_on_unpause(void **state)
     dom_free(d);
 }
 
+/* A request that comes after the reboot, before the new boot has bound
+ * VIRQ_SHUTDOWN, raises nothing the guest sees: pvboot reads the field
+ * once bound.  Boot 2 is held at its first line (before it binds). */
+static void request_before_the_new_boot_listens_is_seen(void **state)
+{
+    struct term t;
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = start_shell("early-request", &t);
+    hold_after_reading(d, &t, SHUTDOWN_REQUEST_reboot);
+    /* Paused, the guest gives up waiting for stdout (the rest of its line
+     * is lost there); unpaused, it reboots and waits again at boot 2's
+     * first line, stdout being still full. */
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), 0);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, NULL), 0);
+    TERM_EXPECT(&t, "pvboot: booting shell (boot 2)\n");
+    assert_int_equal(boot_count(d), 2);
+    assert_int_equal(request(d, SHUTDOWN_REQUEST_poweroff), 0);
+    EXPECT_CONSOLE(d, "pvboot: shutdown requested (poweroff)\n", 5000);
+    assert_int_equal(dom_wait_exit(d, 5000), HVCORE_EXIT_OK);
+    assert_null(strstr(d->out, "(boot 3)"));
+    close(t.fd);
+    dom_free(d);
+}
+
 static void reboot_during_a_reboot_reboots_once(void **state)
 {
     struct term t;
@@ -257,6 +283,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(poweroff_during_a_reboot_is_not_lost),
         cmocka_unit_test(poweroff_during_a_paused_reboot_acts_on_unpause),
+        cmocka_unit_test(request_before_the_new_boot_listens_is_seen),
         cmocka_unit_test(reboot_during_a_reboot_reboots_once),
         cmocka_unit_test(poweroff_twice_powers_off_once),
         cmocka_unit_test(reboot_does_not_replace_a_pending_poweroff),
