@@ -4,6 +4,7 @@
  * Compiled into libhvctl (its agent driver reads the agent's JSON), into
  * hvctld (which writes it) and into hvctl.
  */
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +104,22 @@ static int get_num(json_object *v, uint64_t max, uint64_t *out)
     return 0;
 }
 
+/*
+ * A uuid as every writer spells it (8-4-4-4-12 hex digits), or "" (none):
+ * a reader gets an agent's text, which may come from another host.
+ */
+static bool is_uuid(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s[i] && i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+            return false;
+    }
+    return i == 0 || (i == 36 && !s[i]);
+}
+
 static int by_name(const char *(*name_of)(int), int lo, int hi,
                    const char *s, int *out)
 {
@@ -134,6 +151,8 @@ static int by_name(const char *(*name_of)(int), int lo, int hi,
     if (v && (!json_object_is_type(v, json_type_string) ||                   \
               (size_t)json_object_get_string_len(v) >= sizeof(f->m)))        \
         return bad(err, len, key, "not a string that fits");                 \
+    if (v && !strcmp(key, "uuid") && !is_uuid(json_object_get_string(v)))    \
+        return bad(err, len, key, "not a uuid");                             \
     snprintf(f->m, sizeof(f->m), "%s", v ? json_object_get_string(v) : "");
 /*
  * A state this library does not know (a newer agent's) reads as 0,

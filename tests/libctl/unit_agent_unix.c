@@ -552,6 +552,36 @@ static void test_event_too_big(void **state)
     free(stream);
 }
 
+/*
+ * A domain object's uuid goes into requests and onto terminals: one that
+ * is not a uuid (here with DEL bytes) is a bad object, not a handle.
+ */
+static void test_agent_uuid(void **state)
+{
+    static const struct script conns[] = {
+        { .answers = { HOST_OK,
+            "HTTP/1.1 200 OK\r\nContent-Length: 86\r\n\r\n"
+            "{\"domains\": [{\"name\": \"web\", \"uuid\": "
+            "\"\\u007f\\u007f2b8e-5d4a-4e0b-9a7c-1d2e3f405162\"}]}", NULL } },
+    };
+    struct server s;
+    char uri[200], want[400];
+    hv_conn *conn = NULL;
+    hv_domlist *l = NULL;
+
+    (void)state;
+    server_start(&s, conns, 1);
+    snprintf(uri, sizeof(uri), "unix://%s", s.path);
+    assert_int_equal(hv_conn_open_uri(uri, 0, &conn), 0);
+    assert_int_equal(hv_domain_list(conn, &l), HV_EPROTO);
+    assert_null(l);
+    snprintf(want, sizeof(want), "connection '%s': the agent's domain "
+             "object: \"uuid\": not a uuid", hv_conn_get_uri(conn));
+    assert_string_equal(hv_last_error(), want);
+    hv_conn_free(conn);
+    server_stop(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_agent_text),
         cmocka_unit_test(test_event_too_big),
+        cmocka_unit_test(test_agent_uuid),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
