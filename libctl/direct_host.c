@@ -1,10 +1,14 @@
 /*
  * direct_host.c - hv_conn_shutdown_all on the direct driver: ask every
- * running (or paused) domain to power off at once, then wait for all of
- * them together, so the wait is the slowest guest's and not the sum.
- * There is no autostart here to order by: that is the agent's (hvctld's
- * host shutdown).  The words of a timeout are the agent's, so that a
- * caller sees the same whichever driver served it.
+ * domain in the runtime directory to power off at once, then wait for
+ * all of them together, so the wait is the slowest guest's and not the
+ * sum.  There is no autostart here to order by: that is the agent's
+ * (hvctld's host shutdown).  The words of a failure are the agent's, so
+ * that a caller sees the same whichever driver served it.
+ *
+ * Whether a domain has ended is read from the runtime directory (the
+ * lock its hvcore holds for life), not asked of hvcore: a hung hvcore is
+ * still running, and asking it would cost the domctl timeout each time.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -17,48 +21,106 @@
 
 #define POLL_MS 20
 
-struct asked {
+struct member {
     uint32_t domid;
+    pid_t pid;
     char name[64];
-    bool ended;
+    bool asked, ended;
+    int rc;                     /* why it could not be asked: the code */
+    char msg[256];              /* ... and the message */
 };
 
-/* Mark those no longer in a fresh list; return how many are left. */
-static size_t still_running(hv_conn *conn, struct asked *a, size_t n, int *rc)
+/*
+ * Ask each domain of the runtime directory; those gone by now are left
+ * out, and one that cannot be asked (a hung hvcore cannot even be looked
+ * up) is kept with why, to be named rather than waited for.
+ */
+static int ask_all(hv_conn *conn, struct member **out, size_t *n)
 {
-    hv_domlist *l = NULL;
+    uint32_t *ids = NULL;
+    size_t nids = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if ((rc = rt_list_domids(conn, &ids, &nids)))
+        return rc;
+    if (!(*out = calloc(nids + 1, sizeof(**out)))) {
+        free(ids);
+        return err_set(HV_ENOMEM, "host shutdown: out of memory");
+    }
+    for (size_t i = 0; i < nids; i++) {
+        struct member *m = &(*out)[*n];
+        hv_domain *d = NULL;
+        m->domid = ids[i];
+        rc = hv_domain_lookup_by_id(conn, ids[i], &d);
+        if (rc == HV_ENOENT || rc == HV_EDEAD)
+            continue;           /* ended, or never got going */
+        if (rc == 0) {
+            m->pid = d->pid;
+            snprintf(m->name, sizeof(m->name), "%s", d->name);
+            rc = hv_domain_shutdown(d, 0, 0, NULL);
+            hv_domain_free(d);
+        }
+        /* A hung hvcore cannot even be looked up: it runs all the same. */
+        m->asked = rc == 0;
+        m->rc = rc;
+        if (rc)
+            snprintf(m->msg, sizeof(m->msg), "%s", hv_last_error());
+        (*n)++;
+    }
+    free(ids);
+    return 0;
+}
+
+/* Mark the asked ones that have ended; how many asked ones are left. */
+static size_t still_running(const hv_conn *conn, struct member *m, size_t n)
+{
     size_t left = 0;
 
-    if ((*rc = hv_domain_list(conn, &l)))
-        return 0;
     for (size_t i = 0; i < n; i++) {
-        bool found = false;
-        for (size_t k = 0; k < hv_domlist_count(l) && !found; k++) {
-            const hv_domain_info *inf = hv_domlist_get(l, k);
-            found = hv_domain_info_get_id(inf) == a[i].domid &&
-                    !strcmp(hv_domain_info_get_name(inf), a[i].name) &&
-                    hv_domain_info_get_state(inf) != HV_STATE_CRASHED;
-        }
-        a[i].ended = !found;
-        left += found;
+        pid_t pid = 0;
+        if (!m[i].asked || m[i].ended)
+            continue;
+        m[i].ended = rt_domain_alive(conn, m[i].domid, &pid) != 1 ||
+                     pid != m[i].pid;
+        left += !m[i].ended;
     }
-    hv_domlist_free(l);
     return left;
 }
 
-static int timed_out(const struct asked *a, size_t n, size_t left,
-                     int timeout_ms)
+/*
+ * The agent's words: at the deadline, the names still running; before
+ * it (none left that was asked), why each of the others was not.
+ */
+static int failure(const struct member *m, size_t n, int timeout_ms,
+                   bool deadline)
 {
     char msg[512];
-    size_t o = (size_t)snprintf(msg, sizeof(msg), "%zu domain%s still "
-                                "running after %d ms", left,
-                                left == 1 ? "" : "s", timeout_ms);
+    size_t left = 0, o;
+    int rc = deadline ? HV_ETIMEDOUT : 0;
 
-    for (size_t i = 0, k = 0; i < n && o < sizeof(msg); i++)
-        if (!a[i].ended)
+    for (size_t i = 0; i < n; i++) {
+        left += !m[i].ended;
+        if (!rc && !m[i].asked)
+            rc = m[i].rc;       /* the first failure's code */
+    }
+    o = (size_t)snprintf(msg, sizeof(msg), "%zu domain%s still running",
+                         left, left == 1 ? "" : "s");
+    if (deadline)
+        o += (size_t)snprintf(msg + o, sizeof(msg) - o, " after %d ms",
+                              timeout_ms);
+    for (size_t i = 0, k = 0; i < n && o < sizeof(msg); i++) {
+        if (m[i].ended)
+            continue;
+        if (m[i].asked)
             o += (size_t)snprintf(msg + o, sizeof(msg) - o, "%s'%s'",
-                                  k++ ? ", " : ": ", a[i].name);
-    return err_set(HV_ETIMEDOUT, "%s", msg);
+                                  k++ ? ", " : ": ", m[i].name);
+        else
+            o += (size_t)snprintf(msg + o, sizeof(msg) - o, "%s%s",
+                                  k++ ? "; " : ": ", m[i].msg);
+    }
+    return err_set(rc, "%s", msg);
 }
 
 int direct_shutdown_all(hv_conn *conn, int timeout_ms, hv_op *op)
@@ -66,43 +128,24 @@ int direct_shutdown_all(hv_conn *conn, int timeout_ms, hv_op *op)
     uint64_t end = timeout_ms > 0 ? now_mono_ns() +
                                     (uint64_t)timeout_ms * 1000000
                                   : UINT64_MAX;
-    hv_domlist *l = NULL;
-    struct asked *a = NULL;
-    size_t n = 0, left;
+    struct member *m = NULL;
+    size_t n = 0, unasked = 0;
     int rc;
 
-    if ((rc = hv_domain_list_filtered(conn, HV_LIST_RUNNING | HV_LIST_PAUSED,
-                                      NULL, &l)))
-        return rc;
-    a = calloc(hv_domlist_count(l) + 1, sizeof(*a));
-    if (!a) {
-        hv_domlist_free(l);
-        return err_set(HV_ENOMEM, "host shutdown: out of memory");
-    }
     op_progress(op, "asking every domain to power off", 0);
-    for (size_t i = 0; i < hv_domlist_count(l); i++) {
-        const hv_domain_info *inf = hv_domlist_get(l, i);
-        hv_domain *d = NULL;
-        /* One that ended in the meantime needs no asking. */
-        if (hv_domain_lookup_by_id(conn, hv_domain_info_get_id(inf), &d))
-            continue;
-        if (hv_domain_shutdown(d, 0, 0, NULL) == 0) {
-            a[n].domid = hv_domain_get_id(d);
-            snprintf(a[n].name, sizeof(a[n].name), "%s",
-                     hv_domain_get_name(d));
-            n++;
-        }
-        hv_domain_free(d);
-    }
-    hv_domlist_free(l);
-    rc = 0;
-    if (timeout_ms == 0)
+    if ((rc = ask_all(conn, &m, &n)))
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        unasked += !m[i].asked;
+    if (timeout_ms == 0) {
+        rc = unasked ? failure(m, n, timeout_ms, false) : 0;
         goto out;
+    }
     op_progress(op, "waiting for the domains to power off", -1);
-    while ((left = still_running(conn, a, n, &rc)) > 0 && rc == 0) {
+    while (still_running(conn, m, n) > 0) {
         struct pollfd p = { .fd = op_cancel_fd(op), .events = POLLIN };
         if (now_mono_ns() >= end) {
-            rc = timed_out(a, n, left, timeout_ms);
+            rc = failure(m, n, timeout_ms, true);
             goto out;
         }
         if (poll(&p, p.fd >= 0 ? 1 : 0, POLL_MS) > 0) {
@@ -110,9 +153,11 @@ int direct_shutdown_all(hv_conn *conn, int timeout_ms, hv_op *op)
             goto out;
         }
     }
+    /* Every one that was asked has gone; those that could not be say why. */
+    rc = unasked ? failure(m, n, timeout_ms, false) : 0;
     if (rc == 0)
         op_progress(op, "done", 1);
 out:
-    free(a);
+    free(m);
     return rc;
 }

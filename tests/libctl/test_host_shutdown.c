@@ -8,9 +8,13 @@
  * on the request, so a bounded wait ends with HV_ETIMEDOUT naming it, in
  * the same words through both drivers, and the request stands until it is
  * unpaused; bad flags are refused; the direct driver cannot name an agent
- * version, the agent names its own.
+ * version, the agent names its own.  Through the agent, a domain whose
+ * hvcore does not answer fails the job in its own words, not as a
+ * deadline.
  */
 #include <setjmp.h>
+#include <signal.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -117,6 +121,35 @@ static void paused_times_out(const char *uri)
     hv_conn_free(c);
 }
 
+/*
+ * A hung hvcore (stopped) cannot be asked: the running one powers off,
+ * and the call then fails naming the hung one and why, instead of
+ * leaving it out or waiting for it.  (Costs one domctl timeout, 10 s.)
+ */
+static void hung_is_named(const char *uri)
+{
+    hv_conn *c = open_uri(uri);
+    hv_domain *run = create(c, "hs-run"), *hung = create(c, "hs-hung");
+    hv_domain_info *i = NULL;
+    char want[200];
+    pid_t pid;
+
+    OK(hv_domain_get_info(hung, &i));
+    pid = hv_domain_info_get_pid(i);
+    hv_domain_info_free(i);
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    snprintf(want, sizeof(want), "1 domain still running: domain %u: hvcore "
+             "did not answer", hv_domain_get_id(hung));
+    expect_err(hv_conn_shutdown_all(c, 60000, 0, NULL), HV_ETIMEDOUT, "%s",
+               want);
+    assert_int_equal(kill(pid, SIGCONT), 0);
+    OK(hv_domain_destroy(hung, 0));
+    assert_int_equal(active(c), 0);
+    hv_domain_free(run);
+    hv_domain_free(hung);
+    hv_conn_free(c);
+}
+
 static void test_direct(void **state)
 {
     char uri[700];
@@ -127,6 +160,7 @@ static void test_direct(void **state)
     snprintf(uri, sizeof(uri), "hvctl:///system?driver=direct");
     all_power_off(uri);
     paused_times_out(uri);
+    hung_is_named(uri);
     c = open_uri(uri);
     expect_err(hv_conn_shutdown_all(c, 0, 1, NULL), HV_EINVAL,
                "host shutdown: unknown flags 0x1");
@@ -161,6 +195,38 @@ static void test_agent(void **state)
     hv_conn_free(c);
 }
 
+/*
+ * A domain whose hvcore does not answer (stopped) cannot be asked: its
+ * request times out in libhvctl (HV_ETIMEDOUT, after DOMCTL_TIMEOUT_MS),
+ * long before the job's own deadline.  The job then ends at once, saying
+ * why in the domain's own words; it is no deadline, so it does not name
+ * one ("after N ms"), though the code is the request's timeout.
+ */
+static void test_agent_hung_hvcore(void **state)
+{
+    hv_conn *c = open_uri(uri_unix);
+    hv_domain *h = create(c, "hs-hung");
+    hv_domain_info *info = NULL;
+    uint32_t id = hv_domain_get_id(h);
+    pid_t pid;
+    int rc;
+
+    (void)state;
+    OK(hv_domain_get_info(h, &info));
+    pid = (pid_t)hv_domain_info_get_pid(info);
+    hv_domain_info_free(info);
+    assert_true(pid > 0);
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    rc = hv_conn_shutdown_all(c, 600000, 0, NULL);
+    kill(pid, SIGCONT);
+    expect_err(rc, HV_ETIMEDOUT, "1 domain still running: domain 'hs-hung' "
+               "(id %u): hvcore did not answer within 10000 ms", id);
+    hv_domain_destroy(h, 0);
+    wait_none_active(c);
+    hv_domain_free(h);
+    hv_conn_free(c);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -182,6 +248,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_direct),
         cmocka_unit_test(test_agent),
+        cmocka_unit_test(test_agent_hung_hvcore),
     };
     char why[256];
     int rc;
