@@ -17,12 +17,23 @@ struct jobs {
     size_t running;
 };
 
+/*
+ * Job ids go on from the wall clock at start, in thousandths of a
+ * millisecond: an id from before a restart is never handed out again
+ * (a client following /v1/jobs/N across the restart would read another
+ * job's outcome), unless more than a thousand jobs a millisecond were
+ * created, or the clock was set back by more than the agent's previous
+ * run lasted.  Such ids stay below 2^53, exact in any JSON reader.
+ */
+#define JOB_IDS_PER_MS 1000
+
 struct jobs *jobs_new(void)
 {
     struct jobs *js = calloc(1, sizeof(*js));
+    int64_t now = now_real_ms();
 
     if (js)
-        js->next_id = 1;
+        js->next_id = now > 0 ? (uint64_t)now * JOB_IDS_PER_MS : 1;
     return js;
 }
 

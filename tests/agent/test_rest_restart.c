@@ -3,7 +3,8 @@
  * them and are re-adopted as they were (paused stays paused, transient
  * stays transient); a domain destroyed while the agent was down is
  * logged as vanished, one whose hvcore died as crashed; autostart domains
- * start once per host boot; one agent per runtime directory.
+ * start once per host boot; one agent per runtime directory; a job id is
+ * never handed out again by the next run.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -351,6 +352,52 @@ static void test_stop_with_metrics_waiting(void **state)
     agentd_cleanup(&ad);
 }
 
+/*
+ * A client following /v1/jobs/N across a restart must not read another
+ * job's outcome: the restarted agent does not know N (404), and its own
+ * jobs have other ids, after a clean stop and after a kill -9.
+ */
+static void test_job_ids_across_restart(void **state)
+{
+    long long ids[3];
+    char path[64], msg[160];
+    struct resp r;
+
+    agentd_init(&ad, "jobids");
+    assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+    define_domain(&ad, "jid", "counter", 16);
+    for (int i = 0; i < 3; i++) {
+        if (i == 1) {
+            assert_int_equal(agentd_stop(&ad), 0);
+            assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+        } else if (i == 2) {
+            agentd_kill9(&ad);
+            assert_int_equal(agentd_start(&ad, NULL, NULL), 0);
+        }
+        for (int k = 0; k < i; k++) {
+            snprintf(path, sizeof(path), "/v1/jobs/%lld", ids[k]);
+            snprintf(msg, sizeof(msg), "job %lld: no such job (finished "
+                     "jobs are kept for 10 minutes)", ids[k]);
+            r = GET(&ad, path);
+            expect_error(&r, 404, "not_found", msg);
+            resp_free(&r);
+        }
+        r = POST(&ad, "/v1/domains/jid/start", NULL);
+        assert_int_equal(r.status, 202);
+        ids[i] = jint(r.json, "id");
+        resp_free(&r);
+        assert_string_equal(wait_job(&ad, ids[i], NULL), "succeeded");
+        for (int k = 0; k < i; k++)
+            if (ids[i] == ids[k])
+                fail_msg("run %d handed out job id %lld again", i, ids[i]);
+        destroy_domain(&ad, "jid");
+    }
+    r = DELETE(&ad, "/v1/domains/jid");
+    resp_free(&r);
+    assert_int_equal(agentd_stop(&ad), 0);
+    agentd_cleanup(&ad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_one_agent_per_rundir),
         cmocka_unit_test(test_autostart),
         cmocka_unit_test(test_stop_with_metrics_waiting),
+        cmocka_unit_test(test_job_ids_across_restart),
     };
     return HARNESS_MAIN(tests, NULL, NULL);
 }
