@@ -44,6 +44,7 @@ struct host_stop {
     size_t next;                /* phase 2: the next one to ask */
     int timeout_ms;
     struct event *timer;
+    bool deadline;              /* the timer fired: the job ends by it */
     unsigned pending;           /* requests on workers */
 };
 
@@ -80,6 +81,8 @@ static json_object *result_json(const struct host_stop *hs)
 /*
  * The failure message: at the deadline the names of those still running;
  * before it (every one left could not be asked) why each could not.
+ * Which one is the deadline's to say, not a code's: a domain that could
+ * not be asked because hvcore did not answer failed with HV_ETIMEDOUT too.
  */
 static int failure(const struct host_stop *hs, int rc, char *msg, size_t len)
 {
@@ -93,7 +96,7 @@ static int failure(const struct host_stop *hs, int rc, char *msg, size_t len)
     }
     o = (size_t)snprintf(msg, len, "%zu domain%s still running", left,
                          left == 1 ? "" : "s");
-    if (rc == HV_ETIMEDOUT)
+    if (hs->deadline)
         o += (size_t)snprintf(msg + o, len - o, " after %d ms",
                               hs->timeout_ms);
     for (size_t i = 0, k = 0; i < hs->n && o < len; i++) {
@@ -102,7 +105,7 @@ static int failure(const struct host_stop *hs, int rc, char *msg, size_t len)
             continue;
         if (rc == 0)
             rc = m->rc;         /* the first failure's code */
-        if (rc == HV_ETIMEDOUT)
+        if (hs->deadline)
             o += (size_t)snprintf(msg + o, len - o, "%s'%s'",
                                   k++ ? ", " : ": ", m->d->name);
         else
@@ -236,7 +239,10 @@ void host_shutdown_stopped(struct agent *a, struct dom *d)
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
-    finish(arg, HV_ETIMEDOUT);
+    struct host_stop *hs = arg;
+
+    hs->deadline = true;
+    finish(hs, HV_ETIMEDOUT);
 }
 
 static void on_cancel(struct job *j)
