@@ -64,6 +64,11 @@ static int start(struct domop *op, hv_domain **dom)
         rc = hv_config_set_action(cfg, HV_ON_CRASH, HV_ACTION_PRESERVE);
     if (rc == 0)
         rc = hv_domain_create(op->a->conn, cfg, 0, &op->newdom);
+    if (rc == 0) {
+        op->started_domid = hv_domain_get_id(op->newdom);
+        snprintf(op->started_uuid, sizeof(op->started_uuid), "%s",
+                 hv_domain_get_uuid(op->newdom));
+    }
     hv_config_free(cfg);
     *dom = op->newdom;
     return rc;

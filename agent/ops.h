@@ -51,6 +51,8 @@ struct domop {
     int rc;                     /* 0 or HV_E* */
     char msg[512];
     hv_domain *newdom;          /* from create or lookup */
+    uint32_t started_domid;     /* START: what it started (the job's */
+    char started_uuid[37];      /* result), even if it ended since   */
     struct hv_fields info;
     int state;
     bool have_info;

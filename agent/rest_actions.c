@@ -23,7 +23,7 @@
 #include "store.h"
 #include "util.h"
 
-#define SHUTDOWN_TIMEOUT_DEFAULT_S 120
+#define SHUTDOWN_TIMEOUT_DEFAULT_MS (120 * 1000)
 #define SHUTDOWN_TIMEOUT_MAX_S 86400
 
 void rest_reply_job(struct rest_req *rr, struct job *j)
@@ -53,6 +53,18 @@ static void job_done(struct domop *op, void *arg)
                        HV_REASON_START_FAILED, op->msg);
             op->d->expect_ns[HV_EVENT_STARTED] = 0;
             log_warn("%s", op->msg);
+        } else {
+            /* What it started, for the client's handle: the domain may
+             * have ended (and its name been taken) before the client
+             * reads the job. */
+            json_object *r = json_object_new_object();
+            json_object_object_add(r, "name",
+                                   json_object_new_string(op->name));
+            json_object_object_add(r, "uuid",
+                                   json_object_new_string(op->started_uuid));
+            json_object_object_add(r, "domid", json_object_new_int64(
+                                       op->started_domid));
+            job_set_result(j, r);
         }
         /* A transient start that failed leaves nothing behind. */
         if (!op->d->defined && !op->d->removed &&
@@ -193,11 +205,53 @@ void h_action_destroy(struct rest_req *rr)
     short_action(rr, DOMOP_DESTROY, "destroy");
 }
 
+/*
+ * {"timeout_ms": N} (-1: without limit, 0: only asks), as
+ * hv_domain_shutdown takes it, so that its timeout says the caller's
+ * milliseconds; {"timeout": S} in seconds is 0.3's.  -1 on a bad body
+ * (replied).
+ */
+static int64_t shutdown_timeout(struct rest_req *rr, json_object *body)
+{
+    json_object *ms, *s;
+    int64_t v;
+    bool has_ms = json_object_object_get_ex(body, "timeout_ms", &ms);
+    bool has_s = json_object_object_get_ex(body, "timeout", &s);
+
+    if (has_ms && has_s) {
+        rest_error(rr, 400, "invalid_argument", "give \"timeout_ms\" or "
+                   "\"timeout\", not both");
+        return -2;
+    }
+    if (has_ms) {
+        if (!json_object_is_type(ms, json_type_int) ||
+            (v = json_object_get_int64(ms)) < -1 || v > INT32_MAX) {
+            rest_error(rr, 400, "invalid_argument", "\"timeout_ms\" must "
+                       "be an integer from -1 to %d (milliseconds; 0 only "
+                       "asks, -1 waits without limit)", INT32_MAX);
+            return -2;
+        }
+        return v;
+    }
+    if (has_s) {
+        if (!json_object_is_type(s, json_type_int) ||
+            (v = json_object_get_int64(s)) < 0 ||
+            v > SHUTDOWN_TIMEOUT_MAX_S) {
+            rest_error(rr, 400, "invalid_argument", "\"timeout\" must be "
+                       "an integer from 0 to %d (seconds; 0 only asks)",
+                       SHUTDOWN_TIMEOUT_MAX_S);
+            return -2;
+        }
+        return v * 1000;
+    }
+    return SHUTDOWN_TIMEOUT_DEFAULT_MS;
+}
+
 void h_action_shutdown(struct rest_req *rr)
 {
-    static const char *const keys[] = { "timeout", NULL };
-    json_object *body = NULL, *v;
-    int64_t timeout = SHUTDOWN_TIMEOUT_DEFAULT_S;
+    static const char *const keys[] = { "timeout_ms", "timeout", NULL };
+    json_object *body = NULL;
+    int64_t timeout_ms;
     struct dom *d;
     struct job *j;
 
@@ -205,19 +259,11 @@ void h_action_shutdown(struct rest_req *rr)
         return;
     if (!(body = rest_json_body(rr, keys, true)))
         return;
-    if (json_object_object_get_ex(body, "timeout", &v)) {
-        if (!json_object_is_type(v, json_type_int) ||
-            (timeout = json_object_get_int64(v)) < 0 ||
-            timeout > SHUTDOWN_TIMEOUT_MAX_S) {
-            rest_error(rr, 400, "invalid_argument", "\"timeout\" must be "
-                       "an integer from 0 to %d (seconds; 0 only asks)",
-                       SHUTDOWN_TIMEOUT_MAX_S);
-            json_object_put(body);
-            return;
-        }
-    }
+    timeout_ms = shutdown_timeout(rr, body);
     json_object_put(body);
-    j = shutdown_job(rr->a, d, (int)timeout);
+    if (timeout_ms < -1)
+        return;
+    j = shutdown_job(rr->a, d, (int)timeout_ms);
     if (!j) {
         rest_error(rr, 500, "out_of_memory", "out of memory");
         return;

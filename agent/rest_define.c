@@ -364,6 +364,8 @@ void h_domain_put(struct rest_req *rr)
         goto out;
     }
     d = dom_find(&a->doms, name);
+    if (rest_uuid_mismatch(rr, name, d))
+        goto out;
     if (!d || !d->defined) {
         /* PUT of a new name creates the definition. */
         if ((d = define(rr, cfg, uuid_given)))

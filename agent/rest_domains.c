@@ -21,6 +21,32 @@
 #include "store.h"
 #include "util.h"
 
+bool rest_uuid_mismatch(struct rest_req *rr, const char *name,
+                        const struct dom *d)
+{
+    char *uuid = rest_query(rr, "uuid");
+    bool other;
+
+    if (!uuid)
+        return false;
+    /*
+     * A client's handle names the domain it was made for by uuid: a
+     * domain that took the name since (the one it meant ended and another
+     * was created) is not that one.  An entry whose uuid is not known yet
+     * cannot be told apart, and is taken.
+     */
+    other = !d || (d->uuid[0] && strcasecmp(d->uuid, uuid) != 0);
+    if (!d)
+        rest_error(rr, 404, "not_found", "domain '%s' (uuid %s): no such "
+                   "domain", name, uuid);
+    else if (other)
+        rest_error(rr, 404, "not_found", "domain '%s' (uuid %s): no such "
+                   "domain; a domain of that name now has uuid %s", name,
+                   uuid, d->uuid);
+    free(uuid);
+    return other;
+}
+
 struct dom *rest_domain_param(struct rest_req *rr)
 {
     const char *name = rr->m.params[0];
@@ -32,6 +58,8 @@ struct dom *rest_domain_param(struct rest_req *rr)
         return NULL;
     }
     d = dom_find(&rr->a->doms, name);
+    if (rest_uuid_mismatch(rr, name, d))
+        return NULL;
     if (!d)
         rest_error(rr, 404, "not_found", "domain '%s': no such domain", name);
     return d;

@@ -54,9 +54,15 @@ void h_events(struct rest_req *rr);
 
 /*
  * The domain named by the path's {name}: replies 400 for a name that
- * cannot be one, 404 for an unknown one, and then returns NULL.
+ * cannot be one, 404 for an unknown one, and 404 when ?uuid=U names
+ * another domain than the one of that name now (rest_uuid_mismatch), and
+ * then returns NULL.
  */
 struct dom *rest_domain_param(struct rest_req *rr);
+/* ?uuid=U is given and d (NULL: none of that name) is not that domain:
+ * replies 404 and returns true. */
+bool rest_uuid_mismatch(struct rest_req *rr, const char *name,
+                        const struct dom *d);
 /* The full representation of a domain (GET /v1/domains/{name}). */
 json_object *rest_domain_json(const struct dom *d);
 /*

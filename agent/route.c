@@ -15,6 +15,8 @@ static const char *const q_list[] = { "state", "persistent", "name", "id",
                                      "uuid", "fresh", NULL };
 static const char *const q_define[] = { "start", "transient", NULL };
 static const char *const q_events[] = { "since", NULL };
+/* Every route on one domain: ?uuid=U, the domain the client means. */
+static const char *const q_dom[] = { "uuid", NULL };
 
 #define R(m, p, f, q, w) { m, p, f, q, w, ROUTE_JSON }
 #define RM(m, p, f, q, w, media) { m, p, f, q, w, media }
@@ -24,23 +26,23 @@ const struct route routes[] = {
     R(M_POST,   "/v1/host/shutdown", h_host_shutdown, q_none, true),
     R(M_GET,    "/v1/domains", h_domains_list, q_list, false),
     R(M_POST,   "/v1/domains", h_domains_define, q_define, true),
-    RM(M_GET,   "/v1/domains/{name}", h_domain_get, q_none, false,
+    RM(M_GET,   "/v1/domains/{name}", h_domain_get, q_dom, false,
        ROUTE_NEGOTIATES),
-    R(M_PUT,    "/v1/domains/{name}", h_domain_put, q_none, true),
-    R(M_DELETE, "/v1/domains/{name}", h_domain_delete, q_none, true),
-    RM(M_GET,   "/v1/domains/{name}/config", h_domain_config, q_none, false,
+    R(M_PUT,    "/v1/domains/{name}", h_domain_put, q_dom, true),
+    R(M_DELETE, "/v1/domains/{name}", h_domain_delete, q_dom, true),
+    RM(M_GET,   "/v1/domains/{name}/config", h_domain_config, q_dom, false,
        ROUTE_NEGOTIATES),
-    RM(M_GET,   "/v1/domains/{name}/definition", h_domain_definition, q_none,
+    RM(M_GET,   "/v1/domains/{name}/definition", h_domain_definition, q_dom,
        false, ROUTE_NEGOTIATES),
-    R(M_POST,   "/v1/domains/{name}/start", h_action_start, q_none, true),
-    R(M_POST,   "/v1/domains/{name}/pause", h_action_pause, q_none, true),
-    R(M_POST,   "/v1/domains/{name}/resume", h_action_resume, q_none, true),
-    R(M_POST,   "/v1/domains/{name}/shutdown", h_action_shutdown, q_none,
+    R(M_POST,   "/v1/domains/{name}/start", h_action_start, q_dom, true),
+    R(M_POST,   "/v1/domains/{name}/pause", h_action_pause, q_dom, true),
+    R(M_POST,   "/v1/domains/{name}/resume", h_action_resume, q_dom, true),
+    R(M_POST,   "/v1/domains/{name}/shutdown", h_action_shutdown, q_dom,
       true),
-    R(M_POST,   "/v1/domains/{name}/reboot", h_action_reboot, q_none, true),
-    R(M_POST,   "/v1/domains/{name}/destroy", h_action_destroy, q_none, true),
-    R(M_PUT,    "/v1/domains/{name}/autostart", h_autostart, q_none, true),
-    R(M_PUT,    "/v1/domains/{name}/memory", h_memory, q_none, true),
+    R(M_POST,   "/v1/domains/{name}/reboot", h_action_reboot, q_dom, true),
+    R(M_POST,   "/v1/domains/{name}/destroy", h_action_destroy, q_dom, true),
+    R(M_PUT,    "/v1/domains/{name}/autostart", h_autostart, q_dom, true),
+    R(M_PUT,    "/v1/domains/{name}/memory", h_memory, q_dom, true),
     RM(M_GET,   "/v1/events", h_events, q_events, false, ROUTE_NEGOTIATES),
     R(M_GET,    "/v1/jobs", h_jobs_list, q_none, false),
     R(M_GET,    "/v1/jobs/{id}", h_job_get, q_none, false),

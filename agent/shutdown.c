@@ -21,7 +21,7 @@ struct stop_wait {
     struct job *job;
     struct dom *d;              /* referenced */
     uint32_t domid;
-    int timeout_s;
+    int timeout_ms;             /* -1: without limit */
     struct event *timer;
     bool linked, cancelled;
     struct stop_wait *next;     /* in d->stop_waits */
@@ -61,7 +61,7 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
     /* libhvctl's own words for it, so hvctl says the same locally and
      * through the agent. */
     snprintf(msg, sizeof(msg), "domain '%s' (id %u): still running after "
-             "%d ms%s", w->d->name, w->domid, w->timeout_s * 1000,
+             "%d ms%s", w->d->name, w->domid, w->timeout_ms,
              w->d->state == HV_STATE_PAUSED
              ? ": it is paused, so the guest cannot act on the request "
                "(unpause it, or use destroy)" : "");
@@ -89,7 +89,8 @@ static void asked(struct domop *op, void *arg)
 {
     struct stop_wait *w = arg;
     struct dom *d = w->d;
-    struct timeval tv = { w->timeout_s, 0 };
+    struct timeval tv = { w->timeout_ms / 1000,
+                          (w->timeout_ms % 1000) * 1000 };
 
     if (w->cancelled) {
         finish(w, 0, NULL);
@@ -100,12 +101,14 @@ static void asked(struct domop *op, void *arg)
         return;
     }
     /* Only asked to ask, or the domain is already gone. */
-    if (w->timeout_s == 0 || d->removed || d->domid != w->domid) {
+    if (w->timeout_ms == 0 || d->removed || d->domid != w->domid) {
         finish(w, 0, NULL);
         return;
     }
-    w->timer = evtimer_new(w->a->base, on_timeout, w);
-    if (!w->timer || evtimer_add(w->timer, &tv) < 0) {
+    /* Without limit: no timer; the end or a cancellation finishes it. */
+    if (w->timeout_ms > 0 &&
+        (!(w->timer = evtimer_new(w->a->base, on_timeout, w)) ||
+         evtimer_add(w->timer, &tv) < 0)) {
         finish(w, HV_ENOMEM, "out of memory");
         return;
     }
@@ -126,7 +129,7 @@ void shutdown_stopped(struct domtable *t, struct dom *d, void *arg)
     }
 }
 
-struct job *shutdown_job(struct agent *a, struct dom *d, int timeout_s)
+struct job *shutdown_job(struct agent *a, struct dom *d, int timeout_ms)
 {
     struct stop_wait *w = calloc(1, sizeof(*w));
     struct job *j = w ? job_create(a->jobs, "shutdown", d->name) : NULL;
@@ -142,7 +145,7 @@ struct job *shutdown_job(struct agent *a, struct dom *d, int timeout_s)
     w->job = j;
     w->d = dom_ref(d);
     w->domid = d->domid;
-    w->timeout_s = timeout_s;
+    w->timeout_ms = timeout_ms;
     j->cancel = on_cancel;
     j->data = w;
     job_set_step(j, "asking the guest to power off", 0);

@@ -15,9 +15,10 @@ struct job;
 
 /*
  * Start a shutdown job for the running domain d, waiting at most
- * timeout_s seconds (0: only ask).  The job, or NULL when out of memory.
+ * timeout_ms (0: only ask; -1: without limit).  The job, or NULL when out
+ * of memory.
  */
-struct job *shutdown_job(struct agent *a, struct dom *d, int timeout_s);
+struct job *shutdown_job(struct agent *a, struct dom *d, int timeout_ms);
 /* For domtable.on_stopped: the incarnation of d ended. */
 void shutdown_stopped(struct domtable *t, struct dom *d, void *arg);
 

@@ -4,7 +4,7 @@
  *
  *   create      POST /v1/domains?transient=true   (a job, or the domain)
  *   define      POST /v1/domains                  (creates or replaces)
- *   lookups     GET /v1/domains/{name}, GET /v1/domains?id=N / ?uuid=U
+ *   lookups     GET /v1/domains?name=N / ?id=N / ?uuid=U
  *   list        GET /v1/domains?state=..&persistent=..&name=GLOB
  *   info        GET /v1/domains/{name}: the domain object, read through
  *               the field table (fields_from_json), as the agent wrote it
@@ -14,6 +14,12 @@
  *               autostart
  *   console     straight to hvcore through a direct connection to the
  *               agent's runtime directory, when the agent is on this host
+ *
+ * Every request on a handle carries its uuid (?uuid=U): a handle acts on
+ * the domain it was made for or fails with HV_ENOENT, never on another
+ * that took the name since, as a direct handle does.  A created or
+ * started domain's handle comes from the start job's result, not from a
+ * lookup by name after it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,13 +83,69 @@ static void update_domid(hv_domain *dom, json_object *o)
     }
 }
 
-/* ---- create, define ---- */
+/* ---- create, define, start ---- */
+
+/* What a start job started: the agent puts it in the job's result. */
+struct started {
+    char name[64];
+    char uuid[37];
+    uint32_t domid;             /* HV_DOMID_NONE: not said */
+};
+
+static const char *str_of(json_object *o, const char *key)
+{
+    json_object *v;
+
+    return json_object_object_get_ex(o, key, &v) &&
+           json_object_is_type(v, json_type_string)
+           ? json_object_get_string(v) : NULL;
+}
+
+/*
+ * Follow a start job (the 202 body) to its end, then read what it
+ * started from its result: the domain as it was started, even when the
+ * guest has powered off since (a lookup by name would then find nothing,
+ * or another domain).  1: the job succeeded but its result does not say
+ * (an agent from before start results).
+ */
+static int follow_start(hv_conn *conn, json_object *job, hv_op *op,
+                        struct started *s)
+{
+    json_object *cur = NULL, *res, *v;
+    const char *name, *uuid;
+    char path[64];
+    int64_t id = 0;
+    int rc;
+
+    memset(s, 0, sizeof(*s));
+    s->domid = HV_DOMID_NONE;
+    if ((rc = agent_follow_job(conn, job, op, s->name)))
+        return rc;
+    if (json_object_object_get_ex(job, "id", &v))
+        id = json_object_get_int64(v);
+    snprintf(path, sizeof(path), "/v1/jobs/%lld", (long long)id);
+    if ((rc = agent_json(conn, "GET", path, NULL, &cur, NULL)))
+        return rc;
+    rc = 1;
+    if (json_object_object_get_ex(cur, "result", &res) && res &&
+        (uuid = str_of(res, "uuid")) && (name = str_of(res, "name"))) {
+        snprintf(s->name, sizeof(s->name), "%s", name);
+        snprintf(s->uuid, sizeof(s->uuid), "%s", uuid);
+        if (json_object_object_get_ex(res, "domid", &v) &&
+            json_object_is_type(v, json_type_int))
+            s->domid = (uint32_t)json_object_get_int64(v);
+        rc = 0;
+    }
+    json_object_put(cur);
+    return rc;
+}
 
 static int post_config(hv_conn *conn, const hv_config *cfg, bool transient,
                        hv_domain **out)
 {
     json_object *o = NULL;
-    char *json, name[64];
+    struct started st;
+    char *json;
     long status = 0;
     int rc;
 
@@ -97,12 +159,19 @@ static int post_config(hv_conn *conn, const hv_config *cfg, bool transient,
     if (rc)
         return rc;
     if (status == 202) {
-        rc = agent_follow_job(conn, o, NULL, name);
+        rc = follow_start(conn, o, NULL, &st);
         json_object_put(o);
         o = NULL;
-        if (rc == 0 && !(rc = get_domain(conn, name[0] ? name : cfg->name,
-                                         &o)))
-            rc = dom_from_object(conn, o, out);
+        if (rc == 0) {
+            rc = dom_new(conn, st.name, st.uuid, st.domid, out);
+        } else if (rc == 1) {
+            /* An older agent: the domain as it is now. */
+            hv_domain tmp = { .conn = conn };
+            snprintf(tmp.name, sizeof(tmp.name), "%s",
+                     st.name[0] ? st.name : cfg->name);
+            if (!(rc = get_domain(&tmp, &o)))
+                rc = dom_from_object(conn, o, out);
+        }
     } else {
         rc = dom_from_object(conn, o, out);
     }
@@ -318,6 +387,8 @@ static int get_cfg(hv_domain *dom, const char *which, hv_config **out)
     if ((rc = agent_call(dom->conn, "GET", path, NULL, NULL,
                          "application/json", &r)))
         return rc;
+    /* Named in messages as the resource, without the query. */
+    path[strcspn(path, "?")] = '\0';
     if (r.status != 200)
         rc = agent_fail(dom->conn, &r);
     else
@@ -342,6 +413,7 @@ static int on_domain(hv_domain *dom, const char *method, const char *suffix,
                      const char *body, hv_op *op)
 {
     json_object *o = NULL;
+    struct started st;
     char path[320];
     long status = 0;
     int rc;
@@ -349,10 +421,24 @@ static int on_domain(hv_domain *dom, const char *method, const char *suffix,
     dom_path(dom, suffix, path);
     if ((rc = agent_json(dom->conn, method, path, body, &o, &status)))
         return rc;
-    if (status == 202)
+    if (status == 202 && !strcmp(suffix, "/start")) {
+        /* The handle now means the incarnation the job started. */
+        if ((rc = follow_start(dom->conn, o, op, &st)) == 0) {
+            pthread_mutex_lock(&dom->lock);
+            dom->domid = st.domid;
+            pthread_mutex_unlock(&dom->lock);
+        } else if (rc == 1) {
+            json_object_put(o);
+            o = NULL;
+            if (!get_domain(dom, &o))
+                update_domid(dom, o);
+            rc = 0;
+        }
+    } else if (status == 202) {
         rc = agent_follow_job(dom->conn, o, op, NULL);
-    else
+    } else {
         update_domid(dom, o);
+    }
     json_object_put(o);
     return rc;
 }
@@ -364,31 +450,23 @@ int agent_action(hv_domain *dom, enum drv_action act, unsigned flags)
         [ACT_REBOOT] = "/reboot", [ACT_DESTROY] = "/destroy",
         [ACT_START] = "/start",
     };
-    json_object *o;
-    int rc;
-
     (void)flags;
     if (act == ACT_UNDEFINE)
         return on_domain(dom, "DELETE", "", NULL, NULL);
-    rc = on_domain(dom, "POST", suffix[act], NULL, NULL);
-    if (rc == 0 && act == ACT_START && !get_domain(dom->conn, dom->name, &o)) {
-        update_domid(dom, o);
-        json_object_put(o);
-    }
-    return rc;
+    return on_domain(dom, "POST", suffix[act], NULL, NULL);
 }
 
 /*
- * The agent's shutdown job waits up to "timeout" seconds (0: only asks),
- * so a timeout in milliseconds is rounded up to whole seconds.
+ * The agent's shutdown job waits timeout_ms as given (0: only asks; -1:
+ * without limit), so its timeout says the caller's milliseconds.
  */
 int agent_shutdown(hv_domain *dom, int timeout_ms, unsigned flags, hv_op *op)
 {
-    long long s = timeout_ms < 0 ? 86400 : (timeout_ms + 999LL) / 1000;
     char body[48];
 
     (void)flags;
-    snprintf(body, sizeof(body), "{\"timeout\": %lld}", s > 86400 ? 86400 : s);
+    snprintf(body, sizeof(body), "{\"timeout_ms\": %d}",
+             timeout_ms < 0 ? -1 : timeout_ms);
     return on_domain(dom, "POST", "/shutdown", body, op);
 }
 
@@ -444,7 +522,13 @@ int agent_console_open(hv_domain *dom, int *fd)
         return rc;
     if ((rc = direct_lookup(direct, KEY_NAME, dom->name, 0, &d)))
         return rc;
-    rc = direct_console_open(d, fd);
+    /* The handle's domain, not another one that took its name since. */
+    if (dom->uuid[0] && strcasecmp(d->uuid, dom->uuid))
+        rc = err_set(HV_ENOENT, "domain '%s' (uuid %s): no such domain; a "
+                     "domain of that name now has uuid %s", dom->name,
+                     dom->uuid, d->uuid);
+    else
+        rc = direct_console_open(d, fd);
     hv_domain_free(d);
     return rc;
 }

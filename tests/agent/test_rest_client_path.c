@@ -3,7 +3,8 @@
  * relies on (docs/client-path.md), against a real hvctld and real pvboot
  * domains: the domain object with every key of the field table and its
  * reason, the list's filters, the running and the stored configuration,
- * transient starts, define as replace and relative kernels.  The events'
+ * transient starts, define as replace and relative kernels, ?uuid= on a
+ * domain's routes and what a start job started, shutdown's timeout_ms.  The events'
  * reasons and the host shutdown are test_rest_events_host.c's.  The tests
  * run in order and share one agent.
  */
@@ -530,6 +531,149 @@ static void test_relative_kernel_refused(void **state)
     resp_free(&r);
 }
 
+/* A transient start: its job's result is the domain it started. */
+static void start_transient(const char *name, char uuid[37], long long *domid)
+{
+    char *cfg = domain_json(name, "counter", 16);
+    struct resp r, fin;
+
+    r = POST(&ad, "/v1/domains?transient=true", cfg);
+    assert_int_equal(r.status, 202);
+    assert_null(jget(r.json, "result"));
+    assert_string_equal(wait_job(&ad, jint(r.json, "id"), &fin),
+                        "succeeded");
+    resp_free(&r);
+    assert_string_equal(jstr(fin.json, "result.name"), name);
+    snprintf(uuid, 37, "%s", jstr(fin.json, "result.uuid"));
+    *domid = jint(fin.json, "result.domid");
+    resp_free(&fin);
+    assert_int_equal(strlen(uuid), 36);
+    assert_true(*domid > 0);
+    free(cfg);
+}
+
+/*
+ * ?uuid=U on a domain's routes: the domain of that name must have it.
+ * One that ended and another that took its name are told apart.
+ */
+static void test_uuid_query(void **state)
+{
+    char was[37], now[37], upper[37], path[160], msg[300];
+    long long domid;
+    struct resp r;
+    static const char *const routes[][2] = {
+        { "GET", "" }, { "GET", "/config" }, { "GET", "/definition" },
+        { "POST", "/pause" }, { "POST", "/resume" }, { "POST", "/reboot" },
+        { "POST", "/destroy" }, { "POST", "/shutdown" },
+        { "POST", "/start" }, { "DELETE", "" },
+    };
+
+    start_transient("cpu", was, &domid);
+    r = GET(&ad, "/v1/domains/cpu");
+    assert_string_equal(jstr(r.json, "uuid"), was);
+    assert_int_equal(jint(r.json, "id"), domid);
+    resp_free(&r);
+    /* The same uuid in any case is the same domain. */
+    for (size_t i = 0; i < sizeof(upper); i++)
+        upper[i] = (char)(was[i] >= 'a' && was[i] <= 'f' ? was[i] - 32
+                                                         : was[i]);
+    snprintf(path, sizeof(path), "/v1/domains/cpu?uuid=%s", upper);
+    r = GET(&ad, path);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    snprintf(path, sizeof(path), "/v1/domains/cpu/pause?uuid=%s", was);
+    r = POST(&ad, path, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jstr(r.json, "state"), "paused");
+    resp_free(&r);
+    destroy("cpu");
+
+    start_transient("cpu", now, &domid);
+    assert_string_not_equal(was, now);
+    snprintf(msg, sizeof(msg), "domain 'cpu' (uuid %s): no such domain; a "
+             "domain of that name now has uuid %s", was, now);
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        struct req q = { .method = routes[i][0], .path = path };
+        snprintf(path, sizeof(path), "/v1/domains/cpu%s?uuid=%s",
+                 routes[i][1], was);
+        assert_int_equal(http(&ad, &q, &r), 0);
+        expect_error(&r, 404, "not_found", msg);
+        resp_free(&r);
+    }
+    snprintf(path, sizeof(path), "/v1/domains/cpu/memory?uuid=%s", was);
+    r = PUT(&ad, path, "{\"target_mib\": 8}");
+    expect_error(&r, 404, "not_found", msg);
+    resp_free(&r);
+    snprintf(path, sizeof(path), "/v1/domains/cpu/autostart?uuid=%s", was);
+    r = PUT(&ad, path, "{\"autostart\": true}");
+    expect_error(&r, 404, "not_found", msg);
+    resp_free(&r);
+    /* The new one was left alone. */
+    r = GET(&ad, "/v1/domains/cpu");
+    assert_string_equal(jstr(r.json, "state"), "running");
+    resp_free(&r);
+    destroy("cpu");
+    snprintf(path, sizeof(path), "/v1/domains/cpu?uuid=%s", was);
+    r = GET(&ad, path);
+    snprintf(msg, sizeof(msg), "domain 'cpu' (uuid %s): no such domain", was);
+    expect_error(&r, 404, "not_found", msg);
+    resp_free(&r);
+}
+
+/*
+ * A shutdown waits timeout_ms, exactly, and says the caller's figure in
+ * libhvctl's words; 0.3's "timeout" in seconds still works.
+ */
+static void test_shutdown_timeout_ms(void **state)
+{
+    char uuid[37], msg[300];
+    long long domid, id;
+    struct resp r, fin;
+
+    start_transient("cps", uuid, &domid);
+    r = POST(&ad, "/v1/domains/cps/shutdown",
+             "{\"timeout_ms\": 300, \"timeout\": 1}");
+    expect_error(&r, 400, "invalid_argument", "give \"timeout_ms\" or "
+                 "\"timeout\", not both");
+    resp_free(&r);
+    r = POST(&ad, "/v1/domains/cps/shutdown", "{\"timeout_ms\": -2}");
+    expect_error(&r, 400, "invalid_argument", "\"timeout_ms\" must be an "
+                 "integer from -1 to 2147483647 (milliseconds; 0 only asks, "
+                 "-1 waits without limit)");
+    resp_free(&r);
+    r = POST(&ad, "/v1/domains/cps/pause", NULL);
+    resp_free(&r);
+    r = POST(&ad, "/v1/domains/cps/shutdown", "{\"timeout_ms\": 300}");
+    assert_int_equal(r.status, 202);
+    id = jint(r.json, "id");
+    resp_free(&r);
+    assert_string_equal(wait_job(&ad, id, &fin), "failed");
+    snprintf(msg, sizeof(msg), "domain 'cps' (id %lld): still running after "
+             "300 ms: it is paused, so the guest cannot act on the request "
+             "(unpause it, or use destroy)", domid);
+    assert_string_equal(jstr(fin.json, "error.code"), "timeout");
+    assert_string_equal(jstr(fin.json, "error.message"), msg);
+    resp_free(&fin);
+    /* Seconds, as 0.3 sent them: the message says them in ms. */
+    r = POST(&ad, "/v1/domains/cps/shutdown", "{\"timeout\": 1}");
+    id = jint(r.json, "id");
+    resp_free(&r);
+    assert_string_equal(wait_job(&ad, id, &fin), "failed");
+    snprintf(msg, sizeof(msg), "domain 'cps' (id %lld): still running after "
+             "1000 ms: it is paused, so the guest cannot act on the request "
+             "(unpause it, or use destroy)", domid);
+    assert_string_equal(jstr(fin.json, "error.message"), msg);
+    resp_free(&fin);
+    /* -1: no limit; the requests stand, and resumed it powers off. */
+    r = POST(&ad, "/v1/domains/cps/shutdown", "{\"timeout_ms\": -1}");
+    assert_int_equal(r.status, 202);
+    id = jint(r.json, "id");
+    resp_free(&r);
+    r = POST(&ad, "/v1/domains/cps/resume", NULL);
+    resp_free(&r);
+    assert_string_equal(wait_job(&ad, id, NULL), "succeeded");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +685,8 @@ int main(void)
         cmocka_unit_test(test_transient_create),
         cmocka_unit_test(test_define_replaces),
         cmocka_unit_test(test_relative_kernel_refused),
+        cmocka_unit_test(test_uuid_query),
+        cmocka_unit_test(test_shutdown_timeout_ms),
     };
 
     return HARNESS_MAIN(tests, group_setup, group_teardown);

@@ -247,15 +247,28 @@ static void test_shutdown_op(void **state)
     uint32_t id = hv_domain_get_id(d);
 
     (void)state;
-    /* A paused guest cannot power off: the agent's job times out, and
-     * its message (which says why) is the caller's. */
+    /* A paused guest cannot power off: the agent's job times out after
+     * the caller's milliseconds (not whole seconds), and its message
+     * (which says why) is the direct driver's, word for word. */
     OK(hv_domain_pause(d, 0));
-    expect_err(hv_domain_shutdown(d, 1000, 0, op), HV_ETIMEDOUT,
-               "domain 'ag-op' (id %u): still running after 1000 ms: it is "
+    expect_err(hv_domain_shutdown(d, 300, 0, op), HV_ETIMEDOUT,
+               "domain 'ag-op' (id %u): still running after 300 ms: it is "
                "paused, so the guest cannot act on the request (unpause it, "
                "or use destroy)", id);
     assert_true(p.calls > 0);
     hv_op_free(op);
+    {
+        hv_conn *direct = NULL;
+        hv_domain *dd = NULL;
+        OK(hv_conn_open(cli_env.rundir, &direct));
+        OK(hv_domain_lookup_by_name(direct, "ag-op", &dd));
+        expect_err(hv_domain_shutdown(dd, 300, 0, NULL), HV_ETIMEDOUT,
+                   "domain 'ag-op' (id %u): still running after 300 ms: it "
+                   "is paused, so the guest cannot act on the request "
+                   "(unpause it, or use destroy)", id);
+        hv_domain_free(dd);
+        hv_conn_free(direct);
+    }
 
     /* Cancelled from its own progress report. */
     memset(&p, 0, sizeof(p));
@@ -508,6 +521,101 @@ static void test_events_across_restart(void **state)
     hv_conn_free(c);
 }
 
+/* ---- a handle means its domain, not its name ---- */
+
+/*
+ * A transient domain ends and another takes its name: the old handle
+ * fails with HV_ENOENT, naming both uuids, for every call, and the new
+ * domain is left alone (it acted on the new one before).  A defined
+ * domain keeps its uuid: a handle to it outlives its restarts.
+ */
+static void test_handle_means_its_domain(void **state)
+{
+    hv_conn *c = open_uri(uri_unix);
+    hv_domain *old = create(c, "ag-web"), *cur, *def = NULL, *by = NULL;
+    hv_domain_info *info = NULL;
+    hv_config *cfg = NULL;
+    char was[37], now[37], msg[300];
+    int fd = -1;
+
+    (void)state;
+    snprintf(was, sizeof(was), "%s", hv_domain_get_uuid(old));
+    OK(hv_domain_destroy(old, 0));
+    cur = create(c, "ag-web");
+    snprintf(now, sizeof(now), "%s", hv_domain_get_uuid(cur));
+    assert_string_not_equal(was, now);
+    snprintf(msg, sizeof(msg), "domain 'ag-web' (uuid %s): no such domain; "
+             "a domain of that name now has uuid %s", was, now);
+    expect_err(hv_domain_pause(old, 0), HV_ENOENT, "%s", msg);
+    expect_err(hv_domain_destroy(old, 0), HV_ENOENT, "%s", msg);
+    expect_err(hv_domain_reboot(old, 0), HV_ENOENT, "%s", msg);
+    expect_err(hv_domain_set_memory(old, 16, 0), HV_ENOENT, "%s", msg);
+    expect_err(hv_domain_shutdown(old, 0, 0, NULL), HV_ENOENT, "%s", msg);
+    expect_err(hv_domain_get_info(old, &info), HV_ENOENT, "%s", msg);
+    expect_err(hv_domain_get_config(old, &cfg), HV_ENOENT, "%s", msg);
+    expect_err(hv_domain_console_open(old, &fd), HV_ENOENT, "%s", msg);
+    assert_null(info);
+    assert_null(cfg);
+    assert_int_equal(fd, -1);
+    assert_int_equal(state_of(cur), HV_STATE_RUNNING);
+    OK(hv_domain_destroy(cur, 0));
+    expect_err(hv_domain_pause(old, 0), HV_ENOENT,
+               "domain 'ag-web' (uuid %s): no such domain", was);
+    hv_domain_free(cur);
+    hv_domain_free(old);
+
+    /* Defined: started through another handle, still the same domain. */
+    cfg = config("ag-def", 0);
+    OK(hv_domain_define(c, cfg, 0, &def));
+    OK(hv_domain_lookup_by_name(c, "ag-def", &by));
+    OK(hv_domain_start(by, 0));
+    OK(hv_domain_pause(def, 0));
+    assert_int_equal(state_of(by), HV_STATE_PAUSED);
+    OK(hv_domain_destroy(def, 0));
+    OK(hv_domain_start(by, 0));
+    OK(hv_domain_destroy(def, 0));
+    OK(hv_domain_undefine(def, 0));
+    hv_domain_free(by);
+    hv_domain_free(def);
+    hv_config_free(cfg);
+    hv_conn_free(c);
+}
+
+/*
+ * A guest that powers off at once: create still returns its handle (the
+ * start job's result), as the direct driver does, though the domain is
+ * gone by the time the caller has it.
+ */
+static void test_create_powers_off_at_once(void **state)
+{
+    hv_conn *c = open_uri(uri_unix);
+    hv_config *cfg = NULL;
+    hv_domain *d = NULL, *by = NULL;
+    hv_domain_info *info = NULL;
+    double end = now_ms() + 30000;
+
+    (void)state;
+    OK(hv_config_load_file(cli_config("ag-hello", "hello", true, 0), &cfg));
+    OK(hv_domain_create(c, cfg, 0, &d));
+    assert_string_equal(hv_domain_get_name(d), "ag-hello");
+    assert_string_equal(hv_domain_get_uuid(d), hv_config_get_uuid(cfg));
+    assert_true(hv_domain_get_id(d) > 0 &&
+                hv_domain_get_id(d) != HV_DOMID_NONE);
+    while (hv_domain_lookup_by_name(c, "ag-hello", &by) == 0) {
+        hv_domain_free(by);
+        by = NULL;
+        if (now_ms() > end)
+            fail_msg("ag-hello still there 30 s after its start");
+        usleep(10000);
+    }
+    expect_err(hv_domain_get_info(d, &info), HV_ENOENT,
+               "domain 'ag-hello' (uuid %s): no such domain",
+               hv_config_get_uuid(cfg));
+    hv_domain_free(d);
+    hv_config_free(cfg);
+    hv_conn_free(c);
+}
+
 /* ---- errors ---- */
 
 static void test_errors(void **state)
@@ -540,7 +648,8 @@ static void test_errors(void **state)
                "cannot pause domain 'ag-err': it is not running");
     OK(hv_domain_undefine(d, 0));
     expect_err(hv_domain_undefine(d, 0), HV_ENOENT,
-               "domain 'ag-err': no such domain");
+               "domain 'ag-err' (uuid %s): no such domain",
+               hv_config_get_uuid(cfg));
     hv_domain_free(d);
 
     /* A transient domain cannot be undefined. */
@@ -815,6 +924,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_shutdown_op),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_define_start_undefine),
+        cmocka_unit_test(test_handle_means_its_domain),
+        cmocka_unit_test(test_create_powers_off_at_once),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_system_uri),
         cmocka_unit_test(test_events_across_restart),
