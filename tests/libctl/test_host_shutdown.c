@@ -14,7 +14,6 @@
  */
 #include <setjmp.h>
 #include <signal.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
