@@ -271,5 +271,13 @@ int domctl_serve(struct domain *d, int fd, int *console_fd)
     int ret = send_reply(fd, &reply, pass_fd);
     if (pass_fd >= 0)
         close(pass_fd);
-    return ret < 0 ? -1 : 1;
+    if (ret < 0)
+        return -1;
+    /* Only a request read as this major's (its size, its version) says
+     * anything in its flags. */
+    if (n == (ssize_t)sizeof(buf.req) && !(mh.msg_flags & MSG_TRUNC) &&
+        reply.status != -HVE_VERSION && buf.req.cmd == HV_DOMCTL_getinfo &&
+        (buf.req.u.getinfo.flags & HV_DOMCTL_GETINFO_CLOSE))
+        return DOMCTL_SERVED_LAST;
+    return DOMCTL_SERVED;
 }

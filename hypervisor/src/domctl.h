@@ -18,9 +18,13 @@ int domctl_listen(struct domain *d, char *err, size_t errlen);
 /* Accept a client if its credentials pass.  Returns its fd or -1. */
 int domctl_accept(struct domain *d);
 
-/* Serve one request from client fd.  Returns 1 after serving one, 0 if
- * none was waiting, -1 to drop the client (hang-up or transport error).  *console_fd is set when a console
- * client was created (the event loop watches it), else -1. */
+/* Serve one request from client fd.  Returns DOMCTL_SERVED after serving
+ * one, DOMCTL_SERVED_LAST after serving one that was the client's last
+ * (HV_DOMCTL_GETINFO_CLOSE: drop the client now), 0 if none was waiting,
+ * -1 to drop the client (hang-up or transport error).  *console_fd is set
+ * when a console client was created (the event loop watches it), else -1. */
+#define DOMCTL_SERVED      1
+#define DOMCTL_SERVED_LAST 2
 int domctl_serve(struct domain *d, int fd, int *console_fd);
 
 /* Answer one request held in msg[0..len) (testable without sockets).

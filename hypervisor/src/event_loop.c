@@ -113,7 +113,7 @@ static void on_domctl(struct domain *d, int fd)
 
         if (console_fd >= 0)
             watch(d, SRC_CONSOLE, console_fd, 0);
-        if (r < 0) {
+        if (r < 0 || r == DOMCTL_SERVED_LAST) {
             unwatch(d, fd);
             close(fd);
             d->nr_clients--;
@@ -172,10 +172,18 @@ int loop_run(struct domain *d)
             }
             case SRC_LISTEN: {
                 int c = domctl_accept(d);
-                if (c >= 0 && watch(d, SRC_DOMCTL, c, 0) < 0)
+                if (c >= 0 && watch(d, SRC_DOMCTL, c, 0) < 0) {
                     close(c);
-                else if (c >= 0)
+                } else if (c >= 0) {
                     d->nr_clients++;
+                    /* A client sends its request right after connecting,
+                     * and an AF_UNIX connect completes without waiting
+                     * for the accept: the request is often here already.
+                     * Serve it now rather than in another trip through
+                     * epoll (and, if the client has gone to sleep by
+                     * then, another wake-up). */
+                    on_domctl(d, c);
+                }
                 break;
             }
             case SRC_DOMCTL:

@@ -47,9 +47,10 @@
  * does not strand the domains that are running.
  *
  * Minors: 0x0001 added hv_domctl_info.exits and .events (a reply of minor
- * 0 has zero there).
+ * 0 has zero there); 0x0002 added hv_domctl_getinfo.flags (an older hvcore
+ * ignores them and keeps the connection open).
  */
-#define HV_DOMCTL_INTERFACE_VERSION 0x00010001
+#define HV_DOMCTL_INTERFACE_VERSION 0x00010002
 #define HV_DOMCTL_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
 
 #define HV_DOMCTL_SOCKET  "control"
@@ -82,12 +83,27 @@ struct hv_domctl_mem {
     uint64_t target_kib;        /* 1 MiB .. mem_max_kib                    */
 };
 
+/*
+ * Minor 2.  HV_DOMCTL_GETINFO_CLOSE: this is the caller's last request on
+ * the connection; hvcore closes it right after the reply, in the same
+ * wake-up, instead of waiting for the caller's hang-up.  A client that
+ * asks every hvcore once (a list from a fresh process) saves each of them
+ * a wake-up, and itself the cost of making it.  Other bits are ignored.
+ */
+#define HV_DOMCTL_GETINFO_CLOSE 0x1u
+
+struct hv_domctl_getinfo {
+    uint32_t flags;             /* HV_DOMCTL_GETINFO_*                     */
+    uint32_t pad;
+};
+
 struct hv_domctl {
     uint32_t cmd;               /* enum hv_domctl_cmd                      */
     uint32_t interface_version; /* HV_DOMCTL_INTERFACE_VERSION             */
     uint32_t domid;             /* must match the domain's id              */
     uint32_t seq;               /* echoed in the reply                     */
     union {
+        struct hv_domctl_getinfo  getinfo;
         struct hv_domctl_shutdown shutdown;
         struct hv_domctl_mem      mem;
         uint8_t                   pad[112];
