@@ -2,8 +2,16 @@
  * domain_list.c - hv_domain_list and the hv_domain_info snapshot.
  *
  * Listing asks every hvcore at once: send a getinfo to each domain of a
- * batch, then collect the replies, so the hvcores answer in parallel.  The
- * control connections stay open in the hv_conn for the next list.
+ * batch, then collect the replies, so the hvcores answer in parallel.
+ * From the second list on a connection, the control connections stay open
+ * in the hv_conn for the next list.  The first list's do not: most first
+ * lists are a process's only one (`hvctl list`), and a connection kept
+ * open only to be closed at exit costs each hvcore a wake-up for the
+ * hang-up, and the lister the cross-CPU wake-up it makes (tens of us on a
+ * virtual machine: 1.3-2 ms of the 8-9 ms `hvctl list` of 100 domains
+ * took; docs/architecture.md).  So the first list's getinfo says it is
+ * the last request on its connection, and hvcore closes it right after
+ * the reply (HV_DOMCTL_GETINFO_CLOSE).
  * A domain that does not answer and whose hvcore is dead is listed once
  * as crashed and its runtime entry removed (runtime.c: rt_reap).
  */
@@ -169,14 +177,37 @@ static int wait_reply(int fd, uint64_t deadline)
     }
 }
 
+/* A connection to domid that asks for its figures once (hvcore closes it
+ * after the reply; so does an hvcore of minor 0 or 1 when we do): the fd,
+ * or -errno as ctl_connect and ctl_send give it. */
+static int oneshot_info(hv_conn *conn, uint32_t domid, uint32_t seq)
+{
+    struct hv_domctl req;
+    int fd = ctl_connect(conn, domid), r;
+
+    if (fd < 0)
+        return fd;
+    ctl_req_init(&req, HV_DOMCTL_getinfo, domid, seq);
+    req.u.getinfo.flags = HV_DOMCTL_GETINFO_CLOSE;
+    if ((r = ctl_send(fd, &req)) < 0) {
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
 static int list_batch(hv_conn *conn, const uint32_t *ids, size_t n,
-                      hv_domlist *l, size_t *cap, uint32_t seq)
+                      hv_domlist *l, size_t *cap, uint32_t seq, bool keep)
 {
     uint64_t deadline;
     int fds[BATCH];
     int rc = 0;
 
     for (size_t i = 0; i < n; i++) {
+        if (!keep) {
+            fds[i] = oneshot_info(conn, ids[i], seq);
+            continue;
+        }
         fds[i] = cached_fd(conn, ids[i], false);
         if (fds[i] >= 0)
             send_info(conn, ids[i], &fds[i], seq);
@@ -216,6 +247,7 @@ int direct_list(hv_conn *conn, unsigned flags, const char *name_glob,
     hv_domlist *l;
     uint32_t *ids;
     size_t n, cap = 0;
+    bool keep;
     int rc;
 
     if ((rc = rt_list_domids(conn, &ids, &n)))
@@ -227,9 +259,10 @@ int direct_list(hv_conn *conn, unsigned flags, const char *name_glob,
     }
     pthread_mutex_lock(&conn->cache_lock);
     prune_cache(conn, ids, n);
+    keep = conn->cache_seq != 0;        /* not this connection's first list */
     for (size_t i = 0; i < n && rc == 0; i += BATCH)
         rc = list_batch(conn, ids + i, n - i < BATCH ? n - i : BATCH, l, &cap,
-                        ++conn->cache_seq);
+                        ++conn->cache_seq, keep);
     pthread_mutex_unlock(&conn->cache_lock);
     free(ids);
     if (rc) {

@@ -4,6 +4,7 @@
  * exact messages, and concurrency (8 threads; two processes racing for
  * one name).  Each test starts and ends with no domain running.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -437,6 +438,80 @@ static void test_list_hung_hvcores(void **state)
      * loaded machine 15 s of slack and still tells the two apart. */
     if (took > 25000)
         fail_msg("listing 3 hung hvcores took %.0f ms", took);
+}
+
+/* How many sockets process pid holds. */
+static int sockets_of(pid_t pid)
+{
+    char dir[64], path[320], link[64];
+    struct dirent *de;
+    DIR *d;
+    int n = 0;
+
+    snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+    assert_non_null(d = opendir(dir));
+    while ((de = readdir(d))) {
+        ssize_t len;
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        len = readlink(path, link, sizeof(link) - 1);
+        if (len > 0 && (link[len] = '\0', strncmp(link, "socket:", 7) == 0))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Wait (30 s at most) until pid holds `want` sockets. */
+static void wait_sockets(pid_t pid, int want, const char *why)
+{
+    double end = harness_now_ms() + 30000;
+    int n;
+
+    while ((n = sockets_of(pid)) != want && harness_now_ms() < end)
+        usleep(1000);
+    if (n != want)
+        fail_msg("hvcore holds %d sockets, not %d, %s", n, want, why);
+}
+
+/*
+ * A connection's first list keeps no control connection: most are a
+ * process's only list (`hvctl list`), and a connection kept to be closed
+ * at exit costs every hvcore a wake-up.  Its getinfo asks hvcore to close
+ * after the reply.  From the second list on they are kept and reused.
+ */
+static void test_list_first_keeps_none(void **state)
+{
+    hv_domain *d = start("t-list-once", "counter");
+    uint32_t id = hv_domain_get_id(d);
+    pid_t pid = pid_of(d);
+    int base = sockets_of(pid), seen = 0;
+    hv_domlist *l;
+    hv_conn *c;
+
+    (void)state;
+    OK(hv_conn_open(H.rundir, &c));
+    OK(hv_domain_list(c, &l));
+    for (size_t k = 0; k < hv_domlist_count(l); k++)
+        if (hv_domain_info_get_id(hv_domlist_get(l, k)) == id) {
+            seen++;
+            assert_int_equal(hv_domain_info_get_state(hv_domlist_get(l, k)),
+                             HV_STATE_RUNNING);
+        }
+    hv_domlist_free(l);
+    assert_int_equal(seen, 1);
+    wait_sockets(pid, base, "after a connection's first list");
+    OK(hv_domain_list(c, &l));
+    hv_domlist_free(l);
+    wait_sockets(pid, base + 1, "after its second list");
+    /* Reused: hvcore has accepted any new one before it answers. */
+    OK(hv_domain_list(c, &l));
+    assert_int_equal(hv_domlist_count(l), 1);
+    hv_domlist_free(l);
+    assert_int_equal(sockets_of(pid), base + 1);
+    hv_conn_free(c);
+    wait_sockets(pid, base, "after hv_conn_free");
+    OK(hv_domain_destroy(d, 0));
+    hv_domain_free(d);
 }
 
 /* kill -9: listed once as crashed, cleaned, never running; name reusable. */
@@ -972,6 +1047,7 @@ int main(void)
         cmocka_unit_test_teardown(test_duplicate_name, teardown),
         cmocka_unit_test_teardown(test_name_race, teardown),
         cmocka_unit_test_teardown(test_list_hung_hvcores, teardown),
+        cmocka_unit_test_teardown(test_list_first_keeps_none, teardown),
         cmocka_unit_test_teardown(test_dead_hvcore_list, teardown),
         cmocka_unit_test_teardown(test_dead_hvcore_handle, teardown),
         cmocka_unit_test_teardown(test_get_config, teardown),
