@@ -1,9 +1,10 @@
 /*
  * fuzz_agent_http.c - libFuzzer harness for libhvctl's HTTP/1.1 client
  * over the agent's Unix socket (libctl/agent_unix.c): status lines,
- * headers, Content-Length and chunked bodies, keep-alive and
- * reconnection, and event streams read without blocking, with and
- * without waiting for their head.
+ * headers, Content-Length and chunked bodies, a kept connection found
+ * closed and replaced, and event streams read without blocking, with and
+ * without waiting for their head.  (Reusing a kept connection is
+ * fuzz_agent_json's: its answers are framed, so the peer can keep one.)
  *
  * The input is what the agent answers, one part per request, between
  * lines "%%" (agent_peer.h): each is written as it is and the
