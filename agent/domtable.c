@@ -166,14 +166,33 @@ void dom_remove(struct domtable *t, struct dom *d)
     bool found;
     size_t i = find_slot(t, d->name, &found);
 
+    uint32_t domid = d->domid ? d->domid : d->ended_domid;
+
     if (found && t->v[i] == d) {
         memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*t->v));
         t->n--;
+    }
+    if (domid) {
+        struct dom_gone *g = &t->gone[t->gone_next++ % DOMTABLE_GONE];
+        snprintf(g->name, sizeof(g->name), "%s", d->name);
+        g->domid = domid;
+        g->ns = now_mono_ns();
     }
     d->removed = true;
     domtable_changed(t);
     if (d->refs == 0)
         dom_free(d);
+}
+
+bool dom_gone_since(const struct domtable *t, const char *name,
+                    uint32_t domid, uint64_t since_ns)
+{
+    for (size_t i = 0; i < DOMTABLE_GONE; i++) {
+        const struct dom_gone *g = &t->gone[i];
+        if (g->domid == domid && g->ns > since_ns && !strcmp(g->name, name))
+            return true;
+    }
+    return false;
 }
 
 struct dom *dom_ref(struct dom *d)

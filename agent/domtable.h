@@ -87,9 +87,23 @@ struct dom {
     bool removed;               /* out of the table; freed at refs 0  */
 };
 
+/*
+ * A transient domain taken out of the table when it ended: a list begun
+ * before that end (a slow one: a hung hvcore costs it the domctl
+ * timeout) still shows it running, and must not bring it back.
+ */
+struct dom_gone {
+    char name[64];
+    uint32_t domid;
+    uint64_t ns;                /* when it went (monotonic) */
+};
+#define DOMTABLE_GONE 32
+
 struct domtable {
     struct dom **v;             /* sorted by name */
     size_t n, cap;
+    struct dom_gone gone[DOMTABLE_GONE];    /* the last ones out, a ring */
+    size_t gone_next;
     uint64_t gen;               /* bumped on every change */
     struct list_cache *cache;
     /* Called by dom_stopped while d still names the incarnation that
@@ -109,6 +123,9 @@ struct dom *dom_find_uuid(const struct domtable *t, const char *uuid);
 struct dom *dom_add(struct domtable *t, const char *name);
 /* Take out of the table; freed now, or when the last reference goes. */
 void dom_remove(struct domtable *t, struct dom *d);
+/* Did the incarnation domid of name go out of the table after since_ns? */
+bool dom_gone_since(const struct domtable *t, const char *name,
+                    uint32_t domid, uint64_t since_ns);
 struct dom *dom_ref(struct dom *d);
 void dom_unref(struct dom *d);
 

@@ -117,6 +117,9 @@ static void apply_one(struct agent *a, const hv_domain_info *in,
         }
         return;
     }
+    /* Ended (and out of the table) since this list began: not back. */
+    if (!d && !startup && dom_gone_since(&a->doms, name, domid, list_ns))
+        return;
     if (!d && !(d = dom_add(&a->doms, name)))
         return;
     if (d->defined && d->uuid[0] && *uuid && strcasecmp(d->uuid, uuid)) {

@@ -4,7 +4,8 @@
  * stays transient); a domain destroyed while the agent was down is
  * logged as vanished, one whose hvcore died as crashed; autostart domains
  * start once per host boot; one agent per runtime directory; a job id is
- * never handed out again by the next run.
+ * never handed out again by the next run; a slow list (a hung hvcore)
+ * does not bring back a transient domain that ended while it ran.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -398,6 +399,86 @@ static void test_job_ids_across_restart(void **state)
     agentd_cleanup(&ad);
 }
 
+/* A transient domain started behind the agent's back. */
+static hv_domain *create_behind(hv_conn *conn, const char *name)
+{
+    hv_config *cfg = hv_config_new();
+    hv_domain *d = NULL;
+
+    hv_config_set_name(cfg, name);
+    hv_config_set_kernel(cfg, harness_pvboot());
+    hv_config_set_cmdline(cfg, "counter");
+    hv_config_set_memory(cfg, 16, 16);
+    assert_int_equal(hv_domain_create(conn, cfg, 0, &d), 0);
+    hv_config_free(cfg);
+    return d;
+}
+
+/* name is in the agent's table, by its list (no hvcore asked). */
+static bool in_table(const char *name)
+{
+    char q[96];
+
+    snprintf(q, sizeof(q), "name=%s", name);
+    return !strcmp(list_names(&ad, q), name);
+}
+
+/*
+ * The periodic list waits on a stopped hvcore (up to the domctl
+ * timeout), having read another domain as running; that one is destroyed
+ * meanwhile, and its entry goes (transient).  When the list comes back
+ * it must not bring the ended domain back as running: a host shutdown
+ * then counted it, and asked its domid, someone else's by then.
+ */
+static void test_slow_list_no_resurrection(void **state)
+{
+    const char *const fast[] = { "--refresh-interval", "100", NULL };
+    hv_conn *conn;
+    hv_domain *hung, *brief;
+    hv_domain_info *info = NULL;
+    double end;
+    pid_t pid;
+
+    agentd_init(&ad, "slowlist");
+    assert_int_equal(agentd_start(&ad, fast, NULL), 0);
+    assert_int_equal(hv_conn_open(ad.rundir, &conn), 0);
+    hung = create_behind(conn, "hung");
+    brief = create_behind(conn, "brief");
+    end = now_ms() + 30000;
+    while (!in_table("hung") || !in_table("brief")) {
+        assert_true(now_ms() < end);
+        usleep(10000);
+    }
+    assert_int_equal(hv_domain_get_info(hung, &info), 0);
+    pid = (pid_t)hv_domain_info_get_pid(info);
+    hv_domain_info_free(info);
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    /* A list begins within a refresh interval, and waits on "hung".  (If
+     * this is too short on a loaded machine, the test proves less, never
+     * fails wrongly.) */
+    usleep(500000);
+    assert_int_equal(hv_domain_destroy(brief, 0), 0);
+    end = now_ms() + 30000;
+    while (in_table("brief")) {
+        assert_true(now_ms() < end);
+        usleep(10000);
+    }
+    assert_int_equal(kill(pid, SIGCONT), 0);
+    /* Once the list that waited has come back (and a new one after). */
+    {
+        struct resp r = GET(&ad, "/v1/domains?fresh=true");
+        assert_int_equal(r.status, 200);
+        resp_free(&r);
+    }
+    assert_false(in_table("brief"));
+    assert_int_equal(hv_domain_destroy(hung, 0), 0);
+    hv_domain_free(hung);
+    hv_domain_free(brief);
+    hv_conn_free(conn);
+    assert_int_equal(agentd_stop(&ad), 0);
+    agentd_cleanup(&ad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_autostart),
         cmocka_unit_test(test_stop_with_metrics_waiting),
         cmocka_unit_test(test_job_ids_across_restart),
+        cmocka_unit_test(test_slow_list_no_resurrection),
     };
     return HARNESS_MAIN(tests, NULL, NULL);
 }

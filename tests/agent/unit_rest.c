@@ -451,12 +451,20 @@ static void test_domtable(void **state)
     list_cache_put(c2);
 
     /* A transient entry that stops leaves the table; a referenced one is
-     * freed when the reference goes. */
+     * freed when the reference goes.  Its going is remembered, for a list
+     * begun before it (monitor_list.c). */
+    uint64_t before = now_mono_ns();
+    b->domid = 7;
+    b->state = HV_STATE_RUNNING;
     dom_ref(b);
     dom_stopped(&t, b);
     assert_null(dom_find(&t, "b"));
     assert_true(b->removed);
     dom_unref(b);
+    assert_true(dom_gone_since(&t, "b", 7, before));
+    assert_false(dom_gone_since(&t, "b", 7, now_mono_ns()));
+    assert_false(dom_gone_since(&t, "b", 8, before));
+    assert_false(dom_gone_since(&t, "c", 7, before));
     a->defined = true;
     dom_stopped(&t, a);
     assert_ptr_equal(dom_find(&t, "a"), a);
