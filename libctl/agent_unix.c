@@ -94,13 +94,20 @@ static int connect_unix(const char *path, char *err)
     int fd;
 
     snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* Non-blocking for the connect alone: a hung agent's full backlog
+     * fails at once (EAGAIN) instead of blocking for ever. */
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         set_err(err, errno, "cannot connect");
         return -1;
     }
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        set_err(err, errno, "cannot connect");
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        fcntl(fd, F_SETFL, 0) < 0) {
+        if (errno == EAGAIN)
+            set_err(err, 0, "cannot connect: the agent accepts no "
+                    "connection (its queue is full: is it hung?)");
+        else
+            set_err(err, errno, "cannot connect");
         close(fd);
         return -1;
     }

@@ -358,7 +358,8 @@ bool uri_agent_answers(const char *socket_path)
     if (strlen(socket_path) >= sizeof(sa.sun_path))
         return false;
     strcpy(sa.sun_path, socket_path);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* A hung agent with a full backlog does not answer: never block. */
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return false;
     rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));

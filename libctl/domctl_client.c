@@ -4,6 +4,7 @@
  * SCM_RIGHTS.  Nothing here knows about handles or error messages.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <time.h>
 #include <sys/time.h>
@@ -34,7 +35,13 @@ int ctl_connect(const hv_conn *conn, uint32_t domid)
                          conn->rundir, domid, HV_DOMCTL_SOCKET) >=
         sizeof(sa.sun_path))
         return -ENAMETOOLONG;
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    /*
+     * Non-blocking for the connect alone: a hung hvcore accepts nothing,
+     * and once its backlog is full a blocking connect would wait for ever.
+     * On a Unix socket it then fails at once with EAGAIN, told as the
+     * timeout it is; it never answers EINPROGRESS.
+     */
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -errno;
     /* A receive timeout on the socket instead of a poll per request: one
@@ -48,6 +55,11 @@ int ctl_connect(const hv_conn *conn, uint32_t domid)
         int e = errno;
         if (e == EINTR)
             continue;
+        close(fd);
+        return e == EAGAIN ? -ETIMEDOUT : -e;
+    }
+    if (fcntl(fd, F_SETFL, 0) < 0) {
+        int e = errno;
         close(fd);
         return -e;
     }

@@ -32,6 +32,14 @@ tests_libctl_test_uri_SOURCES = tests/libctl/test_uri.c \
 tests_libctl_test_uri_CFLAGS = $(LIBCTL_TEST_CFLAGS)
 tests_libctl_test_uri_LDADD = $(LIBCTL_TEST_LDADD)
 
+check_PROGRAMS += tests/libctl/test_list_hung
+TESTS += tests/libctl/test_list_hung
+tests_libctl_test_list_hung_SOURCES = tests/libctl/test_list_hung.c \
+	tests/libctl/api_harness.c tests/libctl/api_harness.h \
+	tests/libctl/api_assert.h
+tests_libctl_test_list_hung_CFLAGS = $(LIBCTL_TEST_CFLAGS)
+tests_libctl_test_list_hung_LDADD = $(LIBCTL_TEST_LDADD)
+
 check_PROGRAMS += tests/libctl/test_crash
 TESTS += tests/libctl/test_crash
 tests_libctl_test_crash_SOURCES = tests/libctl/test_crash.c \
