@@ -78,9 +78,18 @@ int dom_cannot(const hv_domain *dom, const char *verb)
 int dom_new(hv_conn *conn, const char *name, const char *uuid, uint32_t domid,
             hv_domain **out)
 {
-    hv_domain *dom = calloc(1, sizeof(*dom));
+    uint8_t bin[16];
+    hv_domain *dom;
 
-    if (!dom)
+    /*
+     * A handle's uuid goes into every request on it (?uuid=) and into
+     * messages: from an agent (a start job's result), which may be on
+     * another host, it is checked, not trusted.
+     */
+    if (uuid && *uuid && !uuid_parse(uuid, bin))
+        return err_set(HV_EPROTO, "domain '%s': '%s' is not a uuid",
+                       name ? name : "", uuid);
+    if (!(dom = calloc(1, sizeof(*dom))))
         return err_set(HV_ENOMEM, "domain '%s': out of memory", name);
     pthread_mutex_init(&dom->lock, NULL);
     dom->conn = conn;

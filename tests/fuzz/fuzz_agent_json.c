@@ -13,11 +13,11 @@
  * HTTP answer with its Content-Length on a kept connection (the framing
  * is fuzz_agent_http's job), and an answer to GET /v1/events as a
  * stream that then ends.  Through the public API, over unix://, the
- * client opens a connection (GET /v1/host), lists, creates a domain,
- * looks one up, reads its info, sets its memory, reads its
- * configuration and autostart, shuts it down, asks the agent's version,
- * and reads events until the stream ended and the source asked to
- * resume.
+ * client opens a connection (GET /v1/host), lists, creates a domain
+ * (and reads its info through that handle), looks one up, reads its
+ * info, sets its memory, reads its configuration and autostart, shuts
+ * it down, asks the agent's version, and reads events until the stream
+ * ended and the source asked to resume.
  *
  * Checked besides crashes, leaks, sanitizer errors and hangs: every
  * failure has a one-line message (the agent's own text included); what
@@ -180,8 +180,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     peer_settle(p);
     FUZZ_CHECK(hv_config_from_json(minimal, strlen(minimal), "fuzz", &cfg) ==
                0, "%s", hv_last_error());
-    if (!check(hv_domain_create(conn, cfg, 0, &d), "create"))
+    if (!check(hv_domain_create(conn, cfg, 0, &d), "create")) {
+        hv_domain_info *info;
+        /* A handle from a start job's result: its requests carry it. */
+        peer_settle(p);
+        if (!check(hv_domain_get_info(d, &info), "get_info")) {
+            read_info(info);
+            hv_domain_info_free(info);
+        }
         hv_domain_free(d);
+    }
     hv_config_free(cfg);
     peer_settle(p);
     if (!check(hv_domain_lookup_by_name(conn, "web", &d), "lookup")) {

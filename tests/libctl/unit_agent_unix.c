@@ -552,22 +552,36 @@ static void test_event_too_big(void **state)
     free(stream);
 }
 
+#define BAD_UUID "\\u007f\\u007f2b8e-5d4a-4e0b-9a7c-1d2e3f405162"
+
 /*
- * A domain object's uuid goes into requests and onto terminals: one that
- * is not a uuid (here with DEL bytes) is a bad object, not a handle.
+ * A domain's uuid from the agent goes into requests (?uuid=) and onto
+ * terminals: one that is not a uuid (here with DEL bytes) is a bad
+ * domain object, and a start job's result that names one gives no
+ * handle.
  */
 static void test_agent_uuid(void **state)
 {
     static const struct script conns[] = {
         { .answers = { HOST_OK,
             "HTTP/1.1 200 OK\r\nContent-Length: 86\r\n\r\n"
-            "{\"domains\": [{\"name\": \"web\", \"uuid\": "
-            "\"\\u007f\\u007f2b8e-5d4a-4e0b-9a7c-1d2e3f405162\"}]}", NULL } },
+            "{\"domains\": [{\"name\": \"web\", \"uuid\": \"" BAD_UUID
+            "\"}]}",
+            "HTTP/1.1 202 Accepted\r\nContent-Length: 48\r\n\r\n"
+            "{\"id\": 5, \"domain\": \"web\", \"state\": \"succeeded\"}",
+            "HTTP/1.1 200 OK\r\nContent-Length: 143\r\n\r\n"
+            "{\"id\": 5, \"domain\": \"web\", \"state\": \"succeeded\", "
+            "\"result\": {\"name\": \"web\", \"uuid\": \"" BAD_UUID "\", "
+            "\"domid\": 3}}", } },
     };
+    static const char cfg_json[] = "{\"type\": \"pv\", \"name\": \"web\", "
+        "\"memory\": {\"max_mib\": 64}, \"os\": {\"kernel\": \"/boot/pvboot\"}}";
     struct server s;
     char uri[200], want[400];
     hv_conn *conn = NULL;
     hv_domlist *l = NULL;
+    hv_config *cfg = NULL;
+    hv_domain *d = NULL;
 
     (void)state;
     server_start(&s, conns, 1);
@@ -578,6 +592,13 @@ static void test_agent_uuid(void **state)
     snprintf(want, sizeof(want), "connection '%s': the agent's domain "
              "object: \"uuid\": not a uuid", hv_conn_get_uri(conn));
     assert_string_equal(hv_last_error(), want);
+    assert_int_equal(hv_config_from_json(cfg_json, strlen(cfg_json), "web",
+                                         &cfg), 0);
+    assert_int_equal(hv_domain_create(conn, cfg, 0, &d), HV_EPROTO);
+    assert_null(d);
+    assert_string_equal(hv_last_error(), "domain 'web': '\\x7f\\x7f2b8e-"
+                        "5d4a-4e0b-9a7c-1d2e3f405162' is not a uuid");
+    hv_config_free(cfg);
     hv_conn_free(conn);
     server_stop(&s);
 }
