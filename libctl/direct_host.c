@@ -65,7 +65,13 @@ static int ask_all(hv_conn *conn, struct member **out, size_t *n)
         /* A hung hvcore cannot even be looked up: it runs all the same. */
         m->asked = rc == 0;
         m->rc = rc;
-        if (rc)
+        /* As hvctld words a hung hvcore, with the name the lookup lacked. */
+        if (rc == HV_ETIMEDOUT && !m->name[0] &&
+            rt_read_name(conn, ids[i], m->name) == 0)
+            snprintf(m->msg, sizeof(m->msg), "domain '%s' (id %u): hvcore "
+                     "did not answer within %d ms", m->name, ids[i],
+                     DOMCTL_TIMEOUT_MS);
+        else if (rc)
             snprintf(m->msg, sizeof(m->msg), "%s", hv_last_error());
         (*n)++;
     }

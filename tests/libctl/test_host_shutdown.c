@@ -137,8 +137,9 @@ static void hung_is_named(const char *uri)
     pid = hv_domain_info_get_pid(i);
     hv_domain_info_free(i);
     assert_int_equal(kill(pid, SIGSTOP), 0);
-    snprintf(want, sizeof(want), "1 domain still running: domain %u: hvcore "
-             "did not answer", hv_domain_get_id(hung));
+    snprintf(want, sizeof(want), "1 domain still running: domain 'hs-hung' "
+             "(id %u): hvcore did not answer within 10000 ms",
+             hv_domain_get_id(hung));
     expect_err(hv_conn_shutdown_all(c, 60000, 0, NULL), HV_ETIMEDOUT, "%s",
                want);
     assert_int_equal(kill(pid, SIGCONT), 0);
