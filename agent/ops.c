@@ -63,7 +63,8 @@ static int start(struct domop *op, hv_domain **dom)
         hv_config_get_action(cfg, HV_ON_CRASH) == HV_ACTION_RESTART)
         rc = hv_config_set_action(cfg, HV_ON_CRASH, HV_ACTION_PRESERVE);
     if (rc == 0)
-        rc = hv_domain_create(op->a->conn, cfg, 0, &op->newdom);
+        rc = hv_domain_create(op->a->conn, cfg, op->create_flags,
+                              &op->newdom);
     if (rc == 0) {
         op->started_domid = hv_domain_get_id(op->newdom);
         snprintf(op->started_uuid, sizeof(op->started_uuid), "%s",

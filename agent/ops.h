@@ -42,6 +42,7 @@ struct domop {
     /* Arguments. */
     char *config;               /* START: the definition's JSON */
     bool transient;             /* START: not defined: on_crash as given */
+    unsigned create_flags;      /* START: hv_domain_create's flags        */
     uint64_t mem_mib;           /* MEMORY */
     struct job *job;            /* START: where its progress goes */
     bool want_config;           /* INFO: also read the running config     */

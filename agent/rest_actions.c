@@ -77,11 +77,12 @@ static void job_done(struct domop *op, void *arg)
 struct job *rest_start_job(struct agent *a, struct dom *d, int cause,
                            int *hv_rc)
 {
-    return rest_start_config(a, d, d->config, cause, hv_rc);
+    return rest_start_config(a, d, d->config, cause, 0, hv_rc);
 }
 
 struct job *rest_start_config(struct agent *a, struct dom *d,
-                              const char *config, int cause, int *hv_rc)
+                              const char *config, int cause, unsigned flags,
+                              int *hv_rc)
 {
     struct domop *op;
     struct job *j;
@@ -91,6 +92,7 @@ struct job *rest_start_config(struct agent *a, struct dom *d,
     if (op) {
         op->config = strdup(config);
         op->transient = !d->defined;
+        op->create_flags = flags;
     }
     if (!op || !op->config) {
         if (op) {

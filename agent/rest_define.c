@@ -226,7 +226,8 @@ static int query_bool(struct rest_req *rr, const char *key)
  * hv_domain_create does directly.  The entry is in the table from now
  * on (shut off, with its start job), and goes if the start fails.
  */
-static void create_transient(struct rest_req *rr, hv_config *cfg)
+static void create_transient(struct rest_req *rr, hv_config *cfg,
+                             unsigned flags)
 {
     struct agent *a = rr->a;
     const char *name = hv_config_get_name(cfg);
@@ -259,7 +260,7 @@ static void create_transient(struct rest_req *rr, hv_config *cfg)
         return;
     }
     snprintf(d->uuid, sizeof(d->uuid), "%s", hv_config_get_uuid(cfg));
-    j = rest_start_config(a, d, json, HV_CAUSE_API, &rc);
+    j = rest_start_config(a, d, json, HV_CAUSE_API, flags, &rc);
     free(json);
     if (!j) {
         dom_remove(&a->doms, d);
@@ -273,7 +274,7 @@ static void create_transient(struct rest_req *rr, hv_config *cfg)
 void h_domains_define(struct rest_req *rr)
 {
     struct agent *a = rr->a;
-    int start, transient;
+    int start, transient, paused;
     bool uuid_given;
     hv_config *cfg;
     struct dom *d;
@@ -281,8 +282,14 @@ void h_domains_define(struct rest_req *rr)
     int rc;
 
     if ((start = query_bool(rr, "start")) == -2 ||
-        (transient = query_bool(rr, "transient")) == -2)
+        (transient = query_bool(rr, "transient")) == -2 ||
+        (paused = query_bool(rr, "paused")) == -2)
         return;
+    if (paused == 1 && transient != 1) {
+        rest_error(rr, 400, "bad_query", "paused=true is for transient=true "
+                   "(a defined domain starts through /start)");
+        return;
+    }
     if (transient == 1 && start == 0) {
         rest_error(rr, 400, "bad_query", "transient=true starts the domain: "
                    "start=false contradicts it");
@@ -291,7 +298,7 @@ void h_domains_define(struct rest_req *rr)
     if (!(cfg = body_config(rr, &uuid_given)))
         return;
     if (transient == 1) {
-        create_transient(rr, cfg);
+        create_transient(rr, cfg, paused == 1 ? HV_CREATE_PAUSED : 0);
         goto out;
     }
     d = dom_find(&a->doms, hv_config_get_name(cfg));

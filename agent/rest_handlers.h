@@ -71,9 +71,11 @@ json_object *rest_domain_json(const struct dom *d);
  */
 struct job *rest_start_job(struct agent *a, struct dom *d, int cause,
                            int *hv_rc);
-/* The same with this configuration (JSON text), e.g. a transient one. */
+/* The same with this configuration (JSON text), e.g. a transient one,
+ * and hv_domain_create flags (HV_CREATE_PAUSED). */
 struct job *rest_start_config(struct agent *a, struct dom *d,
-                              const char *config, int cause, int *hv_rc);
+                              const char *config, int cause, unsigned flags,
+                              int *hv_rc);
 /* 202 with the job, and Location: /v1/jobs/{id}. */
 void rest_reply_job(struct rest_req *rr, struct job *j);
 

@@ -13,7 +13,8 @@
 static const char *const q_none[] = { NULL };
 static const char *const q_list[] = { "state", "persistent", "name", "id",
                                      "uuid", "fresh", NULL };
-static const char *const q_define[] = { "start", "transient", NULL };
+static const char *const q_define[] = { "start", "transient", "paused",
+                                        NULL };
 static const char *const q_events[] = { "since", NULL };
 /* Every route on one domain: ?uuid=U, the domain the client means. */
 static const char *const q_dom[] = { "uuid", NULL };

@@ -65,9 +65,9 @@ int be_list(struct backend *be, struct cli *cli, unsigned flags,
             const char *name_glob, struct dom_list *out);
 int be_info(struct backend *be, struct cli *cli, const char *ref,
             struct hv_fields *out);
-/* Run cfg without defining it: a transient domain. */
+/* Run cfg without defining it: a transient domain (flags: HV_CREATE_*). */
 int be_create(struct backend *be, struct cli *cli, const hv_config *cfg,
-              struct hv_fields *out);
+              unsigned flags, struct hv_fields *out);
 int be_action(struct backend *be, struct cli *cli, const char *ref,
               enum dom_action act);
 /* timeout_ms: 0 only ask, < 0 wait without limit, else wait so long. */

@@ -187,8 +187,8 @@ static int name_is_defined(struct backend *be, struct cli *cli,
 
 /* create and define: a new handle from cfg, and what it shows. */
 static int new_domain(struct backend *be, struct cli *cli,
-                      const hv_config *cfg, struct hv_fields *out,
-                      bool define)
+                      const hv_config *cfg, unsigned flags,
+                      struct hv_fields *out, bool define)
 {
     hv_conn *conn = be->conn;
     char first[512];
@@ -196,7 +196,7 @@ static int new_domain(struct backend *be, struct cli *cli,
     int rc;
 
     rc = define ? hv_domain_define(conn, cfg, 0, &dom)
-                : hv_domain_create(conn, cfg, 0, &dom);
+                : hv_domain_create(conn, cfg, flags, &dom);
     if (rc == HV_EEXIST && !define) {
         snprintf(first, sizeof(first), "%s", hv_last_error());
         return name_is_defined(be, cli, cfg) ? EXIT_FAIL
@@ -209,16 +209,16 @@ static int new_domain(struct backend *be, struct cli *cli,
     return EXIT_OK;
 }
 
-int be_create(struct backend *be, struct cli *cli,
-              const hv_config *cfg, struct hv_fields *out)
+int be_create(struct backend *be, struct cli *cli, const hv_config *cfg,
+              unsigned flags, struct hv_fields *out)
 {
-    return new_domain(be, cli, cfg, out, false);
+    return new_domain(be, cli, cfg, flags, out, false);
 }
 
 int be_define(struct backend *be, struct cli *cli,
               const hv_config *cfg, struct hv_fields *out)
 {
-    return new_domain(be, cli, cfg, out, true);
+    return new_domain(be, cli, cfg, 0, out, true);
 }
 
 int be_action(struct backend *be, struct cli *cli, const char *ref,

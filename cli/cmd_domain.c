@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "cmd_config.h"
@@ -18,22 +19,52 @@
 #include "console.h"
 #include "output.h"
 
+/*
+ * --console: the domain is created paused, the console attached, and only
+ * then unpaused, so that nothing the guest prints is lost, even from a
+ * guest that powers off at once (a console attached after the start
+ * raced with it).
+ */
+static int console_from_the_start(struct cli *cli, struct backend *be,
+                                  const struct hv_fields *f, bool paused)
+{
+    const char *ref = f->uuid[0] ? f->uuid : f->name;
+    char name[64];
+    int fd, rc;
+
+    fflush(stdout);
+    cli_what(cli, "console %s", f->name);
+    rc = be_console(be, cli, ref, &fd, name);
+    /* Never leave paused a domain the user did not ask to be. */
+    if (!paused) {
+        int urc = be_action(be, cli, ref, ACT_UNPAUSE);
+        if (rc == EXIT_OK && urc != EXIT_OK) {
+            close(fd);
+            return urc;
+        }
+    }
+    return rc ? rc : console_run(cli, be, fd, name);
+}
+
 int cmd_create(struct cli *cli, int argc, char **argv)
 {
     static const struct option own[] = {
         { "console", no_argument, NULL, 'C' },
+        { "paused", no_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
     };
-    struct cmdopts o = { .cmd = "create", .own = own };
+    struct cmdopts o = { .cmd = "create", .own = own, .shorts = "p" };
     struct hv_fields f;
     struct backend *be;
     hv_config *cfg;
-    bool console = false;
+    bool console = false, paused = false;
     int c, rc;
 
     while ((c = cmdopt_next(cli, &o, argc, argv)) != OPT_END) {
         if (c == 'C')
             console = true;
+        else if (c == 'p')
+            paused = true;
         else
             return c == OPT_HELP ? EXIT_OK : EXIT_USAGE;
     }
@@ -42,21 +73,22 @@ int cmd_create(struct cli *cli, int argc, char **argv)
     cli_what(cli, "create %s", argv[optind]);
     if (!(be = cli_backend(cli)))
         return EXIT_FAIL;
+    if (console && !be_same_host(be))
+        return cli_fail(cli, "--console: the console needs a connection on "
+                        "the domain's host (hvctl:///system, or "
+                        "unix:///PATH/hvctld.sock)");
     if ((rc = config_load(cli, be, argv[optind], &cfg)))
         return rc;
-    rc = be_create(be, cli, cfg, &f);
+    rc = be_create(be, cli, cfg, console || paused ? HV_CREATE_PAUSED : 0, &f);
     hv_config_free(cfg);
     if (rc)
         return rc;
     if (cli->json && !console)
         print_json(fields_json(&f), false);
     else if (!cli->json)
-        printf("Domain '%s' created (id %u).\n", f.name, f.domid);
-    if (!console)
-        return EXIT_OK;
-    fflush(stdout);
-    cli_what(cli, "console %s", f.name);
-    return console_attach(cli, f.name);
+        printf(paused ? "Domain '%s' created paused (id %u).\n"
+                      : "Domain '%s' created (id %u).\n", f.name, f.domid);
+    return console ? console_from_the_start(cli, be, &f, paused) : EXIT_OK;
 }
 
 int cmd_info(struct cli *cli, int argc, char **argv)

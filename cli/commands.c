@@ -14,14 +14,17 @@
 #include "cmdopts.h"
 
 static const struct command commands[] = {
-    { "create", cmd_create, "[--console] FILE",
+    { "create", cmd_create, "[--console] [--paused] FILE",
       "start a domain from an XML or JSON configuration file",
       "Starts the domain described by FILE (XML as in hvctl.xml(5), or JSON;\n"
       "told apart by the first character) and returns once it runs.  The\n"
       "domain is transient: it is not defined, and when it ends it is gone.\n"
       "A relative kernel path (with a slash) is taken from the current\n"
       "directory, now.\n"
-      "  --console   attach to the console at once (`hvctl help console`)\n" },
+      "  --console      attach to the console from the guest's first byte\n"
+      "                 (`hvctl help console`)\n"
+      "  -p, --paused   leave it paused before its first instruction\n"
+      "                 (`hvctl unpause` runs it)\n" },
     { "list", cmd_list,
       "[--all] [--state S[,S...]] [--persistent|--transient] [--name GLOB]",
       "list domains (running ones unless asked for more)",

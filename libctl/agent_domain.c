@@ -141,7 +141,7 @@ static int follow_start(hv_conn *conn, json_object *job, hv_op *op,
 }
 
 static int post_config(hv_conn *conn, const hv_config *cfg, bool transient,
-                       hv_domain **out)
+                       unsigned flags, hv_domain **out)
 {
     json_object *o = NULL;
     struct started st;
@@ -152,9 +152,10 @@ static int post_config(hv_conn *conn, const hv_config *cfg, bool transient,
     /* Checked here, so a bad config is told as the direct driver does. */
     if ((rc = hv_config_to_json(cfg, &json)))
         return rc;
-    rc = agent_json(conn, "POST", transient ? "/v1/domains?transient=true"
-                                            : "/v1/domains",
-                    json, &o, &status);
+    rc = agent_json(conn, "POST", !transient ? "/v1/domains"
+                    : flags & HV_CREATE_PAUSED
+                    ? "/v1/domains?transient=true&paused=true"
+                    : "/v1/domains?transient=true", json, &o, &status);
     free(json);
     if (rc)
         return rc;
@@ -182,15 +183,13 @@ static int post_config(hv_conn *conn, const hv_config *cfg, bool transient,
 int agent_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
                  hv_domain **out)
 {
-    (void)flags;
-    return post_config(conn, cfg, true, out);
+    return post_config(conn, cfg, true, flags, out);
 }
 
 int agent_define(hv_conn *conn, const hv_config *cfg, unsigned flags,
                  hv_domain **out)
 {
-    (void)flags;
-    return post_config(conn, cfg, false, out);
+    return post_config(conn, cfg, false, flags, out);
 }
 
 /* ---- lists and lookups ---- */

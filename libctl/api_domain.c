@@ -123,9 +123,9 @@ static int new_domain(hv_conn *conn, const hv_config *cfg, unsigned flags,
     if (!cfg)
         return err_set(HV_EINVAL, "domain: no config");
     snprintf(what, sizeof(what), "domain '%s'", cfg->name ? cfg->name : "");
-    if (flags)
+    if (flags & ~(define ? 0u : HV_CREATE_PAUSED))
         return err_set(HV_EINVAL, "%s: %s: unknown flags %#x", what, verb,
-                       flags);
+                       flags & ~(define ? 0u : HV_CREATE_PAUSED));
     if (define ? !conn->drv->define : !conn->drv->create) {
         snprintf(what + strlen(what), sizeof(what) - strlen(what), ": %s",
                  verb);

@@ -322,7 +322,6 @@ int direct_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
     long id;
     int rc;
 
-    (void)flags;
     if ((rc = cfg_validate(cfg)))
         return rc;
     if (cfg->vcpus_cur != cfg->vcpus_max)
@@ -369,7 +368,7 @@ int direct_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
     }
 
     if ((rc = conn_make_rundir(conn)) ||
-        (rc = spawn_hvcore(conn, cfg, &domid, &fg)))
+        (rc = spawn_hvcore(conn, cfg, flags, &domid, &fg)))
         return rc;
     rc = query_info(conn, domid, &info);
     if (rc < 0 && (rc = gone_after_start(conn, domid, cfg, &info, rc)))

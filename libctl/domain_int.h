@@ -143,11 +143,11 @@ int rt_list_domids(const hv_conn *conn, uint32_t **ids, size_t *n);
 /* ---- spawn.c ---- */
 
 struct hv_config;
-/* Start hvcore for cfg; on success *domid is the new domain's id and *fg
- * the foreground hvcore, exiting by now, which the caller reaps with
- * spawn_reap once it has done what it can meanwhile. */
-int spawn_hvcore(hv_conn *conn, const struct hv_config *cfg, uint32_t *domid,
-                 pid_t *fg);
+/* Start hvcore for cfg (flags: HV_CREATE_*); on success *domid is the new
+ * domain's id and *fg the foreground hvcore, exiting by now, which the
+ * caller reaps with spawn_reap once it has done what it can meanwhile. */
+int spawn_hvcore(hv_conn *conn, const struct hv_config *cfg, unsigned flags,
+                 uint32_t *domid, pid_t *fg);
 void spawn_reap(pid_t fg);
 
 /* ---- domain.c ---- */

@@ -80,6 +80,7 @@ extern "C" {
 #define HV_HAVE_DOMAIN_STATS    1 /* exit and event counters in hv_domain_info */
 #define HV_HAVE_HOST_SHUTDOWN   1 /* hv_conn_shutdown_all                     */
 #define HV_HAVE_AGENT_VERSION   1 /* hv_conn_get_agent_version                */
+#define HV_HAVE_CREATE_PAUSED   1 /* HV_CREATE_PAUSED                          */
 
 /* Error codes: always negative, never renumbered. */
 enum {
@@ -325,8 +326,16 @@ const char *hv_cause_name(int cause);
 #define HV_DOMID_NONE UINT32_MAX
 
 /*
- * Validate `cfg`, start an hvcore for it and return once the guest runs.
- * The domain outlives the caller.  flags must be 0.  HV_EEXIST when the
+ * hv_domain_create flags (since 0.4, HV_HAVE_CREATE_PAUSED): start with
+ * the vCPUs paused, before the guest's first instruction; hv_domain_unpause
+ * runs it.  Attach the console in between and nothing it prints is lost.
+ */
+#define HV_CREATE_PAUSED (1u << 0)
+
+/*
+ * Validate `cfg`, start an hvcore for it and return once the guest runs
+ * (or, with HV_CREATE_PAUSED, is ready to).  The domain outlives the
+ * caller.  flags: 0 or HV_CREATE_PAUSED.  HV_EEXIST when the
  * name is taken (also when two callers race for it: exactly one wins),
  * HV_ECONFIG for an invalid config, HV_ESPAWN when hvcore refused (the
  * message is hvcore's) or was killed during start-up (the message names

@@ -50,7 +50,7 @@ static void arg(struct argv_buf *a, const char *s)
 }
 
 static void build_argv(struct argv_buf *a, const hv_conn *conn,
-                       const hv_config *cfg, bool events)
+                       const hv_config *cfg, bool events, unsigned flags)
 {
     static const char *const opt[] = { "--on-poweroff", "--on-reboot",
                                        "--on-crash" };
@@ -98,6 +98,8 @@ static void build_argv(struct argv_buf *a, const hv_conn *conn,
         arg(a, "--event-fd");
         arg(a, a->nums[4]);
     }
+    if (flags & HV_CREATE_PAUSED)
+        arg(a, "--paused");
     arg(a, "--detach");
 }
 
@@ -312,8 +314,8 @@ void spawn_reap(pid_t fg)
         ;
 }
 
-int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid,
-                 pid_t *fg)
+int spawn_hvcore(hv_conn *conn, const hv_config *cfg, unsigned flags,
+                 uint32_t *domid, pid_t *fg)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -331,7 +333,7 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, uint32_t *domid,
                        cfg->name, msg);
     /* Before hvcore exists, so that our events hear all it says. */
     evfd = high_fd(ev_created_stream(conn, cfg->name));
-    build_argv(&a, conn, cfg, evfd >= 0);
+    build_argv(&a, conn, cfg, evfd >= 0, flags);
     if (pipe2(pipefd, O_CLOEXEC) < 0) {
         rc = err_sys(HV_EIO, errno, "domain '%s': pipe", cfg->name);
         goto out;

@@ -44,6 +44,7 @@ static const char usage_text[] =
 "      --event-fd FD         send lifecycle events (struct hv_domctl_event) on\n"
 "                            socket FD from the start, as domctl subscribe does\n"
 "      --detach              run in the background once the domain runs\n"
+"      --paused              start with its vCPUs paused (domctl unpause runs it)\n"
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
 "\n"
@@ -53,7 +54,7 @@ STR(HVCORE_EXIT_DESTROYED) " destroyed (domctl destroy, SIGTERM, SIGINT or SIGHU
 
 enum {
     OPT_CONSOLE = 256, OPT_CONSOLE_LOG, OPT_ON_POWEROFF, OPT_ON_REBOOT,
-    OPT_ON_CRASH, OPT_READY_FD, OPT_EVENT_FD, OPT_DETACH,
+    OPT_ON_CRASH, OPT_READY_FD, OPT_EVENT_FD, OPT_DETACH, OPT_PAUSED,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +75,7 @@ static const struct option long_opts[] = {
     { "ready-fd", required_argument, NULL, OPT_READY_FD },
     { "event-fd", required_argument, NULL, OPT_EVENT_FD },
     { "detach", no_argument, NULL, OPT_DETACH },
+    { "paused", no_argument, NULL, OPT_PAUSED },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -244,6 +246,9 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
             o->event_fd = (int)v;
             break;
         case OPT_DETACH: o->detach = true; break;
+        /* Paused before it boots: vCPU 0 parks before its first guest
+         * instruction (vcpu.c), so a console attached now misses nothing. */
+        case OPT_PAUSED: d->paused = true; break;
         case 'h': fputs(usage_text, stdout); return OPTIONS_DONE;
         case 'V': printf("hvcore %s (guest ABI %d, domctl %#x)\n", PACKAGE_VERSION,
                          HV_GUEST_ABI_VERSION, HV_DOMCTL_INTERFACE_VERSION);

@@ -72,6 +72,32 @@ static void pause_stops_the_counter_and_unpause_resumes_it(void **state)
     dom_free(d);
 }
 
+/*
+ * --paused: the domain is there, paused, and its guest has not run a
+ * single instruction (no exit, no output) until unpause boots it.
+ */
+static void paused_start_runs_nothing_until_unpause(void **state)
+{
+    struct hv_domctl_reply rep;
+
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = dom_start("counter", 32, 1, "--name", "held", "--paused",
+                              NULL);
+    assert_non_null(d);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.state, HV_DOMSTATE_paused);
+    assert_int_equal(rep.u.info.vcpus_online, 1);
+    assert_int_equal(rep.u.info.exits, 0);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), -HVE_ALREADY);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, NULL), 0);
+    EXPECT_CONSOLE(d, "pvboot: booting counter (boot 1)\n", 5000);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.state, HV_DOMSTATE_running);
+    assert_true(rep.u.info.exits > 0);
+    dom_free(d);
+}
+
 static void shutdown_request_powers_off(void **state)
 {
     struct hv_domctl req = { .cmd = HV_DOMCTL_shutdown };
@@ -342,6 +368,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(getinfo_describes_the_domain),
         cmocka_unit_test(pause_stops_the_counter_and_unpause_resumes_it),
+        cmocka_unit_test(paused_start_runs_nothing_until_unpause),
         cmocka_unit_test(shutdown_request_powers_off),
         cmocka_unit_test(reboot_request_boots_again),
         cmocka_unit_test(destroy_and_sigterm_end_the_domain),

@@ -437,6 +437,13 @@ static void test_transient_create(void **state)
     assert_error(&r, 400, "bad_query", "transient=true starts the domain: "
                  "start=false contradicts it");
     resp_free(&r);
+    r = POST(&ad, "/v1/domains?paused=true", cfg);
+    assert_error(&r, 400, "bad_query", "paused=true is for transient=true "
+                 "(a defined domain starts through /start)");
+    resp_free(&r);
+    r = POST(&ad, "/v1/domains?transient=true&paused=maybe", cfg);
+    assert_int_equal(r.status, 400);
+    resp_free(&r);
     free(cfg);
 
     /* Gone when destroyed: nothing defines it. */

@@ -274,6 +274,30 @@ static void shutdown_all(void **state)
     }
 }
 
+/*
+ * create --console of a guest that prints one line and powers off at
+ * once: created paused, attached, unpaused, so its line is never lost
+ * (attached after the start, it raced with the guest).  --paused leaves
+ * it paused.
+ */
+static void create_console_and_paused(void **state)
+{
+    const char *once = cli_config("once", "hello", false, 0);
+
+    (void)state;
+    for (int k = 0; k < 5; k++) {
+        RUN_OK(&r, "create", "--console", once);
+        assert_contains(r.out, "Domain 'once' created (id ");
+        assert_contains(r.out, "pvboot: hello from domain ");
+    }
+    RUN_OK(&r, "create", "--paused", cli_config("held", "counter", false, 0));
+    assert_contains(r.out, "Domain 'held' created paused (id ");
+    RUN_OK(&r, "info", "held");
+    assert_contains(r.out, "State:          paused\n");
+    RUN_OK(&r, "unpause", "held");
+    RUN_OK(&r, "destroy", "held");
+}
+
 /* A relative kernel path is the current directory's, at create time. */
 static void relative_kernel(void **state)
 {
@@ -333,6 +357,7 @@ int main(void)
         cmocka_unit_test_teardown(top_frames, each),
         cmocka_unit_test_teardown(crash_reason, each),
         cmocka_unit_test_teardown(shutdown_all, each),
+        cmocka_unit_test_teardown(create_console_and_paused, each),
         cmocka_unit_test_teardown(relative_kernel, each),
     };
     char why[256];

@@ -139,7 +139,7 @@ static void command_usage_errors(void **state)
         RUN_FAIL(&r, 2, want, c, "--frob", "a");
     }
     RUN_FAIL(&r, 2, "hvctl: error: create: missing argument (usage: hvctl "
-                    "create [--console] FILE)\nTry 'hvctl help create'.\n",
+                    "create [--console] [--paused] FILE)\nTry 'hvctl help create'.\n",
              "create");
     RUN_FAIL(&r, 2, "hvctl: error: define: missing argument (usage: hvctl "
                     "define FILE)\nTry 'hvctl help define'.\n", "define");

@@ -52,3 +52,18 @@ tests_libctl_unit_fields_SOURCES = tests/libctl/unit_fields.c
 tests_libctl_unit_fields_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JSONC_CFLAGS)
 tests_libctl_unit_fields_LDADD = libctl/libhvctl_core.la $(CMOCKA_LIBS) \
 	$(JSONC_LIBS)
+
+# test_create_paused: HV_CREATE_PAUSED through both drivers; a console
+# attached before unpause sees a one-shot guest's whole output.
+check_PROGRAMS += tests/libctl/test_create_paused
+TESTS += tests/libctl/test_create_paused
+tests_libctl_test_create_paused_SOURCES = tests/libctl/test_create_paused.c \
+	tests/libctl/api_assert.h \
+	tests/cli/agent_harness.c tests/cli/agent_harness.h \
+	tests/cli/cli_harness.c tests/cli/cli_harness.h
+tests_libctl_test_create_paused_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(srcdir)/tests/cli -I$(srcdir)/tests/libctl
+tests_libctl_test_create_paused_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JSONC_CFLAGS)
+tests_libctl_test_create_paused_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) \
+	$(JSONC_LIBS) -lutil
