@@ -131,8 +131,12 @@ static int follow_start(hv_conn *conn, json_object *job, hv_op *op,
         (uuid = str_of(res, "uuid")) && (name = str_of(res, "name"))) {
         snprintf(s->name, sizeof(s->name), "%s", name);
         snprintf(s->uuid, sizeof(s->uuid), "%s", uuid);
+        /* A domid is 1 .. 2^32-2: anything else (an agent's mistake, or
+         * worse) is "not said", never a truncated number. */
         if (json_object_object_get_ex(res, "domid", &v) &&
-            json_object_is_type(v, json_type_int))
+            json_object_is_type(v, json_type_int) &&
+            json_object_get_int64(v) >= 1 &&
+            json_object_get_int64(v) < (int64_t)HV_DOMID_NONE)
             s->domid = (uint32_t)json_object_get_int64(v);
         rc = 0;
     }

@@ -603,9 +603,48 @@ static void test_agent_uuid(void **state)
     server_stop(&s);
 }
 
+/*
+ * A start job's domid beyond 32 bits (or 0) is "not said": the handle's
+ * id is HV_DOMID_NONE, never the number truncated to another domain's.
+ */
+static void test_agent_domid(void **state)
+{
+    static const struct script conns[] = {
+        { .answers = { HOST_OK,
+            "HTTP/1.1 202 Accepted\r\nContent-Length: 48\r\n\r\n"
+            "{\"id\": 5, \"domain\": \"web\", \"state\": \"succeeded\"}",
+            "HTTP/1.1 200 OK\r\nContent-Length: 144\r\n\r\n"
+            "{\"id\": 5, \"domain\": \"web\", \"state\": \"succeeded\", "
+            "\"result\": {\"name\": \"web\", \"uuid\": "
+            "\"6d9c3c2e-8a3f-4c1e-9b7a-1f2e3d4c5b6a\", "
+            "\"domid\": 4294967296}}", } },
+    };
+    static const char cfg_json[] = "{\"type\": \"pv\", \"name\": \"web\", "
+        "\"memory\": {\"max_mib\": 64}, \"os\": {\"kernel\": \"/boot/pvboot\"}}";
+    struct server s;
+    char uri[200];
+    hv_conn *conn = NULL;
+    hv_config *cfg = NULL;
+    hv_domain *d = NULL;
+
+    (void)state;
+    server_start(&s, conns, 1);
+    snprintf(uri, sizeof(uri), "unix://%s", s.path);
+    assert_int_equal(hv_conn_open_uri(uri, 0, &conn), 0);
+    assert_int_equal(hv_config_from_json(cfg_json, strlen(cfg_json), "web",
+                                         &cfg), 0);
+    assert_int_equal(hv_domain_create(conn, cfg, 0, &d), 0);
+    assert_int_equal(hv_domain_get_id(d), HV_DOMID_NONE);
+    hv_domain_free(d);
+    hv_config_free(cfg);
+    hv_conn_free(conn);
+    server_stop(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_agent_domid),
         cmocka_unit_test(test_bodies_on_one_connection),
         cmocka_unit_test(test_reconnects),
         cmocka_unit_test(test_not_http),
