@@ -9,7 +9,7 @@ PKGS="build-essential autoconf automake libtool pkg-config clang
 libclang-rt-14-dev
 linux-libc-dev libcmocka-dev libxml2-dev libxml2-utils libjson-c-dev
 libsqlite3-dev sqlite3 libevent-dev libssl-dev openssl libcurl4-openssl-dev
-curl wrk procps libyaml-dev groff-base"
+curl wrk procps libyaml-dev groff-base libxxhash-dev"
 
 missing=""
 for p in $PKGS; do

@@ -21,7 +21,8 @@ src_libhvcore_a_SOURCES = \
 	src/runtime.c src/runtime.h \
 	src/shutdown_request.c src/shutdown_request.h \
 	src/startup_step.c src/startup_step.h \
+	src/stream_read.c src/stream_read.h \
 	src/vcpu.c src/vcpu.h
 
 src_hvcore_SOURCES = src/main.c
-src_hvcore_LDADD = src/libhvcore.a
+src_hvcore_LDADD = src/libhvcore.a $(XXHASH_LIBS)

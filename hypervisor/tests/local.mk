@@ -25,7 +25,7 @@ TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
 # Every test program is one .c file named like it, linked against the real
 # hvcore code and the harness: automake's defaults do the rest.
-LDADD = src/libhvcore.a tests/libharness.a $(CMOCKA_LIBS)
+LDADD = src/libhvcore.a tests/libharness.a $(CMOCKA_LIBS) $(XXHASH_LIBS)
 AM_CPPFLAGS += $(CMOCKA_CFLAGS) -I$(srcdir)/tests
 endif
 

@@ -48,9 +48,11 @@
  *
  * Minors: 0x0001 added hv_domctl_info.exits and .events (a reply of minor
  * 0 has zero there); 0x0002 added hv_domctl_getinfo.flags (an older hvcore
- * ignores them and keeps the connection open).
+ * ignores them and keeps the connection open); 0x0003 added save,
+ * migrate_send and xfer_cancel, the saved and migrated events and the
+ * exit statuses that go with them.
  */
-#define HV_DOMCTL_INTERFACE_VERSION 0x00010002
+#define HV_DOMCTL_INTERFACE_VERSION 0x00010003
 #define HV_DOMCTL_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
 
 #define HV_DOMCTL_SOCKET  "control"
@@ -64,6 +66,9 @@ enum hv_domctl_cmd {
     HV_DOMCTL_set_mem_target = 6,  /* u.mem: balloon target               */
     HV_DOMCTL_console_attach = 7,  /* reply carries a bidirectional fd    */
     HV_DOMCTL_subscribe      = 8,  /* reply carries an event-stream fd    */
+    HV_DOMCTL_save           = 9,  /* u.xfer, fd: the file (minor 3)      */
+    HV_DOMCTL_migrate_send   = 10, /* u.xfer, fd: the receiver (minor 3)  */
+    HV_DOMCTL_xfer_cancel    = 11, /* on a save/migrate connection        */
 };
 
 /* Domain states (hv_domctl_info.state). */
@@ -97,6 +102,74 @@ struct hv_domctl_getinfo {
     uint32_t pad;
 };
 
+/*
+ * Minor 3.  Save and migrate-send: the domain leaves as a stream
+ * (stream.h) written to the file descriptor that comes with the request
+ * (SCM_RIGHTS): a regular file opened for writing (save), or a connected
+ * stream socket to an hvcore started with --incoming (migrate_send).
+ *
+ * On that connection hvcore answers with replies of the request's cmd and
+ * seq: first status 0 (started) or -HVE_* (not started: -HVE_BUSY while
+ * another save or migration runs, -HVE_INVAL without a descriptor, ...);
+ * then any number of HV_DOMCTL_PROGRESS replies (u.progress); then one
+ * final reply, status 0 or -HVE_*, with u.result.message saying what
+ * happened in one line.  The connection carries nothing else meanwhile
+ * but an HV_DOMCTL_xfer_cancel request from the client (answered only by
+ * the final reply); a client that hangs up cancels too.
+ *
+ * Outcomes (final reply):
+ *   0             save: the file is complete; migrate: the receiver runs
+ *                 the domain.  hvcore then emits HV_EVENT_saved or
+ *                 HV_EVENT_migrated and exits HVCORE_EXIT_SAVED or
+ *                 HVCORE_EXIT_MIGRATED (unless HV_XFER_KEEP: the domain
+ *                 runs on, as it was).
+ *   -HVE_*        failed or cancelled before the point of no return: the
+ *                 domain runs on here as if nothing had happened.
+ *   -HVE_INPROGRESS  migrate only: the connection broke after hvcore sent
+ *                 GO, so the receiver may or may not run the domain.  It
+ *                 stays paused here; the toolstack asks the receiver and
+ *                 then unpauses or destroys this copy (exactly one runs).
+ */
+#define HV_DOMCTL_PROGRESS 1    /* status of a progress reply            */
+
+#define HV_XFER_LIVE     0x1u   /* migrate: pre-copy while it runs        */
+#define HV_XFER_KEEP     0x2u   /* save: keep the domain (a checkpoint)   */
+
+struct hv_domctl_xfer {
+    uint32_t flags;             /* HV_XFER_*                              */
+    uint32_t max_downtime_ms;   /* live: 0 means 300                      */
+    uint64_t bandwidth_bps;     /* bytes/s cap, 0 unlimited               */
+    uint32_t max_iterations;    /* live: pre-copy rounds, 0 means 30      */
+    uint32_t pad;
+};
+
+enum hv_xfer_phase {
+    HV_XFER_PHASE_SETUP     = 1,
+    HV_XFER_PHASE_PRECOPY   = 2, /* running, copying memory               */
+    HV_XFER_PHASE_FINAL     = 3, /* paused: last pages and vCPU state     */
+    HV_XFER_PHASE_HANDSHAKE = 4, /* waiting for the receiver              */
+};
+
+struct hv_domctl_progress {
+    uint32_t phase;             /* enum hv_xfer_phase                     */
+    uint32_t iteration;         /* pre-copy round, from 1                 */
+    uint64_t bytes_sent;        /* stream bytes written so far            */
+    uint64_t bytes_remaining;   /* memory still to send (estimate)        */
+    uint64_t bytes_total;       /* guest memory (non-zero pages at start) */
+    uint64_t dirty_rate_bps;    /* bytes/s the guest dirties              */
+    uint64_t bandwidth_bps;     /* measured transfer rate                 */
+    uint64_t expected_downtime_ns;
+};
+
+struct hv_domctl_result {
+    uint64_t bytes_sent;
+    uint64_t total_ns;          /* request to outcome                     */
+    uint64_t downtime_ns;       /* paused to receiver running (migrate)  */
+    uint32_t iterations;
+    uint32_t pad;
+    char     message[160];      /* one line, NUL-terminated               */
+};
+
 struct hv_domctl {
     uint32_t cmd;               /* enum hv_domctl_cmd                      */
     uint32_t interface_version; /* HV_DOMCTL_INTERFACE_VERSION             */
@@ -106,6 +179,7 @@ struct hv_domctl {
         struct hv_domctl_getinfo  getinfo;
         struct hv_domctl_shutdown shutdown;
         struct hv_domctl_mem      mem;
+        struct hv_domctl_xfer     xfer;
         uint8_t                   pad[112];
     } u;
 };                              /* 128 bytes */
@@ -132,7 +206,18 @@ struct hv_domctl_info {
                                  * to the guest: times a port became
                                  * pending (one raised on a port still
                                  * pending merges with it)                */
-};                              /* 160 bytes; the rest of the reply is 0  */
+    /* Minor 3.  Where a save or migration stands (HV_XFER_STATE_*). */
+    uint32_t xfer;
+    uint32_t pad0;
+};                              /* 168 bytes; the rest of the reply is 0  */
+
+#define HV_XFER_STATE_NONE      0
+#define HV_XFER_STATE_SENDING   1  /* a save or migrate_send is running   */
+#define HV_XFER_STATE_RECEIVING 2  /* --incoming: the stream is arriving  */
+/* The connection broke between GO and RUNNING (domctl save comment), on
+ * either side: the domain is paused and waits for the toolstack.
+ * unpause takes over (the domain runs here), destroy gives it up. */
+#define HV_XFER_STATE_UNDECIDED 3
 
 struct hv_domctl_reply {
     uint32_t cmd;
@@ -141,6 +226,8 @@ struct hv_domctl_reply {
     int32_t  status;            /* 0 or -HVE_*                             */
     union {
         struct hv_domctl_info info;
+        struct hv_domctl_progress progress;
+        struct hv_domctl_result result;
         uint8_t               pad[240];
     } u;
 };                              /* 256 bytes */
@@ -162,6 +249,12 @@ enum hv_domctl_event_type {
      * crash was not its last word (rebooted says the same for restart;
      * with destroy the stream ends instead). */
     HV_EVENT_preserved = 8,
+    /* Minor 3: the last word of an hvcore whose domain left as a stream. */
+    HV_EVENT_saved     = 9,     /* detail: the outcome message            */
+    HV_EVENT_migrated  = 10,
+    /* Minor 3: the first word of an hvcore started from a stream (in
+     * place of started). */
+    HV_EVENT_restored  = 11,
 };
 
 struct hv_domctl_event {

@@ -28,5 +28,7 @@
 #define HVE_VERSION 95    /* interface version not supported (EOPNOTSUPP)   */
 #define HVE_TIMEDOUT 110  /* timed out                                      */
 #define HVE_ALREADY 114   /* already in the requested state                 */
+#define HVE_INPROGRESS 115 /* outcome not known yet (migration: domctl.h)   */
+#define HVE_CANCELED 125  /* cancelled by the caller                        */
 
 #endif /* HV_PUBLIC_ERRNO_H */

@@ -25,5 +25,13 @@
 /* The domain was destroyed: domctl destroy, SIGTERM/SIGINT/SIGHUP, or
  * nobody waiting for it any more at start-up. */
 #define HVCORE_EXIT_DESTROYED 3
+/* The domain was saved to a file (domctl save) and is no longer here. */
+#define HVCORE_EXIT_SAVED     4
+/* The domain was migrated: another hvcore runs it now. */
+#define HVCORE_EXIT_MIGRATED  5
+/* --restore or --incoming: the stream was refused or broke before the
+ * domain ran; nothing ran.  Standard error says why (the record and its
+ * offset). */
+#define HVCORE_EXIT_STREAM    6
 
 #endif /* HV_PUBLIC_EXIT_STATUS_H */
