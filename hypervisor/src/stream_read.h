@@ -60,6 +60,7 @@ struct stream_state {
     uint64_t *balloon;             /* BALLOON bitmap, malloc'ed         */
     uint64_t ballooned;
     struct hv_rec_vcpu vcpu[HV_MAX_VCPUS]; /* [0, dom.max_vcpus) valid  */
+    struct hv_rec_runstate runstate;
     struct hv_rec_evtchn evtchn;
     struct hv_rec_time time;
     struct hv_rec_console console;

@@ -32,7 +32,8 @@
  *   or MEMORY_IMAGE          save files: exactly once, instead of PAGES
  *     BALLOON                exactly once, after all memory
  *     VCPU x max_vcpus       one per vCPU id 0 .. max_vcpus-1, any order
- *     EVTCHN, TIME, CONSOLE  exactly once each, any order, after BALLOON
+ *     RUNSTATE, EVTCHN, TIME, CONSOLE
+ *                            exactly once each, any order, after BALLOON
  *     END                    last: the checksum
  *
  * Every record is hostile input: the receiver checks each length, count,
@@ -87,13 +88,26 @@ enum hv_stream_rec_type {
     HV_REC_CONSOLE      = 9,
     HV_REC_END          = 10,
     HV_REC_TOOLSTACK    = 11,
+    HV_REC_RUNSTATE     = 12,
 };
 
 struct hv_stream_rec {
     uint32_t type;              /* enum hv_stream_rec_type               */
-    uint32_t flags;             /* 0                                     */
+    uint32_t flags;             /* HV_REC_F_*, else 0                    */
     uint64_t length;            /* body bytes, padding not counted       */
 };                              /* 16 bytes */
+
+/*
+ * PAGES records sent while the guest runs (pre-copy rounds of a live
+ * stream): the page data is left out of the END checksum.  The sender
+ * would otherwise have to copy every page before hashing it, since the
+ * guest may change a page between the hash and the send; such a page is
+ * dirty and travels again anyway, and the transport (TCP, TLS) protects
+ * the bytes in transit.  Record headers and entry lists are always
+ * hashed, and so is every page sent while the domain is paused.  Only
+ * PAGES may carry this flag, and only in live streams.
+ */
+#define HV_REC_F_DATA_UNHASHED 0x1u
 
 /* Largest body of any record but MEMORY_IMAGE (PAGES: a full batch). */
 #define HV_STREAM_PAGES_MAX   1024
@@ -109,27 +123,33 @@ struct hv_stream_rec {
 #define HV_STREAM_STATE_RUNNING   1
 #define HV_STREAM_STATE_PAUSED    2
 
-/* Identity and limits.  Body: exactly this structure. */
+/* Identity and limits: what cannot change while the stream is sent (a
+ * reboot meanwhile ends the stream).  Body: exactly this structure. */
 struct hv_rec_domain {
     char     name[64];          /* NUL-terminated, as hvcore --name      */
     uint8_t  uuid[16];
     uint32_t domid;             /* the sender's (for messages only)      */
     uint32_t max_vcpus;         /* 1 .. HV_MAX_VCPUS                     */
     uint64_t mem_max_bytes;     /* whole MiB, HV_MIN..HV_MAX_MEMORY_MIB  */
-    uint64_t mem_target_kib;    /* balloon target                        */
     uint64_t first_free_pfn;    /* start_info.first_free_pfn             */
     uint64_t entry_rip;         /* the kernel's entry (for reboots)      */
-    uint64_t upcall_rip;        /* EVTCHNOP_set_upcall, 0 if none        */
-    uint64_t events;            /* hv_domctl_info.events so far          */
     uint32_t boot_count;        /* >= 1                                  */
-    uint32_t state;             /* HV_STREAM_STATE_*                     */
-    uint32_t shutdown_pending;  /* SHUTDOWN_REQUEST_* not carried out    */
     uint8_t  on_poweroff;       /* HV_STREAM_ACTION_*                    */
     uint8_t  on_reboot;
     uint8_t  on_crash;
     uint8_t  pad0;
     char     cmdline[HV_CMDLINE_MAX]; /* NUL-terminated                  */
-};                              /* 1176 bytes */
+};                              /* 1144 bytes */
+
+/* RUNSTATE: what can change while the domain runs, as it was when it
+ * stopped.  Body: exactly this structure. */
+struct hv_rec_runstate {
+    uint64_t mem_target_kib;    /* balloon target, 1024 .. mem_max / 1024 */
+    uint64_t upcall_rip;        /* EVTCHNOP_set_upcall, 0 if none        */
+    uint64_t events;            /* hv_domctl_info.events so far          */
+    uint32_t state;             /* HV_STREAM_STATE_*                     */
+    uint32_t shutdown_pending;  /* SHUTDOWN_REQUEST_* not carried out    */
+};                              /* 32 bytes */
 
 /*
  * KERNEL: the ELF image the domain booted, byte for byte (at most
@@ -274,8 +294,9 @@ struct hv_rec_console {
                                                     ring                 */
 };
 
-/* END: XXH3-64 of every stream byte before this record's header (save
- * files: except the MEMORY_IMAGE pages, see image_hash). */
+/* END: XXH3-64 of every stream byte before this record's header, except
+ * the MEMORY_IMAGE pages (see image_hash) and the page data of PAGES
+ * records flagged HV_REC_F_DATA_UNHASHED. */
 struct hv_rec_end {
     uint64_t checksum;
 };
