@@ -23,6 +23,7 @@ PVBOOT_SRCS = \
 	guest/workloads/smp_report.c \
 	guest/workloads/balloon_fill.c \
 	guest/workloads/memtouch.c \
+	guest/workloads/memcheck.c \
 	guest/workloads/shell.c \
 	guest/workloads/crash.c \
 	guest/workloads/hostile.c \

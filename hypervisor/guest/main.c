@@ -34,6 +34,7 @@ static const struct workload {
     { "smp",      0,                    workload_smp,      "smp" },
     { "balloon",  SERVICES | NEEDS_ARG, workload_balloon,  "balloon=<MiB>" },
     { "memtouch", SERVICES | NEEDS_ARG, workload_memtouch, "memtouch=<MiB>[,<rate>]" },
+    { "memcheck", SERVICES | NEEDS_ARG, workload_memcheck, "memcheck=<MiB>[,<dirty MiB/s>]" },
     { "shell",    SERVICES,             workload_shell,    "shell" },
     { "crash",    0,                    workload_crash,    "crash" },
     { "hostile",  SHUTDOWN,             workload_hostile,  "hostile[=<count>[,<seed>]]" },

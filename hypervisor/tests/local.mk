@@ -18,7 +18,8 @@ INTEGRATION_TESTS = \
 	tests/test_counters \
 	tests/test_console_stall \
 	tests/test_crash_steps \
-	tests/test_shutdown_requests
+	tests/test_shutdown_requests \
+	tests/test_memcheck
 
 check_PROGRAMS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)

@@ -15,6 +15,7 @@ void workload_counter(const char *arg);
 void workload_smp(const char *arg);
 void workload_balloon(const char *arg);
 void workload_memtouch(const char *arg);
+void workload_memcheck(const char *arg);
 void workload_shell(const char *arg);
 void workload_crash(const char *arg);
 void workload_hostile(const char *arg);
