@@ -49,6 +49,8 @@ int ctl_connect(const hv_conn *conn, uint32_t domid);
 void ctl_req_init(struct hv_domctl *req, uint32_t cmd, uint32_t domid,
                   uint32_t seq);
 int ctl_send(int fd, const struct hv_domctl *req);
+/* The same with the descriptor `pass` as SCM_RIGHTS (save, migrate). */
+int ctl_send_fd(int fd, const struct hv_domctl *req, int pass);
 /*
  * Wait for one reply (at most DOMCTL_TIMEOUT_MS, the socket's receive
  * timeout).  *passed_fd (if not NULL) gets an fd that came with it, else
@@ -149,6 +151,25 @@ struct hv_config;
 int spawn_hvcore(hv_conn *conn, const struct hv_config *cfg, unsigned flags,
                  uint32_t *domid, pid_t *fg);
 void spawn_reap(pid_t fg);
+/*
+ * What to start, for spawn_start: a config (create), a save file
+ * (restore: hvcore --restore) or a socket a migration stream arrives on
+ * (hvcore --incoming; "ready" as soon as it receives, paused).
+ */
+#define SPAWN_PAUSED HV_CREATE_PAUSED  /* --paused                        */
+#define SPAWN_VERIFY (1u << 8)         /* --verify (restore)              */
+struct spawn_req {
+    const char *what;           /* message prefix: "domain 'web'"          */
+    const char *name;           /* the domain's name if known, else ""     */
+    const char *uuid;           /* its uuid text if known, else ""         */
+    const struct hv_config *cfg; /* create; else NULL                      */
+    const char *restore;        /* --restore FILE (absolute), or NULL      */
+    int incoming;               /* --incoming: the socket (dup'ed), or -1  */
+    unsigned flags;             /* SPAWN_*                                 */
+};
+/* Any of the three.  A refused stream is HV_ESTREAM with hvcore's line. */
+int spawn_start(hv_conn *conn, const struct spawn_req *req, uint32_t *domid,
+                pid_t *fg);
 
 /* ---- domain.c ---- */
 

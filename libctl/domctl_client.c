@@ -88,6 +88,36 @@ int ctl_send(int fd, const struct hv_domctl *req)
     return n == (ssize_t)sizeof(*req) ? 0 : -EPROTO;
 }
 
+int ctl_send_fd(int fd, const struct hv_domctl *req, int pass)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = { .iov_base = (void *)req, .iov_len = sizeof(*req) };
+    struct msghdr mh;
+    struct cmsghdr *c;
+    ssize_t n;
+
+    memset(&mh, 0, sizeof(mh));
+    memset(&ctl, 0, sizeof(ctl));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = ctl.buf;
+    mh.msg_controllen = sizeof(ctl.buf);
+    c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &pass, sizeof(int));
+    do
+        n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == ECONNRESET ? -EPIPE : -errno;
+    return n == (ssize_t)sizeof(*req) ? 0 : -EPROTO;
+}
+
 int ctl_recv(int fd, uint32_t seq, struct hv_domctl_reply *reply,
              int *passed_fd)
 {

@@ -67,6 +67,18 @@ struct hv_driver {
     /* Release what the driver keeps in dom->priv (may be NULL). */
     void (*domain_free)(hv_domain *dom);
 
+    /*
+     * Save, restore, migrate (0.5).  Arguments and flags are checked
+     * (api_xfer.c); op may be NULL.  An agent driver does them as hvctld
+     * jobs; the direct driver speaks to hvcore (direct_save.c,
+     * direct_migrate.c).  params is never NULL (defaults filled in).
+     */
+    int (*save)(hv_domain *dom, const char *path, unsigned flags, hv_op *op);
+    int (*restore)(hv_conn *conn, const char *path, unsigned flags,
+                   hv_domain **out, hv_op *op);
+    int (*migrate)(hv_domain *dom, const char *dest_uri,
+                   const struct hv_migrate_params *params, hv_op *op);
+
     int (*events_open)(hv_conn *conn, hv_events **out);
     void (*events_free)(hv_events *ev);
     int (*events_fd)(const hv_events *ev);
@@ -95,6 +107,14 @@ int drv_cannot(const hv_conn *conn, const char *what);
 
 /* The same for an operation on dom (verb: "start"). */
 int dom_cannot(const hv_domain *dom, const char *verb);
+
+/* What hv_migrate_params holds (migrate_params.c). */
+struct hv_migrate_params {
+    unsigned flags;             /* HV_MIGRATE_*                        */
+    unsigned max_downtime_ms;   /* 0: hvcore's default                 */
+    uint64_t bandwidth_mib;     /* MiB/s, 0: unlimited                 */
+    unsigned max_iterations;    /* 0: hvcore's default                 */
+};
 
 /* The direct driver's hv_conn_shutdown_all (direct_host.c). */
 int direct_shutdown_all(hv_conn *conn, int timeout_ms, hv_op *op);

@@ -27,6 +27,11 @@ int direct_shutdown(hv_domain *dom, int timeout_ms, unsigned flags,
 int direct_set_memory(hv_domain *dom, uint64_t target_mib, unsigned flags);
 int direct_console_open(hv_domain *dom, int *fd);
 void direct_domain_free(hv_domain *dom);
+int direct_save(hv_domain *dom, const char *path, unsigned flags, hv_op *op);
+int direct_restore(hv_conn *conn, const char *path, unsigned flags,
+                   hv_domain **out, hv_op *op);
+int direct_migrate(hv_domain *dom, const char *dest_uri,
+                   const struct hv_migrate_params *params, hv_op *op);
 
 int direct_events_open(hv_conn *conn, hv_events **out);
 void direct_events_free(hv_events *ev);

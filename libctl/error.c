@@ -126,6 +126,7 @@ HV_EXPORT const char *hv_strerror(int code)
     case HV_ESPAWN:    return "hvcore failed to start";
     case HV_ECANCELED: return "cancelled";
     case HV_EAGAIN:    return "try again";
+    case HV_ESTREAM:   return "stream refused";
     case HV_EDEAD:     return "domain's hvcore died";
     default:           return "unknown error";
     }

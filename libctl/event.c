@@ -37,6 +37,9 @@ static const int type_map[] = {
     [HV_EVENT_crashed] = HV_EVENT_CRASHED,
     [HV_EVENT_destroyed] = HV_EVENT_DESTROYED,
     [HV_EVENT_preserved] = 0,           /* not told: see ev_on_stream */
+    [HV_EVENT_saved] = HV_EVENT_SAVED,
+    [HV_EVENT_migrated] = HV_EVENT_MIGRATED,
+    [HV_EVENT_restored] = HV_EVENT_RESTORED,
 };
 
 int ev_push(hv_events *ev, int type, uint32_t domid, const char *name,
@@ -53,6 +56,7 @@ int ev_push(hv_events *ev, int type, uint32_t domid, const char *name,
     case HV_EVENT_SHUTDOWN: e->reason = HV_REASON_POWEROFF; break;
     case HV_EVENT_REBOOTED: e->reason = HV_REASON_REBOOTED; break;
     case HV_EVENT_CRASHED:  e->reason = HV_REASON_GUEST_CRASH; break;
+    case HV_EVENT_RESTORED: e->reason = HV_REASON_BOOTED; break;
     default:                e->reason = HV_REASON_REQUESTED; break;
     }
     /* Whoever asked for a pause or a destroy is not known here. */
@@ -220,9 +224,13 @@ void ev_on_stream(hv_events *ev, uint32_t domid)
         release_held(ev, w);
         if (e.type == HV_EVENT_preserved)
             continue;
+        /* saved and migrated: the domain left as a stream, and its
+         * hvcore exits as after a shutdown. */
         w->final_seen = e.type == HV_EVENT_shutdown ||
                         e.type == HV_EVENT_destroyed ||
-                        e.type == HV_EVENT_crashed;
+                        e.type == HV_EVENT_crashed ||
+                        e.type == HV_EVENT_saved ||
+                        e.type == HV_EVENT_migrated;
         if (w->final_seen) {
             /*
              * hvcore may be exiting.  Told when its stream ends, which is

@@ -55,6 +55,9 @@ HV_EXPORT const char *hv_event_type_name(int type)
     case HV_EVENT_START_LIMIT:   return "start_limit";
     case HV_EVENT_VANISHED:      return "vanished";
     case HV_EVENT_NAME_CONFLICT: return "name_conflict";
+    case HV_EVENT_SAVED:         return "saved";
+    case HV_EVENT_MIGRATED:      return "migrated";
+    case HV_EVENT_RESTORED:      return "restored";
     default:                 return "unknown";
     }
 }

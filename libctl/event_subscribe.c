@@ -62,7 +62,9 @@ static int sub_register(hv_events *ev, uint32_t domid,
     w->started_seen = true;
     memcpy(w->name, info->name, sizeof(w->name));
     w->name[sizeof(w->name) - 1] = '\0';
-    if (announce)
+    /* One arriving as a migration stream says `restored` when it runs
+     * (and nothing if the stream is refused): not started yet. */
+    if (announce && info->xfer != HV_XFER_STATE_RECEIVING)
         ev_push(ev, HV_EVENT_STARTED, domid, w->name, 0, "");
     /* Crashed before we could listen (on_crash=preserve keeps it): the
      * crash event went to nobody, so say it now. */

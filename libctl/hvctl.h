@@ -56,7 +56,7 @@
 extern "C" {
 #endif
 
-#define HV_API_VERSION 0x000400   /* 0.4.0 */
+#define HV_API_VERSION 0x000500   /* 0.5.0 */
 
 /* Feature macros: each names something a caller may test for. */
 #define HV_HAVE_CONFIG_XML      1 /* hv_config_from_xml / hv_config_to_xml    */
@@ -81,6 +81,10 @@ extern "C" {
 #define HV_HAVE_HOST_SHUTDOWN   1 /* hv_conn_shutdown_all                     */
 #define HV_HAVE_AGENT_VERSION   1 /* hv_conn_get_agent_version                */
 #define HV_HAVE_CREATE_PAUSED   1 /* HV_CREATE_PAUSED                          */
+/* Since HVCTL_0.5: */
+#define HV_HAVE_SAVE_RESTORE    1 /* hv_domain_save / hv_domain_restore       */
+#define HV_HAVE_MIGRATE         1 /* hv_domain_migrate, hv_migrate_params     */
+#define HV_HAVE_OP_FIGURES      1 /* hv_op_get_figure: transfer figures       */
 
 /* Error codes: always negative, never renumbered. */
 enum {
@@ -100,6 +104,8 @@ enum {
     HV_ECANCELED = -13,  /* cancelled through hv_op_cancel                  */
     HV_EAGAIN    = -14,  /* nothing to return yet (hv_event_next)           */
     HV_EDEAD     = -15,  /* the domain's hvcore died; entry cleaned         */
+    HV_ESTREAM   = -16,  /* a save file or migration stream was refused
+                            (0.5)                                           */
 };
 
 /* Static English description of a code ("no such domain"). */
@@ -273,6 +279,45 @@ typedef void (*hv_progress_fn)(const char *step, double fraction, void *opaque);
 hv_op *hv_op_new(hv_progress_fn fn, void *opaque);
 void hv_op_cancel(hv_op *op);
 void hv_op_free(hv_op *op);
+
+/*
+ * Figures of a save or a migration (since 0.5, HV_HAVE_OP_FIGURES), read
+ * from the hv_op it was given: in the progress callback for the latest
+ * progress, and after the call has returned for the outcome's (total
+ * time, downtime, bytes sent, iterations; also after a failure, when
+ * hvcore said them).  One getter keyed by name rather than a struct, so
+ * that figures can be added without breaking old binaries.
+ *
+ * 0 and *value, HV_EAGAIN when the figure is not known (yet), HV_EINVAL
+ * for a figure this library does not know (an older one) or NULL
+ * arguments.  Thread-safe: another thread may read while the call runs.
+ */
+enum hv_op_figure {
+    HV_OP_PHASE               = 1,  /* enum hv_op_phase                  */
+    HV_OP_ITERATION           = 2,  /* pre-copy round, from 1            */
+    HV_OP_BYTES_SENT          = 3,  /* stream bytes written so far       */
+    HV_OP_BYTES_REMAINING     = 4,  /* memory still to send (estimate)   */
+    HV_OP_BYTES_TOTAL         = 5,  /* guest memory to send at the start */
+    HV_OP_DIRTY_RATE_BPS      = 6,  /* bytes/s the guest dirties         */
+    HV_OP_BANDWIDTH_BPS       = 7,  /* measured transfer rate, bytes/s   */
+    HV_OP_EXPECTED_DOWNTIME_NS = 8,
+    /* The outcome's, once the call has returned: */
+    HV_OP_TOTAL_NS            = 9,  /* request to outcome                */
+    HV_OP_DOWNTIME_NS         = 10, /* paused to running elsewhere       */
+    HV_OP_ITERATIONS          = 11, /* pre-copy rounds made              */
+};
+
+/* HV_OP_PHASE values; never renumbered. */
+enum hv_op_phase {
+    HV_OP_PHASE_SETUP     = 1,
+    HV_OP_PHASE_PRECOPY   = 2,  /* running, memory being copied          */
+    HV_OP_PHASE_FINAL     = 3,  /* paused: last pages and vCPU state     */
+    HV_OP_PHASE_HANDSHAKE = 4,  /* waiting for the destination to run it */
+};
+
+int hv_op_get_figure(const hv_op *op, int figure, uint64_t *value);
+/* "setup", "precopy", "final", "handshake" or "unknown".  Since 0.5. */
+const char *hv_op_phase_name(int phase);
 
 /* ------------------------------------------------------------------------
  * Domains
@@ -454,6 +499,102 @@ int hv_domain_get_definition(hv_domain *dom, unsigned flags, hv_config **out);
  */
 int hv_domain_console_open(hv_domain *dom, int *fd);
 
+/* ------------------------------------------------------------------------
+ * Save, restore and migration (since HVCTL_0.5)
+ *
+ * A domain leaves its hvcore as a stream (hvcore's stream format, the
+ * same for save files and migrations) and a new hvcore starts from one:
+ * the guest goes on where it stopped, with its registers, pending
+ * events, console contents and balloon, under the same name and uuid.
+ * Each call takes an hv_op (NULL: just wait): its callback is called at
+ * each progress report of hvcore, hv_op_get_figure() reads the figures,
+ * and hv_op_cancel() cancels.  The direct driver does all three; a
+ * driver that cannot fails with HV_ENOTSUP.
+ */
+
+/* hv_domain_save flags (HV_HAVE_SAVE_RESTORE). */
+#define HV_SAVE_KEEP (1u << 0)  /* a checkpoint: the domain runs on      */
+
+/*
+ * Save the domain to the file `path` (made with mode 0600), and end it
+ * there unless HV_SAVE_KEEP.  The stream is written to "<path>.tmp" in
+ * the same directory (created, never opened if it exists), synced, and
+ * renamed over `path` only once complete: a failed save never destroys
+ * an existing file nor leaves a partial one, and the domain runs on as if
+ * nothing had happened.  After success (without HV_SAVE_KEEP) the domain
+ * has ended, its name and domid are free, and its hvcore emits
+ * HV_EVENT_SAVED.  HV_EEXIST when "<path>.tmp" exists, HV_ESTATE when a
+ * save or migration of the domain already runs, HV_ECANCELED after
+ * hv_op_cancel.  In the rare case where the stream is complete but cannot
+ * be renamed, the domain is gone and the file is left as "<path>.tmp"
+ * (the message says so): the domain is never lost.
+ */
+int hv_domain_save(hv_domain *dom, const char *path, unsigned flags,
+                   hv_op *op);
+
+/* hv_domain_restore flags. */
+#define HV_RESTORE_PAUSED (1u << 0) /* keep it paused (hv_domain_unpause) */
+#define HV_RESTORE_VERIFY (1u << 1) /* check the memory image's checksum
+                                       too (reads all of it: slower)      */
+/*
+ * Start the domain saved in `path` on conn, under the name and uuid it
+ * was saved with, and return once it runs (or, HV_RESTORE_PAUSED, is
+ * ready to).  Its configuration (hv_domain_get_config) comes with it.
+ * HV_ENOENT when path does not exist, HV_ESTREAM when hvcore refused the
+ * file (the message is hvcore's: which record, at which offset),
+ * HV_EEXIST when the name is in use, otherwise as hv_domain_create.
+ * The file is not changed and may be restored again.  Caller frees *out.
+ */
+int hv_domain_restore(hv_conn *conn, const char *path, unsigned flags,
+                      hv_domain **out, hv_op *op);
+
+/*
+ * Migration parameters (HV_HAVE_MIGRATE): an opaque object, so that
+ * parameters can be added.  NULL from new when out of memory.
+ */
+typedef struct hv_migrate_params hv_migrate_params;
+hv_migrate_params *hv_migrate_params_new(void);
+void hv_migrate_params_free(hv_migrate_params *params);
+
+#define HV_MIGRATE_LIVE    (1u << 0) /* pre-copy memory while it runs;
+                                        else paused for the whole move    */
+#define HV_MIGRATE_PAUSED  (1u << 1) /* leave it paused on the destination */
+#define HV_MIGRATE_PERSIST (1u << 2) /* define it on the destination
+                                        (agent connections)               */
+#define HV_MIGRATE_UNDEFINE_SOURCE (1u << 3) /* undefine it on the source
+                                        (agent connections)               */
+/* HV_EINVAL for an unknown flag. */
+int hv_migrate_params_set_flags(hv_migrate_params *params, unsigned flags);
+/* Live: the pause the guest may see (0: hvcore's default, 300 ms). */
+int hv_migrate_params_set_max_downtime_ms(hv_migrate_params *params,
+                                          unsigned ms);
+/* Cap in MiB/s (0: unlimited, the default). */
+int hv_migrate_params_set_bandwidth(hv_migrate_params *params,
+                                    uint64_t mib_per_s);
+/* Live: at most this many pre-copy rounds (0: hvcore's default, 30). */
+int hv_migrate_params_set_max_iterations(hv_migrate_params *params,
+                                         unsigned n);
+
+/*
+ * Move the running domain to the host of `dest_uri` (a connection URI as
+ * hv_conn_open_uri takes; params NULL: defaults, not live).  Returns 0
+ * once the destination runs it and the source copy has ended
+ * (HV_EVENT_MIGRATED here, HV_EVENT_RESTORED there).  At every instant
+ * exactly one copy runs: on any failure, and after hv_op_cancel, the
+ * domain runs on here and the destination has nothing left, and the
+ * message ends in "it runs on here" ("migration of 'web' cancelled: it
+ * runs on here").  If the source's hvcore dies during the move, the
+ * destination's copy is made to run when it can be; when neither copy
+ * is left, HV_EDEAD names both hvcores.
+ *
+ * Direct connections migrate to another runtime directory of this host
+ * (hvctl:///system?driver=direct&rundir=DIR); HV_MIGRATE_PERSIST and
+ * HV_MIGRATE_UNDEFINE_SOURCE need agent connections on both ends
+ * (HV_ENOTSUP otherwise).
+ */
+int hv_domain_migrate(hv_domain *dom, const char *dest_uri,
+                      const hv_migrate_params *params, hv_op *op);
+
 /* Domain information snapshot (owned by the caller, or borrowed from a list). */
 void hv_domain_info_free(hv_domain_info *info);
 uint32_t hv_domain_info_get_id(const hv_domain_info *info);
@@ -567,6 +708,12 @@ enum hv_event_type {
     HV_EVENT_START_LIMIT   = 14, /* the agent stopped restarting it        */
     HV_EVENT_VANISHED      = 15, /* gone without a last word               */
     HV_EVENT_NAME_CONFLICT = 16, /* a domain took a defined domain's name  */
+    /* Since HVCTL_0.5 (HV_HAVE_SAVE_RESTORE, HV_HAVE_MIGRATE): */
+    HV_EVENT_SAVED         = 17, /* last word: saved to a file, gone here */
+    HV_EVENT_MIGRATED      = 18, /* last word: it runs on another host    */
+    HV_EVENT_RESTORED      = 19, /* first word of a domain started from a
+                                    save file or a migration stream, in
+                                    place of started                      */
 };
 
 /* "started", "paused", ..., "autostart_on", ... or "unknown": the names

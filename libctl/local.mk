@@ -59,6 +59,12 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/domain_list.c \
 	libctl/op.h \
 	libctl/op.c \
+	libctl/api_xfer.c \
+	libctl/migrate_params.c \
+	libctl/direct_xfer.h \
+	libctl/direct_xfer.c \
+	libctl/direct_save.c \
+	libctl/direct_migrate.c \
 	libctl/event.h \
 	libctl/event.c \
 	libctl/event_int.h \
@@ -92,8 +98,9 @@ libctl_http_module_libhvctl_http_la_LDFLAGS = -module -avoid-version \
 libctl_libhvctl_la_SOURCES =
 libctl_libhvctl_la_LIBADD = libctl/libhvctl_core.la
 # -version-info current:revision:age -> libhvctl.so.0 (SONAME): current and
-# age go up by one with each release that adds calls (1: HVCTL_0.4).
-libctl_libhvctl_la_LDFLAGS = -version-info 1:0:1 -no-undefined \
+# age go up by one with each release that adds calls (1: HVCTL_0.4,
+# 2: HVCTL_0.5).
+libctl_libhvctl_la_LDFLAGS = -version-info 2:0:2 -no-undefined \
 	-Wl,--version-script=$(srcdir)/libctl/libhvctl.sym
 EXTRA_libctl_libhvctl_la_DEPENDENCIES = $(srcdir)/libctl/libhvctl.sym
 EXTRA_DIST += libctl/libhvctl.sym

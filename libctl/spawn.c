@@ -1,5 +1,8 @@
 /*
- * spawn.c - start one hvcore for a config and wait until its domain runs.
+ * spawn.c - start one hvcore and wait until its domain runs: for a config
+ * (create), a save file (hvcore --restore) or a migration stream arriving
+ * on a socket (hvcore --incoming, which is "ready" once it receives).
+ * One spawner for the three; only the command line differs.
  *
  * hvcore is started with --detach (it forks, and the grandchild outlives
  * us) and --ready-fd (it writes "<domid>\n" once the guest runs and the
@@ -29,12 +32,15 @@
 
 #include "config.h"
 #include "domain_int.h"
+#include "public/exit_status.h"
 
 extern char **environ;
 
 /* fd numbers hvcore gets: stdin/stdout /dev/null, stderr the memfd. */
 #define CHILD_READY_FD 3
 #define CHILD_EVENT_FD 4        /* --event-fd, when an hv_events listens */
+#define CHILD_INCOMING_FD 5     /* --incoming, the migration socket      */
+#define CHILD_FD_MAX CHILD_INCOMING_FD
 
 struct argv_buf {
     char *argv[40];
@@ -49,6 +55,35 @@ static void arg(struct argv_buf *a, const char *s)
     a->argv[a->n] = NULL;
 }
 
+/* The options of every start: where, and how to say it is ready. */
+static void common_args(struct argv_buf *a, const hv_conn *conn,
+                        const char *console_log)
+{
+    arg(a, "--rundir");
+    arg(a, conn->rundir);
+    arg(a, "--console");
+    arg(a, "none");
+    if (console_log) {
+        arg(a, "--console-log");
+        arg(a, console_log);
+    }
+}
+
+static void ready_args(struct argv_buf *a, bool events, bool paused)
+{
+    snprintf(a->nums[3], sizeof(a->nums[3]), "%d", CHILD_READY_FD);
+    arg(a, "--ready-fd");
+    arg(a, a->nums[3]);
+    if (events) {
+        snprintf(a->nums[4], sizeof(a->nums[4]), "%d", CHILD_EVENT_FD);
+        arg(a, "--event-fd");
+        arg(a, a->nums[4]);
+    }
+    if (paused)
+        arg(a, "--paused");
+    arg(a, "--detach");
+}
+
 static void build_argv(struct argv_buf *a, const hv_conn *conn,
                        const hv_config *cfg, bool events, unsigned flags)
 {
@@ -61,7 +96,6 @@ static void build_argv(struct argv_buf *a, const hv_conn *conn,
     snprintf(a->nums[1], sizeof(a->nums[1]), "%llu",
              (unsigned long long)cfg->mem_max_mib);
     snprintf(a->nums[2], sizeof(a->nums[2]), "%u", cfg->vcpus_max);
-    snprintf(a->nums[3], sizeof(a->nums[3]), "%d", CHILD_READY_FD);
     arg(a, conn->hvcore_path);
     arg(a, "--kernel");
     arg(a, cfg->kernel);
@@ -79,28 +113,32 @@ static void build_argv(struct argv_buf *a, const hv_conn *conn,
     arg(a, cfg->name);
     arg(a, "--uuid");
     arg(a, cfg->uuid_str);
-    arg(a, "--rundir");
-    arg(a, conn->rundir);
-    arg(a, "--console");
-    arg(a, "none");
-    if (cfg->console_log) {
-        arg(a, "--console-log");
-        arg(a, cfg->console_log);
-    }
+    common_args(a, conn, cfg->console_log);
     for (int ev = HV_ON_POWEROFF; ev <= HV_ON_CRASH; ev++) {
         arg(a, opt[ev]);
         arg(a, cfg_action_name(cfg->actions[ev]));
     }
-    arg(a, "--ready-fd");
-    arg(a, a->nums[3]);
-    if (events) {
-        snprintf(a->nums[4], sizeof(a->nums[4]), "%d", CHILD_EVENT_FD);
-        arg(a, "--event-fd");
-        arg(a, a->nums[4]);
+    ready_args(a, events, flags & HV_CREATE_PAUSED);
+}
+
+/* hvcore --restore FILE or --incoming FD: the rest comes with the stream. */
+static void build_stream_argv(struct argv_buf *a, const hv_conn *conn,
+                              const struct spawn_req *req, bool events)
+{
+    a->n = 0;
+    arg(a, conn->hvcore_path);
+    if (req->restore) {
+        arg(a, "--restore");
+        arg(a, req->restore);
+        if (req->flags & SPAWN_VERIFY)
+            arg(a, "--verify");
+    } else {
+        snprintf(a->nums[0], sizeof(a->nums[0]), "%d", CHILD_INCOMING_FD);
+        arg(a, "--incoming");
+        arg(a, a->nums[0]);
     }
-    if (flags & HV_CREATE_PAUSED)
-        arg(a, "--paused");
-    arg(a, "--detach");
+    common_args(a, conn, NULL);
+    ready_args(a, events, req->flags & SPAWN_PAUSED);
 }
 
 /* Close every fd from `from` up in the child (glibc 2.34: close_range). */
@@ -126,9 +164,9 @@ static int high_fd(int fd)
 {
     int h;
 
-    if (fd < 0 || fd > CHILD_EVENT_FD)
+    if (fd < 0 || fd > CHILD_FD_MAX)
         return fd;
-    h = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_EVENT_FD + 1);
+    h = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_FD_MAX + 1);
     close(fd);
     return h;
 }
@@ -215,7 +253,7 @@ static bool entry_locked(const hv_conn *conn, const char *entry)
     return locked;
 }
 
-static void remove_abandoned(hv_conn *conn, const hv_config *cfg, int ready_fd)
+static void remove_abandoned(hv_conn *conn, const char *our_uuid, int ready_fd)
 {
     struct pollfd p = { .fd = ready_fd, .events = POLLIN };
     char buf[48], path[300], uuid[40], name[64];
@@ -253,7 +291,7 @@ static void remove_abandoned(hv_conn *conn, const hv_config *cfg, int ready_fd)
         snprintf(path, sizeof(path), "%s/uuid", de->d_name);
         bool ours_by_uuid = false;
         if (read_small_file(conn_domains_fd(conn), path, uuid, sizeof(uuid)) > 0) {
-            if (strcmp(uuid, cfg->uuid_str) != 0)
+            if (strcmp(uuid, our_uuid) != 0)
                 continue;       /* another domain's */
             ours_by_uuid = true;
         } else if (!staging || pid <= 0) {
@@ -314,28 +352,36 @@ void spawn_reap(pid_t fg)
         ;
 }
 
-int spawn_hvcore(hv_conn *conn, const hv_config *cfg, unsigned flags,
-                 uint32_t *domid, pid_t *fg)
+int spawn_start(hv_conn *conn, const struct spawn_req *req, uint32_t *domid,
+                pid_t *fg)
 {
+    const char *what = req->what;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     struct argv_buf a;
     sigset_t none, all;
     int pipefd[2] = { -1, -1 }, memfd = -1, devnull = -1, rc, status = 0, err;
     pid_t waited;
-    int evfd = -1;
+    int evfd = -1, infd = -1;
     bool fa_ok = false, attr_ok = false;
     char msg[300];
     pid_t pid = -1;
 
     if (check_hvcore(conn, msg, sizeof(msg)))
-        return err_set(HV_ESPAWN, "domain '%s': cannot run hvcore: %s",
-                       cfg->name, msg);
+        return err_set(HV_ESPAWN, "%s: cannot run hvcore: %s", what, msg);
     /* Before hvcore exists, so that our events hear all it says. */
-    evfd = high_fd(ev_created_stream(conn, cfg->name));
-    build_argv(&a, conn, cfg, evfd >= 0, flags);
+    evfd = high_fd(ev_created_stream(conn, req->name));
+    if (req->cfg)
+        build_argv(&a, conn, req->cfg, evfd >= 0, req->flags);
+    else
+        build_stream_argv(&a, conn, req, evfd >= 0);
+    if (req->incoming >= 0 &&
+        (infd = high_fd(fcntl(req->incoming, F_DUPFD_CLOEXEC, 0))) < 0) {
+        rc = err_sys(HV_EIO, errno, "%s: the migration socket", what);
+        goto out;
+    }
     if (pipe2(pipefd, O_CLOEXEC) < 0) {
-        rc = err_sys(HV_EIO, errno, "domain '%s': pipe", cfg->name);
+        rc = err_sys(HV_EIO, errno, "%s: pipe", what);
         goto out;
     }
     memfd = memfd_create("hvcore-stderr", MFD_CLOEXEC);
@@ -344,12 +390,12 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, unsigned flags,
     memfd = high_fd(memfd);
     devnull = high_fd(devnull);
     if (memfd < 0 || devnull < 0 || pipefd[1] < 0) {
-        rc = err_sys(HV_EIO, errno, "domain '%s': cannot set up hvcore's "
-                     "standard streams", cfg->name);
+        rc = err_sys(HV_EIO, errno, "%s: cannot set up hvcore's "
+                     "standard streams", what);
         goto out;
     }
 
-    rc = err_set(HV_ENOMEM, "domain '%s': out of memory", cfg->name);
+    rc = err_set(HV_ENOMEM, "%s: out of memory", what);
     if (posix_spawn_file_actions_init(&fa))
         goto out;
     fa_ok = true;
@@ -365,7 +411,11 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, unsigned flags,
         posix_spawn_file_actions_adddup2(&fa, pipefd[1], CHILD_READY_FD) ||
         (evfd >= 0 &&
          posix_spawn_file_actions_adddup2(&fa, evfd, CHILD_EVENT_FD)) ||
-        add_closefrom(&fa, (evfd >= 0 ? CHILD_EVENT_FD : CHILD_READY_FD) + 1))
+        (infd >= 0 &&
+         posix_spawn_file_actions_adddup2(&fa, infd, CHILD_INCOMING_FD)) ||
+        add_closefrom(&fa, (infd >= 0 ? CHILD_INCOMING_FD
+                            : evfd >= 0 ? CHILD_EVENT_FD
+                            : CHILD_READY_FD) + 1))
         goto out;
     if (posix_spawnattr_init(&attr))
         goto out;
@@ -382,12 +432,18 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, unsigned flags,
     err = posix_spawn(&pid, conn->hvcore_path, &fa, &attr, a.argv, environ);
     if (err) {
         pid = -1;
-        rc = err_sys(HV_ESPAWN, err, "domain '%s': cannot run %s", cfg->name,
+        rc = err_sys(HV_ESPAWN, err, "%s: cannot run %s", what,
                      conn->hvcore_path);
         goto out;
     }
     close(pipefd[1]);
     pipefd[1] = -1;
+    /* hvcore holds the only copy of its end of the migration socket now:
+     * if it dies, the sender sees the connection break. */
+    if (infd >= 0) {
+        close(infd);
+        infd = -1;
+    }
 
     rc = read_ready(pipefd[0], domid);
     if (rc == 0) {
@@ -404,24 +460,28 @@ int spawn_hvcore(hv_conn *conn, const hv_config *cfg, unsigned flags,
     while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
         ;
     if (rc == -ETIMEDOUT) {
-        remove_abandoned(conn, cfg, pipefd[0]);
-        rc = err_set(HV_ETIMEDOUT, "domain '%s': hvcore did not start within "
-                     "%d ms", cfg->name, SPAWN_TIMEOUT_MS);
+        remove_abandoned(conn, req->uuid, pipefd[0]);
+        rc = err_set(HV_ETIMEDOUT, "%s: hvcore did not start within "
+                     "%d ms", what, SPAWN_TIMEOUT_MS);
     } else if (rc == -EPROTO) {
-        rc = err_set(HV_EPROTO, "domain '%s': hvcore announced a malformed "
-                     "domid", cfg->name);
+        rc = err_set(HV_EPROTO, "%s: hvcore announced a malformed "
+                     "domid", what);
     } else if (rc < 0 && waited == pid && WIFSIGNALED(status)) {
         /* hvcore dies of the signal its domain process died of. */
-        rc = err_set(HV_ESPAWN, "domain '%s': hvcore was killed by signal %d "
-                     "(%s) during start-up", cfg->name, WTERMSIG(status),
+        rc = err_set(HV_ESPAWN, "%s: hvcore was killed by signal %d "
+                     "(%s) during start-up", what, WTERMSIG(status),
                      strsignal(WTERMSIG(status)));
     } else if (rc < 0) {
         read_stderr(memfd, msg, sizeof(msg));
-        if (strstr(msg, "is already in use"))
+        if (strstr(msg, "is already in use") && req->name[0])
             rc = err_set(HV_EEXIST, "domain '%s': the name is already in use",
-                         cfg->name);
+                         req->name);
+        else if (!req->cfg && waited == pid && WIFEXITED(status) &&
+                 WEXITSTATUS(status) == HVCORE_EXIT_STREAM)
+            rc = err_set(HV_ESTREAM, "%s: %s", what,
+                         msg[0] ? msg : "hvcore refused the stream");
         else
-            rc = err_set(HV_ESPAWN, "domain '%s': hvcore: %s", cfg->name,
+            rc = err_set(HV_ESPAWN, "%s: hvcore: %s", what,
                          msg[0] ? msg : "exited without a message");
     }
 out:
@@ -438,5 +498,20 @@ out:
         close(devnull);
     if (evfd >= 0)
         close(evfd);
+    if (infd >= 0)
+        close(infd);
     return rc;
+}
+
+int spawn_hvcore(hv_conn *conn, const hv_config *cfg, unsigned flags,
+                 uint32_t *domid, pid_t *fg)
+{
+    char what[96];
+    struct spawn_req req = {
+        .what = what, .name = cfg->name, .uuid = cfg->uuid_str, .cfg = cfg,
+        .incoming = -1, .flags = flags,
+    };
+
+    snprintf(what, sizeof(what), "domain '%s'", cfg->name);
+    return spawn_start(conn, &req, domid, fg);
 }
