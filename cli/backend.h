@@ -101,6 +101,39 @@ int be_console(struct backend *be, struct cli *cli, const char *ref, int *fd,
  */
 int be_console_closed(struct backend *be, struct cli *cli, char *why,
                       size_t len);
+/*
+ * Save, restore, migrate (backend_xfer.c).  What hvcore reports of a save
+ * or a migration, as it goes and (result) at the end; a figure hvcore
+ * has not said is 0.  Ctrl-C (SIGINT, SIGTERM) during one cancels it.
+ */
+struct xfer_figures {
+    int phase;                  /* enum hv_op_phase, 0 before any report */
+    uint64_t iteration;
+    uint64_t bytes_sent, bytes_remaining, bytes_total;
+    uint64_t dirty_rate_bps, bandwidth_bps, expected_downtime_ns;
+    bool result;                /* the figures below are known           */
+    uint64_t total_ns, downtime_ns, iterations;
+};
+/* Called at each progress report (from the waiting thread). */
+typedef void (*xfer_fn)(void *opaque, const struct xfer_figures *f);
+
+/* Save ref to file (keep: a checkpoint); *out gets the final figures,
+ * name the domain's name. */
+int be_save(struct backend *be, struct cli *cli, const char *ref,
+            const char *file, bool keep, xfer_fn fn, void *opaque,
+            struct xfer_figures *out, char name[64]);
+/* flags: HV_RESTORE_*. */
+int be_restore(struct backend *be, struct cli *cli, const char *file,
+               unsigned flags, struct hv_fields *out);
+struct migrate_opts {
+    unsigned flags;             /* HV_MIGRATE_*                           */
+    unsigned max_downtime_ms, max_iterations;
+    uint64_t bandwidth_mib;
+};
+int be_migrate(struct backend *be, struct cli *cli, const char *ref,
+               const char *dest, const struct migrate_opts *mo, xfer_fn fn,
+               void *opaque, struct xfer_figures *out, char name[64]);
+
 int be_version(struct backend *be, struct cli *cli, struct version_info *out);
 /* Whether relative paths name files of this host (a local connection). */
 bool be_same_host(struct backend *be);

@@ -114,6 +114,42 @@ static const struct command commands[] = {
     { "autostart", cmd_autostart, "DOMAIN on|off",
       "start a defined domain whenever hvctld starts",
       "Sets whether hvctld starts the domain when hvctld itself starts.\n" },
+    { "save", cmd_save, "[--keep] DOMAIN FILE",
+      "save a domain to a file (it ends here)",
+      "Writes the domain, memory and state, to FILE and ends it; `hvctl\n"
+      "restore FILE` starts it again where it stopped.  The file is written\n"
+      "as FILE.tmp and renamed once complete: a failed or cancelled save\n"
+      "leaves an existing FILE as it was, and the domain runs on.  Ctrl-C\n"
+      "cancels.  On a terminal a status line shows the progress.\n"
+      "  -k, --keep   a checkpoint: the domain runs on after the save\n" },
+    { "restore", cmd_restore, "[--paused] [--verify] FILE",
+      "start a domain saved by `hvctl save`",
+      "Starts the domain saved in FILE, under the name and uuid it had, and\n"
+      "returns once it runs: the guest goes on where it stopped.  FILE is\n"
+      "left as it is.\n"
+      "  -p, --paused   leave it paused (`hvctl unpause` runs it)\n"
+      "      --verify   also check the memory image's checksum (reads all\n"
+      "                 of it)\n" },
+    { "migrate", cmd_migrate,
+      "[--live] [--paused] [--max-downtime MS] [--bandwidth MiB/s] "
+      "[--max-iterations N] [--persistent] [--undefine-source] DOMAIN "
+      "DEST_URL",
+      "move a running domain to another host",
+      "Moves the domain to the host of DEST_URL (a connection URI, e.g.\n"
+      "hvctl:///system?driver=direct&rundir=DIR for another runtime\n"
+      "directory of this host).  Exactly one copy runs at every instant: if\n"
+      "the migration fails or is cancelled (Ctrl-C), the domain runs on\n"
+      "here.  On a terminal a status line shows the progress; --json prints\n"
+      "one JSON object per progress report and one for the result.\n"
+      "  -l, --live               copy memory while it runs, then pause it\n"
+      "                           only for the last pages\n"
+      "  -p, --paused             leave it paused on the destination\n"
+      "      --max-downtime MS    live: the pause it may see (default 300)\n"
+      "      --bandwidth MiB/s    cap the transfer rate\n"
+      "      --max-iterations N   live: at most N pre-copy rounds (default\n"
+      "                           30)\n"
+      "      --persistent         define it on the destination (hvctld)\n"
+      "      --undefine-source    undefine it here (hvctld)\n" },
     { "domstats", cmd_domstats, "[DOMAIN...]",
       "print the raw figures and counters of domains",
       "Prints, for each DOMAIN (default: every running one), every field\n"
@@ -130,8 +166,9 @@ static const struct command commands[] = {
     { "events", cmd_events, "",
       "print lifecycle events until interrupted",
       "Follows lifecycle events (started, paused, unpaused, shutdown,\n"
-      "rebooted, crashed, destroyed, and hvctld's definition events) of\n"
-      "every domain and prints one line each, until Ctrl-C (exit status 0).\n"
+      "rebooted, crashed, destroyed, saved, migrated, restored, and\n"
+      "hvctld's definition events) of every domain and prints one line\n"
+      "each, until Ctrl-C (exit status 0).\n"
       "Through hvctld, it carries on across a restart of the agent.  With\n"
       "--json, one JSON object per line.\n" },
     { "version", cmd_version, "",

@@ -41,7 +41,12 @@ cli_hvctl_SOURCES = \
 	cli/cmd_edit.c \
 	cli/cmd_stats.c \
 	cli/cmd_persist.c \
-	cli/cmd_misc.c
+	cli/cmd_misc.c \
+	cli/cmd_save.c \
+	cli/cmd_migrate.c \
+	cli/backend_xfer.c \
+	cli/xfer_show.h \
+	cli/xfer_show.c
 # Where `hvctl version` looks for hvcore when $HVCORE_PATH is unset: the
 # same place libhvctl does (libctl/local.mk).
 cli_hvctl_CPPFLAGS = $(AM_CPPFLAGS) \

@@ -115,6 +115,15 @@ check "" mem-set web ""
 check "a.xml b.json " create ""
 check "a.xml " define a
 check "mem-set " help mem
+check "--bandwidth --help --json --live --max-downtime --max-iterations --paused --persistent --undefine-source " migrate --
+check "--help --json --keep " save --
+check "--help --json --paused --verify " restore --
+check "db web " migrate ""
+check "hvctl:///system " migrate web hv
+check "db web " migrate --bandwidth 10 ""
+check "b.json " restore b
+check "a.xml " save web a
+check "reboot restore resume " re
 # The host options of the command line reach the hvctl that lists.
 : >"$tmp/calls"
 complete -c https://h:1 --token T info "" >/dev/null

@@ -279,6 +279,54 @@ static void bad_files(void **state)
     assert_contains(r.err, want);
 }
 
+/* save, restore and migrate: operands and option values, word for word. */
+static void xfer_usage_errors(void **state)
+{
+#define MIGRATE_SYN "[--live] [--paused] [--max-downtime MS] [--bandwidth " \
+                    "MiB/s] [--max-iterations N] [--persistent] " \
+                    "[--undefine-source] DOMAIN DEST_URL"
+    (void)state;
+    RUN_FAIL(&r, 2, "hvctl: error: save: missing argument (usage: hvctl "
+                    "save [--keep] DOMAIN FILE)\nTry 'hvctl help save'.\n",
+             "save", "web");
+    RUN_FAIL(&r, 2, "hvctl: error: save: missing arguments (usage: hvctl "
+                    "save [--keep] DOMAIN FILE)\nTry 'hvctl help save'.\n",
+             "save");
+    RUN_FAIL(&r, 2, "hvctl: error: save: too many arguments (usage: hvctl "
+                    "save [--keep] DOMAIN FILE)\nTry 'hvctl help save'.\n",
+             "save", "--keep", "web", "f", "g");
+    RUN_FAIL(&r, 2, "hvctl: error: save: unknown option '--live'\n"
+                    "Try 'hvctl help save'.\n", "save", "--live", "web", "f");
+    RUN_FAIL(&r, 2, "hvctl: error: restore: missing argument (usage: hvctl "
+                    "restore [--paused] [--verify] FILE)\nTry 'hvctl help "
+                    "restore'.\n", "restore", "--paused");
+    RUN_FAIL(&r, 2, "hvctl: error: restore: too many arguments (usage: hvctl "
+                    "restore [--paused] [--verify] FILE)\nTry 'hvctl help "
+                    "restore'.\n", "restore", "a", "b");
+    RUN_FAIL(&r, 2, "hvctl: error: migrate: missing argument (usage: hvctl "
+                    "migrate " MIGRATE_SYN ")\nTry 'hvctl help migrate'.\n",
+             "migrate", "--live", "web");
+    RUN_FAIL(&r, 2, "hvctl: error: migrate: too many arguments (usage: hvctl "
+                    "migrate " MIGRATE_SYN ")\nTry 'hvctl help migrate'.\n",
+             "migrate", "web", "hvctl:///system", "x");
+    RUN_FAIL(&r, 2, "hvctl: error: migrate: --max-downtime '0': not a number "
+                    "of milliseconds (1 to 3600000)\nTry 'hvctl help "
+                    "migrate'.\n", "migrate", "--max-downtime", "0", "web",
+             "hvctl:///system");
+    RUN_FAIL(&r, 2, "hvctl: error: migrate: --bandwidth '1.5': not a number "
+                    "of MiB/s (1 to 1099511627776)\nTry 'hvctl help "
+                    "migrate'.\n", "migrate", "--bandwidth", "1.5", "web",
+             "hvctl:///system");
+    RUN_FAIL(&r, 2, "hvctl: error: migrate: --max-iterations 'many': not a "
+                    "number of rounds (1 to 1000000)\nTry 'hvctl help "
+                    "migrate'.\n", "migrate", "--max-iterations", "many",
+             "web", "hvctl:///system");
+    RUN_FAIL(&r, 2, "hvctl: error: migrate: option '--bandwidth' needs a "
+                    "value\nTry 'hvctl help migrate'.\n", "migrate", "web",
+             "hvctl:///system", "--bandwidth");
+#undef MIGRATE_SYN
+}
+
 static void version(void **state)
 {
     char buf[64];
@@ -286,7 +334,7 @@ static void version(void **state)
     (void)state;
     RUN_OK(&r, "version");
     assert_contains(r.out, "client:      hvctl " PACKAGE_VERSION "\n");
-    assert_contains(r.out, "library:     libhvctl 0.4.0\n");
+    assert_contains(r.out, "library:     libhvctl 0.5.0\n");
     assert_contains(r.out, "hypervisor:  hvcore ");
     assert_contains(r.out, "agent:       not running\n");
     RUN_OK(&r, "-V");
@@ -295,7 +343,7 @@ static void version(void **state)
     assert_string_equal(json_field(r.out, "client", buf, sizeof(buf)),
                         PACKAGE_VERSION);
     assert_string_equal(json_field(r.out, "library", buf, sizeof(buf)),
-                        "0.4.0");
+                        "0.5.0");
     assert_string_equal(json_field(r.out, "agent", buf, sizeof(buf)), "null");
     /* --json is global too. */
     RUN_OK(&r, "--json", "version");
@@ -326,6 +374,7 @@ int main(void)
         cmocka_unit_test(command_usage_errors),
         cmocka_unit_test(typos_and_aliases),
         cmocka_unit_test(bad_files),
+        cmocka_unit_test(xfer_usage_errors),
         cmocka_unit_test(version),
     };
 
