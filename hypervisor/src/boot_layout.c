@@ -163,6 +163,17 @@ void boot_layout_pvclock(struct domain *d, unsigned v)
     pvclock_fill(t, d->tsc_khz, d->guest_tsc_offset, d->boot_mono_ns);
 }
 
+void boot_layout_rebuild(struct domain *d)
+{
+    /* Whatever a stream (or a file mapped as memory) left in the private
+     * range goes: only tables built here may exist there. */
+    memset(d->mem + HV_PRIVATE_START, 0, HV_PRIVATE_END - HV_PRIVATE_START);
+    build_page_tables(d);
+    build_gdt_tss(d);
+    build_hypercall_page(d);
+    build_start_info(d);
+}
+
 void boot_layout_build(struct domain *d)
 {
     struct hv_shared_info *sh = dom_shared(d);

@@ -33,6 +33,14 @@ struct domain;
  */
 void boot_layout_build(struct domain *d);
 
+/*
+ * A domain that arrived as a stream: write hvcore's own pages again (page
+ * tables, GDT, TSS, hypercall page, start-info page for this host's domid
+ * and TSC) and leave the guest-writable pages (shared info, console, RAM)
+ * as the stream left them.  The private range may hold anything before.
+ */
+void boot_layout_rebuild(struct domain *d);
+
 /* (Re)write vCPU v's pvclock record from the domain's boot time. */
 void boot_layout_pvclock(struct domain *d, unsigned v);
 

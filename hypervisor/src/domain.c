@@ -28,6 +28,7 @@
 #include "pvclock.h"
 #include "shutdown_request.h"
 #include "vcpu.h"
+#include "xfer.h"
 
 int64_t domain_measure_tsc_offset(int vcpu_fd)
 {
@@ -68,9 +69,12 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
 
-    ret = elf_read_file(d->kernel_path, &d->kernel_image, &d->kernel_size, err, errlen);
-    if (ret < 0)
-        return ret;
+    /* A domain from a stream brings its kernel in the stream. */
+    if (!d->from_stream) {
+        ret = elf_read_file(d->kernel_path, &d->kernel_image, &d->kernel_size, err, errlen);
+        if (ret < 0)
+            return ret;
+    }
 
     d->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (d->kvm_fd < 0)
@@ -232,6 +236,7 @@ int domain_finish_end(struct domain *d)
     char detail[112];
     char err[256];
 
+    xfer_stop(d);
     vcpus_join(d);
     pthread_mutex_lock(&d->lock);
     /* What becomes of a pending request (shutdown_request.h): a poweroff
@@ -279,6 +284,12 @@ int domain_finish_end(struct domain *d)
     case END_DESTROY:
         domain_emit_event(d, HV_EVENT_destroyed, detail);
         return HVCORE_EXIT_DESTROYED;
+    case END_SAVED:
+        domain_emit_event(d, HV_EVENT_saved, detail);
+        return HVCORE_EXIT_SAVED;
+    case END_MIGRATED:
+        domain_emit_event(d, HV_EVENT_migrated, detail);
+        return HVCORE_EXIT_MIGRATED;
     default:
         return HVCORE_EXIT_CRASHED;
     }
@@ -303,6 +314,7 @@ void domain_get_info(struct domain *d, struct hv_domctl_info *info)
     info->boot_count = d->boot_count;
     info->uptime_ns = now_ns(CLOCK_MONOTONIC) - d->boot_mono_ns;
     info->events = d->events;
+    info->xfer = d->xfer_state;
     pthread_mutex_unlock(&d->lock);
 }
 

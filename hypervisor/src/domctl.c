@@ -23,7 +23,9 @@
 #include "domctl.h"
 #include "hvcore.h"
 #include "public/errno.h"
+#include "incoming.h"
 #include "vcpu.h"
+#include "xfer.h"
 
 /* Minor versions only add: the fields of minor 0 keep their offsets and
  * the messages their sizes. */
@@ -96,6 +98,27 @@ int domctl_accept(struct domain *d)
     return fd;
 }
 
+/* unpause of a domain left UNDECIDED by a migration whose handshake
+ * broke (domctl.h): the toolstack says this copy is the one that runs. */
+static int32_t take_over(struct domain *d)
+{
+    int r = d->incoming ? incoming_take_over(d) : 0;
+
+    if (r < 0)
+        return r;
+    pthread_mutex_lock(&d->lock);
+    d->xfer_state = HV_XFER_STATE_NONE;
+    bool paused = d->paused;
+    pthread_mutex_unlock(&d->lock);
+    if (paused)
+        vcpus_unpause(d);
+    pthread_mutex_lock(&d->lock);
+    d->state = HV_DOMSTATE_running;
+    pthread_mutex_unlock(&d->lock);
+    domain_emit_event(d, HV_EVENT_unpaused, "taken over after an undecided migration");
+    return 0;
+}
+
 static int32_t do_pause(struct domain *d, bool pause)
 {
     int32_t ret;
@@ -105,6 +128,14 @@ static int32_t do_pause(struct domain *d, bool pause)
     pthread_mutex_unlock(&d->lock);
     if (st == HV_DOMSTATE_crashed || st == HV_DOMSTATE_shutdown)
         return -HVE_BUSY;
+    /* While a save or migration runs, pausing is the job's business. */
+    if (xfer_busy(d))
+        return -HVE_BUSY;
+    pthread_mutex_lock(&d->lock);
+    bool undecided = d->xfer_state == HV_XFER_STATE_UNDECIDED;
+    pthread_mutex_unlock(&d->lock);
+    if (undecided)
+        return pause ? -HVE_ALREADY : take_over(d);
     ret = pause ? vcpus_pause(d) : vcpus_unpause(d);
     if (ret == 0) {
         pthread_mutex_lock(&d->lock);
@@ -204,6 +235,13 @@ int domctl_handle(struct domain *d, const void *msg, size_t len, int truncated,
             pass_fd = -1;
         }
         break;
+    case HV_DOMCTL_save:
+    case HV_DOMCTL_migrate_send:
+        reply->status = -HVE_INVAL;     /* reached only without a descriptor */
+        break;
+    case HV_DOMCTL_xfer_cancel:
+        reply->status = -HVE_NOENT;     /* no job on this connection */
+        break;
     case HV_DOMCTL_subscribe:
         pass_fd = subscribe(d);
         if (pass_fd < 0) {
@@ -243,6 +281,46 @@ static int send_reply(int fd, const struct hv_domctl_reply *reply, int pass_fd)
     return sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof(*reply) ? 0 : -1;
 }
 
+/* The descriptor that came with a request, or -1 (more than one: all
+ * closed, -2). */
+static int received_fd(struct msghdr *mh)
+{
+    int got = -1;
+
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (got == -1) {
+                got = fd;
+            } else {
+                close(fd);
+                if (got >= 0)
+                    close(got);
+                got = -2;
+            }
+        }
+    }
+    return got;
+}
+
+/* save and migrate_send: a job takes the connection (xfer.c). */
+static bool is_xfer_request(const struct domain *d, const void *msg, ssize_t n)
+{
+    struct hv_domctl req;
+
+    if (n != (ssize_t)sizeof(req))
+        return false;
+    memcpy(&req, msg, sizeof(req));
+    return (req.cmd == HV_DOMCTL_save || req.cmd == HV_DOMCTL_migrate_send) &&
+           HV_DOMCTL_VERSION_MAJOR(req.interface_version) ==
+               HV_DOMCTL_VERSION_MAJOR(HV_DOMCTL_INTERFACE_VERSION) &&
+           req.domid == d->domid;
+}
+
 int domctl_serve(struct domain *d, int fd, int *console_fd)
 {
     /* One byte more than a request, to see an oversized one. */
@@ -250,6 +328,10 @@ int domctl_serve(struct domain *d, int fd, int *console_fd)
         struct hv_domctl req;
         char raw[sizeof(struct hv_domctl) + 1];
     } buf;
+    union {
+        char buf[CMSG_SPACE(2 * sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
     struct hv_domctl_reply reply;
     struct iovec iov = { .iov_base = &buf, .iov_len = sizeof(buf) };
     struct msghdr mh;
@@ -259,13 +341,29 @@ int domctl_serve(struct domain *d, int fd, int *console_fd)
     memset(&mh, 0, sizeof(mh));
     mh.msg_iov = &iov;
     mh.msg_iovlen = 1;
+    mh.msg_control = ctl.buf;
+    mh.msg_controllen = sizeof(ctl.buf);
     n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0)
         return errno == EAGAIN || errno == EINTR ? 0 : -1;
-    if (n == 0)
-        return -1;
-    if (mh.msg_flags & MSG_CTRUNC)
-        return -1;    /* a client passing fds to us is not a libhvctl */
+    int in_fd = received_fd(&mh);
+    if (n == 0 || (mh.msg_flags & MSG_CTRUNC) || in_fd == -2) {
+        if (in_fd >= 0)
+            close(in_fd);
+        return -1;    /* more descriptors than any request carries */
+    }
+    if (!(mh.msg_flags & MSG_TRUNC) && is_xfer_request(d, &buf, n)) {
+        int r = xfer_start(d, fd, in_fd, &buf.req);
+        if (r == 0)
+            return DOMCTL_HANDED_OFF;
+        if (in_fd >= 0)
+            close(in_fd);
+        domctl_handle(d, &buf, (size_t)n, 0, &reply, console_fd);
+        reply.status = r;
+        return send_reply(fd, &reply, -1) < 0 ? -1 : DOMCTL_SERVED;
+    }
+    if (in_fd >= 0)
+        close(in_fd);           /* only save and migrate_send take one */
     int pass_fd = domctl_handle(d, &buf, (size_t)n, (mh.msg_flags & MSG_TRUNC) != 0,
                                 &reply, console_fd);
     int ret = send_reply(fd, &reply, pass_fd);

@@ -25,6 +25,9 @@ int domctl_accept(struct domain *d);
  * when a console client was created (the event loop watches it), else -1. */
 #define DOMCTL_SERVED      1
 #define DOMCTL_SERVED_LAST 2
+/* A save or migration job took the connection (xfer.c): stop watching it
+ * but do not close it. */
+#define DOMCTL_HANDED_OFF  3
 int domctl_serve(struct domain *d, int fd, int *console_fd);
 
 /* Answer one request held in msg[0..len) (testable without sockets).

@@ -113,6 +113,11 @@ static void on_domctl(struct domain *d, int fd)
 
         if (console_fd >= 0)
             watch(d, SRC_CONSOLE, console_fd, 0);
+        if (r == DOMCTL_HANDED_OFF) {
+            unwatch(d, fd);
+            d->nr_clients--;
+            return;
+        }
         if (r < 0 || r == DOMCTL_SERVED_LAST) {
             unwatch(d, fd);
             close(fd);

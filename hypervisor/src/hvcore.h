@@ -25,6 +25,7 @@
 #include "public/console.h"
 #include "public/domctl.h"
 #include "public/layout.h"
+#include "public/stream.h"
 
 struct kvm_run;
 
@@ -35,7 +36,12 @@ enum end_reason {
     END_REBOOT,
     END_CRASH,
     END_DESTROY,
+    END_SAVED,          /* left as a save file (xfer.c)           */
+    END_MIGRATED,       /* another hvcore runs it now (xfer.c)     */
 };
+
+struct xfer;
+struct stream_state;
 
 enum lifecycle_action { ACTION_DESTROY, ACTION_RESTART, ACTION_PRESERVE };
 
@@ -62,6 +68,7 @@ struct vcpu {
     bool want_up;                   /* VCPUOP_up requested             */
     bool want_down;                 /* VCPUOP_down from another vCPU   */
     struct hv_vcpu_context start;   /* context for the next up         */
+    struct hv_rec_vcpu *restore;    /* state to load on that up (stream) */
     bool regs_valid;                /* run->s.regs holds live state    */
     int timer_fd;                   /* one-shot timer (timerfd)        */
     int wake_fd;                    /* eventfd: wakes a blocked vCPU   */
@@ -95,6 +102,7 @@ struct domain {
     unsigned max_vcpus;
     enum lifecycle_action on_poweroff, on_reboot, on_crash;
     bool console_stdio;
+    bool from_stream;               /* --restore / --incoming          */
 
     /* KVM */
     int kvm_fd, vm_fd;
@@ -106,6 +114,9 @@ struct domain {
     int mem_fd;
     uint8_t *mem;                   /* host mapping of guest RAM       */
     uint64_t *balloon_map;          /* bit per page: released to host  */
+    bool mem_image;                 /* RAM is a private file mapping   */
+    uint64_t *hv_dirty;             /* pages hvcore wrote, while logging */
+    uint64_t *hv_dirty_old;         /* the last map, freed at the end  */
     uint64_t ballooned_pages;
     uint64_t first_free_pfn;
     uint64_t entry_rip;
@@ -154,6 +165,12 @@ struct domain {
     int subscribers[16];
     unsigned nr_subscribers;
     int ready_fd;
+
+    /* save and migration (xfer.c, incoming.c), guarded by lock */
+    struct xfer *xfer;              /* the running or last job         */
+    uint32_t xfer_state;            /* HV_XFER_STATE_*                 */
+    struct stream_state *incoming;  /* arrived, not yet taken over     */
+    bool incoming_paused;           /* stay paused when taken over     */
 
     /* runtime directory (runtime.c) */
     char rundir[512];

@@ -10,12 +10,12 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/timerfd.h>
 #include <time.h>
 
 #include "console.h"
 #include "domain.h"
 #include "evtchn.h"
+#include "guest_time.h"
 #include "hvcore.h"
 #include "hypercall.h"
 #include "memory.h"
@@ -54,24 +54,7 @@ static int64_t hc_console_io(struct vcpu *v, uint64_t op, uint64_t len, uint64_t
 
 static int64_t hc_set_timer(struct vcpu *v, uint64_t deadline_ns)
 {
-    struct domain *d = v->dom;
-    struct itimerspec its;
-    uint64_t abs;
-
-    memset(&its, 0, sizeof(its));
-    if (deadline_ns != 0) {
-        /* System time 0 is the boot; a deadline in the past fires at once. */
-        if (deadline_ns > UINT64_MAX - d->boot_mono_ns)
-            deadline_ns = UINT64_MAX / 2 - d->boot_mono_ns;
-        abs = d->boot_mono_ns + deadline_ns;
-        if (abs == 0)
-            abs = 1;
-        its.it_value.tv_sec = (time_t)(abs / 1000000000ULL);
-        its.it_value.tv_nsec = (long)(abs % 1000000000ULL);
-    }
-    if (timerfd_settime(v->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
-        return -HVE_INVAL;
-    return 0;
+    return guest_timer_arm(v->dom, v->timer_fd, deadline_ns);
 }
 
 static int64_t hc_sched_op(struct vcpu *v, uint64_t op, uint64_t arg, enum hc_next *next)

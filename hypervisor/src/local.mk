@@ -10,19 +10,25 @@ src_libhvcore_a_SOURCES = \
 	src/console.c src/console.h \
 	src/domain.c src/domain.h \
 	src/domctl.c src/domctl.h \
+	src/domain_stream.c src/domain_stream.h \
 	src/elf_load.c src/elf_load.h \
 	src/event_loop.c src/event_loop.h \
 	src/evtchn.c src/evtchn.h \
 	src/guest_dir.c src/guest_dir.h \
+	src/guest_time.c src/guest_time.h \
 	src/hypercall.c src/hypercall.h \
+	src/incoming.c src/incoming.h \
 	src/memory.c src/memory.h \
 	src/options.c src/options.h \
 	src/pvclock.c src/pvclock.h \
 	src/runtime.c src/runtime.h \
 	src/shutdown_request.c src/shutdown_request.h \
 	src/startup_step.c src/startup_step.h \
+	src/stream_format.c src/stream_format.h \
 	src/stream_read.c src/stream_read.h \
-	src/vcpu.c src/vcpu.h
+	src/stream_write.c src/stream_write.h \
+	src/vcpu.c src/vcpu.h \
+	src/xfer.c src/xfer.h
 
 src_hvcore_SOURCES = src/main.c
 src_hvcore_LDADD = src/libhvcore.a $(XXHASH_LIBS)

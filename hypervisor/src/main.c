@@ -23,6 +23,7 @@
 #include "domctl.h"
 #include "event_loop.h"
 #include "hvcore.h"
+#include "incoming.h"
 #include "options.h"
 #include "public/exit_status.h"
 #include "runtime.h"
@@ -174,7 +175,18 @@ int main(int argc, char **argv)
                 strerror(-r));
         return HVCORE_EXIT_STARTUP;
     }
-    if (runtime_claim(d, opt.domid, err, sizeof(err)) < 0 ||
+    bool from_stream = opt.restore_path || opt.incoming_fd >= 0, announced = false;
+    enum incoming_outcome outcome = INCOMING_RUNS;
+    if (from_stream) {
+        bool stream_error;
+        if (incoming_start(d, &opt, sig_fd, &notify_fd, &announced, &outcome, &stream_error,
+                           err, sizeof(err)) < 0) {
+            fprintf(stderr, "hvcore: %s\n", err);
+            if (stream_error)
+                status = HVCORE_EXIT_STREAM;
+            goto out;
+        }
+    } else if (runtime_claim(d, opt.domid, err, sizeof(err)) < 0 ||
         domain_setup(d, err, sizeof(err)) < 0 ||
         (startup_step(STEP_VM_CREATED), domctl_listen(d, err, sizeof(err)) < 0) ||
         (startup_step(STEP_LISTENING),
@@ -188,14 +200,22 @@ int main(int argc, char **argv)
      * that would be over before it could subscribe. */
     if (opt.event_fd >= 0)
         d->subscribers[d->nr_subscribers++] = opt.event_fd;
-    domain_emit_event(d, HV_EVENT_started, NULL);
+    if (!from_stream)
+        domain_emit_event(d, HV_EVENT_started, NULL);
+    else if (outcome == INCOMING_RUNS)
+        domain_emit_event(d, HV_EVENT_restored, opt.restore_path ? "restored from a file"
+                                                                 : "migrated in");
+    else
+        domain_emit_event(d, HV_EVENT_paused,
+                          "migration undecided: the toolstack unpauses or destroys it");
     /* Running: from now on the domain outlives the foreground process. */
     if (notify_fd >= 0)
         prctl(PR_SET_PDEATHSIG, 0);
     /* The creator is the --ready-fd reader if there is one (libhvctl),
-     * else whoever waits for the foreground process. */
-    bool ready_heard = announce_ready(opt.ready_fd, d->domid);
-    bool notify_heard = announce_ready(notify_fd, d->domid);
+     * else whoever waits for the foreground process.  --incoming told
+     * them already, as soon as it listened. */
+    bool ready_heard = announced || announce_ready(opt.ready_fd, d->domid);
+    bool notify_heard = announced || announce_ready(notify_fd, d->domid);
     bool heard = opt.ready_fd >= 0 ? ready_heard : notify_heard;
     notify_fd = -1;
     startup_step(STEP_READY);

@@ -40,4 +40,40 @@ int64_t mem_balloon(struct domain *d, uint64_t op, uint64_t first_pfn, uint64_t 
 /* Pages currently released to the host. */
 uint64_t mem_ballooned_pages(struct domain *d);
 
+/* Make pages [pfn, pfn + n) zero and give their memory back.  0 or -errno. */
+int mem_discard(struct domain *d, uint64_t pfn, uint64_t n);
+
+/*
+ * Restore from a save file: guest RAM becomes a private (copy-on-write)
+ * mapping of fd's pages at offset, so nothing is read until the guest
+ * touches it and the file is never written.  Ballooning and reboots then
+ * work on anonymous or memfd pages (mem_discard, mem_reset).  0 or -errno.
+ */
+int mem_map_image(struct domain *d, int fd, uint64_t offset);
+
+/*
+ * The first page at or after pfn that may hold data, with *end the end of
+ * that run: pages outside such runs are known to be zero (holes in the
+ * memfd).  Returns the number of pages when there is no more data.
+ */
+uint64_t mem_next_data(struct domain *d, uint64_t pfn, uint64_t *end);
+
+/* Is guest page pfn all zero? */
+bool mem_page_is_zero(const struct domain *d, uint64_t pfn);
+
+/*
+ * Dirty logging (live migration).  start: KVM logs writes to guest RAM
+ * (manual protect; every page starts dirty) and hvcore notes its own
+ * writes (mem_note_write).  fetch: into bitmap (a bit per page), the
+ * pages written since the last fetch, each protected again so later
+ * writes show in the next one.  stop: back to normal.  0 or -errno.
+ */
+int mem_dirty_start(struct domain *d);
+int mem_dirty_fetch(struct domain *d, uint64_t *bitmap);
+void mem_dirty_stop(struct domain *d);
+
+/* hvcore wrote [gpa, gpa + len) of guest memory itself (KVM does not log
+ * those writes).  Any thread; a no-op unless logging. */
+void mem_note_write(struct domain *d, uint64_t gpa, uint64_t len);
+
 #endif /* HVCORE_MEMORY_H */

@@ -23,6 +23,7 @@
 
 static const char usage_text[] =
 "usage: hvcore --kernel ELF --memory MiB [options]\n"
+"       hvcore --restore FILE | --incoming FD [options]\n"
 "Run one paravirtualized domain in the foreground.\n"
 "\n"
 "  -k, --kernel ELF          guest kernel (ELF64 executable); a name without\n"
@@ -45,16 +46,25 @@ static const char usage_text[] =
 "                            socket FD from the start, as domctl subscribe does\n"
 "      --detach              run in the background once the domain runs\n"
 "      --paused              start with its vCPUs paused (domctl unpause runs it)\n"
+"      --restore FILE        run the domain saved in FILE (domctl save); its\n"
+"                            name, uuid, memory, vCPUs, command line, actions\n"
+"                            and kernel come from the file\n"
+"      --verify              with --restore: check the memory image's hash\n"
+"      --incoming FD         receive a migrating domain on connected socket FD;\n"
+"                            --ready-fd is written as soon as it listens\n"
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
 "\n"
 "Exit status: " STR(HVCORE_EXIT_OK) " guest powered off, " STR(HVCORE_EXIT_STARTUP)
 " startup error, " STR(HVCORE_EXIT_CRASHED) " guest crashed,\n"
-STR(HVCORE_EXIT_DESTROYED) " destroyed (domctl destroy, SIGTERM, SIGINT or SIGHUP).\n";
+STR(HVCORE_EXIT_DESTROYED) " destroyed (domctl destroy, SIGTERM, SIGINT or SIGHUP),\n"
+STR(HVCORE_EXIT_SAVED) " saved, " STR(HVCORE_EXIT_MIGRATED) " migrated, " STR(HVCORE_EXIT_STREAM)
+" the stream of --restore or --incoming was refused or broke.\n";
 
 enum {
     OPT_CONSOLE = 256, OPT_CONSOLE_LOG, OPT_ON_POWEROFF, OPT_ON_REBOOT,
     OPT_ON_CRASH, OPT_READY_FD, OPT_EVENT_FD, OPT_DETACH, OPT_PAUSED,
+    OPT_RESTORE, OPT_INCOMING, OPT_VERIFY,
 };
 
 static const struct option long_opts[] = {
@@ -76,6 +86,9 @@ static const struct option long_opts[] = {
     { "event-fd", required_argument, NULL, OPT_EVENT_FD },
     { "detach", no_argument, NULL, OPT_DETACH },
     { "paused", no_argument, NULL, OPT_PAUSED },
+    { "restore", required_argument, NULL, OPT_RESTORE },
+    { "incoming", required_argument, NULL, OPT_INCOMING },
+    { "verify", no_argument, NULL, OPT_VERIFY },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -161,11 +174,11 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
 {
     unsigned long long mem = 0, maxmem = 0, v;
     const char *rundir = getenv("HVCTL_RUNDIR");
-    bool have_uuid = false;
+    bool have_uuid = false, have_config = false;
     int c;
 
     memset(o, 0, sizeof(*o));
-    o->ready_fd = o->event_fd = -1;
+    o->ready_fd = o->event_fd = o->incoming_fd = -1;
     d->max_vcpus = 1;
     d->cmdline = "";
     d->on_poweroff = ACTION_DESTROY;
@@ -175,26 +188,31 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":k:m:M:c:a:n:u:r:d:hV", long_opts, NULL)) != -1) {
         switch (c) {
-        case 'k': d->kernel_path = optarg; break;
+        case 'k': d->kernel_path = optarg; have_config = true; break;
         case 'm':
+            have_config = true;
             if (parse_uint(optarg, 1, ~0ULL >> 21, &mem) < 0)
                 return bad("--memory: '%s' is not a number of MiB", optarg);
             break;
         case 'M':
+            have_config = true;
             if (parse_uint(optarg, 1, ~0ULL >> 21, &maxmem) < 0)
                 return bad("--max-memory: '%s' is not a number of MiB", optarg);
             break;
         case 'c':
+            have_config = true;
             if (parse_uint(optarg, 1, HV_MAX_VCPUS, &v) < 0)
                 return bad("--vcpus: '%s' is not between 1 and 16", optarg);
             d->max_vcpus = (unsigned)v;
             break;
         case 'a':
+            have_config = true;
             if (strlen(optarg) >= HV_CMDLINE_MAX)
                 return bad("--cmdline: longer than 1023 bytes");
             d->cmdline = optarg;
             break;
         case 'n': {
+            have_config = true;
             const char *why = runtime_check_name(optarg);
             if (why) {
                 fprintf(stderr, "hvcore: --name: '%s' %s\n", optarg, why);
@@ -206,7 +224,7 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
         case 'u':
             if (uuid_parse(optarg, d->uuid) < 0)
                 return bad("--uuid: '%s' is not a UUID", optarg);
-            have_uuid = true;
+            have_uuid = have_config = true;
             break;
         case 'r': rundir = optarg; break;
         case 'd':
@@ -224,14 +242,17 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
             break;
         case OPT_CONSOLE_LOG: o->log_path = optarg; break;
         case OPT_ON_POWEROFF:
+            have_config = true;
             if (parse_action(optarg, &d->on_poweroff, false) < 0)
                 return bad("--on-poweroff: '%s' is not destroy or restart", optarg);
             break;
         case OPT_ON_REBOOT:
+            have_config = true;
             if (parse_action(optarg, &d->on_reboot, false) < 0)
                 return bad("--on-reboot: '%s' is not restart or destroy", optarg);
             break;
         case OPT_ON_CRASH:
+            have_config = true;
             if (parse_action(optarg, &d->on_crash, true) < 0)
                 return bad("--on-crash: '%s' is not destroy, restart or preserve", optarg);
             break;
@@ -248,7 +269,14 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
         case OPT_DETACH: o->detach = true; break;
         /* Paused before it boots: vCPU 0 parks before its first guest
          * instruction (vcpu.c), so a console attached now misses nothing. */
-        case OPT_PAUSED: d->paused = true; break;
+        case OPT_PAUSED: d->paused = true; o->paused = true; break;
+        case OPT_RESTORE: o->restore_path = optarg; break;
+        case OPT_INCOMING:
+            if (parse_uint(optarg, 0, 65535, &v) < 0)
+                return bad("--incoming: '%s' is not a file descriptor", optarg);
+            o->incoming_fd = (int)v;
+            break;
+        case OPT_VERIFY: o->verify = true; break;
         case 'h': fputs(usage_text, stdout); return OPTIONS_DONE;
         case 'V': printf("hvcore %s (guest ABI %d, domctl %#x)\n", PACKAGE_VERSION,
                          HV_GUEST_ABI_VERSION, HV_DOMCTL_INTERFACE_VERSION);
@@ -259,6 +287,21 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
     }
     if (optind < argc)
         return bad("unexpected argument '%s'", argv[optind]);
+    if (o->restore_path && o->incoming_fd >= 0)
+        return bad("--restore and --incoming exclude each other");
+    if (o->verify && !o->restore_path)
+        return bad("--verify needs --restore");
+    if (o->restore_path || o->incoming_fd >= 0) {
+        /* The stream says what the domain is. */
+        if (have_config)
+            return bad("%s: the domain's configuration comes from the stream "
+                       "(no --kernel, --memory, --max-memory, --vcpus, --cmdline, --name, "
+                       "--uuid or --on-*)", o->restore_path ? "--restore" : "--incoming");
+        d->from_stream = true;
+        d->kernel_path = "the kernel from the stream";
+        snprintf(d->rundir, sizeof(d->rundir), "%s", rundir && *rundir ? rundir : "/run/hvctl");
+        return 0;
+    }
     if (!d->kernel_path)
         return bad("--kernel is required");
     if (!*d->kernel_path)

@@ -15,6 +15,10 @@ struct options {
     int ready_fd;            /* -1: none                            */
     int event_fd;            /* -1: none; a subscriber from the start */
     bool detach;
+    bool paused;             /* --paused                            */
+    const char *restore_path; /* --restore FILE                     */
+    int incoming_fd;         /* --incoming FD, -1: none             */
+    bool verify;             /* --verify (with --restore)           */
 };
 
 /* options_parse() printed --help or --version: nothing to run. */

@@ -73,7 +73,7 @@ void pvclock_fill(struct hv_pvclock *t, uint64_t tsc_khz, int64_t guest_tsc_offs
     vt->version |= 1;                           /* odd: update in progress */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     vt->tsc_timestamp = tsc + (uint64_t)guest_tsc_offset;
-    vt->system_time = mono > boot_mono_ns ? mono - boot_mono_ns : 0;
+    vt->system_time = mono - boot_mono_ns;      /* modular: guest_time.h */
     vt->tsc_to_system_mul = mul;
     vt->tsc_shift = shift;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -518,3 +518,70 @@ void runtime_release(struct domain *d)
     d->domdir_fd = -1;
     d->domdir[0] = '\0';
 }
+
+/* Replace dfd/file whole (a live directory: readers see old or new). */
+static int replace_file_at(int dfd, const char *file, const char *text)
+{
+    char tmp[64];
+
+    snprintf(tmp, sizeof(tmp), ".%s.new", file);
+    int r = write_file_at(dfd, tmp, text);
+    if (r == 0 && renameat(dfd, tmp, dfd, file) < 0)
+        r = -errno;
+    if (r < 0)
+        unlinkat(dfd, tmp, 0);
+    return r;
+}
+
+int runtime_set_identity(struct domain *d, const char *name, const uint8_t uuid[16], char *err,
+                         size_t errlen)
+{
+    char old[64], path[1200], text[64], target[64];
+    const uint8_t *u = uuid;
+    int domains_fd, r;
+
+    snprintf(text, sizeof(text),
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\n",
+             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+             u[12], u[13], u[14], u[15]);
+    r = replace_file_at(d->domdir_fd, "uuid", text);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot write %s/uuid: %s", d->domdir, strerror(-r));
+        return r;
+    }
+    memcpy(d->uuid, uuid, 16);
+    if (strcmp(name, d->name) == 0)
+        return 0;
+    snprintf(path, sizeof(path), "%s/domains", d->rundir);
+    domains_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (domains_fd < 0) {
+        r = -errno;
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(-r));
+        return r;
+    }
+    snprintf(old, sizeof(old), "%s", d->name);
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    /* The name file first: take_name() tells a live claim by it. */
+    r = replace_file_at(d->domdir_fd, "name", d->name);
+    if (r == 0)
+        r = take_name(d, domains_fd, err, errlen);
+    else
+        snprintf(err, errlen, "cannot write %s/name: %s", d->domdir, strerror(-r));
+    close(domains_fd);
+    if (r < 0) {
+        snprintf(d->name, sizeof(d->name), "%s", old);
+        (void)replace_file_at(d->domdir_fd, "name", d->name);
+        return r;
+    }
+    /* The placeholder goes, if it is still ours. */
+    snprintf(path, sizeof(path), "%s/names/%s", d->rundir, old);
+    snprintf(target, sizeof(target), NAME_LINK_PREFIX "%u", d->domid);
+    char have[64];
+    ssize_t n = readlink(path, have, sizeof(have) - 1);
+    if (n > 0) {
+        have[n] = '\0';
+        if (strcmp(have, target) == 0)
+            unlink(path);
+    }
+    return 0;
+}

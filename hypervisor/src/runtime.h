@@ -22,6 +22,15 @@ const char *runtime_check_name(const char *name);
  */
 int runtime_claim(struct domain *d, uint32_t want_domid, char *err, size_t errlen);
 
+/*
+ * A domain arriving as a stream takes its own name and uuid in place of
+ * the placeholder runtime_claim() gave it (name "domain-<domid>").  0, or
+ * -HVE_EXIST (the name is held by a live domain) / -errno with a reason
+ * in err; the placeholder then stays.
+ */
+int runtime_set_identity(struct domain *d, const char *name, const uint8_t uuid[16], char *err,
+                         size_t errlen);
+
 /* Remove everything runtime_claim() and domctl_listen() created. */
 void runtime_release(struct domain *d);
 

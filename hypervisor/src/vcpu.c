@@ -24,6 +24,7 @@
 #include "boot_layout.h"
 #include "domain.h"
 #include "evtchn.h"
+#include "guest_time.h"
 #include "hvcore.h"
 #include "hypercall.h"
 #include "public/errno.h"
@@ -202,6 +203,57 @@ static void crash_from_shutdown(struct vcpu *v)
     domain_end(v->dom, END_CRASH, why);
 }
 
+/*
+ * A vCPU from a stream: registers go into the sync-regs area, as if the
+ * guest had just exited (so a pending upcall is delivered before it runs
+ * again), the segments and XSAVE state through KVM.  The record was
+ * checked by stream_read (stream_regs_ok); control registers, CS, SS, TR
+ * and the GDT stay as reset_registers made them.
+ */
+static int load_saved_state(struct vcpu *v)
+{
+    const struct hv_rec_vcpu *rec = v->restore;
+    const struct hv_stream_regs *r = &rec->regs;
+    struct kvm_regs *k = &v->run->s.regs.regs;
+    struct kvm_sregs sregs;
+
+    if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+        return -errno;
+    sregs.ds.selector = r->ds;
+    sregs.es.selector = r->es;
+    sregs.fs.selector = r->fs;
+    sregs.gs.selector = r->gs;
+    sregs.fs.base = r->fs_base;
+    sregs.gs.base = r->gs_base;
+    sregs.cr2 = r->cr2;
+    if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
+        return -errno;
+    if (rec->xcr0) {
+        struct kvm_xcrs xcrs;
+        struct kvm_xsave xs;
+
+        memset(&xcrs, 0, sizeof(xcrs));
+        xcrs.nr_xcrs = 1;
+        xcrs.xcrs[0].xcr = 0;
+        xcrs.xcrs[0].value = rec->xcr0;
+        _Static_assert(sizeof(xs.region) == HV_STREAM_XSAVE_SIZE, "XSAVE area size");
+        memcpy(xs.region, rec->xsave, sizeof(xs.region));
+        if (ioctl(v->fd, KVM_SET_XCRS, &xcrs) < 0 || ioctl(v->fd, KVM_SET_XSAVE, &xs) < 0)
+            return -errno;
+    }
+    memset(k, 0, sizeof(*k));
+    k->rax = r->rax; k->rbx = r->rbx; k->rcx = r->rcx; k->rdx = r->rdx;
+    k->rsi = r->rsi; k->rdi = r->rdi; k->rbp = r->rbp; k->rsp = r->rsp;
+    k->r8 = r->r8; k->r9 = r->r9; k->r10 = r->r10; k->r11 = r->r11;
+    k->r12 = r->r12; k->r13 = r->r13; k->r14 = r->r14; k->r15 = r->r15;
+    k->rip = r->rip;
+    k->rflags = r->rflags;
+    v->run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+    v->regs_valid = true;
+    v->exits = rec->exits;
+    return 0;
+}
+
 enum loop_result { LOOP_GO, LOOP_DOWN, LOOP_STOP };
 
 /* Park while the domain is paused; say whether to go on running. */
@@ -336,6 +388,8 @@ static void *vcpu_thread(void *arg)
         }
         if (!err)
             err = reset_registers(v, &ctx);
+        if (!err && v->restore)
+            err = load_saved_state(v);
         tls_run = v->run;
         if (err) {
             snprintf(why, sizeof(why), "cannot start vcpu %u: %s", v->id, strerror(-err));
@@ -343,6 +397,13 @@ static void *vcpu_thread(void *arg)
             pthread_mutex_lock(&d->lock);
             break;
         }
+        /* A vCPU that left in SCHEDOP_block goes back to it: the guest
+         * sees the call return when an event comes, as before. */
+        bool blocked = v->restore && v->restore->state == HV_STREAM_VCPU_BLOCKED;
+        free(v->restore);
+        v->restore = NULL;
+        if (blocked)
+            vcpu_block(v);
         enum loop_result r = run_loop(v);
         pthread_mutex_lock(&d->lock);
         if (r == LOOP_STOP)
@@ -567,4 +628,121 @@ void vcpu_block(struct vcpu *v)
     }
     v->state = VCPU_RUNNING;
     pthread_mutex_unlock(&d->lock);
+}
+
+int vcpu_restore(struct domain *d, const struct hv_rec_vcpu *rec)
+{
+    struct vcpu *v = &d->vcpu[rec->id];
+    struct hv_vcpu_context ctx;
+    int ret;
+
+    if (rec->id >= d->max_vcpus)
+        return -HVE_INVAL;
+    switch (rec->state) {
+    case HV_STREAM_VCPU_DOWN:
+        return 0;
+    case HV_STREAM_VCPU_UP_PENDING:
+        return vcpu_up(d, rec->id, &rec->start);
+    default:
+        break;
+    }
+    v->restore = malloc(sizeof(*rec));
+    if (!v->restore)
+        return -HVE_NOMEM;
+    memcpy(v->restore, rec, sizeof(*rec));
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.rip = rec->regs.rip;
+    ctx.rsp = rec->regs.rsp;
+    ret = vcpu_up(d, rec->id, &ctx);
+    if (ret < 0) {
+        free(v->restore);
+        v->restore = NULL;
+    }
+    return ret;
+}
+
+int vcpu_capture(struct domain *d, unsigned id, struct hv_rec_vcpu *rec)
+{
+    struct vcpu *v = &d->vcpu[id];
+    struct kvm_sregs sregs;
+    struct kvm_regs kr;
+    const struct kvm_regs *k = &kr;
+    enum vcpu_run_state st;
+    bool up, pending;
+
+    memset(rec, 0, sizeof(*rec));
+    rec->id = id;
+    rec->exits = __atomic_load_n(&v->exits, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&d->lock);
+    up = vcpu_is_up_locked(v);
+    pending = v->want_up;
+    st = v->state;
+    if (pending)
+        rec->start = v->start;
+    pthread_mutex_unlock(&d->lock);
+    if (!up) {
+        rec->state = HV_STREAM_VCPU_DOWN;
+        return 0;
+    }
+    if (pending) {
+        rec->state = HV_STREAM_VCPU_UP_PENDING;
+        return 0;
+    }
+    if (st != VCPU_PARKED && st != VCPU_BLOCKED)
+        return -HVE_BUSY;           /* not paused: nothing stands still */
+    rec->state = st == VCPU_BLOCKED ? HV_STREAM_VCPU_BLOCKED : HV_STREAM_VCPU_RUNNING;
+    /* The sync-regs area is newer than KVM's copy once the vCPU has run
+     * (hypercall results are written there). */
+    if (v->regs_valid)
+        k = &v->run->s.regs.regs;
+    else if (ioctl(v->fd, KVM_GET_REGS, &kr) < 0)
+        return -errno;
+    if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+        return -errno;
+
+    struct hv_stream_regs *r = &rec->regs;
+    r->rax = k->rax; r->rbx = k->rbx; r->rcx = k->rcx; r->rdx = k->rdx;
+    r->rsi = k->rsi; r->rdi = k->rdi; r->rbp = k->rbp; r->rsp = k->rsp;
+    r->r8 = k->r8; r->r9 = k->r9; r->r10 = k->r10; r->r11 = k->r11;
+    r->r12 = k->r12; r->r13 = k->r13; r->r14 = k->r14; r->r15 = k->r15;
+    r->rip = k->rip;
+    r->rflags = k->rflags;
+    if (rec->state == HV_STREAM_VCPU_BLOCKED)
+        r->rax = 0;                 /* what SCHEDOP_block returns */
+    r->ds = sregs.ds.selector;
+    r->es = sregs.es.selector;
+    r->fs = sregs.fs.selector;
+    r->gs = sregs.gs.selector;
+    r->fs_base = sregs.fs.base;
+    r->gs_base = sregs.gs.base;
+    r->cr2 = sregs.cr2;
+    rec->timer_deadline_ns = guest_timer_deadline(d, v->timer_fd);
+
+    struct kvm_xcrs xcrs;
+    struct kvm_xsave xs;
+    if (ioctl(v->fd, KVM_GET_XCRS, &xcrs) == 0 && ioctl(v->fd, KVM_GET_XSAVE, &xs) == 0) {
+        for (unsigned i = 0; i < xcrs.nr_xcrs && i < KVM_MAX_XCRS; i++)
+            if (xcrs.xcrs[i].xcr == 0)
+                rec->xcr0 = xcrs.xcrs[i].value;
+        if (rec->xcr0)
+            memcpy(rec->xsave, xs.region, sizeof(rec->xsave));
+    }
+    return 0;
+}
+
+int vcpus_wait_settled(struct domain *d)
+{
+    int ret = 0;
+
+    pthread_mutex_lock(&d->lock);
+    for (unsigned i = 0; i < d->max_vcpus && !ret; i++) {
+        struct vcpu *v = &d->vcpu[i];
+        while (v->thread_started && (v->want_up || v->state == VCPU_RUNNING) &&
+               !d->stopping)
+            pthread_cond_wait(&d->cond, &d->lock);
+        if (d->stopping)
+            ret = -HVE_BUSY;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return ret;
 }

@@ -52,4 +52,21 @@ uint64_t vcpus_exits(struct domain *d);
 /* SCHEDOP_block for the calling vCPU. */
 void vcpu_block(struct vcpu *v);
 
+struct hv_rec_vcpu;
+
+/*
+ * Streams.  vcpu_capture: the state of vCPU id as a stream record; the
+ * domain must be paused (vcpus_pause).  0, or -HVE_BUSY if the vCPU is
+ * not standing still, -errno from KVM.
+ * vcpu_restore: bring vCPU rec->id up from a checked record (the domain
+ * paused: it parks, or blocks, until unpaused).  DOWN records do nothing.
+ */
+int vcpu_capture(struct domain *d, unsigned id, struct hv_rec_vcpu *rec);
+int vcpu_restore(struct domain *d, const struct hv_rec_vcpu *rec);
+
+/* Wait until every started vCPU thread has parked, blocked or gone down
+ * (restored vCPUs have made their KVM vCPUs and loaded their state).
+ * 0, or -HVE_BUSY if the domain ended meanwhile. */
+int vcpus_wait_settled(struct domain *d);
+
 #endif /* HVCORE_VCPU_H */

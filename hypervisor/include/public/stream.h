@@ -29,7 +29,9 @@
  *     PAGES ...              live streams: any number, a page may repeat
  *                            (the last copy wins); non-live: each page
  *                            at most once
- *   or MEMORY_IMAGE          save files: exactly once, instead of PAGES
+ *   or MEMORY_IMAGE          save files: exactly once, then PAGES that
+ *                            override it (the snapshot of the shared-info
+ *                            and console pages taken with the vCPU state)
  *     BALLOON                exactly once, after all memory
  *     VCPU x max_vcpus       one per vCPU id 0 .. max_vcpus-1, any order
  *     RUNSTATE, EVTCHN, TIME, CONSOLE

@@ -13,7 +13,7 @@ FUZZ_TIME = 60
 
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_domctl
-tests_fuzz_fuzz_domctl_LDADD = src/libhvcore.a
+tests_fuzz_fuzz_domctl_LDADD = src/libhvcore.a $(XXHASH_LIBS)
 tests_fuzz_fuzz_domctl_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 FUZZ_BIN = $(abs_builddir)/tests/fuzz
 else
@@ -25,6 +25,7 @@ FUZZ_ENV = \
 	FUZZ_SRCDIR='$(abs_srcdir)' FUZZ_BUILDDIR='$(abs_builddir)' \
 	FUZZ_SCRATCH='$(abs_builddir)/tests/fuzz/scratch' \
 	FUZZ_CORPUS='$(abs_srcdir)/tests/fuzz/corpus' FUZZ_BIN='$(FUZZ_BIN)' \
+	FUZZ_LIBS='$(XXHASH_LIBS)' \
 	FUZZ_CPPFLAGS='-D_GNU_SOURCE -DPACKAGE_VERSION="$(PACKAGE_VERSION)" \
 	  -I$(abs_srcdir)/include -I$(abs_srcdir)/src' \
 	FUZZ_SOURCES_domctl='$(tests_fuzz_fuzz_domctl_SOURCES) \

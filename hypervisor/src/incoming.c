@@ -1,0 +1,289 @@
+/*
+ * incoming.c - a domain that starts from a stream (incoming.h).
+ *
+ * The runtime entry is claimed first under a placeholder name, so that an
+ * arriving domain has a domid (and --incoming can tell the toolstack at
+ * once); the stream's DOMAIN record then gives it its own name and uuid
+ * before any memory is made.  Nothing runs until the stream has been read
+ * to its END and the checksum matched: a refused stream leaves no trace
+ * but the one line that says why.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "domain.h"
+#include "domain_stream.h"
+#include "domctl.h"
+#include "event_loop.h"
+#include "hvcore.h"
+#include "incoming.h"
+#include "memory.h"
+#include "options.h"
+#include "public/errno.h"
+#include "runtime.h"
+#include "stream_read.h"
+#include "vcpu.h"
+
+/* How long an arrival waits for GO after READY.  The sender answers at
+ * once unless it is gone; then the toolstack decides (UNDECIDED). */
+#define GO_TIMEOUT_MS 30000
+
+struct arrival {
+    struct domain *d;
+};
+
+static int sink_domain(void *opaque, const struct hv_rec_domain *rec, uint8_t **mem, char *err,
+                       size_t errlen)
+{
+    struct domain *d = ((struct arrival *)opaque)->d;
+    char why[256];
+    int r;
+
+    r = runtime_set_identity(d, rec->name, rec->uuid, why, sizeof(why));
+    if (r < 0) {
+        snprintf(err, errlen, "%s", why);
+        return r;
+    }
+    static char cmdline[HV_CMDLINE_MAX];
+
+    ds_apply_domain(d, rec);
+    d->mem_target_kib = d->mem_max_bytes >> 10;
+    snprintf(cmdline, sizeof(cmdline), "%s", rec->cmdline);
+    d->cmdline = cmdline;       /* for the start-info page of reboots */
+    r = domain_setup(d, why, sizeof(why));
+    if (r < 0) {
+        snprintf(err, errlen, "%s", why);
+        return r;
+    }
+    *mem = d->mem;
+    return 0;
+}
+
+static int sink_zero(void *opaque, uint64_t pfn, uint64_t n)
+{
+    return mem_discard(((struct arrival *)opaque)->d, pfn, n);
+}
+
+static int sink_image(void *opaque, int fd, uint64_t offset, uint64_t nr_pages, char *err,
+                      size_t errlen)
+{
+    struct domain *d = ((struct arrival *)opaque)->d;
+    int r;
+
+    (void)nr_pages;
+    r = mem_map_image(d, fd, offset);
+    if (r < 0)
+        snprintf(err, errlen, "cannot map the memory image: %s", strerror(-r));
+    return r;
+}
+
+static uint64_t xcr0_supported(const struct domain *d)
+{
+    struct kvm_cpuid2 *c;
+    uint64_t xcr0 = 0;
+    int nent = 256;
+
+    c = calloc(1, sizeof(*c) + (size_t)nent * sizeof(struct kvm_cpuid_entry2));
+    if (!c)
+        return 0;
+    c->nent = (uint32_t)nent;
+    if (ioctl(d->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+        for (uint32_t i = 0; i < c->nent; i++)
+            if (c->entries[i].function == 0xd && c->entries[i].index == 0)
+                xcr0 = ((uint64_t)c->entries[i].edx << 32) | c->entries[i].eax;
+    }
+    free(c);
+    return xcr0;
+}
+
+static int send_reply(int fd, uint32_t type, const char *message)
+{
+    struct hv_stream_reply r;
+    size_t done = 0;
+
+    memset(&r, 0, sizeof(r));
+    r.magic = HV_STREAM_REPLY_MAGIC;
+    r.type = type;
+    if (message)
+        snprintf(r.message, sizeof(r.message), "%s", message);
+    while (done < sizeof(r)) {
+        ssize_t n = send(fd, (char *)&r + done, sizeof(r) - done, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN) {
+            struct pollfd p = { .fd = fd, .events = POLLOUT };
+            if (poll(&p, 1, GO_TIMEOUT_MS) <= 0)
+                return -HVE_TIMEDOUT;
+            continue;
+        }
+        if (n <= 0)
+            return n < 0 ? -errno : -EPIPE;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+/* Wait for the sender's GO.  0, or why not. */
+static int wait_go(int fd)
+{
+    struct hv_stream_reply r;
+    size_t got = 0;
+
+    while (got < sizeof(r)) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int n = poll(&p, 1, GO_TIMEOUT_MS);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n == 0 ? -HVE_TIMEDOUT : -errno;
+        ssize_t k = recv(fd, (char *)&r + got, sizeof(r) - got, MSG_DONTWAIT);
+        if (k < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
+        if (k <= 0)
+            return k < 0 ? -errno : -EPIPE;
+        got += (size_t)k;
+    }
+    return r.magic == HV_STREAM_REPLY_MAGIC && r.type == HV_STREAM_GO ? 0 : -HVE_PROTO;
+}
+
+static bool announce(int *fd, uint32_t domid)
+{
+    char buf[32];
+    int len = snprintf(buf, sizeof(buf), "%u\n", domid);
+    bool ok = true;
+
+    if (*fd >= 0) {
+        ok = write(*fd, buf, (size_t)len) == len || errno != EPIPE;
+        close(*fd);
+        *fd = -1;
+    }
+    return ok;
+}
+
+int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *notify_fd,
+                   bool *announced, enum incoming_outcome *outcome, bool *stream_error,
+                   char *err, size_t errlen)
+{
+    struct stream_read_opts ro = { .live = o->incoming_fd >= 0, .verify_image = o->verify };
+    struct arrival a = { .d = d };
+    struct stream_sink sink = {
+        .opaque = &a, .domain = sink_domain, .zero = sink_zero,
+        .image = o->restore_path ? sink_image : NULL,
+    };
+    struct stream_state *st = calloc(1, sizeof(*st));
+    int fd = o->incoming_fd, ready_fd = o->ready_fd, r;
+
+    *announced = false;
+    *stream_error = false;
+    *outcome = INCOMING_RUNS;
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return -HVE_NOMEM;
+    }
+    if (o->restore_path) {
+        fd = open(o->restore_path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            r = -errno;
+            snprintf(err, errlen, "cannot open %s: %s", o->restore_path, strerror(errno));
+            free(st);
+            return r;
+        }
+    }
+    r = runtime_claim(d, o->domid, err, errlen);
+    if (r < 0)
+        goto out;
+    if (o->incoming_fd >= 0) {
+        /* The toolstack starts the sender once it knows where we are;
+         * from here the domain is not the foreground process's any more. */
+        prctl(PR_SET_PDEATHSIG, 0);
+        announce(&ready_fd, d->domid);
+        announce(notify_fd, d->domid);
+        *announced = true;
+        pthread_mutex_lock(&d->lock);
+        d->xfer_state = HV_XFER_STATE_RECEIVING;
+        d->state = HV_DOMSTATE_paused;
+        pthread_mutex_unlock(&d->lock);
+    }
+    /* KVM first: the XSAVE check needs this host's features.  The VM is
+     * made again for the stream's memory; only /dev/kvm is kept. */
+    d->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    ro.xcr0_supported = d->kvm_fd >= 0 ? xcr0_supported(d) : 0;
+    if (d->kvm_fd >= 0)
+        close(d->kvm_fd);
+    d->kvm_fd = -1;
+
+    r = stream_read(fd, &ro, &sink, st, err, errlen);
+    if (r < 0) {
+        *stream_error = true;
+        if (o->incoming_fd >= 0)
+            (void)send_reply(fd, HV_STREAM_REFUSED, err);
+        goto out;
+    }
+    r = ds_apply_final(d, st, err, errlen);
+    if (r == 0)
+        r = domctl_listen(d, err, errlen);
+    if (r == 0)
+        r = loop_init(d, sig_fd, d->console_stdio, err, errlen);
+    if (r < 0) {
+        if (o->incoming_fd >= 0)
+            (void)send_reply(fd, HV_STREAM_REFUSED, err);
+        goto out;
+    }
+    if (o->incoming_fd >= 0) {
+        r = send_reply(fd, HV_STREAM_READY, NULL);
+        if (r == 0)
+            r = wait_go(fd);
+        if (r < 0) {
+            /* The sender may or may not have let go: not ours to decide. */
+            pthread_mutex_lock(&d->lock);
+            d->xfer_state = HV_XFER_STATE_UNDECIDED;
+            d->incoming = st;
+            d->incoming_paused = o->paused;
+            pthread_mutex_unlock(&d->lock);
+            st = NULL;
+            *outcome = INCOMING_UNDECIDED;
+            r = 0;
+            goto out;
+        }
+        ds_resume(d, st, o->paused);
+        (void)send_reply(fd, HV_STREAM_RUNNING, NULL);
+    } else {
+        ds_resume(d, st, o->paused);
+    }
+    pthread_mutex_lock(&d->lock);
+    d->xfer_state = HV_XFER_STATE_NONE;
+    pthread_mutex_unlock(&d->lock);
+out:
+    if (fd >= 0)
+        close(fd);
+    if (st) {
+        stream_state_free(st);
+        free(st);
+    }
+    return r;
+}
+
+int incoming_take_over(struct domain *d)
+{
+    pthread_mutex_lock(&d->lock);
+    struct stream_state *st = d->incoming;
+    bool keep_paused = d->incoming_paused;
+    d->incoming = NULL;
+    pthread_mutex_unlock(&d->lock);
+    if (!st)
+        return 0;
+    ds_resume(d, st, keep_paused);
+    stream_state_free(st);
+    free(st);
+    domain_emit_event(d, HV_EVENT_restored, "taken over after an undecided migration");
+    return 0;
+}
