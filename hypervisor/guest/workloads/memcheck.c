@@ -8,8 +8,9 @@
  * Every 8-byte word of the area is a function of (pfn, word index,
  * generation of the page) through splitmix64, so the area is random to a
  * compressor (no zero pages) and every page can be checked on its own.
- * The generations live in guest memory next to the area: they travel
- * with the domain.  With a dirty rate the ticker rewrites whole pages,
+ * The generations live in guest memory next to the area, starting from
+ * pseudo-random values: they travel with the domain, and are no zero
+ * pages either.  With a dirty rate the ticker rewrites whole pages,
  * round-robin, each with its generation raised.
  *
  * Everything runs on vCPU 0 in one flow of control: the ticker is driven
@@ -287,8 +288,12 @@ static bool take_memory(unsigned long mib)
     if (area < 0) {
         if (gen >= 0)
             mm_free_pages((uint64_t)gen, gen_pages);
+        /* Needed rounded up, free rounded down: never "needs 1022, 1022
+         * free". */
         mm_get_stats(&st);
-        kprintf("memcheck cannot fill %lu MiB (%llu MiB free of %llu MiB)\n", mib,
+        kprintf("memcheck cannot fill %lu MiB (needs %llu MiB with its generations, "
+                "%llu MiB free of %llu MiB)\n", mib,
+                (unsigned long long)MIB(pages + gen_pages + PAGES_PER_MIB - 1),
                 (unsigned long long)MIB(st.free_pages),
                 (unsigned long long)MIB(st.total_pages));
         return false;
@@ -296,7 +301,11 @@ static bool take_memory(unsigned long mib)
     mc.first_pfn = (uint64_t)area;
     mc.pages = pages;
     mc.gen = pfn_to_ptr((uint64_t)gen);
+    /* Generations start anywhere: their pages are no more compressible
+     * than the area (the tail of the last one stays zero). */
     memset(mc.gen, 0, gen_pages * HV_PAGE_SIZE);
+    for (uint64_t idx = 0; idx < pages; idx++)
+        mc.gen[idx] = (uint32_t)mix(idx + GOLDEN);
     return true;
 }
 
