@@ -3,10 +3,11 @@
 # with a message, where /dev/kvm is absent).
 if HAVE_CMOCKA
 noinst_LIBRARIES += tests/libharness.a
-tests_libharness_a_SOURCES = tests/harness.c tests/harness.h
+tests_libharness_a_SOURCES = tests/harness.c tests/harness.h \
+	tests/xfer_util.c tests/xfer_util.h
 
 UNIT_TESTS = tests/unit_elf tests/unit_pvclock tests/unit_domctl tests/unit_evtchn \
-	tests/unit_shutdown_request
+	tests/unit_shutdown_request tests/unit_stream_read
 INTEGRATION_TESTS = \
 	tests/test_boot \
 	tests/test_lifecycle \
@@ -19,10 +20,15 @@ INTEGRATION_TESTS = \
 	tests/test_console_stall \
 	tests/test_crash_steps \
 	tests/test_shutdown_requests \
-	tests/test_memcheck
+	tests/test_memcheck \
+	tests/test_xfer
 
 check_PROGRAMS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
+# The stream reader's tests build their streams with their own builder.
+tests_unit_stream_read_SOURCES = tests/unit_stream_read.c \
+	tests/stream_builder.c tests/stream_builder.h
 
 # Every test program is one .c file named like it, linked against the real
 # hvcore code and the harness: automake's defaults do the rest.

@@ -1,0 +1,225 @@
+/*
+ * test_xfer.c - save, restore and live migration of real domains: a
+ * memcheck guest (guest/README.md) checks every page after the move, its
+ * counters go on, its time never runs backwards; a cancelled or broken
+ * migration leaves the source running and the receiver gone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "public/errno.h"
+#include "test_util.h"
+#include "xfer_util.h"
+
+#define FILL_MS 60000
+
+static struct dom *start_memcheck(const char *cmdline, unsigned mib, int *con)
+{
+    struct dom *d = dom_start(cmdline, mib, 1, "--name", "mover", NULL);
+
+    assert_non_null(d);
+    assert_true(d->domid > 0);
+    EXPECT_CONSOLE(d, "memcheck filled", FILL_MS);
+    *con = memcheck_attach(d);
+    assert_true(*con >= 0);
+    return d;
+}
+
+static void verify_ok(struct dom *d, int con, struct memcheck_verdict *v)
+{
+    assert_true(memcheck_verify(d, con, v));
+    assert_true(v->ok);
+    assert_int_equal(v->backwards, 0);
+}
+
+/* Save to a file, restore from it: same pages, counters go on, the
+ * console history came along, the source is gone with status SAVED. */
+static void save_then_restore(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct memcheck_verdict before, after;
+    struct xfer_outcome o;
+    char path[] = "/tmp/hvtest-save.XXXXXX";
+    int con, fd = mkstemp(path);
+
+    assert_true(fd >= 0);
+    struct dom *src = start_memcheck("memcheck=24,8", 48, &con);
+    verify_ok(src, con, &before);
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_save, fd, NULL, 0, NULL, NULL, &o), 0);
+    close(fd);
+    assert_int_equal(o.started, 0);
+    assert_int_equal(o.status, 0);
+    assert_string_equal(o.result.message, "saved");
+    assert_int_equal(dom_wait_exit(src, 30000), HVCORE_EXIT_SAVED);
+    close(con);
+
+    const char *args[] = { "--restore", path, NULL };
+    struct dom *dst = dom_start_stream(args, -1);
+    assert_non_null(dst);
+    assert_true(dst->domid > 0);
+    con = memcheck_attach(dst);
+    assert_true(con >= 0);
+    verify_ok(dst, con, &after);
+    assert_int_equal(after.pages, before.pages);
+    assert_true(after.ticks > before.ticks);
+    assert_true(after.rewrites >= before.rewrites);
+    assert_int_equal(after.boots, 1);
+    /* The console history travels: a new client sees the fill line. */
+    int con2 = memcheck_attach(dst);
+    char buf[8192];
+    ssize_t n = read(con2, buf, sizeof(buf) - 1);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, "memcheck filled"));
+    close(con2);
+    close(con);
+    unlink(path);
+    dom_free(dst);
+    dom_free(src);
+}
+
+static void migrate(bool live)
+{
+    struct memcheck_verdict before, after;
+    struct xfer_outcome o;
+    struct hv_domctl_xfer p = { .flags = live ? HV_XFER_LIVE : 0 };
+    int sv[2], con;
+
+    REQUIRE_KVM();
+    struct dom *src = start_memcheck("memcheck=32,16", 64, &con);
+    verify_ok(src, con, &before);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    char fdarg[16];
+    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+    const char *args[] = { "--incoming", fdarg, NULL };
+    struct dom *dst = dom_start_stream(args, sv[1]);
+    close(sv[1]);
+    assert_non_null(dst);
+    assert_true(dst->domid > 0);
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv[0], &p, 0, NULL, NULL, &o), 0);
+    close(sv[0]);
+    if (o.status != 0)
+        fprintf(stderr, "migration: %s\n", o.result.message);
+    assert_int_equal(o.status, 0);
+    fprintf(stderr, "%s migration: %u rounds, %llu bytes, %.3f ms total, %.3f ms paused\n",
+            live ? "live" : "paused", o.result.iterations,
+            (unsigned long long)o.result.bytes_sent, o.result.total_ns / 1e6,
+            o.result.downtime_ns / 1e6);
+    assert_true(o.result.iterations >= (live ? 1u : 0u));
+    assert_true(o.result.downtime_ns > 0);
+    assert_int_equal(dom_wait_exit(src, 30000), HVCORE_EXIT_MIGRATED);
+    close(con);
+
+    con = memcheck_attach(dst);
+    assert_true(con >= 0);
+    verify_ok(dst, con, &after);
+    assert_int_equal(after.pages, before.pages);
+    assert_true(after.ticks > before.ticks);
+    close(con);
+    dom_free(dst);
+    dom_free(src);
+}
+
+static void migrate_live(void **state)
+{
+    (void)state;
+    migrate(true);
+}
+
+static void migrate_paused_copy(void **state)
+{
+    (void)state;
+    migrate(false);
+}
+
+/* A cancel during pre-copy: the source runs on, the receiver gives up. */
+static void cancel_leaves_source_running(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct memcheck_verdict v;
+    struct xfer_outcome o;
+    /* 48 MiB of pages at 8 MiB/s: still copying when the cancel comes. */
+    struct hv_domctl_xfer p = { .flags = HV_XFER_LIVE, .bandwidth_bps = 8u << 20 };
+    int sv[2], con;
+
+    struct dom *src = start_memcheck("memcheck=48", 64, &con);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    char fdarg[16];
+    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+    const char *args[] = { "--incoming", fdarg, NULL };
+    struct dom *dst = dom_start_stream(args, sv[1]);
+    close(sv[1]);
+    assert_non_null(dst);
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv[0], &p, 2, NULL, NULL, &o), 0);
+    close(sv[0]);
+    assert_int_equal(o.status, -HVE_CANCELED);
+    assert_string_equal(o.result.message,
+                        "cancelled during pre-copy; the domain runs on here as before");
+    assert_int_equal(dom_wait_exit(dst, 30000), HVCORE_EXIT_STREAM);
+    verify_ok(src, con, &v);
+    close(con);
+    dom_free(dst);
+    dom_free(src);
+}
+
+static struct dom *victim;
+
+static void kill_victim(void *opaque)
+{
+    (void)opaque;
+    if (victim && victim->status < 0) {
+        kill(victim->pid, SIGKILL);
+        dom_wait_exit(victim, 10000);
+    }
+}
+
+/* The receiver dies mid-stream: the source says so and runs on. */
+static void receiver_killed(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct memcheck_verdict v;
+    struct xfer_outcome o;
+    struct hv_domctl_xfer p = { .flags = HV_XFER_LIVE, .bandwidth_bps = 8u << 20 };
+    int sv[2], con;
+
+    struct dom *src = start_memcheck("memcheck=48", 64, &con);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    char fdarg[16];
+    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+    const char *args[] = { "--incoming", fdarg, NULL };
+    victim = dom_start_stream(args, sv[1]);
+    close(sv[1]);
+    assert_non_null(victim);
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv[0], &p, 0, kill_victim, NULL,
+                              &o), 0);
+    close(sv[0]);
+    assert_int_equal(o.status, -EPIPE);
+    assert_non_null(strstr(o.result.message, "the domain runs on here as before"));
+    verify_ok(src, con, &v);
+    close(con);
+    dom_free(victim);
+    victim = NULL;
+    dom_free(src);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(save_then_restore),
+        cmocka_unit_test(migrate_live),
+        cmocka_unit_test(migrate_paused_copy),
+        cmocka_unit_test(cancel_leaves_source_running),
+        cmocka_unit_test(receiver_killed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

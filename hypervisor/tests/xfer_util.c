@@ -1,0 +1,198 @@
+/*
+ * xfer_util.c - test helpers for save, restore and migration.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "xfer_util.h"
+
+struct dom *dom_start_stream(const char *const *args, int fd_keep)
+{
+    /* dom_startv's argv, minus the configuration: hvcore refuses it with
+     * a stream.  The harness runs `hvcore --kernel K ...`; here the first
+     * extra argument list replaces that. */
+    struct dom *d = calloc(1, sizeof(*d));
+    int out[2], err[2], ready[2];
+    char rfd[16];
+    const char *argv[64];
+    unsigned n = 0;
+    const char *hv = getenv("HVCORE");
+
+    d->status = -1;
+    d->console_fd = d->stderr_fd = -1;
+    snprintf(d->rundir, sizeof(d->rundir), "/tmp/hvtest.XXXXXX");
+    if (!mkdtemp(d->rundir) || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+        pipe(ready) < 0) {
+        free(d);
+        return NULL;
+    }
+    fcntl(ready[0], F_SETFD, FD_CLOEXEC);
+    snprintf(rfd, sizeof(rfd), "%d", ready[1]);
+    argv[n++] = hv ? hv : "hvcore";
+    argv[n++] = "--rundir";
+    argv[n++] = d->rundir;
+    argv[n++] = "--ready-fd";
+    argv[n++] = rfd;
+    for (unsigned i = 0; args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    d->pid = fork();
+    if (d->pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        if (fd_keep >= 0)
+            fcntl(fd_keep, F_SETFD, 0);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    close(ready[1]);
+    d->console_fd = out[0];
+    d->stderr_fd = err[0];
+    char buf[32] = "";
+    struct pollfd p = { .fd = ready[0], .events = POLLIN };
+    if (poll(&p, 1, 60000) > 0) {
+        ssize_t r = read(ready[0], buf, sizeof(buf) - 1);
+        if (r > 0) {
+            buf[r] = '\0';
+            d->domid = (uint32_t)strtoul(buf, NULL, 10);
+        }
+    }
+    close(ready[0]);
+    if (!d->domid)
+        dom_wait_exit(d, 10000);
+    return d;
+}
+
+static int send_with_fd(int sock, const struct hv_domctl *req, int fd)
+{
+    struct iovec iov = { .iov_base = (void *)req, .iov_len = sizeof(*req) };
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct msghdr mh;
+
+    memset(&mh, 0, sizeof(mh));
+    memset(&ctl, 0, sizeof(ctl));
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    if (fd >= 0) {
+        mh.msg_control = ctl.buf;
+        mh.msg_controllen = sizeof(ctl.buf);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(*req) ? 0 : -1;
+}
+
+int dom_xfer(struct dom *d, uint32_t cmd, int stream_fd, const struct hv_domctl_xfer *p,
+             unsigned cancel_after_progress, void (*on_progress)(void *), void *opaque,
+             struct xfer_outcome *out)
+{
+    struct hv_domctl req;
+    struct hv_domctl_reply rep;
+    int sock = dom_ctl_open(d), ret = -1;
+    bool first = true;
+
+    memset(out, 0, sizeof(*out));
+    if (sock < 0)
+        return -1;
+    memset(&req, 0, sizeof(req));
+    req.cmd = cmd;
+    req.interface_version = HV_DOMCTL_INTERFACE_VERSION;
+    req.domid = d->domid;
+    req.seq = 7;
+    if (p)
+        req.u.xfer = *p;
+    if (send_with_fd(sock, &req, stream_fd) < 0)
+        goto out;
+    for (;;) {
+        struct pollfd pf = { .fd = sock, .events = POLLIN };
+        if (poll(&pf, 1, 300000) <= 0)
+            goto out;
+        ssize_t n = recv(sock, &rep, sizeof(rep), 0);
+        if (n != (ssize_t)sizeof(rep))
+            goto out;
+        if (first) {
+            first = false;
+            out->started = rep.status;
+            if (rep.status < 0) {
+                out->status = rep.status;
+                ret = 0;
+                goto out;
+            }
+            continue;
+        }
+        if (rep.status == HV_DOMCTL_PROGRESS) {
+            out->progress++;
+            if (rep.u.progress.bytes_sent > out->max_bytes_sent)
+                out->max_bytes_sent = rep.u.progress.bytes_sent;
+            if (on_progress)
+                on_progress(opaque);
+            if (cancel_after_progress && out->progress == cancel_after_progress) {
+                struct hv_domctl c = req;
+                c.cmd = HV_DOMCTL_xfer_cancel;
+                (void)send(sock, &c, sizeof(c), MSG_NOSIGNAL);
+            }
+            continue;
+        }
+        out->status = rep.status;
+        out->result = rep.u.result;
+        ret = 0;
+        break;
+    }
+out:
+    close(sock);
+    return ret;
+}
+
+int memcheck_attach(struct dom *d)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_console_attach };
+    struct hv_domctl_reply rep;
+    int fd = -1;
+
+    if (dom_ctl(d, &req, &rep, &fd) != 0)
+        return -1;
+    return fd;
+}
+
+bool memcheck_verify(struct dom *d, int con, struct memcheck_verdict *v)
+{
+    char line[256];
+    int end = -1;
+
+    memset(v, 0, sizeof(*v));
+    if (write(con, "v", 1) != 1 || !dom_expect(d, "memcheck verify ", 60000))
+        return false;
+    size_t start = d->mark - strlen("memcheck verify ");
+    if (!dom_expect(d, "\n", 10000))
+        return false;
+    size_t len = d->mark - 1 - start;
+    if (len >= sizeof(line))
+        return false;
+    memcpy(line, d->out + start, len);
+    line[len] = '\0';
+    if (sscanf(line, "memcheck verify ok pages=%llu ticks=%llu gap_max_us=%llu rewrites=%llu "
+               "boots=%u backwards=%llu%n", &v->pages, &v->ticks, &v->gap_max_us,
+               &v->rewrites, &v->boots, &v->backwards, &end) == 6 &&
+        end == (int)strlen(line)) {
+        v->ok = true;
+        return true;
+    }
+    fprintf(stderr, "memcheck said: %s\n", line);
+    return true;
+}

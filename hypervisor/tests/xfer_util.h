@@ -1,0 +1,53 @@
+/*
+ * xfer_util.h - test helpers for save, restore and migration: starting
+ * hvcore from a stream, driving a save or migrate-send job over domctl,
+ * and asking a memcheck guest whether every page survived.
+ */
+#ifndef HV_TEST_XFER_UTIL_H
+#define HV_TEST_XFER_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "harness.h"
+#include "public/domctl.h"
+
+/* hvcore --rundir <own dir> --ready-fd N plus args (e.g. "--restore",
+ * path): like dom_startv, without --kernel/--memory/...  fd_keep, if not
+ * -1, is inherited by hvcore (the --incoming socket). */
+struct dom *dom_start_stream(const char *const *args, int fd_keep);
+
+/* What a save or migrate-send job said. */
+struct xfer_outcome {
+    int started;                    /* status of the first reply        */
+    int status;                     /* of the final reply               */
+    unsigned progress;              /* progress replies seen            */
+    uint64_t max_bytes_sent;        /* largest bytes_sent in progress   */
+    struct hv_domctl_result result;
+};
+
+/*
+ * Run a save (cmd HV_DOMCTL_save) or migrate_send on d with stream_fd
+ * (passed with SCM_RIGHTS; the caller keeps and closes its copy).  If
+ * cancel_after_progress is set, send xfer_cancel after that many
+ * progress replies.  on_progress, if set, is called at each progress
+ * reply (for kills mid-stream).  Returns 0 when a final reply came, -1 if
+ * the connection broke first.
+ */
+int dom_xfer(struct dom *d, uint32_t cmd, int stream_fd, const struct hv_domctl_xfer *p,
+             unsigned cancel_after_progress, void (*on_progress)(void *), void *opaque,
+             struct xfer_outcome *out);
+
+/* A memcheck guest's verdict (guest/README.md). */
+struct memcheck_verdict {
+    bool ok;
+    unsigned long long pages, ticks, gap_max_us, rewrites, backwards;
+    unsigned boots;
+};
+
+/* Attach a console (to type into; output is read from d's stdout). */
+int memcheck_attach(struct dom *d);
+/* Type 'v' and parse the one line that answers; false if none came. */
+bool memcheck_verify(struct dom *d, int con, struct memcheck_verdict *v);
+
+#endif /* HV_TEST_XFER_UTIL_H */
