@@ -853,7 +853,7 @@ static int read_balloon(struct rd *r)
 /* What popf at CPL 3 and IOPL 0 can change: CF PF AF ZF SF TF DF OF NT AC
  * ID.  IF and IOPL stay as hvcore set them; RF, VM, VIF and VIP are not
  * the guest's. */
-#define RFLAGS_GUEST   0x264fd5ULL
+#define RFLAGS_GUEST   0x244dd5ULL
 
 static bool canonical(uint64_t a)
 {
