@@ -173,13 +173,27 @@ static void cancel_leaves_source_running(void **state)
 
 static struct dom *victim;
 
-static void kill_victim(void *opaque)
+static void kill_victim(void *opaque, const struct hv_domctl_progress *pr)
 {
     (void)opaque;
+    (void)pr;
     if (victim && victim->status < 0) {
         kill(victim->pid, SIGKILL);
         dom_wait_exit(victim, 10000);
     }
+}
+
+/* At the handshake (READY kept back by the proxy): kill the source. */
+static void kill_at_handshake(void *opaque, const struct hv_domctl_progress *pr)
+{
+    struct xfer_proxy *px = opaque;
+
+    if (pr->phase != HV_XFER_PHASE_HANDSHAKE || !victim)
+        return;
+    for (int i = 0; i < 3000 && !proxy_saw_ready(px); i++)
+        usleep(10000);
+    kill(victim->pid, SIGKILL);
+    dom_wait_exit(victim, 10000);
 }
 
 /* The receiver dies mid-stream: the source says so and runs on. */
@@ -212,6 +226,206 @@ static void receiver_killed(void **state)
     dom_free(src);
 }
 
+/* The domain's state and migration state, through getinfo. */
+static void info(struct dom *d, uint32_t *state, uint32_t *xfer)
+{
+    struct hv_domctl_reply rep;
+
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    *state = rep.u.info.state;
+    *xfer = rep.u.info.xfer;
+}
+
+struct moving {
+    struct dom *src, *dst;
+    int con;
+    struct xfer_proxy *proxy;
+    struct xfer_outcome o;
+};
+
+/* A live migration through a proxy that cuts as told. */
+static void move_through(struct moving *m, enum proxy_cut cut, uint64_t cut_at,
+                         uint64_t bandwidth)
+{
+    struct hv_domctl_xfer p = { .flags = HV_XFER_LIVE, .bandwidth_bps = bandwidth };
+    int a[2], b[2];
+    char fdarg[16];
+
+    m->src = start_memcheck("memcheck=24,8", 48, &m->con);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, a), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b), 0);
+    snprintf(fdarg, sizeof(fdarg), "%d", b[1]);
+    const char *args[] = { "--incoming", fdarg, NULL };
+    m->dst = dom_start_stream(args, b[1]);
+    close(b[1]);
+    assert_non_null(m->dst);
+    assert_true(m->dst->domid > 0);
+    m->proxy = proxy_start(a[1], b[0], cut, cut_at);
+    assert_non_null(m->proxy);
+    assert_int_equal(dom_xfer(m->src, HV_DOMCTL_migrate_send, a[0], &p, 0, NULL, NULL, &m->o),
+                     0);
+    close(a[0]);
+}
+
+static void moved_free(struct moving *m)
+{
+    proxy_stop(m->proxy);
+    close(m->con);
+    dom_free(m->dst);
+    dom_free(m->src);
+}
+
+/* Cut before the stream is whole (in the header, during pre-copy): the
+ * source runs on, the receiver ends without running anything. */
+static void cut_mid_stream(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    static const uint64_t at[] = { 20, 2000, 5u << 20 };
+
+    for (unsigned i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+        struct memcheck_verdict v;
+        struct moving m;
+        move_through(&m, CUT_AT_BYTE, at[i], 0);
+        assert_true(m.o.status < 0);
+        assert_non_null(strstr(m.o.result.message, "the domain runs on here as before"));
+        assert_int_equal(dom_wait_exit(m.dst, 30000), HVCORE_EXIT_STREAM);
+        verify_ok(m.src, m.con, &v);
+        moved_free(&m);
+    }
+}
+
+/* READY lost: the source never let go and runs on; the receiver cannot
+ * know and waits, paused and UNDECIDED, for the toolstack to destroy it. */
+static void ready_lost(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct memcheck_verdict v;
+    struct moving m;
+    uint32_t st, xf;
+
+    move_through(&m, CUT_BEFORE_READY, 0, 0);
+    assert_int_equal(m.o.status, -HVE_IO);
+    assert_string_equal(m.o.result.message, "the receiver did not confirm the stream: "
+                        "connection closed; the domain runs on here as before");
+    verify_ok(m.src, m.con, &v);
+    info(m.dst, &st, &xf);
+    assert_int_equal(st, HV_DOMSTATE_paused);
+    assert_int_equal(xf, HV_XFER_STATE_UNDECIDED);
+    assert_int_equal(dom_ctl_cmd(m.dst, HV_DOMCTL_destroy, NULL), 0);
+    assert_int_equal(dom_wait_exit(m.dst, 30000), HVCORE_EXIT_DESTROYED);
+    moved_free(&m);
+}
+
+/* GO lost: both copies are paused and UNDECIDED; the toolstack picks the
+ * receiver (unpause takes over) and destroys the source. */
+static void go_lost(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct memcheck_verdict v;
+    struct moving m;
+    uint32_t st, xf;
+
+    move_through(&m, CUT_BEFORE_GO, 0, 0);
+    assert_int_equal(m.o.status, -HVE_INPROGRESS);
+    info(m.src, &st, &xf);
+    assert_int_equal(st, HV_DOMSTATE_paused);
+    assert_int_equal(xf, HV_XFER_STATE_UNDECIDED);
+    /* The receiver may still be waiting for GO: wait until it gave up. */
+    for (int i = 0; i < 3000; i++) {
+        info(m.dst, &st, &xf);
+        if (xf == HV_XFER_STATE_UNDECIDED)
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(xf, HV_XFER_STATE_UNDECIDED);
+    assert_int_equal(st, HV_DOMSTATE_paused);
+    assert_int_equal(dom_ctl_cmd(m.dst, HV_DOMCTL_unpause, NULL), 0);
+    assert_int_equal(dom_ctl_cmd(m.src, HV_DOMCTL_destroy, NULL), 0);
+    assert_int_equal(dom_wait_exit(m.src, 30000), HVCORE_EXIT_DESTROYED);
+    close(m.con);
+    m.con = memcheck_attach(m.dst);
+    verify_ok(m.dst, m.con, &v);
+    info(m.dst, &st, &xf);
+    assert_int_equal(st, HV_DOMSTATE_running);
+    assert_int_equal(xf, HV_XFER_STATE_NONE);
+    moved_free(&m);
+}
+
+/* RUNNING lost: the receiver runs; the source, paused and UNDECIDED, is
+ * destroyed by the toolstack. */
+static void running_lost(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct memcheck_verdict v;
+    struct moving m;
+    uint32_t st, xf;
+
+    move_through(&m, CUT_BEFORE_RUNNING, 0, 0);
+    assert_int_equal(m.o.status, -HVE_INPROGRESS);
+    info(m.src, &st, &xf);
+    assert_int_equal(xf, HV_XFER_STATE_UNDECIDED);
+    info(m.dst, &st, &xf);
+    assert_int_equal(st, HV_DOMSTATE_running);
+    assert_int_equal(xf, HV_XFER_STATE_NONE);
+    assert_int_equal(dom_ctl_cmd(m.src, HV_DOMCTL_destroy, NULL), 0);
+    assert_int_equal(dom_wait_exit(m.src, 30000), HVCORE_EXIT_DESTROYED);
+    close(m.con);
+    m.con = memcheck_attach(m.dst);
+    verify_ok(m.dst, m.con, &v);
+    moved_free(&m);
+}
+
+/* The source is killed after the final round (READY held back): the
+ * receiver waits UNDECIDED, and the toolstack, seeing the source gone,
+ * unpauses it: the only copy. */
+static void source_killed_after_final_round(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct memcheck_verdict v;
+    struct hv_domctl_xfer p = { .flags = HV_XFER_LIVE };
+    struct xfer_outcome o;
+    int a[2], b[2], con;
+    char fdarg[16];
+    uint32_t st, xf;
+
+    struct dom *src = start_memcheck("memcheck=24,8", 48, &con);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, a), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b), 0);
+    snprintf(fdarg, sizeof(fdarg), "%d", b[1]);
+    const char *args[] = { "--incoming", fdarg, NULL };
+    struct dom *dst = dom_start_stream(args, b[1]);
+    close(b[1]);
+    struct xfer_proxy *px = proxy_start(a[1], b[0], HOLD_READY, 0);
+    victim = src;
+    /* The job's progress says when the final round is over (handshake);
+     * by then READY may already sit in the proxy: kill the source then. */
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, a[0], &p, 0, kill_at_handshake,
+                              px, &o), -1);
+    close(a[0]);
+    assert_true(proxy_saw_ready(px));
+    victim = NULL;
+    for (int i = 0; i < 3000; i++) {
+        info(dst, &st, &xf);
+        if (xf == HV_XFER_STATE_UNDECIDED)
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(xf, HV_XFER_STATE_UNDECIDED);
+    assert_int_equal(dom_ctl_cmd(dst, HV_DOMCTL_unpause, NULL), 0);
+    close(con);
+    con = memcheck_attach(dst);
+    verify_ok(dst, con, &v);
+    close(con);
+    proxy_stop(px);
+    dom_free(dst);
+    dom_free(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +434,11 @@ int main(void)
         cmocka_unit_test(migrate_paused_copy),
         cmocka_unit_test(cancel_leaves_source_running),
         cmocka_unit_test(receiver_killed),
+        cmocka_unit_test(cut_mid_stream),
+        cmocka_unit_test(ready_lost),
+        cmocka_unit_test(go_lost),
+        cmocka_unit_test(running_lost),
+        cmocka_unit_test(source_killed_after_final_round),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,8 +99,9 @@ static int send_with_fd(int sock, const struct hv_domctl *req, int fd)
 }
 
 int dom_xfer(struct dom *d, uint32_t cmd, int stream_fd, const struct hv_domctl_xfer *p,
-             unsigned cancel_after_progress, void (*on_progress)(void *), void *opaque,
-             struct xfer_outcome *out)
+             unsigned cancel_after_progress,
+             void (*on_progress)(void *opaque, const struct hv_domctl_progress *p),
+             void *opaque, struct xfer_outcome *out)
 {
     struct hv_domctl req;
     struct hv_domctl_reply rep;
@@ -141,7 +142,7 @@ int dom_xfer(struct dom *d, uint32_t cmd, int stream_fd, const struct hv_domctl_
             if (rep.u.progress.bytes_sent > out->max_bytes_sent)
                 out->max_bytes_sent = rep.u.progress.bytes_sent;
             if (on_progress)
-                on_progress(opaque);
+                on_progress(opaque, &rep.u.progress);
             if (cancel_after_progress && out->progress == cancel_after_progress) {
                 struct hv_domctl c = req;
                 c.cmd = HV_DOMCTL_xfer_cancel;
@@ -195,4 +196,120 @@ bool memcheck_verify(struct dom *d, int con, struct memcheck_verdict *v)
     }
     fprintf(stderr, "memcheck said: %s\n", line);
     return true;
+}
+
+#include <pthread.h>
+
+#include "public/stream.h"
+
+struct xfer_proxy {
+    int s_fd, r_fd;
+    enum proxy_cut cut;
+    uint64_t cut_at;
+    uint64_t to_r;              /* bytes sender -> receiver */
+    uint64_t to_s;              /* bytes receiver -> sender */
+    bool saw_ready;
+    int stop[2];
+    pthread_t thread;
+};
+
+/* Replies are 128 bytes each: the n-th reply ends at n * 128. */
+#define REPLY_SIZE sizeof(struct hv_stream_reply)
+
+static void *proxy_main(void *arg)
+{
+    struct xfer_proxy *p = arg;
+    char buf[65536];
+
+    for (;;) {
+        struct pollfd f[3] = {
+            { .fd = p->s_fd, .events = POLLIN },
+            { .fd = p->r_fd, .events = POLLIN },
+            { .fd = p->stop[0], .events = POLLIN },
+        };
+        if (poll(f, 3, -1) < 0)
+            break;
+        if (f[2].revents)
+            break;
+        if (f[0].revents) {             /* sender -> receiver */
+            size_t want = sizeof(buf);
+            if (p->cut == CUT_AT_BYTE) {
+                if (p->to_r >= p->cut_at)
+                    break;
+                if (p->cut_at - p->to_r < want)
+                    want = (size_t)(p->cut_at - p->to_r);
+            }
+            ssize_t n = read(p->s_fd, buf, want);
+            if (n <= 0)
+                break;
+            /* After READY went back, what the sender writes is GO. */
+            if (p->cut == CUT_BEFORE_GO && p->to_s >= REPLY_SIZE)
+                break;
+            if (write(p->r_fd, buf, (size_t)n) != n)
+                break;
+            p->to_r += (uint64_t)n;
+        }
+        if (f[1].revents) {             /* receiver -> sender */
+            ssize_t n = read(p->r_fd, buf, REPLY_SIZE);
+            if (n <= 0)
+                break;
+            uint64_t after = p->to_s + (uint64_t)n;
+            if (p->cut == CUT_BEFORE_READY && after >= REPLY_SIZE)
+                break;
+            if (p->cut == CUT_BEFORE_RUNNING && after >= 2 * REPLY_SIZE)
+                break;
+            if (after >= REPLY_SIZE)
+                __atomic_store_n(&p->saw_ready, true, __ATOMIC_RELEASE);
+            if (p->cut == HOLD_READY && after <= REPLY_SIZE) {
+                p->to_s = after;
+                continue;
+            }
+            if (write(p->s_fd, buf, (size_t)n) != n)
+                break;
+            p->to_s = after;
+        }
+    }
+    shutdown(p->s_fd, SHUT_RDWR);
+    shutdown(p->r_fd, SHUT_RDWR);
+    return NULL;
+}
+
+struct xfer_proxy *proxy_start(int s_fd, int r_fd, enum proxy_cut cut, uint64_t cut_at)
+{
+    struct xfer_proxy *p = calloc(1, sizeof(*p));
+
+    if (!p)
+        return NULL;
+    p->s_fd = s_fd;
+    p->r_fd = r_fd;
+    p->cut = cut;
+    p->cut_at = cut_at;
+    if (pipe2(p->stop, O_CLOEXEC) < 0 || pthread_create(&p->thread, NULL, proxy_main, p)) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+bool proxy_saw_ready(struct xfer_proxy *p)
+{
+    return __atomic_load_n(&p->saw_ready, __ATOMIC_ACQUIRE);
+}
+
+uint64_t proxy_forwarded(struct xfer_proxy *p)
+{
+    return __atomic_load_n(&p->to_r, __ATOMIC_RELAXED);
+}
+
+void proxy_stop(struct xfer_proxy *p)
+{
+    if (!p)
+        return;
+    (void)!write(p->stop[1], "x", 1);
+    pthread_join(p->thread, NULL);
+    close(p->stop[0]);
+    close(p->stop[1]);
+    close(p->s_fd);
+    close(p->r_fd);
+    free(p);
 }

@@ -35,8 +35,9 @@ struct xfer_outcome {
  * the connection broke first.
  */
 int dom_xfer(struct dom *d, uint32_t cmd, int stream_fd, const struct hv_domctl_xfer *p,
-             unsigned cancel_after_progress, void (*on_progress)(void *), void *opaque,
-             struct xfer_outcome *out);
+             unsigned cancel_after_progress,
+             void (*on_progress)(void *opaque, const struct hv_domctl_progress *p),
+             void *opaque, struct xfer_outcome *out);
 
 /* A memcheck guest's verdict (guest/README.md). */
 struct memcheck_verdict {
@@ -51,3 +52,27 @@ int memcheck_attach(struct dom *d);
 bool memcheck_verify(struct dom *d, int con, struct memcheck_verdict *v);
 
 #endif /* HV_TEST_XFER_UTIL_H */
+
+/*
+ * A man in the middle of a migration: relays a stream between the sender
+ * (s_fd) and the receiver (r_fd) on a thread and cuts both connections
+ * at a chosen point.  cut_at counts bytes sender -> receiver (the
+ * stream, then GO); replies_passed counts whole handshake replies
+ * receiver -> sender (READY, RUNNING) let through before the cut.
+ */
+struct xfer_proxy;
+enum proxy_cut {
+    CUT_NEVER,
+    CUT_AT_BYTE,          /* after cut_at bytes towards the receiver     */
+    CUT_BEFORE_READY,     /* the stream passes, READY does not           */
+    CUT_BEFORE_GO,        /* READY passes, GO does not                   */
+    CUT_BEFORE_RUNNING,   /* GO passes, RUNNING does not                 */
+    HOLD_READY,           /* READY is kept back; nothing is cut (until
+                             one side goes)                             */
+};
+/* Has the receiver's READY reached the proxy? */
+bool proxy_saw_ready(struct xfer_proxy *p);
+struct xfer_proxy *proxy_start(int s_fd, int r_fd, enum proxy_cut cut, uint64_t cut_at);
+/* Bytes passed sender -> receiver so far. */
+uint64_t proxy_forwarded(struct xfer_proxy *p);
+void proxy_stop(struct xfer_proxy *p);
