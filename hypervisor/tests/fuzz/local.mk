@@ -2,6 +2,8 @@
 #
 # fuzz_domctl   src/domctl.c: datagrams from a control client, through
 #               domctl_serve() on a socketpair, to every handler
+# fuzz_stream   src/stream_read.c: a domain stream, from a file and from a
+#               pipe (seeds: stream_seeds.c)
 #
 # `make check` runs it on a fixed number of inputs from seed 1 (a few
 # seconds; the same run on every machine) from its seed corpus (tests/fuzz/corpus/),
@@ -15,11 +17,15 @@ if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_domctl
 tests_fuzz_fuzz_domctl_LDADD = src/libhvcore.a $(XXHASH_LIBS)
 tests_fuzz_fuzz_domctl_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+noinst_PROGRAMS += tests/fuzz/fuzz_stream
+tests_fuzz_fuzz_stream_LDADD = src/libhvcore.a $(XXHASH_LIBS)
+tests_fuzz_fuzz_stream_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 FUZZ_BIN = $(abs_builddir)/tests/fuzz
 else
 FUZZ_BIN =
 endif
 tests_fuzz_fuzz_domctl_SOURCES = tests/fuzz/fuzz_domctl.c
+tests_fuzz_fuzz_stream_SOURCES = tests/fuzz/fuzz_stream.c
 
 FUZZ_ENV = \
 	FUZZ_SRCDIR='$(abs_srcdir)' FUZZ_BUILDDIR='$(abs_builddir)' \
@@ -29,12 +35,14 @@ FUZZ_ENV = \
 	FUZZ_CPPFLAGS='-D_GNU_SOURCE -DPACKAGE_VERSION="$(PACKAGE_VERSION)" \
 	  -I$(abs_srcdir)/include -I$(abs_srcdir)/src' \
 	FUZZ_SOURCES_domctl='$(tests_fuzz_fuzz_domctl_SOURCES) \
+	  $(src_libhvcore_a_SOURCES)' \
+	FUZZ_SOURCES_stream='$(tests_fuzz_fuzz_stream_SOURCES) \
 	  $(src_libhvcore_a_SOURCES)'
 FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/tests/fuzz/run-fuzzer.sh
 
 TEST_EXTENSIONS = .test .fuzz
 FUZZ_LOG_COMPILER = $(FUZZ_RUN)
-TESTS += tests/fuzz/domctl.fuzz
+TESTS += tests/fuzz/domctl.fuzz tests/fuzz/stream.fuzz
 EXTRA_DIST += tests/fuzz
 
 clean-local:
@@ -43,4 +51,5 @@ clean-local:
 # make fuzz: the harness for FUZZ_TIME seconds.
 fuzz: all
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/domctl.fuzz
+	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/stream.fuzz
 .PHONY: fuzz
