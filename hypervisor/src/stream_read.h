@@ -22,7 +22,8 @@
 
 #include "public/stream.h"
 
-/* The caller's side of a restore: where pages go. */
+/* The caller's side of a restore: where pages go.  domain and zero are
+ * required, image is optional. */
 struct stream_sink {
     void *opaque;
     /*
@@ -41,8 +42,14 @@ struct stream_sink {
     /*
      * MEMORY_IMAGE of a regular, seekable file: map the nr_pages * 4096
      * bytes at file offset `offset` as guest memory (replacing what
-     * domain() made).  NULL, or a return of -HVE_NOSYS: the reader reads
-     * the pages into *mem instead.  0 or -errno with a reason in err.
+     * domain() made, at the same address: the PAGES records after the
+     * image, and the BALLOON's zero() calls, write through *mem).  NULL,
+     * or a return of -HVE_NOSYS: the reader reads the pages into *mem
+     * instead.  Not called with opts->verify_image, nor where the stream
+     * does not start at a page-aligned file offset.  Before calling it
+     * the reader has checked that the file holds all the pages and that
+     * pages 0 .. HV_PRIVATE_END/4096 - 1 of the image are zero.  0 or
+     * -errno with a reason in err.
      */
     int (*image)(void *opaque, int fd, uint64_t offset, uint64_t nr_pages,
                  char *err, size_t errlen);
@@ -76,7 +83,8 @@ struct stream_read_opts {
      * a stream of the other kind is refused. */
     bool live;
     /* Save files: also hash the memory image and compare image_hash
-     * (hvcore --verify).  Reads every page. */
+     * (hvcore --verify).  Reads every page into *mem (never maps: what is
+     * checked is then what the guest gets). */
     bool verify_image;
     /* The receiver's own limits (the features KVM offers here), for the
      * XSAVE check: an xcr0 with bits outside this is refused. */

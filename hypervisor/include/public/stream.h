@@ -173,9 +173,11 @@ struct hv_rec_runstate {
  *     uint64_t entry[count]        HV_PAGE_ENTRY(pfn, type)
  *     4096 bytes for each NORMAL entry, in entry order
  * count is 1 .. HV_STREAM_PAGES_MAX; every pfn is below
- * mem_max_bytes / 4096 and at least HV_KERNEL_MIN_ADDR / 4096 or one of
- * the guest-visible fixed pages (hypercall to console page, layout.h); the
+ * mem_max_bytes / 4096 and at least HV_PRIVATE_END / 4096 (the hypercall
+ * page and everything above it, the reserved pages up to
+ * HV_KERNEL_MIN_ADDR included: the guest can write them); page 0 and the
  * hypervisor-private pages never travel: the receiver builds its own.
+ * Within one batch a page appears at most once.
  */
 struct hv_rec_pages {
     uint32_t count;
