@@ -9,6 +9,7 @@
  * and a bit flipped in each record.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -114,6 +115,7 @@ enum via { VIA_PIPE, VIA_FILE, VIA_FILE_NOMAP };
 struct run {
     enum via via;
     size_t chunk;               /* pipe: bytes per write (0: all)         */
+    bool nonblock;              /* pipe: the reader's end O_NONBLOCK      */
     uint64_t base;              /* file: where the stream starts          */
     bool live, verify;
     struct tsink sink;
@@ -162,6 +164,8 @@ static void run_stream(struct run *r, const uint8_t *p, size_t len)
         struct writer w = { .p = p, .len = len, .chunk = r->chunk };
 
         assert_int_equal(pipe(fds), 0);
+        if (r->nonblock)
+            assert_int_equal(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
         w.fd = fds[1];
         assert_int_equal(pthread_create(&th, NULL, writer_main, &w), 0);
         r->rc = stream_read(fds[0], &opts, &sink, &r->st, r->err, sizeof(r->err));
@@ -290,11 +294,12 @@ static void test_valid_live(void **state)
     del_sb(sb);
 }
 
-/* Short writes: every read of the reader may come back short. */
+/* Short writes: every read of the reader may come back short, or with
+ * EAGAIN on a non-blocking descriptor (as a socket handed over may be). */
 static void test_valid_dribbled(void **state)
 {
     struct sb *sb = new_sb(SB_LIVE);
-    struct run r = { .via = VIA_PIPE, .live = true, .chunk = 7 };
+    struct run r = { .via = VIA_PIPE, .live = true, .chunk = 7, .nonblock = true };
 
     (void)state;
     assert_int_equal(sb_serialize(sb), 0);
