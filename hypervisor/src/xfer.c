@@ -75,7 +75,8 @@ static void reply(struct xfer *x, int32_t status, const void *body, size_t len, 
     r.interface_version = HV_DOMCTL_INTERFACE_VERSION;
     r.seq = x->seq;
     r.status = status;
-    memcpy(&r.u, body, len);
+    if (len)
+        memcpy(&r.u, body, len);
     for (int tries = 0; tries < 100; tries++) {
         if (send(x->client_fd, &r, sizeof(r), MSG_DONTWAIT | MSG_NOSIGNAL) == sizeof(r))
             return;
@@ -275,18 +276,19 @@ static int recv_reply(struct xfer *x, struct hv_stream_reply *rep, bool cancella
     size_t got = 0;
 
     while (got < sizeof(*rep)) {
+        /* After GO only the domain's end stops the wait, not a cancel. */
         struct pollfd p[2] = {
             { .fd = x->stream_fd, .events = POLLIN },
-            { .fd = x->cancel_fd, .events = POLLIN },
+            { .fd = cancellable ? x->cancel_fd : x->stop_fd, .events = POLLIN },
         };
-        int n = poll(p, cancellable ? 2 : 1, HANDSHAKE_TIMEOUT_MS);
+        int n = poll(p, 2, HANDSHAKE_TIMEOUT_MS);
         if (n < 0 && errno == EINTR)
             continue;
         if (n == 0)
             return -HVE_TIMEDOUT;
         if (n < 0)
             return -errno;
-        if (cancellable && (p[1].revents & POLLIN))
+        if (p[1].revents & POLLIN)
             return -HVE_CANCELED;
         ssize_t k = recv(x->stream_fd, (char *)rep + got, sizeof(*rep) - got, MSG_DONTWAIT);
         if (k < 0 && (errno == EAGAIN || errno == EINTR))

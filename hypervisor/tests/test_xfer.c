@@ -166,6 +166,21 @@ static void cancel_leaves_source_running(void **state)
                         "cancelled during pre-copy; the domain runs on here as before");
     assert_int_equal(dom_wait_exit(dst, 30000), HVCORE_EXIT_STREAM);
     verify_ok(src, con, &v);
+    dom_free(dst);
+
+    /* Dirty logging was turned off and on again: a second try succeeds. */
+    p.bandwidth_bps = 0;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+    dst = dom_start_stream(args, sv[1]);
+    close(sv[1]);
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv[0], &p, 0, NULL, NULL, &o), 0);
+    close(sv[0]);
+    assert_int_equal(o.status, 0);
+    assert_int_equal(dom_wait_exit(src, 30000), HVCORE_EXIT_MIGRATED);
+    close(con);
+    con = memcheck_attach(dst);
+    verify_ok(dst, con, &v);
     close(con);
     dom_free(dst);
     dom_free(src);
