@@ -86,6 +86,60 @@ static void save_then_restore(void **state)
     dom_free(src);
 }
 
+/* A domain restored from a file (its memory a private mapping of the
+ * file) saves and migrates like any other. */
+static void restored_domain_moves_on(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct memcheck_verdict before, v;
+    struct hv_domctl_xfer live = { .flags = HV_XFER_LIVE };
+    struct xfer_outcome o;
+    char path[] = "/tmp/hvtest-save.XXXXXX", path2[] = "/tmp/hvtest-save.XXXXXX";
+    int con, sv[2], fd = mkstemp(path), fd2 = mkstemp(path2);
+    char fdarg[16];
+
+    assert_true(fd >= 0 && fd2 >= 0);
+    struct dom *a = start_memcheck("memcheck=24,8", 48, &con);
+    verify_ok(a, con, &before);
+    assert_int_equal(dom_xfer(a, HV_DOMCTL_save, fd, NULL, 0, NULL, NULL, &o), 0);
+    assert_int_equal(o.status, 0);
+    close(fd);
+    close(con);
+    const char *r1[] = { "--restore", path, NULL };
+    struct dom *b = dom_start_stream(r1, -1);
+    assert_true(b && b->domid > 0);
+    /* Saved again from the mapped file, then restored again. */
+    assert_int_equal(dom_xfer(b, HV_DOMCTL_save, fd2, NULL, 0, NULL, NULL, &o), 0);
+    assert_int_equal(o.status, 0);
+    close(fd2);
+    assert_int_equal(dom_wait_exit(b, 30000), HVCORE_EXIT_SAVED);
+    const char *r2[] = { "--restore", path2, NULL };
+    struct dom *c = dom_start_stream(r2, -1);
+    assert_true(c && c->domid > 0);
+    /* And migrated live. */
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+    const char *in[] = { "--incoming", fdarg, NULL };
+    struct dom *e = dom_start_stream(in, sv[1]);
+    close(sv[1]);
+    assert_int_equal(dom_xfer(c, HV_DOMCTL_migrate_send, sv[0], &live, 0, NULL, NULL, &o), 0);
+    close(sv[0]);
+    assert_int_equal(o.status, 0);
+    assert_int_equal(dom_wait_exit(c, 30000), HVCORE_EXIT_MIGRATED);
+    con = memcheck_attach(e);
+    verify_ok(e, con, &v);
+    assert_int_equal(v.pages, before.pages);
+    assert_true(v.ticks > before.ticks);
+    close(con);
+    unlink(path);
+    unlink(path2);
+    dom_free(e);
+    dom_free(c);
+    dom_free(b);
+    dom_free(a);
+}
+
 static void migrate(bool live)
 {
     struct memcheck_verdict before, after;
@@ -445,6 +499,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(save_then_restore),
+        cmocka_unit_test(restored_domain_moves_on),
         cmocka_unit_test(migrate_live),
         cmocka_unit_test(migrate_paused_copy),
         cmocka_unit_test(cancel_leaves_source_running),
