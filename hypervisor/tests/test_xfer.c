@@ -4,6 +4,7 @@
  * counters go on, its time never runs backwards; a cancelled or broken
  * migration leaves the source running and the receiver gone.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -138,6 +139,81 @@ static void restored_domain_moves_on(void **state)
     dom_free(c);
     dom_free(b);
     dom_free(a);
+}
+
+/* A file that is not a whole, valid stream: one line on stderr, exit
+ * status STREAM, and nothing left in the runtime directory. */
+static void refused_streams_leave_nothing(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct xfer_outcome o;
+    char path[] = "/tmp/hvtest-save.XXXXXX", bad[] = "/tmp/hvtest-bad.XXXXXX";
+    int con, fd = mkstemp(path), bfd = mkstemp(bad);
+    struct stat sb;
+
+    assert_true(fd >= 0 && bfd >= 0);
+    struct dom *src = start_memcheck("memcheck=8", 32, &con);
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_save, fd, NULL, 0, NULL, NULL, &o), 0);
+    assert_int_equal(o.status, 0);
+    assert_int_equal(fstat(fd, &sb), 0);
+    close(con);
+
+    static const struct {
+        const char *what;
+        off_t keep;             /* bytes of the real file kept (-1: garbage) */
+        off_t flip;             /* byte to flip, or -1 */
+        const char *want;       /* in hvcore's one line */
+    } cases[] = {
+        { "garbage", -1, -1, "not a domain stream (bad magic)" },
+        { "header only", 32, -1, "stream ended at offset 32" },
+        { "cut in DOMAIN", 100, -1, "stream ended at offset 100 inside the DOMAIN record at offset 32" },
+        { "a flipped bit in the name", -2, 48 + 3, "checksum mismatch" },
+    };
+    char buf[4096];
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(ftruncate(bfd, 0), 0);
+        if (cases[i].keep == -1) {
+            memset(buf, 'x', sizeof(buf));
+            assert_int_equal(pwrite(bfd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+        } else {
+            off_t keep = cases[i].keep == -2 ? sb.st_size : cases[i].keep;
+            for (off_t at = 0; at < keep; ) {
+                size_t n = keep - at > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)(keep - at);
+                ssize_t got = pread(fd, buf, n, at);
+                assert_true(got > 0);
+                if (cases[i].flip >= at && cases[i].flip < at + got)
+                    buf[cases[i].flip - at] ^= 0x01;
+                assert_int_equal(pwrite(bfd, buf, (size_t)got, at), got);
+                at += got;
+            }
+        }
+        const char *args[] = { "--restore", bad, NULL };
+        struct dom *d = dom_start_stream(args, -1);
+        assert_non_null(d);
+        assert_int_equal(dom_wait_exit(d, 30000), HVCORE_EXIT_STREAM);
+        if (!strstr(d->err, cases[i].want))
+            fprintf(stderr, "%s: hvcore said: %s\n", cases[i].what, d->err);
+        assert_non_null(strstr(d->err, cases[i].want));
+        assert_int_equal(strncmp(d->err, "hvcore: ", 8), 0);
+        assert_non_null(strchr(d->err, '\n'));
+        assert_null(strchr(strchr(d->err, '\n') + 1, '\n'));     /* one line */
+        char dir[128];
+        snprintf(dir, sizeof(dir), "%s/domains", d->rundir);
+        DIR *dd = opendir(dir);
+        unsigned entries = 0;
+        for (struct dirent *e; dd && (e = readdir(dd)); )
+            entries += e->d_name[0] != '.';
+        if (dd)
+            closedir(dd);
+        assert_int_equal(entries, 0);
+        dom_free(d);
+    }
+    close(fd);
+    close(bfd);
+    unlink(path);
+    unlink(bad);
+    dom_free(src);
 }
 
 static void migrate(bool live)
@@ -500,6 +576,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(save_then_restore),
         cmocka_unit_test(restored_domain_moves_on),
+        cmocka_unit_test(refused_streams_leave_nothing),
         cmocka_unit_test(migrate_live),
         cmocka_unit_test(migrate_paused_copy),
         cmocka_unit_test(cancel_leaves_source_running),
