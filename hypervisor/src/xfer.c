@@ -62,7 +62,34 @@ struct xfer {
     struct hv_domctl_progress prog;
     struct hv_domctl_result res;
     struct stream_out out;
+    bool trace;                 /* $HVCORE_XFER_TRACE: a line per round  */
 };
+
+/* One line per step on stderr, for benchmarks and profiling. */
+static void trace(struct xfer *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void trace(struct xfer *x, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!x->trace)
+        return;
+    fprintf(stderr, "hvcore: xfer %.3f ms: ", (now_ns(CLOCK_MONOTONIC) - x->t0) / 1e6);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* mem_dirty_fetch, traced with its cost. */
+static int fetch(struct xfer *x, uint64_t *map)
+{
+    uint64_t t = now_ns(CLOCK_MONOTONIC);
+    int r = mem_dirty_fetch(x->d, map);
+
+    trace(x, "dirty-log fetch %.1f us", (now_ns(CLOCK_MONOTONIC) - t) / 1e3);
+    return r;
+}
 
 /* Replies on the client's connection ------------------------------------- */
 
@@ -409,7 +436,7 @@ static int do_migrate(struct xfer *x)
         logging = true;
         /* Every page starts dirty in the log: fetching once re-protects
          * them all, so writes from now on show in the next round. */
-        r = mem_dirty_fetch(d, fresh);
+        r = fetch(x, fresh);
         if (r < 0) {
             r = fail(x, r, "cannot read the dirty log: %s", strerror(-r));
             goto out;
@@ -420,16 +447,19 @@ static int do_migrate(struct xfer *x)
             uint64_t t_round = now_ns(CLOCK_MONOTONIC);
             x->iteration++;
             progress(x, HV_XFER_PHASE_PRECOPY, left, x->prog.dirty_rate_bps);
+            trace(x, "round %u: %llu pages", x->iteration, (unsigned long long)left);
             r = send_bitmap(x, pending, pages, true, &left);
             if (r < 0) {
                 r = stream_failed(x, r, "pre-copy");
                 goto out;
             }
+            trace(x, "round %u sent, %llu bytes so far", x->iteration,
+                  (unsigned long long)x->out.offset);
             if (domain_rebooted(x, &dom)) {
                 r = fail(x, -HVE_BUSY, "the domain rebooted or is ending: migration stopped");
                 goto out;
             }
-            r = mem_dirty_fetch(d, pending);
+            r = fetch(x, pending);
             if (r < 0) {
                 r = fail(x, r, "cannot read the dirty log: %s", strerror(-r));
                 goto out;
@@ -449,7 +479,7 @@ static int do_migrate(struct xfer *x)
         r = pause_domain(x);
         if (r < 0)
             goto out;
-        r = mem_dirty_fetch(d, fresh);
+        r = fetch(x, fresh);
         if (r < 0) {
             r = fail(x, r, "cannot read the dirty log: %s", strerror(-r));
             goto out;
@@ -462,6 +492,7 @@ static int do_migrate(struct xfer *x)
         goto out;
     }
     uint64_t left = count_bits(pending, words);
+    trace(x, "final round: %llu pages", (unsigned long long)left);
     progress(x, HV_XFER_PHASE_FINAL, left, x->prog.dirty_rate_bps);
     /* Paused from here: pages are hashed (they cannot change any more). */
     r = send_bitmap(x, pending, pages, false, &left);
@@ -474,7 +505,10 @@ static int do_migrate(struct xfer *x)
         r = x->out.err[0] ? stream_failed(x, r, "the final round") : fail(x, r, "%s", why);
         goto out;
     }
+    trace(x, "final round sent (%.3f ms paused)",
+          (now_ns(CLOCK_MONOTONIC) - x->paused_at) / 1e6);
     r = handshake(x);
+    trace(x, "handshake over (%.3f ms paused)", (now_ns(CLOCK_MONOTONIC) - x->paused_at) / 1e6);
 out:
     if (logging)
         mem_dirty_stop(d);
@@ -593,6 +627,7 @@ int xfer_start(struct domain *d, int client_fd, int stream_fd, const struct hv_d
     x->seq = req->seq;
     x->p = *p;
     x->t0 = now_ns(CLOCK_MONOTONIC);
+    x->trace = getenv("HVCORE_XFER_TRACE") != NULL;
     x->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     x->cancel_fd = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = { .events = EPOLLIN };
