@@ -87,9 +87,10 @@ static int with_op(struct cli *cli, xfer_fn fn, void *opaque,
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     xfer_op = NULL;
+    /* The message first: reading a figure that is not known sets one. */
+    rc = rc ? lib_fail(cli) : EXIT_OK;
     if (out)
         read_figures(w.op, out);
-    rc = rc ? lib_fail(cli) : EXIT_OK;
     hv_op_free(w.op);
     return rc;
 }
