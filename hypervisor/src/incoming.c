@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "domain.h"
@@ -41,6 +42,19 @@ struct arrival {
     struct domain *d;
 };
 
+/* $HVCORE_XFER_TRACE: one line per step on stderr (hvcore(8)). */
+static void trace(const char *what)
+{
+    static uint64_t t0;
+    uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+    if (!getenv("HVCORE_XFER_TRACE"))
+        return;
+    if (!t0)
+        t0 = now;
+    fprintf(stderr, "hvcore: incoming %.3f ms: %s\n", (now - t0) / 1e6, what);
+}
+
 static int sink_domain(void *opaque, const struct hv_rec_domain *rec, uint8_t **mem, char *err,
                        size_t errlen)
 {
@@ -62,6 +76,13 @@ static int sink_domain(void *opaque, const struct hv_rec_domain *rec, uint8_t **
     r = domain_setup(d, why, sizeof(why));
     if (r < 0) {
         snprintf(err, errlen, "%s", why);
+        return r;
+    }
+    /* KVM vCPUs take milliseconds to make on some hosts: now, while the
+     * pages still come, rather than in the downtime. */
+    r = vcpus_precreate(d);
+    if (r < 0) {
+        snprintf(err, errlen, "cannot create the vCPUs: %s", strerror(-r));
         return r;
     }
     *mem = d->mem;
@@ -221,7 +242,9 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
         close(d->kvm_fd);
     d->kvm_fd = -1;
 
+    trace("reading the stream");
     r = stream_read(fd, &ro, &sink, st, err, errlen);
+    trace("stream read");
     if (r < 0) {
         *stream_error = true;
         if (o->incoming_fd >= 0)
@@ -229,10 +252,12 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
         goto out;
     }
     r = ds_apply_final(d, st, err, errlen);
+    trace("state applied, vCPUs parked");
     if (r == 0)
         r = domctl_listen(d, err, errlen);
     if (r == 0)
         r = loop_init(d, sig_fd, d->console_stdio, err, errlen);
+    trace("listening");
     if (r < 0) {
         if (o->incoming_fd >= 0)
             (void)send_reply(fd, HV_STREAM_REFUSED, err);
@@ -242,6 +267,7 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
         r = send_reply(fd, HV_STREAM_READY, NULL);
         if (r == 0)
             r = wait_go(fd);
+        trace("READY sent, GO read");
         if (r < 0) {
             /* The sender may or may not have let go: not ours to decide. */
             pthread_mutex_lock(&d->lock);
@@ -255,6 +281,7 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
             goto out;
         }
         ds_resume(d, st, o->paused);
+        trace("resumed");
         (void)send_reply(fd, HV_STREAM_RUNNING, NULL);
     } else {
         ds_resume(d, st, o->paused);

@@ -746,3 +746,20 @@ int vcpus_wait_settled(struct domain *d)
     pthread_mutex_unlock(&d->lock);
     return ret;
 }
+
+int vcpus_precreate(struct domain *d)
+{
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = &d->vcpu[i];
+        if (v->fd >= 0)
+            continue;
+        int r = create_kvm_vcpu(v);
+        if (r < 0)
+            return r;
+        /* As the first up of vCPU 0 would (vcpu_thread): learn KVM's TSC
+         * offset before any record is written for the guest. */
+        if (i == 0)
+            d->guest_tsc_offset = domain_measure_tsc_offset(v->fd);
+    }
+    return 0;
+}

@@ -64,6 +64,11 @@ struct hv_rec_vcpu;
 int vcpu_capture(struct domain *d, unsigned id, struct hv_rec_vcpu *rec);
 int vcpu_restore(struct domain *d, const struct hv_rec_vcpu *rec);
 
+/* Make every vCPU's KVM vCPU now, in the calling thread (a domain
+ * arriving as a stream: while its pages still come, not in its downtime).
+ * 0 or -errno. */
+int vcpus_precreate(struct domain *d);
+
 /* Wait until every started vCPU thread has parked, blocked or gone down
  * (restored vCPUs have made their KVM vCPUs and loaded their state).
  * 0, or -HVE_BUSY if the domain ended meanwhile. */

@@ -21,7 +21,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -298,6 +300,27 @@ static void mark_data_pages(struct domain *d, uint64_t *map, uint64_t pages)
     }
 }
 
+/*
+ * Before the final pause: wait (a little) until the receiver has taken
+ * what the last round sent.  Bytes still queued in the socket would
+ * otherwise reach the receiver during the downtime, ahead of the final
+ * round.  A receiver that does not catch up in a second costs the
+ * downtime it costs; a cancel ends the wait.
+ */
+static void drain(struct xfer *x)
+{
+    uint64_t until = now_ns(CLOCK_MONOTONIC) + 1000000000ULL;
+    int queued = 0;
+
+    while (ioctl(x->stream_fd, SIOCOUTQ, &queued) == 0 && queued > 0 &&
+           now_ns(CLOCK_MONOTONIC) < until) {
+        struct pollfd p = { .fd = x->cancel_fd, .events = POLLIN };
+        if (poll(&p, 1, 1) == 1)
+            break;
+    }
+    trace(x, "receiver caught up (%d bytes still queued)", queued);
+}
+
 static int recv_reply(struct xfer *x, struct hv_stream_reply *rep, bool cancellable)
 {
     size_t got = 0;
@@ -476,6 +499,7 @@ static int do_migrate(struct xfer *x)
             if (expect <= budget_ns || x->iteration >= max_rounds)
                 break;
         }
+        drain(x);
         r = pause_domain(x);
         if (r < 0)
             goto out;
