@@ -10,6 +10,9 @@
  *   - cancelled while memory is being copied (a bandwidth cap keeps it
  *     going): it runs on at the source, the destination has nothing;
  *   - the destination's hvcore killed (SIGKILL) mid-stream: the same;
+ *   - the source's hvcore killed after the final round: it runs at the
+ *     destination; killed while it copies: the call says the domain is
+ *     lost, naming both hvcores, and neither host keeps an entry;
  *   - refusals with their exact words: parameters only agents have, the
  *     same runtime directory, a destination through hvctld, bad URIs.
  */
@@ -218,6 +221,70 @@ static void destination_killed(void **state)
     hv_domain_free(d);
 }
 
+/*
+ * The source's hvcore killed once the final round is over (at its
+ * HANDSHAKE report): whether or not its GO left, the destination has
+ * the whole domain, and it is made to run there.
+ */
+static void source_killed_after_final_round(void **state)
+{
+    hv_domain *d = xfer_start(&A, "phoenix", 64, 32), *there;
+    hv_domain_info *i;
+    struct xfer_rec rec;
+    long long ticks = xfer_verify(d, XFER_ANY);
+
+    (void)state;
+    OK(hv_domain_get_info(d, &i));
+    xfer_rec_init(&rec);
+    rec.kill_at_handshake = hv_domain_info_get_pid(i);
+    hv_domain_info_free(i);
+    OK(hv_domain_migrate(d, dest_uri, NULL, rec.op));
+    assert_true(rec.acted);
+    xfer_rec_free(&rec);
+    hv_domain_free(d);
+    /* Nothing left at the source, not even the dead hvcore's entry. */
+    assert_int_equal(xfer_entries(&A), 0);
+    there = find(&B, "phoenix");
+    xfer_verify(there, ticks);
+    OK(hv_domain_destroy(there, 0));
+    hv_domain_free(there);
+}
+
+/*
+ * The source's hvcore killed while it copies memory: the destination never
+ * got the whole domain, so nothing can run it; the call says so, naming
+ * both hvcores, and neither host keeps an entry.
+ */
+static void source_killed_mid_copy(void **state)
+{
+    struct xfer_rec rec;
+    hv_domain_info *i;
+    hv_domain *d = xfer_start(&A, "lost", 64, 32);
+    hv_migrate_params *p = hv_migrate_params_new();
+    pid_t src;
+    int rc;
+
+    (void)state;
+    OK(hv_domain_get_info(d, &i));
+    src = hv_domain_info_get_pid(i);
+    hv_domain_info_free(i);
+    xfer_rec_init(&rec);
+    rec.kill_at_precopy = src;
+    rec.kill_in = &B;
+    OK(hv_migrate_params_set_bandwidth(p, 1));
+    rc = hv_domain_migrate(d, dest_uri, p, rec.op);
+    expect_err(rc, HV_EDEAD,
+               "migration of 'lost' lost the domain: the source hvcore "
+               "(pid %d) died and the destination hvcore (pid %d) exited "
+               "without running it", (int)src, (int)rec.killed);
+    assert_true(rec.killed > 0);
+    xfer_rec_free(&rec);
+    hv_migrate_params_free(p);
+    hv_domain_free(d);
+    assert_int_equal(xfer_entries(&A), 0);
+    assert_int_equal(xfer_entries(&B), 0);
+}
+
 static void progress_grows(void **state)
 {
     hv_domain *d = xfer_start(&A, "grow", 64, 32), *there;
@@ -298,6 +365,8 @@ int main(void)
         cmocka_unit_test_teardown(there_and_back, teardown),
         cmocka_unit_test_teardown(cancelled, teardown),
         cmocka_unit_test_teardown(destination_killed, teardown),
+        cmocka_unit_test_teardown(source_killed_after_final_round, teardown),
+        cmocka_unit_test_teardown(source_killed_mid_copy, teardown),
         cmocka_unit_test_teardown(progress_grows, teardown),
         cmocka_unit_test_teardown(refusals, teardown),
     };

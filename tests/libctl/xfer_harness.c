@@ -140,10 +140,20 @@ void xfer_on_progress(const char *step, double fraction, void *opaque)
         r->went_down = true;
     r->last_sent = sent;
     r->last_phase = (int)phase;
+    if (!r->acted && r->kill_at_handshake > 0 &&
+        phase == HV_OP_PHASE_HANDSHAKE) {
+        kill(r->kill_at_handshake, SIGKILL);
+        r->acted = true;
+    }
     if (r->acted || sent == 0 || (phase != HV_OP_PHASE_PRECOPY &&
                                   phase != HV_OP_PHASE_FINAL))
         return;
-    if (r->cancel_at_first) {
+    if (r->kill_at_precopy > 0) {
+        if (r->kill_in)
+            r->killed = xfer_only_pid(r->kill_in);
+        kill(r->kill_at_precopy, SIGKILL);
+        r->acted = true;
+    } else if (r->cancel_at_first) {
         hv_op_cancel(r->op);
         r->acted = true;
     } else if (r->kill_in && (r->killed = xfer_only_pid(r->kill_in)) > 0) {

@@ -43,6 +43,11 @@ struct xfer_rec {
     bool cancel_at_first;
     const struct harness *kill_in;
     pid_t killed;
+    /* SIGKILLed at the HANDSHAKE report: the final round is over. */
+    pid_t kill_at_handshake;
+    /* SIGKILLed at the first PRECOPY report with bytes sent (the source
+     * while it copies); kill_in's hvcore pid is noted in `killed`. */
+    pid_t kill_at_precopy;
     bool acted;
 };
 void xfer_on_progress(const char *step, double fraction, void *opaque);
