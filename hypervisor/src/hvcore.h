@@ -115,6 +115,9 @@ struct domain {
     uint8_t *mem;                   /* host mapping of guest RAM       */
     uint64_t *balloon_map;          /* bit per page: released to host  */
     bool mem_image;                 /* RAM is a private file mapping   */
+    int reserved_fd;                /* --reserve: populated, not yet RAM */
+    uint8_t *reserved_mem;
+    uint64_t reserved_bytes;
     uint64_t *hv_dirty;             /* pages hvcore wrote, while logging */
     uint64_t *hv_dirty_old;         /* the last map, freed at the end  */
     uint64_t ballooned_pages;

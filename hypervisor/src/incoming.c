@@ -222,6 +222,17 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
     r = runtime_claim(d, o->domid, err, errlen);
     if (r < 0)
         goto out;
+    if (o->reserve_mib) {
+        /* Before the sender starts: populating memory may cost more than
+         * receiving into it (hvcore(8), --reserve).  Only a hint: without
+         * it the stream's pages are received all the same. */
+        trace("reserving memory");
+        r = mem_reserve(d, o->reserve_mib << 20);
+        trace("memory reserved");
+        if (r < 0)
+            fprintf(stderr, "hvcore: --reserve %llu: %s (memory is made as the stream says)\n",
+                    (unsigned long long)o->reserve_mib, strerror(-r));
+    }
     if (o->incoming_fd >= 0) {
         /* The toolstack starts the sender once it knows where we are;
          * from here the domain is not the foreground process's any more. */

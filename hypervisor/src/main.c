@@ -158,7 +158,7 @@ int main(int argc, char **argv)
     if (r != 0)
         return r == OPTIONS_DONE ? HVCORE_EXIT_OK : HVCORE_EXIT_STARTUP;
     d->listen_fd = d->epoll_fd = d->mem_fd = d->kvm_fd = d->vm_fd = d->wake_fd = -1;
-    d->console_log_fd = d->domdir_fd = -1;
+    d->console_log_fd = d->domdir_fd = d->reserved_fd = -1;
 
     if (opt.detach && (r = detach(&notify_fd)) < 0) {
         fprintf(stderr, "hvcore: cannot detach: %s\n", strerror(-r));

@@ -45,22 +45,78 @@ static void advise(void *addr, size_t len)
     madvise(addr, len, MADV_DONTFORK);
 }
 
+/* A memfd of size bytes mapped shared at *mem.  0 or -errno. */
+static int make_ram(uint64_t size, int *fd, uint8_t **mem)
+{
+    int r;
+
+    *fd = memfd_create("hvcore-guest-ram", MFD_CLOEXEC);
+    if (*fd < 0)
+        return -errno;
+    *mem = NULL;
+    if (ftruncate(*fd, (off_t)size) < 0)
+        goto fail;
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+    if (m == MAP_FAILED)
+        goto fail;
+    *mem = m;
+    advise(m, size);
+    return 0;
+fail:
+    r = -errno;
+    close(*fd);
+    *fd = -1;
+    return r;
+}
+
+int mem_reserve(struct domain *d, uint64_t size)
+{
+    int r = make_ram(size, &d->reserved_fd, &d->reserved_mem);
+
+    if (r < 0)
+        return r;
+    d->reserved_bytes = size;
+    /* Allocate and map every page now, in bulk: on a host where a fresh
+     * page is expensive (a VM whose free pages go back to its host) this
+     * is most of what receiving a gigabyte costs. */
+    if (madvise(d->reserved_mem, size, MADV_POPULATE_WRITE) < 0) {
+        r = -errno;
+        mem_unreserve(d);
+        return r;
+    }
+    return 0;
+}
+
+void mem_unreserve(struct domain *d)
+{
+    if (d->reserved_mem)
+        munmap(d->reserved_mem, d->reserved_bytes);
+    if (d->reserved_fd >= 0)
+        close(d->reserved_fd);
+    d->reserved_mem = NULL;
+    d->reserved_fd = -1;
+    d->reserved_bytes = 0;
+}
+
 int mem_create(struct domain *d)
 {
     uint64_t size = d->mem_max_bytes;
     uint64_t pages = size >> HV_PAGE_SHIFT;
+    int r;
 
-    d->mem_fd = memfd_create("hvcore-guest-ram", MFD_CLOEXEC);
-    if (d->mem_fd < 0)
-        return -errno;
-    if (ftruncate(d->mem_fd, (off_t)size) < 0)
-        return -errno;
-    d->mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, d->mem_fd, 0);
-    if (d->mem == MAP_FAILED) {
-        d->mem = NULL;
-        return -errno;
+    if (d->reserved_mem && d->reserved_bytes == size) {
+        /* Populated zero pages, as a fresh memfd would read. */
+        d->mem_fd = d->reserved_fd;
+        d->mem = d->reserved_mem;
+        d->reserved_fd = -1;
+        d->reserved_mem = NULL;
+        d->reserved_bytes = 0;
+    } else {
+        mem_unreserve(d);
+        r = make_ram(size, &d->mem_fd, &d->mem);
+        if (r < 0)
+            return r;
     }
-    advise(d->mem, size);
 
     d->balloon_map = calloc((pages + 63) / 64, sizeof(uint64_t));
     if (!d->balloon_map)
@@ -70,6 +126,7 @@ int mem_create(struct domain *d)
 
 void mem_destroy(struct domain *d)
 {
+    mem_unreserve(d);
     if (d->mem)
         munmap(d->mem, d->mem_max_bytes);
     d->mem = NULL;

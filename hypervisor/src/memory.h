@@ -13,6 +13,14 @@ struct domain;
 
 /* Create the memfd, map it and register it as KVM slot 0.  0 or -errno. */
 int mem_create(struct domain *d);
+/*
+ * hvcore --incoming --reserve: make and populate size bytes of guest
+ * memory before the stream says how much the domain has; mem_create()
+ * takes it if the size matches, else drops it.  0 or -errno.
+ */
+int mem_reserve(struct domain *d, uint64_t size);
+void mem_unreserve(struct domain *d);
+
 /* Unmap and close; safe on a partly created domain. */
 void mem_destroy(struct domain *d);
 /* Give every page back to the host and forget ballooning (reboot). */

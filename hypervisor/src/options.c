@@ -52,6 +52,8 @@ static const char usage_text[] =
 "      --verify              with --restore: check the memory image's hash\n"
 "      --incoming FD         receive a migrating domain on connected socket FD;\n"
 "                            --ready-fd is written as soon as it listens\n"
+"      --reserve MiB         with --incoming: make and populate this much\n"
+"                            guest memory before announcing readiness\n"
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
 "\n"
@@ -64,7 +66,7 @@ STR(HVCORE_EXIT_SAVED) " saved, " STR(HVCORE_EXIT_MIGRATED) " migrated, " STR(HV
 enum {
     OPT_CONSOLE = 256, OPT_CONSOLE_LOG, OPT_ON_POWEROFF, OPT_ON_REBOOT,
     OPT_ON_CRASH, OPT_READY_FD, OPT_EVENT_FD, OPT_DETACH, OPT_PAUSED,
-    OPT_RESTORE, OPT_INCOMING, OPT_VERIFY,
+    OPT_RESTORE, OPT_INCOMING, OPT_VERIFY, OPT_RESERVE,
 };
 
 static const struct option long_opts[] = {
@@ -89,6 +91,7 @@ static const struct option long_opts[] = {
     { "restore", required_argument, NULL, OPT_RESTORE },
     { "incoming", required_argument, NULL, OPT_INCOMING },
     { "verify", no_argument, NULL, OPT_VERIFY },
+    { "reserve", required_argument, NULL, OPT_RESERVE },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -277,6 +280,12 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
             o->incoming_fd = (int)v;
             break;
         case OPT_VERIFY: o->verify = true; break;
+        case OPT_RESERVE:
+            if (parse_uint(optarg, HV_MIN_MEMORY_MIB, HV_MAX_MEMORY_MIB, &v) < 0)
+                return bad("--reserve: '%s' is not a number of MiB in %llu..%llu", optarg,
+                           HV_MIN_MEMORY_MIB, HV_MAX_MEMORY_MIB);
+            o->reserve_mib = v;
+            break;
         case 'h': fputs(usage_text, stdout); return OPTIONS_DONE;
         case 'V': printf("hvcore %s (guest ABI %d, domctl %#x)\n", PACKAGE_VERSION,
                          HV_GUEST_ABI_VERSION, HV_DOMCTL_INTERFACE_VERSION);
@@ -291,6 +300,8 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
         return bad("--restore and --incoming exclude each other");
     if (o->verify && !o->restore_path)
         return bad("--verify needs --restore");
+    if (o->reserve_mib && o->incoming_fd < 0)
+        return bad("--reserve needs --incoming");
     if (o->restore_path || o->incoming_fd >= 0) {
         /* The stream says what the domain is. */
         if (have_config)

@@ -19,6 +19,7 @@ struct options {
     const char *restore_path; /* --restore FILE                     */
     int incoming_fd;         /* --incoming FD, -1: none             */
     bool verify;             /* --verify (with --restore)           */
+    uint64_t reserve_mib;    /* --reserve (with --incoming)         */
 };
 
 /* options_parse() printed --help or --version: nothing to run. */
