@@ -476,10 +476,11 @@ int spawn_start(hv_conn *conn, const struct spawn_req *req, uint32_t *domid,
         if (strstr(msg, "is already in use") && req->name[0])
             rc = err_set(HV_EEXIST, "domain '%s': the name is already in use",
                          req->name);
-        else if (!req->cfg && waited == pid && WIFEXITED(status) &&
-                 WEXITSTATUS(status) == HVCORE_EXIT_STREAM)
-            rc = err_set(HV_ESTREAM, "%s: %s", what,
-                         msg[0] ? msg : "hvcore refused the stream");
+        else if (!req->cfg)     /* what failed is hvcore reading it */
+            rc = err_set(waited == pid && WIFEXITED(status) &&
+                         WEXITSTATUS(status) == HVCORE_EXIT_STREAM
+                         ? HV_ESTREAM : HV_ESPAWN, "%s: %s", what,
+                         msg[0] ? msg : "hvcore exited without a message");
         else
             rc = err_set(HV_ESPAWN, "%s: hvcore: %s", what,
                          msg[0] ? msg : "exited without a message");

@@ -72,3 +72,15 @@ bench: bench-cli
 bench-cli: tests/bench/cli_bench cli/hvctl$(EXEEXT) agent/hvctld$(EXEEXT)
 	@$(AM_TESTS_ENVIRONMENT) ./tests/bench/cli_bench
 .PHONY: bench-cli
+
+# test_cli_migrate: save, restore and migrate (issue 10) between two runtime
+# directories of this host, memcheck guests checked through libhvctl.
+check_PROGRAMS += tests/cli/test_cli_migrate
+TESTS += tests/cli/test_cli_migrate
+tests_cli_test_cli_migrate_SOURCES = tests/cli/test_cli_migrate.c \
+	$(CLI_HARNESS) tests/libctl/xfer_harness.c tests/libctl/xfer_harness.h \
+	tests/libctl/api_harness.c tests/libctl/api_harness.h \
+	tests/libctl/api_assert.h
+tests_cli_test_cli_migrate_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tests/libctl
+tests_cli_test_cli_migrate_CFLAGS = $(CLI_TEST_CFLAGS)
+tests_cli_test_cli_migrate_LDADD = $(CLI_TEST_LDADD)
