@@ -213,7 +213,11 @@ static int settle(struct mig *m, bool src_alive)
     }
 }
 
-/* Start hvcore --incoming on the destination with sock. */
+/*
+ * Start hvcore --incoming on the destination with sock.  It makes the
+ * guest's memory before it says it is ready (--reserve, the source's
+ * size), so that fresh pages are not paid for while the stream flows.
+ */
 static int start_receiver(struct mig *m, int sock, unsigned flags)
 {
     char what[PATH_MAX];
@@ -222,8 +226,13 @@ static int start_receiver(struct mig *m, int sock, unsigned flags)
         .incoming = sock,
         .flags = flags & HV_MIGRATE_PAUSED ? SPAWN_PAUSED : 0,
     };
+    struct hv_domctl_info info;
     pid_t fg = -1;
     int rc;
+
+    if (query_info(m->dom->conn, m->dom->domid, &info) == 0 &&
+        info.pid == m->dom->pid)
+        req.reserve_mib = info.mem_max_kib >> 10;
 
     snprintf(what, sizeof(what), "%s failed: %s", m->what, m->uri);
     if ((rc = conn_make_rundir(m->dc)))

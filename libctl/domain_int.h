@@ -165,6 +165,8 @@ struct spawn_req {
     const struct hv_config *cfg; /* create; else NULL                      */
     const char *restore;        /* --restore FILE (absolute), or NULL      */
     int incoming;               /* --incoming: the socket (dup'ed), or -1  */
+    uint64_t reserve_mib;       /* --incoming --reserve: the domain's size,
+                                   made ready before the stream (0: none)  */
     unsigned flags;             /* SPAWN_*                                 */
 };
 /* Any of the three.  A refused stream is HV_ESTREAM with hvcore's line. */

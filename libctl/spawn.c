@@ -136,6 +136,12 @@ static void build_stream_argv(struct argv_buf *a, const hv_conn *conn,
         snprintf(a->nums[0], sizeof(a->nums[0]), "%d", CHILD_INCOMING_FD);
         arg(a, "--incoming");
         arg(a, a->nums[0]);
+        if (req->reserve_mib) {
+            snprintf(a->nums[1], sizeof(a->nums[1]), "%llu",
+                     (unsigned long long)req->reserve_mib);
+            arg(a, "--reserve");
+            arg(a, a->nums[1]);
+        }
     }
     common_args(a, conn, NULL);
     ready_args(a, events, req->flags & SPAWN_PAUSED);
