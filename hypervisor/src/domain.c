@@ -18,6 +18,7 @@
 
 #include "boot_layout.h"
 #include "console.h"
+#include "dirty_ring.h"
 #include "domain.h"
 #include "elf_load.h"
 #include "evtchn.h"
@@ -93,6 +94,10 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
     if (d->vm_fd < 0)
         return fail(-errno, err, errlen, "cannot create a KVM VM: %s", strerror(errno));
     fcntl(d->vm_fd, F_SETFD, FD_CLOEXEC);
+    ret = dirty_ring_setup(d);
+    if (ret < 0)
+        return fail(ret, err, errlen, "HVCORE_DIRTY_RING: KVM refused dirty rings: %s",
+                    strerror(-ret));
     ret = mem_create(d);
     if (ret < 0)
         return fail(ret, err, errlen, "cannot allocate %llu MiB of guest memory: %s",

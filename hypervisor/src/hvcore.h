@@ -28,6 +28,7 @@
 #include "public/stream.h"
 
 struct kvm_run;
+struct kvm_dirty_gfn;
 
 /* What ends (or restarts) a domain; decided by the guest or by domctl. */
 enum end_reason {
@@ -77,6 +78,10 @@ struct vcpu {
      * store (no lock, no locked instruction on the exit path); others read
      * it relaxed.  Kept across reboots, as hv_domctl_info.exits says. */
     uint64_t exits;
+    /* dirty ring (dirty_ring.c), when the VM has rings */
+    struct kvm_dirty_gfn *ring;
+    uint32_t ring_next;             /* next entry to harvest           */
+    pthread_mutex_t ring_lock;
 };
 
 struct console_client {
@@ -120,6 +125,9 @@ struct domain {
     uint64_t reserved_bytes;
     uint64_t *hv_dirty;             /* pages hvcore wrote, while logging */
     uint64_t *hv_dirty_old;         /* the last map, freed at the end  */
+    uint32_t ring_entries;          /* dirty rings: entries, 0 = bitmap */
+    uint64_t *ring_dirty;           /* pages vCPUs harvested, logging  */
+    uint64_t *ring_dirty_old;
     uint64_t ballooned_pages;
     uint64_t first_free_pfn;
     uint64_t entry_rip;

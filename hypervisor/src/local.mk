@@ -10,6 +10,7 @@ src_libhvcore_a_SOURCES = \
 	src/console.c src/console.h \
 	src/domain.c src/domain.h \
 	src/domctl.c src/domctl.h \
+	src/dirty_ring.c src/dirty_ring.h \
 	src/domain_stream.c src/domain_stream.h \
 	src/elf_load.c src/elf_load.h \
 	src/event_loop.c src/event_loop.h \

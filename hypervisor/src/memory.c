@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "hvcore.h"
+#include "dirty_ring.h"
 #include "memory.h"
 #include "public/errno.h"
 #include "public/layout.h"
@@ -137,7 +138,9 @@ void mem_destroy(struct domain *d)
     d->balloon_map = NULL;
     free(d->hv_dirty);
     free(d->hv_dirty_old);
-    d->hv_dirty = d->hv_dirty_old = NULL;
+    free(d->ring_dirty);
+    free(d->ring_dirty_old);
+    d->hv_dirty = d->hv_dirty_old = d->ring_dirty = d->ring_dirty_old = NULL;
 }
 
 int mem_reset(struct domain *d)
@@ -269,8 +272,31 @@ bool mem_page_is_zero(const struct domain *d, uint64_t pfn)
 
 /* Dirty logging ---------------------------------------------------------- */
 
+/* With dirty rings: logging on, the rings fill as the guest writes. */
+static int ring_start(struct domain *d)
+{
+    uint64_t words = ((d->mem_max_bytes >> HV_PAGE_SHIFT) + 63) / 64;
+    uint64_t *map = calloc(words, sizeof(uint64_t));
+    uint64_t *ring = calloc(words, sizeof(uint64_t));
+    int ret;
+
+    if (!map || !ring) {
+        free(map);
+        free(ring);
+        return -HVE_NOMEM;
+    }
+    __atomic_store_n(&d->hv_dirty, map, __ATOMIC_RELEASE);
+    __atomic_store_n(&d->ring_dirty, ring, __ATOMIC_RELEASE);
+    ret = set_slot(d, KVM_MEM_LOG_DIRTY_PAGES);
+    if (ret < 0)
+        mem_dirty_stop(d);
+    return ret;
+}
+
 int mem_dirty_start(struct domain *d)
 {
+    if (d->ring_entries)
+        return ring_start(d);
     uint64_t words = ((d->mem_max_bytes >> HV_PAGE_SHIFT) + 63) / 64;
     struct kvm_enable_cap cap = {
         .cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
@@ -300,6 +326,14 @@ int mem_dirty_fetch(struct domain *d, uint64_t *bitmap)
 {
     uint64_t pages = d->mem_max_bytes >> HV_PAGE_SHIFT;
     uint64_t words = (pages + 63) / 64;
+
+    if (d->ring_entries) {
+        memset(bitmap, 0, words * sizeof(uint64_t));
+        int r = dirty_ring_collect(d, bitmap);
+        for (uint64_t i = 0; r == 0 && i < words; i++)
+            bitmap[i] |= __atomic_exchange_n(&d->hv_dirty[i], 0, __ATOMIC_RELAXED);
+        return r;
+    }
     struct kvm_dirty_log log = { .slot = 0, .dirty_bitmap = bitmap };
 
     if (ioctl(d->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
@@ -319,6 +353,12 @@ int mem_dirty_fetch(struct domain *d, uint64_t *bitmap)
 void mem_dirty_stop(struct domain *d)
 {
     uint64_t *map = __atomic_exchange_n(&d->hv_dirty, NULL, __ATOMIC_ACQ_REL);
+    uint64_t *ring = __atomic_exchange_n(&d->ring_dirty, NULL, __ATOMIC_ACQ_REL);
+
+    if (ring) {
+        free(d->ring_dirty_old);
+        d->ring_dirty_old = ring;
+    }
 
     (void)set_slot(d, 0);
     /* A vCPU thread may be in mem_note_write with the old pointer: the

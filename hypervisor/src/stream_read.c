@@ -851,9 +851,11 @@ static int read_balloon(struct rd *r)
 #define RFLAGS_FIXED   0x202ULL    /* IF and the always-one bit 1        */
 #define RFLAGS_IOPL    0x3000ULL
 /* What popf at CPL 3 and IOPL 0 can change: CF PF AF ZF SF TF DF OF NT AC
- * ID.  IF and IOPL stay as hvcore set them; RF, VM, VIF and VIP are not
- * the guest's. */
-#define RFLAGS_GUEST   0x244dd5ULL
+ * ID; and RF, which the CPU sets itself when an instruction is restarted
+ * after a fault (a live vCPU is often caught with it: it only holds off
+ * an instruction breakpoint for one instruction).  IF and IOPL stay as
+ * hvcore set them; VM, VIF and VIP are not the guest's. */
+#define RFLAGS_GUEST   0x254dd5ULL
 
 static bool canonical(uint64_t a)
 {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "boot_layout.h"
+#include "dirty_ring.h"
 #include "domain.h"
 #include "evtchn.h"
 #include "guest_time.h"
@@ -80,6 +81,7 @@ void vcpu_teardown(struct domain *d)
     for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
         struct vcpu *v = &d->vcpu[i];
 
+        dirty_ring_unmap(v);
         if (v->run)
             munmap(v->run, d->run_mmap_size);
         if (v->fd >= 0)
@@ -121,7 +123,7 @@ static int create_kvm_vcpu(struct vcpu *v)
     }
     free(cpuid);
     v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
-    return 0;
+    return dirty_ring_map(v);
 }
 
 static void user_segment(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
@@ -322,6 +324,9 @@ static enum loop_result run_loop(struct vcpu *v)
                      run->io.port, (unsigned long long)regs->rip);
             break;
         case KVM_EXIT_INTR:
+            continue;
+        case KVM_EXIT_DIRTY_RING_FULL:
+            dirty_ring_full(v);
             continue;
         case KVM_EXIT_SHUTDOWN:
             crash_from_shutdown(v);

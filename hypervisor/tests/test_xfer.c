@@ -26,6 +26,8 @@ static struct dom *start_memcheck(const char *cmdline, unsigned mib, int *con)
     struct dom *d = dom_start(cmdline, mib, 1, "--name", "mover", NULL);
 
     assert_non_null(d);
+    if (d->domid == 0)
+        fprintf(stderr, "hvcore did not start: %s\n", d->err);
     assert_true(d->domid > 0);
     EXPECT_CONSOLE(d, "memcheck filled", FILL_MS);
     *con = memcheck_attach(d);
@@ -117,6 +119,8 @@ static void restored_domain_moves_on(void **state)
     assert_int_equal(dom_wait_exit(b, 30000), HVCORE_EXIT_SAVED);
     const char *r2[] = { "--restore", path2, NULL };
     struct dom *c = dom_start_stream(r2, -1);
+    if (c && !c->domid)
+        fprintf(stderr, "second restore: %s\n", c->err);
     assert_true(c && c->domid > 0);
     /* And migrated live. */
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -126,6 +130,10 @@ static void restored_domain_moves_on(void **state)
     close(sv[1]);
     assert_int_equal(dom_xfer(c, HV_DOMCTL_migrate_send, sv[0], &live, 0, NULL, NULL, &o), 0);
     close(sv[0]);
+    if (o.status != 0) {
+        dom_wait_exit(e, 10000);
+        fprintf(stderr, "%s\nreceiver: %s\n", o.result.message, e->err);
+    }
     assert_int_equal(o.status, 0);
     assert_int_equal(dom_wait_exit(c, 30000), HVCORE_EXIT_MIGRATED);
     con = memcheck_attach(e);
@@ -259,6 +267,26 @@ static void migrate(bool live)
 }
 
 static void migrate_live(void **state)
+{
+    (void)state;
+    migrate(true);
+}
+
+/* The same with KVM's dirty rings instead of the bitmap (a small ring,
+ * so that full rings make the vCPU harvest its own). */
+static int ring_on(void **state)
+{
+    (void)state;
+    return setenv("HVCORE_DIRTY_RING", "1024", 1);
+}
+
+static int ring_off(void **state)
+{
+    (void)state;
+    return unsetenv("HVCORE_DIRTY_RING");
+}
+
+static void migrate_live_dirty_ring(void **state)
 {
     (void)state;
     migrate(true);
@@ -410,6 +438,7 @@ static void move_through(struct moving *m, enum proxy_cut cut, uint64_t cut_at,
     assert_int_equal(dom_xfer(m->src, HV_DOMCTL_migrate_send, a[0], &p, 0, NULL, NULL, &m->o),
                      0);
     close(a[0]);
+    fprintf(stderr, "cut %d: %d: %s\n", (int)cut, m->o.status, m->o.result.message);
 }
 
 static void moved_free(struct moving *m)
@@ -578,6 +607,7 @@ int main(void)
         cmocka_unit_test(restored_domain_moves_on),
         cmocka_unit_test(refused_streams_leave_nothing),
         cmocka_unit_test(migrate_live),
+        cmocka_unit_test_setup_teardown(migrate_live_dirty_ring, ring_on, ring_off),
         cmocka_unit_test(migrate_paused_copy),
         cmocka_unit_test(cancel_leaves_source_running),
         cmocka_unit_test(receiver_killed),

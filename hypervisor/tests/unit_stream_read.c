@@ -1223,16 +1223,18 @@ static void test_regs_ok(void **state)
     memset(&r, 0, sizeof(r));
     r.rip = 0x7fffffffffffULL;
     r.rsp = 0x1000;
-    r.rflags = 0x202 | 0x100 | 0x4000 | 0x40000 | 0x200000 | 0xcd5;  /* all a guest can set */
+    /* All a guest can set, and RF, which the CPU sets on a restarted
+     * instruction (a live vCPU is often saved with it). */
+    r.rflags = 0x202 | 0x100 | 0x4000 | 0x10000 | 0x40000 | 0x200000 | 0xcd5;
     r.ds = r.es = 0x2b;
     assert_true(stream_regs_ok(&r, why, sizeof(why)));
     r.rip = 1ULL << 47;
     assert_false(stream_regs_ok(&r, why, sizeof(why)));
     assert_string_equal(why, "rip 0x800000000000 is not a lower-half canonical address");
     r.rip = 0;
-    r.rflags |= 0x10000;        /* RF */
+    r.rflags |= 0x20000;        /* VM: not the guest's */
     assert_false(stream_regs_ok(&r, why, sizeof(why)));
-    assert_string_equal(why, "rflags 0x254fd7 has bits 0x10000 a CPL-3 guest cannot set");
+    assert_string_equal(why, "rflags 0x274fd7 has bits 0x20000 a CPL-3 guest cannot set");
     r.rflags = 0x202;
     r.fs = 3;                   /* a null selector with RPL 3 */
     assert_false(stream_regs_ok(&r, why, sizeof(why)));
