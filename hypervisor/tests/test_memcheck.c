@@ -4,7 +4,7 @@
  * keeps a 1 ms ticker, and says from inside the guest whether every page
  * is intact and how long its longest stall was.  These tests prove the
  * instrument itself: a good pass says ok, damage says FAILED, a pause
- * shows up as a gap, an idle guest stays idle.
+ * shows up as a gap, an idle guest stays idle, a move is counted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +13,15 @@
 #include <unistd.h>
 
 #include "test_util.h"
+#include "xfer_util.h"
 
 /* dom_expect deadlines (the harness stretches them 6 times): a 64 MiB
  * fill takes about 100 ms; they only matter on failure. */
 #define FILL_MS 10000
+
+struct status {
+    unsigned long long ticks, gap_max_us, rewrites, backwards, moves, move_gap_us;
+};
 
 struct verdict {
     bool ok;
@@ -71,6 +76,25 @@ static struct verdict verify(struct dom *d, int con)
     fprintf(stderr, "not a verify line: \"%s\"\n", line);
     fail();
     return v;
+}
+
+/* 's', and its line, which must be exactly the documented one. */
+static struct status status(struct dom *d, int con)
+{
+    struct status st = { 0 };
+    char line[256];
+    int end = -1;
+
+    type(con, 's');
+    next_line(d, "memcheck status ", line, sizeof(line));
+    if (sscanf(line, "memcheck status ticks=%llu gap_max_us=%llu rewrites=%llu backwards=%llu "
+               "moves=%llu move_gap_us=%llu%n", &st.ticks, &st.gap_max_us, &st.rewrites,
+               &st.backwards, &st.moves, &st.move_gap_us, &end) != 6 ||
+        end != (int)strlen(line)) {
+        fprintf(stderr, "not a status line: \"%s\"\n", line);
+        fail();
+    }
+    return st;
 }
 
 static int attach(struct dom *d)
@@ -147,22 +171,18 @@ static void fill_verify_pause_corrupt(void **state)
     assert_true(v.ok);
     assert_true(v.gap_max_us >= want_us);
     assert_int_equal(v.backwards, 0);
-    type(con, 's');
-    next_line(d, "memcheck status ", line, sizeof(line));
-    unsigned long long t, g, r, b;
-    int n = -1;
-    assert_int_equal(sscanf(line, "memcheck status ticks=%llu gap_max_us=%llu rewrites=%llu "
-                            "backwards=%llu%n", &t, &g, &r, &b, &n), 4);
-    assert_int_equal(n, (int)strlen(line));
-    assert_true(t >= v.ticks);
-    assert_true(g >= v.gap_max_us);
+    struct status st = status(d, con);
+    assert_true(st.ticks >= v.ticks);
+    assert_true(st.gap_max_us >= v.gap_max_us);
+    assert_int_equal(st.moves, 0);             /* a pause is not a move */
+    assert_int_equal(st.move_gap_us, 0);
 
     /* One flipped bit, and the next pass names it. */
     unsigned long long pfn;
     unsigned word;
+    int n = -1;
     type(con, 'c');
     next_line(d, "memcheck corrupted ", line, sizeof(line));
-    n = -1;
     assert_int_equal(sscanf(line, "memcheck corrupted pfn=0x%llx word=%u%n", &pfn, &word, &n), 2);
     assert_int_equal(n, (int)strlen(line));
     v = verify(d, con);
@@ -208,8 +228,6 @@ static void refuses_what_does_not_fit(void **state)
 static void idle_guest_stays_idle(void **state)
 {
     struct hv_domctl_reply rep;
-    char line[256];
-    unsigned long long t1, t2, g, r1, r2, b;
 
     (void)state;
     REQUIRE_KVM();
@@ -221,31 +239,84 @@ static void idle_guest_stays_idle(void **state)
 
     assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
     uint64_t e1 = rep.u.info.exits;
-    type(con, 's');
-    next_line(d, "memcheck status ", line, sizeof(line));
-    assert_int_equal(sscanf(line, "memcheck status ticks=%llu gap_max_us=%llu rewrites=%llu "
-                            "backwards=%llu", &t1, &g, &r1, &b), 4);
+    struct status s1 = status(d, con);
     /* A window to count in, not a wait for something to happen. */
     usleep(1000 * 1000);
-    type(con, 's');
-    next_line(d, "memcheck status ", line, sizeof(line));
-    assert_int_equal(sscanf(line, "memcheck status ticks=%llu gap_max_us=%llu rewrites=%llu "
-                            "backwards=%llu", &t2, &g, &r2, &b), 4);
+    struct status s2 = status(d, con);
     assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
     uint64_t e2 = rep.u.info.exits;
+    uint64_t ticks = s2.ticks - s1.ticks;
 
-    fprintf(stderr, "memcheck idle: %llu ticks, %llu exits (%.2f per tick)\n", t2 - t1,
-            (unsigned long long)(e2 - e1), (double)(e2 - e1) / (double)(t2 - t1));
-    assert_true(t2 > t1);
-    assert_int_equal(r1, 0);
-    assert_int_equal(r2, 0);
+    fprintf(stderr, "memcheck idle: %llu ticks, %llu exits (%.2f per tick)\n",
+            (unsigned long long)ticks, (unsigned long long)(e2 - e1),
+            (double)(e2 - e1) / (double)ticks);
+    assert_true(ticks > 0);
+    assert_int_equal(s1.rewrites, 0);
+    assert_int_equal(s2.rewrites, 0);
     /* Two exits a tick (HC_set_timer, SCHEDOP_block); a third when a
      * descheduled vCPU thread lets the timer fire before it blocks (the
      * kick); plus the two status requests' input and output. */
-    assert_true(e2 - e1 <= 3 * (t2 - t1) + 32);
+    assert_true(e2 - e1 <= 3 * ticks + 32);
 
     close(con);
     dom_free(d);
+}
+
+/* Saved, then restored after a while: the guest counts one move, and the
+ * gap that ended at it covers at least the time it was not running (its
+ * clock jumps forward by the wall-clock time the gap took, guest-abi.md). */
+static void a_move_is_counted_and_timed(void **state)
+{
+    struct xfer_outcome o;
+    char path[] = "/tmp/hvtest-memcheck.XXXXXX";
+    int fd = mkstemp(path);
+
+    (void)state;
+    REQUIRE_KVM();
+    assert_true(fd >= 0);
+    struct dom *src = dom_start("memcheck=16,8", 32, 1, NULL);
+    assert_non_null(src);
+    EXPECT_CONSOLE(src, "memcheck filled 16 MiB in ", FILL_MS);
+    int con = attach(src);
+    struct status before = status(src, con);
+    assert_int_equal(before.moves, 0);
+    type(con, 'r');
+    EXPECT_CONSOLE(src, "memcheck reset\n", 5000);
+
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_save, fd, NULL, 0, NULL, NULL, &o), 0);
+    uint64_t saved = us_now_raw();      /* stopped before the final reply */
+    close(fd);
+    close(con);
+    assert_int_equal(o.status, 0);
+    assert_int_equal(dom_wait_exit(src, 30000), HVCORE_EXIT_SAVED);
+    usleep(100 * 1000);                 /* a gap worth measuring */
+    uint64_t away_us = us_now_raw() - saved;
+
+    const char *args[] = { "--restore", path, NULL };
+    struct dom *dst = dom_start_stream(args, -1);
+    assert_non_null(dst);
+    assert_true(dst->domid > 0);
+    con = attach(dst);
+    struct status st;
+    uint64_t end = ms_now() + 30000;
+    do
+        st = status(dst, con);
+    while (st.moves == 0 && ms_now() < end);
+    fprintf(stderr, "memcheck: away %llu us, move_gap %llu us, gap_max %llu us\n",
+            (unsigned long long)away_us, st.move_gap_us, st.gap_max_us);
+    assert_int_equal(st.moves, 1);
+    assert_true(st.move_gap_us >= away_us - away_us / 1000);
+    assert_true(st.move_gap_us <= st.gap_max_us);
+    assert_int_equal(st.backwards, 0);
+    assert_true(st.ticks > before.ticks);
+    struct verdict v = verify(dst, con);
+    assert_true(v.ok);
+    assert_int_equal(v.pages, 16 * 256);
+
+    close(con);
+    unlink(path);
+    dom_free(dst);
+    dom_free(src);
 }
 
 int main(void)
@@ -254,6 +325,7 @@ int main(void)
         cmocka_unit_test(fill_verify_pause_corrupt),
         cmocka_unit_test(refuses_what_does_not_fit),
         cmocka_unit_test(idle_guest_stays_idle),
+        cmocka_unit_test(a_move_is_counted_and_timed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
