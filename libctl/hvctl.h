@@ -543,7 +543,10 @@ int hv_domain_save(hv_domain *dom, const char *path, unsigned flags,
  * HV_ENOENT when path does not exist, HV_ESTREAM when hvcore refused the
  * file (the message is hvcore's: which record, at which offset),
  * HV_EEXIST when the name is in use, otherwise as hv_domain_create.
- * The file is not changed and may be restored again.  Caller frees *out.
+ * The file is not changed and may be restored again; the domain's memory
+ * is mapped from it, so it must not be truncated or rewritten in place
+ * while the domain runs (hv_domain_save over it is safe: it renames a new
+ * file over the old one).  Caller frees *out.
  */
 int hv_domain_restore(hv_conn *conn, const char *path, unsigned flags,
                       hv_domain **out, hv_op *op);

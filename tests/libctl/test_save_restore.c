@@ -149,6 +149,16 @@ static void save_then_restore(void **state)
                    "domain 'web': the name is already in use");
         assert_null(again);
     }
+    /* Saved again to the file it runs from (its memory is mapped from
+     * it): the new stream is renamed over it, never written into it, so
+     * the running domain and the new file are both whole. */
+    ticks = xfer_verify(r, ticks);
+    OK(hv_domain_save(r, f, HV_SAVE_KEEP, NULL));
+    xfer_verify(r, ticks);
+    OK(hv_domain_destroy(r, 0));
+    hv_domain_free(r);
+    OK(hv_domain_restore(H.conn, f, 0, &r, NULL));
+    xfer_verify(r, ticks);
     OK(hv_domain_destroy(r, 0));
     hv_domain_free(r);
     unlink(f);
