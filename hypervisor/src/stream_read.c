@@ -1200,6 +1200,11 @@ int stream_read(int fd, const struct stream_read_opts *opts, const struct stream
     memset(state, 0, sizeof(*state));
     if (errlen)
         err[0] = '\0';
+    if (!sink || !sink->domain || !sink->zero) {
+        snprintf(err, errlen, "stream reader: no sink for the guest's memory");
+        free(r);
+        return -HVE_INVAL;
+    }
     if (!r) {
         snprintf(err, errlen, "out of memory");
         return -HVE_NOMEM;

@@ -96,8 +96,9 @@ struct stream_read_opts {
  * -HVE_PROTO (malformed: err says which record, at which offset, and
  * why), -HVE_VERSION (another stream version, byte order, page size or
  * guest ABI), -HVE_IO (read error, or the stream ended early: "stream
- * ended at offset N inside the VCPU record at offset M"), or the error a
- * sink callback returned.  On failure state is freed and zeroed.
+ * ended at offset N inside the VCPU record at offset M"), -HVE_INVAL
+ * (no sink with domain and zero), or the error a sink callback returned.
+ * On failure state is freed and zeroed.  Nothing after END is read.
  */
 int stream_read(int fd, const struct stream_read_opts *opts, const struct stream_sink *sink,
                 struct stream_state *state, char *err, size_t errlen);

@@ -1200,6 +1200,14 @@ static void test_sink_errors(void **state)
     assert_string_equal(m.err, "test sink: cannot map");
     run_free(&m);
 
+    /* A caller without a sink is told so (nothing is read). */
+    struct stream_read_opts o = { 0 };
+    struct stream_state st;
+    struct stream_sink none = { 0 };
+    char err[128];
+    assert_int_equal(stream_read(0, &o, &none, &st, err, sizeof(err)), -HVE_INVAL);
+    assert_string_equal(err, "stream reader: no sink for the guest's memory");
+
     struct run z = { .via = VIA_FILE };
     z.sink.zero_ret = -EIO;
     run_stream(&z, sb->out, sb->out_len);
