@@ -931,7 +931,7 @@ static int check_xsave(struct rd *r, const struct hv_rec_vcpu *v)
                         v->id, (unsigned long long)x, HV_STREAM_XSAVE_SIZE);
     if (((x & 0xe0) && (x & 0xe0) != 0xe0) || ((x & 0xe0) && !(x & 4)) ||
         ((x & 0x18) && (x & 0x18) != 0x18))
-        return rec_fail(r, -HVE_PROTO, "vCPU %u: xcr0 %#llx is not a valid XCR0 (AVX-512 needs AVX, its three bits and MPX's two go together)",
+        return rec_fail(r, -HVE_PROTO, "vCPU %u: xcr0 %#llx is not a valid XCR0 (AVX-512 or MPX bits incomplete)",
                         v->id, (unsigned long long)x);
     if (x & ~sup)
         return rec_fail(r, -HVE_PROTO, "vCPU %u: xcr0 %#llx has features this host lacks (it offers %#llx)",

@@ -885,7 +885,7 @@ static const struct bad bad_cases[] = {
     { "xcr0 amx", P, m_xcr0_amx, PROTO,
       "VCPU record at offset %llu: vCPU 0: xcr0 0x60007 has state beyond the 4096-byte XSAVE area", R(HV_REC_VCPU, 1), 0, -1, false },
     { "xcr0 avx512", P, m_xcr0_avx512, PROTO,
-      "VCPU record at offset %llu: vCPU 0: xcr0 0x27 is not a valid XCR0 (AVX-512 needs AVX, its three bits and MPX's two go together)",
+      "VCPU record at offset %llu: vCPU 0: xcr0 0x27 is not a valid XCR0 (AVX-512 or MPX bits incomplete)",
       R(HV_REC_VCPU, 1), 0, -1, false },
     { "xcr0 host", P, m_xcr0_host, PROTO,
       "VCPU record at offset %llu: vCPU 0: xcr0 0xe7 has features this host lacks (it offers 0x7)", R(HV_REC_VCPU, 1), 0, -1, false },
