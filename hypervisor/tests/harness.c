@@ -91,12 +91,11 @@ static bool pump(struct dom *d, int ms)
     return true;
 }
 
-struct dom *dom_startv(const char *kernel, const char *cmdline, unsigned mem_mib,
-                       unsigned vcpus, const char *const *extra)
+struct dom *dom_spawnv(const char *const *args, int fd_keep)
 {
     struct dom *d = calloc(1, sizeof(*d));
     int out[2], err[2], ready[2];
-    char mem[16], cpus[16], rfd[16];
+    char rfd[16];
     const char *argv[64];
     unsigned n = 0;
 
@@ -109,24 +108,15 @@ struct dom *dom_startv(const char *kernel, const char *cmdline, unsigned mem_mib
         return NULL;
     }
     fcntl(ready[0], F_SETFD, FD_CLOEXEC);
-    snprintf(mem, sizeof(mem), "%u", mem_mib);
-    snprintf(cpus, sizeof(cpus), "%u", vcpus);
     snprintf(rfd, sizeof(rfd), "%d", ready[1]);
+    /* Ours first: a test may pass its own --rundir, and the last wins. */
     argv[n++] = env_or("HVCORE", "hvcore");
-    argv[n++] = "--kernel";
-    argv[n++] = kernel;
-    argv[n++] = "--memory";
-    argv[n++] = mem;
-    argv[n++] = "--vcpus";
-    argv[n++] = cpus;
-    argv[n++] = "--cmdline";
-    argv[n++] = cmdline;
     argv[n++] = "--rundir";
     argv[n++] = d->rundir;
     argv[n++] = "--ready-fd";
     argv[n++] = rfd;
-    for (unsigned i = 0; extra && extra[i] && n < 62; i++)
-        argv[n++] = extra[i];
+    for (unsigned i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
     argv[n] = NULL;
 
     d->pid = fork();
@@ -135,6 +125,8 @@ struct dom *dom_startv(const char *kernel, const char *cmdline, unsigned mem_mib
         dup2(devnull, 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
+        if (fd_keep >= 0)
+            fcntl(fd_keep, F_SETFD, 0);
         execv(argv[0], (char *const *)argv);
         fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -159,6 +151,29 @@ struct dom *dom_startv(const char *kernel, const char *cmdline, unsigned mem_mib
     if (!d->domid)
         dom_wait_exit(d, 10000);
     return d;
+}
+
+struct dom *dom_startv(const char *kernel, const char *cmdline, unsigned mem_mib,
+                       unsigned vcpus, const char *const *extra)
+{
+    char mem[16], cpus[16];
+    const char *args[64];
+    unsigned n = 0;
+
+    snprintf(mem, sizeof(mem), "%u", mem_mib);
+    snprintf(cpus, sizeof(cpus), "%u", vcpus);
+    args[n++] = "--kernel";
+    args[n++] = kernel;
+    args[n++] = "--memory";
+    args[n++] = mem;
+    args[n++] = "--vcpus";
+    args[n++] = cpus;
+    args[n++] = "--cmdline";
+    args[n++] = cmdline;
+    for (unsigned i = 0; extra && extra[i] && n < 58; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    return dom_spawnv(args, -1);
 }
 
 struct dom *dom_start(const char *cmdline, unsigned mem_mib, unsigned vcpus, ...)

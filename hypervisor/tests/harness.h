@@ -39,6 +39,11 @@ bool kvm_usable(void);
  * at startup is returned with status set. */
 struct dom *dom_start(const char *cmdline, unsigned mem_mib, unsigned vcpus, ...);
 
+/* hvcore with exactly args (NULL-terminated) plus its own --rundir and
+ * --ready-fd: for the command lines without a kernel (--restore,
+ * --incoming).  fd_keep, if not -1, is inherited by hvcore. */
+struct dom *dom_spawnv(const char *const *args, int fd_keep);
+
 /* Same, with an explicit argv tail (NULL-terminated). */
 struct dom *dom_startv(const char *kernel, const char *cmdline, unsigned mem_mib,
                        unsigned vcpus, const char *const *extra);

@@ -99,8 +99,7 @@ static void restored_domain_moves_on(void **state)
     struct hv_domctl_xfer live = { .flags = HV_XFER_LIVE };
     struct xfer_outcome o;
     char path[] = "/tmp/hvtest-save.XXXXXX", path2[] = "/tmp/hvtest-save.XXXXXX";
-    int con, sv[2], fd = mkstemp(path), fd2 = mkstemp(path2);
-    char fdarg[16];
+    int con, sv, fd = mkstemp(path), fd2 = mkstemp(path2);
 
     assert_true(fd >= 0 && fd2 >= 0);
     struct dom *a = start_memcheck("memcheck=24,8", 48, &con);
@@ -123,13 +122,10 @@ static void restored_domain_moves_on(void **state)
         fprintf(stderr, "second restore: %s\n", c->err);
     assert_true(c && c->domid > 0);
     /* And migrated live. */
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-    const char *in[] = { "--incoming", fdarg, NULL };
-    struct dom *e = dom_start_stream(in, sv[1]);
-    close(sv[1]);
-    assert_int_equal(dom_xfer(c, HV_DOMCTL_migrate_send, sv[0], &live, 0, NULL, NULL, &o), 0);
-    close(sv[0]);
+    struct dom *e = dom_incoming(&sv, NULL);
+    assert_non_null(e);
+    assert_int_equal(dom_xfer(c, HV_DOMCTL_migrate_send, sv, &live, 0, NULL, NULL, &o), 0);
+    close(sv);
     if (o.status != 0) {
         dom_wait_exit(e, 10000);
         fprintf(stderr, "%s\nreceiver: %s\n", o.result.message, e->err);
@@ -229,21 +225,16 @@ static void migrate(bool live)
     struct memcheck_verdict before, after;
     struct xfer_outcome o;
     struct hv_domctl_xfer p = { .flags = live ? HV_XFER_LIVE : 0 };
-    int sv[2], con;
+    int sv, con;
 
     REQUIRE_KVM();
     struct dom *src = start_memcheck("memcheck=32,16", 64, &con);
     verify_ok(src, con, &before);
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    char fdarg[16];
-    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-    const char *args[] = { "--incoming", fdarg, NULL };
-    struct dom *dst = dom_start_stream(args, sv[1]);
-    close(sv[1]);
+    struct dom *dst = dom_incoming(&sv, NULL);
     assert_non_null(dst);
     assert_true(dst->domid > 0);
-    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv[0], &p, 0, NULL, NULL, &o), 0);
-    close(sv[0]);
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv, &p, 0, NULL, NULL, &o), 0);
+    close(sv);
     if (o.status != 0)
         fprintf(stderr, "migration: %s\n", o.result.message);
     assert_int_equal(o.status, 0);
@@ -307,18 +298,13 @@ static void cancel_leaves_source_running(void **state)
     struct xfer_outcome o;
     /* 48 MiB of pages at 8 MiB/s: still copying when the cancel comes. */
     struct hv_domctl_xfer p = { .flags = HV_XFER_LIVE, .bandwidth_bps = 8u << 20 };
-    int sv[2], con;
+    int sv, con;
 
     struct dom *src = start_memcheck("memcheck=48", 64, &con);
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    char fdarg[16];
-    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-    const char *args[] = { "--incoming", fdarg, NULL };
-    struct dom *dst = dom_start_stream(args, sv[1]);
-    close(sv[1]);
+    struct dom *dst = dom_incoming(&sv, NULL);
     assert_non_null(dst);
-    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv[0], &p, 2, NULL, NULL, &o), 0);
-    close(sv[0]);
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv, &p, 2, NULL, NULL, &o), 0);
+    close(sv);
     assert_int_equal(o.status, -HVE_CANCELED);
     assert_string_equal(o.result.message,
                         "cancelled during pre-copy; the domain runs on here as before");
@@ -328,12 +314,9 @@ static void cancel_leaves_source_running(void **state)
 
     /* Dirty logging was turned off and on again: a second try succeeds. */
     p.bandwidth_bps = 0;
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-    dst = dom_start_stream(args, sv[1]);
-    close(sv[1]);
-    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv[0], &p, 0, NULL, NULL, &o), 0);
-    close(sv[0]);
+    dst = dom_incoming(&sv, NULL);
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv, &p, 0, NULL, NULL, &o), 0);
+    close(sv);
     assert_int_equal(o.status, 0);
     assert_int_equal(dom_wait_exit(src, 30000), HVCORE_EXIT_MIGRATED);
     close(con);
@@ -377,19 +360,14 @@ static void receiver_killed(void **state)
     struct memcheck_verdict v;
     struct xfer_outcome o;
     struct hv_domctl_xfer p = { .flags = HV_XFER_LIVE, .bandwidth_bps = 8u << 20 };
-    int sv[2], con;
+    int sv, con;
 
     struct dom *src = start_memcheck("memcheck=48", 64, &con);
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    char fdarg[16];
-    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
-    const char *args[] = { "--incoming", fdarg, NULL };
-    victim = dom_start_stream(args, sv[1]);
-    close(sv[1]);
+    victim = dom_incoming(&sv, NULL);
     assert_non_null(victim);
-    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv[0], &p, 0, kill_victim, NULL,
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv, &p, 0, kill_victim, NULL,
                               &o), 0);
-    close(sv[0]);
+    close(sv);
     assert_int_equal(o.status, -EPIPE);
     assert_non_null(strstr(o.result.message, "the domain runs on here as before"));
     verify_ok(src, con, &v);
@@ -421,19 +399,14 @@ static void move_through(struct moving *m, enum proxy_cut cut, uint64_t cut_at,
                          uint64_t bandwidth)
 {
     struct hv_domctl_xfer p = { .flags = HV_XFER_LIVE, .bandwidth_bps = bandwidth };
-    int a[2], b[2];
-    char fdarg[16];
+    int a[2], b;
 
     m->src = start_memcheck("memcheck=24,8", 48, &m->con);
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, a), 0);
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b), 0);
-    snprintf(fdarg, sizeof(fdarg), "%d", b[1]);
-    const char *args[] = { "--incoming", fdarg, NULL };
-    m->dst = dom_start_stream(args, b[1]);
-    close(b[1]);
+    m->dst = dom_incoming(&b, NULL);
     assert_non_null(m->dst);
     assert_true(m->dst->domid > 0);
-    m->proxy = proxy_start(a[1], b[0], cut, cut_at);
+    m->proxy = proxy_start(a[1], b, cut, cut_at);
     assert_non_null(m->proxy);
     assert_int_equal(dom_xfer(m->src, HV_DOMCTL_migrate_send, a[0], &p, 0, NULL, NULL, &m->o),
                      0);
@@ -563,18 +536,14 @@ static void source_killed_after_final_round(void **state)
     struct memcheck_verdict v;
     struct hv_domctl_xfer p = { .flags = HV_XFER_LIVE };
     struct xfer_outcome o;
-    int a[2], b[2], con;
-    char fdarg[16];
+    int a[2], b, con;
     uint32_t st, xf;
 
     struct dom *src = start_memcheck("memcheck=24,8", 48, &con);
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, a), 0);
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b), 0);
-    snprintf(fdarg, sizeof(fdarg), "%d", b[1]);
-    const char *args[] = { "--incoming", fdarg, NULL };
-    struct dom *dst = dom_start_stream(args, b[1]);
-    close(b[1]);
-    struct xfer_proxy *px = proxy_start(a[1], b[0], HOLD_READY, 0);
+    struct dom *dst = dom_incoming(&b, NULL);
+    assert_non_null(dst);
+    struct xfer_proxy *px = proxy_start(a[1], b, HOLD_READY, 0);
     victim = src;
     /* The job's progress says when the final round is over (handshake);
      * by then READY may already sit in the proxy: kill the source then. */

@@ -14,62 +14,26 @@
 
 struct dom *dom_start_stream(const char *const *args, int fd_keep)
 {
-    /* dom_startv's argv, minus the configuration: hvcore refuses it with
-     * a stream.  The harness runs `hvcore --kernel K ...`; here the first
-     * extra argument list replaces that. */
-    struct dom *d = calloc(1, sizeof(*d));
-    int out[2], err[2], ready[2];
-    char rfd[16];
-    const char *argv[64];
-    unsigned n = 0;
-    const char *hv = getenv("HVCORE");
+    return dom_spawnv(args, fd_keep);
+}
 
-    d->status = -1;
-    d->console_fd = d->stderr_fd = -1;
-    snprintf(d->rundir, sizeof(d->rundir), "/tmp/hvtest.XXXXXX");
-    if (!mkdtemp(d->rundir) || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-        pipe(ready) < 0) {
-        free(d);
+struct dom *dom_incoming(int *send_fd, const char *const *more)
+{
+    const char *args[16] = { "--incoming" };
+    char fdarg[16];
+    unsigned n = 2;
+    int sv[2];
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return NULL;
-    }
-    fcntl(ready[0], F_SETFD, FD_CLOEXEC);
-    snprintf(rfd, sizeof(rfd), "%d", ready[1]);
-    argv[n++] = hv ? hv : "hvcore";
-    argv[n++] = "--rundir";
-    argv[n++] = d->rundir;
-    argv[n++] = "--ready-fd";
-    argv[n++] = rfd;
-    for (unsigned i = 0; args[i] && n < 62; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    d->pid = fork();
-    if (d->pid == 0) {
-        int devnull = open("/dev/null", O_RDONLY);
-        dup2(devnull, 0);
-        dup2(out[1], 1);
-        dup2(err[1], 2);
-        if (fd_keep >= 0)
-            fcntl(fd_keep, F_SETFD, 0);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    close(ready[1]);
-    d->console_fd = out[0];
-    d->stderr_fd = err[0];
-    char buf[32] = "";
-    struct pollfd p = { .fd = ready[0], .events = POLLIN };
-    if (poll(&p, 1, 60000) > 0) {
-        ssize_t r = read(ready[0], buf, sizeof(buf) - 1);
-        if (r > 0) {
-            buf[r] = '\0';
-            d->domid = (uint32_t)strtoul(buf, NULL, 10);
-        }
-    }
-    close(ready[0]);
-    if (!d->domid)
-        dom_wait_exit(d, 10000);
+    snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+    args[1] = fdarg;
+    for (unsigned i = 0; more && more[i] && n < 15; i++)
+        args[n++] = more[i];
+    args[n] = NULL;
+    struct dom *d = dom_spawnv(args, sv[1]);
+    close(sv[1]);
+    *send_fd = sv[0];
     return d;
 }
 

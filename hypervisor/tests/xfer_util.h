@@ -12,10 +12,13 @@
 #include "harness.h"
 #include "public/domctl.h"
 
-/* hvcore --rundir <own dir> --ready-fd N plus args (e.g. "--restore",
- * path): like dom_startv, without --kernel/--memory/...  fd_keep, if not
- * -1, is inherited by hvcore (the --incoming socket). */
+/* hvcore args (e.g. "--restore", path) with its own runtime directory:
+ * dom_spawnv. */
 struct dom *dom_start_stream(const char *const *args, int fd_keep);
+
+/* hvcore --incoming on one end of a new socketpair (plus more args);
+ * *send_fd gets the other end, for migrate_send. */
+struct dom *dom_incoming(int *send_fd, const char *const *more);
 
 /* What a save or migrate-send job said. */
 struct xfer_outcome {
