@@ -898,10 +898,16 @@ bool stream_regs_ok(const struct hv_stream_regs *r, char *why, size_t whylen)
                  (unsigned long long)(r->rflags & ~(RFLAGS_GUEST | RFLAGS_FIXED)));
         return false;
     }
+    /* What a CPL-3 guest can load: a null selector (any RPL), or one of
+     * the GDT's user segments (0x20 code32, 0x28 data, 0x30 code64, any
+     * RPL).  Only the selector travels; the receiver keeps its own
+     * descriptors. */
     for (int i = 0; i < 4; i++) {
-        if (sel[i] != 0 && sel[i] != STREAM_SEL_USER_DS) {
-            snprintf(why, whylen, "selector %s %#x is neither null nor the user data selector %#x",
-                     sel_name[i], sel[i], STREAM_SEL_USER_DS);
+        unsigned index = sel[i] >> 3;
+        bool ldt = sel[i] & 4;
+        if (sel[i] > 3 && (ldt || index < 4 || index > 6)) {
+            snprintf(why, whylen, "selector %s %#x is neither null nor a user segment "
+                     "(0x20-0x37 of the GDT)", sel_name[i], sel[i]);
             return false;
         }
     }

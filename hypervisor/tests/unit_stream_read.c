@@ -581,7 +581,7 @@ MUT(m_gs_base, VCPU0(sb)->regs.gs_base = 0x0000800000001000ULL)
 MUT(m_rflags_if, VCPU0(sb)->regs.rflags = 0x2)
 MUT(m_rflags_iopl, VCPU0(sb)->regs.rflags = 0x3202)
 MUT(m_rflags_vm, VCPU0(sb)->regs.rflags = 0x20202)
-MUT(m_sel_ds, VCPU0(sb)->regs.ds = 0x33)
+MUT(m_sel_ds, VCPU0(sb)->regs.ds = 0x40)
 MUT(m_sel_gs, VCPU1(sb)->regs.gs = 0x2b | 4)
 MUT(m_xcr0_x87, VCPU0(sb)->xcr0 = 2)
 MUT(m_xcr0_avx, VCPU0(sb)->xcr0 = 5)
@@ -659,7 +659,7 @@ static const struct bad bad_cases[] = {
       R(HV_REC_PAGES, 1), 0, -1, false },
     { "domain length", P, m_domain_len, PROTO, "DOMAIN record at offset 32: length 1143 (must be 1144)", 0, 0, -1, false },
     { "kernel length", P, m_kernel_huge, PROTO,
-      "KERNEL record at offset %llu: length 67108865 is above the limit 67108864", R(HV_REC_KERNEL, 0), 0, -1, false },
+      "KERNEL record at offset %llu: length 268435457 is above the limit 268435456", R(HV_REC_KERNEL, 0), 0, -1, false },
     { "kernel empty", P, m_kernel_empty, PROTO, "KERNEL record at offset %llu: the kernel is empty",
       R(HV_REC_KERNEL, 0), 0, -1, false },
     { "toolstack length", P, m_toolstack_huge, PROTO,
@@ -871,10 +871,10 @@ static const struct bad bad_cases[] = {
     { "rflags VM", P, m_rflags_vm, PROTO,
       "VCPU record at offset %llu: vCPU 0: rflags 0x20202 has bits 0x20000 a CPL-3 guest cannot set", R(HV_REC_VCPU, 1), 0, -1, false },
     { "selector ds", P, m_sel_ds, PROTO,
-      "VCPU record at offset %llu: vCPU 0: selector ds 0x33 is neither null nor the user data selector 0x2b",
+      "VCPU record at offset %llu: vCPU 0: selector ds 0x40 is neither null nor a user segment (0x20-0x37 of the GDT)",
       R(HV_REC_VCPU, 1), 0, -1, false },
     { "selector gs", P, m_sel_gs, PROTO,
-      "VCPU record at offset %llu: vCPU 1: selector gs 0x2f is neither null nor the user data selector 0x2b",
+      "VCPU record at offset %llu: vCPU 1: selector gs 0x2f is neither null nor a user segment (0x20-0x37 of the GDT)",
       R(HV_REC_VCPU, 0), 0, -1, false },
     { "xcr0 x87", P, m_xcr0_x87, PROTO,
       "VCPU record at offset %llu: vCPU 0: xcr0 0x2 is not a valid XCR0 (x87 off, or AVX without SSE)",
@@ -1244,9 +1244,12 @@ static void test_regs_ok(void **state)
     assert_false(stream_regs_ok(&r, why, sizeof(why)));
     assert_string_equal(why, "rflags 0x274fd7 has bits 0x20000 a CPL-3 guest cannot set");
     r.rflags = 0x202;
-    r.fs = 3;                   /* a null selector with RPL 3 */
+    r.fs = 3;                   /* a null selector with RPL 3: fine */
+    r.gs = 0x33;                /* user code: loadable at CPL 3 */
+    assert_true(stream_regs_ok(&r, why, sizeof(why)));
+    r.fs = 0x10;                /* kernel code: not */
     assert_false(stream_regs_ok(&r, why, sizeof(why)));
-    assert_string_equal(why, "selector fs 0x3 is neither null nor the user data selector 0x2b");
+    assert_string_equal(why, "selector fs 0x10 is neither null nor a user segment (0x20-0x37 of the GDT)");
 }
 
 static void test_format_helpers(void **state)

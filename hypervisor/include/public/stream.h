@@ -113,7 +113,7 @@ struct hv_stream_rec {
 
 /* Largest body of any record but MEMORY_IMAGE (PAGES: a full batch). */
 #define HV_STREAM_PAGES_MAX   1024
-#define HV_STREAM_KERNEL_MAX  (64u << 20)
+#define HV_STREAM_KERNEL_MAX  (256u << 20)   /* as hvcore's --kernel */
 
 /* Lifecycle actions (DOMAIN.on_*), as hvcore's --on-* options. */
 #define HV_STREAM_ACTION_DESTROY  0
@@ -240,7 +240,7 @@ struct hv_rec_balloon {
  * checks each value as it checks hypercall arguments: rip and rsp-like
  * addresses lower-half canonical, rflags limited to the flags a CPL-3
  * guest can set (plus IF and bit 1, which must be set), data selectors
- * null or the user data selector, fs/gs bases lower-half canonical, and
+ * null or a user segment of hvcore's GDT, fs/gs bases lower-half canonical, and
  * the XSAVE area accepted by KVM for the features both hosts have.
  */
 struct hv_stream_regs {
