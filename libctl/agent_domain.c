@@ -85,13 +85,6 @@ static void update_domid(hv_domain *dom, json_object *o)
 
 /* ---- create, define, start ---- */
 
-/* What a start job started: the agent puts it in the job's result. */
-struct started {
-    char name[64];
-    char uuid[37];
-    uint32_t domid;             /* HV_DOMID_NONE: not said */
-};
-
 static const char *str_of(json_object *o, const char *key)
 {
     json_object *v;
@@ -108,8 +101,8 @@ static const char *str_of(json_object *o, const char *key)
  * or another domain).  1: the job succeeded but its result does not say
  * (an agent from before start results).
  */
-static int follow_start(hv_conn *conn, json_object *job, hv_op *op,
-                        struct started *s)
+int agent_follow_start(hv_conn *conn, json_object *job, hv_op *op,
+                       struct started *s)
 {
     json_object *cur = NULL, *res, *v;
     const char *name, *uuid;
@@ -164,7 +157,7 @@ static int post_config(hv_conn *conn, const hv_config *cfg, bool transient,
     if (rc)
         return rc;
     if (status == 202) {
-        rc = follow_start(conn, o, NULL, &st);
+        rc = agent_follow_start(conn, o, NULL, &st);
         json_object_put(o);
         o = NULL;
         if (rc == 0) {
@@ -426,7 +419,7 @@ static int on_domain(hv_domain *dom, const char *method, const char *suffix,
         return rc;
     if (status == 202 && !strcmp(suffix, "/start")) {
         /* The handle now means the incarnation the job started. */
-        if ((rc = follow_start(dom->conn, o, op, &st)) == 0) {
+        if ((rc = agent_follow_start(dom->conn, o, op, &st)) == 0) {
             pthread_mutex_lock(&dom->lock);
             dom->domid = st.domid;
             pthread_mutex_unlock(&dom->lock);

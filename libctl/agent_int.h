@@ -63,6 +63,19 @@ int agent_json(hv_conn *conn, const char *method, const char *path,
  */
 int agent_follow_job(hv_conn *conn, json_object *job, hv_op *op,
                      char domain[64]);
+/* What a start (or restore) job started: the job's result. */
+struct started {
+    char name[64];
+    char uuid[37];
+    uint32_t domid;             /* HV_DOMID_NONE: not said */
+};
+/*
+ * Follow such a job (the 202 body) to its end, then read what it
+ * started from its result.  1: it succeeded but its result does not
+ * say (an agent from before start results).  agent_domain.c.
+ */
+int agent_follow_start(hv_conn *conn, json_object *job, hv_op *op,
+                       struct started *s);
 /* An error code of the REST API (and the HTTP status) as HV_E*. */
 int agent_code_to_hv(const char *code, long status);
 /* name percent-encoded for a path segment or query value, in out[200]. */
@@ -86,6 +99,13 @@ int agent_set_memory(hv_domain *dom, uint64_t target_mib, unsigned flags);
 int agent_get_autostart(hv_domain *dom, int *autostart);
 int agent_set_autostart(hv_domain *dom, int autostart, unsigned flags);
 int agent_console_open(hv_domain *dom, int *fd);
+
+/* agent_xfer.c: save, restore and migrate as hvctld jobs. */
+int agent_save(hv_domain *dom, const char *path, unsigned flags, hv_op *op);
+int agent_restore(hv_conn *conn, const char *path, unsigned flags,
+                  hv_domain **out, hv_op *op);
+int agent_migrate(hv_domain *dom, const char *dest_uri,
+                  const struct hv_migrate_params *params, hv_op *op);
 
 /* agent_events.c */
 int agent_events_open(hv_conn *conn, hv_events **out);

@@ -38,6 +38,7 @@ static const struct { const char *code; int hv; } codes[] = {
     { "hypervisor_protocol", HV_EPROTO },
     { "spawn_failed", HV_ESPAWN },
     { "out_of_memory", HV_ENOMEM },
+    { "invalid_stream", HV_ESTREAM },
     { "database", HV_EIO }, { "internal", HV_EIO },
     { "too_many_streams", HV_EIO }, { "too_many_connections", HV_EIO },
 };
@@ -330,6 +331,9 @@ static int agent_version(hv_conn *conn, char **out)
     .set_autostart = agent_set_autostart,                                    \
     .shutdown_all = agent_shutdown_all,                                      \
     .agent_version = agent_version,                                          \
+    .save = agent_save,                                                      \
+    .restore = agent_restore,                                                \
+    .migrate = agent_migrate,                                                \
     .events_open = agent_events_open,                                        \
     .events_free = agent_events_free,                                        \
     .events_fd = agent_events_fd,                                            \

@@ -51,6 +51,7 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/agent_module.c \
 	libctl/agent_domain.c \
 	libctl/agent_events.c \
+	libctl/agent_xfer.c \
 	libctl/runtime.c \
 	libctl/domctl_client.c \
 	libctl/spawn.c \
@@ -65,6 +66,8 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/direct_xfer.c \
 	libctl/direct_save.c \
 	libctl/direct_migrate.c \
+	libctl/priv_hvctld.h \
+	libctl/priv_hvctld.c \
 	libctl/event.h \
 	libctl/event.c \
 	libctl/event_int.h \

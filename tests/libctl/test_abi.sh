@@ -47,6 +47,11 @@ grep -q '^[[:space:]]*hv_[a-z_0-9]*\*' "$s/libctl/libhvctl.sym" &&
 
 # Every function the header declares is exported, and nothing else is.
 decl=$(grep -o '\bhv_[a-z_0-9]*(' "$s/libctl/hvctl.h" | tr -d '(' | sort -u)
+# hvctld's private entries (HVCTL_0.5_PRIVATE) are declared in their own,
+# uninstalled header, and checked the same way.
+priv=$(grep -o '\bhv_priv_[a-z_0-9]*(' "$s/libctl/priv_hvctld.h" | tr -d '(' |
+       sort -u)
+decl=$(printf '%s\n%s\n' "$decl" "$priv" | sort -u)
 for f in $decl; do
     echo "$syms" | grep -q "^$f@@" || bad "declared but not exported: $f"
 done
