@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "agent.h"
+#include "migrate.h"
 #include "host_shutdown.h"
 #include "auth.h"
 #include "evlog.h"
@@ -186,6 +187,8 @@ static void teardown(struct agent *a)
      * (/metrics), which read the agent's state: no freed pool in it. */
     a->workers = NULL;
     monitor_stop(a->mon);
+    migrate_in_free_all(a);
+    migrate_notes_free(a);
     httpd_stop(a->httpd);
     restart_shutdown(a);
     evlog_free(a->evlog);

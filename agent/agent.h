@@ -22,6 +22,8 @@ struct monitor;
 struct httpd;
 struct auth;
 struct metrics;
+struct mig_note;
+struct mig_in;
 
 struct agent {
     const struct agent_opts *opts;
@@ -43,6 +45,8 @@ struct agent {
     int db_lock_fd;             /* flock on <db>.lock (store_lock) */
     struct restart_wait *restarts; /* crash restarts waiting (restart.c) */
     struct host_stop *host_stop; /* the host shutdown job, if one runs */
+    struct mig_note *mig_notes; /* where domains went (migrate_relay.c) */
+    struct mig_in *mig_in;      /* incoming migrations (migrate_in.c)  */
     bool stopping;
 };
 

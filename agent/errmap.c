@@ -14,6 +14,7 @@ void errmap_hv(int hv_rc, int *status, const char **code)
     switch (hv_rc) {
     case HV_EINVAL:    *status = 400; *code = "invalid_argument"; break;
     case HV_ECONFIG:   *status = 400; *code = "invalid_config"; break;
+    case HV_ESTREAM:   *status = 400; *code = "invalid_stream"; break;
     case HV_ENOTSUP:   *status = 400; *code = "not_supported"; break;
     case HV_ENOENT:    *status = 404; *code = "not_found"; break;
     case HV_EEXIST:    *status = 409; *code = "name_taken"; break;

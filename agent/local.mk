@@ -25,6 +25,8 @@ agent_libhvctld_la_SOURCES = \
 	agent/jobs.c agent/jobs.h \
 	agent/log.c agent/log.h \
 	agent/metrics.c agent/metrics.h \
+	agent/migrate.h agent/migrate_in.c agent/migrate_out.c \
+	agent/migrate_relay.c agent/relay.h \
 	agent/monitor.c agent/monitor.h agent/monitor_int.h \
 	agent/monitor_list.c \
 	agent/ops.c agent/ops.h \
@@ -35,6 +37,7 @@ agent_libhvctld_la_SOURCES = \
 	agent/rest_actions.c agent/rest_config.c agent/rest_define.c \
 	agent/rest_domains.c \
 	agent/rest_list.c \
+	agent/rest_xfer.c \
 	agent/rest_misc.c \
 	agent/rest_handlers.h \
 	agent/route.c agent/route.h \
@@ -51,6 +54,9 @@ agent_libhvctld_la_SOURCES = \
 	agent/worker.c agent/worker.h \
 	libctl/domain_fields.c libctl/domain_fields.h
 agent_libhvctld_la_CFLAGS = $(AGENT_CFLAGS)
+# Where hvctld finds the relay when $HVMIGRATE_RELAY is unset.
+agent_libhvctld_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DRELAY_INSTALL_PATH='"$(pkglibexecdir)/hvmigrate-relay"'
 agent_libhvctld_la_LIBADD = $(AGENT_LIBS)
 
 agent_hvctld_SOURCES = agent/main.c
@@ -68,4 +74,11 @@ agent/hvctld.service: $(srcdir)/agent/hvctld.service.in Makefile
 CLEANFILES += agent/hvctld.service
 EXTRA_DIST += agent/hvctld.service.in
 
-dist_man_MANS += man/hvctld.8
+# hvmigrate-relay: the TLS leg of a migration between agents (relay.c).
+pkglibexec_PROGRAMS = agent/hvmigrate-relay
+agent_hvmigrate_relay_SOURCES = agent/relay.c agent/relay.h \
+	agent/relay_pump.c
+agent_hvmigrate_relay_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+agent_hvmigrate_relay_LDADD = $(OPENSSL_LIBS)
+
+dist_man_MANS += man/hvctld.8 man/hvmigrate-relay.8

@@ -12,6 +12,7 @@
 #include "agent.h"
 #include "evlog.h"
 #include "log.h"
+#include "migrate.h"
 #include "monitor_int.h"
 #include "restart.h"
 #include "store.h"
@@ -69,7 +70,7 @@ static void handle_event(struct monitor *m, const hv_event *e)
     const char *detail = hv_event_get_detail(e);
     int reason = hv_event_get_reason(e);
     struct dom *d = dom_find_domid(&a->doms, domid);
-    char uuid[37] = "";
+    char uuid[37] = "", note[256];
     const char *restarted = NULL;
     int cause;
     bool crashed = false;
@@ -87,7 +88,8 @@ static void handle_event(struct monitor *m, const hv_event *e)
         if (d && d->domid && d->domid != domid)
             d = NULL;           /* the name belongs to someone else now */
     }
-    if (!d && type == HV_EVENT_STARTED && name && *name)
+    if (!d && (type == HV_EVENT_STARTED || type == HV_EVENT_RESTORED) &&
+        name && *name)
         d = dom_add(&a->doms, name);        /* started outside hvctld */
     cause = cause_of(d, e);
     snprintf(uuid, sizeof(uuid), "%s", d && d->uuid[0]
@@ -96,6 +98,7 @@ static void handle_event(struct monitor *m, const hv_event *e)
     if (d) {
         switch (type) {
         case HV_EVENT_STARTED:
+        case HV_EVENT_RESTORED:     /* from a save file or a migration */
             if (!d->domid) {
                 d->domid = domid;
                 d->state = HV_STATE_RUNNING;
@@ -146,6 +149,8 @@ static void handle_event(struct monitor *m, const hv_event *e)
             break;
         case HV_EVENT_SHUTDOWN:
         case HV_EVENT_DESTROYED:
+        case HV_EVENT_SAVED:        /* it left as a stream: gone here */
+        case HV_EVENT_MIGRATED:
             if (d->domid == domid) {
                 d->reason = reason;
                 monitor_stopped(a, d);
@@ -158,6 +163,14 @@ static void handle_event(struct monitor *m, const hv_event *e)
         if (d)
             d->state_ns = now_mono_ns();
         domtable_changed(&a->doms);
+    }
+    /* Where it went or came from, when hvctld moved it (migrate.h). */
+    if ((type == HV_EVENT_SAVED || type == HV_EVENT_MIGRATED ||
+         type == HV_EVENT_RESTORED) && name &&
+        migrate_note_take(a, name, hv_event_type_name(type), note,
+                          sizeof(note))) {
+        detail = note;
+        cause = HV_CAUSE_API;
     }
     evlog_emit(a->evlog, name, uuid, domid, hv_event_type_name(type), cause,
                reason, detail);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "migrate.h"
 #include "rest_handlers.h"
 #include "route.h"
 #include "util.h"
@@ -42,6 +43,15 @@ const struct route routes[] = {
       true),
     R(M_POST,   "/v1/domains/{name}/reboot", h_action_reboot, q_dom, true),
     R(M_POST,   "/v1/domains/{name}/destroy", h_action_destroy, q_dom, true),
+    R(M_POST,   "/v1/domains/{name}/save", h_domain_save, q_dom, true),
+    R(M_POST,   "/v1/domains/{name}/migrate", h_domain_migrate, q_dom, true),
+    R(M_POST,   "/v1/domains/restore", h_domains_restore, q_none, true),
+    R(M_POST,   "/v1/migrations/incoming", h_migrations_incoming, q_none,
+      true),
+    R(M_GET,    "/v1/migrations/incoming/{id}", h_migration_get, q_none,
+      false),
+    R(M_POST,   "/v1/migrations/incoming/{id}/finish", h_migration_finish,
+      q_none, true),
     R(M_PUT,    "/v1/domains/{name}/autostart", h_autostart, q_dom, true),
     R(M_PUT,    "/v1/domains/{name}/memory", h_memory, q_dom, true),
     RM(M_GET,   "/v1/events", h_events, q_events, false, ROUTE_NEGOTIATES),

@@ -32,6 +32,7 @@ AGENT_TESTS = \
 	tests/agent/test_rest_limits \
 	tests/agent/test_rest_restart \
 	tests/agent/test_rest_kill9 \
+	tests/agent/test_rest_migrate \
 	tests/agent/test_openapi \
 	tests/agent/test_agent_db \
 	tests/agent/test_agent_events \
@@ -136,3 +137,11 @@ bench-agent: all tests/bench/agent_bench
 	@$(AM_TESTS_ENVIRONMENT) HVCTLD=$(abs_builddir)/agent/hvctld; \
 	export HVCTLD; ./tests/bench/agent_bench
 .PHONY: bench-agent
+
+# test_rest_migrate: save, restore and migration between two hvctld in
+# two network namespaces (it makes them, and a veth pair; skips without).
+tests_agent_test_rest_migrate_SOURCES = tests/agent/test_rest_migrate.c \
+	$(AGENT_HARNESS)
+tests_agent_test_rest_migrate_CFLAGS = $(AGENT_TEST_CFLAGS)
+tests_agent_test_rest_migrate_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
+tests_agent_test_rest_migrate_LDADD = $(AGENT_REST_LDADD)

@@ -242,12 +242,22 @@ json_object *oa_operation(struct openapi *oa, const char *method,
     for (i = 0; method[i] && i < sizeof(m) - 1; i++)
         m[i] = (char)tolower((unsigned char)method[i]);
     m[i] = '\0';
+    /* A literal path ("/v1/domains/restore", POST) and a template that
+     * also matches it ("/v1/domains/{name}", GET): the one with the
+     * method, as the agent routes it. */
+    if (template_out)
+        *template_out = NULL;
     json_object_object_foreach(paths, tmpl, item) {
+        json_object *op;
         if (!path_matches(tmpl, path))
             continue;
-        if (template_out)
+        if (template_out && !*template_out)
             *template_out = tmpl;
-        return get(item, m);
+        if ((op = get(item, m))) {
+            if (template_out)
+                *template_out = tmpl;
+            return op;
+        }
     }
     return NULL;
 }

@@ -24,7 +24,8 @@ void oa_free(struct openapi *oa);
 /* The whole document (borrowed). */
 json_object *oa_doc(struct openapi *oa);
 
-/* The operation object for METHOD on a concrete path, or NULL. */
+/* The operation object for METHOD on a concrete path (of the first
+ * template that matches it and has METHOD), or NULL. */
 json_object *oa_operation(struct openapi *oa, const char *method,
                           const char *path, const char **template_out);
 
