@@ -37,6 +37,9 @@
 /* How long an arrival waits for GO after READY.  The sender answers at
  * once unless it is gone; then the toolstack decides (UNDECIDED). */
 #define GO_TIMEOUT_MS 30000
+/* A sender that sends nothing for this long is gone (the pre-copy rounds
+ * and a bandwidth cap never leave the connection idle for a minute). */
+#define STREAM_IDLE_MS 60000
 
 struct arrival {
     struct domain *d;
@@ -194,7 +197,8 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
                    bool *announced, enum incoming_outcome *outcome, bool *stream_error,
                    char *err, size_t errlen)
 {
-    struct stream_read_opts ro = { .live = o->incoming_fd >= 0, .verify_image = o->verify };
+    struct stream_read_opts ro = { .live = o->incoming_fd >= 0, .verify_image = o->verify,
+                                   .idle_ms = STREAM_IDLE_MS };
     struct arrival a = { .d = d };
     struct stream_sink sink = {
         .opaque = &a, .domain = sink_domain, .zero = sink_zero,
@@ -253,6 +257,11 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
         close(d->kvm_fd);
     d->kvm_fd = -1;
 
+    if (o->incoming_fd >= 0) {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+            (void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    }
     trace("reading the stream");
     r = stream_read(fd, &ro, &sink, st, err, errlen);
     trace("stream read");

@@ -147,6 +147,23 @@ static int ended(struct rd *r, uint64_t at)
 
 /* ---- input ------------------------------------------------------------- */
 
+/* Wait for input on a non-blocking descriptor, at most opts->idle_ms
+ * (0: for ever).  0, or < 0 with err set when the sender went quiet. */
+static int wait_input(struct rd *r, uint64_t at)
+{
+    struct pollfd p = { .fd = r->fd, .events = POLLIN };
+    int ms = r->opts->idle_ms ? (int)r->opts->idle_ms : -1;
+    int n;
+
+    do
+        n = poll(&p, 1, ms);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return fail(r, -HVE_TIMEDOUT, "nothing came for %.1f s at stream offset %llu: "
+                    "the sender is gone", r->opts->idle_ms / 1000.0, (unsigned long long)at);
+    return 0;
+}
+
 /* One read(2) of up to n bytes at stream offset `at`: > 0, 0 at the end,
  * or < 0 with err set.  A non-blocking descriptor is waited for. */
 static ssize_t read_some(struct rd *r, void *dst, size_t n, uint64_t at)
@@ -158,9 +175,10 @@ static ssize_t read_some(struct rd *r, void *dst, size_t n, uint64_t at)
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            struct pollfd p = { .fd = r->fd, .events = POLLIN };
-            if (poll(&p, 1, -1) >= 0 || errno == EINTR)
-                continue;
+            int w = wait_input(r, at);
+            if (w < 0)
+                return w;
+            continue;
         }
         return fail(r, -HVE_IO, "reading the stream at offset %llu: %s",
                     (unsigned long long)at, strerror(errno));
@@ -266,8 +284,9 @@ static int get_iov(struct rd *r, struct iovec *iov, int cnt)
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd p = { .fd = r->fd, .events = POLLIN };
-            (void)poll(&p, 1, -1);
+            int w = wait_input(r, r->off);
+            if (w < 0)
+                return w;
             continue;
         }
         if (k < 0)

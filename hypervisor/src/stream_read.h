@@ -89,6 +89,11 @@ struct stream_read_opts {
     /* The receiver's own limits (the features KVM offers here), for the
      * XSAVE check: an xcr0 with bits outside this is refused. */
     uint64_t xcr0_supported;
+    /* A non-blocking descriptor that brings nothing for this long (ms)
+     * ends the read with -HVE_TIMEDOUT: a sender that went away without
+     * closing the connection (a host that died, a network cut).  0:
+     * wait for ever. */
+    unsigned idle_ms;
 };
 
 /*

@@ -1222,6 +1222,37 @@ static void test_sink_errors(void **state)
 
 /* ---- the shared helpers ----------------------------------------------- */
 
+/* A sender that stops sending without closing: the read gives up after
+ * idle_ms, with a line that says so. */
+static int idle_domain(void *o, const struct hv_rec_domain *d, uint8_t **mem, char *e, size_t n)
+{
+    (void)o; (void)d; (void)mem; (void)e; (void)n;
+    return -HVE_NOSYS;          /* never reached: nothing comes */
+}
+
+static int idle_zero(void *o, uint64_t pfn, uint64_t n)
+{
+    (void)o; (void)pfn; (void)n;
+    return 0;
+}
+
+static void test_idle_sender(void **state)
+{
+    struct stream_read_opts o = { .live = true, .idle_ms = 100 };
+    struct stream_state st;
+    char err[256];
+    int p[2];
+
+    (void)state;
+    assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+    assert_int_equal(write(p[1], HV_STREAM_MAGIC, 8), 8);
+    struct stream_sink sink = { .domain = idle_domain, .zero = idle_zero };
+    assert_int_equal(stream_read(p[0], &o, &sink, &st, err, sizeof(err)), -HVE_TIMEDOUT);
+    assert_string_equal(err, "nothing came for 0.1 s at stream offset 8: the sender is gone");
+    close(p[0]);
+    close(p[1]);
+}
+
 static void test_regs_ok(void **state)
 {
     struct hv_stream_regs r;
@@ -1286,6 +1317,7 @@ int main(void)
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_bit_flips),
         cmocka_unit_test(test_sink_errors),
+        cmocka_unit_test(test_idle_sender),
         cmocka_unit_test(test_regs_ok),
         cmocka_unit_test(test_format_helpers),
     };
