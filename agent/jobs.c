@@ -80,6 +80,7 @@ void job_set_step(struct job *j, const char *step, double progress)
     pthread_mutex_lock(&j->lock);
     snprintf(j->step, sizeof(j->step), "%s", step ? step : "");
     j->progress = progress > 1 ? 1 : progress;
+    j->gen++;
     pthread_mutex_unlock(&j->lock);
 }
 
@@ -138,6 +139,7 @@ void job_finish(struct jobs *js, struct job *j, int hv_rc, const char *msg)
         j->state = JOB_FAILED;
         snprintf(j->step, sizeof(j->step), "failed");
     }
+    j->gen++;
     pthread_mutex_unlock(&j->lock);
     if (hv_rc) {
         errmap_hv(hv_rc, &j->err_status, &code);
@@ -152,6 +154,13 @@ int job_cancel(struct job *j)
         return -1;
     j->cancel(j);
     return 0;
+}
+
+void jobs_foreach(struct jobs *js, void (*fn)(struct job *j, void *arg),
+                  void *arg)
+{
+    for (struct job *j = js->head; j; j = j->next)
+        fn(j, arg);
 }
 
 void jobs_cancel_all(struct jobs *js)

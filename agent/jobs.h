@@ -36,9 +36,13 @@ struct job {
     char err_msg[512];
     json_object *result;        /* what it did, or NULL (owned) */
 
-    pthread_mutex_t lock;       /* guards step and progress */
+    pthread_mutex_t lock;       /* guards step, progress and gen */
     char step[96];
     double progress;            /* 0..1, or -1 when unknown */
+    unsigned gen;               /* bumped at each change of those or of
+                                   the state, for the event stream's
+                                   job events (sse.c) */
+    unsigned sent_gen;          /* what sse.c sent last (event loop) */
 
     struct job *next;
 };
@@ -63,6 +67,10 @@ int job_cancel(struct job *j);
 
 /* Cancel every running job that can be (at shutdown). */
 void jobs_cancel_all(struct jobs *js);
+
+/* Call fn for every job kept, newest first. */
+void jobs_foreach(struct jobs *js, void (*fn)(struct job *j, void *arg),
+                  void *arg);
 
 const char *job_state_name(enum job_state s);
 json_object *job_json(struct job *j);

@@ -16,7 +16,7 @@ static const char *const q_list[] = { "state", "persistent", "name", "id",
                                      "uuid", "fresh", NULL };
 static const char *const q_define[] = { "start", "transient", "paused",
                                         NULL };
-static const char *const q_events[] = { "since", NULL };
+static const char *const q_events[] = { "since", "jobs", NULL };
 /* Every route on one domain: ?uuid=U, the domain the client means. */
 static const char *const q_dom[] = { "uuid", NULL };
 

@@ -18,6 +18,7 @@
 
 #include "agent.h"
 #include "evlog.h"
+#include "jobs.h"
 #include "log.h"
 #include "metrics.h"
 #include "rest_handlers.h"
@@ -26,6 +27,7 @@
 
 struct client {
     struct evlog_sub sub;
+    bool jobs;                  /* ?jobs=true: also "event: job" */
     struct evhttp_request *req;
     struct evhttp_connection *evcon;
     struct client *prev, *next;
@@ -34,8 +36,9 @@ struct client {
 static struct {
     struct agent *a;
     struct event *keepalive;
+    struct event *jobs_timer;   /* job progress, while someone wants it */
     struct client head;         /* list head */
-    size_t n;
+    size_t n, n_jobs;
 } sse;
 
 static void unlink_client(struct client *c)
@@ -44,6 +47,8 @@ static void unlink_client(struct client *c)
     c->prev->next = c->next;
     c->next->prev = c->prev;
     sse.n--;
+    if (c->jobs && --sse.n_jobs == 0 && sse.jobs_timer)
+        event_del(sse.jobs_timer);
 }
 
 /* The client went away: the request is detached and ours to free. */
@@ -133,6 +138,47 @@ static void on_event(const struct store_event *ev, void *arg)
     send_event(ev, c);
 }
 
+/*
+ * A job whose state, step or progress changed since the last look:
+ * "event: job" with the job object (GET /v1/jobs/{id}) to the streams
+ * that asked.  Not logged and without an id: progress is not history,
+ * and a client that reconnects asks the job itself.
+ */
+static void send_job(struct job *j, void *arg)
+{
+    struct strbuf sb = { 0 };
+    json_object *o;
+    const char *data;
+    unsigned gen;
+
+    (void)arg;
+    pthread_mutex_lock(&j->lock);
+    gen = j->gen;
+    pthread_mutex_unlock(&j->lock);
+    if (gen == j->sent_gen)
+        return;
+    j->sent_gen = gen;
+    if (!(o = job_json(j)))
+        return;
+    data = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+    sb_printf(&sb, "event: job\ndata: %s\n\n", data ? data : "{}");
+    json_object_put(o);
+    for (struct client *c = sse.head.next; sb.s && !sb.oom &&
+         c != &sse.head; c = c->next)
+        if (c->jobs && !lagging(c))
+            send_chunk(c, sb.s, sb.len);
+    sb_free(&sb);
+}
+
+static void on_jobs_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    (void)arg;
+    jobs_foreach(sse.a->jobs, send_job, NULL);
+}
+
 static void on_keepalive(evutil_socket_t fd, short what, void *arg)
 {
     for (struct client *c = sse.head.next, *next; c != &sse.head; c = next) {
@@ -151,7 +197,9 @@ int sse_init(struct agent *a)
     sse.a = a;
     sse.head.next = sse.head.prev = &sse.head;
     sse.keepalive = event_new(a->base, -1, EV_PERSIST, on_keepalive, NULL);
-    if (!sse.keepalive || event_add(sse.keepalive, &tv) < 0)
+    sse.jobs_timer = event_new(a->base, -1, EV_PERSIST, on_jobs_timer, NULL);
+    if (!sse.keepalive || !sse.jobs_timer ||
+        event_add(sse.keepalive, &tv) < 0)
         return -1;
     return 0;
 }
@@ -163,6 +211,9 @@ void sse_shutdown(void)
     if (sse.keepalive)
         event_free(sse.keepalive);
     sse.keepalive = NULL;
+    if (sse.jobs_timer)
+        event_free(sse.jobs_timer);
+    sse.jobs_timer = NULL;
 }
 
 void h_events(struct rest_req *rr)
@@ -171,10 +222,20 @@ void h_events(struct rest_req *rr)
     const char *last = evhttp_find_header(
         evhttp_request_get_input_headers(rr->req), "Last-Event-ID");
     char *since = rest_query(rr, "since");
+    char *jobs = rest_query(rr, "jobs");
+    bool want_jobs = jobs && !strcmp(jobs, "true");
     int64_t after = -1;
     struct bufferevent *bev;
     struct client *c;
 
+    if (jobs && !want_jobs && strcmp(jobs, "false")) {
+        rest_error(rr, 400, "bad_query", "jobs=%s: expected true or false",
+                   jobs);
+        free(jobs);
+        free(since);
+        return;
+    }
+    free(jobs);
     if (rest_negotiate(rr, offer, 1) != MEDIA_EVENTS) {
         free(since);
         rest_error(rr, 406, "not_acceptable", "events are served as "
@@ -204,6 +265,7 @@ void h_events(struct rest_req *rr)
     c->evcon = evhttp_request_get_connection(rr->req);
     c->sub.fn = on_event;
     c->sub.arg = c;
+    c->jobs = want_jobs;
     rest_header(rr, "Content-Type", "text/event-stream");
     rest_header(rr, "Cache-Control", "no-cache");
     evhttp_send_reply_start(rr->req, 200, "OK");
@@ -226,6 +288,10 @@ void h_events(struct rest_req *rr)
     sse.head.prev->next = c;
     sse.head.prev = c;
     sse.n++;
+    if (c->jobs && sse.n_jobs++ == 0) {
+        struct timeval jt = { 0, SSE_JOBS_MS * 1000 };
+        event_add(sse.jobs_timer, &jt);
+    }
     evlog_subscribe(sse.a->evlog, &c->sub);
     evhttp_connection_set_closecb(c->evcon, on_close, c);
 }

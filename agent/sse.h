@@ -16,6 +16,8 @@
 #define SSE_MAX_CLIENTS 256
 #define SSE_MAX_BUFFERED (4 * 1024 * 1024)  /* then the client is dropped */
 #define SSE_REPLAY_MAX 10000
+/* How often the progress of jobs is looked at for ?jobs=true streams. */
+#define SSE_JOBS_MS 200
 
 struct agent;
 

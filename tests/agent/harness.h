@@ -130,6 +130,9 @@ bool wait_state(struct agentd *ad, const char *name, const char *state,
 int sse_open(struct agentd *ad, long long since);
 /* The same, resuming as a reconnecting client does (Last-Event-ID). */
 int sse_open_last_event_id(struct agentd *ad, long long last_id);
+/* The same with ?jobs=true: job progress ("event: job", Job objects,
+ * which have no "type") comes too. */
+int sse_open_jobs(struct agentd *ad);
 /* The next event's data within timeout_ms; NULL on timeout or end. */
 json_object *sse_next(int fd, int timeout_ms);
 void sse_close(int fd);

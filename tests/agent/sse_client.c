@@ -29,10 +29,21 @@ static struct { int fd; char buf[65536]; size_t len; } streams[SSE_MAX];
 
 static int sse_open_with(struct agentd *ad, long long since,
                          long long last_id);
+static bool want_jobs;
 
 int sse_open(struct agentd *ad, long long since)
 {
     return sse_open_with(ad, since, -1);
+}
+
+int sse_open_jobs(struct agentd *ad)
+{
+    int fd;
+
+    want_jobs = true;
+    fd = sse_open_with(ad, -1, -1);
+    want_jobs = false;
+    return fd;
 }
 
 int sse_open_last_event_id(struct agentd *ad, long long last_id)
@@ -59,8 +70,9 @@ static int sse_open_with(struct agentd *ad, long long since,
                  "Accept: text/event-stream\r\nLast-Event-ID: %lld\r\n\r\n",
                  last_id);
     else
-        snprintf(req, sizeof(req), "GET /v1/events HTTP/1.0\r\n"
-                 "Accept: text/event-stream\r\n\r\n");
+        snprintf(req, sizeof(req), "GET /v1/events%s HTTP/1.0\r\n"
+                 "Accept: text/event-stream\r\n\r\n",
+                 want_jobs ? "?jobs=true" : "");
     if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
         fail_msg("event stream: write");
     for (slot = 0; slot < SSE_MAX && streams[slot].fd; slot++)
@@ -100,13 +112,15 @@ void sse_close(int fd)
     close(fd);
 }
 
-/* The data of every event must be an Event of the spec. */
-static void check_event(json_object *ev)
+/* The data of every event must be an Event of the spec (a Job for
+ * "event: job", on a stream opened with sse_open_jobs). */
+static void check_event(json_object *ev, bool job)
 {
     json_object *schema;
     char err[512];
 
-    schema = jget(oa_doc(harness_spec()), "components.schemas.Event");
+    schema = jget(oa_doc(harness_spec()), job ? "components.schemas.Job"
+                                              : "components.schemas.Event");
     if (!schema)
         fail_msg("the spec has no Event schema");
     if (!oa_validate(harness_spec(), schema, ev, "event", err, sizeof(err)))
@@ -131,6 +145,7 @@ json_object *sse_next(int fd, int timeout_ms)
 
         if (end) {
             json_object *ev = NULL;
+            bool job = false;
             size_t used = (size_t)(end - b) + 2;
             *end = '\0';
             for (char *line = b; line && *line;) {
@@ -139,12 +154,14 @@ json_object *sse_next(int fd, int timeout_ms)
                     *nl = '\0';
                 if (!strncmp(line, "data: ", 6))
                     ev = json_tokener_parse(line + 6);
+                if (!strcmp(line, "event: job"))
+                    job = true;
                 line = nl ? nl + 1 : NULL;
             }
             memmove(b, b + used, streams[slot].len - used + 1);
             streams[slot].len -= used;
             if (ev) {
-                check_event(ev);
+                check_event(ev, job);
                 return ev;
             }
             continue;           /* a comment or "retry:" */

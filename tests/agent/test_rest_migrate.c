@@ -189,6 +189,29 @@ static json_object *event_of(int fd, const char *name, const char *type)
     return ev;
 }
 
+/* The next job event of job id on a jobs stream whose state is `state`
+ * (and, if min_progress >= 0, whose progress is above it). */
+static json_object *job_event(int fd, long long id, const char *state,
+                              double min_progress)
+{
+    double deadline = now_ms() + WAIT_MS;
+
+    for (;;) {
+        int left = (int)(deadline - now_ms());
+        json_object *ev = left > 0 ? sse_next(fd, left) : NULL;
+
+        if (!ev)
+            fail_msg("no job event of job %lld %s within %d ms", id, state,
+                     WAIT_MS);
+        if (jint(ev, "id") == id && !jget(ev, "type") &&
+            !strcmp(jstr(ev, "state"), state) &&
+            (min_progress < 0 ||
+             json_object_get_double(jget(ev, "progress")) > min_progress))
+            return ev;
+        json_object_put(ev);
+    }
+}
+
 static void expect_detail(int fd, const char *name, const char *type,
                           const char *detail, const char *cause)
 {
@@ -268,7 +291,8 @@ static void test_save_restore(void **state)
     struct resp r;
     char path[300], body[400], msg[700];
     long long id, t1;
-    int ev;
+    json_object *je;
+    int ev, jobs;
 
     (void)state;
     agentd_init(&A, "xfer");
@@ -278,10 +302,17 @@ static void test_save_restore(void **state)
     start_domain(&A, "mc");
     wait_filled(&A, "mc");
     t1 = verify(&A, "mc", 0);
+    jobs = sse_open_jobs(&A);
 
     snprintf(path, sizeof(path), "%s/mc.save", A.dir);
     snprintf(body, sizeof(body), "{\"path\": \"%s\"}", path);
     id = post_job(&A, "/v1/domains/mc/save", body);
+    /* Its end on the event stream, as GET /v1/jobs/{id} says it. */
+    je = job_event(jobs, id, "succeeded", -1);
+    assert_string_equal(jstr(je, "operation"), "save");
+    assert_true(jint(je, "result.bytes_sent") > FILL_MIB << 20);
+    json_object_put(je);
+    sse_close(jobs);
     assert_string_equal(wait_job(&A, id, &r), "succeeded");
     assert_true(jint(r.json, "result.bytes_sent") > FILL_MIB << 20);
     assert_string_equal(jstr(r.json, "operation"), "save");
@@ -605,10 +636,11 @@ static void test_migrate_cancel(void **state)
     char body[1200], path[64];
     struct resp r;
     long long id;
-    double deadline;
+    int jobs;
 
     (void)state;
     NEED_NS();
+    jobs = sse_open_jobs(&A);
     define_memcheck(&A, "slow", 16);
     start_domain(&A, "slow");
     wait_filled(&A, "slow");
@@ -618,22 +650,15 @@ static void test_migrate_cancel(void **state)
                  "\"undefine_source\": true");
     id = post_job(&A, "/v1/domains/slow/migrate", body);
     snprintf(path, sizeof(path), "/v1/jobs/%lld", id);
-    for (deadline = now_ms() + WAIT_MS;; ) {
-        r = GET(&A, path);
-        if (json_object_get_double(jget(r.json, "progress")) > 0)
-            break;
-        assert_string_equal(jstr(r.json, "state"), "running");
-        resp_free(&r);
-        if (now_ms() > deadline)
-            fail_msg("the migration did not begin within %d ms", WAIT_MS);
-        usleep(20000);
-    }
-    resp_free(&r);
+    /* Under way (the event stream says how far), then cancelled. */
+    json_object_put(job_event(jobs, id, "running", 0));
     r = DELETE(&A, path);
     assert_int_equal(r.status, 202);
     resp_free(&r);
+    json_object_put(job_event(jobs, id, "cancelled", -1));
     assert_string_equal(wait_job(&A, id, &r), "cancelled");
     resp_free(&r);
+    sse_close(jobs);
     expect_unchanged("slow");
     verify(&A, "slow", 0);
     destroy_domain(&A, "slow");
