@@ -109,7 +109,9 @@ int direct_save(hv_domain *dom, const char *path, unsigned flags, hv_op *op)
         if ((rc = xfer_run(dom, HV_DOMCTL_save, &x, copy, op, &o)))
             goto out;
     }
-    if (!o.final && o.started) {
+    /* Ended without an answer (a refusal has its status): never take
+     * what is in the file for a complete stream. */
+    if (!o.final && !o.status) {
         rc = save_broke(dom, path);
         goto out;
     }
