@@ -151,6 +151,9 @@ static SSL_CTX *make_ctx(bool server)
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
                      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    /* Many records per read(2), not one: fewer system calls. */
+    SSL_CTX_set_read_ahead(ctx, 1);
+    SSL_CTX_set_default_read_buffer_len(ctx, RELAY_READ_AHEAD);
     if (server)
         SSL_CTX_set_psk_server_callback(ctx, psk_server);
     else

@@ -16,6 +16,8 @@
 #define RELAY_ID_MAX 64
 /* Connect, accept and handshake must be done within this. */
 #define RELAY_TIMEOUT_MS 30000
+/* TLS records read at once (OpenSSL's read-ahead buffer). */
+#define RELAY_READ_AHEAD (256 * 1024)
 
 #define RELAY_USAGE \
     "usage: hvmigrate-relay (--listen-fd FD | --connect HOST:PORT)\n" \

@@ -18,7 +18,7 @@
 
 #include "relay.h"
 
-#define BUF_CAP (256 * 1024)
+#define BUF_CAP (1024 * 1024)
 
 enum io { IO_DONE, IO_AGAIN, IO_EOF, IO_BROKEN };
 
@@ -163,10 +163,14 @@ static int step(struct relay_pump *p, bool *moved)
         p->local_eof = r == IO_EOF;
         *moved |= r == IO_DONE || r == IO_EOF;
     }
-    if (p->out.len) {
+    /* A TLS write takes one record (16 KiB): drain the buffer before
+     * looking at the other direction again, which costs a read(2). */
+    while (p->out.len) {
         if ((r = net_write(p)) == IO_BROKEN)
             return broke(p, "network");
-        *moved |= r == IO_DONE;
+        if (r != IO_DONE)
+            break;
+        *moved = true;
     }
     if (p->local_eof && !p->out.len && !p->out_shut) {
         if ((r = net_shut(p)) == IO_BROKEN)
@@ -174,17 +178,23 @@ static int step(struct relay_pump *p, bool *moved)
         p->out_shut = r == IO_DONE;
         *moved |= p->out_shut;
     }
-    if (!p->net_eof && room(&p->in)) {
+    /* A TLS read gives one record: fill the buffer while records are
+     * there. */
+    while (!p->net_eof && room(&p->in)) {
         r = net_read(p);
         if (r == IO_BROKEN)
             return broke(p, "network");
         p->net_eof = r == IO_EOF;
-        *moved |= r == IO_DONE || r == IO_EOF;
+        if (r == IO_AGAIN)
+            break;
+        *moved = true;
     }
-    if (p->in.len) {
+    while (p->in.len) {
         if ((r = fd_write(p->local, &p->in, &p->bytes_in)) == IO_BROKEN)
             return broke(p, "local");
-        *moved |= r == IO_DONE;
+        if (r != IO_DONE)
+            break;
+        *moved = true;
     }
     if (p->net_eof && !p->in.len && !p->in_shut) {
         shutdown(p->local, SHUT_WR);

@@ -145,3 +145,14 @@ tests_agent_test_rest_migrate_SOURCES = tests/agent/test_rest_migrate.c \
 tests_agent_test_rest_migrate_CFLAGS = $(AGENT_TEST_CFLAGS)
 tests_agent_test_rest_migrate_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
 tests_agent_test_rest_migrate_LDADD = $(AGENT_REST_LDADD)
+
+# make bench-relay: what hvmigrate-relay costs 1 GiB over loopback (no
+# relay, relays in plain TCP, relays with TLS); docs/migration.md.
+check_PROGRAMS += tests/bench/bench_relay
+bench_programs += tests/bench/bench_relay
+tests_bench_bench_relay_SOURCES = tests/bench/bench_relay.c
+bench: bench-relay
+bench-relay: all tests/bench/bench_relay
+	@HVMIGRATE_RELAY=$(abs_builddir)/agent/hvmigrate-relay \
+	./tests/bench/bench_relay
+.PHONY: bench-relay
