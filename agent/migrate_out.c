@@ -413,6 +413,9 @@ static void mig_done(struct work *w)
         if (hv_op_get_figure(x->op, HV_OP_TOTAL_NS, &v) == 0)
             json_object_object_add(r, "total_ns", json_object_new_int64(
                                        (int64_t)v));
+        if (hv_op_get_figure(x->op, HV_OP_ITERATIONS, &v) == 0)
+            json_object_object_add(r, "iterations", json_object_new_int64(
+                                       (int64_t)v));
         job_set_result(x->j, r);
         if (x->rc == 0 && x->undefine_source)
             undefine_here(x);

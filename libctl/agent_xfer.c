@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "agent_int.h"
+#include "op.h"
 
 /* An absolute path for the agent (it has no working directory of ours). */
 static int abs_path(const char *path, char out[PATH_MAX])
@@ -40,6 +41,37 @@ static void dom_path(const hv_domain *dom, const char *suffix, char out[320])
              dom->uuid[0] ? "?uuid=" : "", dom->uuid);
 }
 
+/*
+ * The figures of a finished job's result into op (hv_op_get_figure), as
+ * the direct driver gives them from hvcore's final reply.
+ */
+static void result_figures(hv_conn *conn, json_object *job, hv_op *op)
+{
+    static const struct { const char *key; int fig; } figs[] = {
+        { "bytes_sent", HV_OP_BYTES_SENT },
+        { "total_ns", HV_OP_TOTAL_NS },
+        { "downtime_ns", HV_OP_DOWNTIME_NS },
+        { "iterations", HV_OP_ITERATIONS },
+    };
+    json_object *cur = NULL, *res, *v;
+    char path[64];
+
+    if (!op || !json_object_object_get_ex(job, "id", &v))
+        return;
+    snprintf(path, sizeof(path), "/v1/jobs/%lld",
+             (long long)json_object_get_int64(v));
+    if (agent_json(conn, "GET", path, NULL, &cur, NULL) == 0 &&
+        json_object_object_get_ex(cur, "result", &res) && res)
+        for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++)
+            if (json_object_object_get_ex(res, figs[i].key, &v) &&
+                json_object_is_type(v, json_type_int) &&
+                json_object_get_int64(v) >= 0)
+                op_set_figure(op, figs[i].fig,
+                              (uint64_t)json_object_get_int64(v));
+    json_object_put(cur);
+    err_clear();
+}
+
 /* POST body to path and follow the job. */
 static int post_job(hv_conn *conn, const char *path, json_object *body,
                     hv_op *op, struct started *st)
@@ -51,6 +83,8 @@ static int post_job(hv_conn *conn, const char *path, json_object *body,
     if (rc == 0)
         rc = st ? agent_follow_start(conn, job, op, st)
                 : agent_follow_job(conn, job, op, NULL);
+    if (rc == 0 && !st)
+        result_figures(conn, job, op);
     json_object_put(job);
     return rc;
 }
