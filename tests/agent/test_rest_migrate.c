@@ -526,6 +526,8 @@ static void test_migrate_between_hosts(void **state)
     hv_conn *cb = NULL;
     hv_domain *d = NULL;
     hv_migrate_params *p;
+    hv_op *op;
+    uint64_t sent;
 
     char host[128] = "", from[160], migrated_from[180];
 
@@ -569,8 +571,13 @@ static void test_migrate_between_hosts(void **state)
     assert_int_equal(hv_migrate_params_set_flags(p, HV_MIGRATE_LIVE), 0);
     snprintf(uri, sizeof(uri), "https://" ADDR_A ":" PORT "?cacert=%s&"
              "cert=%s&key=%s", ca, cli_crt, cli_key);
-    if (hv_domain_migrate(d, uri, p, NULL))
+    op = hv_op_new(NULL, NULL);
+    if (hv_domain_migrate(d, uri, p, op))
         fail_msg("migrate back: %s", hv_last_error());
+    /* The figures come with it, as through the direct driver. */
+    assert_int_equal(hv_op_get_figure(op, HV_OP_BYTES_SENT, &sent), 0);
+    assert_true(sent > (uint64_t)FILL_MIB << 20);
+    hv_op_free(op);
     hv_migrate_params_free(p);
     hv_domain_free(d);
     hv_conn_free(cb);
