@@ -45,6 +45,9 @@
 #include "util.h"
 #include "worker.h"
 
+/* How long an incoming migration waits for the source's verdict. */
+#define MIG_IN_KEEP_MS (10 * 60 * 1000)
+
 struct mig_in {
     char id[33];
     char name[64], uuid[37], source[128];
@@ -53,6 +56,7 @@ struct mig_in {
     char *config;               /* the definition to store, or NULL */
     hv_domain *dom;             /* the incoming hvcore */
     pid_t relay;
+    int64_t created_ms;
     bool busy;                  /* a worker has it */
     struct mig_in *next;
 };
@@ -85,6 +89,30 @@ static void unlink_mig(struct agent *a, struct mig_in *m)
             *p = m->next;
             return;
         }
+}
+
+/*
+ * Forget migrations whose source never said how they ended (its agent
+ * died): their relay has long given up (RELAY_TIMEOUT_MS) and is reaped
+ * here; their hvcore ended with its stream, or waits undecided for
+ * someone to unpause or destroy it, as a domain of this host.
+ */
+static void sweep(struct agent *a)
+{
+    int64_t now = now_real_ms();
+
+    for (struct mig_in **p = &a->mig_in; *p;) {
+        struct mig_in *m = *p;
+        if (!m->busy && now - m->created_ms > MIG_IN_KEEP_MS) {
+            log_warn("incoming migration %s of domain '%s': no word from "
+                     "the source for %d s; forgotten", m->id, m->name,
+                     MIG_IN_KEEP_MS / 1000);
+            *p = m->next;
+            mig_free(m);
+            continue;
+        }
+        p = &m->next;
+    }
 }
 
 void migrate_in_free_all(struct agent *a)
@@ -281,6 +309,7 @@ void h_migrations_incoming(struct rest_req *rr)
 
     if (!body)
         return;
+    sweep(a);
     name = str_of(body, "name");
     uuid = str_of(body, "uuid");
     config = str_of(body, "config");
@@ -338,6 +367,7 @@ void h_migrations_incoming(struct rest_req *rr)
     m->insecure = bool_of(body, "insecure");
     m->memory_mib = uint_of(body, "memory_mib", 1u << 20);
     m->busy = true;
+    m->created_ms = now_real_ms();
     m->next = a->mig_in;
     a->mig_in = m;
     p->rr = rr;
