@@ -6,7 +6,8 @@
  *
  *   - non-live and live: the domain runs at the destination under the
  *     same name and uuid, its memory intact and its ticks going on; the
- *     source has nothing left and said `migrated`; progress grew;
+ *     source has nothing left and said `migrated`; progress grew; with
+ *     HV_MIGRATE_PAUSED it arrives paused;
  *   - cancelled while memory is being copied (a bandwidth cap keeps it
  *     going): it runs on at the source, the destination has nothing;
  *   - the destination's hvcore killed (SIGKILL) mid-stream: the same;
@@ -129,6 +130,29 @@ static void live(void **state)
 {
     (void)state;
     migrate_and_check("live", HV_MIGRATE_LIVE);
+}
+
+/* HV_MIGRATE_PAUSED: it arrives paused, and runs on once unpaused. */
+static void arrives_paused(void **state)
+{
+    hv_domain *d = xfer_start(&A, "nap", 32, 8), *there = NULL;
+    hv_migrate_params *p = hv_migrate_params_new();
+    hv_domain_info *i;
+    long long ticks = xfer_verify(d, XFER_ANY);
+
+    (void)state;
+    OK(hv_migrate_params_set_flags(p, HV_MIGRATE_LIVE | HV_MIGRATE_PAUSED));
+    OK(hv_domain_migrate(d, dest_uri, p, NULL));
+    hv_migrate_params_free(p);
+    hv_domain_free(d);
+    OK(hv_domain_lookup_by_name(B.conn, "nap", &there));
+    OK(hv_domain_get_info(there, &i));
+    assert_int_equal(hv_domain_info_get_state(i), HV_STATE_PAUSED);
+    hv_domain_info_free(i);
+    OK(hv_domain_unpause(there, 0));
+    xfer_verify(there, ticks);
+    OK(hv_domain_destroy(there, 0));
+    hv_domain_free(there);
 }
 
 /* And back: a migrated domain migrates again (B to A). */
@@ -362,6 +386,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(non_live, teardown),
         cmocka_unit_test_teardown(live, teardown),
+        cmocka_unit_test_teardown(arrives_paused, teardown),
         cmocka_unit_test_teardown(there_and_back, teardown),
         cmocka_unit_test_teardown(cancelled, teardown),
         cmocka_unit_test_teardown(destination_killed, teardown),
