@@ -19,6 +19,12 @@
 
 extern char **environ;
 
+/* The build says where it installs the relay (agent/local.mk); a build
+ * that does not (the fuzzers') gets the usual place. */
+#ifndef RELAY_INSTALL_PATH
+#define RELAY_INSTALL_PATH "/usr/local/libexec/hvctl/hvmigrate-relay"
+#endif
+
 /* Where the relay's fds land in it. */
 #define RELAY_NET_FD   3
 #define RELAY_LOCAL_FD 4
