@@ -13,9 +13,10 @@
  *     streams telling it, the guest checked on B; then back from B to A
  *     through libhvctl's agent driver (hv_domain_migrate on unix://, a
  *     client certificate);
- *   - a destination that refuses (a bad token) or is down, and a move
- *     cancelled mid-way (DELETE /v1/jobs/{id}): the domain runs on at
- *     the source and neither database changed;
+ *   - a destination that refuses (a bad token) or is down, a move
+ *     cancelled mid-way (DELETE /v1/jobs/{id}), and one whose destination
+ *     hvcore is killed mid-stream: the domain runs on at the source and
+ *     neither database changed;
  *   - a plain stream is refused but to loopback.
  *
  * The namespaces are removed whatever happens (teardown and atexit).
@@ -25,6 +26,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -671,6 +673,82 @@ static void test_migrate_cancel(void **state)
     destroy_domain(&A, "slow");
 }
 
+/* The pid of the process whose command line has both words, or 0. */
+static pid_t find_process(const char *w1, const char *w2)
+{
+    pid_t found = 0;
+
+    for (pid_t pid = 2; pid < 4194304 && !found; pid++) {
+        char path[64], cmd[4096];
+        ssize_t n;
+        int fd;
+
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+        if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            continue;
+        n = read(fd, cmd, sizeof(cmd) - 1);
+        close(fd);
+        if (n <= 0)
+            continue;
+        for (ssize_t i = 0; i < n; i++)
+            if (!cmd[i])
+                cmd[i] = ' ';
+        cmd[n] = '\0';
+        if (strstr(cmd, w1) && strstr(cmd, w2))
+            found = pid;
+    }
+    return found;
+}
+
+/*
+ * The destination's hvcore killed (-9) while the memory flows: the
+ * source runs on, B forgets it, neither database changed.
+ */
+static void test_migrate_dest_killed(void **state)
+{
+    char body[1200], want[300];
+    struct resp r;
+    long long id;
+    pid_t victim;
+    int jobs;
+
+    (void)state;
+    NEED_NS();
+    jobs = sse_open_jobs(&A);
+    define_memcheck(&A, "kill", 16);
+    start_domain(&A, "kill");
+    wait_filled(&A, "kill");
+    migrate_body(body, sizeof(body), tok_b, ", \"live\": true, "
+                 "\"bandwidth_mib_s\": 1, \"persistent\": true, "
+                 "\"undefine_source\": true");
+    id = post_job(&A, "/v1/domains/kill/migrate", body);
+    json_object_put(job_event(jobs, id, "running", 0));
+    victim = find_process("--incoming", B.rundir);
+    assert_true(victim > 0);
+    assert_int_equal(kill(victim, SIGKILL), 0);
+    assert_string_equal(wait_job(&A, id, &r), "failed");
+    snprintf(want, sizeof(want), "migration of 'kill' to https://" ADDR_B
+             ":" PORT " failed: ");
+    if (strncmp(jstr(r.json, "error.message"), want, strlen(want)) ||
+        !strstr(jstr(r.json, "error.message"), "; it runs on here"))
+        fail_msg("%s", jstr(r.json, "error.message"));
+    resp_free(&r);
+    sse_close(jobs);
+    expect_dom(&A, "kill", "running", true);
+    verify(&A, "kill", 0);
+    /* B saw an hvcore die that never ran anything: nothing stays. */
+    for (double end = now_ms() + WAIT_MS;; usleep(20000)) {
+        char st[32];
+        bool p;
+        dom_state(&B, "kill", st, sizeof(st), &p);
+        if (!st[0])
+            break;
+        if (p || now_ms() > end)
+            fail_msg("B still has 'kill' (%s%s)", st, p ? ", defined" : "");
+    }
+    destroy_domain(&A, "kill");
+}
+
 static void test_plain_only_to_loopback(void **state)
 {
     struct resp r;
@@ -705,6 +783,7 @@ int main(void)
                                         hosts_setup, NULL),
         cmocka_unit_test(test_migrate_refused),
         cmocka_unit_test(test_migrate_cancel),
+        cmocka_unit_test(test_migrate_dest_killed),
         cmocka_unit_test_setup_teardown(test_plain_only_to_loopback, NULL,
                                         hosts_teardown),
     };
