@@ -49,7 +49,8 @@ static bool have_ns;
 static int net0 = -1;           /* our own network namespace */
 static char pki[200], ca[240], srv_crt[240], srv_key[240], cli_crt[240],
             cli_key[240];
-static struct agentd A, B;
+static struct agentd X;         /* save and restore, alone */
+static struct agentd A, B;      /* the two hosts */
 static char tok_b[80], tok_a[80];
 #define ADDR_A "10.199.0.1"
 #define ADDR_B "10.199.0.2"
@@ -297,69 +298,78 @@ static void test_save_restore(void **state)
     int ev, jobs;
 
     (void)state;
-    agentd_init(&A, "xfer");
-    assert_int_equal(agentd_start(&A, NULL, NULL), 0);
-    define_memcheck(&A, "mc", 16);
-    ev = sse_open(&A, -1);
-    start_domain(&A, "mc");
-    wait_filled(&A, "mc");
-    t1 = verify(&A, "mc", 0);
-    jobs = sse_open_jobs(&A);
+    agentd_init(&X, "xfer");
+    assert_int_equal(agentd_start(&X, NULL, NULL), 0);
+    define_memcheck(&X, "mc", 16);
+    ev = sse_open(&X, -1);
+    start_domain(&X, "mc");
+    wait_filled(&X, "mc");
+    t1 = verify(&X, "mc", 0);
+    jobs = sse_open_jobs(&X);
 
-    snprintf(path, sizeof(path), "%s/mc.save", A.dir);
+    snprintf(path, sizeof(path), "%s/mc.save", X.dir);
     snprintf(body, sizeof(body), "{\"path\": \"%s\"}", path);
-    id = post_job(&A, "/v1/domains/mc/save", body);
+    id = post_job(&X, "/v1/domains/mc/save", body);
     /* Its end on the event stream, as GET /v1/jobs/{id} says it. */
     je = job_event(jobs, id, "succeeded", -1);
     assert_string_equal(jstr(je, "operation"), "save");
     assert_true(jint(je, "result.bytes_sent") > FILL_MIB << 20);
     json_object_put(je);
     sse_close(jobs);
-    assert_string_equal(wait_job(&A, id, &r), "succeeded");
+    assert_string_equal(wait_job(&X, id, &r), "succeeded");
     assert_true(jint(r.json, "result.bytes_sent") > FILL_MIB << 20);
     assert_string_equal(jstr(r.json, "operation"), "save");
     assert_true(json_object_get_double(jget(r.json, "progress")) == 1.0);
     resp_free(&r);
     snprintf(msg, sizeof(msg), "to %s", path);
     expect_detail(ev, "mc", "saved", msg, "api");
-    assert_true(wait_state(&A, "mc", "shutoff", WAIT_MS));
-    expect_dom(&A, "mc", "shutoff", true);      /* the definition stays */
+    assert_true(wait_state(&X, "mc", "shutoff", WAIT_MS));
+    expect_dom(&X, "mc", "shutoff", true);      /* the definition stays */
     assert_int_equal(access(path, R_OK), 0);
 
-    id = post_job(&A, "/v1/domains/restore", body);
-    assert_string_equal(wait_job(&A, id, &r), "succeeded");
+    id = post_job(&X, "/v1/domains/restore", body);
+    assert_string_equal(wait_job(&X, id, &r), "succeeded");
     assert_string_equal(jstr(r.json, "result.name"), "mc");
     resp_free(&r);
     json_object_put(event_of(ev, "mc", "restored"));
-    assert_true(wait_state(&A, "mc", "running", WAIT_MS));
-    expect_dom(&A, "mc", "running", true);
-    verify(&A, "mc", t1);                       /* its clock went on */
+    assert_true(wait_state(&X, "mc", "running", WAIT_MS));
+    expect_dom(&X, "mc", "running", true);
+    verify(&X, "mc", t1);                       /* its clock went on */
 
     /* What is refused, in so many words. */
-    r = POST(&A, "/v1/domains/mc/save", "{\"path\": \"mc.save\"}");
+    r = POST(&X, "/v1/domains/mc/save", "{\"path\": \"mc.save\"}");
     expect_error(&r, 400, "invalid_argument", "\"path\" must be an absolute "
                  "file name (hvctld has no working directory of yours): "
                  "'mc.save'");
     resp_free(&r);
-    define_domain(&A, "idle", "counter", 16);
-    r = POST(&A, "/v1/domains/idle/save", body);
+    define_domain(&X, "idle", "counter", 16);
+    r = POST(&X, "/v1/domains/idle/save", body);
     expect_error(&r, 409, "wrong_state", "domain 'idle' is not running");
     resp_free(&r);
-    snprintf(body, sizeof(body), "{\"path\": \"%s/hvctld.log\"}", A.dir);
-    id = post_job(&A, "/v1/domains/restore", body);
-    assert_string_equal(wait_job(&A, id, &r), "failed");
+    snprintf(body, sizeof(body), "{\"path\": \"%s/hvctld.log\"}", X.dir);
+    id = post_job(&X, "/v1/domains/restore", body);
+    assert_string_equal(wait_job(&X, id, &r), "failed");
     /* hvcore's words; the code is libhvctl's (HV_ESTREAM, invalid_stream,
      * once test_xfer_gaps' refused_file_is_estream passes). */
-    snprintf(msg, sizeof(msg), "restore from %s/hvctld.log: ", A.dir);
+    snprintf(msg, sizeof(msg), "restore from %s/hvctld.log: ", X.dir);
     if (strncmp(jstr(r.json, "error.message"), msg, strlen(msg)) ||
         !strstr(jstr(r.json, "error.message"),
                 "not a domain stream (bad magic)"))
         fail_msg("%s", jstr(r.json, "error.message"));
     resp_free(&r);
-    destroy_domain(&A, "mc");
+    destroy_domain(&X, "mc");
     sse_close(ev);
-    assert_int_equal(agentd_stop(&A), 0);
-    agentd_cleanup(&A);
+    assert_int_equal(agentd_stop(&X), 0);
+}
+
+/* Whatever happened: no agent or domain of the test left. */
+static int xfer_teardown(void **state)
+{
+    (void)state;
+    if (X.pid)
+        agentd_stop(&X);
+    agentd_cleanup(&X);
+    return 0;
 }
 
 /* ---- two hosts ---- */
@@ -778,7 +788,7 @@ int main(void)
     char relay[512];
     const char *b = getenv("HV_BUILDDIR");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_save_restore),
+        cmocka_unit_test_teardown(test_save_restore, xfer_teardown),
         cmocka_unit_test_setup_teardown(test_migrate_between_hosts,
                                         hosts_setup, NULL),
         cmocka_unit_test(test_migrate_refused),
