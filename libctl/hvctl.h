@@ -508,7 +508,9 @@ int hv_domain_console_open(hv_domain *dom, int *fd);
  * events, console contents and balloon, under the same name and uuid.
  * Each call takes an hv_op (NULL: just wait): its callback is called at
  * each progress report of hvcore, hv_op_get_figure() reads the figures,
- * and hv_op_cancel() cancels.  The direct driver does all three; a
+ * and hv_op_cancel() cancels.  The direct driver does all three, and
+ * so does the agent driver (as hvctld jobs; a migration is then driven
+ * by the source's hvctld to another hvctld: docs/migration.md); a
  * driver that cannot fails with HV_ENOTSUP.
  */
 
@@ -593,7 +595,8 @@ int hv_migrate_params_set_max_iterations(hv_migrate_params *params,
  * Direct connections migrate to another runtime directory of this host
  * (hvctl:///system?driver=direct&rundir=DIR); HV_MIGRATE_PERSIST and
  * HV_MIGRATE_UNDEFINE_SOURCE need agent connections on both ends
- * (HV_ENOTSUP otherwise).
+ * (HV_ENOTSUP otherwise).  Agent connections migrate to another agent:
+ * dest_uri is https://HOST:PORT?token=T&cacert=F (or cert=F&key=F).
  */
 int hv_domain_migrate(hv_domain *dom, const char *dest_uri,
                       const hv_migrate_params *params, hv_op *op);
