@@ -413,6 +413,33 @@ static int handshake(struct xfer *x)
     return 0;
 }
 
+/*
+ * After a pre-copy round that left `dirty` pages for the next: pause now?
+ * The budget is a ceiling, not a goal: while each round still at least
+ * halves what is left, another round costs the guest nothing and shortens
+ * the pause, so hvcore goes on until the rest would take GOOD_PAUSE_NS
+ * (about what pausing costs anyway).  It stops earlier once the rounds
+ * stop shrinking (the guest dirties as fast as they send) and the rest
+ * fits the budget, and after max_rounds whatever is left (a guest that
+ * dirties faster than the link carries would never converge).
+ */
+#define GOOD_PAUSE_NS (2 * 1000000ULL)
+
+static bool converged(struct xfer *x, uint64_t dirty, uint64_t expect_ns, uint64_t budget_ns,
+                      uint64_t *prev_dirty, uint32_t max_rounds)
+{
+    bool shrinking = dirty * 2 <= *prev_dirty;
+
+    *prev_dirty = dirty;
+    trace(x, "%llu pages dirty, %.3f ms to send paused%s", (unsigned long long)dirty,
+          expect_ns / 1e6, shrinking ? "" : " (not shrinking)");
+    if (expect_ns <= GOOD_PAUSE_NS || expect_ns <= budget_ns / 100)
+        return true;
+    if (!shrinking && expect_ns <= budget_ns)
+        return true;
+    return x->iteration >= max_rounds;
+}
+
 static int do_migrate(struct xfer *x)
 {
     struct domain *d = x->d;
@@ -426,6 +453,7 @@ static int do_migrate(struct xfer *x)
     uint64_t *fresh = calloc(words, sizeof(uint64_t));
     struct hv_rec_domain dom;
     bool logging = false;
+    uint64_t prev_dirty = UINT64_MAX;
     char why[160];
     int r;
 
@@ -496,7 +524,7 @@ static int do_migrate(struct xfer *x)
             uint64_t expect = rate ? (uint64_t)((unsigned __int128)(dirty << HV_PAGE_SHIFT) *
                                                 1000000000ULL / rate)
                                    : UINT64_MAX;
-            if (expect <= budget_ns || x->iteration >= max_rounds)
+            if (converged(x, dirty, expect, budget_ns, &prev_dirty, max_rounds))
                 break;
         }
         drain(x);
@@ -650,6 +678,7 @@ int xfer_start(struct domain *d, int client_fd, int stream_fd, const struct hv_d
     x->cmd = req->cmd;
     x->seq = req->seq;
     x->p = *p;
+    x->out.fd = -1;                             /* until sw_open */
     x->t0 = now_ns(CLOCK_MONOTONIC);
     x->trace = getenv("HVCORE_XFER_TRACE") != NULL;
     x->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
