@@ -233,10 +233,10 @@ out:
 
 void h_domains_restore(struct rest_req *rr)
 {
-    static const char *const keys[] = { "path", "paused", NULL };
+    static const char *const keys[] = { "path", "paused", "verify", NULL };
     struct xfer_work *x = NULL;
     json_object *body = rest_json_body(rr, keys, false);
-    int paused;
+    int paused, verify;
 
     if (!body)
         return;
@@ -245,11 +245,13 @@ void h_domains_restore(struct rest_req *rr)
         goto out;
     }
     if (!path_arg(rr, body, x->path, sizeof(x->path)) ||
-        (paused = bool_arg(rr, body, "paused")) < 0) {
+        (paused = bool_arg(rr, body, "paused")) < 0 ||
+        (verify = bool_arg(rr, body, "verify")) < 0) {
         free(x);
         goto out;
     }
-    x->flags = paused ? HV_RESTORE_PAUSED : 0;
+    x->flags = (paused ? HV_RESTORE_PAUSED : 0) |
+               (verify ? HV_RESTORE_VERIFY : 0);
     submit(rr, x, "restore", "");
 out:
     json_object_put(body);

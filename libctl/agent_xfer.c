@@ -120,9 +120,6 @@ int agent_restore(hv_conn *conn, const char *path, unsigned flags,
     json_object *body;
     int rc;
 
-    if (flags & HV_RESTORE_VERIFY)
-        return err_set(HV_ENOTSUP, "restore from %s: --verify is not "
-                       "possible through hvctld yet", path);
     if ((rc = abs_path(path, abs)))
         return rc;
     body = json_object_new_object();
@@ -130,6 +127,9 @@ int agent_restore(hv_conn *conn, const char *path, unsigned flags,
     json_object_object_add(body, "paused",
                            json_object_new_boolean(flags &
                                                    HV_RESTORE_PAUSED));
+    json_object_object_add(body, "verify",
+                           json_object_new_boolean(flags &
+                                                   HV_RESTORE_VERIFY));
     rc = post_job(conn, "/v1/domains/restore", body, op, &st);
     json_object_put(body);
     if (rc == 1)

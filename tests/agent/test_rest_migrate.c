@@ -336,6 +336,21 @@ static void test_save_restore(void **state)
     expect_dom(&X, "mc", "running", true);
     verify(&X, "mc", t1);                       /* its clock went on */
 
+    /* "verify" reaches hvcore (--verify: the image's checksum too). */
+    define_domain(&X, "ctr", "counter", 16);
+    start_domain(&X, "ctr");
+    snprintf(path, sizeof(path), "%s/ctr.save", X.dir);
+    snprintf(body, sizeof(body), "{\"path\": \"%s\"}", path);
+    id = post_job(&X, "/v1/domains/ctr/save", body);
+    assert_string_equal(wait_job(&X, id, NULL), "succeeded");
+    assert_true(wait_state(&X, "ctr", "shutoff", WAIT_MS));
+    snprintf(body, sizeof(body), "{\"path\": \"%s\", \"verify\": true, "
+             "\"paused\": true}", path);
+    id = post_job(&X, "/v1/domains/restore", body);
+    assert_string_equal(wait_job(&X, id, NULL), "succeeded");
+    assert_true(wait_state(&X, "ctr", "paused", WAIT_MS));
+    destroy_domain(&X, "ctr");
+
     /* What is refused, in so many words. */
     r = POST(&X, "/v1/domains/mc/save", "{\"path\": \"mc.save\"}");
     expect_error(&r, 400, "invalid_argument", "\"path\" must be an absolute "
@@ -343,6 +358,7 @@ static void test_save_restore(void **state)
                  "'mc.save'");
     resp_free(&r);
     define_domain(&X, "idle", "counter", 16);
+    snprintf(body, sizeof(body), "{\"path\": \"%s/idle.save\"}", X.dir);
     r = POST(&X, "/v1/domains/idle/save", body);
     expect_error(&r, 409, "wrong_state", "domain 'idle' is not running");
     resp_free(&r);
