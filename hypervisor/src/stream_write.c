@@ -20,6 +20,10 @@
 
 static const uint8_t zeros[8];
 
+/* A save file's image is written in chunks this big, each hashed right
+ * after it is written, while it is still in the cache. */
+#define IMAGE_CHUNK (256u << 10)
+
 static int failed(struct stream_out *out, int code, const char *what)
 {
     snprintf(out->err, sizeof(out->err), "%s at stream offset %llu: %s", what,
@@ -227,15 +231,34 @@ static uint64_t first_image_data(struct domain *d, uint64_t pfn, uint64_t *end)
     return data;
 }
 
+/* pwrite all of buf at off.  0 or -errno. */
+static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+    const uint8_t *p = buf;
+
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -HVE_IO;
+        p += n;
+        off += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
 int sw_memory_image(struct stream_out *out, struct domain *d)
 {
+    static const uint8_t zero_page[HV_PAGE_SIZE];
     uint64_t pages = d->mem_max_bytes >> HV_PAGE_SHIFT;
-    uint64_t body = out->offset + sizeof(struct hv_stream_rec);
+    uint64_t rec_off = out->offset, body = rec_off + sizeof(struct hv_stream_rec);
     struct hv_rec_memory_image img = { .nr_pages = pages };
     struct hv_stream_rec rec = { .type = HV_REC_MEMORY_IMAGE };
     XXH3_state_t *image_hash = XXH3_createState();
     uint64_t pfn = 0, end;
-    int r;
+    int r = 0;
 
     if (!image_hash)
         return failed(out, -HVE_NOMEM, "checksum");
@@ -243,63 +266,51 @@ int sw_memory_image(struct stream_out *out, struct domain *d)
     img.data_offset = (body + sizeof(img) + HV_PAGE_SIZE - 1) & ~(HV_PAGE_SIZE - 1);
     rec.length = img.data_offset - body + pages * HV_PAGE_SIZE;
 
-    /* The hash of the image goes in its header, written first: compute it
-     * before writing (holes hash as zeros).  The private pages never
-     * travel: the receiver builds its own, so they are holes here. */
-    static const uint8_t zero_page[HV_PAGE_SIZE];
-    while (pfn < pages) {
+    /*
+     * One pass: each chunk is written, then hashed while it is still in
+     * the cache; the image's header, which carries the hash, is written
+     * again at the end (the file is seekable).  Holes (pages never
+     * touched, ballooned, and the private pages, which never travel) stay
+     * holes in a sparse file and hash as the zeros they read as.
+     */
+    while (r == 0 && pfn < pages) {
         uint64_t data = first_image_data(d, pfn, &end);
         for (; pfn < data; pfn++)
             XXH3_64bits_update(image_hash, zero_page, HV_PAGE_SIZE);
-        if (data < pages) {
-            XXH3_64bits_update(image_hash, d->mem + (data << HV_PAGE_SHIFT),
-                               (end - data) << HV_PAGE_SHIFT);
-            pfn = end;
+        for (; r == 0 && pfn < end && pfn < pages; ) {
+            size_t chunk = (size_t)(end - pfn) << HV_PAGE_SHIFT;
+            const uint8_t *src = d->mem + (pfn << HV_PAGE_SHIFT);
+            if (chunk > IMAGE_CHUNK)
+                chunk = IMAGE_CHUNK;
+            if (cancelled(out))
+                r = -HVE_CANCELED;
+            else
+                r = pwrite_all(out->fd, src, chunk, img.data_offset + (pfn << HV_PAGE_SHIFT));
+            XXH3_64bits_update(image_hash, src, chunk);
+            pfn += chunk >> HV_PAGE_SHIFT;
         }
     }
     img.image_hash = XXH3_64bits_digest(image_hash);
     XXH3_freeState(image_hash);
-
-    struct iovec iov[2] = { { &rec, sizeof(rec) }, { &img, sizeof(img) } };
-    r = write_iov(out, iov, 2, 0, 0);
+    if (r == 0)
+        r = pwrite_all(out->fd, &rec, sizeof(rec), rec_off);
+    if (r == 0)
+        r = pwrite_all(out->fd, &img, sizeof(img), body);
+    out->offset = img.data_offset + pages * HV_PAGE_SIZE;
+    if (r == 0 && (ftruncate(out->fd, (off_t)out->offset) < 0 ||
+                   lseek(out->fd, (off_t)out->offset, SEEK_SET) < 0))
+        r = -errno;
     if (r < 0)
         return failed(out, r, "memory image");
-    /* The padding up to the data is a hole in the file, but stream bytes:
-     * hashed as the zeros it reads as. */
-    for (uint64_t pad = img.data_offset - out->offset; pad; ) {
+    /* The stream's checksum, in stream order: the record header, the
+     * image's header, the padding (zeros); not the pages. */
+    XXH3_64bits_update(out->hash, &rec, sizeof(rec));
+    XXH3_64bits_update(out->hash, &img, sizeof(img));
+    for (uint64_t pad = img.data_offset - body - sizeof(img); pad; ) {
         size_t n = pad > sizeof(zero_page) ? sizeof(zero_page) : (size_t)pad;
         XXH3_64bits_update(out->hash, zero_page, n);
         pad -= n;
     }
-    /* Padding and holes: the file is extended at the end, so they are
-     * holes in a sparse file. */
-    for (pfn = 0; pfn < pages; pfn = end) {
-        uint64_t data = first_image_data(d, pfn, &end);
-        if (data >= pages)
-            break;
-        uint64_t off = img.data_offset + (data << HV_PAGE_SHIFT);
-        uint64_t len = (end - data) << HV_PAGE_SHIFT;
-        const uint8_t *src = d->mem + (data << HV_PAGE_SHIFT);
-        while (len > 0) {
-            if (cancelled(out)) {
-                r = -HVE_CANCELED;
-                return failed(out, r, "memory image");
-            }
-            size_t chunk = len > (8u << 20) ? (8u << 20) : (size_t)len;
-            ssize_t n = pwrite(out->fd, src, chunk, (off_t)off);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                return failed(out, n < 0 ? -errno : -HVE_IO, "memory image");
-            src += n;
-            off += (uint64_t)n;
-            len -= (uint64_t)n;
-        }
-    }
-    out->offset = img.data_offset + pages * HV_PAGE_SIZE;
-    if (ftruncate(out->fd, (off_t)out->offset) < 0 ||
-        lseek(out->fd, (off_t)out->offset, SEEK_SET) < 0)
-        return failed(out, -errno, "memory image");
     return 0;
 }
 
