@@ -33,7 +33,9 @@ void migrate_in_free_all(struct agent *a);
 /*
  * The detail of the next `type` event ("saved", "migrated", "restored")
  * of domain name, set by whoever started the move; the monitor takes it
- * (a copy into out, true) when the event comes.
+ * (a copy into out, true) when the event comes.  "destroyed": the next
+ * destroyed event of name is the end of a source copy the destination
+ * runs, told as "migrated" with this detail.  Any thread.
  */
 void migrate_note_set(struct agent *a, const char *name, const char *type,
                       const char *detail);

@@ -225,7 +225,13 @@ static void move(struct mig_out *x, hv_conn *dc, hv_domain *dom,
     case HV_PRIV_UNDECIDED:
         /* We sent GO, or hvcore hung up: the destination knows. */
         dest_state(dc, id, st, sizeof(st));
+        log_info("migration of '%s' to %s: the connection broke after the "
+                 "go-ahead; the destination's copy is %s", x->name, x->dest,
+                 st[0] ? st : "not known");
         if (!strcmp(st, "running") || !strcmp(st, "paused")) {
+            /* It left: told as migrated, not as destroyed. */
+            snprintf(where, sizeof(where), "to %s", x->dest);
+            migrate_note_set(x->a, x->name, "destroyed", where);
             hv_domain_destroy(dom, 0);
             hv_priv_wait_gone(dom);
             x->moved = true;
@@ -256,6 +262,9 @@ static void move(struct mig_out *x, hv_conn *dc, hv_domain *dom,
         return;
     case HV_PRIV_SOURCE_GONE:
         dest_state(dc, id, st, sizeof(st));
+        log_warn("migration of '%s' to %s: the source hvcore died; the "
+                 "destination's copy is %s", x->name, x->dest,
+                 st[0] ? st : "not known");
         if (!strcmp(st, "undecided") &&
             finish(dc, id, "take", &x->defined_there, err,
                    sizeof(err)) == 0) {

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -143,32 +144,20 @@ bool migrate_host_is_loopback(const char *host)
     return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
-/* ---- notes ---- */
+/* ---- notes ----
+ * Set on the event loop, and by a migration's worker just before it
+ * destroys a source copy that the destination runs (migrate_out.c), so
+ * guarded. */
+
+static pthread_mutex_t notes_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct mig_note {
     char name[64], type[16], detail[256];
     struct mig_note *next;
 };
 
-void migrate_note_set(struct agent *a, const char *name, const char *type,
-                      const char *detail)
-{
-    struct mig_note *n = calloc(1, sizeof(*n));
-    char drop[256];
-
-    if (!n)
-        return;
-    /* One note per domain and type: the latest move's. */
-    migrate_note_take(a, name, type, drop, sizeof(drop));
-    snprintf(n->name, sizeof(n->name), "%s", name);
-    snprintf(n->type, sizeof(n->type), "%s", type);
-    snprintf(n->detail, sizeof(n->detail), "%s", detail);
-    n->next = a->mig_notes;
-    a->mig_notes = n;
-}
-
-bool migrate_note_take(struct agent *a, const char *name, const char *type,
-                       char *out, size_t len)
+static bool take_locked(struct agent *a, const char *name, const char *type,
+                        char *out, size_t len)
 {
     for (struct mig_note **p = &a->mig_notes; *p; p = &(*p)->next) {
         struct mig_note *n = *p;
@@ -182,11 +171,43 @@ bool migrate_note_take(struct agent *a, const char *name, const char *type,
     return false;
 }
 
+void migrate_note_set(struct agent *a, const char *name, const char *type,
+                      const char *detail)
+{
+    struct mig_note *n = calloc(1, sizeof(*n));
+    char drop[256];
+
+    if (!n)
+        return;
+    snprintf(n->name, sizeof(n->name), "%s", name);
+    snprintf(n->type, sizeof(n->type), "%s", type);
+    snprintf(n->detail, sizeof(n->detail), "%s", detail);
+    pthread_mutex_lock(&notes_lock);
+    /* One note per domain and type: the latest move's. */
+    take_locked(a, name, type, drop, sizeof(drop));
+    n->next = a->mig_notes;
+    a->mig_notes = n;
+    pthread_mutex_unlock(&notes_lock);
+}
+
+bool migrate_note_take(struct agent *a, const char *name, const char *type,
+                       char *out, size_t len)
+{
+    bool found;
+
+    pthread_mutex_lock(&notes_lock);
+    found = take_locked(a, name, type, out, len);
+    pthread_mutex_unlock(&notes_lock);
+    return found;
+}
+
 void migrate_notes_free(struct agent *a)
 {
+    pthread_mutex_lock(&notes_lock);
     while (a->mig_notes) {
         struct mig_note *n = a->mig_notes;
         a->mig_notes = n->next;
         free(n);
     }
+    pthread_mutex_unlock(&notes_lock);
 }

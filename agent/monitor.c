@@ -70,7 +70,7 @@ static void handle_event(struct monitor *m, const hv_event *e)
     const char *detail = hv_event_get_detail(e);
     int reason = hv_event_get_reason(e);
     struct dom *d = dom_find_domid(&a->doms, domid);
-    char uuid[37] = "", note[256];
+    char uuid[37] = "", note[256], drop[256];
     const char *restarted = NULL;
     int cause;
     bool crashed = false;
@@ -165,7 +165,13 @@ static void handle_event(struct monitor *m, const hv_event *e)
         domtable_changed(&a->doms);
     }
     /* Where it went or came from, when hvctld moved it (migrate.h). */
-    if ((type == HV_EVENT_SAVED || type == HV_EVENT_MIGRATED ||
+    if (type == HV_EVENT_DESTROYED && name &&
+        migrate_note_take(a, name, "destroyed", note, sizeof(note))) {
+        type = HV_EVENT_MIGRATED;
+        migrate_note_take(a, name, "migrated", drop, sizeof(drop));
+        detail = note;
+        cause = HV_CAUSE_API;
+    } else if ((type == HV_EVENT_SAVED || type == HV_EVENT_MIGRATED ||
          type == HV_EVENT_RESTORED) && name &&
         migrate_note_take(a, name, hv_event_type_name(type), note,
                           sizeof(note))) {

@@ -391,6 +391,8 @@ int main(int argc, char **argv)
         goto out;
     t0 = now_ns();
     relay_pump_init(&pump, o.local_fd, net, ssl);
+    if (getenv("HVMIGRATE_RELAY_TEST_CUT_IN"))
+        pump.cut_in = atoll(getenv("HVMIGRATE_RELAY_TEST_CUT_IN"));
     rc = relay_pump_run(&pump) < 0;
     if (o.stats)
         fprintf(stderr, "hvmigrate-relay: %llu bytes out, %llu bytes in, "

@@ -38,6 +38,10 @@ struct relay_pump {
     bool local_eof, net_eof, out_shut, in_shut;
     bool write_wants_read, read_wants_write;
     uint64_t bytes_out, bytes_in;
+    /* Tests: cut both connections once this many bytes came in from the
+     * network ($HVMIGRATE_RELAY_TEST_CUT_IN), as a network cut would;
+     * -1: never. */
+    int64_t cut_in;
 };
 
 void relay_pump_init(struct relay_pump *p, int local, int net, SSL *ssl);

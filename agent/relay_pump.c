@@ -28,6 +28,7 @@ void relay_pump_init(struct relay_pump *p, int local, int net, SSL *ssl)
     p->local = local;
     p->net = net;
     p->ssl = ssl;
+    p->cut_in = -1;
     p->out.data = malloc(BUF_CAP);
     p->in.data = malloc(BUF_CAP);
     fcntl(local, F_SETFL, fcntl(local, F_GETFL) | O_NONBLOCK);
@@ -188,6 +189,18 @@ static int step(struct relay_pump *p, bool *moved)
         if (r == IO_AGAIN)
             break;
         *moved = true;
+    }
+    if (p->cut_in >= 0 && p->in.len &&
+        p->bytes_in + p->in.len > (uint64_t)p->cut_in) {
+        /* What came before the cut is delivered; the rest never is. */
+        p->in.len = (size_t)((uint64_t)p->cut_in - p->bytes_in);
+        while (p->in.len &&
+               fd_write(p->local, &p->in, &p->bytes_in) == IO_DONE)
+            ;
+        fprintf(stderr, "hvmigrate-relay: cut after %lld bytes from the "
+                "network (HVMIGRATE_RELAY_TEST_CUT_IN)\n",
+                (long long)p->cut_in);
+        return -1;
     }
     while (p->in.len) {
         if ((r = fd_write(p->local, &p->in, &p->bytes_in)) == IO_BROKEN)

@@ -115,8 +115,10 @@ static void xfer_done(struct work *w)
     } else {
         log_warn("%s", x->msg);
     }
-    if (x->rc && x->save)
-        migrate_note_take(a, x->name, "saved", x->msg, sizeof(x->msg));
+    if (x->rc && x->save) {
+        char drop[256];
+        migrate_note_take(a, x->name, "saved", drop, sizeof(drop));
+    }
     x->j->cancel = NULL;
     x->j->data = NULL;
     job_finish(a->jobs, x->j, x->rc, x->msg);

@@ -39,6 +39,7 @@
 
 #include "harness.h"
 #include "hvctl.h"
+#include "public/stream.h"
 
 #define WAIT_MS 30000           /* only matters when something is broken */
 #define MEM_MIB 64
@@ -775,6 +776,77 @@ static void test_migrate_dest_killed(void **state)
     destroy_domain(&A, "kill");
 }
 
+/* Restart A with its relays cutting after n bytes from B (-1: not). */
+static void restart_a_cutting(int n)
+{
+    char v[16];
+
+    assert_int_equal(agentd_stop(&A), 0);
+    snprintf(v, sizeof(v), "%d", n);
+    if (n >= 0)
+        setenv("HVMIGRATE_RELAY_TEST_CUT_IN", v, 1);
+    start_in(&A, ns_a, ADDR_A);
+    unsetenv("HVMIGRATE_RELAY_TEST_CUT_IN");
+}
+
+/*
+ * The connection cut at the end, on either side of hvcore's go-ahead
+ * (the source's relay cuts once B's replies reach it):
+ *   - at RUNNING (after GO): the source hvcore cannot know, waits
+ *     paused; its agent asks B, which runs it: the source copy goes and
+ *     the move completes, definition and all;
+ *   - at READY (before GO): the source runs on; B's copy, built and
+ *     waiting undecided, is destroyed; nothing changed anywhere.
+ */
+static void test_migrate_cut_at_the_end(void **state)
+{
+    char body[1200], want[300];
+    struct resp r;
+    long long id, t1;
+    int ev_a;
+
+    (void)state;
+    NEED_NS();
+    restart_a_cutting(sizeof(struct hv_stream_reply));      /* READY */
+    ev_a = sse_open(&A, -1);
+    define_memcheck(&A, "cut", 16);
+    start_domain(&A, "cut");
+    wait_filled(&A, "cut");
+    t1 = verify(&A, "cut", 0);
+    migrate_body(body, sizeof(body), tok_b, ", \"live\": true, "
+                 "\"persistent\": true, \"undefine_source\": true");
+    id = post_job(&A, "/v1/domains/cut/migrate", body);
+    assert_string_equal(wait_job(&A, id, &r), "succeeded");
+    assert_true(json_object_get_boolean(jget(r.json, "result.persistent")));
+    resp_free(&r);
+    expect_dom(&A, "cut", "", false);
+    expect_dom(&B, "cut", "running", true);
+    verify(&B, "cut", t1);
+    /* The paused copy the agent destroyed is told as what it was. */
+    expect_events(ev_a, "cut", "migrated", "to https://" ADDR_B ":" PORT,
+                  "undefined", "migrated to https://" ADDR_B ":" PORT);
+    sse_close(ev_a);
+
+    restart_a_cutting(0);
+    define_memcheck(&A, "cut0", 16);
+    start_domain(&A, "cut0");
+    wait_filled(&A, "cut0");
+    migrate_body(body, sizeof(body), tok_b, ", \"live\": true, "
+                 "\"persistent\": true, \"undefine_source\": true");
+    id = post_job(&A, "/v1/domains/cut0/migrate", body);
+    assert_string_equal(wait_job(&A, id, &r), "failed");
+    snprintf(want, sizeof(want), "migration of 'cut0' to https://" ADDR_B
+             ":" PORT " failed: ");
+    if (strncmp(jstr(r.json, "error.message"), want, strlen(want)) ||
+        !strstr(jstr(r.json, "error.message"), "; it runs on here"))
+        fail_msg("%s", jstr(r.json, "error.message"));
+    resp_free(&r);
+    expect_unchanged("cut0");
+    verify(&A, "cut0", 0);
+    destroy_domain(&A, "cut0");
+    restart_a_cutting(-1);
+}
+
 static void test_plain_only_to_loopback(void **state)
 {
     struct resp r;
@@ -810,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_migrate_refused),
         cmocka_unit_test(test_migrate_cancel),
         cmocka_unit_test(test_migrate_dest_killed),
+        cmocka_unit_test(test_migrate_cut_at_the_end),
         cmocka_unit_test_setup_teardown(test_plain_only_to_loopback, NULL,
                                         hosts_teardown),
     };
