@@ -308,6 +308,15 @@ static void test_save_restore(void **state)
     t1 = verify(&X, "mc", 0);
     jobs = sse_open_jobs(&X);
 
+    /* A save that fails: the job says libhvctl's why; the domain runs. */
+    id = post_job(&X, "/v1/domains/mc/save",
+                  "{\"path\": \"/nonexistent/mc.save\"}");
+    assert_string_equal(wait_job(&X, id, &r), "failed");
+    if (!strstr(jstr(r.json, "error.message"), "/nonexistent/mc.save.tmp"))
+        fail_msg("%s", jstr(r.json, "error.message"));
+    resp_free(&r);
+    expect_dom(&X, "mc", "running", true);
+
     snprintf(path, sizeof(path), "%s/mc.save", X.dir);
     snprintf(body, sizeof(body), "{\"path\": \"%s\"}", path);
     id = post_job(&X, "/v1/domains/mc/save", body);
