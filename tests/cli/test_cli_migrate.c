@@ -89,7 +89,7 @@ static void save_restore(void **state)
     assert_starts_ends(r.out, want, " written).\n");
     RUN_OK(&r, "list");
     assert_null(strstr(r.out, "web"));
-    RUN_OK(&r, "restore", file);
+    RUN_OK(&r, "restore", "--verify", file);
     snprintf(want, sizeof(want), ") from %s.\n", file);
     assert_starts_ends(r.out, "Domain 'web' restored (id ", want);
     OK(hv_domain_lookup_by_name(here, "web", &back));

@@ -7,8 +7,8 @@
  *     under the same name and uuid (`restored` said) with its console
  *     history, its memory intact and its ticks going on from where they
  *     were (its configuration travelling too: test_xfer_gaps);
- *   - HV_SAVE_KEEP leaves it running; restoring that file meanwhile is
- *     refused for the name;
+ *   - HV_SAVE_KEEP leaves it running; the checkpoint restores paused
+ *     with its image hash checked (HV_RESTORE_VERIFY);
  *   - a save that fails leaves the existing file as it was and no
  *     temporary file, and the domain runs on: one cancelled, one whose
  *     temporary file is in the way, one into a missing directory;
@@ -179,7 +179,9 @@ static void keep_and_paused(void **state)
     OK(hv_domain_destroy(d, 0));
     hv_domain_free(d);
 
-    OK(hv_domain_restore(H.conn, f, HV_RESTORE_PAUSED, &r, NULL));
+    /* The checkpoint's memory image checks out (--verify reads it all). */
+    OK(hv_domain_restore(H.conn, f, HV_RESTORE_PAUSED | HV_RESTORE_VERIFY,
+                         &r, NULL));
     OK(hv_domain_get_info(r, &i));
     assert_int_equal(hv_domain_info_get_state(i), HV_STATE_PAUSED);
     hv_domain_info_free(i);

@@ -6,8 +6,7 @@
 #                    there and back, cancel, the destination killed, the
 #                    source killed, progress, refusals.
 # test_xfer_gaps:    what needs hvcore's part first (the configuration in
-#                    the save file, --verify of a fresh save, HV_ESTREAM
-#                    for a refused file): an
+#                    the save file, HV_ESTREAM for a refused file): an
 #                    expected failure until then; XPASS means move it into
 #                    test_save_restore and drop it from XFAIL_TESTS.
 XFER_TEST_SOURCES = tests/libctl/xfer_harness.c tests/libctl/xfer_harness.h \
