@@ -11,7 +11,8 @@
  *     with its image hash checked (HV_RESTORE_VERIFY);
  *   - a save that fails leaves the existing file as it was and no
  *     temporary file, and the domain runs on: one cancelled, one whose
- *     temporary file is in the way, one into a missing directory;
+ *     temporary file is in the way, one into a missing directory, one
+ *     that fills its file system;
  *   - a missing file, a file that is not a stream, a truncated stream,
  *     bad arguments: each refused with its exact message;
  *   - the progress callback sees bytes_sent grow.
@@ -25,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -251,6 +254,55 @@ static const char *want_bad_magic(const char *path)
     return buf;
 }
 
+/*
+ * A save that fails while hvcore writes (a full file system: a 4 MiB
+ * tmpfs in a mount namespace of this test's own): the old file is as it
+ * was, no temporary file is left, and the domain runs on.  Skipped where
+ * this process may not make a mount namespace.
+ */
+static void save_into_a_full_disk(void **state)
+{
+    char small[400], f[500], tmp[520];
+    hv_domain *d;
+    hv_domain_info *i;
+
+    (void)state;
+    snprintf(small, sizeof(small), "%s/small", dir);
+    if (mkdir(small, 0700) < 0)
+        fail_msg("mkdir %s: %s", small, strerror(errno));
+    if (unshare(CLONE_NEWNS) < 0 ||
+        mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        mount("tmpfs", small, "tmpfs", 0, "size=4m") < 0) {
+        rmdir(small);
+        skip();
+    }
+    snprintf(f, sizeof(f), "%s/full.save", small);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", f);
+    write_text(f, "the previous save\n");
+    d = xfer_start(&H, "full", 64, 32);
+    assert_int_equal(hv_domain_save(d, f, 0, NULL), HV_EIO);
+    {
+        char want[700];
+        const char *e = hv_last_error();
+        snprintf(want, sizeof(want), "domain 'full' (id %u): save to %s "
+                 "failed: ", hv_domain_get_id(d), f);
+        if (strncmp(e, want, strlen(want)) != 0 ||
+            strlen(e) < 12 || strcmp(e + strlen(e) - 12, "; it runs on"))
+            fail_msg("a save into a full disk: %s", e);
+    }
+    assert_string_equal(text_of(f), "the previous save\n");
+    assert_false(exists(tmp));
+    OK(hv_domain_get_info(d, &i));
+    assert_int_equal(hv_domain_info_get_state(i), HV_STATE_RUNNING);
+    hv_domain_info_free(i);
+    xfer_verify(d, XFER_ANY);
+    OK(hv_domain_destroy(d, 0));
+    hv_domain_free(d);
+    unlink(f);
+    umount(small);
+    rmdir(small);
+}
+
 static void refused_files_and_arguments(void **state)
 {
     const char *missing = file("missing.save"), *junk = file("junk.save");
@@ -357,6 +409,7 @@ int main(void)
         cmocka_unit_test_teardown(save_then_restore, teardown),
         cmocka_unit_test_teardown(keep_and_paused, teardown),
         cmocka_unit_test_teardown(failed_saves_keep_the_old_file, teardown),
+        cmocka_unit_test_teardown(save_into_a_full_disk, teardown),
         cmocka_unit_test_teardown(refused_files_and_arguments, teardown),
         cmocka_unit_test_teardown(progress_grows, teardown),
     };
