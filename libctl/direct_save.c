@@ -136,10 +136,13 @@ int direct_save(hv_domain *dom, const char *path, unsigned flags, hv_op *op)
         goto out;
     }
     if (rename(tmp, path) < 0) {
-        rc = err_sys(HV_EIO, errno, DOM_FMT ": save to %s: the domain was "
-                     "saved to %s but cannot be renamed", DOM_ARGS(dom), path,
-                     tmp);
-        keep_tmp = true;
+        if (flags & HV_SAVE_KEEP)
+            rc = err_sys(HV_EIO, errno, DOM_FMT ": save to %s: cannot "
+                         "rename %s (it runs on)", DOM_ARGS(dom), path, tmp);
+        else
+            rc = err_sys(HV_EIO, errno, DOM_FMT ": save to %s: the domain "
+                         "was saved to %s but cannot be renamed",
+                         DOM_ARGS(dom), path, tmp);
         goto out;
     }
     keep_tmp = true;            /* it is `path` now */
