@@ -46,12 +46,13 @@ void migrate_notes_free(struct agent *a);
 /*
  * Start hvmigrate-relay ($HVMIGRATE_RELAY, else its installed path):
  * listening on listen_fd (>= 0) or connecting to `connect`, local_fd its
- * side of hvcore's socketpair, key the 64 hex digits, id the identity.
- * 0 and *pid, or -1 with why in err.
+ * side of hvcore's socketpair, key the 64 hex digits, id the identity,
+ * its standard error to stderr_fd (-1: the agent's).  0 and *pid, or -1
+ * with why in err.
  */
 int relay_spawn(int listen_fd, const char *connect, int local_fd,
-                const char *key, const char *id, bool insecure, pid_t *pid,
-                char *err, size_t errlen);
+                const char *key, const char *id, bool insecure,
+                int stderr_fd, pid_t *pid, char *err, size_t errlen);
 /* Wait up to ms for it to exit, then kill it: its exit status. */
 int relay_reap(pid_t pid, int ms);
 

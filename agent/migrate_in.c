@@ -186,7 +186,8 @@ static void prep_run(struct work *w)
         snprintf(p->msg, sizeof(p->msg), "socketpair: %s", strerror(errno));
         goto out;
     }
-    if (relay_spawn(lfd, NULL, sv[0], p->key, m->id, m->insecure, &m->relay,
+    if (relay_spawn(lfd, NULL, sv[0], p->key, m->id, m->insecure, -1,
+                    &m->relay,
                     p->msg, sizeof(p->msg)) < 0)
         goto out;
     p->rc = hv_priv_incoming_start(p->rr->a->conn, m->name, m->uuid, sv[1],

@@ -17,6 +17,7 @@
  * fraction follow hvcore's progress, DELETE /v1/jobs/{id} cancels.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -166,12 +167,32 @@ static void dest_state(hv_conn *dc, const char *id, char *out, size_t len)
     }
 }
 
+/*
+ * What the relay said on its way out (its stderr, a pipe): each line
+ * into the log, the last one into why ("" when it said nothing).
+ */
+static void relay_words(struct mig_out *x, int fd, char *why, size_t len)
+{
+    char buf[2048], *line, *save = NULL;
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+    why[0] = '\0';
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    for (line = strtok_r(buf, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        log_warn("migration of '%s': %s", x->name, line);
+        snprintf(why, len, "%s", line);
+    }
+}
+
 /* Run hvcore's migrate_send through the relay; the move's outcome. */
 static void move(struct mig_out *x, hv_conn *dc, hv_domain *dom,
                  const char *id, int port, const char *key)
 {
-    char where[300], err[256], st[32];
-    int sv[2] = { -1, -1 }, status;
+    char where[300], err[256], st[32], said[256], both[600];
+    int sv[2] = { -1, -1 }, ep[2] = { -1, -1 }, status, rstat;
     enum hv_priv_move mv;
     pid_t relay = -1;
 
@@ -186,10 +207,16 @@ static void move(struct mig_out *x, hv_conn *dc, hv_domain *dom,
     snprintf(where, sizeof(where), strchr(x->host, ':') ? "[%s]:%d"
                                                          : "%s:%d",
              x->host, port);
-    if (relay_spawn(-1, where, sv[1], key, id, x->insecure, &relay, err,
-                    sizeof(err)) < 0) {
+    /* Its stderr comes back to us: why it could not connect, say. */
+    if (pipe2(ep, O_CLOEXEC | O_NONBLOCK) < 0)
+        ep[0] = ep[1] = -1;
+    if (relay_spawn(-1, where, sv[1], key, id, x->insecure, ep[1], &relay,
+                    err, sizeof(err)) < 0) {
         close(sv[0]);
         close(sv[1]);
+        for (int i = 0; i < 2; i++)
+            if (ep[i] >= 0)
+                close(ep[i]);
         x->rc = HV_EIO;
         snprintf(x->msg, sizeof(x->msg), "migration of '%s' to %s failed: "
                  "%s; it runs on here", x->name, x->dest, err);
@@ -197,6 +224,8 @@ static void move(struct mig_out *x, hv_conn *dc, hv_domain *dom,
         return;
     }
     close(sv[1]);
+    if (ep[1] >= 0)
+        close(ep[1]);
     x->rc = hv_priv_migrate_send(dom, sv[0], x->params, x->op, &mv, &status,
                                  err, sizeof(err));
     if (x->rc) {
@@ -205,7 +234,16 @@ static void move(struct mig_out *x, hv_conn *dc, hv_domain *dom,
         mv = HV_PRIV_STAYED;
         status = 0;
     }
-    relay_reap(relay, 10000);
+    rstat = relay_reap(relay, 10000);
+    relay_words(x, ep[0], said, sizeof(said));
+    if (ep[0] >= 0)
+        close(ep[0]);
+    /* A relay that failed says why the stream broke better than hvcore,
+     * which saw only its end. */
+    if (rstat != 0 && said[0])
+        snprintf(both, sizeof(both), "%s (%s)", err, said);
+    else
+        snprintf(both, sizeof(both), "%s", err);
     switch (mv) {
     case HV_PRIV_MOVED:
         x->moved = true;
@@ -220,7 +258,7 @@ static void move(struct mig_out *x, hv_conn *dc, hv_domain *dom,
                      "it runs on here", x->name);
         else
             snprintf(x->msg, sizeof(x->msg), "migration of '%s' to %s "
-                     "failed: %s; it runs on here", x->name, x->dest, err);
+                     "failed: %s; it runs on here", x->name, x->dest, both);
         return;
     case HV_PRIV_UNDECIDED:
         /* We sent GO, or hvcore hung up: the destination knows. */

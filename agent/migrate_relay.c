@@ -45,8 +45,8 @@ static int high(int fd)
 }
 
 int relay_spawn(int listen_fd, const char *connect, int local_fd,
-                const char *key, const char *id, bool insecure, pid_t *pid,
-                char *err, size_t errlen)
+                const char *key, const char *id, bool insecure,
+                int stderr_fd, pid_t *pid, char *err, size_t errlen)
 {
     char a_net[16], a_local[16], a_key[16], a_id[RELAY_ID_MAX + 1];
     const char *argv[16];
@@ -92,6 +92,8 @@ int relay_spawn(int listen_fd, const char *connect, int local_fd,
         posix_spawn_file_actions_adddup2(&fa, hnet, RELAY_NET_FD);
     posix_spawn_file_actions_adddup2(&fa, hlocal, RELAY_LOCAL_FD);
     posix_spawn_file_actions_adddup2(&fa, hkey, RELAY_KEY_FD);
+    if (stderr_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, stderr_fd, STDERR_FILENO);
     rc = posix_spawn(pid, argv[0], &fa, NULL, (char *const *)argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc) {
