@@ -105,6 +105,17 @@ struct job *job_create(struct jobs *js, const char *op, const char *domain)
     return j;
 }
 
+void job_set_figures(struct job *j, const struct job_figure *f, unsigned n)
+{
+    if (n > JOB_FIGURES_MAX)
+        n = JOB_FIGURES_MAX;
+    pthread_mutex_lock(&j->lock);
+    memcpy(j->figures, f, n * sizeof(*f));
+    j->nfigures = n;
+    j->gen++;
+    pthread_mutex_unlock(&j->lock);
+}
+
 void job_set_result(struct job *j, json_object *o)
 {
     json_object_put(j->result);
@@ -183,7 +194,7 @@ const char *job_state_name(enum job_state s)
 
 json_object *job_json(struct job *j)
 {
-    json_object *o = json_object_new_object(), *err = NULL;
+    json_object *o = json_object_new_object(), *err = NULL, *figs = NULL;
     char created[TIME_STR_LEN], finished[TIME_STR_LEN], href[48];
     double progress;
     char step[96];
@@ -193,6 +204,11 @@ json_object *job_json(struct job *j)
     pthread_mutex_lock(&j->lock);
     progress = j->progress;
     snprintf(step, sizeof(step), "%s", j->step);
+    if (j->nfigures && (figs = json_object_new_object()))
+        for (unsigned i = 0; i < j->nfigures; i++)
+            json_object_object_add(figs, j->figures[i].name,
+                                   json_object_new_int64(
+                                       (int64_t)j->figures[i].value));
     pthread_mutex_unlock(&j->lock);
     snprintf(href, sizeof(href), "/v1/jobs/%llu", (unsigned long long)j->id);
     json_object_object_add(o, "id", json_object_new_int64((int64_t)j->id));
@@ -221,6 +237,7 @@ json_object *job_json(struct job *j)
     }
     json_object_object_add(o, "error", err);
     json_object_object_add(o, "result", json_object_get(j->result));
+    json_object_object_add(o, "figures", figs);
     return o;
 }
 

@@ -18,6 +18,7 @@
 
 #define JOBS_KEEP_MS (10 * 60 * 1000)
 #define JOBS_KEEP_MAX 1000
+#define JOB_FIGURES_MAX 12
 
 enum job_state { JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED };
 
@@ -43,6 +44,13 @@ struct job {
                                    the state, for the event stream's
                                    job events (sse.c) */
     unsigned sent_gen;          /* what sse.c sent last (event loop) */
+    /* Figures of a save or migration while it runs (hv_op_get_figure's,
+     * by name), shown as "figures"; guarded by lock. */
+    struct job_figure {
+        const char *name;       /* static */
+        uint64_t value;
+    } figures[JOB_FIGURES_MAX];
+    unsigned nfigures;
 
     struct job *next;
 };
@@ -60,6 +68,9 @@ struct job *job_find(struct jobs *js, uint64_t id);
 /* hv_rc 0: succeeded; HV_ECANCELED: cancelled; else failed with msg
  * (an HV_E* code, for the HTTP status and error code). */
 void job_finish(struct jobs *js, struct job *j, int hv_rc, const char *msg);
+/* Replace the job's running figures (n at most JOB_FIGURES_MAX; names
+ * static).  Any thread. */
+void job_set_figures(struct job *j, const struct job_figure *f, unsigned n);
 /* Set what the job did (takes o), shown as its "result". */
 void job_set_result(struct job *j, json_object *o);
 /* Stop a running job.  0, or -1 when it has finished or cannot be. */

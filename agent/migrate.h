@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "hvctl.h"
 #include "relay.h"
 
 struct agent;
@@ -19,6 +20,9 @@ struct rest_req;
 /* rest_xfer.c */
 void h_domain_save(struct rest_req *rr);
 void h_domains_restore(struct rest_req *rr);
+struct job;
+/* The figures op knows now as j's running figures (any thread). */
+void xfer_job_figures(struct job *j, const hv_op *op);
 
 /* migrate_out.c: the source agent drives the move. */
 void h_domain_migrate(struct rest_req *rr);

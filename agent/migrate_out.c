@@ -65,7 +65,10 @@ struct mig_out {
 
 static void on_progress(const char *step, double fraction, void *opaque)
 {
-    job_set_step(((struct mig_out *)opaque)->j, step, fraction);
+    struct mig_out *x = opaque;
+
+    xfer_job_figures(x->j, x->op);
+    job_set_step(x->j, step, fraction);
 }
 
 static void on_cancel(struct job *j)

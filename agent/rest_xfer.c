@@ -37,10 +37,36 @@ struct xfer_work {
     uint32_t new_domid;
 };
 
+/* hv_op_get_figure's figures by their REST names (Job.figures). */
+static const struct { int fig; const char *name; } fig_names[] = {
+    { HV_OP_PHASE, "phase" },
+    { HV_OP_ITERATION, "iteration" },
+    { HV_OP_BYTES_SENT, "bytes_sent" },
+    { HV_OP_BYTES_REMAINING, "bytes_remaining" },
+    { HV_OP_BYTES_TOTAL, "bytes_total" },
+    { HV_OP_DIRTY_RATE_BPS, "dirty_rate_bps" },
+    { HV_OP_BANDWIDTH_BPS, "bandwidth_bps" },
+    { HV_OP_EXPECTED_DOWNTIME_NS, "expected_downtime_ns" },
+};
+
+void xfer_job_figures(struct job *j, const hv_op *op)
+{
+    struct job_figure f[JOB_FIGURES_MAX];
+    unsigned n = 0;
+
+    for (size_t i = 0; i < sizeof(fig_names) / sizeof(fig_names[0]) &&
+         n < JOB_FIGURES_MAX; i++)
+        if (hv_op_get_figure(op, fig_names[i].fig, &f[n].value) == 0)
+            f[n++].name = fig_names[i].name;
+    if (n)
+        job_set_figures(j, f, n);
+}
+
 static void on_progress(const char *step, double fraction, void *opaque)
 {
     struct xfer_work *x = opaque;
 
+    xfer_job_figures(x->j, x->op);
     job_set_step(x->j, step, fraction);
 }
 

@@ -100,7 +100,9 @@ int agent_get_autostart(hv_domain *dom, int *autostart);
 int agent_set_autostart(hv_domain *dom, int autostart, unsigned flags);
 int agent_console_open(hv_domain *dom, int *fd);
 
-/* agent_xfer.c: save, restore and migrate as hvctld jobs. */
+/* agent_xfer.c: save, restore and migrate as hvctld jobs; a running
+ * job's "figures" into op (agent_follow_job). */
+void agent_job_figures(hv_op *op, json_object *job);
 int agent_save(hv_domain *dom, const char *path, unsigned flags, hv_op *op);
 int agent_restore(hv_conn *conn, const char *path, unsigned flags,
                   hv_domain **out, hv_op *op);

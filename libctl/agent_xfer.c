@@ -41,6 +41,32 @@ static void dom_path(const hv_domain *dom, const char *suffix, char out[320])
              dom->uuid[0] ? "?uuid=" : "", dom->uuid);
 }
 
+/* The REST names of the figures (Job.figures, JobResult). */
+static const struct { const char *key; int fig; } fig_names[] = {
+    { "phase", HV_OP_PHASE },
+    { "iteration", HV_OP_ITERATION },
+    { "bytes_sent", HV_OP_BYTES_SENT },
+    { "bytes_remaining", HV_OP_BYTES_REMAINING },
+    { "bytes_total", HV_OP_BYTES_TOTAL },
+    { "dirty_rate_bps", HV_OP_DIRTY_RATE_BPS },
+    { "bandwidth_bps", HV_OP_BANDWIDTH_BPS },
+    { "expected_downtime_ns", HV_OP_EXPECTED_DOWNTIME_NS },
+};
+
+void agent_job_figures(hv_op *op, json_object *job)
+{
+    json_object *figs, *v;
+
+    if (!op || !json_object_object_get_ex(job, "figures", &figs) || !figs)
+        return;
+    for (size_t i = 0; i < sizeof(fig_names) / sizeof(fig_names[0]); i++)
+        if (json_object_object_get_ex(figs, fig_names[i].key, &v) &&
+            json_object_is_type(v, json_type_int) &&
+            json_object_get_int64(v) >= 0)
+            op_set_figure(op, fig_names[i].fig,
+                          (uint64_t)json_object_get_int64(v));
+}
+
 /*
  * The figures of a finished job's result into op (hv_op_get_figure), as
  * the direct driver gives them from hvcore's final reply.

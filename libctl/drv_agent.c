@@ -211,8 +211,10 @@ int agent_follow_job(hv_conn *conn, json_object *job, hv_op *op,
                 rc = job_error(cur, HV_EIO, what);
             break;
         }
-        if (step)
+        if (step) {
+            agent_job_figures(op, cur);
             op_progress(op, step, frac);
+        }
         struct pollfd pf = { .fd = op_cancel_fd(op), .events = POLLIN };
         if (poll(&pf, pf.fd >= 0 && !cancelling ? 1 : 0, wait_ms) > 0) {
             /* Ask the agent; the job then ends as cancelled (or, when it

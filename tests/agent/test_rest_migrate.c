@@ -555,6 +555,26 @@ static void migrate_body(char *out, size_t len, const char *token,
              "\"token\": \"%s\", \"cacert\": \"%s\"%s}", token, ca, extra);
 }
 
+/* What an hv_op's callback saw of the figures while the job ran. */
+struct seen {
+    hv_op *op;
+    int steps;                  /* "copying memory" steps seen */
+    bool total_known;           /* HV_OP_BYTES_TOTAL known at one */
+};
+
+static void on_step(const char *step, double fraction, void *opaque)
+{
+    struct seen *s = opaque;
+    uint64_t v;
+
+    (void)fraction;
+    if (!strstr(step, "copying memory"))
+        return;
+    s->steps++;
+    s->total_known |= hv_op_get_figure(s->op, HV_OP_BYTES_TOTAL, &v) == 0 &&
+                      v > 0;
+}
+
 static void test_migrate_between_hosts(void **state)
 {
     char body[1200], uri[1200];
@@ -566,6 +586,7 @@ static void test_migrate_between_hosts(void **state)
     hv_migrate_params *p;
     hv_op *op;
     uint64_t sent;
+    struct seen seen = { 0 };
 
     char host[128] = "", from[160], migrated_from[180];
 
@@ -609,10 +630,13 @@ static void test_migrate_between_hosts(void **state)
     assert_int_equal(hv_migrate_params_set_flags(p, HV_MIGRATE_LIVE), 0);
     snprintf(uri, sizeof(uri), "https://" ADDR_A ":" PORT "?cacert=%s&"
              "cert=%s&key=%s", ca, cli_crt, cli_key);
-    op = hv_op_new(NULL, NULL);
+    op = hv_op_new(on_step, &seen);
+    seen.op = op;
     if (hv_domain_migrate(d, uri, p, op))
         fail_msg("migrate back: %s", hv_last_error());
-    /* The figures come with it, as through the direct driver. */
+    /* The figures come with it, as through the direct driver: while it
+     * runs (when a step was seen running) and at the end. */
+    assert_true(!seen.steps || seen.total_known);
     assert_int_equal(hv_op_get_figure(op, HV_OP_BYTES_SENT, &sent), 0);
     assert_true(sent > (uint64_t)FILL_MIB << 20);
     hv_op_free(op);
@@ -681,6 +705,7 @@ static void test_migrate_cancel(void **state)
     char body[1200], path[64];
     struct resp r;
     long long id;
+    json_object *je;
     int jobs;
 
     (void)state;
@@ -695,8 +720,12 @@ static void test_migrate_cancel(void **state)
                  "\"undefine_source\": true");
     id = post_job(&A, "/v1/domains/slow/migrate", body);
     snprintf(path, sizeof(path), "/v1/jobs/%lld", id);
-    /* Under way (the event stream says how far), then cancelled. */
-    json_object_put(job_event(jobs, id, "running", 0));
+    /* Under way (the event stream says how far, with hvcore's figures),
+     * then cancelled. */
+    je = job_event(jobs, id, "running", 0);
+    assert_true(jint(je, "figures.bytes_sent") > 0);
+    assert_true(jint(je, "figures.bytes_total") >= FILL_MIB << 20);
+    json_object_put(je);
     r = DELETE(&A, path);
     assert_int_equal(r.status, 202);
     resp_free(&r);
