@@ -18,6 +18,11 @@
  *
  * Nothing is written to this agent's database before "moved" or "take":
  * a migration that fails leaves it as it was.
+ *
+ * These are short (a spawn, a getinfo, a destroy) and run on the agent's
+ * operation workers, not on the job workers that this agent's own
+ * migrations hold for their whole length: two agents migrating to each
+ * other with every job worker busy must not wait for each other.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -376,7 +381,7 @@ void h_migrations_incoming(struct rest_req *rr)
     bind_addr(rr, p, m->insecure);
     p->w.run = prep_run;
     p->w.done = prep_done;
-    workers_submit(a->job_workers, &p->w);
+    workers_submit(a->workers, &p->w);
     goto out;
 fail:
     mig_free(m);
@@ -563,7 +568,7 @@ static void submit_fin(struct rest_req *rr, enum in_act act)
     f->act = act;
     f->w.run = fin_run;
     f->w.done = fin_done;
-    workers_submit(rr->a->job_workers, &f->w);
+    workers_submit(rr->a->workers, &f->w);
 }
 
 void h_migration_get(struct rest_req *rr)
