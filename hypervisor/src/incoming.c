@@ -179,6 +179,43 @@ static int wait_go(int fd)
     return r.magic == HV_STREAM_REPLY_MAGIC && r.type == HV_STREAM_GO ? 0 : -HVE_PROTO;
 }
 
+/* The TOOLSTACK record becomes <domdir>/config.json (domctl.h): the
+ * toolstack's configuration arrives with the domain.  Written whole
+ * (a temporary file renamed), as libhvctl writes it. */
+static int keep_toolstack(struct domain *d, const struct stream_state *st, char *err,
+                          size_t errlen)
+{
+    int fd, r = 0;
+
+    if (!st->toolstack)
+        return 0;
+    fd = openat(d->domdir_fd, "config.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+                O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        r = -errno;
+    } else {
+        size_t done = 0;
+        while (r == 0 && done < st->toolstack_size) {
+            ssize_t n = write(fd, st->toolstack + done, st->toolstack_size - done);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                r = n < 0 ? -errno : -HVE_IO;
+            else
+                done += (size_t)n;
+        }
+        close(fd);
+        if (r == 0 && renameat(d->domdir_fd, "config.json.tmp", d->domdir_fd,
+                               "config.json") < 0)
+            r = -errno;
+    }
+    if (r < 0) {
+        unlinkat(d->domdir_fd, "config.json.tmp", 0);
+        snprintf(err, errlen, "cannot write %s/config.json: %s", d->domdir, strerror(-r));
+    }
+    return r;
+}
+
 static bool announce(int *fd, uint32_t domid)
 {
     char buf[32];
@@ -271,7 +308,9 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
             (void)send_reply(fd, HV_STREAM_REFUSED, err);
         goto out;
     }
-    r = ds_apply_final(d, st, err, errlen);
+    r = keep_toolstack(d, st, err, errlen);
+    if (r == 0)
+        r = ds_apply_final(d, st, err, errlen);
     trace("state applied, vCPUs parked");
     if (r == 0)
         r = domctl_listen(d, err, errlen);

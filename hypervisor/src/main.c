@@ -89,7 +89,11 @@ static int detach(int *notify_fd)
             sigprocmask(SIG_UNBLOCK, &set, NULL);
             raise(WTERMSIG(status));
         }
-        /* Whatever it said, the domain never ran. */
+        /* The domain never ran.  A refused stream (--restore, --incoming)
+         * says so, so that the caller can tell a bad file from a host
+         * that could not start it; anything else is a failed start. */
+        if (WIFEXITED(status) && WEXITSTATUS(status) == HVCORE_EXIT_STREAM)
+            _exit(HVCORE_EXIT_STREAM);
         _exit(HVCORE_EXIT_STARTUP);
     }
     close(p[0]);

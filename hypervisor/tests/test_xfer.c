@@ -42,6 +42,27 @@ static void verify_ok(struct dom *d, int con, struct memcheck_verdict *v)
     assert_int_equal(v->backwards, 0);
 }
 
+static void write_domdir_file(struct dom *d, const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/domains/%u/%s", d->rundir, d->domid, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void read_domdir_file(struct dom *d, const char *name, char *buf, size_t size)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/domains/%u/%s", d->rundir, d->domid, name);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
 /* Save to a file, restore from it: same pages, counters go on, the
  * console history came along, the source is gone with status SAVED. */
 static void save_then_restore(void **state)
@@ -56,6 +77,9 @@ static void save_then_restore(void **state)
     assert_true(fd >= 0);
     struct dom *src = start_memcheck("memcheck=24,8", 48, &con);
     verify_ok(src, con, &before);
+    /* The toolstack's configuration travels with the domain. */
+    static const char cfg[] = "{\"name\": \"mover\", \"memory_mib\": 48}\n";
+    write_domdir_file(src, "config.json", cfg);
     assert_int_equal(dom_xfer(src, HV_DOMCTL_save, fd, NULL, 0, NULL, NULL, &o), 0);
     close(fd);
     assert_int_equal(o.started, 0);
@@ -75,6 +99,9 @@ static void save_then_restore(void **state)
     assert_true(after.ticks > before.ticks);
     assert_true(after.rewrites >= before.rewrites);
     assert_int_equal(after.boots, 1);
+    char got[256];
+    read_domdir_file(dst, "config.json", got, sizeof(got));
+    assert_string_equal(got, cfg);
     /* The console history travels: a new client sees the fill line. */
     int con2 = memcheck_attach(dst);
     char buf[8192];
@@ -192,7 +219,9 @@ static void refused_streams_leave_nothing(void **state)
                 at += got;
             }
         }
-        const char *args[] = { "--restore", bad, NULL };
+        /* With --detach too, the foreground says the stream was at fault
+         * (the last case): the caller tells a bad file from a failed start. */
+        const char *args[] = { "--restore", bad, i == 3 ? "--detach" : NULL, NULL };
         struct dom *d = dom_start_stream(args, -1);
         assert_non_null(d);
         assert_int_equal(dom_wait_exit(d, 30000), HVCORE_EXIT_STREAM);
