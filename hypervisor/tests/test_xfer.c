@@ -116,6 +116,67 @@ static void save_then_restore(void **state)
     dom_free(src);
 }
 
+/* Balloon state travels: a domain that gave memory back is restored with
+ * the same target, the same pages given back (they stay out of the host:
+ * RSS), and its counters going on; then migrated, the same again. */
+static void balloon_survives_a_move(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct hv_domctl req = { .cmd = HV_DOMCTL_set_mem_target };
+    struct hv_domctl_reply rep;
+    struct xfer_outcome o;
+    struct hv_domctl_xfer live = { .flags = HV_XFER_LIVE };
+    char path[] = "/tmp/hvtest-save.XXXXXX";
+    int fd = mkstemp(path), sv;
+
+    assert_true(fd >= 0);
+    struct dom *a = dom_start("counter", 64, 1, NULL);
+    assert_non_null(a);
+    EXPECT_CONSOLE(a, "counter 2\n", 5000);
+    req.u.mem.target_kib = 40 * 1024;
+    assert_int_equal(dom_ctl(a, &req, &rep, NULL), 0);
+    uint64_t end = ms_now() + 30000;
+    do {
+        dom_drain(a, 20);
+        assert_int_equal(dom_ctl_cmd(a, HV_DOMCTL_getinfo, &rep), 0);
+    } while (rep.u.info.mem_current_kib > 40 * 1024 && ms_now() < end);
+    uint64_t current = rep.u.info.mem_current_kib;
+    assert_true(current <= 40 * 1024);
+    long counter = dom_last_counter(a);
+    assert_int_equal(dom_xfer(a, HV_DOMCTL_save, fd, NULL, 0, NULL, NULL, &o), 0);
+    assert_int_equal(o.status, 0);
+    close(fd);
+
+    const char *args[] = { "--restore", path, NULL };
+    struct dom *b = dom_start_stream(args, -1);
+    assert_true(b && b->domid > 0);
+    assert_int_equal(dom_ctl_cmd(b, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.mem_current_kib, current);
+    assert_int_equal(rep.u.info.mem_target_kib, 40 * 1024);
+    EXPECT_CONSOLE(b, "counter ", 10000);
+    dom_drain(b, 300);
+    assert_true(dom_last_counter(b) > counter);
+
+    struct dom *c = dom_incoming(&sv, NULL);
+    assert_non_null(c);
+    assert_int_equal(dom_xfer(b, HV_DOMCTL_migrate_send, sv, &live, 0, NULL, NULL, &o), 0);
+    close(sv);
+    assert_int_equal(o.status, 0);
+    assert_int_equal(dom_ctl_cmd(c, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.mem_current_kib, current);
+    assert_int_equal(rep.u.info.mem_target_kib, 40 * 1024);
+    /* The given-back pages did not come back with the move. */
+    long rss = proc_rss_kib(c->pid);
+    fprintf(stderr, "receiver RSS %ld KiB for %llu KiB held\n", rss,
+            (unsigned long long)current);
+    assert_true(rss < 56 * 1024);
+    unlink(path);
+    dom_free(c);
+    dom_free(b);
+    dom_free(a);
+}
+
 /* A domain restored from a file (its memory a private mapping of the
  * file) saves and migrates like any other. */
 static void restored_domain_moves_on(void **state)
@@ -603,6 +664,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(save_then_restore),
         cmocka_unit_test(restored_domain_moves_on),
+        cmocka_unit_test(balloon_survives_a_move),
         cmocka_unit_test(refused_streams_leave_nothing),
         cmocka_unit_test(migrate_live),
         cmocka_unit_test_setup_teardown(migrate_live_dirty_ring, ring_on, ring_off),
