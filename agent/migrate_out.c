@@ -41,6 +41,15 @@
 
 /* How long to keep asking a destination whether it runs the domain. */
 #define ASK_DEADLINE_MS 30000
+/*
+ * How long one request to the destination agent may take: preparing
+ * starts an hvcore (libhvctl gives it 30 s); the others are quick, and
+ * must not hold the job (and the source's verdict) for the transport's
+ * two minutes when the destination cannot be reached.
+ */
+#define PREPARE_TIMEOUT_MS 40000
+#define ASK_TIMEOUT_MS 5000
+#define FINISH_TIMEOUT_MS 10000
 
 struct mig_out {
     struct work w;
@@ -92,13 +101,14 @@ static void answer_msg(const char *body, long status, char *out, size_t len)
 /* A JSON exchange with the destination: 0 and *out for a 2xx, else the
  * HV_E* code with the agent's words in msg. */
 static int ask(hv_conn *dc, const char *method, const char *path,
-               json_object *req, json_object **out, char *msg, size_t len)
+               json_object *req, int timeout_ms, json_object **out,
+               char *msg, size_t len)
 {
     long status;
     char *body = NULL;
     int rc = hv_priv_agent_request(dc, method, path,
                                    req ? json_object_to_json_string(req)
-                                       : NULL, &status, &body);
+                                       : NULL, timeout_ms, &status, &body);
 
     *out = NULL;
     if (rc) {
@@ -138,7 +148,7 @@ static int finish(hv_conn *dc, const char *id, const char *outcome,
 
     snprintf(path, sizeof(path), "/v1/migrations/incoming/%s/finish", id);
     json_object_object_add(req, "outcome", json_object_new_string(outcome));
-    rc = ask(dc, "POST", path, req, &ans, msg, len);
+    rc = ask(dc, "POST", path, req, FINISH_TIMEOUT_MS, &ans, msg, len);
     if (rc == 0 && defined)
         *defined = json_object_object_get_ex(ans, "persistent", &v) &&
                    json_object_get_boolean(v);
@@ -159,7 +169,8 @@ static void dest_state(hv_conn *dc, const char *id, char *out, size_t len)
     out[0] = '\0';
     while (now_mono_ns() < deadline) {
         json_object *ans = NULL;
-        if (ask(dc, "GET", path, NULL, &ans, msg, sizeof(msg)) == 0) {
+        if (ask(dc, "GET", path, NULL, ASK_TIMEOUT_MS, &ans, msg,
+                sizeof(msg)) == 0) {
             snprintf(out, len, "%s", jstr(ans, "state"));
             json_object_put(ans);
             /* A receiver still reading sees the end soon. */
@@ -393,8 +404,8 @@ static void mig_run(struct work *w)
     if (mem_mib)
         json_object_object_add(req, "memory_mib",
                                json_object_new_int64((int64_t)mem_mib));
-    if ((x->rc = ask(dc, "POST", "/v1/migrations/incoming", req, &ans, why,
-                     sizeof(why)))) {
+    if ((x->rc = ask(dc, "POST", "/v1/migrations/incoming", req,
+                     PREPARE_TIMEOUT_MS, &ans, why, sizeof(why)))) {
         snprintf(x->msg, sizeof(x->msg), "migration of '%s' to %s refused: "
                  "%s; it runs on here", x->name, x->dest, why);
         goto out;

@@ -23,6 +23,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -161,6 +163,28 @@ static SSL_CTX *make_ctx(bool server)
     return ctx;
 }
 
+/*
+ * A peer that vanishes (its host down, the network cut without a reset)
+ * must end the stream, not hang it: unacknowledged data fails after
+ * RELAY_TIMEOUT_MS (TCP_USER_TIMEOUT), and an idle connection is probed
+ * (keep-alive), so each hvcore sees its connection break as it would on
+ * a direct one.
+ */
+static void net_opts(int fd)
+{
+    int on = 1, idle = RELAY_KEEPALIVE_S, intvl = RELAY_KEEPALIVE_S,
+        cnt = 3;
+    unsigned timeout = RELAY_TIMEOUT_MS;
+
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout,
+               sizeof(timeout));
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
 /* Wait for fd to be ready for events until deadline: 1, 0 (timeout), -1. */
 static int wait_fd(int fd, short events, uint64_t deadline)
 {
@@ -239,6 +263,7 @@ static int accept_peer(const struct relay_opts *o, SSL_CTX *ctx, SSL **out,
         fd = accept4(o->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             continue;
+        net_opts(fd);
         if (o->insecure) {
             if (plain_key_ok(fd, deadline))
                 return fd;
@@ -288,6 +313,7 @@ static int connect_peer(const struct relay_opts *o, SSL_CTX *ctx, SSL **out,
                 strerror(errno));
         goto fail;
     }
+    net_opts(fd);
     if (wait_fd(fd, POLLOUT, deadline) <= 0) {
         fprintf(stderr, "hvmigrate-relay: connect %s: no answer within "
                 "%d ms\n", o->connect, o->timeout_ms);

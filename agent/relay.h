@@ -16,6 +16,8 @@
 #define RELAY_ID_MAX 64
 /* Connect, accept and handshake must be done within this. */
 #define RELAY_TIMEOUT_MS 30000
+/* An idle connection is probed after this, then every this, 3 times. */
+#define RELAY_KEEPALIVE_S 10
 /* TLS records read at once (OpenSSL's read-ahead buffer). */
 #define RELAY_READ_AHEAD (256 * 1024)
 

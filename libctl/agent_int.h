@@ -47,6 +47,11 @@ int agent_http_module(const char *uri, const struct hv_http_transport **out);
 int agent_call(hv_conn *conn, const char *method, const char *path,
                const char *body, const char *ctype, const char *accept,
                struct ht_response *r);
+/* The same within timeout_ms (agent_call: REQUEST_TIMEOUT_MS). */
+int agent_call_within(hv_conn *conn, const char *method, const char *path,
+                      const char *body, const char *ctype,
+                      const char *accept, int timeout_ms,
+                      struct ht_response *r);
 /* The failure an answer that is not 2xx says: its code, its message. */
 int agent_fail(hv_conn *conn, const struct ht_response *r);
 /*

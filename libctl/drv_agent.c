@@ -84,11 +84,20 @@ int agent_call(hv_conn *conn, const char *method, const char *path,
                const char *body, const char *ctype, const char *accept,
                struct ht_response *r)
 {
+    return agent_call_within(conn, method, path, body, ctype, accept,
+                             REQUEST_TIMEOUT_MS, r);
+}
+
+int agent_call_within(hv_conn *conn, const char *method, const char *path,
+                      const char *body, const char *ctype,
+                      const char *accept, int timeout_ms,
+                      struct ht_response *r)
+{
     struct agent *a = AG(conn);
     struct ht_request q = {
         .method = method, .path = path, .body = body,
         .len = body ? strlen(body) : 0, .ctype = ctype, .accept = accept,
-        .timeout_ms = REQUEST_TIMEOUT_MS,
+        .timeout_ms = timeout_ms,
     };
     char err[HT_ERR_MAX] = "";
     int rc;

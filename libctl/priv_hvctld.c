@@ -107,7 +107,8 @@ HV_EXPORT void hv_priv_wait_gone(hv_domain *dom)
 
 HV_EXPORT int hv_priv_agent_request(hv_conn *conn, const char *method,
                                     const char *path, const char *json,
-                                    long *status, char **body)
+                                    int timeout_ms, long *status,
+                                    char **body)
 {
     struct ht_response r;
     int rc;
@@ -117,8 +118,9 @@ HV_EXPORT int hv_priv_agent_request(hv_conn *conn, const char *method,
     if (!conn || strcmp(conn->drv->name, "agent") != 0)
         return err_set(HV_EINVAL, "%s %s: needs an agent connection",
                        method, path);
-    if ((rc = agent_call(conn, method, path, json,
-                         json ? "application/json" : NULL, NULL, &r)))
+    if ((rc = agent_call_within(conn, method, path, json,
+                                json ? "application/json" : NULL, NULL,
+                                timeout_ms, &r)))
         return rc;
     *status = r.status;
     *body = r.body;

@@ -60,12 +60,13 @@ void hv_priv_wait_gone(hv_domain *dom);
 
 /*
  * One exchange with the agent of conn (an agent connection: its URI,
- * token and certificates), a JSON body or none: 0 with the answer's
- * status and body text (*body malloc'ed, may be NULL) whatever the
- * status, or an HV_E* code (message set) when no answer came.
+ * token and certificates), a JSON body or none, within timeout_ms: 0
+ * with the answer's status and body text (*body malloc'ed, may be NULL)
+ * whatever the status, or an HV_E* code (message set) when no answer
+ * came in time.
  */
 int hv_priv_agent_request(hv_conn *conn, const char *method,
-                          const char *path, const char *json, long *status,
-                          char **body);
+                          const char *path, const char *json,
+                          int timeout_ms, long *status, char **body);
 
 #endif /* HVCTL_PRIV_HVCTLD_H */

@@ -886,6 +886,76 @@ static void test_migrate_cut_at_the_end(void **state)
     restart_a_cutting(-1);
 }
 
+/* A job's end within ms (longer than wait_job's 30 s): its final state. */
+static const char *wait_job_ms(struct agentd *ad, long long id,
+                               struct resp *final, int ms)
+{
+    static char st[32];
+    char path[64];
+    double end = now_ms() + ms;
+
+    snprintf(path, sizeof(path), "/v1/jobs/%lld", id);
+    for (;; usleep(50000)) {
+        *final = GET(ad, path);
+        snprintf(st, sizeof(st), "%s", jstr(final->json, "state"));
+        if (strcmp(st, "running") || now_ms() > end)
+            return st;
+        resp_free(final);
+    }
+}
+
+/*
+ * The network cut in the middle, without a reset (B's end of the veth
+ * pair down): the relays notice (unacknowledged data fails after 30 s)
+ * and end the stream; the source runs on.  Once the link is back, B has
+ * nothing left (its hvcore ended with its stream, its relay with its
+ * connection), and a move goes through again.
+ */
+static void test_migrate_network_cut(void **state)
+{
+    char body[1200], cmd[256];
+    struct resp r;
+    long long id;
+    int jobs;
+
+    (void)state;
+    NEED_NS();
+    jobs = sse_open_jobs(&A);
+    define_memcheck(&A, "part", 16);
+    start_domain(&A, "part");
+    wait_filled(&A, "part");
+    migrate_body(body, sizeof(body), tok_b, ", \"live\": true, "
+                 "\"bandwidth_mib_s\": 1, \"persistent\": true, "
+                 "\"undefine_source\": true");
+    id = post_job(&A, "/v1/domains/part/migrate", body);
+    json_object_put(job_event(jobs, id, "running", 0));
+    snprintf(cmd, sizeof(cmd), "ip -n %s link set vB%d down", ns_b,
+             (int)getpid() % 100000);
+    assert_int_equal(system(cmd), 0);
+    /* 30 s for TCP to give up, and the margin the harness allows. */
+    assert_string_equal(wait_job_ms(&A, id, &r, 2 * WAIT_MS + 30000),
+                        "failed");
+    if (!strstr(jstr(r.json, "error.message"), "; it runs on here"))
+        fail_msg("%s", jstr(r.json, "error.message"));
+    resp_free(&r);
+    snprintf(cmd, sizeof(cmd), "ip -n %s link set vB%d up", ns_b,
+             (int)getpid() % 100000);
+    assert_int_equal(system(cmd), 0);
+    expect_dom(&A, "part", "running", true);
+    verify(&A, "part", 0);
+    for (double end = now_ms() + 2 * WAIT_MS + 30000;; usleep(50000)) {
+        char st[32];
+        bool p;
+        dom_state(&B, "part", st, sizeof(st), &p);
+        if (!st[0])
+            break;
+        if (p || now_ms() > end)
+            fail_msg("B still has 'part' (%s%s)", st, p ? ", defined" : "");
+    }
+    sse_close(jobs);
+    destroy_domain(&A, "part");
+}
+
 static void test_plain_only_to_loopback(void **state)
 {
     struct resp r;
@@ -922,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_migrate_cancel),
         cmocka_unit_test(test_migrate_dest_killed),
         cmocka_unit_test(test_migrate_cut_at_the_end),
+        cmocka_unit_test(test_migrate_network_cut),
         cmocka_unit_test_setup_teardown(test_plain_only_to_loopback, NULL,
                                         hosts_teardown),
     };
