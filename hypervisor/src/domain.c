@@ -66,7 +66,7 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
 {
     int ret, probe;
 
-    d->kvm_fd = d->vm_fd = d->mem_fd = d->wake_fd = -1;
+    d->vm_fd = d->mem_fd = d->wake_fd = -1;
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
 
@@ -77,7 +77,9 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
             return ret;
     }
 
-    d->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    /* An arriving domain opened it already (incoming.c). */
+    if (d->kvm_fd < 0)
+        d->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (d->kvm_fd < 0)
         return fail(-errno, err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
     if (ioctl(d->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION ||
@@ -134,6 +136,8 @@ void domain_teardown(struct domain *d)
         close(d->vm_fd);
     if (d->kvm_fd >= 0)
         close(d->kvm_fd);
+    free(d->cpuid);
+    d->cpuid = NULL;
     if (d->wake_fd >= 0)
         close(d->wake_fd);
     d->vm_fd = d->kvm_fd = d->wake_fd = -1;

@@ -182,6 +182,10 @@ static int apply_balloon(struct domain *d, const struct stream_state *st)
     memcpy(d->balloon_map, st->balloon, ((pages + 63) / 64) * sizeof(uint64_t));
     d->ballooned_pages = st->ballooned;
     for (uint64_t p = 0; p <= pages; p++) {
+        if (len == 0 && p % 64 == 0 && p + 64 <= pages && st->balloon[p / 64] == 0) {
+            p += 63;            /* a word with nothing given back */
+            continue;
+        }
         bool set = p < pages && (st->balloon[p / 64] & (1ULL << (p % 64)));
         if (set && len == 0)
             run = p;

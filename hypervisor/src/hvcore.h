@@ -111,6 +111,7 @@ struct domain {
 
     /* KVM */
     int kvm_fd, vm_fd;
+    struct kvm_cpuid2 *cpuid;       /* KVM_GET_SUPPORTED_CPUID, once   */
     size_t run_mmap_size;
     uint64_t tsc_khz;
     int64_t guest_tsc_offset;       /* guest TSC - host TSC            */

@@ -43,6 +43,7 @@
 
 struct arrival {
     struct domain *d;
+    int sig_fd;
 };
 
 /* $HVCORE_XFER_TRACE: one line per step on stderr (hvcore(8)). */
@@ -88,6 +89,13 @@ static int sink_domain(void *opaque, const struct hv_rec_domain *rec, uint8_t **
         snprintf(err, errlen, "cannot create the vCPUs: %s", strerror(-r));
         return r;
     }
+    /* The control socket and the event loop too: none of it is in the
+     * downtime then.  Nobody is served until the stream is in. */
+    r = domctl_listen(d, err, errlen);
+    if (r == 0)
+        r = loop_init(d, ((struct arrival *)opaque)->sig_fd, d->console_stdio, err, errlen);
+    if (r < 0)
+        return r;
     *mem = d->mem;
     return 0;
 }
@@ -110,23 +118,16 @@ static int sink_image(void *opaque, int fd, uint64_t offset, uint64_t nr_pages, 
     return r;
 }
 
-static uint64_t xcr0_supported(const struct domain *d)
+/* The XSAVE features KVM offers here (CPUID leaf 0xd), for the check of
+ * the vCPUs' XSAVE areas. */
+static uint64_t xcr0_supported(struct domain *d)
 {
-    struct kvm_cpuid2 *c;
-    uint64_t xcr0 = 0;
-    int nent = 256;
+    const struct kvm_cpuid2 *c = vcpu_supported_cpuid(d);
 
-    c = calloc(1, sizeof(*c) + (size_t)nent * sizeof(struct kvm_cpuid_entry2));
-    if (!c)
-        return 0;
-    c->nent = (uint32_t)nent;
-    if (ioctl(d->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
-        for (uint32_t i = 0; i < c->nent; i++)
-            if (c->entries[i].function == 0xd && c->entries[i].index == 0)
-                xcr0 = ((uint64_t)c->entries[i].edx << 32) | c->entries[i].eax;
-    }
-    free(c);
-    return xcr0;
+    for (uint32_t i = 0; c && i < c->nent; i++)
+        if (c->entries[i].function == 0xd && c->entries[i].index == 0)
+            return ((uint64_t)c->entries[i].edx << 32) | c->entries[i].eax;
+    return 0;
 }
 
 static int send_reply(int fd, uint32_t type, const char *message)
@@ -236,7 +237,7 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
 {
     struct stream_read_opts ro = { .live = o->incoming_fd >= 0, .verify_image = o->verify,
                                    .idle_ms = STREAM_IDLE_MS };
-    struct arrival a = { .d = d };
+    struct arrival a = { .d = d, .sig_fd = sig_fd };
     struct stream_sink sink = {
         .opaque = &a, .domain = sink_domain, .zero = sink_zero,
         .image = o->restore_path ? sink_image : NULL,
@@ -286,13 +287,10 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
         d->state = HV_DOMSTATE_paused;
         pthread_mutex_unlock(&d->lock);
     }
-    /* KVM first: the XSAVE check needs this host's features.  The VM is
-     * made again for the stream's memory; only /dev/kvm is kept. */
+    /* KVM first: the XSAVE check needs this host's features (domain_setup
+     * keeps using this descriptor, and the vCPUs this CPUID). */
     d->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     ro.xcr0_supported = d->kvm_fd >= 0 ? xcr0_supported(d) : 0;
-    if (d->kvm_fd >= 0)
-        close(d->kvm_fd);
-    d->kvm_fd = -1;
 
     if (o->incoming_fd >= 0) {
         int fl = fcntl(fd, F_GETFL);
@@ -312,11 +310,6 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
     if (r == 0)
         r = ds_apply_final(d, st, err, errlen);
     trace("state applied, vCPUs parked");
-    if (r == 0)
-        r = domctl_listen(d, err, errlen);
-    if (r == 0)
-        r = loop_init(d, sig_fd, d->console_stdio, err, errlen);
-    trace("listening");
     if (r < 0) {
         if (o->incoming_fd >= 0)
             (void)send_reply(fd, HV_STREAM_REFUSED, err);

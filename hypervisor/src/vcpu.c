@@ -96,6 +96,26 @@ void vcpu_teardown(struct domain *d)
     }
 }
 
+struct kvm_cpuid2 *vcpu_supported_cpuid(struct domain *d)
+{
+    const int nent = 256;
+
+    /* Asked once per process: on a nested host every CPUID KVM runs to
+     * answer traps, and the answer does not change. */
+    if (d->cpuid)
+        return d->cpuid;
+    struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nent * sizeof(struct kvm_cpuid_entry2));
+    if (!c)
+        return NULL;
+    c->nent = nent;
+    if (ioctl(d->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+        free(c);
+        return NULL;
+    }
+    d->cpuid = c;
+    return c;
+}
+
 /* Create the KVM vCPU: CPUID as KVM supports it, sync-regs exchange. */
 static int create_kvm_vcpu(struct vcpu *v)
 {
@@ -111,17 +131,12 @@ static int create_kvm_vcpu(struct vcpu *v)
         v->run = NULL;
         return -errno;
     }
-    cpuid = calloc(1, sizeof(*cpuid) + nent * sizeof(struct kvm_cpuid_entry2));
+    (void)nent;
+    cpuid = vcpu_supported_cpuid(d);
     if (!cpuid)
         return -HVE_NOMEM;
-    cpuid->nent = nent;
-    if (ioctl(d->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0 ||
-        ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0) {
-        int err = -errno;
-        free(cpuid);
-        return err;
-    }
-    free(cpuid);
+    if (ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0)
+        return -errno;
     v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
     return dirty_ring_map(v);
 }

@@ -14,6 +14,11 @@ struct hv_vcpu_context;
 /* Process-wide: install the kick signal handler.  0 or -errno. */
 int vcpu_init_signals(void);
 
+/* The CPUID KVM supports here (asked once, kept in d; NULL if KVM or
+ * memory refused). */
+struct kvm_cpuid2;
+struct kvm_cpuid2 *vcpu_supported_cpuid(struct domain *d);
+
 /* Per domain: KVM limits, vCPU slots, timers.  0 or -errno. */
 int vcpu_setup(struct domain *d);
 void vcpu_teardown(struct domain *d);
