@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hvcore.h"
@@ -233,6 +234,17 @@ int mem_map_image(struct domain *d, int fd, uint64_t offset)
     (void)fallocate(d->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
                     (off_t)d->mem_max_bytes);
     return 0;
+}
+
+bool mem_mostly_data(struct domain *d)
+{
+    struct stat st;
+
+    if (d->mem_image)
+        return true;
+    /* Blocks of 512 bytes the memfd holds: 7/8 of its size or more. */
+    return fstat(d->mem_fd, &st) == 0 &&
+           (uint64_t)st.st_blocks * 512 >= d->mem_max_bytes / 8 * 7;
 }
 
 uint64_t mem_next_data(struct domain *d, uint64_t pfn, uint64_t *end)

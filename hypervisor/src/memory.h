@@ -66,6 +66,13 @@ int mem_map_image(struct domain *d, int fd, uint64_t offset);
  */
 uint64_t mem_next_data(struct domain *d, uint64_t pfn, uint64_t *end);
 
+/*
+ * Does guest RAM hold data nearly everywhere (7/8 or more of it)?  Then
+ * walking its holes (mem_next_data: SEEK_DATA/SEEK_HOLE go page by page,
+ * ~18 ms a GiB) costs more than the few zero pages it would skip.
+ */
+bool mem_mostly_data(struct domain *d);
+
 /* Is guest page pfn all zero? */
 bool mem_page_is_zero(const struct domain *d, uint64_t pfn);
 

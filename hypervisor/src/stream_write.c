@@ -222,13 +222,19 @@ int sw_pages(struct stream_out *out, const uint8_t *mem, const uint64_t *pfn, un
     return sw_page_list(out, pfn, page, n, unhashed, data_pages);
 }
 
-/* mem_next_data() without the private pages. */
-static uint64_t first_image_data(struct domain *d, uint64_t pfn, uint64_t *end)
+/* mem_next_data() without the private pages; all the rest in one run
+ * when RAM is mostly data (mem_mostly_data: `all`). */
+static uint64_t first_image_data(struct domain *d, uint64_t pfn, uint64_t *end, bool all)
 {
     const uint64_t first = HV_HYPERCALL_PAGE >> HV_PAGE_SHIFT;
-    uint64_t data = mem_next_data(d, pfn < first ? first : pfn, end);
 
-    return data;
+    if (pfn < first)
+        pfn = first;
+    if (all) {
+        *end = d->mem_max_bytes >> HV_PAGE_SHIFT;
+        return pfn;
+    }
+    return mem_next_data(d, pfn, end);
 }
 
 /* pwrite all of buf at off.  0 or -errno. */
@@ -273,8 +279,9 @@ int sw_memory_image(struct stream_out *out, struct domain *d)
      * touched, ballooned, and the private pages, which never travel) stay
      * holes in a sparse file and hash as the zeros they read as.
      */
+    bool all = mem_mostly_data(d);
     while (r == 0 && pfn < pages) {
-        uint64_t data = first_image_data(d, pfn, &end);
+        uint64_t data = first_image_data(d, pfn, &end, all);
         for (; pfn < data; pfn++)
             XXH3_64bits_update(image_hash, zero_page, HV_PAGE_SIZE);
         for (; r == 0 && pfn < end && pfn < pages; ) {

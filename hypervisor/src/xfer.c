@@ -288,6 +288,12 @@ static void mark_data_pages(struct domain *d, uint64_t *map, uint64_t pages)
 {
     uint64_t pfn = FIRST_COPIED_PFN, end;
 
+    if (mem_mostly_data(d)) {
+        for (uint64_t p = pfn; p < pages; p++)
+            map[p / 64] |= 1ULL << (p % 64);
+        return;
+    }
+
     while (pfn < pages) {
         uint64_t at = mem_next_data(d, pfn, &end);
         if (at >= pages)
