@@ -49,23 +49,7 @@ struct mig {
     uint32_t ddomid;            /* the destination hvcore's domain         */
     pid_t dpid;
     char what[100];             /* "migration of 'web'"                    */
-    char *config;               /* the source's config.json, or NULL       */
 };
-
-/*
- * The destination runs it: its configuration (hv_domain_get_config) must
- * be there too.  hvcore carries <domdir>/config.json in the stream
- * (TOOLSTACK); one that did not gets the copy read before the move.
- */
-static void dest_keep_config(struct mig *m)
-{
-    char *there = NULL;
-
-    if (m->config &&
-        rt_read_config(m->dc, m->ddomid, m->dpid, &there) == -ENOENT)
-        rt_write_config(m->dc, m->ddomid, m->dpid, m->config);
-    free(there);
-}
 
 enum dest_state { DEST_GONE, DEST_RUNNING, DEST_UNDECIDED };
 
@@ -124,10 +108,10 @@ static enum dest_state dest_settle(struct mig *m)
 
 /*
  * Destroy the destination's copy (never running: the source runs).  One
- * still receiving has no control socket yet: it sees the end of its
- * stream (the source closed its end) and exits by itself; one that does
- * not within DOMCTL_TIMEOUT_MS is killed, as spawn.c kills an hvcore
- * that did not start.
+ * that has not received the DOMAIN record has no control socket yet: it
+ * sees the end of its stream (the source closed its end) and exits by
+ * itself; one that does not within DOMCTL_TIMEOUT_MS is killed, as
+ * spawn.c kills an hvcore that did not start.
  */
 static void dest_destroy(struct mig *m)
 {
@@ -176,7 +160,6 @@ static int settle(struct mig *m, bool src_alive)
         if (src_alive)
             direct_destroy(dom);
         xfer_wait_gone(dom);
-        dest_keep_config(m);
         err_clear();
         return 0;
     }
@@ -189,7 +172,6 @@ static int settle(struct mig *m, bool src_alive)
                            "destination cannot be made to run: %s", m->what,
                            (int)dom->pid, hv_last_error());
         xfer_wait_gone(dom);
-        dest_keep_config(m);
         err_clear();
         return 0;
     }
@@ -300,9 +282,6 @@ int direct_migrate(hv_domain *dom, const char *dest_uri,
     if (rc)
         goto out;
 
-    /* Best effort, as create's: a domain without one migrates too. */
-    if (rt_read_config(dom->conn, dom->domid, dom->pid, &m.config) < 0)
-        m.config = NULL;
     memset(&x, 0, sizeof(x));
     x.flags = p->flags & HV_MIGRATE_LIVE ? HV_XFER_LIVE : 0;
     x.max_downtime_ms = p->max_downtime_ms;
@@ -322,7 +301,6 @@ int direct_migrate(hv_domain *dom, const char *dest_uri,
         rc = settle(&m, alive);
     } else if (o.status == 0) {
         xfer_wait_gone(dom);
-        dest_keep_config(&m);
         op_progress(op, "done", 1);
         err_clear();
         rc = 0;
@@ -342,6 +320,5 @@ out:
         if (sv[i] >= 0)
             close(sv[i]);
     hv_conn_free(m.dc);
-    free(m.config);
     return rc;
 }

@@ -6,15 +6,16 @@
  *   - a saved domain has left (name free, `saved` said); restored it runs
  *     under the same name and uuid (`restored` said) with its console
  *     history, its memory intact and its ticks going on from where they
- *     were (its configuration travelling too: test_xfer_gaps);
+ *     were, and its configuration came with it;
  *   - HV_SAVE_KEEP leaves it running; the checkpoint restores paused
  *     with its image hash checked (HV_RESTORE_VERIFY);
  *   - a save that fails leaves the existing file as it was and no
  *     temporary file, and the domain runs on: one cancelled, one whose
  *     temporary file is in the way, one into a missing directory, one
  *     that fills its file system;
- *   - a missing file, a file that is not a stream, a truncated stream,
- *     bad arguments: each refused with its exact message;
+ *   - a missing file (HV_ENOENT), a file that is not a stream and a
+ *     truncated stream (HV_ESTREAM, hvcore's words), bad arguments: each
+ *     refused with its exact message;
  *   - the progress callback sees bytes_sent grow.
  */
 #include <errno.h>
@@ -102,6 +103,7 @@ static void save_then_restore(void **state)
     const char *f = file("web.save");
     hv_domain *d = xfer_start(&H, "web", 32, 8), *r = NULL, *gone = NULL;
     hv_domain_info *i;
+    hv_config *cfg;
     char uuid[37];
     long long ticks;
     struct xfer_rec rec;
@@ -141,6 +143,11 @@ static void save_then_restore(void **state)
     assert_int_equal(hv_domain_info_get_state(i), HV_STATE_RUNNING);
     assert_int_equal(hv_domain_info_get_mem_max_kib(i), 32 << 10);
     hv_domain_info_free(i);
+    /* Its configuration travelled in the file (TOOLSTACK). */
+    OK(hv_domain_get_config(r, &cfg));
+    assert_string_equal(hv_config_get_name(cfg), "web");
+    assert_string_equal(hv_config_get_cmdline(cfg), "memcheck=8");
+    hv_config_free(cfg);
     /* What it printed before the save, and its memory and ticks. */
     assert_true(xfer_console_shows(r, "memcheck filled 8 MiB"));
     xfer_verify(r, ticks);
@@ -316,10 +323,10 @@ static void refused_files_and_arguments(void **state)
     expect_err(hv_domain_restore(H.conn, missing, 0, &r, NULL), HV_ENOENT,
                "restore from %s: No such file or directory", missing);
     assert_null(r);
-    /* hvcore's words; the code is test_xfer_gaps' (HV_ESTREAM). */
+    /* Refused by hvcore, in its words, told from a failed start. */
     write_text(junk, "this is not a domain stream, only text\n");
-    assert_int_not_equal(hv_domain_restore(H.conn, junk, 0, &r, NULL), 0);
-    assert_string_equal(hv_last_error(), want_bad_magic(junk));
+    expect_err(hv_domain_restore(H.conn, junk, 0, &r, NULL), HV_ESTREAM,
+               "%s", want_bad_magic(junk));
     assert_null(r);
     /* A real stream cut after its first 4 KiB. */
     d = xfer_start(&H, "cut", 32, 4);
@@ -331,7 +338,7 @@ static void refused_files_and_arguments(void **state)
     assert_int_equal(write(out, buf, (size_t)n), n);
     close(in);
     close(out);
-    assert_int_not_equal(hv_domain_restore(H.conn, cut, 0, &r, NULL), 0);
+    assert_int_equal(hv_domain_restore(H.conn, cut, 0, &r, NULL), HV_ESTREAM);
     if (strncmp(hv_last_error(), "restore from ", 13) != 0 ||
         !strstr(hv_last_error(), "stream ended at offset 4096"))
         fail_msg("truncated stream: %s", hv_last_error());

@@ -5,10 +5,6 @@
 # test_migrate:      two runtime directories as two hosts: non-live, live,
 #                    there and back, cancel, the destination killed, the
 #                    source killed, progress, refusals.
-# test_xfer_gaps:    what needs hvcore's part first (the configuration in
-#                    the save file, HV_ESTREAM for a refused file): an
-#                    expected failure until then; XPASS means move it into
-#                    test_save_restore and drop it from XFAIL_TESTS.
 XFER_TEST_SOURCES = tests/libctl/xfer_harness.c tests/libctl/xfer_harness.h \
 	tests/libctl/api_harness.c tests/libctl/api_harness.h \
 	tests/libctl/api_assert.h
@@ -23,10 +19,3 @@ tests_libctl_test_migrate_SOURCES = tests/libctl/test_migrate.c \
 	$(XFER_TEST_SOURCES)
 tests_libctl_test_migrate_CFLAGS = $(LIBCTL_TEST_CFLAGS)
 tests_libctl_test_migrate_LDADD = $(LIBCTL_TEST_LDADD)
-check_PROGRAMS += tests/libctl/test_xfer_gaps
-TESTS += tests/libctl/test_xfer_gaps
-XFAIL_TESTS = tests/libctl/test_xfer_gaps
-tests_libctl_test_xfer_gaps_SOURCES = tests/libctl/test_xfer_gaps.c \
-	$(XFER_TEST_SOURCES)
-tests_libctl_test_xfer_gaps_CFLAGS = $(LIBCTL_TEST_CFLAGS)
-tests_libctl_test_xfer_gaps_LDADD = $(LIBCTL_TEST_LDADD)
