@@ -222,11 +222,18 @@ int sw_pages(struct stream_out *out, const uint8_t *mem, const uint64_t *pfn, un
     return sw_page_list(out, pfn, page, n, unhashed, data_pages);
 }
 
-/* mem_next_data() without the private pages; all the rest in one run
- * when RAM is mostly data (mem_mostly_data: `all`). */
+/*
+ * mem_next_data() from the first page the guest alone writes; all the
+ * rest in one run when RAM is mostly data (mem_mostly_data: `all`).
+ * Below it: the private pages and the hypercall and start-info pages,
+ * which the receiver builds itself, and the shared-info and console
+ * pages, which hvcore's event loop may write at any moment (a timer's
+ * event while the guest is paused): they travel in the final snapshot
+ * (ds_write_final), here they are holes.
+ */
 static uint64_t first_image_data(struct domain *d, uint64_t pfn, uint64_t *end, bool all)
 {
-    const uint64_t first = HV_HYPERCALL_PAGE >> HV_PAGE_SHIFT;
+    const uint64_t first = (HV_CONSOLE_PAGE >> HV_PAGE_SHIFT) + 1;
 
     if (pfn < first)
         pfn = first;

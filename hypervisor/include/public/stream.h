@@ -199,7 +199,11 @@ struct hv_rec_pages {
  *     zero padding up to data_offset
  *     nr_pages * 4096 bytes: page p at data_offset + p * 4096
  * Zero and ballooned pages are holes in a sparse file.  The
- * hypervisor-private pages are zero here too.  image_hash (XXH3-64 of the
+ * hypervisor-private pages are zero here too, and so are the hypercall
+ * to console pages as hvcore writes them (the receiver builds the first
+ * two; the shared-info and console pages follow in a PAGES record taken
+ * with the vCPU state, since hvcore itself may write them while the
+ * image is written).  image_hash (XXH3-64 of the
  * nr_pages * 4096 bytes) is checked only on request (hvcore --verify):
  * a restore that maps the file does not read the pages, and their
  * contents are the guest's, never interpreted by hvcore.
