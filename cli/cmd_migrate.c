@@ -7,6 +7,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "backend.h"
 #include "cmdopts.h"
@@ -15,6 +16,27 @@
 
 enum { OPT_LIVE = 'l', OPT_PAUSED = 'p', OPT_DOWNTIME = 1100, OPT_BANDWIDTH,
        OPT_ITERATIONS, OPT_PERSISTENT, OPT_UNDEFINE };
+
+/*
+ * DEST_URL as the output may show it: a token= parameter is a credential
+ * and shows as "***", as libhvctl's messages show it (conn_uri.c).
+ */
+static void shown_uri(const char *uri, char *out, size_t size)
+{
+    const char *q = strchr(uri, '?');
+    size_t k = 0;
+
+    for (const char *p = uri; *p && k + 10 < size;) {
+        if (q && p > q && (p[-1] == '?' || p[-1] == '&') && strncmp(p, "token=", 6) == 0) {
+            k += (size_t)snprintf(out + k, size - k, "token=***");
+            for (p += 6; *p && *p != '&' && *p != '#';)
+                p++;
+            continue;
+        }
+        out[k++] = *p++;
+    }
+    out[k] = '\0';
+}
 
 static void migrate_json(const char *name, const char *dest,
                          const struct xfer_figures *f)
@@ -106,13 +128,15 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
     xfer_show_done(xs);
     if (rc)
         return rc;
+    char dest[4096];
+    shown_uri(argv[optind + 1], dest, sizeof(dest));
     if (cli->json) {
-        migrate_json(name, argv[optind + 1], &f);
+        migrate_json(name, dest, &f);
         return EXIT_OK;
     }
     format_bytes(f.bytes_sent, sent, sizeof(sent));
     printf("Migrated '%s' to %s in %.0f ms (downtime %.1f ms, %s sent, %"
-           PRIu64 " iteration%s)\n", name, argv[optind + 1],
+           PRIu64 " iteration%s)\n", name, dest,
            (double)f.total_ns / 1e6, (double)f.downtime_ns / 1e6, sent,
            f.iterations, f.iterations == 1 ? "" : "s");
     return EXIT_OK;

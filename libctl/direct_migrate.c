@@ -242,13 +242,16 @@ static int open_dest(struct mig *m, const char *dest_uri)
 
     if ((rc = hv_conn_open_uri(dest_uri, 0, &m->dc))) {
         snprintf(why, sizeof(why), "%s", hv_last_error());
-        return err_set(rc, "%s to %s: %s", m->what, dest_uri, why);
+        /* why names the URI already, without its token (conn_uri.c);
+         * dest_uri itself may carry one. */
+        return err_set(rc, "%s: %s", m->what, why);
     }
     m->uri = hv_conn_get_uri(m->dc);
     if (strcmp(hv_conn_get_driver(m->dc), "direct") != 0)
         return err_set(HV_ENOTSUP, "%s to %s: a direct connection migrates "
-                       "to another direct connection only (hvctld's "
-                       "migrations come later)", m->what, m->uri);
+                       "to another direct connection only (between hosts, "
+                       "migrate through hvctld: hvctl -c unix:///PATH migrate)",
+                       m->what, m->uri);
     if (strcmp(m->dc->rundir, m->dom->conn->rundir) == 0)
         return err_set(HV_EINVAL, "%s to %s: it runs in that runtime "
                        "directory already", m->what, m->uri);

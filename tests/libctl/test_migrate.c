@@ -359,9 +359,17 @@ static void refusals(void **state)
                "migration of 'no' to %s: it runs in that runtime directory "
                "already", same);
     expect_err(hv_domain_migrate(d, "ftp://x:1", NULL, NULL), HV_EINVAL,
-               "migration of 'no' to ftp://x:1: connection URI 'ftp://x:1': "
+               "migration of 'no': connection URI 'ftp://x:1': "
                "unknown scheme (hvctl:///system, unix:///PATH, "
                "https://HOST:PORT or http://127.0.0.1:PORT)");
+    /* A destination's token never shows in a message. */
+    snprintf(same, sizeof(same), "hvctl:///system?driver=direct&rundir=%s&token=sekrit",
+             B.rundir);
+    expect_err(hv_domain_migrate(d, same, NULL, NULL), HV_EINVAL,
+               "migration of 'no': connection URI "
+               "'hvctl:///system?driver=direct&rundir=%s&token=***': unknown "
+               "parameter 'token' for this kind of connection", B.rundir);
+    assert_null(strstr(hv_last_error(), "sekrit"));
     expect_err(hv_domain_migrate(d, NULL, NULL, NULL), HV_EINVAL,
                "domain 'no' (id %u): migrate: no destination URI",
                hv_domain_get_id(d));
