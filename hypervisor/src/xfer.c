@@ -603,7 +603,7 @@ static void *job_main(void *arg)
     if (r == 0 && !x->res.message[0])
         snprintf(x->res.message, sizeof(x->res.message), "%s",
                  save ? "saved" : "migrated: the receiver runs the domain");
-    else if (r < 0 && r != -HVE_INPROGRESS && !(save && (x->p.flags & HV_XFER_KEEP) && r == 0)) {
+    else if (r < 0 && r != -HVE_INPROGRESS) {
         size_t len = strlen(x->res.message);
         snprintf(x->res.message + len, sizeof(x->res.message) - len, "; %s",
                  "the domain runs on here as before");
