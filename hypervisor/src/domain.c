@@ -22,6 +22,7 @@
 #include "domain.h"
 #include "elf_load.h"
 #include "evtchn.h"
+#include "guest_time.h"
 #include "memory.h"
 #include "public/errno.h"
 #include "public/exit_status.h"
@@ -176,11 +177,8 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
     __atomic_store_n(&dom_shared(d)->shutdown_request, pending, __ATOMIC_SEQ_CST);
     evtchn_reset(d);
     console_reset(d);
-    for (unsigned i = 0; i < d->max_vcpus; i++) {
-        struct itimerspec off;
-        memset(&off, 0, sizeof(off));
-        timerfd_settime(d->vcpu[i].timer_fd, 0, &off, NULL);
-    }
+    for (unsigned i = 0; i < d->max_vcpus; i++)
+        guest_timer_arm(&d->vcpu[i], 0);
 
     memset(&ctx, 0, sizeof(ctx));
     ctx.rip = img.entry;

@@ -58,6 +58,7 @@ struct snapshot {
     struct hv_rec_console console;
     uint64_t *balloon;
     struct hv_rec_balloon balloon_hdr;
+    uint64_t deadline[HV_MAX_VCPUS];    /* armed, or expired not raised */
 };
 
 static int take_snapshot(struct domain *d, struct snapshot *s, bool was_paused)
@@ -83,6 +84,10 @@ static int take_snapshot(struct domain *d, struct snapshot *s, bool was_paused)
         s->evtchn.port[p].virq = d->port[p].virq;
         s->evtchn.port[p].vcpu = d->port[p].vcpu;
     }
+    /* Under the same lock as the pending bits: a timer's expiry is either
+     * raised (its bit is in the page above) or still a deadline here. */
+    for (unsigned i = 0; i < d->max_vcpus; i++)
+        s->deadline[i] = d->vcpu[i].timer_deadline;
     s->time.system_time_ns = guest_time_now(d);
     s->time.realtime_ns = now_ns(CLOCK_REALTIME);
     s->time.tsc_khz = d->tsc_khz;
@@ -118,6 +123,8 @@ int ds_write_final(struct domain *d, struct stream_out *out, bool was_paused, ch
     r = take_snapshot(d, s, was_paused);
     for (unsigned i = 0; r == 0 && i < d->max_vcpus; i++) {
         r = vcpu_capture(d, i, &v[i]);
+        if (v[i].state != HV_STREAM_VCPU_DOWN)
+            v[i].timer_deadline_ns = s->deadline[i];
         if (r < 0)
             snprintf(err, errlen, "cannot capture vCPU %u: %s", i,
                      r == -HVE_BUSY ? "it is not paused" : strerror(-r));
@@ -264,7 +271,7 @@ bool ds_resume(struct domain *d, const struct stream_state *st, bool keep_paused
     guest_time_set(d, st->time.system_time_ns + gap);
     for (unsigned i = 0; i < d->max_vcpus; i++)
         if (st->vcpu[i].state != HV_STREAM_VCPU_DOWN)
-            guest_timer_arm(d, d->vcpu[i].timer_fd, st->vcpu[i].timer_deadline_ns);
+            guest_timer_arm(&d->vcpu[i], st->vcpu[i].timer_deadline_ns);
     if (run) {
         vcpus_unpause(d);
         pthread_mutex_lock(&d->lock);

@@ -21,6 +21,7 @@
 #include "domctl.h"
 #include "event_loop.h"
 #include "evtchn.h"
+#include "guest_time.h"
 #include "hvcore.h"
 
 enum source { SRC_WAKE = 1, SRC_LISTEN, SRC_DOMCTL, SRC_CONSOLE, SRC_STDIN, SRC_TIMER, SRC_SIGNAL };
@@ -200,7 +201,7 @@ int loop_run(struct domain *d)
                 break;
             case SRC_TIMER:
                 if (read(fd, &cnt, sizeof(cnt)) == (ssize_t)sizeof(cnt))
-                    evtchn_raise_virq(d, VIRQ_TIMER, extra);
+                    guest_timer_fired(&d->vcpu[extra]);
                 break;
             case SRC_SIGNAL:
                 on_signal(d);

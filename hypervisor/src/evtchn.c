@@ -44,9 +44,8 @@ static void raise_locked(struct domain *d, unsigned port)
     vcpu_notify_locked(&d->vcpu[target]);
 }
 
-void evtchn_raise_virq(struct domain *d, unsigned virq, unsigned vcpu)
+void evtchn_raise_virq_locked(struct domain *d, unsigned virq, unsigned vcpu)
 {
-    pthread_mutex_lock(&d->lock);
     for (unsigned p = 1; p < HV_NR_EVTCHN; p++) {
         if (d->port[p].type == EVT_VIRQ && d->port[p].virq == virq &&
             (virq != VIRQ_TIMER || d->port[p].vcpu == vcpu)) {
@@ -54,6 +53,12 @@ void evtchn_raise_virq(struct domain *d, unsigned virq, unsigned vcpu)
             break;
         }
     }
+}
+
+void evtchn_raise_virq(struct domain *d, unsigned virq, unsigned vcpu)
+{
+    pthread_mutex_lock(&d->lock);
+    evtchn_raise_virq_locked(d, virq, vcpu);
     pthread_mutex_unlock(&d->lock);
 }
 

@@ -23,6 +23,8 @@ int64_t evtchn_op(struct vcpu *v, struct kvm_regs *regs, uint64_t op,
 /* Raise the port bound to virq (for VIRQ_TIMER: on vcpu); no-op if unbound.
  * Any thread. */
 void evtchn_raise_virq(struct domain *d, unsigned virq, unsigned vcpu);
+/* The same with dom->lock held. */
+void evtchn_raise_virq_locked(struct domain *d, unsigned virq, unsigned vcpu);
 
 /*
  * If vCPU v has an upcall due (pending, not masked, entry registered),

@@ -1,12 +1,12 @@
 /*
  * guest_time.c - system time and one-shot timers (guest_time.h).
  */
-#include <poll.h>
 #include <string.h>
 #include <sys/timerfd.h>
 #include <time.h>
 
 #include "boot_layout.h"
+#include "evtchn.h"
 #include "guest_time.h"
 #include "hvcore.h"
 #include "public/errno.h"
@@ -20,8 +20,9 @@ uint64_t guest_time_now(const struct domain *d)
     return now_ns(CLOCK_MONOTONIC) - d->boot_mono_ns;
 }
 
-int guest_timer_arm(const struct domain *d, int timer_fd, uint64_t deadline_ns)
+int guest_timer_arm(struct vcpu *v, uint64_t deadline_ns)
 {
+    struct domain *d = v->dom;
     struct itimerspec its;
 
     memset(&its, 0, sizeof(its));
@@ -39,28 +40,23 @@ int guest_timer_arm(const struct domain *d, int timer_fd, uint64_t deadline_ns)
         its.it_value.tv_sec = (time_t)(abs / 1000000000ULL);
         its.it_value.tv_nsec = (long)(abs % 1000000000ULL);
     }
-    if (timerfd_settime(timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
-        return -HVE_INVAL;
-    return 0;
+    pthread_mutex_lock(&d->lock);
+    v->timer_deadline = deadline_ns;
+    int r = timerfd_settime(v->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+    pthread_mutex_unlock(&d->lock);
+    return r < 0 ? -HVE_INVAL : 0;
 }
 
-uint64_t guest_timer_deadline(const struct domain *d, int timer_fd)
+void guest_timer_fired(struct vcpu *v)
 {
-    struct itimerspec its;
-    struct pollfd p = { .fd = timer_fd, .events = POLLIN };
-    uint64_t sys = guest_time_now(d);
+    struct domain *d = v->dom;
 
-    if (timer_fd < 0)
-        return 0;
-    if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
-        return sys ? sys : 1;          /* expired, not yet read */
-    if (timerfd_gettime(timer_fd, &its) < 0)
-        return 0;
-    if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-        return 0;                      /* disarmed */
-    uint64_t left = (uint64_t)its.it_value.tv_sec * 1000000000ULL +
-                    (uint64_t)its.it_value.tv_nsec;
-    return sys + left;
+    pthread_mutex_lock(&d->lock);
+    /* A deadline armed again meanwhile (a later one) stays. */
+    if (v->timer_deadline && v->timer_deadline <= guest_time_now(d))
+        v->timer_deadline = 0;
+    evtchn_raise_virq_locked(d, VIRQ_TIMER, v->id);
+    pthread_mutex_unlock(&d->lock);
 }
 
 void guest_time_set(struct domain *d, uint64_t system_ns)

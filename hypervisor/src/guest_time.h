@@ -19,19 +19,21 @@ struct domain;
 /* The guest's system time now. */
 uint64_t guest_time_now(const struct domain *d);
 
-/*
- * Arm timer_fd to fire when system time reaches deadline_ns (0 disarms;
- * a deadline in the past fires at once; one beyond ~30 years is held
- * there).  0 or -HVE_INVAL.
- */
-int guest_timer_arm(const struct domain *d, int timer_fd, uint64_t deadline_ns);
+struct vcpu;
 
 /*
- * The deadline timer_fd is armed for, in system time, without consuming
- * anything: 0 when disarmed; an expiry nobody has read yet reads as "now"
- * (it must still fire wherever the domain goes).
+ * Arm v's one-shot timer to fire when system time reaches deadline_ns (0
+ * disarms; a deadline in the past fires at once; one beyond ~30 years is
+ * held there), and remember it in v->timer_deadline.  0 or -HVE_INVAL.
  */
-uint64_t guest_timer_deadline(const struct domain *d, int timer_fd);
+int guest_timer_arm(struct vcpu *v, uint64_t deadline_ns);
+
+/*
+ * v's timer expired (its timer_fd was read): raise VIRQ_TIMER on v and
+ * forget the deadline, together under dom->lock, so that whoever looks
+ * under the lock sees either the deadline or the pending event.
+ */
+void guest_timer_fired(struct vcpu *v);
 
 /*
  * Make system time read system_ns now (a domain arriving from a stream):

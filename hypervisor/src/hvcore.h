@@ -72,6 +72,11 @@ struct vcpu {
     struct hv_rec_vcpu *restore;    /* state to load on that up (stream) */
     bool regs_valid;                /* run->s.regs holds live state    */
     int timer_fd;                   /* one-shot timer (timerfd)        */
+    /* The deadline the timer is armed for (system time, 0: none), until
+     * its VIRQ_TIMER has been raised: an expiry read from timer_fd but not
+     * yet raised still counts as armed, so a stream never loses it
+     * (guest_time.c).  Guarded by dom->lock. */
+    uint64_t timer_deadline;
     int wake_fd;                    /* eventfd: wakes a blocked vCPU   */
     uint64_t cpu_ns_done;           /* CPU time of finished threads    */
     /* KVM_RUN returns.  Written by this vCPU's thread only, with a relaxed

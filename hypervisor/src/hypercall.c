@@ -54,7 +54,7 @@ static int64_t hc_console_io(struct vcpu *v, uint64_t op, uint64_t len, uint64_t
 
 static int64_t hc_set_timer(struct vcpu *v, uint64_t deadline_ns)
 {
-    return guest_timer_arm(v->dom, v->timer_fd, deadline_ns);
+    return guest_timer_arm(v, deadline_ns);
 }
 
 static int64_t hc_sched_op(struct vcpu *v, uint64_t op, uint64_t arg, enum hc_next *next)

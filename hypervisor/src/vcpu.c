@@ -640,7 +640,7 @@ void vcpu_block(struct vcpu *v)
         if (poll(fds, 2, -1) > 0) {
             if ((fds[0].revents & POLLIN) &&
                 read(v->timer_fd, &cnt, sizeof(cnt)) == (ssize_t)sizeof(cnt))
-                evtchn_raise_virq(d, VIRQ_TIMER, v->id);
+                guest_timer_fired(v);
             if (fds[1].revents & POLLIN)
                 (void)!read(v->wake_fd, &cnt, sizeof(cnt));
         }
@@ -736,7 +736,8 @@ int vcpu_capture(struct domain *d, unsigned id, struct hv_rec_vcpu *rec)
     r->fs_base = sregs.fs.base;
     r->gs_base = sregs.gs.base;
     r->cr2 = sregs.cr2;
-    rec->timer_deadline_ns = guest_timer_deadline(d, v->timer_fd);
+    /* timer_deadline_ns comes from the caller's snapshot, taken with the
+     * pending events under one lock (domain_stream.c). */
 
     struct kvm_xcrs xcrs;
     struct kvm_xsave xs;

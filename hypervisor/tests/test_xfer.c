@@ -42,6 +42,22 @@ static void verify_ok(struct dom *d, int con, struct memcheck_verdict *v)
     assert_int_equal(v->backwards, 0);
 }
 
+/* After a move the guest's 1 ms ticker must still run: a timer that
+ * expired just as the domain left (read on the sender, its event not yet
+ * raised) must fire where it arrived, not be lost with its event. */
+static void ticker_alive(struct dom *d, int con)
+{
+    struct memcheck_verdict a, b;
+
+    verify_ok(d, con, &a);
+    uint64_t end = ms_now() + 30000;
+    do {
+        dom_drain(d, 20);
+        verify_ok(d, con, &b);
+    } while (b.ticks <= a.ticks + 10 && ms_now() < end);
+    assert_true(b.ticks > a.ticks + 10);
+}
+
 static void write_domdir_file(struct dom *d, const char *name, const char *text)
 {
     char path[256];
@@ -99,6 +115,7 @@ static void save_then_restore(void **state)
     assert_true(after.ticks > before.ticks);
     assert_true(after.rewrites >= before.rewrites);
     assert_int_equal(after.boots, 1);
+    ticker_alive(dst, con);
     char got[256];
     read_domdir_file(dst, "config.json", got, sizeof(got));
     assert_string_equal(got, cfg);
@@ -379,6 +396,7 @@ static void migrate(bool live)
     verify_ok(dst, con, &after);
     assert_int_equal(after.pages, before.pages);
     assert_true(after.ticks > before.ticks);
+    ticker_alive(dst, con);
     close(con);
     dom_free(dst);
     dom_free(src);
