@@ -17,27 +17,6 @@
 enum { OPT_LIVE = 'l', OPT_PAUSED = 'p', OPT_DOWNTIME = 1100, OPT_BANDWIDTH,
        OPT_ITERATIONS, OPT_PERSISTENT, OPT_UNDEFINE };
 
-/*
- * DEST_URL as the output may show it: a token= parameter is a credential
- * and shows as "***", as libhvctl's messages show it (conn_uri.c).
- */
-static void shown_uri(const char *uri, char *out, size_t size)
-{
-    const char *q = strchr(uri, '?');
-    size_t k = 0;
-
-    for (const char *p = uri; *p && k + 10 < size;) {
-        if (q && p > q && (p[-1] == '?' || p[-1] == '&') && strncmp(p, "token=", 6) == 0) {
-            k += (size_t)snprintf(out + k, size - k, "token=***");
-            for (p += 6; *p && *p != '&' && *p != '#';)
-                p++;
-            continue;
-        }
-        out[k++] = *p++;
-    }
-    out[k] = '\0';
-}
-
 static void migrate_json(const char *name, const char *dest,
                          const struct xfer_figures *f)
 {
@@ -129,7 +108,7 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     char dest[4096];
-    shown_uri(argv[optind + 1], dest, sizeof(dest));
+    hv_uri_redact(argv[optind + 1], dest, sizeof(dest));
     if (cli->json) {
         migrate_json(name, dest, &f);
         return EXIT_OK;

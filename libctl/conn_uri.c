@@ -89,6 +89,8 @@ void uri_encode(const char *s, char *out, size_t size)
  */
 static void shown(const char *uri, char *out, size_t size)
 {
+    if (size == 0)
+        return;
     const char *q = strchr(uri, '?');
     size_t k = 0;
 
@@ -104,6 +106,13 @@ static void shown(const char *uri, char *out, size_t size)
         out[k++] = *p++;
     }
     out[k] = '\0';
+}
+
+HV_EXPORT void hv_uri_redact(const char *uri, char *out, size_t size)
+{
+    if (!out || size == 0)
+        return;
+    shown(uri ? uri : "", out, size);
 }
 
 static int bad(const char *uri, const char *why)

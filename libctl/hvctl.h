@@ -84,6 +84,7 @@ extern "C" {
 /* Since HVCTL_0.5: */
 #define HV_HAVE_SAVE_RESTORE    1 /* hv_domain_save / hv_domain_restore       */
 #define HV_HAVE_MIGRATE         1 /* hv_domain_migrate, hv_migrate_params     */
+#define HV_HAVE_URI_REDACT      1 /* hv_uri_redact                            */
 #define HV_HAVE_OP_FIGURES      1 /* hv_op_get_figure: transfer figures       */
 
 /* Error codes: always negative, never renumbered. */
@@ -255,6 +256,14 @@ int hv_conn_open_uri(const char *uri, unsigned flags, hv_conn **out);
 /* Borrowed: the URI the connection was opened with, made canonical
  * ("hvctl:///system", "unix:///run/hvctl/hvctld.sock", ...).  Since 0.4. */
 const char *hv_conn_get_uri(const hv_conn *conn);
+
+/*
+ * uri as a message or a log may show it: the value of a token= query
+ * parameter is a credential and becomes "***", as in every message of
+ * libhvctl.  Writes a NUL-terminated string of at most size bytes to out
+ * (cut short if it does not fit).  Since 0.5 (HV_HAVE_URI_REDACT).
+ */
+void hv_uri_redact(const char *uri, char *out, size_t size);
 /* Borrowed: the driver that serves it: "direct" or "agent".  Since 0.4. */
 const char *hv_conn_get_driver(const hv_conn *conn);
 /*

@@ -132,6 +132,19 @@ static void malformed(void **state)
                    "connection URI '%s': %s", cases[i].uri, cases[i].why);
         assert_null(c);
     }
+    /* hv_uri_redact: what a program prints of a URI. */
+    {
+        char out[128], small[12];
+        hv_uri_redact("https://h:1?cacert=/c&token=S3CRET&x=1", out, sizeof(out));
+        assert_string_equal(out, "https://h:1?cacert=/c&token=***&x=1");
+        hv_uri_redact("unix:///run/a?token=S3CRET", out, sizeof(out));
+        assert_string_equal(out, "unix:///run/a?token=***");
+        hv_uri_redact("https://h:1/token=x", out, sizeof(out));   /* a path, not a parameter */
+        assert_string_equal(out, "https://h:1/token=x");
+        hv_uri_redact("https://h:1?token=S3CRET", small, sizeof(small));
+        assert_null(strstr(small, "S3"));
+        assert_true(strlen(small) < sizeof(small));
+    }
     /* A token never shows in a message, whatever else is wrong. */
     expect_err(hv_conn_open_uri("http://10.0.0.5:8443?token=S3CRET&x=1", 0,
                                 &c), HV_EINVAL,
