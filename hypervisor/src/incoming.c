@@ -32,6 +32,7 @@
 #include "public/errno.h"
 #include "runtime.h"
 #include "stream_read.h"
+#include "stream_reply.h"
 #include "vcpu.h"
 
 /* How long an arrival waits for GO after READY.  The sender answers at
@@ -130,54 +131,13 @@ static uint64_t xcr0_supported(struct domain *d)
     return 0;
 }
 
-static int send_reply(int fd, uint32_t type, const char *message)
-{
-    struct hv_stream_reply r;
-    size_t done = 0;
-
-    memset(&r, 0, sizeof(r));
-    r.magic = HV_STREAM_REPLY_MAGIC;
-    r.type = type;
-    if (message)
-        snprintf(r.message, sizeof(r.message), "%s", message);
-    while (done < sizeof(r)) {
-        ssize_t n = send(fd, (char *)&r + done, sizeof(r) - done, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            struct pollfd p = { .fd = fd, .events = POLLOUT };
-            if (poll(&p, 1, GO_TIMEOUT_MS) <= 0)
-                return -HVE_TIMEDOUT;
-            continue;
-        }
-        if (n <= 0)
-            return n < 0 ? -errno : -EPIPE;
-        done += (size_t)n;
-    }
-    return 0;
-}
-
 /* Wait for the sender's GO.  0, or why not. */
 static int wait_go(int fd)
 {
     struct hv_stream_reply r;
-    size_t got = 0;
+    int rc = stream_reply_recv(fd, -1, GO_TIMEOUT_MS, &r);
 
-    while (got < sizeof(r)) {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        int n = poll(&p, 1, GO_TIMEOUT_MS);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n == 0 ? -HVE_TIMEDOUT : -errno;
-        ssize_t k = recv(fd, (char *)&r + got, sizeof(r) - got, MSG_DONTWAIT);
-        if (k < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        if (k <= 0)
-            return k < 0 ? -errno : -EPIPE;
-        got += (size_t)k;
-    }
-    return r.magic == HV_STREAM_REPLY_MAGIC && r.type == HV_STREAM_GO ? 0 : -HVE_PROTO;
+    return rc < 0 ? rc : r.type == HV_STREAM_GO ? 0 : -HVE_PROTO;
 }
 
 /* The TOOLSTACK record becomes <domdir>/config.json (domctl.h): the
@@ -303,7 +263,7 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
     if (r < 0) {
         *stream_error = true;
         if (o->incoming_fd >= 0)
-            (void)send_reply(fd, HV_STREAM_REFUSED, err);
+            (void)stream_reply_send(fd, HV_STREAM_REFUSED, err, GO_TIMEOUT_MS);
         goto out;
     }
     r = keep_toolstack(d, st, err, errlen);
@@ -312,11 +272,11 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
     trace("state applied, vCPUs parked");
     if (r < 0) {
         if (o->incoming_fd >= 0)
-            (void)send_reply(fd, HV_STREAM_REFUSED, err);
+            (void)stream_reply_send(fd, HV_STREAM_REFUSED, err, GO_TIMEOUT_MS);
         goto out;
     }
     if (o->incoming_fd >= 0) {
-        r = send_reply(fd, HV_STREAM_READY, NULL);
+        r = stream_reply_send(fd, HV_STREAM_READY, NULL, GO_TIMEOUT_MS);
         if (r == 0)
             r = wait_go(fd);
         trace("READY sent, GO read");
@@ -334,7 +294,7 @@ int incoming_start(struct domain *d, const struct options *o, int sig_fd, int *n
         }
         ds_resume(d, st, o->paused);
         trace("resumed");
-        (void)send_reply(fd, HV_STREAM_RUNNING, NULL);
+        (void)stream_reply_send(fd, HV_STREAM_RUNNING, NULL, GO_TIMEOUT_MS);
     } else {
         ds_resume(d, st, o->paused);
     }

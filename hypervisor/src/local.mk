@@ -27,6 +27,7 @@ src_libhvcore_a_SOURCES = \
 	src/startup_step.c src/startup_step.h \
 	src/stream_format.c src/stream_format.h \
 	src/stream_read.c src/stream_read.h \
+	src/stream_reply.c src/stream_reply.h \
 	src/stream_write.c src/stream_write.h \
 	src/vcpu.c src/vcpu.h \
 	src/xfer.c src/xfer.h

@@ -32,6 +32,7 @@
 #include "hvcore.h"
 #include "memory.h"
 #include "public/errno.h"
+#include "stream_reply.h"
 #include "stream_write.h"
 #include "vcpu.h"
 #include "xfer.h"
@@ -327,62 +328,6 @@ static void drain(struct xfer *x)
     trace(x, "receiver caught up (%d bytes still queued)", queued);
 }
 
-static int recv_reply(struct xfer *x, struct hv_stream_reply *rep, bool cancellable)
-{
-    size_t got = 0;
-
-    while (got < sizeof(*rep)) {
-        /* After GO only the domain's end stops the wait, not a cancel. */
-        struct pollfd p[2] = {
-            { .fd = x->stream_fd, .events = POLLIN },
-            { .fd = cancellable ? x->cancel_fd : x->stop_fd, .events = POLLIN },
-        };
-        int n = poll(p, 2, HANDSHAKE_TIMEOUT_MS);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n == 0)
-            return -HVE_TIMEDOUT;
-        if (n < 0)
-            return -errno;
-        if (p[1].revents & POLLIN)
-            return -HVE_CANCELED;
-        ssize_t k = recv(x->stream_fd, (char *)rep + got, sizeof(*rep) - got, MSG_DONTWAIT);
-        if (k < 0 && (errno == EAGAIN || errno == EINTR))
-            continue;
-        if (k < 0)
-            return -errno;
-        if (k == 0)
-            return -EPIPE;
-        got += (size_t)k;
-    }
-    if (rep->magic != HV_STREAM_REPLY_MAGIC)
-        return -HVE_PROTO;
-    rep->message[sizeof(rep->message) - 1] = '\0';
-    return 0;
-}
-
-static int send_go(struct xfer *x)
-{
-    struct hv_stream_reply go = { .magic = HV_STREAM_REPLY_MAGIC, .type = HV_STREAM_GO };
-    size_t done = 0;
-
-    while (done < sizeof(go)) {
-        ssize_t n = send(x->stream_fd, (char *)&go + done, sizeof(go) - done, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            struct pollfd p = { .fd = x->stream_fd, .events = POLLOUT };
-            if (poll(&p, 1, HANDSHAKE_TIMEOUT_MS) <= 0)
-                return -HVE_TIMEDOUT;
-            continue;
-        }
-        if (n <= 0)
-            return -errno;
-        done += (size_t)n;
-    }
-    return 0;
-}
-
 static const char *reason(int code)
 {
     return code == -HVE_TIMEDOUT ? "no answer in 30 s" : code == -HVE_PROTO
@@ -396,7 +341,7 @@ static int handshake(struct xfer *x)
     int r;
 
     progress(x, HV_XFER_PHASE_HANDSHAKE, 0, 0);
-    r = recv_reply(x, &rep, true);
+    r = stream_reply_recv(x->stream_fd, x->cancel_fd, HANDSHAKE_TIMEOUT_MS, &rep);
     if (r == -HVE_CANCELED)
         return fail(x, r, "cancelled while the receiver checked the stream");
     if (r < 0)
@@ -406,9 +351,10 @@ static int handshake(struct xfer *x)
     if (rep.type != HV_STREAM_READY)
         return fail(x, -HVE_PROTO, "the receiver answered %u instead of READY", rep.type);
     /* The point of no return: from the GO on, the receiver may run it. */
-    r = send_go(x);
+    r = stream_reply_send(x->stream_fd, HV_STREAM_GO, NULL, HANDSHAKE_TIMEOUT_MS);
+    /* After GO only the domain's end stops the wait, not a cancel. */
     if (r == 0)
-        r = recv_reply(x, &rep, false);
+        r = stream_reply_recv(x->stream_fd, x->stop_fd, HANDSHAKE_TIMEOUT_MS, &rep);
     if (r == 0 && rep.type != HV_STREAM_RUNNING)
         r = -HVE_PROTO;
     if (r < 0)
