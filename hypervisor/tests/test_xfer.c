@@ -364,6 +364,38 @@ static void refused_streams_leave_nothing(void **state)
     dom_free(src);
 }
 
+/* The stream options' usage errors: status STARTUP and their line. */
+static void stream_options_are_checked(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    static const struct {
+        const char *args[6];
+        const char *line;
+    } cases[] = {
+        { { "--restore", "/nonexistent", "--incoming", "3", NULL },
+          "hvcore: --restore and --incoming exclude each other\n" },
+        { { "--verify", "--incoming", "3", NULL }, "hvcore: --verify needs --restore\n" },
+        { { "--reserve", "64", "--restore", "/x", NULL }, "hvcore: --reserve needs --incoming\n" },
+        { { "--incoming", "3", "--reserve", "1", NULL },
+          "hvcore: --reserve: '1' is not a number of MiB in 2..8192\n" },
+        { { "--restore", "/x", "--memory", "64", NULL },
+          "hvcore: --restore: the domain's configuration comes from the stream (no --kernel, "
+          "--memory, --max-memory, --vcpus, --cmdline, --name, --uuid or --on-*)\n" },
+        { { "--restore", "/nonexistent/file", NULL },
+          "hvcore: cannot open /nonexistent/file: No such file or directory\n" },
+    };
+    for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct dom *d = dom_start_stream(cases[i].args, -1);
+        assert_non_null(d);
+        assert_int_equal(dom_wait_exit(d, 10000), HVCORE_EXIT_STARTUP);
+        if (!strstr(d->err, cases[i].line))
+            fprintf(stderr, "want \"%s\", got \"%s\"\n", cases[i].line, d->err);
+        assert_non_null(strstr(d->err, cases[i].line));
+        dom_free(d);
+    }
+}
+
 static void migrate(bool live)
 {
     struct memcheck_verdict before, after;
@@ -622,6 +654,8 @@ static void go_lost(void **state)
 
     move_through(&m, CUT_BEFORE_GO, 0, 0);
     assert_int_equal(m.o.status, -HVE_INPROGRESS);
+    assert_string_equal(m.o.result.message, "connection to the receiver lost after GO "
+                        "(connection closed): the domain may run there; it stays paused here");
     info(m.src, &st, &xf);
     assert_int_equal(st, HV_DOMSTATE_paused);
     assert_int_equal(xf, HV_XFER_STATE_UNDECIDED);
@@ -722,6 +756,7 @@ int main(void)
         cmocka_unit_test(balloon_survives_a_move),
         cmocka_unit_test(pending_event_survives_a_save),
         cmocka_unit_test(refused_streams_leave_nothing),
+        cmocka_unit_test(stream_options_are_checked),
         cmocka_unit_test(migrate_live),
         cmocka_unit_test_setup_teardown(migrate_live_dirty_ring, ring_on, ring_off),
         cmocka_unit_test(migrate_paused_copy),
