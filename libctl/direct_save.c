@@ -90,8 +90,9 @@ int direct_save(hv_domain *dom, const char *path, unsigned flags, hv_op *op)
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno == EEXIST)
         return err_set(HV_EEXIST, DOM_FMT ": save to %s: %s exists (another "
-                       "save to that file, or one that was interrupted: "
-                       "remove it)", DOM_ARGS(dom), path, tmp);
+                       "save to that file, or one that was interrupted, "
+                       "which may hold a whole saved domain: restore it "
+                       "or remove it)", DOM_ARGS(dom), path, tmp);
     if (fd < 0)
         return err_sys(err_from_errno(errno), errno, DOM_FMT ": save to %s: "
                        "cannot create %s", DOM_ARGS(dom), path, tmp);

@@ -218,7 +218,8 @@ static void failed_saves_keep_the_old_file(void **state)
     write_text(tmp, "someone else's\n");
     snprintf(want, sizeof(want), "domain 'db' (id %u): save to %s: %s "
              "exists (another save to that file, or one that was "
-             "interrupted: remove it)", hv_domain_get_id(d), f, tmp);
+             "interrupted, which may hold a whole saved domain: restore "
+             "it or remove it)", hv_domain_get_id(d), f, tmp);
     expect_err(hv_domain_save(d, f, 0, NULL), HV_EEXIST, "%s", want);
     assert_string_equal(text_of(tmp), "someone else's\n");
     unlink(tmp);
