@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian packages hvctl needs to build, test and benchmark,
 # but only those that are missing (so a prepared machine pays nothing).
+#   scripts/install-deps.sh [PACKAGE...]
 set -eu
 
 # libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (make fuzz),
@@ -11,6 +12,9 @@ linux-libc-dev libcmocka-dev libxml2-dev libxml2-utils libjson-c-dev
 libsqlite3-dev sqlite3 libevent-dev libssl-dev openssl libcurl4-openssl-dev
 curl wrk procps libyaml-dev groff-base libxxhash-dev"
 
+# Arguments name other packages instead (install-bench-deps.sh).
+[ $# -gt 0 ] && PKGS="$*"
+
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -18,7 +22,7 @@ for p in $PKGS; do
 done
 [ -z "$missing" ] && exit 0
 
-echo "install-deps: installing:$missing"
+echo "$(basename "$0"): installing:$missing"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
