@@ -81,6 +81,28 @@ static void read_domdir_file(struct dom *d, const char *name, char *buf, size_t 
     fclose(f);
 }
 
+/* Migrate src (flags p) to a new receiver and make sure it went: the
+ * sender says so and ends MIGRATED; returns the receiver. */
+static struct dom *move_to_new(struct dom *src, const struct hv_domctl_xfer *p,
+                               struct xfer_outcome *o)
+{
+    int sv;
+    struct dom *dst = dom_incoming(&sv, NULL);
+
+    assert_non_null(dst);
+    assert_true(dst->domid > 0);
+    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv, p, 0, NULL, NULL, o), 0);
+    close(sv);
+    if (o->status != 0) {
+        dom_ctl_cmd(dst, HV_DOMCTL_destroy, NULL);
+        dom_wait_exit(dst, 10000);
+        fprintf(stderr, "migration: %s\nreceiver: %s\n", o->result.message, dst->err);
+    }
+    assert_int_equal(o->status, 0);
+    assert_int_equal(dom_wait_exit(src, 30000), HVCORE_EXIT_MIGRATED);
+    return dst;
+}
+
 /* Save to a file, restore from it: same pages, counters go on, the
  * console history came along, the source is gone with status SAVED. */
 static void save_then_restore(void **state)
@@ -189,7 +211,7 @@ static void balloon_survives_a_move(void **state)
     struct xfer_outcome o;
     struct hv_domctl_xfer live = { .flags = HV_XFER_LIVE };
     char path[] = "/tmp/hvtest-save.XXXXXX";
-    int fd = mkstemp(path), sv;
+    int fd = mkstemp(path);
 
     assert_true(fd >= 0);
     struct dom *a = dom_start("counter", 64, 1, NULL);
@@ -219,11 +241,7 @@ static void balloon_survives_a_move(void **state)
     dom_drain(b, 300);
     assert_true(dom_last_counter(b) > counter);
 
-    struct dom *c = dom_incoming(&sv, NULL);
-    assert_non_null(c);
-    assert_int_equal(dom_xfer(b, HV_DOMCTL_migrate_send, sv, &live, 0, NULL, NULL, &o), 0);
-    close(sv);
-    assert_int_equal(o.status, 0);
+    struct dom *c = move_to_new(b, &live, &o);
     assert_int_equal(dom_ctl_cmd(c, HV_DOMCTL_getinfo, &rep), 0);
     assert_int_equal(rep.u.info.mem_current_kib, current);
     assert_int_equal(rep.u.info.mem_target_kib, 40 * 1024);
@@ -248,7 +266,7 @@ static void restored_domain_moves_on(void **state)
     struct hv_domctl_xfer live = { .flags = HV_XFER_LIVE };
     struct xfer_outcome o;
     char path[] = "/tmp/hvtest-save.XXXXXX", path2[] = "/tmp/hvtest-save.XXXXXX";
-    int con, sv, fd = mkstemp(path), fd2 = mkstemp(path2);
+    int con, fd = mkstemp(path), fd2 = mkstemp(path2);
 
     assert_true(fd >= 0 && fd2 >= 0);
     struct dom *a = start_memcheck("memcheck=24,8", 48, &con);
@@ -271,15 +289,7 @@ static void restored_domain_moves_on(void **state)
         fprintf(stderr, "second restore: %s\n", c->err);
     assert_true(c && c->domid > 0);
     /* And migrated live. */
-    struct dom *e = dom_incoming(&sv, NULL);
-    assert_non_null(e);
-    assert_int_equal(dom_xfer(c, HV_DOMCTL_migrate_send, sv, &live, 0, NULL, NULL, &o), 0);
-    close(sv);
-    if (o.status != 0) {
-        dom_wait_exit(e, 10000);
-        fprintf(stderr, "%s\nreceiver: %s\n", o.result.message, e->err);
-    }
-    assert_int_equal(o.status, 0);
+    struct dom *e = move_to_new(c, &live, &o);
     assert_int_equal(dom_wait_exit(c, 30000), HVCORE_EXIT_MIGRATED);
     con = memcheck_attach(e);
     verify_ok(e, con, &v);
@@ -408,19 +418,12 @@ static void migrate(bool live)
     struct memcheck_verdict before, after;
     struct xfer_outcome o;
     struct hv_domctl_xfer p = { .flags = live ? HV_XFER_LIVE : 0 };
-    int sv, con;
+    int con;
 
     REQUIRE_KVM();
     struct dom *src = start_memcheck("memcheck=32,16", 64, &con);
     verify_ok(src, con, &before);
-    struct dom *dst = dom_incoming(&sv, NULL);
-    assert_non_null(dst);
-    assert_true(dst->domid > 0);
-    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv, &p, 0, NULL, NULL, &o), 0);
-    close(sv);
-    if (o.status != 0)
-        fprintf(stderr, "migration: %s\n", o.result.message);
-    assert_int_equal(o.status, 0);
+    struct dom *dst = move_to_new(src, &p, &o);
     fprintf(stderr, "%s migration: %u rounds, %llu bytes, %.3f ms total, %.3f ms paused\n",
             live ? "live" : "paused", o.result.iterations,
             (unsigned long long)o.result.bytes_sent, o.result.total_ns / 1e6,
@@ -498,11 +501,7 @@ static void cancel_leaves_source_running(void **state)
 
     /* Dirty logging was turned off and on again: a second try succeeds. */
     p.bandwidth_bps = 0;
-    dst = dom_incoming(&sv, NULL);
-    assert_int_equal(dom_xfer(src, HV_DOMCTL_migrate_send, sv, &p, 0, NULL, NULL, &o), 0);
-    close(sv);
-    assert_int_equal(o.status, 0);
-    assert_int_equal(dom_wait_exit(src, 30000), HVCORE_EXIT_MIGRATED);
+    dst = move_to_new(src, &p, &o);
     close(con);
     con = memcheck_attach(dst);
     verify_ok(dst, con, &v);
