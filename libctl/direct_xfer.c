@@ -89,20 +89,6 @@ void xfer_figures(hv_op *op, const struct xfer_outcome *o)
     op_set_figure(op, HV_OP_ITERATIONS, o->result.iterations);
 }
 
-/*
- * What hvcore appends to a failure: where the domain is.  Our messages
- * say it in the caller's terms ("it runs on here"), once.
- */
-#define HVCORE_RUNS_ON "; the domain runs on here as before"
-
-static void drop_suffix(char *msg, const char *suffix)
-{
-    size_t n = strlen(msg), k = strlen(suffix);
-
-    if (n >= k && strcmp(msg + n - k, suffix) == 0)
-        msg[n - k] = '\0';
-}
-
 /* A connection to dom's own hvcore (not another that took its domid). */
 static int connect_own(hv_domain *dom)
 {
@@ -199,7 +185,6 @@ int xfer_run(hv_domain *dom, uint32_t cmd, const struct hv_domctl_xfer *x,
         for (char *c = out->result.message; *c; c++)
             if ((unsigned char)*c < ' ')
                 *c = ' ';
-        drop_suffix(out->result.message, HVCORE_RUNS_ON);
         out->final = out->started;
         goto out;
     }

@@ -546,14 +546,12 @@ static void *job_main(void *arg)
     x->res.bytes_sent = x->out.offset;
     x->res.total_ns = now_ns(CLOCK_MONOTONIC) - x->t0;
     x->res.iterations = x->iteration;
+    /* The message says what happened; where the domain is, the status
+     * says (domctl.h: a failure leaves it running here), and the
+     * toolstack says that in its own words. */
     if (r == 0 && !x->res.message[0])
         snprintf(x->res.message, sizeof(x->res.message), "%s",
                  save ? "saved" : "migrated: the receiver runs the domain");
-    else if (r < 0 && r != -HVE_INPROGRESS) {
-        size_t len = strlen(x->res.message);
-        snprintf(x->res.message + len, sizeof(x->res.message) - len, "; %s",
-                 "the domain runs on here as before");
-    }
     /* The stream descriptor goes first: the receiver sees the end before
      * the client hears the outcome. */
     close(x->stream_fd);

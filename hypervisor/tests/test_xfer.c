@@ -494,7 +494,7 @@ static void cancel_leaves_source_running(void **state)
     close(sv);
     assert_int_equal(o.status, -HVE_CANCELED);
     assert_string_equal(o.result.message,
-                        "cancelled during pre-copy; the domain runs on here as before");
+                        "cancelled during pre-copy");
     assert_int_equal(dom_wait_exit(dst, 30000), HVCORE_EXIT_STREAM);
     verify_ok(src, con, &v);
     dom_free(dst);
@@ -552,7 +552,7 @@ static void receiver_killed(void **state)
                               &o), 0);
     close(sv);
     assert_int_equal(o.status, -EPIPE);
-    assert_non_null(strstr(o.result.message, "the domain runs on here as before"));
+    assert_non_null(strstr(o.result.message, ": Broken pipe"));
     verify_ok(src, con, &v);
     close(con);
     dom_free(victim);
@@ -618,7 +618,7 @@ static void cut_mid_stream(void **state)
         struct moving m;
         move_through(&m, CUT_AT_BYTE, at[i], 0);
         assert_true(m.o.status < 0);
-        assert_non_null(strstr(m.o.result.message, "the domain runs on here as before"));
+        assert_non_null(strstr(m.o.result.message, ": Broken pipe"));
         assert_int_equal(dom_wait_exit(m.dst, 30000), HVCORE_EXIT_STREAM);
         verify_ok(m.src, m.con, &v);
         moved_free(&m);
@@ -638,7 +638,7 @@ static void ready_lost(void **state)
     move_through(&m, CUT_BEFORE_READY, 0, 0);
     assert_int_equal(m.o.status, -HVE_IO);
     assert_string_equal(m.o.result.message, "the receiver did not confirm the stream: "
-                        "connection closed; the domain runs on here as before");
+                        "connection closed");
     verify_ok(m.src, m.con, &v);
     info(m.dst, &st, &xf);
     assert_int_equal(st, HV_DOMSTATE_paused);
