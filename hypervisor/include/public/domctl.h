@@ -50,9 +50,10 @@
  * 0 has zero there); 0x0002 added hv_domctl_getinfo.flags (an older hvcore
  * ignores them and keeps the connection open); 0x0003 added save,
  * migrate_send and xfer_cancel, the saved and migrated events and the
- * exit statuses that go with them.
+ * exit statuses that go with them; 0x0004 added device_attach,
+ * device_detach, device_info and the device events.
  */
-#define HV_DOMCTL_INTERFACE_VERSION 0x00010003
+#define HV_DOMCTL_INTERFACE_VERSION 0x00010004
 #define HV_DOMCTL_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
 
 #define HV_DOMCTL_SOCKET  "control"
@@ -69,6 +70,9 @@ enum hv_domctl_cmd {
     HV_DOMCTL_save           = 9,  /* u.xfer, fd: the file (minor 3)      */
     HV_DOMCTL_migrate_send   = 10, /* u.xfer, fd: the receiver (minor 3)  */
     HV_DOMCTL_xfer_cancel    = 11, /* on a save/migrate connection        */
+    HV_DOMCTL_device_attach  = 12, /* u.device + spec text (minor 4)      */
+    HV_DOMCTL_device_detach  = 13, /* u.device.id (minor 4)               */
+    HV_DOMCTL_device_info    = 14, /* u.device.index -> u.device (minor 4) */
 };
 
 /* Domain states (hv_domctl_info.state). */
@@ -170,6 +174,70 @@ struct hv_domctl_result {
     char     message[160];      /* one line, NUL-terminated               */
 };
 
+/*
+ * Minor 4.  Devices (hypervisor/include/public/device.h, docs/devices.md).
+ *
+ * device_attach: the request is this struct followed, in the same
+ * SOCK_SEQPACKET message, by spec_len bytes (1..HV_DEVICE_SPEC_MAX, no
+ * NUL) of a device spec, the syntax of hvcore --device (hvcore(8)): e.g.
+ *     blk,id=vda,file=/var/lib/hv/disk.img,readonly
+ *     net,id=net0,mac=52:54:00:12:34:56,bridge=br0
+ *     blk,id=vdb,socket=/run/qsd/vdb.sock
+ * hvcore starts (or connects to) the back end and puts the device in a
+ * free slot with VIRQ_DEVICE.  The reply comes once the back end answered
+ * or failed: status 0 with u.device_info, or -HVE_EXIST (the id is taken),
+ * -HVE_NOSPC (no slot), -HVE_INVAL (bad spec: u.result.message says why in
+ * one line), -HVE_IO (the back end could not be started or refused;
+ * message), -HVE_BUSY (a save or migration runs).  A message whose length
+ * does not match spec_len is -HVE_MSGSIZE.
+ *
+ * device_detach: stops the device's back end (it stops touching guest
+ * memory before the reply), frees the slot and raises VIRQ_DEVICE; the
+ * guest loses what was in flight, as with a pulled cable.  -HVE_NOENT for
+ * an unknown id.
+ *
+ * device_info: the device at position u.device.index (0, 1, ... in slot
+ * order) in u.device_info; -HVE_NOENT past the last one.
+ */
+#define HV_DEVICE_SPEC_MAX 4096
+
+struct hv_domctl_device {
+    char     id[16];            /* detach: the device's id, NUL-terminated */
+    uint32_t spec_len;          /* attach: bytes of spec after the struct  */
+    uint32_t index;             /* device_info: position                   */
+    uint32_t flags;             /* 0 */
+    uint32_t pad;
+};
+
+enum hv_device_backend {
+    HV_DEVICE_BACKEND_PROCESS = 1, /* an in-tree back end hvcore runs      */
+    HV_DEVICE_BACKEND_SOCKET  = 2, /* a vhost-user socket hvcore connects to */
+};
+
+/* Counters: "in" is towards the guest (disk reads, frames received),
+ * "out" from the guest (disk writes, frames sent). */
+struct hv_domctl_device_info {
+    char     id[16];
+    uint32_t slot;              /* its slot in the device page            */
+    uint32_t type;              /* HV_DEV_TYPE_*                          */
+    uint32_t state;             /* enum hv_dev_state                      */
+    uint32_t backend;           /* enum hv_device_backend                 */
+    int32_t  backend_pid;       /* the back end process, 0 if none/unknown */
+    uint32_t reconnects;        /* times the back end came back            */
+    uint32_t flags;             /* HV_DEVICE_INFO_*                        */
+    uint32_t pad;
+    uint64_t reqs_in, reqs_out, reqs_other;  /* reads, writes, flush/discard
+                                 * (net: frames received, sent, -)        */
+    uint64_t bytes_in, bytes_out;
+    uint64_t errors;            /* requests refused or failed             */
+    char     backend_desc[128]; /* one line: what serves it, e.g.
+                                 * "hvblk /srv/disk.img (read-only)"      */
+};                              /* 224 bytes */
+
+/* The counters are known (in-tree back ends report them; a socket back
+ * end does not). */
+#define HV_DEVICE_INFO_COUNTERS 0x1u
+
 struct hv_domctl {
     uint32_t cmd;               /* enum hv_domctl_cmd                      */
     uint32_t interface_version; /* HV_DOMCTL_INTERFACE_VERSION             */
@@ -180,6 +248,7 @@ struct hv_domctl {
         struct hv_domctl_shutdown shutdown;
         struct hv_domctl_mem      mem;
         struct hv_domctl_xfer     xfer;
+        struct hv_domctl_device   device;
         uint8_t                   pad[112];
     } u;
 };                              /* 128 bytes */
@@ -228,6 +297,7 @@ struct hv_domctl_reply {
         struct hv_domctl_info info;
         struct hv_domctl_progress progress;
         struct hv_domctl_result result;
+        struct hv_domctl_device_info device_info;
         uint8_t               pad[240];
     } u;
 };                              /* 256 bytes */
@@ -255,6 +325,11 @@ enum hv_domctl_event_type {
     /* Minor 3: the first word of an hvcore started from a stream (in
      * place of started). */
     HV_EVENT_restored  = 11,
+    /* Minor 4: devices; detail is "<id>: <one line>". */
+    HV_EVENT_device_attached = 12,
+    HV_EVENT_device_detached = 13,
+    HV_EVENT_device_error    = 14, /* its back end died or broke the protocol */
+    HV_EVENT_device_ready    = 15, /* its back end is back after an error  */
 };
 
 struct hv_domctl_event {

@@ -20,6 +20,10 @@
  * Every one of the page's 128 slots holds a stub, so a number hvcore does
  * not implement returns -HVE_NOSYS.
  *
+ * HC_dev_notify's stub is different: "mov %edi,%eax; out %eax,$HV_NOTIFY_PORT;
+ * xor %eax,%eax; ret" (device.h), a port write that KVM completes in the
+ * host kernel when it is a live queue's notification.
+ *
  * The current stubs are "mov $N,%eax; out %al,$HV_HYPERCALL_PORT; ret": a
  * port-I/O exit is the cheapest exit a CPL-3 guest has on KVM, including
  * software back ends such as PVM, where hvcore grants the guest exactly one
@@ -49,7 +53,9 @@
 #define HC_vcpu_op      4  /* (op, vcpu, arg)                      */
 #define HC_memory_op    5  /* (op, first_pfn, nr_pages)            */
 #define HC_abi_version  6  /* () -> HV_GUEST_ABI_VERSION           */
-#define HC_NR           7  /* number of hypercalls                 */
+#define HC_dev_op       7  /* (op, dev, arg): device.h             */
+#define HC_dev_notify   8  /* (qid): device.h, no exit to hvcore    */
+#define HC_NR           9  /* number of hypercalls                 */
 
 /*
  * HC_console_io(op, len, buf)
@@ -132,7 +138,8 @@
 #define VIRQ_CONSOLE   1  /* console input is pending                     */
 #define VIRQ_SHUTDOWN  2  /* shared_info.shutdown_request was set         */
 #define VIRQ_BALLOON   3  /* shared_info.mem_target_kib changed           */
-#define VIRQ_NR        4
+#define VIRQ_DEVICE    4  /* a slot of the device page changed (device.h) */
+#define VIRQ_NR        5
 
 /*
  * HC_vcpu_op(op, vcpu, arg)

@@ -14,7 +14,8 @@
  *   0x00019000  start-info page             user, read-only
  *   0x0001a000  shared-info page            user, read/write
  *   0x0001b000  console page                user, read/write
- *   0x0001c000  reserved (up to 0x100000)   user, read/write, unused
+ *   0x0001c000  device page                 user, read-only (device.h)
+ *   0x0001d000  reserved (up to 0x100000)   user, read/write, unused
  *   0x00100000  kernel image (ELF PT_LOAD)  user, read/write/execute
  *   ...         free memory up to nr_pages  user, read/write/execute
  *
@@ -30,6 +31,7 @@
 #define HV_START_INFO_PAGE   0x00019000ULL
 #define HV_SHARED_INFO_PAGE  0x0001a000ULL
 #define HV_CONSOLE_PAGE      0x0001b000ULL
+#define HV_DEVICE_PAGE       0x0001c000ULL
 #define HV_KERNEL_MIN_ADDR   0x00100000ULL
 
 /* Largest guest memory the page-table area can map (8 page directories). */

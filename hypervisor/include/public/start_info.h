@@ -29,6 +29,8 @@ struct hv_start_info {
     uint64_t tsc_khz;           /* TSC frequency, for information            */
     char     name[64];          /* domain name, NUL-terminated               */
     char     cmdline[HV_CMDLINE_MAX]; /* NUL-terminated command line         */
+    uint64_t device_page;       /* HV_DEVICE_PAGE (device.h); 0 from an
+                                 * hvcore without devices                  */
 };
 
 #endif /* HV_PUBLIC_START_INFO_H */
