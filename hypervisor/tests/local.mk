@@ -45,6 +45,8 @@ bench_programs += tests/bench/hvcore_bench tests/bench/bench_migrate
 CLEANFILES += $(EXTRA_PROGRAMS)
 # Issue 10: migration, save and restore of a 1 GiB guest, with QEMU's
 # migration (the peer script in ../shared/peers) measured in the same run.
+tests_bench_bench_migrate_SOURCES = tests/bench/bench_migrate.c \
+	tests/bench/bench_table.c tests/bench/bench_table.h
 tests_bench_bench_migrate_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DBENCH_PEERS_DIR='"$(abs_top_srcdir)/../../shared/peers"'
 endif

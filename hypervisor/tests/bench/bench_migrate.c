@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../../../tests/bench/bench_dir.h"
+#include "bench_table.h"
 #include "harness.h"
 #include "public/exit_status.h"
 #include "xfer_util.h"
@@ -49,19 +50,12 @@
 #define BIG_FILL     1024
 #define SMALL_MIB    32
 #define SMALL_FILL   29
-#define MAX_RUNS     32
 
 /* The targets of issue 10. */
 #define TARGET_QEMU_RATIO    0.5
 #define TARGET_DOWNTIME_MS   5.0
 #define TARGET_SAVE_MS       400.0
 #define TARGET_RESTORE_MS    20.0
-
-/* A figure: its samples, one a run. */
-struct fig {
-    double v[MAX_RUNS];
-    int n;
-};
 
 struct mig_figs {
     struct fig recv_ready, total, down_src, final_sent, down_guest, gap_max, mib, iters,
@@ -108,51 +102,12 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static void add(struct fig *f, double v)
-{
-    if (f->n < MAX_RUNS)
-        f->v[f->n++] = v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* Median of a figure, or -1 if it has no sample. */
-static double median(const struct fig *f)
-{
-    double v[MAX_RUNS];
-
-    if (!f->n)
-        return -1;
-    memcpy(v, f->v, sizeof(double) * (size_t)f->n);
-    qsort(v, (size_t)f->n, sizeof(double), cmp_double);
-    return f->n % 2 ? v[f->n / 2] : (v[f->n / 2 - 1] + v[f->n / 2]) / 2;
-}
-
 static void failed(const char *what, struct dom *d)
 {
     failures++;
     fprintf(stderr, "bench-migrate: FAILED: %s\n", what);
     if (d && d->status >= 0 && d->err[0])
         fprintf(stderr, "  hvcore said: %s\n", d->err);
-}
-
-/* Is this measurement in BENCH_ONLY (or is BENCH_ONLY unset)? */
-static bool wanted(const char *name)
-{
-    const char *only = getenv("BENCH_ONLY");
-    size_t len = strlen(name);
-
-    if (!only || !*only)
-        return true;
-    for (const char *p = only; *p; p += strcspn(p, ","), p += *p == ',')
-        if (strncmp(p, name, len) == 0 && (p[len] == ',' || !p[len]))
-            return true;
-    return false;
 }
 
 /* A memcheck guest of mib MiB, filled; its console attached to *con. */
@@ -409,23 +364,23 @@ static void migrate_once(int k)
     if (!guest_intact(dst, con2))
         goto out;
     parse_trace(src->err, &fetch_us, &final_ms);
-    add(&mig[k].recv_ready, ready_ms);
-    add(&mig[k].total, o.result.total_ns / 1e6);
-    add(&mig[k].down_src, o.result.downtime_ns / 1e6);
+    fig_add(&mig[k].recv_ready, ready_ms);
+    fig_add(&mig[k].total, o.result.total_ns / 1e6);
+    fig_add(&mig[k].down_src, o.result.downtime_ns / 1e6);
     if (final_ms >= 0)
-        add(&mig[k].final_sent, final_ms);
+        fig_add(&mig[k].final_sent, final_ms);
     /* A move the guest did not notice (its pvclock record at the same
      * version) leaves move_gap at 0: no figure, not a zero. */
     if (moves)
-        add(&mig[k].down_guest, move_us / 1e3);
+        fig_add(&mig[k].down_guest, move_us / 1e3);
     else
         fprintf(stderr, "bench-migrate: warning: memcheck counted no move (moves=0): the "
                 "guest's downtime is not measured this run\n");
-    add(&mig[k].gap_max, gap_us / 1e3);
-    add(&mig[k].mib, o.result.bytes_sent / 1048576.0);
-    add(&mig[k].iters, o.result.iterations);
+    fig_add(&mig[k].gap_max, gap_us / 1e3);
+    fig_add(&mig[k].mib, o.result.bytes_sent / 1048576.0);
+    fig_add(&mig[k].iters, o.result.iterations);
     if (fetch_us >= 0)
-        add(&mig[k].fetch_us, fetch_us);
+        fig_add(&mig[k].fetch_us, fetch_us);
     printf("  migrate 1 GiB, %-27s: total %7.1f ms, downtime %6.2f ms (guest %6.2f, largest "
            "gap %6.2f), %6.1f MiB, %u rounds, verify ok\n", m->title, o.result.total_ns / 1e6,
            o.result.downtime_ns / 1e6, move_us / 1e3, gap_us / 1e3,
@@ -484,9 +439,9 @@ static void save_restore_once(int k)
     if (!guest_intact(dst, con2))
         goto out;
     double file = stat(path, &st) == 0 ? st.st_blocks * 512 / 1048576.0 : -1;
-    add(&save_ms[k], o.result.total_ns / 1e6);
-    add(&restore_ms[k], ms);
-    add(&file_mib[k], file);
+    fig_add(&save_ms[k], o.result.total_ns / 1e6);
+    fig_add(&restore_ms[k], ms);
+    fig_add(&file_mib[k], file);
     printf("  save %4u MiB: %7.1f ms (file %.1f MiB on tmpfs), restore %6.2f ms, verify ok\n",
            sr_mib[k], o.result.total_ns / 1e6, file, ms);
 out:
@@ -536,93 +491,22 @@ static void qemu_once(void)
         printf("  QEMU 7.2 migrate 1 GiB: failed: %s\n", last);
         return;
     }
-    add(&qemu_total, total);
-    add(&qemu_down, down);
+    fig_add(&qemu_total, total);
+    fig_add(&qemu_down, down);
     printf("  QEMU migrate 1 GiB (peer): total %8.1f ms, downtime %7.2f ms\n", total, down);
 }
 
 /* The table ---------------------------------------------------------------- */
 
-/* The 1-minute load average: the figures mean little on a busy machine. */
-static const char *load_avg(void)
-{
-    static char buf[32];
-    FILE *f = fopen("/proc/loadavg", "r");
-
-    snprintf(buf, sizeof(buf), "unknown");
-    if (f) {
-        if (fscanf(f, "%31s", buf) != 1)
-            snprintf(buf, sizeof(buf), "unknown");
-        fclose(f);
-    }
-    return buf;
-}
-
-/* v with prec decimals, or "-" where there is no figure. */
-static void cell(char *buf, size_t len, double v, int prec)
-{
-    if (v < 0)
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.*f", prec, v);
-}
-
-/* One row: the median and its spread, the target, the verdict. */
-static void row(const char *what, const struct fig *f, const char *unit, int prec,
-                const char *target, double limit)
-{
-    char med[32], lo[32], hi[32], spread[80];
-    double m = median(f), min = -1, max = -1;
-
-    for (int i = 0; i < f->n; i++) {
-        if (min < 0 || f->v[i] < min)
-            min = f->v[i];
-        if (f->v[i] > max)
-            max = f->v[i];
-    }
-    cell(med, sizeof(med), m, prec);
-    cell(lo, sizeof(lo), min, prec);
-    cell(hi, sizeof(hi), max, prec);
-    snprintf(spread, sizeof(spread), "%s-%s (%d)", lo, hi, f->n);
-    const char *verdict = !target ? "" : m < 0 || limit < 0 ? "n/a"
-                                       : m <= limit ? "PASS" : "MISS";
-    printf("| %-48s | %10s %-3s | %-22s | %-24s | %-4s |\n", what, med, unit,
-           f->n ? spread : "-", target ? target : "", verdict);
-}
-
-/* A ratio of two medians as a row of its own. */
-static void ratio_row(const char *what, const struct fig *a, const struct fig *b,
-                      const char *target, double limit)
-{
-    double ma = median(a), mb = median(b);
-    double r = ma >= 0 && mb > 0 ? ma / mb : -1;
-    char med[32];
-
-    cell(med, sizeof(med), r, 3);
-    const char *verdict = !target ? "" : r < 0 ? "n/a" : r <= limit ? "PASS" : "MISS";
-    printf("| %-48s | %10s %-3s | %-22s | %-24s | %-4s |\n", what, med, "x",
-           "ratio of the medians", target ? target : "", verdict);
-}
-
-/* A line of the table that only names what follows. */
-static void heading(const char *what)
-{
-    printf("| %-48s | %14s | %-22s | %-24s | %-4s |\n", what, "", "", "", "");
-}
-
 static void table(int runs, const char *load_before)
 {
     char what[80], target[64], budget[64] = "hvcore's default, 300 ms as QEMU's";
-    double qt = median(&qemu_total);
+    double qt = fig_median(&qemu_total);
 
-    printf("\n| %-48s | %14s | %-22s | %-24s | %-4s |\n",
-           "issue 10: migrate/save/restore (medians)", "value", "min-max (runs)", "target", "");
-    printf("|%.50s|%.16s|%.24s|%.26s|%.6s|\n",
-           "--------------------------------------------------", "----------------",
-           "------------------------", "--------------------------", "------");
-    heading("QEMU 7.2 migrate 1 GiB (peer script)");
-    row("  total", &qemu_total, "ms", 1, NULL, 0);
-    row("  downtime", &qemu_down, "ms", 1, NULL, 0);
+    bench_table_head("issue 10: migrate/save/restore (medians)");
+    bench_heading("QEMU 7.2 migrate 1 GiB (peer script)");
+    bench_row("  total", &qemu_total, "ms", 1, NULL, AT_MOST, 0);
+    bench_row("  downtime", &qemu_down, "ms", 1, NULL, AT_MOST, 0);
     if (qt >= 0)
         snprintf(target, sizeof(target), "<= 0.5x QEMU = %.1f ms", qt * TARGET_QEMU_RATIO);
     else
@@ -631,41 +515,41 @@ static void table(int runs, const char *load_before)
         bool first = k == 0;
 
         snprintf(what, sizeof(what), "hvcore migrate 1 GiB, %s", mig_kind[k].title);
-        heading(what);
-        row(mig_kind[k].reserve ? "  receiver ready (--reserve: memory made first)"
-                                : "  receiver ready", &mig[k].recv_ready, "ms", 1, NULL, 0);
-        row("  total (sender: request to outcome)", &mig[k].total, "ms", 1,
-            first ? target : NULL, qt >= 0 ? qt * TARGET_QEMU_RATIO : -1);
+        bench_heading(what);
+        bench_row(mig_kind[k].reserve ? "  receiver ready (--reserve: memory made first)"
+                                : "  receiver ready", &mig[k].recv_ready, "ms", 1, NULL, AT_MOST, 0);
+        bench_row("  total (sender: request to outcome)", &mig[k].total, "ms", 1,
+            first ? target : NULL, AT_MOST, qt >= 0 ? qt * TARGET_QEMU_RATIO : -1);
         if (first)
-            ratio_row("  total, hvcore / QEMU", &mig[k].total, &qemu_total, "<= 0.5x",
+            bench_ratio_row("  total, hvcore / QEMU", &mig[k].total, &qemu_total, "<= 0.5x", AT_MOST,
                       TARGET_QEMU_RATIO);
-        row("  downtime (sender: pause to receiver running)", &mig[k].down_src, "ms", 2,
-            first ? "<= 5 ms" : NULL, TARGET_DOWNTIME_MS);
-        row("    of which paused until the final round sent", &mig[k].final_sent, "ms", 2, NULL,
+        bench_row("  downtime (sender: pause to receiver running)", &mig[k].down_src, "ms", 2,
+            first ? "<= 5 ms" : NULL, AT_MOST, TARGET_DOWNTIME_MS);
+        bench_row("    of which paused until the final round sent", &mig[k].final_sent, "ms", 2, NULL, AT_MOST,
             0);
-        row("  downtime seen by the guest (move_gap)", &mig[k].down_guest, "ms", 2,
-            first ? "<= 5 ms" : NULL, TARGET_DOWNTIME_MS);
+        bench_row("  downtime seen by the guest (move_gap)", &mig[k].down_guest, "ms", 2,
+            first ? "<= 5 ms" : NULL, AT_MOST, TARGET_DOWNTIME_MS);
         if (first)
-            ratio_row("  downtime (sender), hvcore / QEMU", &mig[k].down_src, &qemu_down, NULL,
+            bench_ratio_row("  downtime (sender), hvcore / QEMU", &mig[k].down_src, &qemu_down, NULL, AT_MOST,
                       0);
-        row("  largest gap the guest saw (gap_max)", &mig[k].gap_max, "ms", 2, NULL, 0);
-        row("  bytes on the wire", &mig[k].mib, "MiB", 1, NULL, 0);
-        row("  pre-copy rounds", &mig[k].iters, "", 0, NULL, 0);
-        row("  dirty-log fetch after the first (mean)", &mig[k].fetch_us, "us", 1, NULL, 0);
+        bench_row("  largest gap the guest saw (gap_max)", &mig[k].gap_max, "ms", 2, NULL, AT_MOST, 0);
+        bench_row("  bytes on the wire", &mig[k].mib, "MiB", 1, NULL, AT_MOST, 0);
+        bench_row("  pre-copy rounds", &mig[k].iters, "", 0, NULL, AT_MOST, 0);
+        bench_row("  dirty-log fetch after the first (mean)", &mig[k].fetch_us, "us", 1, NULL, AT_MOST, 0);
     }
     for (int k = 0; k < 2; k++) {
         snprintf(what, sizeof(what), "hvcore save and restore, %s guest", k ? "1 GiB" : "32 MiB");
-        heading(what);
-        row("  save to tmpfs (request to outcome)", &save_ms[k], "ms", 1, "<= 400 ms",
+        bench_heading(what);
+        bench_row("  save to tmpfs (request to outcome)", &save_ms[k], "ms", 1, "<= 400 ms", AT_MOST,
             TARGET_SAVE_MS);
-        row("  save file (allocated)", &file_mib[k], "MiB", 1, NULL, 0);
-        row("  restore (exec to ready)", &restore_ms[k], "ms", 2, "<= 20 ms", TARGET_RESTORE_MS);
+        bench_row("  save file (allocated)", &file_mib[k], "MiB", 1, NULL, AT_MOST, 0);
+        bench_row("  restore (exec to ready)", &restore_ms[k], "ms", 2, "<= 20 ms", AT_MOST, TARGET_RESTORE_MS);
     }
     if (max_downtime_ms)
         snprintf(budget, sizeof(budget), "%u ms", max_downtime_ms);
     printf("\n%d runs; downtime budget asked of hvcore: %s; run directories and save files "
            "in %s (%s); load average before %s, after %s\n", runs, budget, bench_dir(),
-           bench_dir_kind(bench_dir()), load_before, load_avg());
+           bench_dir_kind(bench_dir()), load_before, bench_load_avg());
     if (qemu_why[0])
         printf("QEMU: %s\n", qemu_why);
     if (ring_why[0])
@@ -691,16 +575,16 @@ int main(void)
         return 77;
     setvbuf(stdout, NULL, _IOLBF, 0);
     char load_before[32];
-    snprintf(load_before, sizeof(load_before), "%s", load_avg());
+    snprintf(load_before, sizeof(load_before), "%s", bench_load_avg());
     for (int i = 0; i < runs; i++) {
         printf("run %d/%d\n", i + 1, runs);
-        if (wanted("qemu"))
+        if (bench_wanted("qemu"))
             qemu_once();
         for (int k = 0; k < NR_MIG; k++)
-            if (wanted(mig_kind[k].name))
+            if (bench_wanted(mig_kind[k].name))
                 migrate_once(k);
         for (int k = 0; k < 2; k++)
-            if (wanted(sr_name[k]))
+            if (bench_wanted(sr_name[k]))
                 save_restore_once(k);
     }
     table(runs, load_before);
