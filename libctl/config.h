@@ -12,7 +12,7 @@
 enum cfg_field {
     F_DOMAIN, F_NAME, F_UUID, F_MEMORY, F_CURMEM, F_VCPUS, F_VCPUS_CUR,
     F_KERNEL, F_CMDLINE, F_ON_POWEROFF, F_ON_REBOOT, F_ON_CRASH,
-    F_CONSOLE_LOG, F_COUNT
+    F_CONSOLE_LOG, F_DEVICES, F_COUNT
 };
 
 enum cfg_syntax { SYN_API, SYN_XML, SYN_JSON };
@@ -27,6 +27,10 @@ struct hv_config {
     char *cmdline;
     char *console_log;
     int actions[3];             /* enum hv_lifecycle_action by event */
+    /* Disks and interfaces in the order given (device.h); the formats
+     * write the disks first, then the interfaces. */
+    hv_device **devices;
+    size_t ndevices;
 
     /* Origin, only for error messages: not part of the value. */
     enum cfg_syntax syntax;

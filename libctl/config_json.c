@@ -7,7 +7,10 @@
  *     "vcpus": { "max": 2, "current": 2 },
  *     "os": { "kernel": "/path/pvboot", "cmdline": "counter" },
  *     "on_poweroff": "destroy", "on_reboot": "restart", "on_crash": "destroy",
- *     "devices": { "console": { "log": "/path/console.log" } } }
+ *     "devices": { "console": { "log": "/path/console.log" },
+ *                  "disks": [ {...} ], "interfaces": [ {...} ] } }
+ *
+ * (a device's keys: device_json.c).
  *
  * Unknown keys are errors, and so are duplicate keys (json_scan.c), so that
  * nothing a user wrote is silently dropped.
@@ -20,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "device.h"
 #include "json_scan.h"
 
 struct jwalk {
@@ -113,6 +117,28 @@ static int get_string(json_object *o, char **slot, struct jwalk *w)
     return *slot ? 0 : err_set(HV_ENOMEM, "%s: out of memory", w->src);
 }
 
+/* "devices.disks" or "devices.interfaces": an array of device objects. */
+static int read_device_list(struct jwalk *w, json_object *arr, int type)
+{
+    const char *key = type == HV_DEVICE_DISK ? "devices.disks"
+                                             : "devices.interfaces";
+    char path[64];
+    int rc;
+
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+        hv_device *d;
+        snprintf(path, sizeof(path), "%s[%zu]", key, i);
+        if (w->cfg->ndevices == HV_DEVICES_MAX)
+            return key_err(w, path, "more than %d disks and interfaces",
+                           HV_DEVICES_MAX);
+        if ((rc = dev_from_json_obj(json_object_array_get_idx(arr, i), type,
+                                    w->src, path, &w->scan, &d)) ||
+            (rc = cfg_devices_take(w->cfg, d)))
+            return rc;
+    }
+    return 0;
+}
+
 static int read_top(struct jwalk *w, json_object *root)
 {
     enum { K_TYPE, K_NAME, K_UUID, K_MEMORY, K_VCPUS, K_OS, K_ON_POWEROFF,
@@ -135,7 +161,9 @@ static int read_top(struct jwalk *w, json_object *root)
                           { "current", json_type_int, false, NULL } };
     struct jkey os[] = { { "kernel", json_type_string, true, NULL },
                          { "cmdline", json_type_string, false, NULL } };
-    struct jkey dev[] = { { "console", json_type_object, false, NULL } };
+    struct jkey dev[] = { { "console", json_type_object, false, NULL },
+                          { "disks", json_type_array, false, NULL },
+                          { "interfaces", json_type_array, false, NULL } };
     struct jkey con[] = { { "log", json_type_string, false, NULL } };
     hv_config *cfg = w->cfg;
     uint64_t v;
@@ -195,11 +223,14 @@ static int read_top(struct jwalk *w, json_object *root)
         cfg->actions[ev] = act;
     }
     if (top[K_DEVICES].val) {
-        if ((rc = collect(w, top[K_DEVICES].val, "devices", dev, 1)))
+        if ((rc = collect(w, top[K_DEVICES].val, "devices", dev, 3)))
             return rc;
         if (dev[0].val &&
             ((rc = collect(w, dev[0].val, "devices.console", con, 1)) ||
              (con[0].val && (rc = get_string(con[0].val, &cfg->console_log, w)))))
+            return rc;
+        if ((rc = read_device_list(w, dev[1].val, HV_DEVICE_DISK)) ||
+            (rc = read_device_list(w, dev[2].val, HV_DEVICE_INTERFACE)))
             return rc;
     }
     return 0;
@@ -313,9 +344,29 @@ static json_object *pair(const char *k1, int64_t v1, const char *k2,
     return NULL;
 }
 
+/* "disks" or "interfaces", when the config has any. */
+static bool add_device_list(json_object *devs, const hv_config *cfg, int type)
+{
+    json_object *arr = NULL;
+
+    for (size_t i = 0; i < cfg->ndevices; i++) {
+        if (cfg->devices[i]->type != type)
+            continue;
+        if (!arr && !add(devs, type == HV_DEVICE_DISK ? "disks" : "interfaces",
+                         arr = json_object_new_array()))
+            return false;
+        json_object *o = dev_to_json_obj(cfg->devices[i]);
+        if (!o || json_object_array_add(arr, o) < 0) {
+            json_object_put(o);
+            return false;
+        }
+    }
+    return true;
+}
+
 static json_object *build(const hv_config *cfg)
 {
-    json_object *root = json_object_new_object(), *os, *dev, *con;
+    json_object *root = json_object_new_object(), *os, *dev = NULL, *con;
     bool ok = root != NULL;
 
     ok = ok && add(root, "type", json_object_new_string("pv"));
@@ -333,10 +384,13 @@ static json_object *build(const hv_config *cfg)
     for (int ev = HV_ON_POWEROFF; ok && ev <= HV_ON_CRASH; ev++)
         ok = add(root, cfg_event_key(ev),
                  json_object_new_string(cfg_action_name(cfg->actions[ev])));
+    if (ok && (cfg->console_log || cfg->ndevices))
+        ok = add(root, "devices", dev = json_object_new_object());
     if (ok && cfg->console_log)
-        ok = add(root, "devices", dev = json_object_new_object()) &&
-             add(dev, "console", con = json_object_new_object()) &&
+        ok = add(dev, "console", con = json_object_new_object()) &&
              add(con, "log", json_object_new_string(cfg->console_log));
+    ok = ok && add_device_list(dev, cfg, HV_DEVICE_DISK) &&
+         add_device_list(dev, cfg, HV_DEVICE_INTERFACE);
     if (!ok) {
         json_object_put(root);
         return NULL;

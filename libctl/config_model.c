@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "device.h"
 
 static const char *const xml_labels[F_COUNT] = {
     [F_DOMAIN] = "domain",         [F_NAME] = "name",
@@ -18,7 +19,7 @@ static const char *const xml_labels[F_COUNT] = {
     [F_VCPUS_CUR] = "vcpus",       [F_KERNEL] = "kernel",
     [F_CMDLINE] = "cmdline",       [F_ON_POWEROFF] = "on_poweroff",
     [F_ON_REBOOT] = "on_reboot",   [F_ON_CRASH] = "on_crash",
-    [F_CONSOLE_LOG] = "log",
+    [F_CONSOLE_LOG] = "log",       [F_DEVICES] = "devices",
 };
 
 static const char *const json_labels[F_COUNT] = {
@@ -29,6 +30,7 @@ static const char *const json_labels[F_COUNT] = {
     [F_CMDLINE] = "os.cmdline",     [F_ON_POWEROFF] = "on_poweroff",
     [F_ON_REBOOT] = "on_reboot",    [F_ON_CRASH] = "on_crash",
     [F_CONSOLE_LOG] = "devices.console.log",
+    [F_DEVICES] = "devices",
 };
 
 static const char *const action_names[] = {
@@ -262,6 +264,7 @@ HV_EXPORT void hv_config_free(hv_config *cfg)
     free(cfg->cmdline);
     free(cfg->console_log);
     free(cfg->source);
+    cfg_devices_free(cfg);
     free(cfg);
 }
 
@@ -282,6 +285,12 @@ HV_EXPORT hv_config *hv_config_copy(const hv_config *cfg)
     c->cmdline = xstrdup_or_null(cfg->cmdline);
     c->console_log = xstrdup_or_null(cfg->console_log);
     c->source = xstrdup_or_null(cfg->source);
+    if (cfg_devices_copy(c, cfg) < 0) {
+        c->devices = NULL;
+        c->ndevices = 0;
+        hv_config_free(c);
+        goto nomem;
+    }
     if ((cfg->name && !c->name) || (cfg->kernel && !c->kernel) ||
         (cfg->cmdline && !c->cmdline) ||
         (cfg->console_log && !c->console_log) ||

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "device.h"
 #include "public/hvabi.h"
 #include "public/layout.h"
 #include "public/start_info.h"
@@ -109,7 +110,7 @@ int cfg_validate(const hv_config *cfg)
         (rc = check_text(cfg, F_CMDLINE, cfg->cmdline)) ||
         (rc = check_text(cfg, F_CONSOLE_LOG, cfg->console_log)))
         return rc;
-    return 0;
+    return cfg_devices_validate(cfg);
 }
 
 HV_EXPORT int hv_config_validate(const hv_config *cfg)

@@ -18,6 +18,7 @@
 #include <libxml/xmlsave.h>
 
 #include "config.h"
+#include "device.h"
 #include "xml_util.h"
 
 struct walk {
@@ -27,42 +28,12 @@ struct walk {
 
 static int node_line(xmlNodePtr n)
 {
-    return n->line > 0 ? (int)n->line : 0;
+    return xmlu_line(n);
 }
 
-static int elem_err(struct walk *w, xmlNodePtr n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int elem_err(struct walk *w, xmlNodePtr n, const char *fmt, ...)
-{
-    char cause[320];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(cause, sizeof(cause), fmt, ap);
-    va_end(ap);
-    return err_set(HV_ECONFIG, "%s:%d: element <%s>: %s", w->src,
-                   node_line(n), (const char *)n->name, cause);
-}
-
-/* Only the attributes listed (NULL-terminated) may appear on n. */
-static int check_attrs(struct walk *w, xmlNodePtr n, const char *const *ok)
-{
-    for (xmlAttrPtr a = n->properties; a; a = a->next) {
-        bool known = false;
-        for (size_t i = 0; ok && ok[i]; i++)
-            if (!a->ns && strcmp((const char *)a->name, ok[i]) == 0)
-                known = true;
-        if (!known)
-            return elem_err(w, n, "unknown attribute '%s'",
-                            (const char *)a->name);
-    }
-    return 0;
-}
-
-static char *get_attr(xmlNodePtr n, const char *name)
-{
-    return (char *)xmlGetNoNsProp(n, (const xmlChar *)name);
-}
+#define elem_err(w, n, ...) xmlu_elem_err((w)->src, (n), __VA_ARGS__)
+#define check_attrs(w, n, ok) xmlu_check_attrs((w)->src, (n), (ok))
+#define get_attr xmlu_attr
 
 /* A leaf: text only.  Returns malloc'ed text ("" for an empty element). */
 static int leaf_text(struct walk *w, xmlNodePtr n, char **out)
@@ -81,15 +52,7 @@ static int leaf_text(struct walk *w, xmlNodePtr n, char **out)
     return 0;
 }
 
-/*
- * The children of one container element: each known name at most once,
- * required ones present, nothing else but blanks and comments.
- */
-struct child_spec {
-    const char *name;
-    bool required;
-    xmlNodePtr node;            /* filled by collect_children */
-};
+#define child_spec xmlu_child
 
 /*
  * Configurations are often written from libvirt habits; where libvirt
@@ -106,35 +69,7 @@ static const char *spelling_hint(xmlNodePtr parent, xmlNodePtr c)
 static int collect_children(struct walk *w, xmlNodePtr parent,
                             struct child_spec *spec, size_t nspec)
 {
-    for (xmlNodePtr c = parent->children; c; c = c->next) {
-        size_t i;
-
-        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
-            if (!xmlIsBlankNode(c))
-                return err_set(HV_ECONFIG, "%s:%d: element <%s>: unexpected "
-                               "text", w->src, c->line > 0 ? (int)c->line
-                                                           : node_line(parent),
-                               (const char *)parent->name);
-            continue;
-        }
-        if (c->type != XML_ELEMENT_NODE)
-            continue;           /* comments, processing instructions */
-        for (i = 0; i < nspec; i++)
-            if (!c->ns && strcmp((const char *)c->name, spec[i].name) == 0)
-                break;
-        if (i == nspec)
-            return elem_err(w, c, "unknown element in <%s>%s",
-                            (const char *)parent->name,
-                            spelling_hint(parent, c));
-        if (spec[i].node)
-            return elem_err(w, c, "duplicate element (first at line %d)",
-                            node_line(spec[i].node));
-        spec[i].node = c;
-    }
-    for (size_t i = 0; i < nspec; i++)
-        if (spec[i].required && !spec[i].node)
-            return elem_err(w, parent, "missing <%s>", spec[i].name);
-    return 0;
+    return xmlu_children(w->src, parent, spec, nspec, spelling_hint);
 }
 
 static int read_memory(struct walk *w, xmlNodePtr n, enum cfg_field f,
@@ -232,19 +167,15 @@ static int read_os(struct walk *w, xmlNodePtr os)
     return rc;
 }
 
-static int read_devices(struct walk *w, xmlNodePtr devs)
+static int read_console(struct walk *w, xmlNodePtr console)
 {
     static const char *const log_attrs[] = { "file", NULL };
-    struct child_spec dspec[] = { { "console", false, NULL } };
     struct child_spec cspec[] = { { "log", false, NULL } };
     xmlNodePtr log;
     int rc;
 
-    if ((rc = check_attrs(w, devs, NULL)) ||
-        (rc = collect_children(w, devs, dspec, 1)) || !dspec[0].node)
-        return rc;
-    if ((rc = check_attrs(w, dspec[0].node, NULL)) ||
-        (rc = collect_children(w, dspec[0].node, cspec, 1)) || !cspec[0].node)
+    if ((rc = check_attrs(w, console, NULL)) ||
+        (rc = collect_children(w, console, cspec, 1)) || !cspec[0].node)
         return rc;
     log = cspec[0].node;
     if ((rc = check_attrs(w, log, log_attrs)))
@@ -255,6 +186,46 @@ static int read_devices(struct walk *w, xmlNodePtr devs)
     w->cfg->console_log = get_attr(log, "file");
     if (!w->cfg->console_log)
         return elem_err(w, log, "missing attribute 'file'");
+    return 0;
+}
+
+/* <console> once; <disk> and <interface> as many as the limit allows. */
+static int read_devices(struct walk *w, xmlNodePtr devs)
+{
+    xmlNodePtr console = NULL;
+    int rc;
+
+    if ((rc = check_attrs(w, devs, NULL)))
+        return rc;
+    w->cfg->line[F_DEVICES] = node_line(devs);
+    for (xmlNodePtr c = devs->children; c; c = c->next) {
+        hv_device *dev;
+
+        if (c->type != XML_ELEMENT_NODE) {
+            if ((c->type == XML_TEXT_NODE ||
+                 c->type == XML_CDATA_SECTION_NODE) && !xmlIsBlankNode(c))
+                return elem_err(w, devs, "unexpected text");
+            continue;
+        }
+        if (!c->ns && strcmp((const char *)c->name, "console") == 0) {
+            if (console)
+                return elem_err(w, c, "duplicate element (first at line "
+                                "%d)", node_line(console));
+            console = c;
+            if ((rc = read_console(w, c)))
+                return rc;
+            continue;
+        }
+        if (c->ns || (strcmp((const char *)c->name, "disk") != 0 &&
+                      strcmp((const char *)c->name, "interface") != 0))
+            return elem_err(w, c, "unknown element in <devices>");
+        if (w->cfg->ndevices == HV_DEVICES_MAX)
+            return elem_err(w, c, "more than %d disks and interfaces",
+                            HV_DEVICES_MAX);
+        if ((rc = dev_from_xml_node(c, w->src, &dev)) ||
+            (rc = cfg_devices_take(w->cfg, dev)))
+            return rc;
+    }
     return 0;
 }
 
@@ -444,6 +415,25 @@ static bool add_memory(xmlNodePtr parent, const char *name, uint64_t mib)
     return n && xmlNewProp(n, (const xmlChar *)"unit", (const xmlChar *)"MiB");
 }
 
+/* The console, then the disks, then the interfaces. */
+static bool add_devices(xmlNodePtr root, const hv_config *cfg)
+{
+    xmlNodePtr devs = xmlNewChild(root, NULL, (const xmlChar *)"devices",
+                                  NULL), n;
+    bool ok = devs != NULL;
+
+    if (ok && cfg->console_log)
+        ok = (n = xmlNewChild(devs, NULL, (const xmlChar *)"console", NULL)) &&
+             (n = xmlNewChild(n, NULL, (const xmlChar *)"log", NULL)) &&
+             xmlNewProp(n, (const xmlChar *)"file",
+                        (const xmlChar *)cfg->console_log);
+    for (int type = HV_DEVICE_DISK; type <= HV_DEVICE_INTERFACE; type++)
+        for (size_t i = 0; ok && i < cfg->ndevices; i++)
+            if (cfg->devices[i]->type == type)
+                ok = dev_to_xml_node(cfg->devices[i], devs);
+    return ok;
+}
+
 static xmlDocPtr build_doc(const hv_config *cfg)
 {
     xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
@@ -477,13 +467,8 @@ static xmlDocPtr build_doc(const hv_config *cfg)
         ok = add_text(n, "cmdline", cfg->cmdline);
     for (int ev = HV_ON_POWEROFF; ok && ev <= HV_ON_CRASH; ev++)
         ok = add_text(root, cfg_event_key(ev), cfg_action_name(cfg->actions[ev]));
-    if (ok && cfg->console_log) {
-        ok = (n = xmlNewChild(root, NULL, (const xmlChar *)"devices", NULL)) &&
-             (n = xmlNewChild(n, NULL, (const xmlChar *)"console", NULL)) &&
-             (n = xmlNewChild(n, NULL, (const xmlChar *)"log", NULL)) &&
-             xmlNewProp(n, (const xmlChar *)"file",
-                        (const xmlChar *)cfg->console_log);
-    }
+    if (ok && (cfg->console_log || cfg->ndevices))
+        ok = add_devices(root, cfg);
     if (!ok) {
         xmlFreeDoc(doc);
         return NULL;

@@ -56,7 +56,7 @@
 extern "C" {
 #endif
 
-#define HV_API_VERSION 0x000500   /* 0.5.0 */
+#define HV_API_VERSION 0x000600   /* 0.6.0 */
 
 /* Feature macros: each names something a caller may test for. */
 #define HV_HAVE_CONFIG_XML      1 /* hv_config_from_xml / hv_config_to_xml    */
@@ -86,6 +86,8 @@ extern "C" {
 #define HV_HAVE_MIGRATE         1 /* hv_domain_migrate, hv_migrate_params     */
 #define HV_HAVE_URI_REDACT      1 /* hv_uri_redact                            */
 #define HV_HAVE_OP_FIGURES      1 /* hv_op_get_figure: transfer figures       */
+/* Since HVCTL_0.6: */
+#define HV_HAVE_DEVICES         1 /* hv_device, disks and interfaces          */
 
 /* Error codes: always negative, never renumbered. */
 enum {
@@ -208,6 +210,87 @@ int hv_config_get_action(const hv_config *cfg, enum hv_lifecycle_event ev);
 /* File that receives the guest console output; NULL clears it. */
 int hv_config_set_console_log(hv_config *cfg, const char *path);
 const char *hv_config_get_console_log(const hv_config *cfg);
+
+/* ------------------------------------------------------------------------
+ * Devices: disks and network interfaces (since HVCTL_0.6, HV_HAVE_DEVICES)
+ *
+ * Split drivers on virtio and vhost-user (docs/devices.md): the guest's
+ * front end talks to a back end process, the in-tree hvblk or hvnet, or
+ * any vhost-user back end listening on a Unix socket.  A device is written
+ * as one libvirt-shaped element (man hvctl.xml(5), DEVICES):
+ *
+ *   <disk type="file" device="disk"><source file="/srv/web.img"/>
+ *     <target dev="vda" bus="virtio"/><readonly/></disk>
+ *   <interface type="bridge"><source bridge="br0"/>
+ *     <mac address="52:54:00:12:34:56"/></interface>
+ *
+ * or as JSON, {"disk": {...}} or {"interface": {...}}.  A disk's id is its
+ * target dev; an interface's is its alias name, "net<N>" (the lowest N
+ * free) when it has none.  An interface without a MAC is given
+ * 52:54:00:xx:xx:xx (three random bytes) when it joins a config (parsed
+ * or hv_config_add_device) or a running domain; a stored definition keeps
+ * it, so the guest sees the same address at every start.
+ */
+typedef struct hv_device hv_device;
+
+enum hv_device_type {
+    HV_DEVICE_DISK      = 1,
+    HV_DEVICE_INTERFACE = 2,
+};
+
+/* Disks and interfaces one domain may have (its device page's slots). */
+#define HV_DEVICES_MAX 16
+
+/*
+ * Parse one <disk> or <interface> element, or its JSON.  `source` names
+ * the text in messages (NULL: "<device>").  Validated as in a config.
+ * The caller frees *out with hv_device_free.
+ */
+int hv_device_from_xml(const char *text, size_t len, const char *source,
+                       hv_device **out);
+int hv_device_from_json(const char *text, size_t len, const char *source,
+                        hv_device **out);
+/* The element (or JSON object) with a newline; caller frees. */
+int hv_device_to_xml(const hv_device *dev, char **out);
+int hv_device_to_json(const hv_device *dev, char **out);
+/* A deep copy; NULL when out of memory. */
+hv_device *hv_device_copy(const hv_device *dev);
+void hv_device_free(hv_device *dev);
+
+/* HV_DEVICE_DISK or HV_DEVICE_INTERFACE. */
+int hv_device_get_type(const hv_device *dev);
+/* Borrowed.  NULL for an interface without alias not yet in a config. */
+const char *hv_device_get_id(const hv_device *dev);
+/* "file", "block", "vhostuser" (disks); "bridge", "ethernet", "vhostuser"
+ * (interfaces).  Borrowed. */
+const char *hv_device_get_source_type(const hv_device *dev);
+/* The file, block device, socket path or bridge; NULL for ethernet. */
+const char *hv_device_get_source(const hv_device *dev);
+/* A disk's target dev (its id), an interface's tap device (or NULL). */
+const char *hv_device_get_target(const hv_device *dev);
+/* An interface's MAC, lower case, or NULL (not given yet; disks). */
+const char *hv_device_get_mac(const hv_device *dev);
+/* 1 for a read-only disk, 0 otherwise. */
+int hv_device_is_readonly(const hv_device *dev);
+
+/*
+ * A config's devices, in the order they were added (the formats write
+ * the disks first).  hv_config_device_count returns the count (>= 0);
+ * hv_config_get_device the device at index, or NULL past the end;
+ * hv_config_find_device the one with that id, or NULL.  Borrowed: valid
+ * until the config changes or is freed.
+ */
+int hv_config_device_count(const hv_config *cfg);
+const hv_device *hv_config_get_device(const hv_config *cfg, unsigned index);
+const hv_device *hv_config_find_device(const hv_config *cfg, const char *id);
+/*
+ * Add a copy of dev (an interface is given its MAC and id if it has
+ * none).  HV_ECONFIG when the config would be invalid: more than
+ * HV_DEVICES_MAX devices, an id or tap name already used.
+ */
+int hv_config_add_device(hv_config *cfg, const hv_device *dev);
+/* HV_ENOENT when no device has that id. */
+int hv_config_remove_device(hv_config *cfg, const char *id);
 
 /* ------------------------------------------------------------------------
  * Connection: one host's runtime directory.

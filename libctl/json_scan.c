@@ -147,7 +147,11 @@ static int value(struct scanner *sc, const char *path, int depth)
     switch (*sc->p) {
     case '{':
         return object(sc, path, depth);
-    case '[':
+    case '[': {
+        /* Elements are "path[0]", "path[1]": a device's line. */
+        char elem[MAX_PATH];
+        unsigned i = 0;
+
         sc->p++;
         for (;;) {
             ws(sc);
@@ -157,12 +161,14 @@ static int value(struct scanner *sc, const char *path, int depth)
                 sc->p++;
                 continue;
             }
-            if (value(sc, path, depth + 1) < 0)
+            snprintf(elem, sizeof(elem), "%s[%u]", path, i++);
+            if (record(sc, elem) < 0 || value(sc, elem, depth + 1) < 0)
                 return -1;
         }
         if (sc->p < sc->end)
             sc->p++;
         return 0;
+    }
     case '"':
         if (string(sc, &s, &n))
             return fail(sc, NUL_MSG, path[0] ? path : NULL);

@@ -28,6 +28,11 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/json_scan.h \
 	libctl/json_scan.c \
 	libctl/config_json.c \
+	libctl/config_devices.c \
+	libctl/device.h \
+	libctl/device_model.c \
+	libctl/device_xml.c \
+	libctl/device_json.c \
 	libctl/domain_int.h \
 	libctl/domain_fields.h \
 	libctl/domain_fields.c \
@@ -102,8 +107,8 @@ libctl_libhvctl_la_SOURCES =
 libctl_libhvctl_la_LIBADD = libctl/libhvctl_core.la
 # -version-info current:revision:age -> libhvctl.so.0 (SONAME): current and
 # age go up by one with each release that adds calls (1: HVCTL_0.4,
-# 2: HVCTL_0.5).
-libctl_libhvctl_la_LDFLAGS = -version-info 2:0:2 -no-undefined \
+# 2: HVCTL_0.5, 3: HVCTL_0.6).
+libctl_libhvctl_la_LDFLAGS = -version-info 3:0:3 -no-undefined \
 	-Wl,--version-script=$(srcdir)/libctl/libhvctl.sym
 EXTRA_libctl_libhvctl_la_DEPENDENCIES = $(srcdir)/libctl/libhvctl.sym
 EXTRA_DIST += libctl/libhvctl.sym

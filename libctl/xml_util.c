@@ -8,6 +8,7 @@
  * restored afterwards so an application that uses libxml2 keeps its own).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,4 +137,75 @@ int xmlu_validate_domain(xmlDocPtr doc, struct xml_errs *errs)
 out:
     pthread_mutex_unlock(&schema_lock);
     return rc;
+}
+
+int xmlu_line(xmlNodePtr n)
+{
+    return n->line > 0 ? (int)n->line : 0;
+}
+
+int xmlu_elem_err(const char *src, xmlNodePtr n, const char *fmt, ...)
+{
+    char cause[320];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(cause, sizeof(cause), fmt, ap);
+    va_end(ap);
+    return err_set(HV_ECONFIG, "%s:%d: element <%s>: %s", src, xmlu_line(n),
+                   (const char *)n->name, cause);
+}
+
+int xmlu_check_attrs(const char *src, xmlNodePtr n, const char *const *ok)
+{
+    for (xmlAttrPtr a = n->properties; a; a = a->next) {
+        bool known = false;
+        for (size_t i = 0; ok && ok[i]; i++)
+            if (!a->ns && strcmp((const char *)a->name, ok[i]) == 0)
+                known = true;
+        if (!known)
+            return xmlu_elem_err(src, n, "unknown attribute '%s'",
+                                 (const char *)a->name);
+    }
+    return 0;
+}
+
+char *xmlu_attr(xmlNodePtr n, const char *name)
+{
+    return (char *)xmlGetNoNsProp(n, (const xmlChar *)name);
+}
+
+int xmlu_children(const char *src, xmlNodePtr parent, struct xmlu_child *spec,
+                  size_t nspec, const char *(*hint)(xmlNodePtr parent,
+                                                    xmlNodePtr c))
+{
+    for (xmlNodePtr c = parent->children; c; c = c->next) {
+        size_t i;
+
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            if (!xmlIsBlankNode(c))
+                return err_set(HV_ECONFIG, "%s:%d: element <%s>: unexpected "
+                               "text", src, c->line > 0 ? (int)c->line
+                                                        : xmlu_line(parent),
+                               (const char *)parent->name);
+            continue;
+        }
+        if (c->type != XML_ELEMENT_NODE)
+            continue;           /* comments, processing instructions */
+        for (i = 0; i < nspec; i++)
+            if (!c->ns && strcmp((const char *)c->name, spec[i].name) == 0)
+                break;
+        if (i == nspec)
+            return xmlu_elem_err(src, c, "unknown element in <%s>%s",
+                                 (const char *)parent->name,
+                                 hint ? hint(parent, c) : "");
+        if (spec[i].node)
+            return xmlu_elem_err(src, c, "duplicate element (first at line "
+                                 "%d)", xmlu_line(spec[i].node));
+        spec[i].node = c;
+    }
+    for (size_t i = 0; i < nspec; i++)
+        if (spec[i].required && !spec[i].node)
+            return xmlu_elem_err(src, parent, "missing <%s>", spec[i].name);
+    return 0;
 }

@@ -5,6 +5,8 @@
 #ifndef HVCTL_XML_UTIL_H
 #define HVCTL_XML_UTIL_H
 
+#include <stdbool.h>
+
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
@@ -30,7 +32,34 @@ void xmlu_quiet_end(const struct xmlu_quiet *q);
 void xmlu_collect(void *data, xmlErrorPtr err);
 void xmlu_errs_free(struct xml_errs *e);
 
-/* The compiled schema/domain.rng, validated under a lock.  0 or -1. */
+/*
+ * The tree walk's vocabulary, for config_xml.c and device_xml.c.  src
+ * names the text in messages ("web.xml:7: element <foo>: cause").
+ */
+int xmlu_line(xmlNodePtr n);
+int xmlu_elem_err(const char *src, xmlNodePtr n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Only the attributes listed (NULL-terminated) may appear on n. */
+int xmlu_check_attrs(const char *src, xmlNodePtr n, const char *const *ok);
+/* An attribute without namespace, or NULL; xmlFree it. */
+char *xmlu_attr(xmlNodePtr n, const char *name);
+
+/*
+ * The children of one container element: each known name at most once,
+ * required ones present, nothing else but blanks and comments.  hint (may
+ * be NULL) adds to "unknown element" what the user may have meant.
+ */
+struct xmlu_child {
+    const char *name;
+    bool required;
+    xmlNodePtr node;            /* filled by xmlu_children */
+};
+int xmlu_children(const char *src, xmlNodePtr parent, struct xmlu_child *spec,
+                  size_t nspec, const char *(*hint)(xmlNodePtr parent,
+                                                    xmlNodePtr c));
+
+/* The compiled schema/domain.rng, validated under a lock.  0 or -1.
+ * Its start is a <domain>, or one <disk> or <interface> (hv_device). */
 int xmlu_validate_domain(xmlDocPtr doc, struct xml_errs *errs);
 
 #endif /* HVCTL_XML_UTIL_H */

@@ -25,6 +25,15 @@ tests_libctl_test_api_CFLAGS = $(LIBCTL_TEST_CFLAGS)
 tests_libctl_test_api_LDADD = $(LIBCTL_TEST_LDADD)
 # test_crash: hvcore killed at every step of start-up (HVCORE_TEST_STOP_AT),
 # hung in it, or not runnable; a runtime directory that does not exist.
+# test_device: hv_device and a config's devices without hvcore (the
+# spec hvcore gets is internal: linked against the core library).
+check_PROGRAMS += tests/libctl/test_device
+TESTS += tests/libctl/test_device
+tests_libctl_test_device_SOURCES = tests/libctl/test_device.c
+tests_libctl_test_device_CFLAGS = $(LIBCTL_TEST_CFLAGS) $(LIBXML2_CFLAGS) \
+	$(JSONC_CFLAGS)
+tests_libctl_test_device_LDADD = libctl/libhvctl_core.la $(CMOCKA_LIBS)
+
 check_PROGRAMS += tests/libctl/test_uri
 TESTS += tests/libctl/test_uri
 tests_libctl_test_uri_SOURCES = tests/libctl/test_uri.c \

@@ -60,7 +60,8 @@ static char *fixture(const char *sub, const char *name, size_t *len)
     return s;
 }
 
-static const char *const valid[] = { "minimal", "full", "units", "escaping" };
+static const char *const valid[] = { "minimal", "full", "units", "escaping",
+                                     "devices" };
 
 /* XML -> model -> XML and JSON, against the expected files. */
 static void test_valid_fixtures(void **state)
