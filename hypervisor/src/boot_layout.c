@@ -13,6 +13,7 @@
 #include "boot_layout.h"
 #include "hvcore.h"
 #include "pvclock.h"
+#include "public/device.h"
 #include "public/layout.h"
 
 #define PTE_P    (1ULL << 0)
@@ -44,7 +45,7 @@ static uint64_t pt0_flags(uint64_t gpa)
         return PRIVATE;
     if (gpa == HV_HYPERCALL_PAGE)
         return USER_RX;
-    if (gpa == HV_START_INFO_PAGE)
+    if (gpa == HV_START_INFO_PAGE || gpa == HV_DEVICE_PAGE)
         return USER_RO;
     if (gpa < HV_KERNEL_MIN_ADDR)
         return USER_RW;                    /* shared info, console, spare */
@@ -109,13 +110,18 @@ static void build_gdt_tss(struct domain *d)
              (((base >> 24) & 0xff) << 56);
     gdt[9] = base >> 32;
 
-    /* The I/O bitmap denies every port except the hypercall port (and the
-     * null port used to calibrate exits): the only ways out of the guest. */
+    /* The I/O bitmap denies every port except the hypercall port, the
+     * notify port of HC_dev_notify (device.h) and the null port used to
+     * calibrate exits: the only ways out of the guest. */
     memset(tss, 0, 104);
     tss[102] = 104;                             /* I/O map base */
     memset(tss + 104, 0xff, 8192);
     tss[104 + HV_HYPERCALL_PORT / 8] &= (uint8_t)~(1u << (HV_HYPERCALL_PORT % 8));
     tss[104 + HV_NULL_PORT / 8] &= (uint8_t)~(1u << (HV_NULL_PORT % 8));
+    /* HC_dev_notify's "out %eax" writes 4 bytes: the CPU checks the bits
+     * of all four ports it covers. */
+    for (unsigned p = HV_NOTIFY_PORT; p < HV_NOTIFY_PORT + 4; p++)
+        tss[104 + p / 8] &= (uint8_t)~(1u << (p % 8));
     tss[104 + 8192] = 0xff;
 }
 
@@ -134,6 +140,17 @@ static void build_hypercall_page(struct domain *d)
         s[6] = HV_HYPERCALL_PORT;
         s[7] = 0xc3;                            /* ret */
     }
+    /* HC_dev_notify: the queue id to the notify port, where KVM's
+     * ioeventfd takes it without an exit to hvcore (device.h). */
+    static const uint8_t notify[] = {
+        0x89, 0xf8,                             /* mov %edi, %eax */
+        0xe7, HV_NOTIFY_PORT,                   /* out %eax, $port */
+        0x31, 0xc0,                             /* xor %eax, %eax */
+        0xc3,                                   /* ret */
+    };
+    uint8_t *s = page + HC_dev_notify * HV_HYPERCALL_STUB_SIZE;
+    memset(s, 0xcc, HV_HYPERCALL_STUB_SIZE);
+    memcpy(s, notify, sizeof(notify));
 }
 
 static void build_start_info(struct domain *d)
@@ -149,6 +166,7 @@ static void build_start_info(struct domain *d)
     si->hypercall_page = HV_HYPERCALL_PAGE;
     si->shared_info = HV_SHARED_INFO_PAGE;
     si->console_page = HV_CONSOLE_PAGE;
+    si->device_page = HV_DEVICE_PAGE;
     si->max_vcpus = d->max_vcpus;
     si->boot_count = d->boot_count;
     si->tsc_khz = d->tsc_khz;

@@ -27,9 +27,9 @@ struct domain;
 
 /*
  * Write page tables, GDT, TSS (with an I/O bitmap that grants only the
- * hypercall port), the hypercall page, the start-info page, a clean
- * shared-info page (pvclock records for every vCPU) and an empty console
- * page.  Guest RAM must be zero (new or reset).  Kernel already loaded.
+ * hypercall, notify and null ports), the hypercall page, the start-info
+ * page, a clean shared-info page (pvclock records for every vCPU) and an
+ * empty console page; domain_boot has device.c write the device page.  Guest RAM must be zero (new or reset).  Kernel already loaded.
  */
 void boot_layout_build(struct domain *d);
 

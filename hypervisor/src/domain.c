@@ -18,6 +18,7 @@
 
 #include "boot_layout.h"
 #include "console.h"
+#include "device.h"
 #include "dirty_ring.h"
 #include "domain.h"
 #include "elf_load.h"
@@ -172,6 +173,8 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
     pthread_mutex_unlock(&d->lock);
 
     boot_layout_build(d);
+    /* Devices stay across a reboot, their set-up does not. */
+    device_boot(d);
     /* A request the last boot did not carry out is the new boot's: it
      * reads the field once it has bound VIRQ_SHUTDOWN. */
     __atomic_store_n(&dom_shared(d)->shutdown_request, pending, __ATOMIC_SEQ_CST);

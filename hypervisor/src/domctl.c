@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "device.h"
 #include "domain.h"
 #include "domctl.h"
 #include "hvcore.h"
@@ -242,6 +243,15 @@ int domctl_handle(struct domain *d, const void *msg, size_t len, int truncated,
     case HV_DOMCTL_xfer_cancel:
         reply->status = -HVE_NOENT;     /* no job on this connection */
         break;
+    case HV_DOMCTL_device_attach:
+        reply->status = -HVE_MSGSIZE;   /* the spec text must follow */
+        break;
+    case HV_DOMCTL_device_detach:
+        device_ctl_detach(d, &req, reply);
+        break;
+    case HV_DOMCTL_device_info:
+        device_ctl_info(d, &req, reply);
+        break;
     case HV_DOMCTL_subscribe:
         pass_fd = subscribe(d);
         if (pass_fd < 0) {
@@ -307,6 +317,36 @@ static int received_fd(struct msghdr *mh)
     return got;
 }
 
+/* device_attach: the request and its spec text in one message. */
+static bool is_attach_request(const void *msg, ssize_t n)
+{
+    uint32_t cmd;
+
+    if (n <= (ssize_t)sizeof(struct hv_domctl))
+        return false;
+    memcpy(&cmd, msg, sizeof(cmd));
+    return cmd == HV_DOMCTL_device_attach;
+}
+
+static void handle_attach(struct domain *d, const void *msg, size_t len,
+                          struct hv_domctl_reply *reply)
+{
+    struct hv_domctl req;
+
+    memcpy(&req, msg, sizeof(req));
+    memset(reply, 0, sizeof(*reply));
+    reply->interface_version = HV_DOMCTL_INTERFACE_VERSION;
+    reply->cmd = req.cmd;
+    reply->seq = req.seq;
+    if (HV_DOMCTL_VERSION_MAJOR(req.interface_version) !=
+        HV_DOMCTL_VERSION_MAJOR(HV_DOMCTL_INTERFACE_VERSION))
+        reply->status = -HVE_VERSION;
+    else if (req.domid != d->domid)
+        reply->status = -HVE_NOENT;
+    else
+        device_ctl_attach(d, &req, (const char *)msg + sizeof(req), len - sizeof(req), reply);
+}
+
 /* save and migrate_send: a job takes the connection (xfer.c). */
 static bool is_xfer_request(const struct domain *d, const void *msg, ssize_t n)
 {
@@ -323,10 +363,11 @@ static bool is_xfer_request(const struct domain *d, const void *msg, ssize_t n)
 
 int domctl_serve(struct domain *d, int fd, int *console_fd)
 {
-    /* One byte more than a request, to see an oversized one. */
-    union {
+    /* One byte more than the longest request (device_attach with its
+     * spec), to see an oversized one. */
+    static union {
         struct hv_domctl req;
-        char raw[sizeof(struct hv_domctl) + 1];
+        char raw[sizeof(struct hv_domctl) + HV_DEVICE_SPEC_MAX + 1];
     } buf;
     union {
         char buf[CMSG_SPACE(2 * sizeof(int))];
@@ -351,6 +392,22 @@ int domctl_serve(struct domain *d, int fd, int *console_fd)
         if (in_fd >= 0)
             close(in_fd);
         return -1;    /* more descriptors than any request carries */
+    }
+    if (!(mh.msg_flags & MSG_TRUNC) && is_attach_request(&buf, n)) {
+        if (in_fd >= 0)
+            close(in_fd);
+        handle_attach(d, &buf, (size_t)n, &reply);
+        return send_reply(fd, &reply, -1) < 0 ? -1 : DOMCTL_SERVED;
+    }
+    if (!(mh.msg_flags & MSG_TRUNC) && is_xfer_request(d, &buf, n) && device_count(d)) {
+        /* Device state is not part of the stream yet (docs/devices.md). */
+        if (in_fd >= 0)
+            close(in_fd);
+        domctl_handle(d, &buf, (size_t)n, 0, &reply, console_fd);
+        reply.status = -HVE_BUSY;
+        snprintf(reply.u.result.message, sizeof(reply.u.result.message),
+                 "domain has devices: save and migration of devices are not supported yet");
+        return send_reply(fd, &reply, -1) < 0 ? -1 : DOMCTL_SERVED;
     }
     if (!(mh.msg_flags & MSG_TRUNC) && is_xfer_request(d, &buf, n)) {
         int r = xfer_start(d, fd, in_fd, &buf.req);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "device.h"
 #include "domain.h"
 #include "domctl.h"
 #include "event_loop.h"
@@ -24,7 +25,8 @@
 #include "guest_time.h"
 #include "hvcore.h"
 
-enum source { SRC_WAKE = 1, SRC_LISTEN, SRC_DOMCTL, SRC_CONSOLE, SRC_STDIN, SRC_TIMER, SRC_SIGNAL };
+enum source { SRC_WAKE = 1, SRC_LISTEN, SRC_DOMCTL, SRC_CONSOLE, SRC_STDIN, SRC_TIMER, SRC_SIGNAL,
+              SRC_DEVICE };
 
 static uint64_t tag(enum source s, int fd, unsigned extra)
 {
@@ -42,6 +44,20 @@ static int watch(struct domain *d, enum source s, int fd, unsigned extra)
 static void unwatch(struct domain *d, int fd)
 {
     epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+int loop_watch_device(struct domain *d, int fd, unsigned dtag, bool hangup_only)
+{
+    struct epoll_event ev = { .events = hangup_only ? EPOLLRDHUP : EPOLLIN,
+                              .data.u64 = tag(SRC_DEVICE, fd, dtag) };
+
+    return epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+void loop_unwatch_device(struct domain *d, int fd)
+{
+    if (d->epoll_fd >= 0)
+        unwatch(d, fd);
 }
 
 int loop_init(struct domain *d, int sig_fd, int watch_stdin, char *err, size_t errlen)
@@ -205,6 +221,9 @@ int loop_run(struct domain *d)
                 break;
             case SRC_SIGNAL:
                 on_signal(d);
+                break;
+            case SRC_DEVICE:
+                device_on_fd(d, extra);
                 break;
             }
         }

@@ -76,6 +76,23 @@ static int alloc_port(struct domain *d, uint8_t type, uint8_t virq, unsigned vcp
     return -HVE_NOSPC;
 }
 
+int evtchn_bind_device_locked(struct domain *d, unsigned vcpu)
+{
+    return alloc_port(d, EVT_DEVICE, 0, vcpu);
+}
+
+void evtchn_close_device_locked(struct domain *d, unsigned port)
+{
+    if (port > 0 && port < HV_NR_EVTCHN && d->port[port].type == EVT_DEVICE)
+        memset(&d->port[port], 0, sizeof(d->port[port]));
+}
+
+void evtchn_raise_device_locked(struct domain *d, unsigned port)
+{
+    if (port > 0 && port < HV_NR_EVTCHN && d->port[port].type == EVT_DEVICE)
+        raise_locked(d, port);
+}
+
 static int64_t bind_virq(struct domain *d, uint64_t virq, uint64_t vcpu)
 {
     if (virq >= VIRQ_NR || vcpu >= d->max_vcpus)

@@ -23,6 +23,7 @@
 #include "public/shared_info.h"
 #include "public/start_info.h"
 #include "public/console.h"
+#include "public/device.h"
 #include "public/domctl.h"
 #include "public/layout.h"
 #include "public/stream.h"
@@ -43,6 +44,7 @@ enum end_reason {
 
 struct xfer;
 struct stream_state;
+struct device;
 
 enum lifecycle_action { ACTION_DESTROY, ACTION_RESTART, ACTION_PRESERVE };
 
@@ -78,6 +80,9 @@ struct vcpu {
      * (guest_time.c).  Guarded by dom->lock. */
     uint64_t timer_deadline;
     int wake_fd;                    /* eventfd: wakes a blocked vCPU   */
+    /* epoll set of the call eventfds of device queues bound to this vCPU:
+     * a blocked vCPU waits on it too (device.c) */
+    int dev_epoll;
     uint64_t cpu_ns_done;           /* CPU time of finished threads    */
     /* KVM_RUN returns.  Written by this vCPU's thread only, with a relaxed
      * store (no lock, no locked instruction on the exit path); others read
@@ -158,6 +163,19 @@ struct domain {
     uint64_t upcall_rip;
     struct evtchn_port port[HV_NR_EVTCHN];
     uint64_t events;                /* ports made pending, ever        */
+
+    /* devices (device.c): the table and back ends under dev_lock, taken
+     * before lock; the data path's per-queue descriptors and ports under
+     * lock (index: qid = slot * HV_DEV_MAX_QUEUES + queue; -1 / 0: none) */
+    pthread_mutex_t dev_lock;
+    struct device *dev[HV_DEV_MAX];
+    bool have_ioeventfd;            /* KVM_CAP_IOEVENTFD, unless refused */
+    bool ioeventfd_probed;
+    int dev_kick_fd[HV_DEV_MAX * HV_DEV_MAX_QUEUES]; /* live queues' kicks */
+    int dev_call_fd[HV_DEV_MAX * HV_DEV_MAX_QUEUES]; /* set-up queues' calls */
+    uint16_t dev_call_port[HV_DEV_MAX * HV_DEV_MAX_QUEUES];
+    const char *device_specs[HV_DEV_MAX]; /* --device, in order          */
+    unsigned nr_device_specs;
 
     /* console (console.c) */
     pthread_mutex_t console_lock;

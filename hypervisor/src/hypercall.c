@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "console.h"
+#include "device.h"
 #include "domain.h"
 #include "evtchn.h"
 #include "guest_time.h"
@@ -160,6 +161,15 @@ enum hc_next hypercall_dispatch(struct vcpu *v)
         break;
     case HC_abi_version:
         ret = HV_GUEST_ABI_VERSION;
+        break;
+    case HC_dev_op:
+        ret = device_op(v, r->rdi, r->rsi, r->rdx);
+        break;
+    case HC_dev_notify:
+        /* Reached only through the hypercall port (a guest that did not
+         * use the page's stub): the same meaning, one exit dearer. */
+        device_notify(d, r->rdi);
+        ret = 0;
         break;
     default:
         ret = -HVE_NOSYS;

@@ -8,6 +8,10 @@ src_libhvcore_a_SOURCES = \
 	src/hvcore.h \
 	src/boot_layout.c src/boot_layout.h \
 	src/console.c src/console.h \
+	src/device.c src/device.h \
+	src/device_backend.c \
+	src/device_ctl.c \
+	src/device_spec.c src/device_spec.h \
 	src/domain.c src/domain.h \
 	src/domctl.c src/domctl.h \
 	src/dirty_ring.c src/dirty_ring.h \
@@ -30,6 +34,7 @@ src_libhvcore_a_SOURCES = \
 	src/stream_reply.c src/stream_reply.h \
 	src/stream_write.c src/stream_write.h \
 	src/vcpu.c src/vcpu.h \
+	src/vhost_user.c src/vhost_user.h \
 	src/xfer.c src/xfer.h
 
 src_hvcore_SOURCES = src/main.c

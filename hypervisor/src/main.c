@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "device.h"
 #include "domain.h"
 #include "domctl.h"
 #include "event_loop.h"
@@ -163,6 +164,7 @@ int main(int argc, char **argv)
         return r == OPTIONS_DONE ? HVCORE_EXIT_OK : HVCORE_EXIT_STARTUP;
     d->listen_fd = d->epoll_fd = d->mem_fd = d->kvm_fd = d->vm_fd = d->wake_fd = -1;
     d->console_log_fd = d->domdir_fd = d->reserved_fd = -1;
+    device_init(d);
 
     if (opt.detach && (r = detach(&notify_fd)) < 0) {
         fprintf(stderr, "hvcore: cannot detach: %s\n", strerror(-r));
@@ -195,6 +197,7 @@ int main(int argc, char **argv)
         (startup_step(STEP_VM_CREATED), domctl_listen(d, err, sizeof(err)) < 0) ||
         (startup_step(STEP_LISTENING),
          loop_init(d, sig_fd, d->console_stdio, err, sizeof(err)) < 0) ||
+        device_start_all(d, err, sizeof(err)) < 0 ||
         domain_boot(d, err, sizeof(err)) < 0) {
         fprintf(stderr, "hvcore: %s\n", err);
         goto out;
@@ -231,6 +234,8 @@ int main(int argc, char **argv)
     status = loop_run(d);
 
 out:
+    /* Back ends first: they map guest memory, and none may outlive us. */
+    device_stop_all(d);
     runtime_release(d);
     loop_fini(d);
     for (unsigned i = 0; i < d->nr_subscribers; i++)

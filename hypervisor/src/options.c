@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "device_spec.h"
 #include "guest_dir.h"
 #include "hvcore.h"
 #include "options.h"
@@ -54,6 +55,11 @@ static const char usage_text[] =
 "                            --ready-fd is written as soon as it listens\n"
 "      --reserve MiB         with --incoming: make and populate this much\n"
 "                            guest memory before announcing readiness\n"
+"      --device SPEC         a disk or network card (repeatable, up to 16):\n"
+"                            blk,id=ID,file=PATH|socket=PATH[,readonly][,direct]\n"
+"                            [,discard=on|off][,queues=N][,user=NAME] or\n"
+"                            net,id=ID,mac=MAC|socket=PATH[,tap=NAME][,bridge=NAME]\n"
+"                            [,queues=N][,user=NAME]; a ',' in a value is ',,'\n"
 "  -h, --help                this text\n"
 "  -V, --version             print the version\n"
 "\n"
@@ -66,7 +72,7 @@ STR(HVCORE_EXIT_SAVED) " saved, " STR(HVCORE_EXIT_MIGRATED) " migrated, " STR(HV
 enum {
     OPT_CONSOLE = 256, OPT_CONSOLE_LOG, OPT_ON_POWEROFF, OPT_ON_REBOOT,
     OPT_ON_CRASH, OPT_READY_FD, OPT_EVENT_FD, OPT_DETACH, OPT_PAUSED,
-    OPT_RESTORE, OPT_INCOMING, OPT_VERIFY, OPT_RESERVE,
+    OPT_RESTORE, OPT_INCOMING, OPT_VERIFY, OPT_RESERVE, OPT_DEVICE,
 };
 
 static const struct option long_opts[] = {
@@ -92,6 +98,7 @@ static const struct option long_opts[] = {
     { "incoming", required_argument, NULL, OPT_INCOMING },
     { "verify", no_argument, NULL, OPT_VERIFY },
     { "reserve", required_argument, NULL, OPT_RESERVE },
+    { "device", required_argument, NULL, OPT_DEVICE },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -286,6 +293,18 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
                            HV_MIN_MEMORY_MIB, HV_MAX_MEMORY_MIB);
             o->reserve_mib = v;
             break;
+        case OPT_DEVICE: {
+            /* Checked now, so that a typo is a usage error before any
+             * domain exists; started with the domain (device_start_all). */
+            static struct dev_spec spec;
+            char why[256];
+            if (d->nr_device_specs >= HV_DEV_MAX)
+                return bad("--device: more than %d devices", HV_DEV_MAX);
+            if (dev_spec_parse(optarg, strlen(optarg), &spec, why, sizeof(why)) < 0)
+                return bad("--device: %s", why);
+            d->device_specs[d->nr_device_specs++] = optarg;
+            break;
+        }
         case 'h': fputs(usage_text, stdout); return OPTIONS_DONE;
         case 'V': printf("hvcore %s (guest ABI %d, domctl %#x)\n", PACKAGE_VERSION,
                          HV_GUEST_ABI_VERSION, HV_DOMCTL_INTERFACE_VERSION);
@@ -302,6 +321,8 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
         return bad("--verify needs --restore");
     if (o->reserve_mib && o->incoming_fd < 0)
         return bad("--reserve needs --incoming");
+    if ((o->restore_path || o->incoming_fd >= 0) && d->nr_device_specs)
+        return bad("--device: a domain from a stream cannot have devices yet");
     if (o->restore_path || o->incoming_fd >= 0) {
         /* The stream says what the domain is. */
         if (have_config)

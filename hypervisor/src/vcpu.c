@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/timerfd.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "boot_layout.h"
+#include "device.h"
 #include "dirty_ring.h"
 #include "domain.h"
 #include "evtchn.h"
@@ -64,12 +66,13 @@ int vcpu_setup(struct domain *d)
         v->dom = d;
         v->id = i;
         v->fd = -1;
-        v->timer_fd = v->wake_fd = -1;
+        v->timer_fd = v->wake_fd = v->dev_epoll = -1;
         pthread_cond_init(&v->cond, NULL);
         if (i < d->max_vcpus) {
             v->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
             v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-            if (v->timer_fd < 0 || v->wake_fd < 0)
+            v->dev_epoll = epoll_create1(EPOLL_CLOEXEC);
+            if (v->timer_fd < 0 || v->wake_fd < 0 || v->dev_epoll < 0)
                 return -errno;
         }
     }
@@ -90,8 +93,10 @@ void vcpu_teardown(struct domain *d)
             close(v->timer_fd);
         if (v->wake_fd >= 0)
             close(v->wake_fd);
+        if (v->dev_epoll >= 0)
+            close(v->dev_epoll);
         v->run = NULL;
-        v->fd = v->timer_fd = v->wake_fd = -1;
+        v->fd = v->timer_fd = v->wake_fd = v->dev_epoll = -1;
         pthread_cond_destroy(&v->cond);
     }
 }
@@ -327,6 +332,15 @@ static enum loop_result run_loop(struct vcpu *v)
         case KVM_EXIT_IO:
             if (run->io.port == HV_NULL_PORT)
                 continue;
+            /* A queue notification KVM did not take (no ioeventfd, or no
+             * live queue of that qid): hvcore passes it on or drops it. */
+            if (run->io.port == HV_NOTIFY_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
+                uint32_t qid = 0;
+                if (run->io.size == 4)
+                    memcpy(&qid, (uint8_t *)run + run->io.data_offset, sizeof(qid));
+                device_notify(v->dom, qid);
+                continue;
+            }
             if (run->io.port == HV_HYPERCALL_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
                 enum hc_next next = hypercall_dispatch(v);
                 if (next == HC_VCPU_DOWN)
@@ -619,9 +633,10 @@ void vcpu_block(struct vcpu *v)
 {
     struct domain *d = v->dom;
     struct hv_vcpu_info *vi = &dom_shared(d)->vcpu_info[v->id];
-    struct pollfd fds[2] = {
+    struct pollfd fds[3] = {
         { .fd = v->timer_fd, .events = POLLIN },
         { .fd = v->wake_fd, .events = POLLIN },
+        { .fd = v->dev_epoll, .events = POLLIN },
     };
     uint64_t cnt;
 
@@ -637,12 +652,20 @@ void vcpu_block(struct vcpu *v)
         /* The blocked vCPU waits on its own timer too: whichever of this
          * thread and the event loop reads the expiry raises VIRQ_TIMER,
          * and this way saves a thread hop on the common wake-up. */
-        if (poll(fds, 2, -1) > 0) {
+        if (poll(fds, 3, -1) > 0) {
             if ((fds[0].revents & POLLIN) &&
                 read(v->timer_fd, &cnt, sizeof(cnt)) == (ssize_t)sizeof(cnt))
                 guest_timer_fired(v);
             if (fds[1].revents & POLLIN)
                 (void)!read(v->wake_fd, &cnt, sizeof(cnt));
+            /* A device queue bound to this vCPU completed: raise its port
+             * here rather than wait for the event loop to (device.h). */
+            if (fds[2].revents & POLLIN) {
+                struct epoll_event evs[8];
+                int n = epoll_wait(v->dev_epoll, evs, 8, 0);
+                for (int i = 0; i < n; i++)
+                    device_call(d, evs[i].data.u32);
+            }
         }
         pthread_mutex_lock(&d->lock);
     }

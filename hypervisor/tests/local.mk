@@ -7,7 +7,7 @@ tests_libharness_a_SOURCES = tests/harness.c tests/harness.h \
 	tests/xfer_util.c tests/xfer_util.h
 
 UNIT_TESTS = tests/unit_elf tests/unit_pvclock tests/unit_domctl tests/unit_evtchn \
-	tests/unit_shutdown_request tests/unit_stream_read
+	tests/unit_shutdown_request tests/unit_stream_read tests/unit_device_spec
 INTEGRATION_TESTS = \
 	tests/test_boot \
 	tests/test_lifecycle \
@@ -21,7 +21,8 @@ INTEGRATION_TESTS = \
 	tests/test_crash_steps \
 	tests/test_shutdown_requests \
 	tests/test_memcheck \
-	tests/test_xfer
+	tests/test_xfer \
+	tests/test_devices
 
 check_PROGRAMS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)

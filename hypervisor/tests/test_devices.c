@@ -1,0 +1,423 @@
+/*
+ * test_devices.c - hvcore's devices with real back ends: specs refused
+ * word for word at start and at attach, attach / info / detach of a
+ * qemu-storage-daemon disk (a vhost-user back end nobody here wrote) on a
+ * running domain, the device events, a back end killed and brought back
+ * while the domain lives on, save refused while devices exist, and
+ * nothing left behind when hvcore goes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "public/device.h"
+#include "public/errno.h"
+#include "test_util.h"
+
+#define QSD "/usr/bin/qemu-storage-daemon"
+#define QEMU_IMG "/usr/bin/qemu-img"
+#define WAIT_MS 30000
+
+/* ---- qemu-storage-daemon ------------------------------------------- */
+
+struct qsd {
+    char dir[64];
+    char sock[128];
+    char img[128];
+    pid_t pid;
+};
+
+static bool have_qsd(void)
+{
+    static bool said;
+
+    if (access(QSD, X_OK) == 0 && access(QEMU_IMG, X_OK) == 0)
+        return true;
+    if (!said)
+        fprintf(stderr, "test_devices: %s or %s missing (scripts/install-deps.sh): "
+                "skipping the qemu-storage-daemon tests\n", QSD, QEMU_IMG);
+    said = true;
+    return false;
+}
+
+#define REQUIRE_QSD() do { if (!have_qsd()) skip(); } while (0)
+
+static bool can_connect(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool ok;
+
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
+    ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* Serve q->img (made once) on q->sock; wait until it listens. */
+static void qsd_run(struct qsd *q)
+{
+    char blk1[256], blk2[128], exp[256];
+
+    snprintf(blk1, sizeof(blk1), "driver=file,node-name=f,filename=%s", q->img);
+    snprintf(blk2, sizeof(blk2), "driver=qcow2,node-name=q,file=f");
+    snprintf(exp, sizeof(exp), "type=vhost-user-blk,id=e,node-name=q,addr.type=unix,"
+             "addr.path=%s,writable=on", q->sock);
+    unlink(q->sock);
+    q->pid = fork();
+    assert_true(q->pid >= 0);
+    if (q->pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        execl(QSD, QSD, "--blockdev", blk1, "--blockdev", blk2, "--export", exp,
+              (char *)NULL);
+        _exit(127);
+    }
+    /* qemu-storage-daemon serves one front end at a time; a probe
+     * connection is dropped as soon as it closes. */
+    uint64_t end = ms_now() + WAIT_MS;
+    while (!can_connect(q->sock)) {
+        assert_true(ms_now() < end);
+        assert_int_equal(waitpid(q->pid, NULL, WNOHANG), 0);
+        usleep(10000);
+    }
+}
+
+static void qsd_start(struct qsd *q)
+{
+    char cmd[512];
+
+    snprintf(q->dir, sizeof(q->dir), "/tmp/hvdev.XXXXXX");
+    assert_non_null(mkdtemp(q->dir));
+    snprintf(q->sock, sizeof(q->sock), "%s/vdb.sock", q->dir);
+    snprintf(q->img, sizeof(q->img), "%s/vdb.qcow2", q->dir);
+    snprintf(cmd, sizeof(cmd), QEMU_IMG " create -q -f qcow2 %s 64M", q->img);
+    assert_int_equal(system(cmd), 0);
+    qsd_run(q);
+}
+
+static void qsd_kill(struct qsd *q)
+{
+    if (q->pid > 0) {
+        kill(q->pid, SIGKILL);
+        waitpid(q->pid, NULL, 0);
+    }
+    q->pid = 0;
+}
+
+static void qsd_free(struct qsd *q)
+{
+    qsd_kill(q);
+    unlink(q->sock);
+    unlink(q->img);
+    rmdir(q->dir);
+}
+
+/* ---- domctl -------------------------------------------------------- */
+
+static int32_t attach(struct dom *d, const char *spec, struct hv_domctl_reply *rep)
+{
+    char msg[sizeof(struct hv_domctl) + HV_DEVICE_SPEC_MAX + 8];
+    struct hv_domctl req;
+    size_t len = strlen(spec);
+
+    memset(&req, 0, sizeof(req));
+    req.cmd = HV_DOMCTL_device_attach;
+    req.interface_version = HV_DOMCTL_INTERFACE_VERSION;
+    req.domid = d->domid;
+    req.u.device.spec_len = (uint32_t)len;
+    memcpy(msg, &req, sizeof(req));
+    memcpy(msg + sizeof(req), spec, len);
+    memset(rep, 0, sizeof(*rep));
+    assert_int_equal(dom_ctl_raw(d, msg, sizeof(req) + len, rep, sizeof(*rep)),
+                     (ssize_t)sizeof(*rep));
+    return rep->status;
+}
+
+static int32_t detach(struct dom *d, const char *id)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_device_detach };
+    struct hv_domctl_reply rep;
+
+    snprintf(req.u.device.id, sizeof(req.u.device.id), "%s", id);
+    return dom_ctl(d, &req, &rep, NULL);
+}
+
+static int32_t info(struct dom *d, uint32_t index, struct hv_domctl_device_info *out)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_device_info };
+    struct hv_domctl_reply rep;
+
+    req.u.device.index = index;
+    int32_t r = dom_ctl(d, &req, &rep, NULL);
+    if (out)
+        *out = rep.u.device_info;
+    return r;
+}
+
+static int subscribe(struct dom *d)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_subscribe };
+    struct hv_domctl_reply rep;
+    int fd;
+
+    assert_int_equal(dom_ctl(d, &req, &rep, &fd), 0);
+    assert_true(fd >= 0);
+    return fd;
+}
+
+/* The next event of type (others are skipped); its detail. */
+static void expect_event(int fd, uint32_t type, const char *detail)
+{
+    uint64_t end = ms_now() + WAIT_MS;
+    struct hv_domctl_event ev;
+
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int left = (int)(end - ms_now());
+        assert_true(left > 0 && poll(&p, 1, left) == 1);
+        assert_int_equal(recv(fd, &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
+        if (ev.type == type)
+            break;
+    }
+    assert_string_equal(ev.detail, detail);
+}
+
+/* Wait until device index 0 is in state. */
+static void wait_state(struct dom *d, uint32_t state)
+{
+    uint64_t end = ms_now() + WAIT_MS;
+    struct hv_domctl_device_info di;
+
+    for (;;) {
+        assert_int_equal(info(d, 0, &di), 0);
+        if (di.state == state)
+            return;
+        assert_true(ms_now() < end);
+        usleep(10000);
+    }
+}
+
+/* ---- tests --------------------------------------------------------- */
+
+/* A malformed --device is a usage error: hvcore says why in one line and
+ * no domain starts. */
+static void bad_device_option_is_refused(void **state)
+{
+    static const struct { const char *spec, *line; } cases[] = {
+        { "blk,id=vda,file=/x,foo=1", "hvcore: --device: unknown key 'foo'\n" },
+        { "blk,file=/x", "hvcore: --device: id= is required\n" },
+        { "blk,id=VDA,file=/x", "hvcore: --device: id 'VDA' is not 1-15 bytes of [a-z0-9_.-]\n" },
+        { "blk,id=vda,file=/x,socket=/s", "hvcore: --device: file= and socket= exclude each other\n" },
+        { "net,id=n0,mac=52:54:00:12:34", "hvcore: --device: mac '52:54:00:12:34' is not a MAC "
+          "address (xx:xx:xx:xx:xx:xx)\n" },
+        { "disk,id=vda", "hvcore: --device: unknown device type 'disk' (blk or net)\n" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct dom *d = dom_start("hello", 32, 1, "--device", cases[i].spec, NULL);
+        assert_non_null(d);
+        assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_STARTUP);
+        char want[256];
+        snprintf(want, sizeof(want), "%sTry 'hvcore --help'.\n", cases[i].line);
+        assert_string_equal(d->err, want);
+        dom_free(d);
+    }
+}
+
+/* A socket that nobody serves: the start fails with the reason. */
+static void unreachable_socket_fails_the_start(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    struct dom *d = dom_start("hello", 32, 1, "--device",
+                              "blk,id=vda,socket=/nonexistent/vda.sock", NULL);
+    assert_non_null(d);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_STARTUP);
+    assert_string_equal(d->err, "hvcore: --device: vda: cannot connect to "
+                        "/nonexistent/vda.sock: No such file or directory\n");
+    dom_free(d);
+}
+
+/* Attach, list and detach a qcow2 disk served by qemu-storage-daemon
+ * while the guest runs; every refusal says why. */
+static void attach_info_detach_qsd_disk(void **state)
+{
+    struct hv_domctl_reply rep;
+    struct hv_domctl_device_info di;
+    struct qsd q;
+    char spec[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    qsd_start(&q);
+    struct dom *d = dom_start("counter", 32, 1, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "counter 1\n", WAIT_MS);
+    int ev = subscribe(d);
+
+    assert_int_equal(info(d, 0, NULL), -HVE_NOENT);
+    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    assert_int_equal(attach(d, spec, &rep), 0);
+    assert_string_equal(rep.u.device_info.id, "vdb");
+    assert_int_equal(rep.u.device_info.type, HV_DEV_TYPE_BLOCK);
+    assert_int_equal(rep.u.device_info.state, HV_DEV_STATE_READY);
+    assert_int_equal(rep.u.device_info.backend, HV_DEVICE_BACKEND_SOCKET);
+    char desc[200];
+    snprintf(desc, sizeof(desc), "vhost-user %s", q.sock);
+    assert_string_equal(rep.u.device_info.backend_desc, desc);
+    char detail[200];
+    snprintf(detail, sizeof(detail), "vdb: vhost-user %s", q.sock);
+    expect_event(ev, HV_EVENT_device_attached, detail);
+
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_string_equal(di.id, "vdb");
+    assert_int_equal(di.slot, 0);
+    assert_int_equal(di.state, HV_DEV_STATE_READY);
+    assert_int_equal(di.flags & HV_DEVICE_INFO_COUNTERS, 0);
+    assert_int_equal(info(d, 1, NULL), -HVE_NOENT);
+
+    /* refusals, word for word */
+    assert_int_equal(attach(d, spec, &rep), -HVE_EXIST);
+    assert_string_equal(rep.u.result.message, "vdb: the domain has a device of that id");
+    assert_int_equal(attach(d, "blk,id=vdc,socket=/a,,b,readonly", &rep), -HVE_INVAL);
+    assert_string_equal(rep.u.result.message, "readonly is for the in-tree back end, "
+                        "not for socket=");
+    assert_int_equal(attach(d, "net,id=n0,queues=9,mac=52:54:00:00:00:01", &rep), -HVE_INVAL);
+    assert_string_equal(rep.u.result.message, "queues '9' is not between 1 and 7");
+    assert_int_equal(attach(d, "blk,id=vdc,socket=/nonexistent/x.sock", &rep), -HVE_IO);
+    assert_string_equal(rep.u.result.message,
+                        "vdc: cannot connect to /nonexistent/x.sock: No such file or directory");
+
+    /* the guest ran on throughout */
+    EXPECT_CONSOLE(d, "counter 3\n", WAIT_MS);
+    assert_int_equal(detach(d, "vdb"), 0);
+    expect_event(ev, HV_EVENT_device_detached, "vdb: detached");
+    assert_int_equal(info(d, 0, NULL), -HVE_NOENT);
+    assert_int_equal(detach(d, "vdb"), -HVE_NOENT);
+    /* the slot is free again for the same disk */
+    assert_int_equal(attach(d, spec, &rep), 0);
+    assert_int_equal(rep.u.device_info.slot, 0);
+
+    close(ev);
+    dom_free(d);
+    qsd_free(&q);
+}
+
+/* kill -9 of the back end: the device reports the error, the domain
+ * lives on, and hvcore reconnects once the back end is back. */
+static void killed_backend_comes_back(void **state)
+{
+    struct hv_domctl_device_info di;
+    struct hv_domctl_reply rep;
+    struct qsd q;
+    char spec[256], detail[112];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    qsd_start(&q);
+    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    struct dom *d = dom_start("counter", 32, 1, "--device", spec, NULL);
+    assert_non_null(d);
+    assert_true(d->domid != 0);
+    EXPECT_CONSOLE(d, "counter 1\n", WAIT_MS);
+    int ev = subscribe(d);
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_int_equal(di.state, HV_DEV_STATE_READY);
+
+    qsd_kill(&q);
+    expect_event(ev, HV_EVENT_device_error, "vdb: back end lost (it hung up): reconnecting");
+    /* READY or RUNNING, the device needs a reset once its back end is
+     * gone (device.h): the guest sets it up again when it is back. */
+    wait_state(d, HV_DEV_STATE_NEEDS_RESET);
+    EXPECT_CONSOLE(d, "counter 3\n", WAIT_MS);
+
+    qsd_run(&q);
+    snprintf(detail, sizeof(detail), "vdb: back end is back: the guest resets the device");
+    expect_event(ev, HV_EVENT_device_ready, detail);
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_int_equal(di.reconnects, 1);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.state, HV_DOMSTATE_running);
+
+    close(ev);
+    dom_free(d);
+    qsd_free(&q);
+}
+
+/* Save needs device state in the stream, which it has not yet. */
+static void save_with_devices_is_refused(void **state)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_save };
+    struct hv_domctl_reply rep;
+    struct qsd q;
+    char spec[256], path[160];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    qsd_start(&q);
+    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    struct dom *d = dom_start("counter", 32, 1, "--device", spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "counter 1\n", WAIT_MS);
+
+    snprintf(path, sizeof(path), "%s/save", q.dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    req.interface_version = HV_DOMCTL_INTERFACE_VERSION;
+    req.domid = d->domid;
+    /* dom_ctl passes no descriptor: send this one by hand */
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = { .iov_base = &req, .iov_len = sizeof(req) };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                         .msg_controllen = sizeof(ctl.buf) };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    int s = dom_ctl_open(d);
+    assert_true(s >= 0);
+    assert_int_equal(sendmsg(s, &mh, 0), (ssize_t)sizeof(req));
+    assert_int_equal(recv(s, &rep, sizeof(rep), 0), (ssize_t)sizeof(rep));
+    assert_int_equal(rep.status, -HVE_BUSY);
+    assert_string_equal(rep.u.result.message,
+                        "domain has devices: save and migration of devices are not "
+                        "supported yet");
+    close(s);
+    close(fd);
+    unlink(path);
+    EXPECT_CONSOLE(d, "counter 3\n", WAIT_MS);
+    dom_free(d);
+    qsd_free(&q);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bad_device_option_is_refused),
+        cmocka_unit_test(unreachable_socket_fails_the_start),
+        cmocka_unit_test(attach_info_detach_qsd_disk),
+        cmocka_unit_test(killed_backend_comes_back),
+        cmocka_unit_test(save_with_devices_is_refused),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
