@@ -30,7 +30,14 @@ PVBOOT_SRCS = \
 	guest/workloads/hostile_gen.c \
 	guest/workloads/hostile_values.c \
 	guest/workloads/bench.c \
-	guest/workloads/abi_errors.c
+	guest/workloads/abi_errors.c \
+	guest/virtio.c \
+	guest/blk.c \
+	guest/workloads/disk.c \
+	guest/workloads/diskcheck.c \
+	guest/workloads/diskio.c \
+	guest/workloads/diskbench.c \
+	guest/workloads/hostile_virtq.c
 
 PVBOOT_HDRS = \
 	guest/kernel.h \
@@ -44,7 +51,10 @@ PVBOOT_HDRS = \
 	guest/smp.h \
 	guest/mm.h \
 	guest/workloads/workloads.h \
-	guest/workloads/hostile.h
+	guest/workloads/hostile.h \
+	guest/virtio.h \
+	guest/blk.h \
+	guest/workloads/disk.h
 
 PVBOOT_PUBLIC_HDRS = \
 	include/public/hvabi.h \
@@ -53,7 +63,8 @@ PVBOOT_PUBLIC_HDRS = \
 	include/public/hypercall.h \
 	include/public/start_info.h \
 	include/public/shared_info.h \
-	include/public/console.h
+	include/public/console.h \
+	include/public/device.h
 
 # -mgeneral-regs-only: hvcore does not save FPU/SSE state across upcalls.
 # No -mno-red-zone: upcalls are entered below the interrupted red zone.

@@ -41,6 +41,11 @@ static const struct workload {
     { "abi-errors", 0,                  workload_abi_errors, "abi-errors" },
     { "bench-exits", 0,                 workload_bench_exits, "bench-exits" },
     { "bench-timer", 0,                 workload_bench_timer, "bench-timer" },
+    { "diskcheck", SHUTDOWN,            workload_diskcheck, "diskcheck[=<MiB>]" },
+    { "diskio",   SERVICES,             workload_diskio,   "diskio[=<MiB>]" },
+    { "diskbench", SHUTDOWN | NEEDS_ARG, workload_diskbench,
+      "diskbench=<randread4k-qd1|randread4k-qd32|seqread1m|seqwrite1m>,<seconds>" },
+    { "hostile-virtq", SHUTDOWN,        workload_hostile_virtq, "hostile-virtq" },
 };
 
 /* Copy at most size-1 bytes of a field hvcore promised to terminate. */

@@ -22,6 +22,10 @@ void workload_hostile(const char *arg);
 void workload_abi_errors(const char *arg);
 void workload_bench_exits(const char *arg);
 void workload_bench_timer(const char *arg);
+void workload_diskcheck(const char *arg);
+void workload_diskio(const char *arg);
+void workload_diskbench(const char *arg);
+void workload_hostile_virtq(const char *arg);
 
 /* "pvboot: crashing on purpose", then a write to unmapped page 0. */
 noreturn void crash_on_purpose(void);
