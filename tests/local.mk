@@ -87,3 +87,5 @@ bench-libctl: tests/bench/bench_libctl
 TESTS += tests/hvcore/test_hvcore_man.sh tests/hvcore/test_guest_install.sh
 EXTRA_DIST += tests/hvcore/test_hvcore_man.sh tests/hvcore/test_guest_install.sh
 dist_man_MANS += man/hvcore.8
+# The in-tree back ends (hypervisor/backends/).
+dist_man_MANS += man/hvblk.8
