@@ -27,6 +27,16 @@ INTEGRATION_TESTS = \
 check_PROGRAMS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
+# backends/ (hvblk, hvnet): the virtqueue parser alone, and both back
+# ends driven by a vhost-user front end in the test (vu_front.c).
+check_PROGRAMS += tests/unit_virtq tests/test_backends
+TESTS += tests/unit_virtq tests/test_backends
+tests_unit_virtq_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/backends
+tests_unit_virtq_LDADD = backends/libbackend.a $(CMOCKA_LIBS)
+tests_test_backends_SOURCES = tests/test_backends.c tests/vu_front.c tests/vu_front.h
+tests_test_backends_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/backends $(URING_CFLAGS)
+tests_test_backends_LDADD = backends/libbackend.a $(CMOCKA_LIBS)
+
 # The stream reader's tests build their streams with their own builder.
 tests_unit_stream_read_SOURCES = tests/unit_stream_read.c \
 	tests/stream_builder.c tests/stream_builder.h
