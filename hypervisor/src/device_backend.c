@@ -35,6 +35,7 @@
 #include "public/errno.h"
 
 #define RECONNECT_MS     200
+#define HANGUP_GRACE_MS  1000
 #define QUICK_DEATH_NS   1000000000ULL
 #define MAX_QUICK_DEATHS 5
 
@@ -360,10 +361,14 @@ void dev_backend_retry(struct domain *d, struct device *dev)
     if (dev->gave_up || dev->connected)
         return;
     if (dev_backend_start(d, dev, err, sizeof(err)) < 0) {
-        if (process)
-            count_loss(dev, err);       /* counts towards giving up */
-        else
+        if (process) {
+            /* err names the device already: the event says it once */
+            size_t n = strlen(dev->spec.id);
+            bool named = strncmp(err, dev->spec.id, n) == 0 && strncmp(err + n, ": ", 2) == 0;
+            count_loss(dev, named ? err + n + 2 : err);     /* towards giving up */
+        } else {
             arm_retry(dev, RECONNECT_MS);   /* quietly: it was said once */
+        }
         return;
     }
     dev->reconnects++;
@@ -376,9 +381,30 @@ void dev_backend_retry(struct domain *d, struct device *dev)
     domain_emit_event(d, HV_EVENT_device_ready, msg);
 }
 
+/* Has the in-tree back end ended (waiting up to ms)?  Then how, in why;
+ * it stays a zombie for dev_backend_stop to reap. */
+static bool exit_reason(struct device *dev, int ms, char *why, size_t len)
+{
+    struct pollfd p = { .fd = dev->pidfd, .events = POLLIN };
+    siginfo_t si;
+
+    if (dev->pidfd >= 0 && ms > 0)
+        (void)poll(&p, 1, ms);
+    memset(&si, 0, sizeof(si));
+    if (waitid(P_PID, (id_t)dev->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+        si.si_pid != dev->pid)
+        return false;
+    if (si.si_code == CLD_EXITED)
+        snprintf(why, len, "exit status %d", si.si_status);
+    else
+        snprintf(why, len, "killed by signal %d", si.si_status);
+    return true;
+}
+
 void device_on_fd(struct domain *d, unsigned tag)
 {
     unsigned kind = tag >> 8, slot = (tag >> 4) & 15, q = tag & 15;
+    char why[64];
     uint64_t cnt;
 
     if (kind == DEVFD_CALL) {
@@ -394,25 +420,20 @@ void device_on_fd(struct domain *d, unsigned tag)
         /* Only a hang-up is watched; make sure it is one (a stale event
          * of a socket closed meanwhile finds none). */
         struct pollfd p = { .fd = dev->vu.fd, .events = POLLRDHUP };
-        if (dev->vu.fd >= 0 && poll(&p, 1, 0) == 1 &&
-            (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
-            dev_backend_lost(d, dev, "it hung up");
+        if (dev->vu.fd < 0 || poll(&p, 1, 0) != 1 ||
+            !(p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+            break;
+        /* A dying process closes its socket before it is a zombie: give
+         * it a moment, so that the event says how it ended. */
+        if (dev->pid <= 0 || !exit_reason(dev, HANGUP_GRACE_MS, why, sizeof(why)))
+            snprintf(why, sizeof(why), "it hung up");
+        dev_backend_lost(d, dev, why);
         break;
     }
-    case DEVFD_PID: {
-        siginfo_t si;
-        memset(&si, 0, sizeof(si));
-        if (dev->pid > 0 && waitid(P_PID, (id_t)dev->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-            si.si_pid == dev->pid) {
-            char why[64];
-            if (si.si_code == CLD_EXITED)
-                snprintf(why, sizeof(why), "exit status %d", si.si_status);
-            else
-                snprintf(why, sizeof(why), "killed by signal %d", si.si_status);
+    case DEVFD_PID:
+        if (dev->pid > 0 && exit_reason(dev, 0, why, sizeof(why)))
             dev_backend_lost(d, dev, why);
-        }
         break;
-    }
     case DEVFD_RETRY:
         if (read(dev->retry_fd, &cnt, sizeof(cnt)) == (ssize_t)sizeof(cnt))
             dev_backend_retry(d, dev);

@@ -123,6 +123,53 @@ static void qsd_free(struct qsd *q)
     rmdir(q->dir);
 }
 
+/* ---- hvblk, the in-tree block back end ----------------------------- */
+
+static bool have_hvblk(char *path, size_t len)
+{
+    static bool said;
+    const char *dir = getenv("HVCORE_BACKEND_DIR");
+
+    snprintf(path, len, "%s/hvblk", dir ? dir : "");
+    if (dir && access(path, X_OK) == 0)
+        return true;
+    if (!said)
+        fprintf(stderr, "test_devices: no hvblk in $HVCORE_BACKEND_DIR: skipping the "
+                "in-tree back-end tests\n");
+    said = true;
+    return false;
+}
+
+#define REQUIRE_HVBLK(path) do { if (!have_hvblk((path), sizeof(path))) skip(); } while (0)
+
+/* A 16 MiB raw disk in a new directory. */
+static void raw_disk(char *dir, size_t dlen, char *img, size_t ilen)
+{
+    snprintf(dir, dlen, "/tmp/hvdev.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(img, ilen, "%s/vda.img", dir);
+    int fd = open(img, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 16 << 20), 0);
+    close(fd);
+}
+
+/* Is process pid gone (or a zombie nobody waits for)? */
+static bool process_gone(pid_t pid)
+{
+    char path[64], buf[256];
+
+    if (kill(pid, 0) < 0 && errno == ESRCH)
+        return true;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return true;
+    bool zombie = fgets(buf, sizeof(buf), f) && strstr(buf, ") Z ");
+    fclose(f);
+    return zombie;
+}
+
 /* ---- domctl -------------------------------------------------------- */
 
 static int32_t attach(struct dom *d, const char *spec, struct hv_domctl_reply *rep)
@@ -176,21 +223,38 @@ static int subscribe(struct dom *d)
     return fd;
 }
 
-/* The next event of type (others are skipped); its detail. */
-static void expect_event(int fd, uint32_t type, const char *detail)
+/* The next event of type (others are skipped) into ev. */
+static void next_event(int fd, uint32_t type, struct hv_domctl_event *ev)
 {
     uint64_t end = ms_now() + WAIT_MS;
-    struct hv_domctl_event ev;
 
     for (;;) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
         int left = (int)(end - ms_now());
         assert_true(left > 0 && poll(&p, 1, left) == 1);
-        assert_int_equal(recv(fd, &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
-        if (ev.type == type)
-            break;
+        assert_int_equal(recv(fd, ev, sizeof(*ev), 0), (ssize_t)sizeof(*ev));
+        if (ev->type == type)
+            return;
     }
+}
+
+/* The next event of type says detail. */
+static void expect_event(int fd, uint32_t type, const char *detail)
+{
+    struct hv_domctl_event ev;
+
+    next_event(fd, type, &ev);
     assert_string_equal(ev.detail, detail);
+}
+
+/* Events of type go by until one says detail. */
+static void expect_event_eventually(int fd, uint32_t type, const char *detail)
+{
+    struct hv_domctl_event ev;
+
+    do
+        next_event(fd, type, &ev);
+    while (strcmp(ev.detail, detail) != 0);
 }
 
 /* Wait until device index 0 is in state. */
@@ -409,6 +473,152 @@ static void save_with_devices_is_refused(void **state)
     qsd_free(&q);
 }
 
+/* The guest writes, flushes, reads back and verifies a qcow2 image that
+ * qemu-storage-daemon serves. */
+static void guest_verifies_qsd_qcow2_disk(void **state)
+{
+    struct qsd q;
+    char spec[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    qsd_start(&q);
+    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    struct dom *d = dom_start("diskcheck", 64, 1, "--device", spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskcheck: vdb: 131072 sectors, read-write, serial vhost_user_blk", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskcheck: 1 disks, 1 ok, 0 failed\n", WAIT_MS);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
+    dom_free(d);
+    qsd_free(&q);
+}
+
+/* kill -9 of hvblk while the guest does I/O: device_error, hvcore starts
+ * it again, device_ready, the guest resets the device, resubmits and
+ * goes on verifying. */
+static void killed_hvblk_is_restarted(void **state)
+{
+    struct hv_domctl_device_info di;
+    struct hv_domctl_event ev;
+    char hvblk[512], dir[64], img[128], spec[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_HVBLK(hvblk);
+    raw_disk(dir, sizeof(dir), img, sizeof(img));
+    snprintf(spec, sizeof(spec), "blk,id=vda,file=%s", img);
+    struct dom *d = dom_start("diskio", 64, 1, "--device", spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskio: vda: pass 1 ok", WAIT_MS);
+    int evfd = subscribe(d);
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_int_equal(di.backend, HV_DEVICE_BACKEND_PROCESS);
+    assert_int_equal(di.state, HV_DEV_STATE_RUNNING);
+    assert_true(di.flags & HV_DEVICE_INFO_COUNTERS);
+    assert_true(di.reqs_in > 0 && di.reqs_out > 0 && di.bytes_out > 0);
+    pid_t first = di.backend_pid;
+    assert_true(first > 0);
+
+    assert_int_equal(kill(first, SIGKILL), 0);
+    expect_event(evfd, HV_EVENT_device_error,
+                 "vda: back end died (killed by signal 9): restarting it");
+    next_event(evfd, HV_EVENT_device_ready, &ev);
+    assert_memory_equal(ev.detail, "vda: back end is back", 21);
+    EXPECT_CONSOLE(d, "diskio: vda: device was reset", WAIT_MS);
+    EXPECT_CONSOLE(d, " ok (", WAIT_MS);
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_int_equal(di.reconnects, 1);
+    assert_true(di.backend_pid > 0 && di.backend_pid != first);
+    assert_true(process_gone(first));
+
+    close(evfd);
+    dom_free(d);
+    unlink(img);
+    rmdir(dir);
+}
+
+/* A back end that dies each time it starts is given up after five tries;
+ * the domain lives on with the device in NEEDS_RESET. */
+static void backend_dying_at_start_is_given_up(void **state)
+{
+    struct hv_domctl_device_info di;
+    char hvblk[512], dir[64], img[128], spec[256], script[256], body[1024];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_HVBLK(hvblk);
+    raw_disk(dir, sizeof(dir), img, sizeof(img));
+    /* The real hvblk the first time, an immediate exit after that. */
+    snprintf(script, sizeof(script), "%s/hvblk", dir);
+    snprintf(body, sizeof(body), "#!/bin/sh\nif [ ! -e %s/once ]; then : > %s/once; "
+             "exec %s \"$@\"; fi\nexit 3\n", dir, dir, hvblk);
+    int fd = open(script, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+    close(fd);
+    char *saved = strdup(getenv("HVCORE_BACKEND_DIR"));
+    setenv("HVCORE_BACKEND_DIR", dir, 1);
+    snprintf(spec, sizeof(spec), "blk,id=vda,file=%s", img);
+    struct dom *d = dom_start("counter", 32, 1, "--device", spec, NULL);
+    setenv("HVCORE_BACKEND_DIR", saved, 1);
+    free(saved);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "counter 1\n", WAIT_MS);
+    int evfd = subscribe(d);
+    assert_int_equal(info(d, 0, &di), 0);
+
+    assert_int_equal(kill(di.backend_pid, SIGKILL), 0);
+    expect_event_eventually(evfd, HV_EVENT_device_error,
+                            "vda: back end died 5 times within 1 s of its start: given up");
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_int_equal(di.state, HV_DEV_STATE_NEEDS_RESET);
+    assert_int_equal(di.backend_pid, 0);
+    EXPECT_CONSOLE(d, "counter 3\n", WAIT_MS);
+
+    close(evfd);
+    dom_free(d);
+    unlink(script);
+    char once[128];
+    snprintf(once, sizeof(once), "%s/once", dir);
+    unlink(once);
+    unlink(img);
+    rmdir(dir);
+}
+
+/* hvblk attached at run time dies with hvcore, even a kill -9 of it. */
+static void hvcore_killed_leaves_no_backend(void **state)
+{
+    struct hv_domctl_reply rep;
+    char hvblk[512], dir[64], img[128], spec[256], desc[200];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_HVBLK(hvblk);
+    raw_disk(dir, sizeof(dir), img, sizeof(img));
+    struct dom *d = dom_start("counter", 32, 1, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "counter 1\n", WAIT_MS);
+    snprintf(spec, sizeof(spec), "blk,id=vda,file=%s,readonly", img);
+    assert_int_equal(attach(d, spec, &rep), 0);
+    assert_int_equal(rep.u.device_info.backend, HV_DEVICE_BACKEND_PROCESS);
+    snprintf(desc, sizeof(desc), "hvblk %s (read-only)", img);
+    assert_string_equal(rep.u.device_info.backend_desc, desc);
+    pid_t be = rep.u.device_info.backend_pid;
+    assert_true(be > 0);
+    assert_false(process_gone(be));
+
+    assert_int_equal(kill(d->pid, SIGKILL), 0);
+    uint64_t end = ms_now() + WAIT_MS;
+    while (!process_gone(be)) {
+        assert_true(ms_now() < end);
+        usleep(10000);
+    }
+    dom_free(d);
+    unlink(img);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +627,10 @@ int main(void)
         cmocka_unit_test(attach_info_detach_qsd_disk),
         cmocka_unit_test(killed_backend_comes_back),
         cmocka_unit_test(save_with_devices_is_refused),
+        cmocka_unit_test(guest_verifies_qsd_qcow2_disk),
+        cmocka_unit_test(killed_hvblk_is_restarted),
+        cmocka_unit_test(backend_dying_at_start_is_given_up),
+        cmocka_unit_test(hvcore_killed_leaves_no_backend),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
