@@ -88,4 +88,4 @@ TESTS += tests/hvcore/test_hvcore_man.sh tests/hvcore/test_guest_install.sh
 EXTRA_DIST += tests/hvcore/test_hvcore_man.sh tests/hvcore/test_guest_install.sh
 dist_man_MANS += man/hvcore.8
 # The in-tree back ends (hypervisor/backends/).
-dist_man_MANS += man/hvblk.8
+dist_man_MANS += man/hvblk.8 man/hvnet.8

@@ -17,3 +17,7 @@ pkglibexec_PROGRAMS = backends/hvblk
 backends_hvblk_SOURCES = backends/hvblk.c backends/blk_req.c backends/blk.h
 backends_hvblk_CFLAGS = $(AM_CFLAGS) $(URING_CFLAGS)
 backends_hvblk_LDADD = backends/libbackend.a $(URING_LIBS)
+
+pkglibexec_PROGRAMS += backends/hvnet
+backends_hvnet_SOURCES = backends/hvnet.c backends/tap.c backends/net_queue.c backends/net.h
+backends_hvnet_LDADD = backends/libbackend.a
