@@ -217,8 +217,10 @@ static int set_mem_table(struct vu_dev *d, struct vu_msg *m, char *err, size_t e
     uint32_t n = m->p.mem.nregions;
     struct vu_mem_desc desc[VU_MEM_MAX_REGIONS];
 
+    /* QEMU sends the regions it uses; others the whole table of 8. */
     if (m->size < 8 || n == 0 || n > VU_MEM_MAX_REGIONS ||
-        m->size != 8 + n * sizeof(struct vu_mem_desc) || m->nfds != n) {
+        m->size < 8 + n * sizeof(struct vu_mem_desc) || m->size > sizeof(m->p.mem) ||
+        m->nfds != n) {
         snprintf(err, errlen, "SET_MEM_TABLE: %u regions in %u bytes with %u fds", n, m->size,
                  m->nfds);
         return -1;
