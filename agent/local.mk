@@ -35,6 +35,7 @@ agent_libhvctld_la_SOURCES = \
 	agent/rest.c agent/rest.h agent/rest_body.c agent/rest_media.c \
 	agent/rest_reply.c \
 	agent/rest_actions.c agent/rest_config.c agent/rest_define.c \
+	agent/rest_devices.c \
 	agent/rest_domains.c \
 	agent/rest_list.c \
 	agent/rest_xfer.c \

@@ -109,6 +109,21 @@ static void run(struct work *w)
     case DOMOP_DESTROY:  rc = hv_domain_destroy(dom, 0); break;
     case DOMOP_MEMORY:   rc = hv_domain_set_memory(dom, op->mem_mib, 0); break;
     case DOMOP_SHUTDOWN: rc = hv_domain_shutdown(dom, 0, 0, NULL); break;
+    case DOMOP_ATTACH:
+        rc = hv_domain_attach_device(dom, op->device, HV_DEVICE_LIVE);
+        break;
+    case DOMOP_DETACH:
+        rc = hv_domain_detach_device(dom, op->device_id, HV_DEVICE_LIVE);
+        break;
+    case DOMOP_DEVICES: {
+        hv_devlist *l;
+        rc = hv_domain_get_devices(dom, 0, &l);
+        if (rc == 0) {
+            rc = hv_devlist_to_json(l, &op->devices_json);
+            hv_devlist_free(l);
+        }
+        break;
+    }
     case DOMOP_CONFIG: {
         hv_config *cfg;
         rc = hv_domain_get_config(dom, &cfg);
@@ -268,6 +283,8 @@ static void done(struct work *w)
     dom_unref(op->d);
     free(op->config);
     free(op->live_config);
+    free(op->devices_json);
+    hv_device_free(op->device);
     free(op);
 }
 

@@ -25,6 +25,7 @@ struct job;
 enum domop_kind {
     DOMOP_START, DOMOP_PAUSE, DOMOP_RESUME, DOMOP_SHUTDOWN, DOMOP_REBOOT,
     DOMOP_DESTROY, DOMOP_MEMORY, DOMOP_INFO, DOMOP_CONFIG,
+    DOMOP_ATTACH, DOMOP_DETACH, DOMOP_DEVICES,
 };
 
 struct domop;
@@ -46,6 +47,8 @@ struct domop {
     uint64_t mem_mib;           /* MEMORY */
     struct job *job;            /* START: where its progress goes */
     bool want_config;           /* INFO: also read the running config     */
+    hv_device *device;          /* ATTACH: owned                          */
+    char device_id[16];         /* DETACH                                 */
 
     /* Results, filled by the worker. */
     uint64_t t0;                /* monotonic, when the worker began */
@@ -59,6 +62,7 @@ struct domop {
     bool have_info;
     char *live_config;          /* CONFIG, or INFO + want_config: JSON,
                                    or NULL                                */
+    char *devices_json;         /* DEVICES: hv_devlist_to_json            */
 
     int cause;                  /* enum hv_cause for the event log;
                                    0 (unknown) is HV_CAUSE_API          */

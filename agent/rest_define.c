@@ -170,7 +170,8 @@ static void reply_created(struct rest_req *rr, struct dom *d)
  * A running domain keeps its configuration until its next start.  0, or
  * replies and -1.
  */
-static int replace(struct rest_req *rr, struct dom *d, hv_config *cfg)
+int rest_replace_definition(struct rest_req *rr, struct dom *d,
+                            hv_config *cfg)
 {
     struct agent *a = rr->a;
     struct store_event ev;
@@ -200,8 +201,7 @@ static int replace(struct rest_req *rr, struct dom *d, hv_config *cfg)
     return 0;
 }
 
-/* A boolean query parameter: 1, 0, -1 when absent; -2 replied 400. */
-static int query_bool(struct rest_req *rr, const char *key)
+int rest_query_bool(struct rest_req *rr, const char *key)
 {
     char *arg = rest_query(rr, key);
     int v;
@@ -281,9 +281,9 @@ void h_domains_define(struct rest_req *rr)
     struct job *j;
     int rc;
 
-    if ((start = query_bool(rr, "start")) == -2 ||
-        (transient = query_bool(rr, "transient")) == -2 ||
-        (paused = query_bool(rr, "paused")) == -2)
+    if ((start = rest_query_bool(rr, "start")) == -2 ||
+        (transient = rest_query_bool(rr, "transient")) == -2 ||
+        (paused = rest_query_bool(rr, "paused")) == -2)
         return;
     if (paused == 1 && transient != 1) {
         rest_error(rr, 400, "bad_query", "paused=true is for transient=true "
@@ -321,7 +321,7 @@ void h_domains_define(struct rest_req *rr)
                        hv_config_get_uuid(cfg));
             goto out;
         }
-        if (replace(rr, d, cfg))
+        if (rest_replace_definition(rr, d, cfg))
             goto out;
         if (start != 1) {
             rest_reply_json(rr, 200, rest_domain_json(d));
@@ -384,7 +384,7 @@ void h_domain_put(struct rest_req *rr)
                    "definition cannot change it", name, d->uuid);
         goto out;
     }
-    if (replace(rr, d, cfg) == 0)
+    if (rest_replace_definition(rr, d, cfg) == 0)
         rest_reply_json(rr, 200, rest_domain_json(d));
 out:
     hv_config_free(cfg);

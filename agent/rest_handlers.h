@@ -21,6 +21,20 @@ void h_domain_get(struct rest_req *rr);
 void h_domain_put(struct rest_req *rr);
 void h_domain_delete(struct rest_req *rr);
 
+/*
+ * rest_define.c: replace d's stored definition by cfg (the same uuid; a
+ * running domain keeps what it runs); 0, or replies and -1.
+ */
+int rest_replace_definition(struct rest_req *rr, struct dom *d,
+                            hv_config *cfg);
+/* A boolean query parameter: 1, 0, -1 when absent; -2 replied 400. */
+int rest_query_bool(struct rest_req *rr, const char *key);
+
+/* rest_devices.c */
+void h_devices_list(struct rest_req *rr);
+void h_device_attach(struct rest_req *rr);
+void h_device_detach(struct rest_req *rr);
+
 /* rest_config.c */
 void h_domain_config(struct rest_req *rr);
 void h_domain_definition(struct rest_req *rr);

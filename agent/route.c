@@ -19,6 +19,8 @@ static const char *const q_define[] = { "start", "transient", "paused",
 static const char *const q_events[] = { "since", "jobs", NULL };
 /* Every route on one domain: ?uuid=U, the domain the client means. */
 static const char *const q_dom[] = { "uuid", NULL };
+/* Attach and detach: the running domain, its definition, or both. */
+static const char *const q_device[] = { "uuid", "live", "config", NULL };
 
 #define R(m, p, f, q, w) { m, p, f, q, w, ROUTE_JSON }
 #define RM(m, p, f, q, w, media) { m, p, f, q, w, media }
@@ -54,6 +56,11 @@ const struct route routes[] = {
       q_none, true),
     R(M_PUT,    "/v1/domains/{name}/autostart", h_autostart, q_dom, true),
     R(M_PUT,    "/v1/domains/{name}/memory", h_memory, q_dom, true),
+    R(M_GET,    "/v1/domains/{name}/devices", h_devices_list, q_dom, false),
+    R(M_POST,   "/v1/domains/{name}/devices", h_device_attach, q_device,
+      true),
+    R(M_DELETE, "/v1/domains/{name}/devices/{id}", h_device_detach,
+      q_device, true),
     RM(M_GET,   "/v1/events", h_events, q_events, false, ROUTE_NEGOTIATES),
     R(M_GET,    "/v1/jobs", h_jobs_list, q_none, false),
     R(M_GET,    "/v1/jobs/{id}", h_job_get, q_none, false),

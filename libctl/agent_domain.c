@@ -49,8 +49,7 @@ static int dom_from_object(hv_conn *conn, json_object *o, hv_domain **out)
  * now (another one, after that one ended, for a transient domain).  The
  * agent answers 404 for a name whose domain has another uuid.
  */
-static void dom_path(const hv_domain *dom, const char *suffix,
-                     char path[320])
+void agent_dom_path(const hv_domain *dom, const char *suffix, char path[320])
 {
     char esc[200];
 
@@ -64,7 +63,7 @@ static int get_domain(hv_domain *dom, json_object **out)
 {
     char path[320];
 
-    dom_path(dom, "", path);
+    agent_dom_path(dom, "", path);
     return agent_json(dom->conn, "GET", path, NULL, out, NULL);
 }
 
@@ -379,7 +378,7 @@ static int get_cfg(hv_domain *dom, const char *which, hv_config **out)
     char path[320];
     int rc;
 
-    dom_path(dom, which, path);
+    agent_dom_path(dom, which, path);
     if ((rc = agent_call(dom->conn, "GET", path, NULL, NULL,
                          "application/json", &r)))
         return rc;
@@ -414,7 +413,7 @@ static int on_domain(hv_domain *dom, const char *method, const char *suffix,
     long status = 0;
     int rc;
 
-    dom_path(dom, suffix, path);
+    agent_dom_path(dom, suffix, path);
     if ((rc = agent_json(dom->conn, method, path, body, &o, &status)))
         return rc;
     if (status == 202 && !strcmp(suffix, "/start")) {

@@ -86,6 +86,8 @@ int agent_code_to_hv(const char *code, long status);
 /* name percent-encoded for a path segment or query value, in out[200]. */
 void agent_escape(const char *name, char out[200]);
 
+/* agent_domain.c: "/v1/domains/{name}SUFFIX?uuid=U" for dom. */
+void agent_dom_path(const hv_domain *dom, const char *suffix, char path[320]);
 /* agent_domain.c: the operations of struct hv_driver. */
 int agent_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
                  hv_domain **out);
@@ -113,6 +115,11 @@ int agent_restore(hv_conn *conn, const char *path, unsigned flags,
                   hv_domain **out, hv_op *op);
 int agent_migrate(hv_domain *dom, const char *dest_uri,
                   const struct hv_migrate_params *params, hv_op *op);
+
+/* agent_devices.c: POST/DELETE/GET /v1/domains/{name}/devices. */
+int agent_attach_device(hv_domain *dom, const hv_device *dev, unsigned flags);
+int agent_detach_device(hv_domain *dom, const char *id, unsigned flags);
+int agent_get_devices(hv_domain *dom, hv_devlist **out);
 
 /* agent_events.c */
 int agent_events_open(hv_conn *conn, hv_events **out);

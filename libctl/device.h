@@ -106,4 +106,37 @@ int cfg_devices_copy(hv_config *dst, const hv_config *src);
 /* Append dev (ownership passes, also on failure); completes interfaces. */
 int cfg_devices_take(hv_config *cfg, hv_device *dev);
 
+/* ---- a running domain's devices (device_list.c) ---- */
+
+#define DEV_COUNTER_MAX HV_DEVICE_RECONNECTS
+
+struct devlist_entry {
+    char id[DEV_ID_MAX + 1];
+    int type;                   /* HV_DEVICE_*                            */
+    int state;                  /* enum hv_device_state                   */
+    char backend[128];
+    int backend_pid;
+    bool counters_known;
+    uint64_t counter[DEV_COUNTER_MAX + 1];  /* by enum hv_device_counter */
+};
+
+struct hv_devlist {
+    size_t n;
+    struct devlist_entry e[];
+};
+
+/* n zeroed entries; NULL (error set) when out of memory. */
+hv_devlist *devlist_new(size_t n);
+/* hv_devlist_to_json's text back (the agent driver); HV_EPROTO. */
+int devlist_from_json(const char *text, size_t len, const char *what,
+                      hv_devlist **out);
+
+/* ---- drivers ---- */
+
+/* The direct driver (direct_devices.c). */
+int direct_attach_device(hv_domain *dom, const hv_device *dev,
+                         unsigned flags);
+int direct_detach_device(hv_domain *dom, const char *id, unsigned flags);
+int direct_get_devices(hv_domain *dom, hv_devlist **out);
+
 #endif /* HVCTL_DEVICE_H */

@@ -132,6 +132,10 @@ static int dom_connect(hv_domain *dom)
     return 0;
 }
 
+static int call(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
+                const void *tail, size_t len, struct hv_domctl_reply *reply,
+                int *passed_fd, bool *sent);
+
 int dom_call(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
              struct hv_domctl_reply *reply, int *passed_fd)
 {
@@ -140,6 +144,20 @@ int dom_call(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
 
 int dom_call_sent(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
                   struct hv_domctl_reply *reply, int *passed_fd, bool *sent)
+{
+    return call(dom, cmd, args, NULL, 0, reply, passed_fd, sent);
+}
+
+int dom_call_tail(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
+                  const void *tail, size_t len,
+                  struct hv_domctl_reply *reply)
+{
+    return call(dom, cmd, args, tail, len, reply, NULL, NULL);
+}
+
+static int call(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
+                const void *tail, size_t len, struct hv_domctl_reply *reply,
+                int *passed_fd, bool *sent)
 {
     struct hv_domctl req;
     int rc;
@@ -156,7 +174,8 @@ int dom_call_sent(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
     ctl_req_init(&req, cmd, dom->domid, ++dom->seq);
     if (args)
         req.u = args->u;
-    rc = ctl_send(dom->ctl_fd, &req);
+    rc = tail ? ctl_send_tail(dom->ctl_fd, &req, tail, len)
+              : ctl_send(dom->ctl_fd, &req);
     if (rc == 0) {
         if (sent)
             *sent = true;

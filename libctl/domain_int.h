@@ -51,6 +51,9 @@ void ctl_req_init(struct hv_domctl *req, uint32_t cmd, uint32_t domid,
 int ctl_send(int fd, const struct hv_domctl *req);
 /* The same with the descriptor `pass` as SCM_RIGHTS (save, migrate). */
 int ctl_send_fd(int fd, const struct hv_domctl *req, int pass);
+/* The request and `len` bytes after it in one message (device_attach). */
+int ctl_send_tail(int fd, const struct hv_domctl *req, const void *tail,
+                  size_t len);
 /*
  * Wait for one reply (at most DOMCTL_TIMEOUT_MS, the socket's receive
  * timeout).  *passed_fd (if not NULL) gets an fd that came with it, else
@@ -184,6 +187,10 @@ int dom_call(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
 /* The same; *sent tells whether the request left before a failure. */
 int dom_call_sent(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
                   struct hv_domctl_reply *reply, int *passed_fd, bool *sent);
+/* dom_call with `len` bytes of tail after the request (device_attach). */
+int dom_call_tail(hv_domain *dom, uint32_t cmd, const struct hv_domctl *args,
+                  const void *tail, size_t len,
+                  struct hv_domctl_reply *reply);
 /* Fill an hv_domain_info from a getinfo reply. */
 void info_from_wire(struct hv_domain_info *out, const struct hv_domctl_info *in);
 /* One getinfo on a fresh connection to domid: 0 or -errno (as ctl_*). */

@@ -88,6 +88,24 @@ int ctl_send(int fd, const struct hv_domctl *req)
     return n == (ssize_t)sizeof(*req) ? 0 : -EPROTO;
 }
 
+int ctl_send_tail(int fd, const struct hv_domctl *req, const void *tail,
+                  size_t len)
+{
+    struct iovec iov[2] = {
+        { .iov_base = (void *)req, .iov_len = sizeof(*req) },
+        { .iov_base = (void *)tail, .iov_len = len },
+    };
+    struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+    ssize_t n;
+
+    do
+        n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == ECONNRESET ? -EPIPE : -errno;
+    return n == (ssize_t)(sizeof(*req) + len) ? 0 : -EPROTO;
+}
+
 int ctl_send_fd(int fd, const struct hv_domctl *req, int pass)
 {
     union {

@@ -79,6 +79,15 @@ struct hv_driver {
     int (*migrate)(hv_domain *dom, const char *dest_uri,
                    const struct hv_migrate_params *params, hv_op *op);
 
+    /*
+     * Devices (0.6).  Arguments checked (api_devices.c): dev is valid,
+     * flags hold HV_DEVICE_LIVE and/or HV_DEVICE_CONFIG, id is an id.
+     */
+    int (*attach_device)(hv_domain *dom, const hv_device *dev,
+                         unsigned flags);
+    int (*detach_device)(hv_domain *dom, const char *id, unsigned flags);
+    int (*get_devices)(hv_domain *dom, hv_devlist **out);
+
     int (*events_open)(hv_conn *conn, hv_events **out);
     void (*events_free)(hv_events *ev);
     int (*events_fd)(const hv_events *ev);

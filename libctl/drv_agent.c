@@ -345,6 +345,9 @@ static int agent_version(hv_conn *conn, char **out)
     .save = agent_save,                                                      \
     .restore = agent_restore,                                                \
     .migrate = agent_migrate,                                                \
+    .attach_device = agent_attach_device,                                    \
+    .detach_device = agent_detach_device,                                    \
+    .get_devices = agent_get_devices,                                        \
     .events_open = agent_events_open,                                        \
     .events_free = agent_events_free,                                        \
     .events_fd = agent_events_fd,                                            \

@@ -4,6 +4,7 @@
  * transient domains; definitions live in hvctld, so define and the calls
  * after it are for the agent driver (drv->cannot says so).
  */
+#include "device.h"
 #include "domain_int.h"
 #include "drv_direct.h"
 
@@ -51,6 +52,9 @@ const struct hv_driver drv_direct = {
     .save = direct_save,
     .restore = direct_restore,
     .migrate = direct_migrate,
+    .attach_device = direct_attach_device,
+    .detach_device = direct_detach_device,
+    .get_devices = direct_get_devices,
     .events_open = direct_events_open,
     .events_free = direct_events_free,
     .events_fd = direct_events_fd,

@@ -40,6 +40,10 @@ static const int type_map[] = {
     [HV_EVENT_saved] = HV_EVENT_SAVED,
     [HV_EVENT_migrated] = HV_EVENT_MIGRATED,
     [HV_EVENT_restored] = HV_EVENT_RESTORED,
+    [HV_EVENT_device_attached] = HV_EVENT_DEVICE_ATTACHED,
+    [HV_EVENT_device_detached] = HV_EVENT_DEVICE_DETACHED,
+    [HV_EVENT_device_error] = HV_EVENT_DEVICE_ERROR,
+    [HV_EVENT_device_ready] = HV_EVENT_DEVICE_READY,
 };
 
 int ev_push(hv_events *ev, int type, uint32_t domid, const char *name,

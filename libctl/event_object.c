@@ -58,6 +58,10 @@ HV_EXPORT const char *hv_event_type_name(int type)
     case HV_EVENT_SAVED:         return "saved";
     case HV_EVENT_MIGRATED:      return "migrated";
     case HV_EVENT_RESTORED:      return "restored";
+    case HV_EVENT_DEVICE_ATTACHED: return "device_attached";
+    case HV_EVENT_DEVICE_DETACHED: return "device_detached";
+    case HV_EVENT_DEVICE_ERROR:    return "device_error";
+    case HV_EVENT_DEVICE_READY:    return "device_ready";
     default:                 return "unknown";
     }
 }

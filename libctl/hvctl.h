@@ -693,6 +693,96 @@ int hv_migrate_params_set_max_iterations(hv_migrate_params *params,
 int hv_domain_migrate(hv_domain *dom, const char *dest_uri,
                       const hv_migrate_params *params, hv_op *op);
 
+/*
+ * Devices of a domain (since HVCTL_0.6, HV_HAVE_DEVICES).
+ *
+ * flags of attach and detach, as virsh's --live and --config:
+ * HV_DEVICE_LIVE changes the running domain (the default when neither
+ * is given); HV_DEVICE_CONFIG changes its stored definition, so that the
+ * device is there (or gone) at the next start.  Both may be given; a
+ * shut-off domain takes HV_DEVICE_CONFIG alone.  Definitions are the
+ * agent's: through the direct driver HV_DEVICE_CONFIG is HV_ENOTSUP.
+ * With both, the running domain is changed first and the definition only
+ * if that worked, so a failure changes neither.
+ */
+#define HV_DEVICE_LIVE   (1u << 0)
+#define HV_DEVICE_CONFIG (1u << 1)
+
+/*
+ * Attach dev: hvcore starts (or connects to) its back end and offers the
+ * device to the guest, which is told by an event.  An interface without
+ * alias or MAC is given them (the definition's, with HV_DEVICE_CONFIG).
+ * HV_EEXIST when the id is taken, HV_ECONFIG when hvcore refuses the
+ * device (its message), HV_EIO when the back end could not be started or
+ * refused, or when all HV_DEVICES_MAX slots are in use; HV_ESTATE while a
+ * save or migration runs, or when the domain is not running (without
+ * HV_DEVICE_CONFIG alone).
+ */
+int hv_domain_attach_device(hv_domain *dom, const hv_device *dev,
+                            unsigned flags);
+/*
+ * Detach the device with that id: its back end stops touching guest
+ * memory before this returns; the guest loses what it had in flight, as
+ * with a pulled cable.  HV_ENOENT for an unknown id.
+ */
+int hv_domain_detach_device(hv_domain *dom, const char *id, unsigned flags);
+
+/*
+ * The running domain's devices with their state and counters: a
+ * snapshot, in the order of their slots.  flags must be 0.  Accessors
+ * take an index below hv_devlist_count; strings are borrowed from the
+ * list.  Caller frees with hv_devlist_free.
+ */
+typedef struct hv_devlist hv_devlist;
+
+/* Where a device stands (hvcore's device page). */
+enum hv_device_state {
+    HV_DEVICE_CONNECTING  = 1,  /* waiting for its back end               */
+    HV_DEVICE_READY       = 2,  /* back end there; the guest may start it */
+    HV_DEVICE_RUNNING     = 3,  /* started by the guest: queues are live  */
+    HV_DEVICE_NEEDS_RESET = 4,  /* back end lost or broken; coming back   */
+};
+/* "connecting", "ready", "running", "needs_reset" or "unknown". */
+const char *hv_device_state_name(int state);
+
+/* Counters: "in" is towards the guest (disk reads, frames received). */
+enum hv_device_counter {
+    HV_DEVICE_REQS_IN    = 1,   /* disk reads, frames received            */
+    HV_DEVICE_REQS_OUT   = 2,   /* disk writes, frames sent               */
+    HV_DEVICE_REQS_OTHER = 3,   /* flushes, discards                      */
+    HV_DEVICE_BYTES_IN   = 4,
+    HV_DEVICE_BYTES_OUT  = 5,
+    HV_DEVICE_ERRORS     = 6,   /* requests refused or failed             */
+    HV_DEVICE_RECONNECTS = 7,   /* times the back end came back           */
+};
+
+int hv_domain_get_devices(hv_domain *dom, unsigned flags, hv_devlist **out);
+size_t hv_devlist_count(const hv_devlist *list);
+const char *hv_devlist_get_id(const hv_devlist *list, size_t i);
+/* HV_DEVICE_DISK or HV_DEVICE_INTERFACE; HV_EINVAL past the end. */
+int hv_devlist_get_type(const hv_devlist *list, size_t i);
+/* enum hv_device_state; HV_EINVAL past the end. */
+int hv_devlist_get_state(const hv_devlist *list, size_t i);
+/* One line on what serves it, e.g. "hvblk /srv/disk.img (read-only)". */
+const char *hv_devlist_get_backend(const hv_devlist *list, size_t i);
+/* The back end's process id, 0 for a socket back end (or unknown). */
+int hv_devlist_get_backend_pid(const hv_devlist *list, size_t i);
+/*
+ * 0 and *value; HV_EAGAIN when this device's counters are not known (a
+ * vhost-user back end behind a socket does not report them; reconnects
+ * are always known); HV_EINVAL for an unknown counter or index.
+ */
+int hv_devlist_get_counter(const hv_devlist *list, size_t i, int counter,
+                           uint64_t *value);
+/*
+ * The list as JSON, the body of hvctld's GET /v1/domains/{name}/devices:
+ * {"devices": [{"id", "type", "state", "backend", "backend_pid",
+ * "counters_known", "reqs_in", ... "reconnects"}]}, counters null when
+ * not known.  Caller frees.
+ */
+int hv_devlist_to_json(const hv_devlist *list, char **out);
+void hv_devlist_free(hv_devlist *list);
+
 /* Domain information snapshot (owned by the caller, or borrowed from a list). */
 void hv_domain_info_free(hv_domain_info *info);
 uint32_t hv_domain_info_get_id(const hv_domain_info *info);
@@ -812,6 +902,12 @@ enum hv_event_type {
     HV_EVENT_RESTORED      = 19, /* first word of a domain started from a
                                     save file or a migration stream, in
                                     place of started                      */
+    /* Since HVCTL_0.6 (HV_HAVE_DEVICES); detail "<id>: <one line>": */
+    HV_EVENT_DEVICE_ATTACHED = 20, /* the guest was offered it           */
+    HV_EVENT_DEVICE_DETACHED = 21, /* its back end stopped; slot free    */
+    HV_EVENT_DEVICE_ERROR    = 22, /* its back end died or broke the
+                                      protocol; hvcore brings it back   */
+    HV_EVENT_DEVICE_READY    = 23, /* its back end is back after an error */
 };
 
 /* "started", "paused", ..., "autostart_on", ... or "unknown": the names

@@ -33,6 +33,9 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/device_model.c \
 	libctl/device_xml.c \
 	libctl/device_json.c \
+	libctl/device_list.c \
+	libctl/api_devices.c \
+	libctl/direct_devices.c \
 	libctl/domain_int.h \
 	libctl/domain_fields.h \
 	libctl/domain_fields.c \
@@ -57,6 +60,7 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/agent_domain.c \
 	libctl/agent_events.c \
 	libctl/agent_xfer.c \
+	libctl/agent_devices.c \
 	libctl/runtime.c \
 	libctl/domctl_client.c \
 	libctl/spawn.c \

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "device.h"
 #include "domain_int.h"
 #include "public/exit_status.h"
 
@@ -43,10 +44,18 @@ extern char **environ;
 #define CHILD_FD_MAX CHILD_INCOMING_FD
 
 struct argv_buf {
-    char *argv[40];
+    char *argv[40 + 2 * HV_DEVICES_MAX];
     char nums[5][24];
-    int n;
+    char *specs[HV_DEVICES_MAX];    /* --device SPEC, freed by argv_free */
+    int n, nspecs;
 };
+
+static void argv_free(struct argv_buf *a)
+{
+    for (int i = 0; i < a->nspecs; i++)
+        free(a->specs[i]);
+    a->nspecs = 0;
+}
 
 static void arg(struct argv_buf *a, const char *s)
 {
@@ -84,13 +93,28 @@ static void ready_args(struct argv_buf *a, bool events, bool paused)
     arg(a, "--detach");
 }
 
-static void build_argv(struct argv_buf *a, const hv_conn *conn,
-                       const hv_config *cfg, bool events, unsigned flags)
+/* One --device SPEC per disk and interface (docs/devices.md). */
+static int device_args(struct argv_buf *a, const hv_config *cfg)
+{
+    int rc;
+
+    for (size_t i = 0; i < cfg->ndevices && i < HV_DEVICES_MAX; i++) {
+        if ((rc = dev_spec(cfg->devices[i], &a->specs[a->nspecs])))
+            return rc;
+        arg(a, "--device");
+        arg(a, a->specs[a->nspecs++]);
+    }
+    return 0;
+}
+
+static int build_argv(struct argv_buf *a, const hv_conn *conn,
+                      const hv_config *cfg, bool events, unsigned flags)
 {
     static const char *const opt[] = { "--on-poweroff", "--on-reboot",
                                        "--on-crash" };
+    int rc;
 
-    a->n = 0;
+    a->n = a->nspecs = 0;
     snprintf(a->nums[0], sizeof(a->nums[0]), "%llu",
              (unsigned long long)cfg->mem_cur_mib);
     snprintf(a->nums[1], sizeof(a->nums[1]), "%llu",
@@ -118,14 +142,17 @@ static void build_argv(struct argv_buf *a, const hv_conn *conn,
         arg(a, opt[ev]);
         arg(a, cfg_action_name(cfg->actions[ev]));
     }
+    if ((rc = device_args(a, cfg)))
+        return rc;
     ready_args(a, events, flags & HV_CREATE_PAUSED);
+    return 0;
 }
 
 /* hvcore --restore FILE or --incoming FD: the rest comes with the stream. */
 static void build_stream_argv(struct argv_buf *a, const hv_conn *conn,
                               const struct spawn_req *req, bool events)
 {
-    a->n = 0;
+    a->n = a->nspecs = 0;
     arg(a, conn->hvcore_path);
     if (req->restore) {
         arg(a, "--restore");
@@ -364,7 +391,7 @@ int spawn_start(hv_conn *conn, const struct spawn_req *req, uint32_t *domid,
     const char *what = req->what;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
-    struct argv_buf a;
+    struct argv_buf a = { .nspecs = 0 };
     sigset_t none, all;
     int pipefd[2] = { -1, -1 }, memfd = -1, devnull = -1, rc, status = 0, err;
     pid_t waited;
@@ -377,10 +404,12 @@ int spawn_start(hv_conn *conn, const struct spawn_req *req, uint32_t *domid,
         return err_set(HV_ESPAWN, "%s: cannot run hvcore: %s", what, msg);
     /* Before hvcore exists, so that our events hear all it says. */
     evfd = high_fd(ev_created_stream(conn, req->name));
-    if (req->cfg)
-        build_argv(&a, conn, req->cfg, evfd >= 0, req->flags);
-    else
+    if (req->cfg) {
+        if ((rc = build_argv(&a, conn, req->cfg, evfd >= 0, req->flags)))
+            goto out;
+    } else {
         build_stream_argv(&a, conn, req, evfd >= 0);
+    }
     if (req->incoming >= 0 &&
         (infd = high_fd(fcntl(req->incoming, F_DUPFD_CLOEXEC, 0))) < 0) {
         rc = err_sys(HV_EIO, errno, "%s: the migration socket", what);
@@ -507,6 +536,7 @@ out:
         close(evfd);
     if (infd >= 0)
         close(infd);
+    argv_free(&a);
     return rc;
 }
 

@@ -1,0 +1,72 @@
+/*
+ * agent_devices.c - the agent driver's devices, one REST request each
+ * (docs/client-path.md, "Devices"):
+ *
+ *   attach   POST   /v1/domains/{name}/devices        body: the device
+ *   detach   DELETE /v1/domains/{name}/devices/{id}
+ *   list     GET    /v1/domains/{name}/devices        hv_devlist_to_json
+ *
+ * HV_DEVICE_CONFIG is ?config=true, HV_DEVICE_CONFIG alone also
+ * &live=false; hvctld keeps the definition.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_int.h"
+#include "device.h"
+
+/* The path with the flags' query appended. */
+static void flags_path(const hv_domain *dom, const char *suffix,
+                       unsigned flags, char path[400])
+{
+    char base[320];
+
+    agent_dom_path(dom, suffix, base);
+    snprintf(path, 400, "%s%s%s%s", base,
+             flags & HV_DEVICE_CONFIG ? (strchr(base, '?') ? "&" : "?") : "",
+             flags & HV_DEVICE_CONFIG ? "config=true" : "",
+             flags & HV_DEVICE_LIVE ? "" : "&live=false");
+}
+
+int agent_attach_device(hv_domain *dom, const hv_device *dev, unsigned flags)
+{
+    char path[400], *body = NULL;
+    int rc;
+
+    if ((rc = hv_device_to_json(dev, &body)))
+        return rc;
+    flags_path(dom, "/devices", flags, path);
+    rc = agent_json(dom->conn, "POST", path, body, NULL, NULL);
+    free(body);
+    return rc;
+}
+
+int agent_detach_device(hv_domain *dom, const char *id, unsigned flags)
+{
+    char path[400], suffix[40];
+
+    /* An id is [a-z0-9_.-]: nothing to escape (api_devices.c). */
+    snprintf(suffix, sizeof(suffix), "/devices/%s", id);
+    flags_path(dom, suffix, flags, path);
+    return agent_json(dom->conn, "DELETE", path, NULL, NULL, NULL);
+}
+
+int agent_get_devices(hv_domain *dom, hv_devlist **out)
+{
+    struct ht_response r;
+    char path[320];
+    int rc;
+
+    agent_dom_path(dom, "/devices", path);
+    if ((rc = agent_call(dom->conn, "GET", path, NULL, NULL,
+                         "application/json", &r)))
+        return rc;
+    path[strcspn(path, "?")] = '\0';
+    if (r.status != 200)
+        rc = agent_fail(dom->conn, &r);
+    else
+        rc = devlist_from_json(r.body ? r.body : "", r.len, path, out);
+    ht_response_free(&r);
+    return rc;
+}
