@@ -7,7 +7,8 @@ tests_libharness_a_SOURCES = tests/harness.c tests/harness.h \
 	tests/xfer_util.c tests/xfer_util.h
 
 UNIT_TESTS = tests/unit_elf tests/unit_pvclock tests/unit_domctl tests/unit_evtchn \
-	tests/unit_shutdown_request tests/unit_stream_read tests/unit_device_spec
+	tests/unit_shutdown_request tests/unit_stream_read tests/unit_device_spec \
+	tests/unit_device_op
 INTEGRATION_TESTS = \
 	tests/test_boot \
 	tests/test_lifecycle \
@@ -22,7 +23,8 @@ INTEGRATION_TESTS = \
 	tests/test_shutdown_requests \
 	tests/test_memcheck \
 	tests/test_xfer \
-	tests/test_devices
+	tests/test_devices \
+	tests/test_disk
 
 check_PROGRAMS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
@@ -51,8 +53,8 @@ EXTRA_DIST += tests/test_util.h
 
 # make bench: hvcore's benchmarks (not part of make check).
 if HAVE_CMOCKA
-EXTRA_PROGRAMS = tests/bench/hvcore_bench tests/bench/bench_migrate
-bench_programs += tests/bench/hvcore_bench tests/bench/bench_migrate
+EXTRA_PROGRAMS = tests/bench/hvcore_bench tests/bench/bench_migrate tests/bench/bench_io
+bench_programs += tests/bench/hvcore_bench tests/bench/bench_migrate tests/bench/bench_io
 CLEANFILES += $(EXTRA_PROGRAMS)
 # Issue 10: migration, save and restore of a 1 GiB guest, with QEMU's
 # migration (the peer script in ../shared/peers) measured in the same run.
@@ -60,6 +62,10 @@ tests_bench_bench_migrate_SOURCES = tests/bench/bench_migrate.c \
 	tests/bench/bench_table.c tests/bench/bench_table.h
 tests_bench_bench_migrate_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DBENCH_PEERS_DIR='"$(abs_top_srcdir)/../../shared/peers"'
+# Issue 11: disk and network I/O of a guest against the host's own (fio,
+# a veth pair) measured in the same run.
+tests_bench_bench_io_SOURCES = tests/bench/bench_io.c \
+	tests/bench/bench_table.c tests/bench/bench_table.h
 endif
 EXTRA_DIST += tests/bench/run-bench.sh
 
@@ -71,4 +77,6 @@ bench-deps:
 bench: bench-deps
 bench-migrate: bench-deps tests/bench/bench_migrate src/hvcore guest/pvboot
 	@$(AM_TESTS_ENVIRONMENT) ./tests/bench/bench_migrate
-.PHONY: bench-deps bench-migrate
+bench-io: bench-deps tests/bench/bench_io src/hvcore guest/pvboot $(pkglibexec_PROGRAMS)
+	@$(AM_TESTS_ENVIRONMENT) ./tests/bench/bench_io
+.PHONY: bench-deps bench-migrate bench-io

@@ -21,6 +21,7 @@
 #include "public/device.h"
 #include "public/errno.h"
 #include "test_util.h"
+#include "xfer_util.h"
 
 #define QSD "/usr/bin/qemu-storage-daemon"
 #define QEMU_IMG "/usr/bin/qemu-img"
@@ -619,6 +620,78 @@ static void hvcore_killed_leaves_no_backend(void **state)
     rmdir(dir);
 }
 
+/* A back end that takes the connection and never answers: the attach
+ * fails when the exchange's deadline passes; the domain runs on. */
+static void silent_backend_times_out(void **state)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct hv_domctl_reply rep;
+    char dir[64], spec[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    snprintf(dir, sizeof(dir), "/tmp/hvdev.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/mute.sock", dir);
+    int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(ls >= 0);
+    assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(ls, 4), 0);       /* connects, never accepted */
+    struct dom *d = dom_start("counter", 32, 1, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "counter 1\n", WAIT_MS);
+
+    snprintf(spec, sizeof(spec), "blk,id=vdc,socket=%s", sa.sun_path);
+    assert_int_equal(attach(d, spec, &rep), -HVE_IO);
+    assert_string_equal(rep.u.result.message, "vdc: the back end did not answer in time");
+    assert_int_equal(info(d, 0, NULL), -HVE_NOENT);
+    EXPECT_CONSOLE(d, "counter 3\n", WAIT_MS);
+
+    dom_free(d);
+    close(ls);
+    unlink(sa.sun_path);
+    rmdir(dir);
+}
+
+/* A restored domain's memory is a private mapping of its save file,
+ * which a back end could not see: no devices for it. */
+static void restored_domain_refuses_devices(void **state)
+{
+    struct hv_domctl_xfer p = { 0 };
+    struct xfer_outcome out;
+    struct hv_domctl_reply rep;
+    char dir[64], path[128];
+
+    (void)state;
+    REQUIRE_KVM();
+    snprintf(dir, sizeof(dir), "/tmp/hvdev.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/saved", dir);
+    struct dom *d = dom_start("counter", 32, 1, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "counter 1\n", WAIT_MS);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(dom_xfer(d, HV_DOMCTL_save, fd, &p, 0, NULL, NULL, &out), 0);
+    close(fd);
+    assert_int_equal(out.status, 0);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_SAVED);
+    dom_free(d);
+
+    const char *args[] = { "--restore", path, NULL };
+    d = dom_start_stream(args, -1);
+    assert_non_null(d);
+    assert_true(d->domid != 0);
+    assert_int_equal(attach(d, "blk,id=vda,socket=/run/none.sock", &rep), -HVE_PERM);
+    assert_string_equal(rep.u.result.message, "vda: the domain's memory is a private "
+                        "mapping of a save file: a back end could not see it");
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.state, HV_DOMSTATE_running);
+    dom_free(d);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +704,8 @@ int main(void)
         cmocka_unit_test(killed_hvblk_is_restarted),
         cmocka_unit_test(backend_dying_at_start_is_given_up),
         cmocka_unit_test(hvcore_killed_leaves_no_backend),
+        cmocka_unit_test(silent_backend_times_out),
+        cmocka_unit_test(restored_domain_refuses_devices),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
