@@ -45,7 +45,7 @@ static const struct workload {
     { "diskio",   SERVICES,             workload_diskio,   "diskio[=<MiB>]" },
     { "diskbench", SHUTDOWN | NEEDS_ARG, workload_diskbench,
       "diskbench=<randread4k-qd1|randread4k-qd32|seqread1m|seqwrite1m>,<seconds>" },
-    { "hostile-virtq", SHUTDOWN,        workload_hostile_virtq, "hostile-virtq" },
+    { "hostile-virtq", SHUTDOWN,        workload_hostile_virtq, "hostile-virtq[=stay]" },
 };
 
 /* Copy at most size-1 bytes of a field hvcore promised to terminate. */

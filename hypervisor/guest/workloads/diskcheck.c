@@ -70,6 +70,23 @@ static bool check_readonly(struct blk *b, uint64_t count)
     return true;
 }
 
+/* Write the pattern over the 8 sectors at `at` again, and flush. */
+static long rewrite(struct blk *b, uint64_t at, uint32_t gen)
+{
+    static uint8_t sectors[8 * BLK_SECTOR] __attribute__((aligned(4096)));
+    struct disk_job j;
+    long rc;
+
+    memset(&j, 0, sizeof(j));
+    j.gen = gen;
+    j.boot = start_info->boot_count;
+    disk_fill_pattern(&j, sectors, at, sizeof(sectors));
+    rc = blk_io(b, VIRTIO_BLK_T_OUT, at, sectors, sizeof(sectors));
+    if (rc == 0 && b->can_flush)
+        rc = blk_io(b, VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
+    return rc;
+}
+
 static bool check_disk(struct blk *b, uint64_t limit_mib)
 {
     uint64_t count = b->capacity;
@@ -97,14 +114,19 @@ static bool check_disk(struct blk *b, uint64_t limit_mib)
         return false;
     }
     if (b->can_discard) {
-        /* Past the checked range if there is room, so the pattern stays
-         * for whoever looks at the image afterwards. */
+        /* Past the checked range if there is room, else its last 8
+         * sectors, written again afterwards: the pattern stays whole for
+         * whoever looks at the image. */
         uint64_t at = count + 8 <= b->capacity ? count : count - 8;
         rc = blk_io(b, VIRTIO_BLK_T_DISCARD, at, NULL, 8 * BLK_SECTOR);
-        discard = rc == 0 ? "discard ok" : rc == -HVE_NOSYS ? "discard unsupported"
-                                                            : "discard FAILED";
         if (rc != 0 && rc != -HVE_NOSYS) {
             kprintf("diskcheck: %s FAILED: discard: %s\n", b->id, blk_strerror(rc));
+            return false;
+        }
+        discard = rc == 0 ? "discard ok" : "discard unsupported";
+        if (rc == 0 && at < count && (rc = rewrite(b, at, gen)) != 0) {
+            kprintf("diskcheck: %s FAILED: write after discard: %s\n", b->id,
+                    blk_strerror(rc));
             return false;
         }
     }

@@ -8,6 +8,7 @@
  * The rings are written by hand here: virtio.c never builds these.
  */
 #include "blk.h"
+#include "evtchn.h"
 #include "kernel.h"
 #include "lib.h"
 #include "printf.h"
@@ -362,7 +363,10 @@ void workload_hostile_virtq(const char *arg)
     struct vdev *d;
     long rc;
 
-    (void)arg;
+    if (*arg && strcmp(arg, "stay") != 0) {
+        kprintf("pvboot: usage: hostile-virtq[=stay]\n");
+        return;
+    }
     if (!virtio_init() || !(d = virtio_claim(HV_DEV_TYPE_BLOCK))) {
         kprintf("hostile-virtq: no disk\n");
         return;
@@ -403,4 +407,8 @@ void workload_hostile_virtq(const char *arg)
             count[O_SILENT], count[O_ACCEPTED], suspicious, good_failed,
             pages_ok ? "unchanged" : "CHANGED",
             good_failed || count[O_GONE] ? "NOT usable" : "usable");
+    /* "stay": keep the domain (and its device) for the toolstack to
+     * look at; a shutdown request ends it. */
+    if (strcmp(arg, "stay") == 0)
+        idle_forever();
 }

@@ -1,0 +1,562 @@
+/*
+ * test_disk.c - pvboot's virtio-blk front end against real back ends:
+ * diskcheck on a qcow2 image through qemu-storage-daemon and on a raw
+ * file through the in-tree hvblk (the pattern checked on the host side
+ * too), read-only disks refusing writes, hostile virtqueues that leave
+ * hvcore, the back end and the device alive, disks attached and detached
+ * while diskio runs, and back ends killed with SIGKILL in the middle of
+ * diskio and brought back without a failed pass.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "public/device.h"
+#include "public/errno.h"
+#include "test_util.h"
+
+#define QSD "/usr/bin/qemu-storage-daemon"
+#define QEMU_IMG "/usr/bin/qemu-img"
+#define WAIT_MS 30000
+#define PATTERN_MAGIC 0x6b64746f6f627670ULL  /* "pvbootdk", disk.c */
+
+/* ---- back ends ------------------------------------------------------ */
+
+static bool have_qsd(void)
+{
+    static bool said;
+
+    if (access(QSD, X_OK) == 0 && access(QEMU_IMG, X_OK) == 0)
+        return true;
+    if (!said)
+        fprintf(stderr, "test_disk: %s or %s missing (scripts/install-deps.sh): "
+                "skipping the qemu-storage-daemon tests\n", QSD, QEMU_IMG);
+    said = true;
+    return false;
+}
+
+static bool have_hvblk(void)
+{
+    static bool said;
+    const char *dir = getenv("HVCORE_BACKEND_DIR");
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s/hvblk", dir ? dir : ".");
+    if (dir && access(path, X_OK) == 0)
+        return true;
+    if (!said)
+        fprintf(stderr, "test_disk: %s not built: skipping the hvblk tests\n", path);
+    said = true;
+    return false;
+}
+
+#define REQUIRE_QSD() do { if (!have_qsd()) skip(); } while (0)
+#define REQUIRE_HVBLK() do { if (!have_hvblk()) skip(); } while (0)
+
+/* A scratch directory with a disk image (and a qemu-storage-daemon
+ * serving it, for the qsd tests). */
+struct disk {
+    char dir[64];
+    char img[128];
+    char sock[128];
+    char spec[320];
+    bool qcow2, writable;
+    pid_t qsd;
+};
+
+static void disk_make(struct disk *k, const char *id, bool qcow2, unsigned mib)
+{
+    char cmd[512];
+
+    memset(k, 0, sizeof(*k));
+    snprintf(k->dir, sizeof(k->dir), "/tmp/hvdisk.XXXXXX");
+    assert_non_null(mkdtemp(k->dir));
+    snprintf(k->img, sizeof(k->img), "%s/%s.%s", k->dir, id, qcow2 ? "qcow2" : "raw");
+    snprintf(k->sock, sizeof(k->sock), "%s/%s.sock", k->dir, id);
+    k->qcow2 = qcow2;
+    k->writable = true;
+    if (qcow2) {
+        snprintf(cmd, sizeof(cmd), QEMU_IMG " create -q -f qcow2 %s %uM", k->img, mib);
+        assert_int_equal(system(cmd), 0);
+    } else {
+        int fd = open(k->img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, (off_t)mib << 20), 0);
+        close(fd);
+    }
+}
+
+static bool can_connect(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool ok;
+
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
+    ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* Serve k->img on k->sock with qemu-storage-daemon; wait until it
+ * listens.  The spec is the socket's. */
+static void qsd_run(struct disk *k, const char *id)
+{
+    char blk1[256], blk2[128], exp[320];
+
+    snprintf(blk1, sizeof(blk1), "driver=file,node-name=f,filename=%s", k->img);
+    snprintf(blk2, sizeof(blk2), "driver=%s,node-name=q,file=f", k->qcow2 ? "qcow2" : "raw");
+    snprintf(exp, sizeof(exp), "type=vhost-user-blk,id=e,node-name=q,addr.type=unix,"
+             "addr.path=%s,writable=%s", k->sock, k->writable ? "on" : "off");
+    snprintf(k->spec, sizeof(k->spec), "blk,id=%s,socket=%s", id, k->sock);
+    unlink(k->sock);
+    k->qsd = fork();
+    assert_true(k->qsd >= 0);
+    if (k->qsd == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);          /* its vu_panic lines are expected here */
+        execl(QSD, QSD, "--blockdev", blk1, "--blockdev", blk2, "--export", exp,
+              (char *)NULL);
+        _exit(127);
+    }
+    /* It serves one front end at a time and drops a probe at once. */
+    uint64_t end = ms_now() + WAIT_MS;
+    while (!can_connect(k->sock)) {
+        assert_true(ms_now() < end);
+        assert_int_equal(waitpid(k->qsd, NULL, WNOHANG), 0);
+        usleep(10000);
+    }
+}
+
+static bool qsd_alive(struct disk *k)
+{
+    return k->qsd > 0 && waitpid(k->qsd, NULL, WNOHANG) == 0;
+}
+
+static void qsd_kill(struct disk *k)
+{
+    if (k->qsd > 0) {
+        kill(k->qsd, SIGKILL);
+        waitpid(k->qsd, NULL, 0);
+    }
+    k->qsd = 0;
+}
+
+/* The in-tree back end serves the file. */
+static void hvblk_spec(struct disk *k, const char *id, const char *extra)
+{
+    snprintf(k->spec, sizeof(k->spec), "blk,id=%s,file=%s%s", id, k->img, extra);
+}
+
+static void disk_free(struct disk *k)
+{
+    char raw[160];
+
+    qsd_kill(k);
+    snprintf(raw, sizeof(raw), "%s.raw", k->img);
+    unlink(raw);
+    unlink(k->sock);
+    unlink(k->img);
+    rmdir(k->dir);
+}
+
+/* ---- domctl --------------------------------------------------------- */
+
+static int32_t attach(struct dom *d, const char *spec, struct hv_domctl_reply *rep)
+{
+    char msg[sizeof(struct hv_domctl) + HV_DEVICE_SPEC_MAX];
+    struct hv_domctl req;
+    size_t len = strlen(spec);
+
+    memset(&req, 0, sizeof(req));
+    req.cmd = HV_DOMCTL_device_attach;
+    req.interface_version = HV_DOMCTL_INTERFACE_VERSION;
+    req.domid = d->domid;
+    req.u.device.spec_len = (uint32_t)len;
+    memcpy(msg, &req, sizeof(req));
+    memcpy(msg + sizeof(req), spec, len);
+    memset(rep, 0, sizeof(*rep));
+    assert_int_equal(dom_ctl_raw(d, msg, sizeof(req) + len, rep, sizeof(*rep)),
+                     (ssize_t)sizeof(*rep));
+    return rep->status;
+}
+
+static int32_t detach(struct dom *d, const char *id)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_device_detach };
+    struct hv_domctl_reply rep;
+
+    snprintf(req.u.device.id, sizeof(req.u.device.id), "%s", id);
+    return dom_ctl(d, &req, &rep, NULL);
+}
+
+static int32_t info(struct dom *d, uint32_t index, struct hv_domctl_device_info *out)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_device_info };
+    struct hv_domctl_reply rep;
+    int32_t r;
+
+    req.u.device.index = index;
+    r = dom_ctl(d, &req, &rep, NULL);
+    if (out)
+        *out = rep.u.device_info;
+    return r;
+}
+
+/* Type text on the domain's console (attached over domctl). */
+static void type(struct dom *d, const char *text)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_console_attach };
+    struct hv_domctl_reply rep;
+    int fd;
+
+    assert_int_equal(dom_ctl(d, &req, &rep, &fd), 0);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+/* ---- what the guest wrote ------------------------------------------ */
+
+/* The generation diskcheck printed for its disk. */
+static uint32_t printed_gen(struct dom *d)
+{
+    const char *p = strstr(d->out, "(gen 0x");
+
+    assert_non_null(p);
+    return (uint32_t)strtoul(p + 7, NULL, 16);
+}
+
+/* Sectors 0, the middle and the last of [0, sectors) of a raw image
+ * carry diskcheck's pattern for gen and boot 1. */
+static void assert_pattern(const char *raw, uint64_t sectors, uint32_t gen)
+{
+    uint64_t check[3] = { 0, sectors / 2 + 1, sectors - 1 };
+    int fd = open(raw, O_RDONLY | O_CLOEXEC);
+
+    assert_true(fd >= 0);
+    for (int i = 0; i < 3; i++) {
+        uint64_t w[3];
+
+        assert_int_equal(pread(fd, w, sizeof(w), (off_t)(check[i] * 512)), (ssize_t)sizeof(w));
+        assert_int_equal(w[0], PATTERN_MAGIC);
+        assert_int_equal(w[1], check[i]);
+        assert_int_equal(w[2], (uint64_t)gen << 32 | 1);
+    }
+    close(fd);
+}
+
+/* No "FAILED" anywhere in what the console showed. */
+static void assert_no_failure(struct dom *d)
+{
+    if (strstr(d->out, "FAILED")) {
+        fprintf(stderr, "console:\n%s\n", d->out);
+        fail();
+    }
+}
+
+/* ---- tests ---------------------------------------------------------- */
+
+/* A disk type nobody here wrote: a qcow2 image exported by
+ * qemu-storage-daemon.  The pattern reaches the image. */
+static void diskcheck_qcow2_through_qsd(void **state)
+{
+    struct disk k;
+    char cmd[512], raw[160];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    disk_make(&k, "vda", true, 64);
+    qsd_run(&k, "vda");
+    struct dom *d = dom_start("diskcheck=16", 64, 1, "--device", k.spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskcheck: vda: 131072 sectors, read-write, serial ", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskcheck: vda ok: 32768 sectors written, flushed, read back and "
+                   "verified, discard ok (gen 0x", WAIT_MS);
+    EXPECT_CONSOLE(d, ", boot 1)\ndiskcheck: 1 disks, 1 ok, 0 failed\n", WAIT_MS);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
+    uint32_t gen = printed_gen(d);
+
+    qsd_kill(&k);
+    snprintf(raw, sizeof(raw), "%s.raw", k.img);
+    snprintf(cmd, sizeof(cmd), QEMU_IMG " convert -f qcow2 -O raw %s %s", k.img, raw);
+    assert_int_equal(system(cmd), 0);
+    assert_pattern(raw, 32768, gen);
+    dom_free(d);
+    disk_free(&k);
+}
+
+/* The in-tree back end on a raw file: the whole disk checked, and the
+ * file holds the pattern afterwards. */
+static void diskcheck_raw_file_hvblk(void **state)
+{
+    struct disk k;
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_HVBLK();
+    disk_make(&k, "vda", false, 16);
+    hvblk_spec(&k, "vda", "");
+    struct dom *d = dom_start("diskcheck", 64, 1, "--device", k.spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskcheck: vda: 32768 sectors, read-write, serial ", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskcheck: vda ok: 32768 sectors written, flushed, read back and "
+                   "verified, discard ok (gen 0x", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskcheck: 1 disks, 1 ok, 0 failed\n", WAIT_MS);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
+    assert_pattern(k.img, 32768, printed_gen(d));
+    dom_free(d);
+    disk_free(&k);
+}
+
+/* Two disks at once, one of them read-only: the read-only one is read
+ * whole and refuses a write; the other is checked as usual. */
+static void readonly_disk_refuses_writes(void **state)
+{
+    struct disk ro, rw;
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    disk_make(&ro, "vda", false, 8);
+    ro.writable = false;
+    qsd_run(&ro, "vda");
+    disk_make(&rw, "vdb", true, 8);
+    qsd_run(&rw, "vdb");
+    struct dom *d = dom_start("diskcheck", 64, 1, "--device", ro.spec, "--device", rw.spec,
+                              NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskcheck: vda: 16384 sectors, read-only, serial ", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskcheck: vda ok: read-only, 16384 sectors read, write refused (",
+                   WAIT_MS);
+    EXPECT_CONSOLE(d, "diskcheck: vdb ok: 16384 sectors written, flushed, read back and "
+                   "verified", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskcheck: 2 disks, 2 ok, 0 failed\n", WAIT_MS);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
+    dom_free(d);
+    disk_free(&ro);
+    disk_free(&rw);
+}
+
+static void readonly_hvblk_refuses_writes(void **state)
+{
+    struct disk k;
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_HVBLK();
+    disk_make(&k, "vda", false, 4);
+    hvblk_spec(&k, "vda", ",readonly");
+    struct dom *d = dom_start("diskcheck", 64, 1, "--device", k.spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskcheck: vda: 8192 sectors, read-only, serial ", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskcheck: vda ok: read-only, 8192 sectors read, write refused (",
+                   WAIT_MS);
+    EXPECT_CONSOLE(d, "diskcheck: 1 disks, 1 ok, 0 failed\n", WAIT_MS);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
+    dom_free(d);
+    disk_free(&k);
+}
+
+/* Every hostile case is refused or breaks the queue, nothing outside the
+ * guest's RAM is touched, the device works after each reset, and the
+ * back end is the same process at the end. */
+static void hostile_virtq_run(struct dom *d, struct disk *k, bool in_tree)
+{
+    struct hv_domctl_device_info before, after;
+
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "hostile-virtq: vda: ", WAIT_MS);
+    assert_int_equal(info(d, 0, &before), 0);
+    EXPECT_CONSOLE(d, " ACCEPTED (0 suspicious), 0 good requests failed; fixed pages "
+                   "unchanged; device usable\n", 6 * WAIT_MS);
+    assert_int_equal(info(d, 0, &after), 0);
+    assert_int_equal(after.state, HV_DEV_STATE_RUNNING);
+    if (in_tree) {
+        assert_true(before.backend_pid > 0);
+        assert_int_equal(after.backend_pid, before.backend_pid);
+        assert_true(kill(after.backend_pid, 0) == 0);
+    } else {
+        assert_true(qsd_alive(k));
+    }
+    assert_int_equal(dom_wait_exit(d, 0), -1);      /* hvcore runs on */
+}
+
+static void hostile_virtq_qsd(void **state)
+{
+    struct disk k;
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    disk_make(&k, "vda", false, 4);
+    qsd_run(&k, "vda");
+    struct dom *d = dom_start("hostile-virtq=stay", 64, 1, "--device", k.spec, NULL);
+    hostile_virtq_run(d, &k, false);
+    dom_free(d);
+    disk_free(&k);
+}
+
+static void hostile_virtq_hvblk(void **state)
+{
+    struct disk k;
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_HVBLK();
+    disk_make(&k, "vda", false, 4);
+    hvblk_spec(&k, "vda", "");
+    struct dom *d = dom_start("hostile-virtq=stay", 64, 1, "--device", k.spec, NULL);
+    hostile_virtq_run(d, &k, true);
+    dom_free(d);
+    disk_free(&k);
+}
+
+/* Attach a second disk while diskio runs on the first: it is taken up;
+ * detach it: reported, and the first goes on; detach the first too:
+ * diskio waits; attach again: taken up; 'q' stops it. */
+static void hot_attach_detach_during_diskio(void **state)
+{
+    struct hv_domctl_reply rep;
+    struct disk a, b;
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    disk_make(&a, "vda", false, 8);
+    qsd_run(&a, "vda");
+    disk_make(&b, "vdb", true, 8);
+    qsd_run(&b, "vdb");
+    struct dom *d = dom_start("diskio=2", 64, 1, "--device", a.spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskio: vda: attached, 16384 sectors, read-write\n", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskio: vda: pass 2 ok (4096 sectors)\n", WAIT_MS);
+
+    assert_int_equal(attach(d, b.spec, &rep), 0);
+    EXPECT_CONSOLE(d, "diskio: vdb: attached, 16384 sectors, read-write\n", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskio: vdb: pass 2 ok (4096 sectors)\n", WAIT_MS);
+
+    assert_int_equal(detach(d, "vdb"), 0);
+    EXPECT_CONSOLE(d, "diskio: vdb: removed after ", WAIT_MS);
+    size_t mark = d->mark;
+    EXPECT_CONSOLE(d, "diskio: vda: pass ", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskio: vda: pass ", WAIT_MS);
+    assert_null(strstr(d->out + mark, "diskio: vdb: pass"));
+
+    assert_int_equal(detach(d, "vda"), 0);
+    EXPECT_CONSOLE(d, "diskio: vda: removed after ", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskio: no disks, waiting\n", WAIT_MS);
+    /* b's back end serves one front end at a time: start it afresh. */
+    qsd_kill(&b);
+    qsd_run(&b, "vdb");
+    assert_int_equal(attach(d, b.spec, &rep), 0);
+    EXPECT_CONSOLE(d, "diskio: vdb: attached, 16384 sectors, read-write\n", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskio: vdb: pass 1 ok (4096 sectors)\n", WAIT_MS);
+
+    type(d, "q");
+    EXPECT_CONSOLE(d, "diskio: stopped after ", WAIT_MS);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
+    assert_no_failure(d);
+    dom_free(d);
+    disk_free(&a);
+    disk_free(&b);
+}
+
+/* A passes counter the console showed last for id, or 0. */
+static unsigned long last_pass(struct dom *d, const char *id)
+{
+    char key[64];
+    const char *p, *hit = NULL;
+
+    snprintf(key, sizeof(key), "diskio: %s: pass ", id);
+    for (p = d->out; (p = strstr(p, key)); p++)
+        hit = p;
+    return hit ? strtoul(hit + strlen(key), NULL, 10) : 0;
+}
+
+/* Kill -9 the back end in the middle of diskio and bring it back: the
+ * device is reset, what was in flight is resubmitted, no pass fails. */
+static void wait_passes_after_reset(struct dom *d)
+{
+    EXPECT_CONSOLE(d, "diskio: vda: device was reset (", WAIT_MS);
+    dom_drain(d, 0);
+    unsigned long p = last_pass(d, "vda");
+    char line[64];
+
+    snprintf(line, sizeof(line), "diskio: vda: pass %lu ok", p + 2);
+    EXPECT_CONSOLE(d, line, WAIT_MS);
+    assert_no_failure(d);
+    assert_int_equal(dom_wait_exit(d, 0), -1);
+}
+
+static void killed_qsd_during_diskio(void **state)
+{
+    struct disk k;
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    disk_make(&k, "vda", true, 16);
+    qsd_run(&k, "vda");
+    struct dom *d = dom_start("diskio=8", 64, 1, "--device", k.spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskio: vda: pass 2 ok (16384 sectors)\n", WAIT_MS);
+    qsd_kill(&k);
+    qsd_run(&k, "vda");
+    wait_passes_after_reset(d);
+    dom_free(d);
+    disk_free(&k);
+}
+
+static void killed_hvblk_during_diskio(void **state)
+{
+    struct hv_domctl_device_info di, now;
+    struct disk k;
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_HVBLK();
+    disk_make(&k, "vda", false, 16);
+    hvblk_spec(&k, "vda", "");
+    struct dom *d = dom_start("diskio=8", 64, 1, "--device", k.spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskio: vda: pass 2 ok (16384 sectors)\n", WAIT_MS);
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_true(di.backend_pid > 0);
+    assert_int_equal(kill(di.backend_pid, SIGKILL), 0);
+    wait_passes_after_reset(d);
+    /* hvcore started a new one */
+    assert_int_equal(info(d, 0, &now), 0);
+    assert_true(now.backend_pid > 0 && now.backend_pid != di.backend_pid);
+    assert_int_equal(now.reconnects, 1);
+    dom_free(d);
+    disk_free(&k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(diskcheck_qcow2_through_qsd),
+        cmocka_unit_test(diskcheck_raw_file_hvblk),
+        cmocka_unit_test(readonly_disk_refuses_writes),
+        cmocka_unit_test(readonly_hvblk_refuses_writes),
+        cmocka_unit_test(hostile_virtq_qsd),
+        cmocka_unit_test(hostile_virtq_hvblk),
+        cmocka_unit_test(hot_attach_detach_during_diskio),
+        cmocka_unit_test(killed_qsd_during_diskio),
+        cmocka_unit_test(killed_hvblk_during_diskio),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
