@@ -398,5 +398,4 @@ void device_boot(struct domain *d)
         dev->state = dev->connected ? HV_DEV_STATE_READY : HV_DEV_STATE_CONNECTING;
     }
     pthread_mutex_unlock(&d->dev_lock);
-    device_page_build(d);
 }

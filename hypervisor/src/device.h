@@ -78,8 +78,9 @@ void device_init(struct domain *d);
  * after RAM was cleared. */
 void device_page_build(struct domain *d);
 
-/* Reboot: stop every device's queues and forget the guest's set-up; each
- * goes back to READY (or CONNECTING while its back end is away). */
+/* (Re)boot, before guest RAM is cleared: stop every device's queues and
+ * forget the guest's set-up; each goes back to READY (or CONNECTING while
+ * its back end is away).  device_page_build() publishes it afterwards. */
 void device_boot(struct domain *d);
 
 /* HC_dev_op and HC_dev_notify (the latter when KVM did not take it). */
@@ -123,7 +124,9 @@ void dev_slot_clear(struct domain *d, unsigned slot);
 /* 0, or -HVE_IO if talk and the back end did not answer GET_VRING_BASE. */
 int dev_queues_stop(struct domain *d, struct device *dev, bool talk);
 void dev_forget_setup(struct domain *d, struct device *dev);
-void dev_free(struct domain *d, struct device *dev);
+/* talk: ask the back end to stop the rings first (detach); not when
+ * hvcore is leaving anyway. */
+void dev_free(struct domain *d, struct device *dev, bool talk);
 int dev_backend_start(struct domain *d, struct device *dev, char *err, size_t errlen);
 void dev_backend_stop(struct domain *d, struct device *dev);
 void dev_backend_lost(struct domain *d, struct device *dev, const char *why);

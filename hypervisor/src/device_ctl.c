@@ -54,15 +54,15 @@ static struct device *dev_alloc(struct domain *d, const struct dev_spec *spec, u
     loop_watch_device(d, dev->retry_fd, DEVFD_TAG(DEVFD_RETRY, s, 0), false);
     return dev;
 fail:
-    dev_free(d, dev);
+    dev_free(d, dev, false);
     return NULL;
 }
 
 /* Stop the back end, take the slot back, close everything.  dev_lock held. */
-void dev_free(struct domain *d, struct device *dev)
+void dev_free(struct domain *d, struct device *dev, bool talk)
 {
     /* The back end stops touching the rings before it goes (detach). */
-    dev_queues_stop(d, dev, dev->state == HV_DEV_STATE_RUNNING);
+    dev_queues_stop(d, dev, talk && dev->state == HV_DEV_STATE_RUNNING);
     dev_backend_stop(d, dev);
     if (d->dev[dev->slot] == dev) {
         dev_forget_setup(d, dev);
@@ -131,7 +131,7 @@ static int attach(struct domain *d, const struct dev_spec *spec, struct device *
     }
     int r = dev_backend_start(d, dev, err, errlen);
     if (r < 0) {
-        dev_free(d, dev);
+        dev_free(d, dev, false);
         return r == -HVE_TIMEDOUT || r == -HVE_PROTO ? -HVE_IO : r;
     }
     dev->state = HV_DEV_STATE_READY;
@@ -168,7 +168,7 @@ void device_stop_all(struct domain *d)
     pthread_mutex_lock(&d->dev_lock);
     for (unsigned s = 0; s < HV_DEV_MAX; s++)
         if (d->dev[s])
-            dev_free(d, d->dev[s]);
+            dev_free(d, d->dev[s], false);
     pthread_mutex_unlock(&d->dev_lock);
 }
 
@@ -245,7 +245,7 @@ void device_ctl_detach(struct domain *d, const struct hv_domctl *req,
         reply->status = -HVE_NOENT;
         return;
     }
-    dev_free(d, d->dev[s]);
+    dev_free(d, d->dev[s], true);
     dev_slot_clear(d, s);
     pthread_mutex_unlock(&d->dev_lock);
     snprintf(ev, sizeof(ev), "%s: detached", id);

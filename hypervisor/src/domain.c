@@ -153,6 +153,9 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
     struct hv_vcpu_context ctx;
     char why[256];
 
+    /* Back ends stop touching the rings before RAM is cleared under them;
+     * devices stay across a reboot, their set-up does not. */
+    device_boot(d);
     int ret = d->boot_count > 0 ? mem_reset(d) : 0;
     if (ret < 0)
         return fail(ret, err, errlen, "cannot reset guest memory: %s", strerror(-ret));
@@ -173,8 +176,7 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
     pthread_mutex_unlock(&d->lock);
 
     boot_layout_build(d);
-    /* Devices stay across a reboot, their set-up does not. */
-    device_boot(d);
+    device_page_build(d);
     /* A request the last boot did not carry out is the new boot's: it
      * reads the field once it has bound VIRQ_SHUTDOWN. */
     __atomic_store_n(&dom_shared(d)->shutdown_request, pending, __ATOMIC_SEQ_CST);

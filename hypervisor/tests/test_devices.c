@@ -620,6 +620,74 @@ static void hvcore_killed_leaves_no_backend(void **state)
     rmdir(dir);
 }
 
+/* Hot plug under I/O: a disk attached while the guest runs is taken up
+ * and verified, a detached one is dropped, and the same disk attached
+ * again works again. */
+static void hot_attach_and_detach_under_io(void **state)
+{
+    struct hv_domctl_reply rep;
+    struct qsd q;
+    char spec[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    qsd_start(&q);
+    struct dom *d = dom_start("diskio", 64, 1, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskio: no disks, waiting", WAIT_MS);
+    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(attach(d, spec, &rep), 0);
+        EXPECT_CONSOLE(d, "diskio: vdb: attached", WAIT_MS);
+        EXPECT_CONSOLE(d, "diskio: vdb: pass 1 ok", WAIT_MS);
+        EXPECT_CONSOLE(d, "diskio: vdb: pass 2 ok", WAIT_MS);
+        assert_int_equal(detach(d, "vdb"), 0);
+        EXPECT_CONSOLE(d, "diskio: vdb: removed after", WAIT_MS);
+        /* qemu-storage-daemon takes the next front end once it has seen
+         * this one go */
+        uint64_t end = ms_now() + WAIT_MS;
+        while (!can_connect(q.sock)) {
+            assert_true(ms_now() < end);
+            usleep(10000);
+        }
+    }
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_getinfo, &rep), 0);
+    assert_int_equal(rep.u.info.state, HV_DOMSTATE_running);
+    dom_free(d);
+    qsd_free(&q);
+}
+
+/* A reboot keeps the devices and forgets their set-up: the new boot
+ * finds the disk READY and uses it again. */
+static void devices_survive_a_reboot(void **state)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_shutdown };
+    struct hv_domctl_reply rep;
+    struct qsd q;
+    char spec[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    qsd_start(&q);
+    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    struct dom *d = dom_start("diskio", 64, 1, "--device", spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskio: vdb: pass 1 ok", WAIT_MS);
+    req.u.shutdown.reason = SHUTDOWN_REQUEST_reboot;
+    assert_int_equal(dom_ctl(d, &req, &rep, NULL), 0);
+    EXPECT_CONSOLE(d, "pvboot: booting diskio (boot 2)", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskio: vdb: pass 1 ok", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskio: vdb: pass 2 ok", WAIT_MS);
+    struct hv_domctl_device_info di;
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_int_equal(di.state, HV_DEV_STATE_RUNNING);
+    assert_int_equal(di.reconnects, 0);
+    dom_free(d);
+    qsd_free(&q);
+}
+
 /* A back end that takes the connection and never answers: the attach
  * fails when the exchange's deadline passes; the domain runs on. */
 static void silent_backend_times_out(void **state)
@@ -704,6 +772,8 @@ int main(void)
         cmocka_unit_test(killed_hvblk_is_restarted),
         cmocka_unit_test(backend_dying_at_start_is_given_up),
         cmocka_unit_test(hvcore_killed_leaves_no_backend),
+        cmocka_unit_test(hot_attach_and_detach_under_io),
+        cmocka_unit_test(devices_survive_a_reboot),
         cmocka_unit_test(silent_backend_times_out),
         cmocka_unit_test(restored_domain_refuses_devices),
     };
