@@ -4,6 +4,8 @@
 #               domctl_serve() on a socketpair, to every handler
 # fuzz_stream   src/stream_read.c: a domain stream, from a file and from a
 #               pipe (seeds: stream_seeds.c)
+# fuzz_virtq    backends/virtq.c: a guest's split virtqueue, as hvblk and
+#               hvnet parse it
 #
 # `make check` runs it on a fixed number of inputs from seed 1 (a few
 # seconds; the same run on every machine) from its seed corpus (tests/fuzz/corpus/),
@@ -20,12 +22,16 @@ tests_fuzz_fuzz_domctl_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 noinst_PROGRAMS += tests/fuzz/fuzz_stream
 tests_fuzz_fuzz_stream_LDADD = src/libhvcore.a $(XXHASH_LIBS)
 tests_fuzz_fuzz_stream_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+noinst_PROGRAMS += tests/fuzz/fuzz_virtq
+tests_fuzz_fuzz_virtq_LDADD = backends/libbackend.a
+tests_fuzz_fuzz_virtq_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 FUZZ_BIN = $(abs_builddir)/tests/fuzz
 else
 FUZZ_BIN =
 endif
 tests_fuzz_fuzz_domctl_SOURCES = tests/fuzz/fuzz_domctl.c
 tests_fuzz_fuzz_stream_SOURCES = tests/fuzz/fuzz_stream.c
+tests_fuzz_fuzz_virtq_SOURCES = tests/fuzz/fuzz_virtq.c
 
 FUZZ_ENV = \
 	FUZZ_SRCDIR='$(abs_srcdir)' FUZZ_BUILDDIR='$(abs_builddir)' \
@@ -37,12 +43,14 @@ FUZZ_ENV = \
 	FUZZ_SOURCES_domctl='$(tests_fuzz_fuzz_domctl_SOURCES) \
 	  $(src_libhvcore_a_SOURCES)' \
 	FUZZ_SOURCES_stream='$(tests_fuzz_fuzz_stream_SOURCES) \
-	  $(src_libhvcore_a_SOURCES)'
+	  $(src_libhvcore_a_SOURCES)' \
+	FUZZ_SOURCES_virtq='$(tests_fuzz_fuzz_virtq_SOURCES) \
+	  backends/virtq.c backends/vu_mem.c'
 FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/tests/fuzz/run-fuzzer.sh
 
 TEST_EXTENSIONS = .test .fuzz
 FUZZ_LOG_COMPILER = $(FUZZ_RUN)
-TESTS += tests/fuzz/domctl.fuzz tests/fuzz/stream.fuzz
+TESTS += tests/fuzz/domctl.fuzz tests/fuzz/stream.fuzz tests/fuzz/virtq.fuzz
 EXTRA_DIST += tests/fuzz
 
 clean-local:
@@ -52,4 +60,5 @@ clean-local:
 fuzz: all
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/domctl.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/stream.fuzz
+	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/virtq.fuzz
 .PHONY: fuzz
