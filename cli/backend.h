@@ -134,6 +134,13 @@ int be_migrate(struct backend *be, struct cli *cli, const char *ref,
                const char *dest, const struct migrate_opts *mo, xfer_fn fn,
                void *opaque, struct xfer_figures *out, char name[64]);
 
+/* Devices (backend_devices.c); flags are HV_DEVICE_LIVE / _CONFIG. */
+int be_attach_device(struct backend *be, struct cli *cli, const char *ref,
+                     const hv_device *dev, unsigned flags);
+int be_detach_device(struct backend *be, struct cli *cli, const char *ref,
+                     const char *id, unsigned flags);
+int be_devices(struct backend *be, struct cli *cli, const char *ref,
+               hv_devlist **out);
 int be_version(struct backend *be, struct cli *cli, struct version_info *out);
 /* Whether relative paths name files of this host (a local connection). */
 bool be_same_host(struct backend *be);

@@ -153,6 +153,11 @@ int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_save(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
+int cmd_devices(struct cli *cli, int argc, char **argv);
+int cmd_attach_disk(struct cli *cli, int argc, char **argv);
+int cmd_attach_interface(struct cli *cli, int argc, char **argv);
+int cmd_attach_device(struct cli *cli, int argc, char **argv);
+int cmd_detach_device(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_help(struct cli *cli, int argc, char **argv);
 

@@ -91,6 +91,45 @@ int cmd_create(struct cli *cli, int argc, char **argv)
     return console ? console_from_the_start(cli, be, &f, paused) : EXIT_OK;
 }
 
+/*
+ * The info, and a running domain's devices when it has any (a domain
+ * without devices shows what it always did).
+ */
+static void info_devices(struct cli *cli, struct backend *be, const char *ref,
+                         const struct hv_fields *f)
+{
+    hv_devlist *l = NULL;
+    bool quiet = cli->quiet;
+    json_object *o;
+    char *json;
+
+    if (f->state != HV_STATE_SHUTOFF) {
+        /* Not the command's failure: info stands without them. */
+        cli->quiet = true;
+        if (be_devices(be, cli, ref, &l) != EXIT_OK)
+            l = NULL;
+        cli->quiet = quiet;
+    }
+    if (cli->json) {
+        o = fields_json(f);
+        if (l && hv_devlist_count(l) && hv_devlist_to_json(l, &json) == 0) {
+            json_object *d = json_tokener_parse(json), *arr;
+            if (d && json_object_object_get_ex(d, "devices", &arr))
+                json_object_object_add(o, "devices", json_object_get(arr));
+            json_object_put(d);
+            free(json);
+        }
+        print_json(o, false);
+    } else {
+        print_info(f);
+        if (l && hv_devlist_count(l)) {
+            printf("Devices:\n");
+            print_devices(l, "  ");
+        }
+    }
+    hv_devlist_free(l);
+}
+
 int cmd_info(struct cli *cli, int argc, char **argv)
 {
     struct hv_fields f;
@@ -105,10 +144,7 @@ int cmd_info(struct cli *cli, int argc, char **argv)
         return EXIT_FAIL;
     if ((rc = be_info(be, cli, ref, &f)))
         return rc;
-    if (cli->json)
-        print_json(fields_json(&f), false);
-    else
-        print_info(&f);
+    info_devices(cli, be, ref, &f);
     return EXIT_OK;
 }
 

@@ -91,6 +91,50 @@ static const struct command commands[] = {
       "Prints the domain's configuration, as JSON: the one a running\n"
       "domain runs with, else its definition.\n"
       "  --inactive  the definition, even while the domain runs\n" },
+    { "devices", cmd_devices, "DOMAIN",
+      "list a running domain's disks and interfaces with their counters",
+      "Lists the devices the domain has now: id, type, state (connecting,\n"
+      "ready, running, needs_reset), requests and bytes towards the guest\n"
+      "(in: disk reads, frames received) and from it (out), errors, and what\n"
+      "serves it.  A vhost-user back end behind a socket reports no counters\n"
+      "(shown as -).  --json prints the REST API's device list.\n" },
+    { "attach-disk", cmd_attach_disk,
+      "[--readonly] [--direct] [--type T] [--live] [--config] DOMAIN SOURCE "
+      "TARGET",
+      "attach a disk to a domain",
+      "Attaches SOURCE as disk TARGET (its id, e.g. vdb): a file or block\n"
+      "device that hvblk serves, or the socket of a vhost-user back end.  A\n"
+      "relative SOURCE is taken from the current directory.\n"
+      "  -t, --type T    file, block or vhostuser (default: what SOURCE is)\n"
+      "  -r, --readonly  a read-only disk\n"
+      "  -d, --direct    O_DIRECT: bypass the host's page cache\n"
+      "  --live          the running domain (the default)\n"
+      "  --config        its definition too (hvctld), so that the disk is\n"
+      "                  there at the next start; alone: only there\n" },
+    { "attach-interface", cmd_attach_interface,
+      "(--bridge BR | --tap NAME | --socket PATH) [--mac MAC] [--queues N] "
+      "[--alias ID] [--live] [--config] DOMAIN",
+      "attach a network interface to a domain",
+      "Attaches a network card: hvnet's tap device in bridge BR, or a tap\n"
+      "device NAME on its own (with --bridge: the tap's name), or the\n"
+      "vhost-user back end at PATH.  Without --mac the interface gets\n"
+      "52:54:00 and three random bytes; without --alias the id net<N>.\n"
+      "  -m, --mac MAC     the guest's unicast MAC address\n"
+      "  -q, --queues N    queue pairs, 1 to 7\n"
+      "  -a, --alias ID    its id\n"
+      "  --live, --config  as for attach-disk\n" },
+    { "attach-device", cmd_attach_device, "[--live] [--config] DOMAIN FILE",
+      "attach the disk or interface described in a file",
+      "Attaches the <disk> or <interface> element in FILE (hvctl.xml(5)), or\n"
+      "its JSON ({\"disk\": {...}} or {\"interface\": {...}}).\n"
+      "  --live, --config  as for attach-disk\n" },
+    { "detach-device", cmd_detach_device, "[--live] [--config] DOMAIN ID",
+      "detach a disk or an interface",
+      "Detaches the device with that id (a disk's target, an interface's\n"
+      "alias).  Its back end stops at once; what the guest had in flight on\n"
+      "it is lost, as with a pulled cable.\n"
+      "  --live    the running domain (the default)\n"
+      "  --config  the definition too; alone: only the definition\n" },
     { "define", cmd_define, "FILE",
       "define a domain in hvctld, or replace its definition",
       "Stores the configuration in FILE (XML or JSON) in hvctld, which keeps\n"

@@ -22,6 +22,8 @@ cli_hvctl_SOURCES = \
 	cli/backend.h \
 	cli/backend_lib.h \
 	cli/backend_lib.c \
+	cli/backend_devices.c \
+	cli/cmd_devices.c \
 	cli/backend_lib_io.c \
 	cli/connect.c \
 	cli/dom_list.c \

@@ -26,6 +26,9 @@ int print_json(json_object *o, bool compact);
 void print_table(const struct dom_list *l, bool all);
 /* `info`: "Label:  value" lines, one per field. */
 void print_info(const struct hv_fields *f);
+/* `devices` and `info`: a table of devices, each line after indent
+ * (cmd_devices.c). */
+void print_devices(const hv_devlist *l, const char *indent);
 /* `domstats`: "Domain: NAME" and "  key=value" lines, one per field. */
 void print_stats(const struct hv_fields *f);
 /* `events`: one line. */

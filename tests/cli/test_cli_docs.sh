@@ -94,7 +94,7 @@ check() {
 }
 
 check "pause " pa
-check "define destroy " de
+check "define destroy detach-device devices " de
 check "dumpjson dumpxml " dump
 check "--cacert --cert --connect " --c
 check "--all --help --json --name --persistent --state --transient " list --

@@ -327,6 +327,49 @@ static void xfer_usage_errors(void **state)
 #undef MIGRATE_SYN
 }
 
+/* attach-disk, attach-interface, attach-device, detach-device, devices:
+ * what is wrong with the command line, before any domain is asked. */
+static void device_usage_errors(void **state)
+{
+    (void)state;
+    RUN_FAIL(&r, 2, "hvctl: error: attach-disk: missing argument (usage: "
+                    "hvctl attach-disk [--readonly] [--direct] [--type T] "
+                    "[--live] [--config] DOMAIN SOURCE TARGET)\nTry 'hvctl "
+                    "help attach-disk'.\n", "attach-disk", "web", "x");
+    RUN_FAIL(&r, 2, "hvctl: error: attach-disk: --type 'nbd': use file, "
+                    "block or vhostuser\nTry 'hvctl help attach-disk'.\n",
+             "attach-disk", "--type", "nbd", "web", "/x", "vda");
+    RUN_FAIL(&r, 2, "hvctl: error: attach-disk: target dev 'VDA' is not a "
+                    "device id (1-15 of a-z, 0-9, '_', '.' and '-')\nTry "
+                    "'hvctl help attach-disk'.\n",
+             "attach-disk", "web", "/x", "VDA");
+    RUN_FAIL(&r, 2, "hvctl: error: attach-interface: say where it goes: "
+                    "--bridge BR, --tap NAME or --socket PATH\nTry 'hvctl "
+                    "help attach-interface'.\n", "attach-interface", "web");
+    RUN_FAIL(&r, 2, "hvctl: error: attach-interface: --socket is a "
+                    "vhost-user back end: not with --bridge or --tap\nTry "
+                    "'hvctl help attach-interface'.\n", "attach-interface",
+             "--socket", "/s", "--bridge", "br0", "web");
+    RUN_FAIL(&r, 2, "hvctl: error: attach-interface: --queues '9': a number "
+                    "from 1 to 7\nTry 'hvctl help attach-interface'.\n",
+             "attach-interface", "--queues", "9", "--bridge", "br0", "web");
+    RUN_FAIL(&r, 2, "hvctl: error: attach-interface: mac address "
+                    "'01:00:00:00:00:01' is a multicast address (a guest's "
+                    "must be unicast)\nTry 'hvctl help attach-interface'.\n",
+             "attach-interface", "--bridge", "br0", "--mac",
+             "01:00:00:00:00:01", "web");
+    RUN_FAIL(&r, 2, "hvctl: error: detach-device: missing argument (usage: "
+                    "hvctl detach-device [--live] [--config] DOMAIN ID)\n"
+                    "Try 'hvctl help detach-device'.\n", "detach-device",
+             "web");
+    RUN_FAIL(&r, 1, "hvctl: error: attach-device web: /nonexistent/d.xml: No "
+                    "such file or directory\n", "attach-device", "web",
+             "/nonexistent/d.xml");
+    RUN_FAIL(&r, 2, "hvctl: error: devices: missing argument (usage: hvctl "
+                    "devices DOMAIN)\nTry 'hvctl help devices'.\n",
+             "devices");
+}
+
 static void version(void **state)
 {
     char buf[64];
@@ -334,7 +377,7 @@ static void version(void **state)
     (void)state;
     RUN_OK(&r, "version");
     assert_contains(r.out, "client:      hvctl " PACKAGE_VERSION "\n");
-    assert_contains(r.out, "library:     libhvctl 0.5.0\n");
+    assert_contains(r.out, "library:     libhvctl 0.6.0\n");
     assert_contains(r.out, "hypervisor:  hvcore ");
     assert_contains(r.out, "agent:       not running\n");
     RUN_OK(&r, "-V");
@@ -343,7 +386,7 @@ static void version(void **state)
     assert_string_equal(json_field(r.out, "client", buf, sizeof(buf)),
                         PACKAGE_VERSION);
     assert_string_equal(json_field(r.out, "library", buf, sizeof(buf)),
-                        "0.5.0");
+                        "0.6.0");
     assert_string_equal(json_field(r.out, "agent", buf, sizeof(buf)), "null");
     /* --json is global too. */
     RUN_OK(&r, "--json", "version");
@@ -375,6 +418,7 @@ int main(void)
         cmocka_unit_test(typos_and_aliases),
         cmocka_unit_test(bad_files),
         cmocka_unit_test(xfer_usage_errors),
+        cmocka_unit_test(device_usage_errors),
         cmocka_unit_test(version),
     };
 
