@@ -9,13 +9,14 @@ set -eu
 # liburing-dev: hvblk's io_uring.  qemu-system-common: qemu-storage-daemon,
 # a vhost-user-blk back end nobody here wrote, which the device tests use;
 # qemu-utils: qemu-img makes the qcow2 image it serves.
-# iproute2: the network tests make namespaces, veth pairs and bridges.
+# iproute2: the network tests make namespaces, veth pairs and bridges;
+# iputils-ping: they ping a guest from its namespace.
 PKGS="build-essential autoconf automake libtool pkg-config clang
 libclang-rt-14-dev
 linux-libc-dev libcmocka-dev libxml2-dev libxml2-utils libjson-c-dev
 libsqlite3-dev sqlite3 libevent-dev libssl-dev openssl libcurl4-openssl-dev
 curl wrk procps libyaml-dev groff-base libxxhash-dev
-liburing-dev iproute2 qemu-system-common qemu-utils"
+liburing-dev iproute2 iputils-ping qemu-system-common qemu-utils"
 
 # Arguments name other packages instead (install-bench-deps.sh).
 [ $# -gt 0 ] && PKGS="$*"

@@ -33,11 +33,14 @@ PVBOOT_SRCS = \
 	guest/workloads/abi_errors.c \
 	guest/virtio.c \
 	guest/blk.c \
+	guest/net.c \
 	guest/workloads/disk.c \
 	guest/workloads/diskcheck.c \
 	guest/workloads/diskio.c \
 	guest/workloads/diskbench.c \
-	guest/workloads/hostile_virtq.c
+	guest/workloads/hostile_virtq.c \
+	guest/workloads/net_echo.c \
+	guest/workloads/netbench.c
 
 PVBOOT_HDRS = \
 	guest/kernel.h \
@@ -54,7 +57,9 @@ PVBOOT_HDRS = \
 	guest/workloads/hostile.h \
 	guest/virtio.h \
 	guest/blk.h \
-	guest/workloads/disk.h
+	guest/net.h \
+	guest/workloads/disk.h \
+	guest/workloads/net_args.h
 
 PVBOOT_PUBLIC_HDRS = \
 	include/public/hvabi.h \

@@ -46,6 +46,10 @@ static const struct workload {
     { "diskbench", SHUTDOWN | NEEDS_ARG, workload_diskbench,
       "diskbench=<randread4k-qd1|randread4k-qd32|seqread1m|seqwrite1m>,<seconds>" },
     { "hostile-virtq", SHUTDOWN,        workload_hostile_virtq, "hostile-virtq[=stay]" },
+    { "net",      SERVICES | NEEDS_ARG, workload_net,
+      "net=<ip>/<prefix>[,<peer-ip>[,<count>]][,mac=<mac>]" },
+    { "netbench", SHUTDOWN | NEEDS_ARG, workload_netbench,
+      "netbench=<ip>/<prefix>,<dst-ip>:<port>,<seconds>[,<size>]" },
 };
 
 /* Copy at most size-1 bytes of a field hvcore promised to terminate. */

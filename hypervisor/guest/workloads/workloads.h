@@ -26,6 +26,8 @@ void workload_diskcheck(const char *arg);
 void workload_diskio(const char *arg);
 void workload_diskbench(const char *arg);
 void workload_hostile_virtq(const char *arg);
+void workload_net(const char *arg);
+void workload_netbench(const char *arg);
 
 /* "pvboot: crashing on purpose", then a write to unmapped page 0. */
 noreturn void crash_on_purpose(void);
