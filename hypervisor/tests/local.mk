@@ -36,7 +36,8 @@ TESTS += tests/unit_virtq tests/test_backends
 tests_unit_virtq_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/backends
 tests_unit_virtq_LDADD = backends/libbackend.a $(CMOCKA_LIBS)
 tests_test_backends_SOURCES = tests/test_backends.c tests/vu_front.c tests/vu_front.h
-tests_test_backends_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/backends $(URING_CFLAGS)
+tests_test_backends_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/backends $(URING_CFLAGS) \
+	-DHV_MAN_DIR='"$(abs_top_srcdir)/../man"'
 tests_test_backends_LDADD = backends/libbackend.a $(CMOCKA_LIBS)
 
 # The stream reader's tests build their streams with their own builder.

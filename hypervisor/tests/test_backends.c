@@ -27,7 +27,10 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <pwd.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -54,7 +57,8 @@ static uint64_t blk_features(void)
            (1ull << HV_VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_BLK_F_FLUSH) |
            (1ull << VIRTIO_BLK_F_DISCARD) | (1ull << VIRTIO_BLK_F_WRITE_ZEROES) |
            (1ull << VIRTIO_BLK_F_RO) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
-           (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_SIZE_MAX);
+           (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_SIZE_MAX) |
+           (1ull << VIRTIO_BLK_F_MQ);
 }
 
 static void make_disk(void)
@@ -76,6 +80,7 @@ struct req_area {
 };
 
 static struct req_area the_area;
+static unsigned rq;                 /* the queue blk_req uses */
 
 /* The back end of the running test, killed by the teardown if the test
  * failed before it stopped it (it holds the disk's lock). */
@@ -110,6 +115,7 @@ static void blk_up_n(struct vf *f, const char *const *extra, unsigned num)
     }
     assert_int_equal(vf_queue(f, 0, num), 0);
     memset(&the_area, 0, sizeof(the_area));
+    rq = 0;
 }
 
 static void blk_up(struct vf *f, const char *const *extra)
@@ -150,26 +156,26 @@ static int blk_req(struct vf *f, uint32_t type, uint64_t sector, void *buf, uint
     bool in = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID;
     uint32_t hdr[4] = { type, 0, (uint32_t)sector, (uint32_t)(sector >> 32) };
     uint8_t *status = vf_ptr(f, a.status);
-    uint16_t want = (uint16_t)(f->q[0].avail_idx + 1);
+    uint16_t want = (uint16_t)(f->q[rq].avail_idx + 1);
     unsigned last;
 
     memcpy(vf_ptr(f, a.hdr), hdr, 16);
     *status = 0xff;
     if (!in && len)
         memcpy(vf_ptr(f, a.data), buf, len);
-    vf_desc(f, 0, 0, a.hdr, 16, VIRTQ_DESC_F_NEXT, 1);
+    vf_desc(f, rq, 0, a.hdr, 16, VIRTQ_DESC_F_NEXT, 1);
     if (len) {
-        vf_desc(f, 0, 1, a.data, len, VIRTQ_DESC_F_NEXT | (in ? VIRTQ_DESC_F_WRITE : 0), 2);
+        vf_desc(f, rq, 1, a.data, len, VIRTQ_DESC_F_NEXT | (in ? VIRTQ_DESC_F_WRITE : 0), 2);
         last = 2;
     } else {
-        vf_desc(f, 0, 0, a.hdr, 16, VIRTQ_DESC_F_NEXT, 2);
+        vf_desc(f, rq, 0, a.hdr, 16, VIRTQ_DESC_F_NEXT, 2);
         last = 2;
     }
-    vf_desc(f, 0, last, a.status, 1, VIRTQ_DESC_F_WRITE, 0);
-    vf_set_used_event(f, 0, (uint16_t)(want - 1));
-    vf_avail(f, 0, 0);
-    vf_kick(f, 0);
-    if (!vf_wait_used(f, 0, want)) {
+    vf_desc(f, rq, last, a.status, 1, VIRTQ_DESC_F_WRITE, 0);
+    vf_set_used_event(f, rq, (uint16_t)(want - 1));
+    vf_avail(f, rq, 0);
+    vf_kick(f, rq);
+    if (!vf_wait_used(f, rq, want)) {
         fprintf(stderr, "no answer; hvblk said: %s\n", vf_stderr(f));
         return -1;
     }
@@ -516,6 +522,292 @@ static void hvblk_batches_requests(void **state)
            (t1 - t0) * 1e6 / (ROUNDS * 4));
     assert_int_equal(f.stats->errors, 0);
     assert_int_equal(vf_stop(&f), 0);
+}
+
+
+/* ---- hvblk's options at work -------------------------------------------- */
+
+/* --direct: O_DIRECT with the file system's block size; an unaligned
+ * guest buffer goes through a bounce buffer and still reads right. */
+static void hvblk_direct_reads_aligned_and_bounced(void **state)
+{
+    struct vf f = { 0 };
+    uint8_t cfg[BLK_CONFIG_BYTES], buf[8192];
+    uint32_t bs;
+    struct stat st;
+    struct req_area a;
+    int fd;
+
+    (void)state;
+    make_disk();
+    fd = open(disk, O_RDONLY | O_DIRECT);
+    if (fd < 0) {
+        fprintf(stderr, "no O_DIRECT on %s: skipped\n", tmpdir);
+        skip();
+    }
+    assert_int_equal(fstat(fd, &st), 0);
+    close(fd);
+    blk_up(&f, (const char *[]){ "--direct", NULL });
+    assert_int_equal(vf_get_config(&f, cfg, sizeof(cfg)), 0);
+    memcpy(&bs, cfg + 20, 4);
+    assert_int_equal(bs, st.st_blksize > 512 ? (uint32_t)st.st_blksize : 512);
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, 16, buf, 8192), VIRTIO_BLK_S_OK);
+    assert_int_equal(buf[0], 17);
+    assert_int_equal(buf[8191], 32);
+    /* The same read into a buffer 512 bytes off alignment. */
+    a = area(&f);
+    the_area.data = a.data + 512;
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, 16, buf, 8192), VIRTIO_BLK_S_OK);
+    assert_int_equal(buf[0], 17);
+    assert_int_equal(buf[8191], 32);
+    memset(buf, 0x5a, sizeof(buf));
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_OUT, 32, buf, 8192), VIRTIO_BLK_S_OK);
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_FLUSH, 0, NULL, 0), VIRTIO_BLK_S_OK);
+    fd = open(disk, O_RDONLY);
+    assert_int_equal(pread(fd, buf, 1, 32 * 512 + 8191), 1);
+    close(fd);
+    assert_int_equal(buf[0], 0x5a);
+    assert_int_equal(f.stats->errors, 0);
+    assert_int_equal(vf_stop(&f), 0);
+}
+
+/* --queues 2: MQ offered, GET_QUEUE_NUM and num_queues say 2, and the
+ * second queue serves requests. */
+static void hvblk_serves_two_queues(void **state)
+{
+    struct vf f = { 0 };
+    uint8_t cfg[BLK_CONFIG_BYTES], buf[512];
+    uint64_t nq;
+    uint16_t n16;
+
+    (void)state;
+    blk_up(&f, (const char *[]){ "--queues", "2", NULL });
+    assert_true(f.features & (1ull << VIRTIO_BLK_F_MQ));
+    assert_int_equal(vf_get_u64(&f, VU_GET_QUEUE_NUM, &nq), 0);
+    assert_int_equal(nq, 2);
+    assert_int_equal(vf_get_config(&f, cfg, sizeof(cfg)), 0);
+    memcpy(&n16, cfg + 34, 2);
+    assert_int_equal(n16, 2);
+    assert_int_equal(vf_queue(&f, 1, QSIZE), 0);
+    rq = 1;
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, 42, buf, 512), VIRTIO_BLK_S_OK);
+    assert_int_equal(buf[0], 43);
+    assert_int_equal(vf_used_idx(&f, 0), 0);
+    assert_int_equal(vf_stop(&f), 0);
+}
+
+/* --user: the process runs as that user once the disk is open. */
+static void hvblk_drops_to_user(void **state)
+{
+    struct vf f = { 0 };
+    struct passwd *pw = getpwnam("nobody");
+    char path[64], line[256];
+    uint8_t buf[512];
+    bool seen = false;
+    FILE *st;
+
+    (void)state;
+    if (!pw || getuid() != 0) {
+        fprintf(stderr, "no user nobody or not root: skipped\n");
+        skip();
+    }
+    blk_up(&f, (const char *[]){ "--user", "nobody", NULL });
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, 0, buf, 512), VIRTIO_BLK_S_OK);
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)f.pid);
+    st = fopen(path, "r");
+    assert_non_null(st);
+    while (fgets(line, sizeof(line), st)) {
+        unsigned r, e, sv, fs;
+
+        if (sscanf(line, "Uid: %u %u %u %u", &r, &e, &sv, &fs) == 4) {
+            assert_int_equal(r, pw->pw_uid);
+            assert_int_equal(e, pw->pw_uid);
+            assert_int_equal(sv, pw->pw_uid);
+            seen = true;
+        }
+        if (!strncmp(line, "Groups:", 7))       /* none at all */
+            assert_int_equal(strspn(line + 7, " \t\n"), strlen(line + 7));
+    }
+    fclose(st);
+    assert_true(seen);
+    assert_int_equal(vf_stop(&f), 0);
+}
+
+/* --socket: listens, serves one front end, then the next one. */
+static void hvblk_listens_at_a_socket(void **state)
+{
+    char sock[PATH_MAX + 16];
+    char bin[4096];
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    uint8_t buf[512];
+    pid_t pid;
+    int st;
+
+    (void)state;
+    make_disk();
+    snprintf(sock, sizeof(sock), "%s/vda.sock", tmpdir);
+    assert_true(strlen(sock) < sizeof(sa.sun_path));
+    memcpy(sa.sun_path, sock, strlen(sock) + 1);
+    snprintf(bin, sizeof(bin), "%s/hvblk", getenv("HVCORE_BACKEND_DIR"));
+    pid = fork();
+    if (pid == 0) {
+        execl(bin, bin, "--socket", sock, "--file", disk, "--poll-us", "0", (char *)NULL);
+        _exit(127);
+    }
+    for (int round = 0; round < 2; round++) {
+        struct vf f = { 0 };
+        int s = -1;
+        time_t end = time(NULL) + 30;
+
+        while (time(NULL) <= end) {
+            s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+                break;
+            close(s);
+            s = -1;
+            usleep(10000);
+        }
+        assert_true(s >= 0);
+        assert_int_equal(vf_attach(&f, s), 0);
+        assert_int_equal(vf_handshake(&f, blk_features()), 0);
+        assert_int_equal(vf_queue(&f, 0, QSIZE), 0);
+        memset(&the_area, 0, sizeof(the_area));
+        rq = 0;
+        assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, (uint64_t)round, buf, 512),
+                         VIRTIO_BLK_S_OK);
+        assert_int_equal(buf[0], round + 1);
+        vf_stop(&f);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, &st, 0);
+    unlink(sock);
+}
+
+static void h_loop(struct vf *f);
+
+/* A broken queue signals its error eventfd (SET_VRING_ERR). */
+static void hvblk_signals_the_error_eventfd(void **state)
+{
+    struct vf f = { 0 };
+    int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    uint64_t idx = 0, r, n = 0;
+
+    (void)state;
+    blk_up(&f, NULL);
+    assert_int_equal(vf_raw(&f, VU_SET_VRING_ERR, VU_VERSION | VU_FLAG_NEED_REPLY, &idx, 8,
+                            &efd, 1), 0);
+    assert_int_equal(vf_reply(&f, VU_SET_VRING_ERR, &r, 8), 0);
+    assert_int_equal(r, 0);
+    h_loop(&f);
+    vf_kick(&f, 0);
+    assert_true(vf_wait_errors(&f, 1));
+    for (int i = 0; i < 30000 && read(efd, &n, 8) != 8; i++)
+        usleep(1000);
+    assert_int_equal(n, 1);
+    close(efd);
+    assert_int_equal(vf_stop(&f), 0);
+}
+
+/* ---- the man pages --------------------------------------------------------- */
+
+/* Every option --help lists is in the man page and back, and the man page
+ * gives the three exit statuses. */
+static void options_of(const char *text, char opts[][32], unsigned *n)
+{
+    *n = 0;
+    for (const char *p = text; (p = strstr(p, "--")); ) {
+        size_t len = 2;
+
+        while ((p[len] >= 'a' && p[len] <= 'z') || (p[len] == '-' && len > 2))
+            len++;
+        if (len > 2 && len < 32) {
+            bool dup = false;
+
+            for (unsigned i = 0; i < *n; i++)
+                dup |= strlen(opts[i]) == len && !strncmp(opts[i], p, len);
+            if (!dup && *n < 64) {
+                memcpy(opts[*n], p, len);
+                opts[(*n)++][len] = 0;
+            }
+        }
+        p += len;
+    }
+}
+
+static char *slurp(const char *cmd_or_path, bool command)
+{
+    static char buf[65536];
+    FILE *in = command ? popen(cmd_or_path, "r") : fopen(cmd_or_path, "r");
+    size_t n, k = 0;
+
+    assert_non_null(in);
+    while ((n = fread(buf + k, 1, sizeof(buf) - 1 - k, in)) > 0)
+        k += n;
+    buf[k] = 0;
+    command ? pclose(in) : fclose(in);
+    /* man(7) writes hyphens as \-. */
+    for (char *w = buf, *r = buf; ; r++) {
+        if (r[0] == '\\' && r[1] == '-')
+            r++;
+        *w++ = *r;
+        if (!*r)
+            break;
+    }
+    return strdup(buf);
+}
+
+static void check_man(const char *prog)
+{
+    char cmd[4200], path[4200], help_opts[64][32], man_opts[64][32];
+    unsigned nh, nm;
+    char *help, *man;
+
+    snprintf(cmd, sizeof(cmd), "%s/%s --help", getenv("HVCORE_BACKEND_DIR"), prog);
+    snprintf(path, sizeof(path), "%s/%s.8", HV_MAN_DIR, prog);
+    help = slurp(cmd, true);
+    man = slurp(path, false);
+    options_of(help, help_opts, &nh);
+    /* The OPTIONS section only: the examples show hvcore's options too. */
+    char *opts = strstr(man, "\n.SH OPTIONS\n"), *end;
+    assert_non_null(opts);
+    end = strstr(opts + 1, "\n.SH ");
+    assert_non_null(end);
+    *end = 0;
+    options_of(opts, man_opts, &nm);
+    *end = '\n';
+    assert_true(nh > 5);
+    for (unsigned i = 0; i < nh; i++) {
+        bool found = false;
+
+        for (unsigned j = 0; j < nm; j++)
+            found |= !strcmp(help_opts[i], man_opts[j]);
+        if (!found)
+            fprintf(stderr, "%s: %s is not in %s.8\n", prog, help_opts[i], prog);
+        assert_true(found);
+    }
+    for (unsigned j = 0; j < nm; j++) {
+        bool found = false;
+
+        for (unsigned i = 0; i < nh; i++)
+            found |= !strcmp(help_opts[i], man_opts[j]);
+        if (!found)
+            fprintf(stderr, "%s: %s.8 documents %s, which --help does not list\n", prog, prog,
+                    man_opts[j]);
+        assert_true(found);
+    }
+    assert_non_null(strstr(man, ".SH EXIT STATUS\n.TP\n0\n"));
+    assert_non_null(strstr(man, ".TP\n1\n"));
+    assert_non_null(strstr(man, ".TP\n2\n"));
+    assert_non_null(strstr(help, "Exit status: 0 "));
+    free(help);
+    free(man);
+}
+
+static void man_pages_list_every_option(void **state)
+{
+    (void)state;
+    check_man("hvblk");
+    check_man("hvnet");
 }
 
 /* ---- hostile rings ------------------------------------------------------ */
@@ -1010,6 +1302,12 @@ int main(void)
         cmocka_unit_test_teardown(hvblk_batches_requests, kill_leftover),
         cmocka_unit_test_teardown(hvblk_breaks_queue_on_hostile_rings, kill_leftover),
         cmocka_unit_test_teardown(hvblk_checks_messages, kill_leftover),
+        cmocka_unit_test_teardown(hvblk_direct_reads_aligned_and_bounced, kill_leftover),
+        cmocka_unit_test_teardown(hvblk_serves_two_queues, kill_leftover),
+        cmocka_unit_test_teardown(hvblk_drops_to_user, kill_leftover),
+        cmocka_unit_test_teardown(hvblk_listens_at_a_socket, kill_leftover),
+        cmocka_unit_test_teardown(hvblk_signals_the_error_eventfd, kill_leftover),
+        cmocka_unit_test_teardown(man_pages_list_every_option, kill_leftover),
         cmocka_unit_test_teardown(hvnet_refuses_bad_options, kill_leftover),
         cmocka_unit_test_teardown(hvnet_moves_frames_between_guest_and_tap, kill_leftover),
         cmocka_unit_test_teardown(hvnet_joins_a_bridge_with_two_queue_pairs, kill_leftover),

@@ -36,17 +36,17 @@ static void program_path(const char *program, char *path, size_t len)
     snprintf(path, len, "%s/%s", dir ? dir : "backends", program);
 }
 
-int vf_start(struct vf *f, const char *program, const char *const *args)
+/* Guest memory and the counters page. */
+static int make_memory(struct vf *f)
 {
     const char *netns = f->netns;
-    int sv[2], ep[2];
-    char path[4096];
-    const char *argv[32];
-    unsigned n = 0;
 
     memset(f, 0, sizeof(*f));
     f->netns = netns;
     f->next_alloc = VF_MEM_BASE;
+    f->err_pipe = -1;
+    for (unsigned i = 0; i < VF_MAX_Q; i++)
+        f->q[i].kick = f->q[i].call = -1;
     f->memfd = memfd_create("vf-guest", MFD_CLOEXEC);
     f->stats_fd = memfd_create("vf-stats", MFD_CLOEXEC);
     if (f->memfd < 0 || f->stats_fd < 0 || ftruncate(f->memfd, VF_MEM_SIZE) < 0 ||
@@ -57,6 +57,27 @@ int vf_start(struct vf *f, const char *program, const char *const *args)
     if (f->mem == MAP_FAILED || f->stats == MAP_FAILED)
         return -1;
     f->stats->magic = HV_BACKEND_STATS_MAGIC;
+    return 0;
+}
+
+int vf_attach(struct vf *f, int sock)
+{
+    if (make_memory(f) < 0)
+        return -1;
+    f->pid = -1;
+    f->sock = sock;
+    return 0;
+}
+
+int vf_start(struct vf *f, const char *program, const char *const *args)
+{
+    int sv[2], ep[2];
+    char path[4096];
+    const char *argv[32];
+    unsigned n = 0;
+
+    if (make_memory(f) < 0)
+        return -1;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0 ||
         pipe2(ep, O_CLOEXEC) < 0)
         return -1;
@@ -73,11 +94,11 @@ int vf_start(struct vf *f, const char *program, const char *const *args)
     if (f->pid < 0)
         return -1;
     if (f->pid == 0) {
-        if (netns) {
+        if (f->netns) {
             char nspath[256];
             int nsfd;
 
-            snprintf(nspath, sizeof(nspath), "/run/netns/%s", netns);
+            snprintf(nspath, sizeof(nspath), "/run/netns/%s", f->netns);
             nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
             if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0)
                 _exit(126);
@@ -96,8 +117,6 @@ int vf_start(struct vf *f, const char *program, const char *const *args)
     f->sock = sv[0];
     f->err_pipe = ep[0];
     fcntl(f->err_pipe, F_SETFL, O_NONBLOCK);
-    for (unsigned i = 0; i < VF_MAX_Q; i++)
-        f->q[i].kick = f->q[i].call = -1;
     return 0;
 }
 
@@ -141,6 +160,8 @@ const char *vf_stderr(struct vf *f)
     size_t have = strlen(f->err);
     ssize_t n;
 
+    if (f->err_pipe < 0)
+        return f->err;
     while (have < sizeof(f->err) - 1 &&
            (n = read(f->err_pipe, f->err + have, sizeof(f->err) - 1 - have)) > 0) {
         have += (size_t)n;
@@ -151,6 +172,8 @@ const char *vf_stderr(struct vf *f)
 
 bool vf_alive(struct vf *f)
 {
+    if (f->pid <= 0)
+        return false;
     return waitpid(f->pid, NULL, WNOHANG) == 0;
 }
 
@@ -163,7 +186,8 @@ int vf_stop(struct vf *f)
     if (f->sock >= 0)
         close(f->sock);
     f->sock = -1;
-    while ((r = waitpid(f->pid, &st, WNOHANG)) == 0 && now_ms() < end)
+    r = f->pid > 0 ? 0 : 1;     /* 1: no process of ours to wait for */
+    while (f->pid > 0 && (r = waitpid(f->pid, &st, WNOHANG)) == 0 && now_ms() < end)
         usleep(1000);
     if (r == 0) {
         kill(f->pid, SIGKILL);
@@ -176,7 +200,8 @@ int vf_stop(struct vf *f)
         if (f->q[i].call >= 0)
             close(f->q[i].call);
     }
-    close(f->err_pipe);
+    if (f->err_pipe >= 0)
+        close(f->err_pipe);
     close(f->memfd);
     close(f->stats_fd);
     munmap(f->mem, VF_MEM_SIZE);

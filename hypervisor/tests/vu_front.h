@@ -51,6 +51,13 @@ struct vf {
  */
 int vf_start(struct vf *f, const char *program, const char *const *args);
 
+/*
+ * Use an already connected socket (a back end listening with --socket):
+ * guest memory and a private counters page as vf_start makes them, no
+ * process of ours (pid -1).  0 or -1.
+ */
+int vf_attach(struct vf *f, int sock);
+
 /* Run PROGRAM with args alone; its exit status and first stderr line. */
 int vf_run(const char *program, const char *const *args, char *line, size_t len);
 
