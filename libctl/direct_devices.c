@@ -19,19 +19,25 @@
 #define DOM_FMT "domain '%s' (id %u)"
 #define DOM_ARGS(d) (d)->name, (d)->domid
 
-/* hvcore's one-line message from a device reply, if it gave one. */
-static const char *reply_message(struct hv_domctl_reply *r)
+/*
+ * hvcore's one-line message from a device reply, if it gave one, without
+ * the "<id>: " it may start with (ours names the device already).
+ */
+static const char *reply_message(struct hv_domctl_reply *r, const char *id)
 {
     char *m = r->u.result.message;
+    size_t n = strlen(id);
 
     m[sizeof(r->u.result.message) - 1] = '\0';
+    if (strncmp(m, id, n) == 0 && m[n] == ':' && m[n + 1] == ' ')
+        m += n + 2;
     return m[0] ? m : NULL;
 }
 
 static int device_err(hv_domain *dom, const char *id, const char *verb,
                       struct hv_domctl_reply *r)
 {
-    const char *msg = reply_message(r);
+    const char *msg = reply_message(r, id);
 
     switch (-r->status) {
     case HVE_EXIST:

@@ -67,3 +67,18 @@ tests_libctl_test_create_paused_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(JSONC_CFLAGS)
 tests_libctl_test_create_paused_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) \
 	$(JSONC_LIBS) -lutil
+
+# test_device_attach: devices through both drivers, hvctld (--config
+# across a restart) and hvctl, on disks qemu-storage-daemon serves.
+check_PROGRAMS += tests/libctl/test_device_attach
+TESTS += tests/libctl/test_device_attach
+tests_libctl_test_device_attach_SOURCES = tests/libctl/test_device_attach.c \
+	tests/libctl/api_assert.h \
+	tests/cli/agent_harness.c tests/cli/agent_harness.h \
+	tests/cli/cli_harness.c tests/cli/cli_harness.h
+tests_libctl_test_device_attach_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(srcdir)/tests/cli -I$(srcdir)/tests/libctl
+tests_libctl_test_device_attach_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JSONC_CFLAGS)
+tests_libctl_test_device_attach_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) \
+	$(JSONC_LIBS) -lutil

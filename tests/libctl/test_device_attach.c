@@ -1,0 +1,471 @@
+/*
+ * test_device_attach.c - devices through every layer, on real hvcore and
+ * pvboot domains with disks served by qemu-storage-daemon (a vhost-user
+ * back end nobody here wrote):
+ *
+ *   - a domain created with a disk has it (hvcore --device), listed with
+ *     its state, back end and (unknown) counters;
+ *   - attach and detach at run time through the direct driver and the
+ *     agent driver (REST), each with its event, the running config kept
+ *     in step, and every refusal word for word;
+ *   - HV_DEVICE_CONFIG: the definition changes with the running domain,
+ *     or alone, and stays so across an hvctld restart; an interface
+ *     attached to it gets its MAC and id there, once;
+ *   - hvctl attach-disk, devices, detach-device, info.
+ *
+ * Skips (77) without /dev/kvm, a built hvcore/pvboot/hvctld, or
+ * qemu-storage-daemon.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agent_harness.h"
+#include "api_assert.h"
+#include "cli_harness.h"
+#include "hvctl.h"
+
+#define QSD "/usr/bin/qemu-storage-daemon"
+#define QEMU_IMG "/usr/bin/qemu-img"
+#define WAIT_MS 30000
+
+static struct agent A;
+static char uri_unix[700];
+static struct run r;
+
+/* ---- qemu-storage-daemon: one raw image on one socket ---- */
+
+struct qsd {
+    char sock[300], img[300];
+    pid_t pid;
+};
+
+static struct qsd qa, qb;
+
+static bool can_connect(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool ok;
+
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
+    ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+static void qsd_start(struct qsd *q, const char *tag)
+{
+    char blk[400], exp[400];
+    double end;
+    int fd;
+
+    snprintf(q->sock, sizeof(q->sock), "%s/%s.sock", cli_env.dir, tag);
+    snprintf(q->img, sizeof(q->img), "%s/%s.img", cli_env.dir, tag);
+    fd = open(q->img, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 16 << 20), 0);
+    close(fd);
+    snprintf(blk, sizeof(blk), "driver=file,node-name=f,filename=%s", q->img);
+    snprintf(exp, sizeof(exp), "type=vhost-user-blk,id=e,node-name=f,"
+             "addr.type=unix,addr.path=%s,writable=on", q->sock);
+    q->pid = fork();
+    assert_true(q->pid >= 0);
+    if (q->pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        execl(QSD, QSD, "--blockdev", blk, "--export", exp, (char *)NULL);
+        _exit(127);
+    }
+    /* It serves one front end at a time: a probe is dropped at once. */
+    end = now_ms() + WAIT_MS;
+    while (!can_connect(q->sock)) {
+        assert_true(now_ms() < end);
+        assert_int_equal(waitpid(q->pid, NULL, WNOHANG), 0);
+        usleep(10000);
+    }
+}
+
+static void qsd_stop(struct qsd *q)
+{
+    if (q->pid > 0) {
+        kill(q->pid, SIGKILL);
+        waitpid(q->pid, NULL, 0);
+    }
+    q->pid = 0;
+}
+
+/* ---- helpers ---- */
+
+static hv_device *disk(const char *id, const char *sock)
+{
+    char xml[600];
+    hv_device *d = NULL;
+
+    snprintf(xml, sizeof(xml), "<disk type='vhostuser'><source type='unix' "
+             "path='%s'/><target dev='%s'/></disk>", sock, id);
+    OK(hv_device_from_xml(xml, strlen(xml), "test", &d));
+    return d;
+}
+
+static size_t count(hv_domain *dom)
+{
+    hv_devlist *l;
+    size_t n;
+
+    OK(hv_domain_get_devices(dom, 0, &l));
+    n = hv_devlist_count(l);
+    hv_devlist_free(l);
+    return n;
+}
+
+/* The next event of `type` on ev (others are skipped), within WAIT_MS. */
+static void expect_event(hv_events *ev, int type, const char *detail)
+{
+    double end = now_ms() + WAIT_MS;
+
+    while (now_ms() < end) {
+        struct pollfd p = { .fd = hv_events_get_fd(ev), .events = POLLIN };
+        hv_event *e;
+        int rc = hv_event_next(ev, &e);
+
+        if (rc == HV_EAGAIN) {
+            poll(&p, 1, 100);
+            continue;
+        }
+        OK(rc);
+        if (hv_event_get_type(e) == type) {
+            assert_string_equal(hv_event_get_detail(e), detail);
+            hv_event_free(e);
+            return;
+        }
+        hv_event_free(e);
+    }
+    fail_msg("no %s event '%s' within %d ms", hv_event_type_name(type),
+             detail, WAIT_MS);
+}
+
+static bool config_has(hv_config *cfg, const char *id)
+{
+    bool has = hv_config_find_device(cfg, id) != NULL;
+
+    hv_config_free(cfg);
+    return has;
+}
+
+/*
+ * What both drivers do alike: a domain created with disk vdb, vdc
+ * attached and detached while it runs, and the refusals.
+ */
+static void run_time(const char *uri, const char *name)
+{
+    hv_conn *c;
+    hv_config *cfg, *live;
+    hv_domain *dom;
+    hv_devlist *l;
+    hv_events *ev;
+    hv_device *vdb = disk("vdb", qa.sock), *vdc = disk("vdc", qb.sock), *bad;
+    char desc[400], what[120];
+    uint64_t v;
+
+    OK(hv_conn_open_uri(uri, 0, &c));
+    OK(hv_config_load_file(cli_config(name, "counter", false, 0), &cfg));
+    OK(hv_config_add_device(cfg, vdb));
+    OK(hv_domain_create(c, cfg, 0, &dom));
+    snprintf(what, sizeof(what), "domain '%s' (id %u)", name,
+             hv_domain_get_id(dom));
+
+    /* Created with it: hvcore --device. */
+    OK(hv_domain_get_devices(dom, 0, &l));
+    assert_int_equal(hv_devlist_count(l), 1);
+    assert_string_equal(hv_devlist_get_id(l, 0), "vdb");
+    assert_int_equal(hv_devlist_get_type(l, 0), HV_DEVICE_DISK);
+    assert_true(hv_devlist_get_state(l, 0) >= HV_DEVICE_CONNECTING &&
+                hv_devlist_get_state(l, 0) <= HV_DEVICE_RUNNING);
+    snprintf(desc, sizeof(desc), "vhost-user %s", qa.sock);
+    assert_string_equal(hv_devlist_get_backend(l, 0), desc);
+    assert_int_equal(hv_devlist_get_backend_pid(l, 0), 0);
+    expect_err(hv_devlist_get_counter(l, 0, HV_DEVICE_REQS_IN, &v), HV_EAGAIN,
+               "device 'vdb': its back end reports no counters");
+    OK(hv_devlist_get_counter(l, 0, HV_DEVICE_RECONNECTS, &v));
+    hv_devlist_free(l);
+
+    /* Attached at run time, with its event. */
+    OK(hv_events_open(c, &ev));
+    OK(hv_domain_attach_device(dom, vdc, 0));
+    snprintf(desc, sizeof(desc), "vdc: vhost-user %s", qb.sock);
+    expect_event(ev, HV_EVENT_DEVICE_ATTACHED, desc);
+    assert_int_equal(count(dom), 2);
+    OK(hv_domain_get_config(dom, &live));
+    assert_true(config_has(live, "vdc"));
+
+    /* Refusals. */
+    expect_err(hv_domain_attach_device(dom, vdc, HV_DEVICE_LIVE), HV_EEXIST,
+               "%s: cannot attach device 'vdc': the id is taken", what);
+    bad = disk("vdd", "/nonexistent/vdd.sock");
+    expect_err(hv_domain_attach_device(dom, bad, 0), HV_EIO,
+               "%s: device 'vdd': cannot connect to /nonexistent/vdd.sock: "
+               "No such file or directory", what);
+    hv_device_free(bad);
+    expect_err(hv_domain_attach_device(dom, vdc, 4), HV_EINVAL,
+               "%s: attach a device: unknown flags 0x4", what);
+    expect_err(hv_domain_detach_device(dom, "VDC", 0), HV_EINVAL,
+               "%s: 'VDC' is not a device id (1-15 of a-z, 0-9, '_', '.' "
+               "and '-')", what);
+
+    /* Detached: gone from the domain and its running config. */
+    OK(hv_domain_detach_device(dom, "vdc", 0));
+    expect_event(ev, HV_EVENT_DEVICE_DETACHED, "vdc: detached");
+    assert_int_equal(count(dom), 1);
+    OK(hv_domain_get_config(dom, &live));
+    assert_false(config_has(live, "vdc"));
+    expect_err(hv_domain_detach_device(dom, "vdc", 0), HV_ENOENT,
+               "%s: no device 'vdc'", what);
+
+    /* The slot and the socket serve again. */
+    OK(hv_domain_attach_device(dom, vdc, 0));
+    assert_int_equal(count(dom), 2);
+    OK(hv_domain_destroy(dom, 0));
+
+    hv_events_free(ev);
+    hv_domain_free(dom);
+    hv_config_free(cfg);
+    hv_device_free(vdb);
+    hv_device_free(vdc);
+    hv_conn_free(c);
+}
+
+static void test_direct(void **state)
+{
+    hv_conn *c;
+    hv_config *cfg;
+    hv_domain *dom;
+    hv_device *vdc = disk("vdc", qb.sock);
+    char want[600];
+
+    (void)state;
+    run_time("hvctl:///system?driver=direct", "dd");
+
+    /* Definitions are hvctld's. */
+    OK(hv_conn_open_uri("hvctl:///system?driver=direct", 0, &c));
+    OK(hv_config_load_file(cli_config("dd2", "counter", false, 0), &cfg));
+    OK(hv_domain_create(c, cfg, 0, &dom));
+    snprintf(want, sizeof(want), "domain 'dd2' (id %u): attach a device to "
+             "the definition: not possible through %s: the direct driver "
+             "runs transient domains only; definitions need hvctld "
+             "(hvctl:///system with hvctld running, or "
+             "unix:///PATH/hvctld.sock)", hv_domain_get_id(dom),
+             hv_conn_get_uri(c));
+    expect_err(hv_domain_attach_device(dom, vdc, HV_DEVICE_CONFIG),
+               HV_ENOTSUP, "%s", want);
+    OK(hv_domain_destroy(dom, 0));
+    hv_domain_free(dom);
+    hv_config_free(cfg);
+    hv_device_free(vdc);
+    hv_conn_free(c);
+}
+
+static void test_agent(void **state)
+{
+    (void)state;
+    run_time(uri_unix, "ad");
+}
+
+static hv_config *definition(hv_domain *dom)
+{
+    hv_config *cfg;
+
+    OK(hv_domain_get_definition(dom, 0, &cfg));
+    return cfg;
+}
+
+/*
+ * HV_DEVICE_CONFIG through hvctld: with the running domain, or alone;
+ * a definition that keeps what it was given across an hvctld restart.
+ */
+static void test_agent_config(void **state)
+{
+    hv_conn *c;
+    hv_config *cfg, *def;
+    hv_domain *dom, *tr;
+    hv_device *vdc = disk("vdc", qb.sock), *vde, *net, *bad;
+    const hv_device *got;
+    char mac[32];
+    const char *vde_xml = "<disk type='file'><source file='/srv/pd-e.img'/>"
+                          "<target dev='vde'/></disk>";
+    const char *net_xml = "<interface type='bridge'><source bridge='br0'/>"
+                          "</interface>";
+
+    (void)state;
+    OK(hv_device_from_xml(vde_xml, strlen(vde_xml), "test", &vde));
+    OK(hv_device_from_xml(net_xml, strlen(net_xml), "test", &net));
+    OK(hv_conn_open_uri(uri_unix, 0, &c));
+    OK(hv_config_load_file(cli_config("pd", "counter", false, 0), &cfg));
+    OK(hv_domain_define(c, cfg, 0, &dom));
+
+    /* Shut off: only the definition can change. */
+    expect_err(hv_domain_attach_device(dom, vdc, 0), HV_ESTATE,
+               "cannot attach a device to domain 'pd': it is not running "
+               "(config=true&live=false changes its definition)");
+    OK(hv_domain_attach_device(dom, vdc, HV_DEVICE_CONFIG));
+    assert_true(config_has(definition(dom), "vdc"));
+    OK(hv_domain_start(dom, 0));
+    assert_int_equal(count(dom), 1);        /* started with it */
+
+    /* Running domain and definition together, then the definition alone. */
+    OK(hv_domain_detach_device(dom, "vdc", HV_DEVICE_LIVE |
+                               HV_DEVICE_CONFIG));
+    assert_int_equal(count(dom), 0);
+    assert_false(config_has(definition(dom), "vdc"));
+    OK(hv_domain_attach_device(dom, vdc, HV_DEVICE_LIVE | HV_DEVICE_CONFIG));
+    assert_int_equal(count(dom), 1);
+    OK(hv_domain_detach_device(dom, "vdc", HV_DEVICE_CONFIG));
+    assert_int_equal(count(dom), 1);        /* still running with it */
+    assert_false(config_has(definition(dom), "vdc"));
+    OK(hv_domain_attach_device(dom, vde, HV_DEVICE_CONFIG));
+    assert_int_equal(count(dom), 1);
+
+    /* An interface gets its MAC and id in the definition, once. */
+    OK(hv_domain_attach_device(dom, net, HV_DEVICE_CONFIG));
+    def = definition(dom);
+    got = hv_config_find_device(def, "net0");
+    assert_non_null(got);
+    assert_memory_equal(hv_device_get_mac(got), "52:54:00:", 9);
+    snprintf(mac, sizeof(mac), "%s", hv_device_get_mac(got));
+    hv_config_free(def);
+
+    /* A failed live attach leaves the definition alone. */
+    bad = disk("vdf", "/nonexistent/f");
+    expect_err(hv_domain_attach_device(dom, bad,
+                                       HV_DEVICE_LIVE | HV_DEVICE_CONFIG),
+               HV_EIO, "domain 'pd' (id %u): device 'vdf': cannot connect to "
+               "/nonexistent/f: No such file or directory",
+               hv_domain_get_id(dom));
+    assert_false(config_has(definition(dom), "vdf"));
+    hv_device_free(bad);
+
+    /* Across an hvctld restart: the definition as it was left. */
+    agent_stop(&A);
+    agent_start(&A);
+    hv_domain_free(dom);
+    OK(hv_domain_lookup_by_name(c, "pd", &dom));
+    def = definition(dom);
+    assert_non_null(hv_config_find_device(def, "vde"));
+    assert_null(hv_config_find_device(def, "vdc"));
+    assert_string_equal(hv_device_get_mac(hv_config_find_device(def, "net0")),
+                        mac);
+    hv_config_free(def);
+    OK(hv_domain_detach_device(dom, "vde", HV_DEVICE_CONFIG));
+    OK(hv_domain_detach_device(dom, "net0", HV_DEVICE_CONFIG));
+    expect_err(hv_domain_detach_device(dom, "vde", HV_DEVICE_CONFIG),
+               HV_ENOENT, "domain 'pd': its definition has no device 'vde'");
+    OK(hv_domain_destroy(dom, 0));
+    OK(hv_domain_undefine(dom, 0));
+
+    /* A transient domain has no definition to change. */
+    OK(hv_config_load_file(cli_config("tr", "counter", false, 0), &cfg));
+    OK(hv_domain_create(c, cfg, 0, &tr));
+    expect_err(hv_domain_attach_device(tr, vdc, HV_DEVICE_CONFIG), HV_ESTATE,
+               "cannot attach a device to domain 'tr' in its definition: it "
+               "is transient");
+    OK(hv_domain_destroy(tr, 0));
+    hv_domain_free(tr);
+    hv_config_free(cfg);
+
+    hv_domain_free(dom);
+    hv_device_free(vdc);
+    hv_device_free(vde);
+    hv_device_free(net);
+    hv_conn_free(c);
+}
+
+/* hvctl: attach-disk, devices, info, detach-device. */
+static void test_cli(void **state)
+{
+    char want[600];
+
+    (void)state;
+    RUN_OK(&r, "create", cli_config("cd", "counter", false, 0));
+    RUN_OK(&r, "devices", "cd");
+    assert_string_equal(r.out, "Domain 'cd' has no devices.\n");
+    RUN_OK(&r, "attach-disk", "cd", qa.sock, "vdb");
+    assert_string_equal(r.out, "Device 'vdb' attached to domain 'cd'.\n");
+    RUN_OK(&r, "devices", "cd");
+    snprintf(want, sizeof(want), "vdb      disk      ready               -"
+             "         -            -            -      -  vhost-user %s\n",
+             qa.sock);
+    assert_contains(r.out, want);
+    RUN_OK(&r, "info", "cd");
+    assert_contains(r.out, "Devices:\n  ID ");
+    RUN_OK(&r, "devices", "--json", "cd");
+    assert_contains(r.out, "\"id\": \"vdb\"");
+    assert_contains(r.out, "\"counters_known\": false");
+    snprintf(want, sizeof(want), "hvctl: error: attach vdb to cd: domain "
+             "'cd' (id %ld): cannot attach device 'vdb': the id is taken\n",
+             cli_domid("cd"));
+    RUN_FAIL(&r, 1, want, "attach-disk", "cd", qa.sock, "vdb");
+    RUN_OK(&r, "detach-device", "cd", "vdb");
+    assert_string_equal(r.out, "Device 'vdb' detached from domain 'cd'.\n");
+    RUN_OK(&r, "destroy", "cd");
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    qsd_start(&qa, "qa");
+    qsd_start(&qb, "qb");
+    agent_prepare(&A);
+    agent_start(&A);
+    snprintf(uri_unix, sizeof(uri_unix), "unix://%s", A.sock);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    agent_stop(&A);
+    qsd_stop(&qa);
+    qsd_stop(&qb);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_direct),
+        cmocka_unit_test(test_agent),
+        cmocka_unit_test(test_agent_config),
+        cmocka_unit_test(test_cli),
+    };
+    char why[256];
+    int rc;
+
+    if (!cli_can_run_domains(why, sizeof(why)) ||
+        !agent_can_run(why, sizeof(why))) {
+        printf("SKIP: %s\n", why);
+        return 77;
+    }
+    if (access(QSD, X_OK) != 0) {
+        printf("SKIP: %s missing (scripts/install-deps.sh)\n", QSD);
+        return 77;
+    }
+    cli_env_open("devices");
+    rc = cmocka_run_group_tests(tests, setup, teardown);
+    cli_env_close();
+    return rc;
+}
