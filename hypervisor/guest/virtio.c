@@ -22,6 +22,7 @@ static const struct hv_device_page *page;
 static uint32_t page_generation;
 static struct vdev devs[HV_DEV_MAX];
 static long virq_port;
+struct virtio_stats virtio_stats;
 
 /* What vdev_start needs to do it again after a reset. */
 static struct {
@@ -434,6 +435,7 @@ long vq_add(struct vq *q, const struct vq_seg *segs, unsigned n, void *cookie)
         q->desc[head].flags = VRING_DESC_F_INDIRECT;
         q->free_head = q->desc[head].next;
         q->num_free--;
+        virtio_stats.indirect++;
     } else {
         i = head;
         for (unsigned k = 0; k < n; k++) {
@@ -447,6 +449,7 @@ long vq_add(struct vq *q, const struct vq_seg *segs, unsigned n, void *cookie)
         q->desc[prev].flags &= (uint16_t)~VRING_DESC_F_NEXT;
         q->free_head = i;
         q->num_free = (uint16_t)(q->num_free - n);
+        virtio_stats.direct++;
     }
     q->cookie[head] = cookie;
     q->is_indirect[head] = indirect;

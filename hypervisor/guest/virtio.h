@@ -113,6 +113,13 @@ struct vdev {
     uint64_t kicks, blocks, wakeups, resets;
 };
 
+/* Requests added as a chain of ring descriptors or as one indirect
+ * descriptor, over every queue since boot. */
+struct virtio_stats {
+    uint64_t direct, indirect;
+};
+extern struct virtio_stats virtio_stats;
+
 /* Bind VIRQ_DEVICE and read the device page.  false if hvcore has no
  * device page (start_info.device_page == 0). */
 bool virtio_init(void);

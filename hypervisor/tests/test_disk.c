@@ -466,7 +466,15 @@ static void hot_attach_detach_during_diskio(void **state)
 
     type(d, "q");
     EXPECT_CONSOLE(d, "diskio: stopped after ", WAIT_MS);
+    EXPECT_CONSOLE(d, " rounds (", WAIT_MS);
     assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
+    /* both kinds of request went through the queue of 16 */
+    const char *counts = strstr(d->out, " rounds (") + strlen(" rounds (");
+    char *end;
+    assert_true(strtoull(counts, &end, 10) > 0);
+    assert_true(strncmp(end, " direct, ", 9) == 0);
+    assert_true(strtoull(end + 9, &end, 10) > 0);
+    assert_string_equal(end, " indirect requests)\n");
     assert_no_failure(d);
     dom_free(d);
     disk_free(&a);
