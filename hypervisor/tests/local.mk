@@ -24,7 +24,8 @@ INTEGRATION_TESTS = \
 	tests/test_memcheck \
 	tests/test_xfer \
 	tests/test_devices \
-	tests/test_disk
+	tests/test_disk \
+	tests/test_net
 
 check_PROGRAMS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
