@@ -190,8 +190,16 @@ int be_serve(struct vu_dev *d, const struct be_common *c, int listen_fd)
 {
     /* A front end that goes away mid-reply must not kill us. */
     signal(SIGPIPE, SIG_IGN);
-    if (c->fd >= 0)
+    if (c->fd >= 0) {
+        int type = 0;
+        socklen_t len = sizeof(type);
+
+        if (getsockopt(c->fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM) {
+            fprintf(stderr, "%s: --fd %d: not a stream socket\n", c->prog, c->fd);
+            return BE_EXIT_RUNTIME;
+        }
         return vu_dev_serve(d, c->fd) < 0 ? BE_EXIT_RUNTIME : BE_EXIT_OK;
+    }
     for (;;) {
         int s = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 

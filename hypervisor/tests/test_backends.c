@@ -708,6 +708,71 @@ static void hvblk_signals_the_error_eventfd(void **state)
     assert_int_equal(vf_stop(&f), 0);
 }
 
+
+/* One writer per disk: a second hvblk on a disk in use is refused. */
+static void hvblk_locks_its_disk(void **state)
+{
+    struct vf f = { 0 };
+    char want[PATH_MAX + 64];
+
+    (void)state;
+    blk_up(&f, NULL);
+    snprintf(want, sizeof(want), "hvblk: %s is in use by another process (locked)", disk);
+    expect_run("hvblk", (const char *[]){ "--fd", "3", "--file", disk, "--readonly", NULL }, 1,
+               want);
+    assert_int_equal(vf_stop(&f), 0);
+    /* Once it is gone, the disk is free again. */
+    expect_run("hvblk", (const char *[]){ "--fd", "99", "--file", disk, NULL }, 1,
+               "hvblk: --fd 99: not a stream socket");
+}
+
+/* A block device (a loop device on the test disk): its size from
+ * BLKGETSIZE64, reads and writes, BLKDISCARD. */
+static void hvblk_serves_a_block_device(void **state)
+{
+    struct vf f = { 0 };
+    char dev[64] = "", cmd[PATH_MAX + 64];
+    uint8_t cfg[8], buf[4096];
+    uint64_t cap;
+    FILE *p;
+
+    (void)state;
+    make_disk();
+    snprintf(cmd, sizeof(cmd), "losetup -f --show %s 2>/dev/null", disk);
+    p = popen(cmd, "r");
+    if (!p || !fgets(dev, sizeof(dev), p) || strncmp(dev, "/dev/loop", 9) != 0) {
+        if (p)
+            pclose(p);
+        fprintf(stderr, "no loop device: skipped\n");
+        skip();
+    }
+    pclose(p);
+    dev[strcspn(dev, "\n")] = 0;
+    const char *args[] = { "--file", dev, NULL };
+    assert_int_equal(vf_start(&f, "hvblk", args), 0);
+    current = &f;
+    assert_int_equal(vf_handshake(&f, blk_features()), 0);
+    assert_int_equal(vf_queue(&f, 0, QSIZE), 0);
+    memset(&the_area, 0, sizeof(the_area));
+    rq = 0;
+    assert_int_equal(vf_get_config(&f, cfg, sizeof(cfg)), 0);
+    memcpy(&cap, cfg, 8);
+    assert_int_equal(cap, DISK_SECTORS);
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, 9, buf, 512), VIRTIO_BLK_S_OK);
+    assert_int_equal(buf[0], 10);
+    memset(buf, 0xa5, sizeof(buf));
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_OUT, 64, buf, 4096), VIRTIO_BLK_S_OK);
+    memset(buf, 0, sizeof(buf));
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, 64, buf, 4096), VIRTIO_BLK_S_OK);
+    assert_int_equal(buf[4095], 0xa5);
+    struct { uint64_t sector; uint32_t n, flags; } seg = { 64, 8, 0 };
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_DISCARD, 0, &seg, 16), VIRTIO_BLK_S_OK);
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, DISK_SECTORS, buf, 512), VIRTIO_BLK_S_IOERR);
+    assert_int_equal(vf_stop(&f), 0);
+    snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- the man pages --------------------------------------------------------- */
 
 /* Every option --help lists is in the man page and back, and the man page
@@ -1307,6 +1372,8 @@ int main(void)
         cmocka_unit_test_teardown(hvblk_drops_to_user, kill_leftover),
         cmocka_unit_test_teardown(hvblk_listens_at_a_socket, kill_leftover),
         cmocka_unit_test_teardown(hvblk_signals_the_error_eventfd, kill_leftover),
+        cmocka_unit_test_teardown(hvblk_locks_its_disk, kill_leftover),
+        cmocka_unit_test_teardown(hvblk_serves_a_block_device, kill_leftover),
         cmocka_unit_test_teardown(man_pages_list_every_option, kill_leftover),
         cmocka_unit_test_teardown(hvnet_refuses_bad_options, kill_leftover),
         cmocka_unit_test_teardown(hvnet_moves_frames_between_guest_and_tap, kill_leftover),
