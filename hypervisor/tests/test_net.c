@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,25 @@ static void type(struct dom *d, const char *text)
     close(fd);
 }
 
+static int32_t device_info(struct dom *d, struct hv_domctl_device_info *out)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_device_info };
+    struct hv_domctl_reply rep;
+    int32_t r = dom_ctl(d, &req, &rep, NULL);
+
+    *out = rep.u.device_info;
+    return r;
+}
+
+static int32_t detach(struct dom *d, const char *id)
+{
+    struct hv_domctl req = { .cmd = HV_DOMCTL_device_detach };
+    struct hv_domctl_reply rep;
+
+    snprintf(req.u.device.id, sizeof(req.u.device.id), "%s", id);
+    return dom_ctl(d, &req, &rep, NULL);
+}
+
 /* The number after key in the console text from the mark on. */
 static unsigned long counter_after(struct dom *d, const char *from, const char *key)
 {
@@ -237,6 +257,37 @@ static void guest_answers_ping_and_udp_echo(void **state)
     assert_true(counter_after(d, d->out + mark, "icmp replies ") >= 3);
     assert_true(counter_after(d, d->out + mark, "udp echoes ") >= 2);
     assert_true(counter_after(d, d->out + mark, "arp replies ") >= 1);
+}
+
+/* kill -9 of hvnet: hvcore starts it again (a new tap in the bridge),
+ * the guest resets its card and answers again; a detached card is
+ * reported gone. */
+static void card_survives_backend_kill_and_detach(void **state)
+{
+    struct hv_domctl_device_info before, after;
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_NETNS();
+    struct dom *d = start_guest(0, "net=10.77.0.2/24", 2);
+    EXPECT_CONSOLE(d, "net: serving\n", WAIT_MS);
+    int fd = host_udp_socket(0);
+    udp_echo(fd, "10.77.0.2", 7, "before");
+
+    assert_int_equal(device_info(d, &before), 0);
+    assert_true(before.backend_pid > 0);
+    assert_int_equal(kill(before.backend_pid, SIGKILL), 0);
+    /* answered again only once the card was reset and set up anew */
+    udp_echo(fd, "10.77.0.2", 7, "after");
+    close(fd);
+    assert_int_equal(device_info(d, &after), 0);
+    assert_true(after.backend_pid > 0 && after.backend_pid != before.backend_pid);
+    type(d, "s");
+    EXPECT_CONSOLE(d, ", resets 1\n", WAIT_MS);
+
+    assert_int_equal(detach(d, "net0"), 0);
+    EXPECT_CONSOLE(d, "net: net0 removed\n", WAIT_MS);
+    assert_int_equal(dom_wait_exit(d, 0), -1);
 }
 
 /* Two domains on the bridge: each pings the other. */
@@ -288,6 +339,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(guest_answers_ping_and_udp_echo, teardown),
+        cmocka_unit_test_teardown(card_survives_backend_kill_and_detach, teardown),
         cmocka_unit_test_teardown(two_domains_ping_each_other, teardown),
         cmocka_unit_test_teardown(netbench_sends_udp_to_the_host, teardown),
     };
