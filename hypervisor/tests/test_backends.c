@@ -525,6 +525,28 @@ static void hvblk_batches_requests(void **state)
 }
 
 
+
+/* Idle, the back end asks to be kicked for the next request (EVENT_IDX:
+ * avail_event is the index it waits for), else a guest that follows
+ * avail_event would never kick it again. */
+static void hvblk_asks_for_a_kick_when_idle(void **state)
+{
+    struct vf f = { 0 };
+    uint8_t buf[512];
+    time_t end;
+
+    (void)state;
+    blk_up(&f, (const char *[]){ "--poll-us", "0", NULL });
+    for (uint16_t i = 1; i <= 3; i++) {
+        assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, i, buf, 512), VIRTIO_BLK_S_OK);
+        end = time(NULL) + 30;
+        while (vf_avail_event(&f, 0) != i && time(NULL) <= end)
+            usleep(200);
+        assert_int_equal(vf_avail_event(&f, 0), i);
+    }
+    assert_int_equal(vf_stop(&f), 0);
+}
+
 /* ---- hvblk's options at work -------------------------------------------- */
 
 /* --direct: O_DIRECT with the file system's block size; an unaligned
@@ -1365,6 +1387,7 @@ int main(void)
         cmocka_unit_test_teardown(hvblk_takes_indirect_descriptors, kill_leftover),
         cmocka_unit_test_teardown(hvblk_calls_only_when_used_event_asks, kill_leftover),
         cmocka_unit_test_teardown(hvblk_batches_requests, kill_leftover),
+        cmocka_unit_test_teardown(hvblk_asks_for_a_kick_when_idle, kill_leftover),
         cmocka_unit_test_teardown(hvblk_breaks_queue_on_hostile_rings, kill_leftover),
         cmocka_unit_test_teardown(hvblk_checks_messages, kill_leftover),
         cmocka_unit_test_teardown(hvblk_direct_reads_aligned_and_bounced, kill_leftover),

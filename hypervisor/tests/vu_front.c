@@ -423,6 +423,13 @@ uint16_t vf_used_idx(struct vf *f, unsigned qi)
     return __atomic_load_n(&u->idx, __ATOMIC_ACQUIRE);
 }
 
+uint16_t vf_avail_event(struct vf *f, unsigned qi)
+{
+    struct virtq_used *u = vf_ptr(f, f->q[qi].used_gpa);
+
+    return __atomic_load_n((uint16_t *)&u->ring[f->q[qi].num], __ATOMIC_ACQUIRE);
+}
+
 bool vf_wait_used(struct vf *f, unsigned qi, uint16_t idx)
 {
     uint64_t end = now_ms() + VF_DEADLINE_MS;

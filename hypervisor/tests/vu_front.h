@@ -103,6 +103,7 @@ void vf_kick(struct vf *f, unsigned qi);
 /* used_event (the guest's wish for a call) and the back end's avail_event. */
 void vf_set_used_event(struct vf *f, unsigned qi, uint16_t v);
 uint16_t vf_used_idx(struct vf *f, unsigned qi);
+uint16_t vf_avail_event(struct vf *f, unsigned qi);
 
 /* Wait until the used index reaches idx (30 s); false on timeout. */
 bool vf_wait_used(struct vf *f, unsigned qi, uint16_t idx);
