@@ -551,6 +551,80 @@ static void test_nul_escapes(void **state)
     assert_unchanged("\\u0000 in strings");
 }
 
+/* Send, expect status, code and message word for word, and no change. */
+static void expect_msg(const char *method, const char *path,
+                       const char *ctype, const char *body, long status,
+                       const char *code, const char *msg)
+{
+    struct req q = { .method = method, .path = path, .ctype = ctype,
+                     .body = body };
+    struct resp r;
+    char what[200];
+
+    assert_int_equal(http(&ad, &q, &r), 0);
+    if (r.status != status || strcmp(jstr(r.json, "error.code"), code) ||
+        (msg && strcmp(jstr(r.json, "error.message"), msg)))
+        fail_msg("%s %s: expected %ld %s '%s', got %ld %.300s", method, path,
+                 status, code, msg ? msg : "", r.status,
+                 r.body ? r.body : "");
+    resp_free(&r);
+    snprintf(what, sizeof(what), "%s %s", method, path);
+    assert_unchanged(what);
+}
+
+/* Devices: bodies that are no device, queries that ask nothing. */
+static void test_devices(void **state)
+{
+    expect_msg("POST", "/v1/domains/keep/devices", JSON,
+               "{\"disk\": {\"type\": \"file\"}}", 400, "invalid_config",
+               "request body:1: \"disk\": missing key \"source\"");
+    expect_msg("POST", "/v1/domains/keep/devices", JSON, "[1]", 400,
+               "invalid_config", "request body: a device is an object with "
+               "one key, \"disk\" or \"interface\"");
+    expect_msg("POST", "/v1/domains/keep/devices", JSON, "{\"disk\": {", 400,
+               "bad_json", NULL);
+    expect_msg("POST", "/v1/domains/keep/devices", "application/xml",
+               "<disk type='file'><source file='rel.img'/>"
+               "<target dev='vda'/></disk>", 400, "invalid_config",
+               "request body:1: element <disk>: source path 'rel.img' is not "
+               "an absolute path");
+    expect_msg("POST", "/v1/domains/keep/devices", "application/xml",
+               "<disk type='file'><source file='/x'/><target dev='vda'/>"
+               "<boot/></disk>", 400, "invalid_config",
+               "request body:1: element <boot>: unknown element in <disk>");
+    expect_msg("POST", "/v1/domains/keep/devices", "text/plain", "vda", 415,
+               "unsupported_media_type", "a device is application/json or "
+               "application/xml");
+    expect_msg("POST", "/v1/domains/keep/devices?live=maybe", JSON,
+               "{\"disk\": {}}", 400, "bad_query",
+               "live=maybe: expected true or false");
+    expect_msg("POST", "/v1/domains/keep/devices?live=false", JSON,
+               "{\"disk\": {}}", 400, "bad_query",
+               "live=false without config=true changes nothing");
+    expect_msg("POST", "/v1/domains/keep/devices?now=1", JSON,
+               "{\"disk\": {}}", 400, "unknown_parameter", NULL);
+    expect_msg("POST", "/v1/domains/idle/devices", JSON,
+               "{\"disk\": {\"type\": \"file\", \"source\": \"/x\", "
+               "\"target\": \"vda\"}}", 409, "wrong_state",
+               "cannot attach a device to domain 'idle': it is not running "
+               "(config=true&live=false changes its definition)");
+    expect_msg("POST", "/v1/domains/idle/devices?config=true&live=false",
+               JSON, "{\"interface\": {\"type\": \"bridge\", "
+               "\"source\": \"br0\", \"mac\": \"01:00:00:00:00:01\"}}",
+               400, "invalid_config", "request body:1: \"interface\": mac "
+               "address '01:00:00:00:00:01' is a multicast address (a "
+               "guest's must be unicast)");
+    expect_msg("DELETE", "/v1/domains/idle/devices/vdz?config=true&live=false",
+               NULL, NULL, 404, "not_found",
+               "domain 'idle': its definition has no device 'vdz'");
+    expect_msg("DELETE", "/v1/domains/keep/devices/VDZ", NULL, NULL, 400,
+               "invalid_argument", NULL);
+    expect_msg("GET", "/v1/domains/idle/devices", NULL, NULL, 409,
+               "wrong_state", "cannot list the devices of domain 'idle': it "
+               "is not running (its definition has them: GET "
+               "/v1/domains/idle/definition)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_chunked),
         cmocka_unit_test(test_pipelined),
         cmocka_unit_test(test_nul_escapes),
+        cmocka_unit_test(test_devices),
     };
     return HARNESS_MAIN(tests, group_setup, group_teardown);
 }
