@@ -52,22 +52,27 @@ static bool id_taken(const char *id, void *opaque)
 
 int cfg_devices_take(hv_config *cfg, hv_device *dev)
 {
-    hv_device **n;
-    int rc;
+    hv_device **n = realloc(cfg->devices, (cfg->ndevices + 1) * sizeof(*n));
 
-    if ((rc = dev_complete(dev, id_taken, cfg)))
-        goto fail;
-    n = realloc(cfg->devices, (cfg->ndevices + 1) * sizeof(*n));
     if (!n) {
-        rc = err_set(HV_ENOMEM, "config: out of memory");
-        goto fail;
+        hv_device_free(dev);
+        return err_set(HV_ENOMEM, "config: out of memory");
     }
     cfg->devices = n;
     n[cfg->ndevices++] = dev;
     return 0;
-fail:
-    hv_device_free(dev);
-    return rc;
+}
+
+/* After the whole list is known: an alias written after an interface
+ * without one is not taken from it. */
+int cfg_devices_complete(hv_config *cfg)
+{
+    int rc;
+
+    for (size_t i = 0; i < cfg->ndevices; i++)
+        if ((rc = dev_complete(cfg->devices[i], id_taken, cfg)))
+            return rc;
+    return 0;
 }
 
 /* The first device before index i with the same value of `field`. */
@@ -161,6 +166,11 @@ HV_EXPORT int hv_config_add_device(hv_config *cfg, const hv_device *dev)
     if ((rc = cfg_devices_take(cfg, copy)))
         return rc;
     n = cfg->ndevices;
+    if ((rc = dev_complete(copy, id_taken, cfg))) {
+        hv_device_free(copy);
+        cfg->ndevices = n - 1;
+        return rc;
+    }
     {
         /* Only this device's own faults: blame the caller's argument. */
         enum cfg_syntax syn = cfg->syntax;

@@ -230,7 +230,8 @@ static int read_top(struct jwalk *w, json_object *root)
              (con[0].val && (rc = get_string(con[0].val, &cfg->console_log, w)))))
             return rc;
         if ((rc = read_device_list(w, dev[1].val, HV_DEVICE_DISK)) ||
-            (rc = read_device_list(w, dev[2].val, HV_DEVICE_INTERFACE)))
+            (rc = read_device_list(w, dev[2].val, HV_DEVICE_INTERFACE)) ||
+            (rc = cfg_devices_complete(cfg)))
             return rc;
     }
     return 0;

@@ -226,7 +226,7 @@ static int read_devices(struct walk *w, xmlNodePtr devs)
             (rc = cfg_devices_take(w->cfg, dev)))
             return rc;
     }
-    return 0;
+    return cfg_devices_complete(w->cfg);
 }
 
 enum { C_NAME, C_UUID, C_MEMORY, C_CURMEM, C_VCPUS, C_OS, C_ON_POWEROFF,

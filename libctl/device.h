@@ -103,8 +103,11 @@ struct json_object *dev_to_json_obj(const hv_device *dev);
 int cfg_devices_validate(const hv_config *cfg);
 void cfg_devices_free(hv_config *cfg);
 int cfg_devices_copy(hv_config *dst, const hv_config *src);
-/* Append dev (ownership passes, also on failure); completes interfaces. */
+/* Append dev (ownership passes, also on failure). */
 int cfg_devices_take(hv_config *cfg, hv_device *dev);
+/* Give every interface its MAC and id (dev_complete), once the list is
+ * whole: the parsers call it after the last device. */
+int cfg_devices_complete(hv_config *cfg);
 
 /* ---- a running domain's devices (device_list.c) ---- */
 

@@ -174,6 +174,8 @@ static const char *const domain_xml =
     "<interface type='bridge'><source bridge='br0'/>"
     "<alias name='net1'/></interface>"
     "<interface type='ethernet'><target dev='tap9'/></interface>"
+    "<interface type='bridge'><source bridge='br0'/>"
+    "<alias name='net0'/></interface>"
     "</devices></domain>";
 
 /*
@@ -189,11 +191,13 @@ static void test_generated_mac_and_id(void **state)
     (void)state;
     assert_int_equal(hv_config_from_xml(domain_xml, strlen(domain_xml),
                                         "web.xml", &c), 0);
-    assert_int_equal(hv_config_device_count(c), 3);
-    assert_string_equal(hv_device_get_id(hv_config_get_device(c, 0)), "net0");
+    /* The alias written last is not taken from the first: it has none. */
+    assert_int_equal(hv_config_device_count(c), 4);
+    assert_string_equal(hv_device_get_id(hv_config_get_device(c, 0)), "net2");
     assert_string_equal(hv_device_get_id(hv_config_get_device(c, 1)), "net1");
-    assert_string_equal(hv_device_get_id(hv_config_get_device(c, 2)), "net2");
-    for (unsigned i = 0; i < 3; i++) {
+    assert_string_equal(hv_device_get_id(hv_config_get_device(c, 2)), "net3");
+    assert_string_equal(hv_device_get_id(hv_config_get_device(c, 3)), "net0");
+    for (unsigned i = 0; i < 4; i++) {
         const char *mac = hv_device_get_mac(hv_config_get_device(c, i));
         assert_non_null(mac);
         assert_int_equal(strlen(mac), 17);
@@ -239,7 +243,7 @@ static void test_config_list(void **state)
                 "<alias name='x'/></interface>");
     assert_int_equal(hv_config_add_device(c, d), HV_ECONFIG);
     assert_string_equal(hv_last_error(), "interface 'x': target dev 'tap9' is "
-                        "taken by interface 'net2'");
+                        "taken by interface 'net3'");
     hv_device_free(d);
     d = xml_dev("<disk type='file'><source file='/x'/><target dev='net1'/>"
                 "</disk>");
@@ -247,10 +251,10 @@ static void test_config_list(void **state)
     assert_string_equal(hv_last_error(), "disk 'net1': id 'net1' is taken by "
                         "the interface 'net1' before it");
     hv_device_free(d);
-    assert_int_equal(hv_config_device_count(c), 3);
+    assert_int_equal(hv_config_device_count(c), 4);
 
     /* Up to 16. */
-    for (int i = 3; i < HV_DEVICES_MAX; i++) {
+    for (int i = 4; i < HV_DEVICES_MAX; i++) {
         snprintf(xml, sizeof(xml), "<disk type='file'><source file='/d%d'/>"
                  "<target dev='vd%c'/></disk>", i, 'a' + i);
         d = xml_dev(xml);
