@@ -161,6 +161,9 @@ int main(int argc, char **argv)
     n.dev.stats = be_stats_open(&n.opt);
     if (!n.dev.stats || vu_dev_init(&n.dev) < 0)
         return BE_EXIT_RUNTIME;
+    /* The front end builds virtio-net's config space (hvcore does, QEMU
+     * does): offering CONFIG would make QEMU refuse the back end. */
+    n.dev.protocol &= ~(1ull << VU_PROTOCOL_F_CONFIG);
     for (unsigned p = 0; p < n.opt.queues; p++)
         if (vu_dev_watch(&n.dev, n.tapfd[p], EPOLLIN) < 0) {
             fprintf(stderr, PROG ": epoll: %s\n", strerror(errno));

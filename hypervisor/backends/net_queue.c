@@ -202,24 +202,11 @@ static int net_start(struct vu_dev *d, unsigned q)
     return 0;
 }
 
-static void net_config(struct vu_dev *d, uint8_t *buf, uint32_t off, uint32_t len)
-{
-    struct net *n = d->priv;
-    uint8_t c[10] = { 0 };
-    uint16_t status = VIRTIO_NET_S_LINK_UP, pairs = (uint16_t)n->opt.queues;
-
-    memcpy(c, n->mac, 6);
-    memcpy(c + 6, &status, 2);
-    memcpy(c + 8, &pairs, 2);
-    if (off < sizeof(c))
-        memcpy(buf, c + off, len < sizeof(c) - off ? len : sizeof(c) - off);
-}
-
 const struct vu_dev_ops net_ops = {
     .process = net_process,
     .poll = net_poll,
     .fd_ready = net_fd_ready,
     .stop = net_stop,
     .start = net_start,
-    .config = net_config,
+    .config = NULL,         /* no CONFIG protocol feature (hvnet.c) */
 };

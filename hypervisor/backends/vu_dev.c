@@ -428,6 +428,10 @@ static int handle(struct vu_dev *d, struct vu_msg *m, char *err, size_t errlen)
         vqs->enabled = m->p.state.num;
         return 0;
     case VU_GET_CONFIG:
+        if (!d->ops->config || !(d->protocol_acked & (1ull << VU_PROTOCOL_F_CONFIG))) {
+            snprintf(err, errlen, "GET_CONFIG without VHOST_USER_PROTOCOL_F_CONFIG");
+            return -1;
+        }
         if (m->size < 12 || m->p.config.size > VU_CONFIG_MAX ||
             m->p.config.offset > VU_CONFIG_MAX - m->p.config.size ||
             m->size != 12 + m->p.config.size) {

@@ -45,7 +45,8 @@ struct vu_dev_ops {
     void (*stop)(struct vu_dev *d, unsigned q);
     /* Queue q has started (rings set up). 0, or -1 to refuse. */
     int (*start)(struct vu_dev *d, unsigned q);
-    /* Config space bytes [off, off+len) into buf (len <= VU_CONFIG_MAX). */
+    /* Config space bytes [off, off+len) into buf (len <= VU_CONFIG_MAX);
+     * NULL for a device that leaves config space to the front end. */
     void (*config)(struct vu_dev *d, uint8_t *buf, uint32_t off, uint32_t len);
 };
 

@@ -1358,6 +1358,126 @@ static void hvnet_joins_a_bridge_with_two_queue_pairs(void **state)
     netns_down();
 }
 
+
+/* ---- a front end nobody here wrote ----------------------------------------- */
+
+/* Start PROGRAM --socket SOCK args... and wait until it accepts (30 s). */
+static pid_t listen_backend(const char *program, const char *sock, const char *const *args)
+{
+    char bin[4096];
+    const char *argv[16] = { bin, "--socket", sock };
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    unsigned n = 3;
+    time_t end = time(NULL) + 30;
+    pid_t pid;
+
+    snprintf(bin, sizeof(bin), "%s/%s", getenv("HVCORE_BACKEND_DIR"), program);
+    for (unsigned i = 0; args[i]; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+
+        dup2(devnull, 1);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    assert_true(strlen(sock) < sizeof(sa.sun_path));
+    memcpy(sa.sun_path, sock, strlen(sock) + 1);
+    /* A probe connection: served (it ends at once), then the next. */
+    while (time(NULL) <= end) {
+        int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int ok = connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+
+        close(s);
+        if (ok)
+            return pid;
+        usleep(10000);
+    }
+    fail_msg("%s never listened at %s", program, sock);
+    return -1;
+}
+
+/*
+ * QEMU's vhost-user front ends take hvblk and hvnet: the devices realize
+ * (features, protocol features, queue numbers, config space) without a
+ * warning or an error, and QEMU shows them.  The guest is never started
+ * (-S): the rings are tested with the test's own front end above.
+ */
+static void qemu_takes_hvblk_and_hvnet(void **state)
+{
+    char sock[PATH_MAX + 16], cmd[8192], out[16384];
+    size_t k = 0, r;
+    pid_t pid;
+    FILE *p;
+    int st;
+
+    (void)state;
+    if (sh("command -v qemu-system-x86_64 >/dev/null") != 0) {
+        fprintf(stderr, "qemu-system-x86_64 not installed: skipped\n");
+        skip();
+    }
+    make_disk();
+    snprintf(sock, sizeof(sock), "%s/q.sock", tmpdir);
+
+    pid = listen_backend("hvblk", sock, (const char *[]){ "--file", disk, "--queues", "2",
+                                                          NULL });
+    snprintf(cmd, sizeof(cmd), "printf 'info qtree\\nquit\\n' | timeout 60 qemu-system-x86_64 "
+             "-M q35 -accel tcg -nographic -nodefaults -m 64 "
+             "-object memory-backend-memfd,id=mem,size=64M,share=on -numa node,memdev=mem "
+             "-chardev socket,id=c0,path=%s -device vhost-user-blk-pci,chardev=c0,num-queues=2 "
+             "-S -monitor stdio 2>&1", sock);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    while ((r = fread(out + k, 1, sizeof(out) - 1 - k, p)) > 0)
+        k += r;
+    out[k] = 0;
+    st = pclose(p);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    unlink(sock);
+    if (st != 0 || !strstr(out, "dev: vhost-user-blk,") || strstr(out, "warning") ||
+        strstr(out, "error")) {
+        fprintf(stderr, "qemu with hvblk: status %d:\n%s\n", st, out);
+        fail();
+    }
+    assert_non_null(strstr(out, "num-queues = 2"));
+
+    if (!netns_up())
+        skip();
+    snprintf(cmd, sizeof(cmd), "/run/netns/%s", netns);
+    int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ns = open(cmd, O_RDONLY);
+    assert_int_equal(setns(ns, CLONE_NEWNET), 0);     /* hvnet's tap goes there */
+    pid = listen_backend("hvnet", sock, (const char *[]){ "--mac", GUEST_MAC, "--queues", "2",
+                                                          NULL });
+    assert_int_equal(setns(self, CLONE_NEWNET), 0);
+    close(self);
+    close(ns);
+    snprintf(cmd, sizeof(cmd), "printf 'info network\\nquit\\n' | timeout 60 "
+             "qemu-system-x86_64 -M q35 -accel tcg -nographic -nodefaults -m 64 "
+             "-object memory-backend-memfd,id=mem,size=64M,share=on -numa node,memdev=mem "
+             "-chardev socket,id=c0,path=%s -netdev vhost-user,id=n0,chardev=c0,queues=2 "
+             "-device virtio-net-pci,netdev=n0,mq=on,mac=%s -S -monitor stdio 2>&1", sock,
+             GUEST_MAC);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    k = 0;
+    while ((r = fread(out + k, 1, sizeof(out) - 1 - k, p)) > 0)
+        k += r;
+    out[k] = 0;
+    st = pclose(p);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    unlink(sock);
+    netns_down();
+    if (st != 0 || !strstr(out, "type=vhost-user,vhost-user1") || strstr(out, "warning") ||
+        strstr(out, "error")) {
+        fprintf(stderr, "qemu with hvnet: status %d:\n%s\n", st, out);
+        fail();
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -1401,6 +1521,7 @@ int main(void)
         cmocka_unit_test_teardown(hvnet_refuses_bad_options, kill_leftover),
         cmocka_unit_test_teardown(hvnet_moves_frames_between_guest_and_tap, kill_leftover),
         cmocka_unit_test_teardown(hvnet_joins_a_bridge_with_two_queue_pairs, kill_leftover),
+        cmocka_unit_test_teardown(qemu_takes_hvblk_and_hvnet, kill_leftover),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
