@@ -82,3 +82,17 @@ tests_libctl_test_device_attach_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
 	$(JSONC_CFLAGS)
 tests_libctl_test_device_attach_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) \
 	$(JSONC_LIBS) -lutil
+
+# test_device_net: interfaces served by hvnet, in a network namespace of
+# the test's own: the MAC libhvctl gives is hvnet's, taps come and go.
+check_PROGRAMS += tests/libctl/test_device_net
+TESTS += tests/libctl/test_device_net
+tests_libctl_test_device_net_SOURCES = tests/libctl/test_device_net.c \
+	tests/libctl/api_assert.h \
+	tests/cli/cli_harness.c tests/cli/cli_harness.h
+tests_libctl_test_device_net_CPPFLAGS = $(AM_CPPFLAGS) \
+	-I$(srcdir)/tests/cli -I$(srcdir)/tests/libctl
+tests_libctl_test_device_net_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) \
+	$(JSONC_CFLAGS)
+tests_libctl_test_device_net_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) \
+	$(JSONC_LIBS) -lutil
