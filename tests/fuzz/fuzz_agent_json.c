@@ -16,7 +16,7 @@
  * client opens a connection (GET /v1/host), lists, creates a domain
  * (and reads its info through that handle), looks one up, reads its
  * info, sets its memory, reads its configuration and autostart, shuts
- * it down, asks the agent's version, and reads events until the stream
+ * it down, lists its devices, asks the agent's version, and reads events until the stream
  * ended and the source asked to resume.
  *
  * Checked besides crashes, leaks, sanitizer errors and hangs: every
@@ -103,6 +103,7 @@ static void on_domain(struct peer *p, hv_domain *d)
 {
     hv_domain_info *info;
     hv_config *cfg;
+    hv_devlist *devs;
     int autostart;
 
     if (!check(hv_domain_get_info(d, &info), "get_info")) {
@@ -118,6 +119,19 @@ static void on_domain(struct peer *p, hv_domain *d)
     check(hv_domain_get_autostart(d, &autostart), "get_autostart");
     peer_settle(p);
     check(hv_domain_shutdown(d, 1000, 0, NULL), "shutdown");
+    peer_settle(p);
+    if (!check(hv_domain_get_devices(d, 0, &devs), "get_devices")) {
+        for (size_t k = 0; k < hv_devlist_count(devs); k++) {
+            uint64_t v;
+            FUZZ_CHECK(strlen(hv_devlist_get_id(devs, k)) < 16, "device id");
+            FUZZ_CHECK(strlen(hv_devlist_get_backend(devs, k)) < 128,
+                       "device backend");
+            (void)hv_device_state_name(hv_devlist_get_state(devs, k));
+            for (int c = HV_DEVICE_REQS_IN; c <= HV_DEVICE_RECONNECTS; c++)
+                (void)hv_devlist_get_counter(devs, k, c, &v);
+        }
+        hv_devlist_free(devs);
+    }
     peer_settle(p);
 }
 

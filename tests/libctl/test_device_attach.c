@@ -380,6 +380,7 @@ static void test_agent_config(void **state)
     OK(hv_domain_undefine(dom, 0));
 
     /* A transient domain has no definition to change. */
+    hv_config_free(cfg);
     OK(hv_config_load_file(cli_config("tr", "counter", false, 0), &cfg));
     OK(hv_domain_create(c, cfg, 0, &tr));
     expect_err(hv_domain_attach_device(tr, vdc, HV_DEVICE_CONFIG), HV_ESTATE,
