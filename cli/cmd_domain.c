@@ -92,8 +92,8 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 }
 
 /*
- * The info, and a running domain's devices when it has any (a domain
- * without devices shows what it always did).
+ * The info, and a running domain's devices: in JSON always ("devices",
+ * null when not running), as text when it has any.
  */
 static void info_devices(struct cli *cli, struct backend *be, const char *ref,
                          const struct hv_fields *f)
@@ -111,14 +111,17 @@ static void info_devices(struct cli *cli, struct backend *be, const char *ref,
         cli->quiet = quiet;
     }
     if (cli->json) {
+        /* "devices": the list (maybe empty), null when not known. */
+        json_object *d = NULL, *arr = NULL;
         o = fields_json(f);
-        if (l && hv_devlist_count(l) && hv_devlist_to_json(l, &json) == 0) {
-            json_object *d = json_tokener_parse(json), *arr;
-            if (d && json_object_object_get_ex(d, "devices", &arr))
-                json_object_object_add(o, "devices", json_object_get(arr));
-            json_object_put(d);
+        if (l && hv_devlist_to_json(l, &json) == 0) {
+            d = json_tokener_parse(json);
             free(json);
         }
+        if (d && json_object_object_get_ex(d, "devices", &arr))
+            json_object_get(arr);
+        json_object_put(d);
+        json_object_object_add(o, "devices", arr);
         print_json(o, false);
     } else {
         print_info(f);

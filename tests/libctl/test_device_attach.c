@@ -509,6 +509,8 @@ static void test_cli(void **state)
     assert_contains(r.out, want);
     RUN_OK(&r, "info", "cd");
     assert_contains(r.out, "Devices:\n  ID ");
+    RUN_OK(&r, "info", "--json", "cd");
+    assert_contains(r.out, "\"devices\": [\n    {\n      \"id\": \"vdb\",");
     RUN_OK(&r, "devices", "--json", "cd");
     assert_contains(r.out, "\"id\": \"vdb\"");
     assert_contains(r.out, "\"counters_known\": false");
