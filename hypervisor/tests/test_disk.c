@@ -552,9 +552,51 @@ static void killed_hvblk_during_diskio(void **state)
     disk_free(&k);
 }
 
+/* Boot cmdline without devices; the console must show exactly lines
+ * after the boot line, and the domain powers off. */
+static void expect_lines(const char *cmdline, const char *lines)
+{
+    char boot[256];
+
+    struct dom *d = dom_start(cmdline, 32, 1, NULL);
+    assert_non_null(d);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
+    snprintf(boot, sizeof(boot), "pvboot: booting %s (boot 1)\n%s", cmdline, lines);
+    if (strcmp(d->out, boot) != 0) {
+        fprintf(stderr, "want:\n%s\ngot:\n%s\n", boot, d->out);
+        fail();
+    }
+    dom_free(d);
+}
+
+/* Bad arguments print the usage, word for word; a domain without the
+ * device a workload needs says so and powers off. */
+static void usage_and_missing_devices(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    expect_lines("diskcheck=0", "pvboot: usage: diskcheck[=<MiB>]\n");
+    expect_lines("diskcheck=12x", "pvboot: usage: diskcheck[=<MiB>]\n");
+    expect_lines("diskio=x", "pvboot: usage: diskio[=<MiB>]\n");
+    expect_lines("diskbench", "pvboot: usage: diskbench=<randread4k-qd1|randread4k-qd32|"
+                 "seqread1m|seqwrite1m>,<seconds>\n");
+    expect_lines("diskbench=seqread1m", "pvboot: usage: diskbench=<randread4k-qd1|"
+                 "randread4k-qd32|seqread1m|seqwrite1m>,<seconds>\n");
+    expect_lines("diskbench=seqread2m,3", "pvboot: usage: diskbench=<randread4k-qd1|"
+                 "randread4k-qd32|seqread1m|seqwrite1m>,<seconds>\n");
+    expect_lines("diskbench=seqread1m,0", "pvboot: usage: diskbench=<randread4k-qd1|"
+                 "randread4k-qd32|seqread1m|seqwrite1m>,<seconds>\n");
+    expect_lines("hostile-virtq=go", "pvboot: usage: hostile-virtq[=stay]\n");
+
+    expect_lines("diskcheck", "diskcheck: 0 disks, 0 ok, 0 failed\n");
+    expect_lines("diskbench=seqread1m,1", "diskbench: no disk\n");
+    expect_lines("hostile-virtq", "hostile-virtq: no disk\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(usage_and_missing_devices),
         cmocka_unit_test(diskcheck_qcow2_through_qsd),
         cmocka_unit_test(diskcheck_raw_file_hvblk),
         cmocka_unit_test(readonly_disk_refuses_writes),

@@ -297,9 +297,11 @@ static void two_domains_ping_each_other(void **state)
     REQUIRE_KVM();
     REQUIRE_NETNS();
     struct dom *a = start_guest(0, "net=10.77.0.2/24,10.77.0.3,3", 2);
-    struct dom *b = start_guest(1, "net=10.77.0.3/24,10.77.0.2,3", 3);
+    /* b's MAC from its command line, not the card's */
+    struct dom *b = start_guest(1, "net=10.77.0.3/24,10.77.0.2,3,mac=52:54:00:77:00:33", 3);
 
-    EXPECT_CONSOLE(a, "net: 10.77.0.3 is at 52:54:00:77:00:03\n", WAIT_MS);
+    EXPECT_CONSOLE(b, "net: net0 up, mac 52:54:00:77:00:33, ip 10.77.0.3/24\n", WAIT_MS);
+    EXPECT_CONSOLE(a, "net: 10.77.0.3 is at 52:54:00:77:00:33\n", WAIT_MS);
     EXPECT_CONSOLE(b, "net: 10.77.0.2 is at 52:54:00:77:00:02\n", WAIT_MS);
     EXPECT_CONSOLE(a, "net: ping 10.77.0.3: 3 sent, ", WAIT_MS);
     EXPECT_CONSOLE(b, "net: ping 10.77.0.2: 3 sent, ", WAIT_MS);
@@ -335,9 +337,53 @@ static void netbench_sends_udp_to_the_host(void **state)
     close(fd);
 }
 
+/* Bad arguments print the usage, word for word; without a card the
+ * workloads say so and power off. */
+static void expect_lines(const char *cmdline, const char *lines)
+{
+    char boot[256];
+
+    struct dom *d = dom_start(cmdline, 32, 1, NULL);
+    assert_non_null(d);
+    doms[0] = d;
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
+    snprintf(boot, sizeof(boot), "pvboot: booting %s (boot 1)\n%s", cmdline, lines);
+    if (strcmp(d->out, boot) != 0) {
+        fprintf(stderr, "want:\n%s\ngot:\n%s\n", boot, d->out);
+        fail();
+    }
+    dom_free(d);
+    doms[0] = NULL;
+}
+
+#define NET_USAGE "pvboot: usage: net=<ip>/<prefix>[,<peer-ip>[,<count>]][,mac=<mac>]\n"
+#define NETBENCH_USAGE \
+    "pvboot: usage: netbench=<ip>/<prefix>,<dst-ip>:<port>,<seconds>[,<size>]\n"
+
+static void usage_and_missing_card(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    expect_lines("net", NET_USAGE);
+    expect_lines("net=10.0.0.1", NET_USAGE);
+    expect_lines("net=10.0.0.1/33", NET_USAGE);
+    expect_lines("net=10.0.0.256/24", NET_USAGE);
+    expect_lines("net=10.0.0.1/24,10.0.0.2,0", NET_USAGE);
+    expect_lines("net=10.0.0.1/24,mac=52:54:00:12:34", NET_USAGE);
+    expect_lines("net=10.0.0.1/24,10.0.0.2,3,mac=52:54:00:12:34:56,x", NET_USAGE);
+    expect_lines("netbench=10.0.0.1/24,10.0.0.2,1", NETBENCH_USAGE);
+    expect_lines("netbench=10.0.0.1/24,10.0.0.2:0,1", NETBENCH_USAGE);
+    expect_lines("netbench=10.0.0.1/24,10.0.0.2:9,0", NETBENCH_USAGE);
+    expect_lines("netbench=10.0.0.1/24,10.0.0.2:9,1,1473", NETBENCH_USAGE);
+
+    expect_lines("net=10.0.0.1/24", "net: no network card\n");
+    expect_lines("netbench=10.0.0.1/24,10.0.0.2:9,1", "netbench: no network card\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(usage_and_missing_card, teardown),
         cmocka_unit_test_teardown(guest_answers_ping_and_udp_echo, teardown),
         cmocka_unit_test_teardown(card_survives_backend_kill_and_detach, teardown),
         cmocka_unit_test_teardown(two_domains_ping_each_other, teardown),
