@@ -6,6 +6,8 @@
 #               pipe (seeds: stream_seeds.c)
 # fuzz_virtq    backends/virtq.c: a guest's split virtqueue, as hvblk and
 #               hvnet parse it
+# fuzz_vu       backends/vu_dev.c: vhost-user messages with their fds, as
+#               hvblk and hvnet serve them
 #
 # `make check` runs it on a fixed number of inputs from seed 1 (a few
 # seconds; the same run on every machine) from its seed corpus (tests/fuzz/corpus/),
@@ -25,6 +27,9 @@ tests_fuzz_fuzz_stream_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 noinst_PROGRAMS += tests/fuzz/fuzz_virtq
 tests_fuzz_fuzz_virtq_LDADD = backends/libbackend.a
 tests_fuzz_fuzz_virtq_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+noinst_PROGRAMS += tests/fuzz/fuzz_vu
+tests_fuzz_fuzz_vu_LDADD = backends/libbackend.a
+tests_fuzz_fuzz_vu_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 FUZZ_BIN = $(abs_builddir)/tests/fuzz
 else
 FUZZ_BIN =
@@ -32,6 +37,7 @@ endif
 tests_fuzz_fuzz_domctl_SOURCES = tests/fuzz/fuzz_domctl.c
 tests_fuzz_fuzz_stream_SOURCES = tests/fuzz/fuzz_stream.c
 tests_fuzz_fuzz_virtq_SOURCES = tests/fuzz/fuzz_virtq.c
+tests_fuzz_fuzz_vu_SOURCES = tests/fuzz/fuzz_vu.c
 
 FUZZ_ENV = \
 	FUZZ_SRCDIR='$(abs_srcdir)' FUZZ_BUILDDIR='$(abs_builddir)' \
@@ -45,12 +51,15 @@ FUZZ_ENV = \
 	FUZZ_SOURCES_stream='$(tests_fuzz_fuzz_stream_SOURCES) \
 	  $(src_libhvcore_a_SOURCES)' \
 	FUZZ_SOURCES_virtq='$(tests_fuzz_fuzz_virtq_SOURCES) \
-	  backends/virtq.c backends/vu_mem.c'
+	  backends/virtq.c backends/vu_mem.c' \
+	FUZZ_SOURCES_vu='$(tests_fuzz_fuzz_vu_SOURCES) \
+	  $(backends_libbackend_a_SOURCES)'
 FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/tests/fuzz/run-fuzzer.sh
 
 TEST_EXTENSIONS = .test .fuzz
 FUZZ_LOG_COMPILER = $(FUZZ_RUN)
-TESTS += tests/fuzz/domctl.fuzz tests/fuzz/stream.fuzz tests/fuzz/virtq.fuzz
+TESTS += tests/fuzz/domctl.fuzz tests/fuzz/stream.fuzz tests/fuzz/virtq.fuzz \
+	tests/fuzz/vu.fuzz
 EXTRA_DIST += tests/fuzz
 
 clean-local:
@@ -61,4 +70,5 @@ fuzz: all
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/domctl.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/stream.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/virtq.fuzz
+	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/vu.fuzz
 .PHONY: fuzz
