@@ -110,6 +110,7 @@ static void run(struct work *w)
     case DOMOP_MEMORY:   rc = hv_domain_set_memory(dom, op->mem_mib, 0); break;
     case DOMOP_SHUTDOWN: rc = hv_domain_shutdown(dom, 0, 0, NULL); break;
     case DOMOP_ATTACH:
+        /* op->device gets the id and MAC it was given: the answer. */
         rc = hv_domain_attach_device(dom, op->device, HV_DEVICE_LIVE);
         break;
     case DOMOP_DETACH:

@@ -151,8 +151,8 @@ static void live_done(struct domop *op, void *arg)
     else if (q->cfg && op->d->removed)
         rest_error(q->rr, 409, "not_defined", "domain '%s' was undefined "
                    "meanwhile", op->name);
-    else
-        finish(q->rr, op->d, q->cfg, q->dev);
+    else            /* attach: the device as attached, its id and MAC */
+        finish(q->rr, op->d, q->cfg, q->dev ? op->device : NULL);
     devreq_free(q);
 }
 

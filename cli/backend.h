@@ -136,7 +136,7 @@ int be_migrate(struct backend *be, struct cli *cli, const char *ref,
 
 /* Devices (backend_devices.c); flags are HV_DEVICE_LIVE / _CONFIG. */
 int be_attach_device(struct backend *be, struct cli *cli, const char *ref,
-                     const hv_device *dev, unsigned flags);
+                     hv_device *dev, unsigned flags);
 int be_detach_device(struct backend *be, struct cli *cli, const char *ref,
                      const char *id, unsigned flags);
 int be_devices(struct backend *be, struct cli *cli, const char *ref,

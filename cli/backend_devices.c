@@ -7,7 +7,7 @@
 #include "backend_lib.h"
 
 int be_attach_device(struct backend *be, struct cli *cli, const char *ref,
-                     const hv_device *dev, unsigned flags)
+                     hv_device *dev, unsigned flags)
 {
     hv_domain *dom;
     int rc;

@@ -70,22 +70,19 @@ static int attach(struct cli *cli, const char *ref, hv_device *dev,
                   const struct where *w)
 {
     struct backend *be;
-    char id[32];
     int rc;
 
-    /* An interface's id may be given by the library: say the one we
-     * know, or what it is when we do not. */
-    snprintf(id, sizeof(id), "%s", hv_device_get_id(dev)
-             ? hv_device_get_id(dev) : "interface");
-    cli_what(cli, "attach %s to %s", id, ref);
+    /* An interface without alias is given its id by the attach. */
+    cli_what(cli, "attach %s to %s", hv_device_get_id(dev)
+             ? hv_device_get_id(dev) : "an interface", ref);
     if (!(be = cli_backend(cli))) {
         hv_device_free(dev);
         return EXIT_FAIL;
     }
     rc = be_attach_device(be, cli, ref, dev, where_flags(w));
-    hv_device_free(dev);
     if (rc == EXIT_OK && !cli->json)
-        report("attached", id, ref, w);
+        report("attached", hv_device_get_id(dev), ref, w);
+    hv_device_free(dev);
     return rc;
 }
 

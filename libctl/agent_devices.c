@@ -2,7 +2,8 @@
  * agent_devices.c - the agent driver's devices, one REST request each
  * (docs/client-path.md, "Devices"):
  *
- *   attach   POST   /v1/domains/{name}/devices        body: the device
+ *   attach   POST   /v1/domains/{name}/devices        body: the device;
+ *                                                     answer: as attached
  *   detach   DELETE /v1/domains/{name}/devices/{id}
  *   list     GET    /v1/domains/{name}/devices        hv_devlist_to_json
  *
@@ -29,16 +30,33 @@ static void flags_path(const hv_domain *dom, const char *suffix,
              flags & HV_DEVICE_LIVE ? "" : "&live=false");
 }
 
-int agent_attach_device(hv_domain *dom, const hv_device *dev, unsigned flags)
+/* The answer is the device as attached: its id and MAC go to dev. */
+int agent_attach_device(hv_domain *dom, hv_device *dev, unsigned flags)
 {
     char path[400], *body = NULL;
+    json_object *o = NULL;
+    hv_device *got = NULL;
+    const char *text;
     int rc;
 
     if ((rc = hv_device_to_json(dev, &body)))
         return rc;
     flags_path(dom, "/devices", flags, path);
-    rc = agent_json(dom->conn, "POST", path, body, NULL, NULL);
+    rc = agent_json(dom->conn, "POST", path, body, &o, NULL);
     free(body);
+    if (rc || dev->type != HV_DEVICE_INTERFACE || (dev->alias && dev->mac))
+        goto out;
+    text = o ? json_object_to_json_string(o) : "";
+    path[strcspn(path, "?")] = '\0';
+    if (hv_device_from_json(text, strlen(text), path, &got) == 0 &&
+        got->type == HV_DEVICE_INTERFACE)
+        rc = dev_adopt_ids(dev, got);
+    else
+        rc = err_set(HV_EPROTO, "%s: the agent's answer is not the "
+                     "interface it attached", path);
+out:
+    hv_device_free(got);
+    json_object_put(o);
     return rc;
 }
 

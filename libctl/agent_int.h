@@ -117,7 +117,7 @@ int agent_migrate(hv_domain *dom, const char *dest_uri,
                   const struct hv_migrate_params *params, hv_op *op);
 
 /* agent_devices.c: POST/DELETE/GET /v1/domains/{name}/devices. */
-int agent_attach_device(hv_domain *dom, const hv_device *dev, unsigned flags);
+int agent_attach_device(hv_domain *dom, hv_device *dev, unsigned flags);
 int agent_detach_device(hv_domain *dom, const char *id, unsigned flags);
 int agent_get_devices(hv_domain *dom, hv_devlist **out);
 

@@ -38,7 +38,7 @@ static int check_flags(const hv_domain *dom, const char *verb, unsigned *flags)
     return 0;
 }
 
-HV_EXPORT int hv_domain_attach_device(hv_domain *dom, const hv_device *dev,
+HV_EXPORT int hv_domain_attach_device(hv_domain *dom, hv_device *dev,
                                       unsigned flags)
 {
     char w[100];

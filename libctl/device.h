@@ -137,8 +137,9 @@ int devlist_from_json(const char *text, size_t len, const char *what,
 /* ---- drivers ---- */
 
 /* The direct driver (direct_devices.c). */
-int direct_attach_device(hv_domain *dom, const hv_device *dev,
-                         unsigned flags);
+int direct_attach_device(hv_domain *dom, hv_device *dev, unsigned flags);
+/* What dev lacks of an interface's alias and MAC, from given. */
+int dev_adopt_ids(hv_device *dev, const hv_device *given);
 int direct_detach_device(hv_domain *dom, const char *id, unsigned flags);
 int direct_get_devices(hv_domain *dom, hv_devlist **out);
 

@@ -343,6 +343,15 @@ int dev_complete(hv_device *dev, bool (*taken)(const char *id, void *opaque),
     return 0;
 }
 
+int dev_adopt_ids(hv_device *dev, const hv_device *given)
+{
+    if (!dev->alias && given->alias && !(dev->alias = strdup(given->alias)))
+        return err_set(HV_ENOMEM, "device: out of memory");
+    if (!dev->mac && given->mac && !(dev->mac = strdup(given->mac)))
+        return err_set(HV_ENOMEM, "device: out of memory");
+    return 0;
+}
+
 /* ---- the spec ---- */
 
 struct spec_buf {

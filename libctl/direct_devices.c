@@ -166,7 +166,7 @@ static void update_running_config(hv_domain *dom, const hv_device *add,
     err_clear();
 }
 
-int direct_attach_device(hv_domain *dom, const hv_device *dev, unsigned flags)
+int direct_attach_device(hv_domain *dom, hv_device *dev, unsigned flags)
 {
     struct hv_domctl args;
     struct hv_domctl_reply reply;
@@ -199,8 +199,10 @@ int direct_attach_device(hv_domain *dom, const hv_device *dev, unsigned flags)
                        &reply);
     if (rc == 0 && reply.status)
         rc = device_err(dom, dev_id(d), "attach", &reply);
-    if (rc == 0)
+    if (rc == 0) {
         update_running_config(dom, d, NULL);
+        rc = dev_adopt_ids(dev, d);
+    }
 out:
     free(spec);
     hv_device_free(d);

@@ -83,8 +83,8 @@ struct hv_driver {
      * Devices (0.6).  Arguments checked (api_devices.c): dev is valid,
      * flags hold HV_DEVICE_LIVE and/or HV_DEVICE_CONFIG, id is an id.
      */
-    int (*attach_device)(hv_domain *dom, const hv_device *dev,
-                         unsigned flags);
+    /* dev: an interface is given its alias and MAC (what was used). */
+    int (*attach_device)(hv_domain *dom, hv_device *dev, unsigned flags);
     int (*detach_device)(hv_domain *dom, const char *id, unsigned flags);
     int (*get_devices)(hv_domain *dom, hv_devlist **out);
 

@@ -711,15 +711,15 @@ int hv_domain_migrate(hv_domain *dom, const char *dest_uri,
 /*
  * Attach dev: hvcore starts (or connects to) its back end and offers the
  * device to the guest, which is told by an event.  An interface without
- * alias or MAC is given them (the definition's, with HV_DEVICE_CONFIG).
+ * alias or MAC is given them (the definition's, with HV_DEVICE_CONFIG),
+ * and dev is updated to hold them, so that the caller knows its id.
  * HV_EEXIST when the id is taken, HV_ECONFIG when hvcore refuses the
  * device (its message), HV_EIO when the back end could not be started or
  * refused, or when all HV_DEVICES_MAX slots are in use; HV_ESTATE while a
  * save or migration runs, or when the domain is not running (without
  * HV_DEVICE_CONFIG alone).
  */
-int hv_domain_attach_device(hv_domain *dom, const hv_device *dev,
-                            unsigned flags);
+int hv_domain_attach_device(hv_domain *dom, hv_device *dev, unsigned flags);
 /*
  * Detach the device with that id: its back end stops touching guest
  * memory before this returns; the guest loses what it had in flight, as

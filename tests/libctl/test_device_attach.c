@@ -344,10 +344,12 @@ static void test_agent_config(void **state)
 
     /* An interface gets its MAC and id in the definition, once. */
     OK(hv_domain_attach_device(dom, net, HV_DEVICE_CONFIG));
+    assert_string_equal(hv_device_get_id(net), "net0");   /* told back */
     def = definition(dom);
     got = hv_config_find_device(def, "net0");
     assert_non_null(got);
     assert_memory_equal(hv_device_get_mac(got), "52:54:00:", 9);
+    assert_string_equal(hv_device_get_mac(net), hv_device_get_mac(got));
     snprintf(mac, sizeof(mac), "%s", hv_device_get_mac(got));
     hv_config_free(def);
 

@@ -89,7 +89,9 @@ static void test_generated_mac_reaches_hvnet(void **state)
     /* Attached at run time: the next free id; detached: its tap goes. */
     hv_device_free(eth);
     OK(hv_device_from_xml(xml2, strlen(xml2), "test", &eth));
+    assert_null(hv_device_get_id(eth));
     OK(hv_domain_attach_device(dom, eth, 0));
+    assert_string_equal(hv_device_get_id(eth), "net1");   /* told back */
     wait_tap("hvt1", false);
     OK(hv_domain_get_devices(dom, 0, &l));
     assert_int_equal(hv_devlist_count(l), 2);
@@ -119,8 +121,14 @@ static void test_cli_interface(void **state)
     wait_tap("hvt2", false);
     RUN_OK(&r, "devices", "nc");
     assert_contains(r.out, "hvnet 52:54:00:00:00:43 tap hvt2\n");
+    /* Without --alias and --mac: the id it was given is said. */
+    RUN_OK(&r, "attach-interface", "--tap", "hvt3", "nc");
+    assert_string_equal(r.out, "Device 'net0' attached to domain 'nc'.\n");
+    wait_tap("hvt3", false);
     RUN_OK(&r, "detach-device", "nc", "up");
     wait_tap("hvt2", true);
+    RUN_OK(&r, "detach-device", "nc", "net0");
+    wait_tap("hvt3", true);
     RUN_OK(&r, "destroy", "nc");
 }
 
