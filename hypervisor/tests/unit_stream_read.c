@@ -906,7 +906,7 @@ static const struct bad bad_cases[] = {
       R(HV_REC_EVTCHN, 0), 0, -1, false },
     { "free port", P, m_port_free, PROTO, "EVTCHN record at offset %llu: free port 9 has a virq or vcpu",
       R(HV_REC_EVTCHN, 0), 0, -1, false },
-    { "port virq", P, m_port_virq, PROTO, "EVTCHN record at offset %llu: port 9: VIRQ 4 does not exist",
+    { "port virq", P, m_port_virq, PROTO, "EVTCHN record at offset %llu: port 9: VIRQ 5 does not exist",
       R(HV_REC_EVTCHN, 0), 0, -1, false },
     { "port vcpu", P, m_port_vcpu, PROTO, "EVTCHN record at offset %llu: port 9: vCPU 2 is beyond max_vcpus 2",
       R(HV_REC_EVTCHN, 0), 0, -1, false },
