@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "event_loop.h"
 #include "evtchn.h"
 #include "hvcore.h"
 #include "memory.h"
@@ -138,13 +139,30 @@ static int ioeventfd(struct domain *d, int fd, unsigned qid, bool assign)
     return ioctl(d->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
 }
 
+/*
+ * A queue's call eventfd is watched by the vCPU its port notifies (in
+ * vcpu_block) and by the event loop, both with EPOLLEXCLUSIVE and the
+ * vCPU first in the eventfd's wait queue: a completion wakes the vCPU if
+ * it waits, and the loop only if it does not (the vCPU runs guest code
+ * and needs the loop to raise the port and kick it).  A completion so
+ * costs one thread wake-up, not two.
+ */
 static void vcpu_epoll(struct domain *d, unsigned vcpu, int fd, unsigned qid, bool add)
 {
-    struct epoll_event ev = { .events = EPOLLIN, .data.u32 = qid };
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u32 = qid };
     int ep = d->vcpu[vcpu].dev_epoll;
 
-    if (ep >= 0)
-        epoll_ctl(ep, add ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev);
+    if (ep < 0)
+        return;
+    if (!add) {
+        epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+        return;
+    }
+    loop_unwatch_device(d, fd);
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    if (d->epoll_fd >= 0)
+        loop_watch_device(d, fd, DEVFD_TAG(DEVFD_CALL, qid / HV_DEV_MAX_QUEUES,
+                                           qid % HV_DEV_MAX_QUEUES), WATCH_IN_EXCLUSIVE);
 }
 
 /* The back end stops serving the queues (asked first when talk: it has

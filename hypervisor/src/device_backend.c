@@ -39,7 +39,6 @@
 #define QUICK_DEATH_NS   1000000000ULL
 #define MAX_QUICK_DEATHS 5
 
-#define NET_F_MAC      5
 #define NET_F_CTRL_VQ  17
 #define NET_S_LINK_UP  1
 #define BLK_CONFIG_LEN 60      /* struct virtio_blk_config, virtio 1.2 */
@@ -49,6 +48,11 @@
  * the pv transport supports and VERSION_1 (device.h). */
 #define TRANSPORT_FEATURES (((1ULL << 24) - 1) | 1ULL << HV_VIRTIO_F_INDIRECT_DESC | \
                             1ULL << HV_VIRTIO_F_RING_EVENT_IDX | 1ULL << HV_VIRTIO_F_VERSION_1)
+
+/* Set by the build to $(pkglibexecdir). */
+#ifndef HVCORE_BACKEND_DIR
+#define HVCORE_BACKEND_DIR "/usr/local/libexec/hvcore"
+#endif
 
 static const char *backend_dir(void)
 {
@@ -243,7 +247,6 @@ static int describe(struct domain *d, struct device *dev, char *err, size_t errl
         memcpy(dev->config + 6, &status, 2);
         memcpy(dev->config + 8, &pairs, 2);
         dev->config_len = 10;
-        dev->features |= c->features & (1ULL << NET_F_MAC);
     }
     return 0;
 }
@@ -268,9 +271,9 @@ int dev_backend_start(struct domain *d, struct device *dev, char *err, size_t er
     if (r < 0)
         goto bad;
     dev->connected = true;
-    loop_watch_device(d, dev->vu.fd, DEVFD_TAG(DEVFD_SOCK, dev->slot, 0), true);
+    loop_watch_device(d, dev->vu.fd, DEVFD_TAG(DEVFD_SOCK, dev->slot, 0), WATCH_HANGUP);
     if (dev->pidfd >= 0)
-        loop_watch_device(d, dev->pidfd, DEVFD_TAG(DEVFD_PID, dev->slot, 0), false);
+        loop_watch_device(d, dev->pidfd, DEVFD_TAG(DEVFD_PID, dev->slot, 0), WATCH_IN);
     return 0;
 bad:
     dev_backend_stop(d, dev);
@@ -313,7 +316,7 @@ static void count_loss(struct device *dev, const char *why)
     if (dev->spec.socket[0]) {
         snprintf(dev->pending_error, sizeof(dev->pending_error),
                  "%s: back end lost (%s): reconnecting", dev->spec.id, why);
-        arm_retry(dev, RECONNECT_MS);
+        arm_retry(dev, 0);      /* says so now; tries every 200 ms after */
         return;
     }
     bool quick = now_ns(CLOCK_MONOTONIC) - dev->started_ns < QUICK_DEATH_NS;

@@ -50,8 +50,9 @@ static struct device *dev_alloc(struct domain *d, const struct dev_spec *spec, u
         d->dev_call_fd[DEV_QID(s, q)] = dev->q[q].call_fd;
     pthread_mutex_unlock(&d->lock);
     for (unsigned q = 0; q < HV_DEV_MAX_QUEUES; q++)
-        loop_watch_device(d, dev->q[q].call_fd, DEVFD_TAG(DEVFD_CALL, s, q), false);
-    loop_watch_device(d, dev->retry_fd, DEVFD_TAG(DEVFD_RETRY, s, 0), false);
+        loop_watch_device(d, dev->q[q].call_fd, DEVFD_TAG(DEVFD_CALL, s, q),
+                          WATCH_IN_EXCLUSIVE);
+    loop_watch_device(d, dev->retry_fd, DEVFD_TAG(DEVFD_RETRY, s, 0), WATCH_IN);
     return dev;
 fail:
     dev_free(d, dev, false);

@@ -46,10 +46,14 @@ static void unwatch(struct domain *d, int fd)
     epoll_ctl(d->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-int loop_watch_device(struct domain *d, int fd, unsigned dtag, bool hangup_only)
+int loop_watch_device(struct domain *d, int fd, unsigned dtag, enum loop_watch how)
 {
-    struct epoll_event ev = { .events = hangup_only ? EPOLLRDHUP : EPOLLIN,
-                              .data.u64 = tag(SRC_DEVICE, fd, dtag) };
+    static const uint32_t events[] = {
+        [WATCH_IN] = EPOLLIN,
+        [WATCH_HANGUP] = EPOLLRDHUP,
+        [WATCH_IN_EXCLUSIVE] = EPOLLIN | EPOLLEXCLUSIVE,
+    };
+    struct epoll_event ev = { .events = events[how], .data.u64 = tag(SRC_DEVICE, fd, dtag) };
 
     return epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }

@@ -4,7 +4,6 @@
 #ifndef HVCORE_EVENT_LOOP_H
 #define HVCORE_EVENT_LOOP_H
 
-#include <stdbool.h>
 
 struct domain;
 
@@ -17,9 +16,12 @@ int loop_run(struct domain *d);
 
 void loop_fini(struct domain *d);
 
-/* Devices (device*.c): watch fd for input (or, hangup_only, for the peer
- * hanging up) and hand tag to device_on_fd().  0 or -errno.  Any thread. */
-int loop_watch_device(struct domain *d, int fd, unsigned tag, bool hangup_only);
+/* Devices (device*.c): watch fd for input, for the peer hanging up, or
+ * for input as one of several exclusive watchers (a queue's call eventfd,
+ * which the vCPU it is bound to waits on too, device.c), and hand tag to
+ * device_on_fd().  0 or -errno.  Any thread. */
+enum loop_watch { WATCH_IN, WATCH_HANGUP, WATCH_IN_EXCLUSIVE };
+int loop_watch_device(struct domain *d, int fd, unsigned tag, enum loop_watch how);
 void loop_unwatch_device(struct domain *d, int fd);
 
 #endif /* HVCORE_EVENT_LOOP_H */

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <linux/kvm.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +39,10 @@
 #define CR2_SENTINEL 0xdead00000000beefULL
 
 static __thread struct kvm_run *tls_run;
+
+/* epoll data of a blocked vCPU's own descriptors (device qids are lower). */
+#define BLOCK_TIMER 0xfffffff0u
+#define BLOCK_WAKE  0xfffffff1u
 
 static void kick_handler(int sig)
 {
@@ -73,6 +76,13 @@ int vcpu_setup(struct domain *d)
             v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
             v->dev_epoll = epoll_create1(EPOLL_CLOEXEC);
             if (v->timer_fd < 0 || v->wake_fd < 0 || v->dev_epoll < 0)
+                return -errno;
+            /* What a blocked vCPU waits for: its timer, its wake-up and
+             * (added by device.c) the call eventfds of its queues. */
+            struct epoll_event t = { .events = EPOLLIN, .data.u32 = BLOCK_TIMER };
+            struct epoll_event w = { .events = EPOLLIN, .data.u32 = BLOCK_WAKE };
+            if (epoll_ctl(v->dev_epoll, EPOLL_CTL_ADD, v->timer_fd, &t) < 0 ||
+                epoll_ctl(v->dev_epoll, EPOLL_CTL_ADD, v->wake_fd, &w) < 0)
                 return -errno;
         }
     }
@@ -633,11 +643,7 @@ void vcpu_block(struct vcpu *v)
 {
     struct domain *d = v->dom;
     struct hv_vcpu_info *vi = &dom_shared(d)->vcpu_info[v->id];
-    struct pollfd fds[3] = {
-        { .fd = v->timer_fd, .events = POLLIN },
-        { .fd = v->wake_fd, .events = POLLIN },
-        { .fd = v->dev_epoll, .events = POLLIN },
-    };
+    struct epoll_event evs[8];
     uint64_t cnt;
 
     /* SCHEDOP_block enables events first, so "unmask; block" cannot lose
@@ -652,19 +658,17 @@ void vcpu_block(struct vcpu *v)
         /* The blocked vCPU waits on its own timer too: whichever of this
          * thread and the event loop reads the expiry raises VIRQ_TIMER,
          * and this way saves a thread hop on the common wake-up. */
-        if (poll(fds, 3, -1) > 0) {
-            if ((fds[0].revents & POLLIN) &&
-                read(v->timer_fd, &cnt, sizeof(cnt)) == (ssize_t)sizeof(cnt))
-                guest_timer_fired(v);
-            if (fds[1].revents & POLLIN)
+        int n = epoll_wait(v->dev_epoll, evs, 8, -1);
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.u32 == BLOCK_TIMER) {
+                if (read(v->timer_fd, &cnt, sizeof(cnt)) == (ssize_t)sizeof(cnt))
+                    guest_timer_fired(v);
+            } else if (evs[i].data.u32 == BLOCK_WAKE) {
                 (void)!read(v->wake_fd, &cnt, sizeof(cnt));
-            /* A device queue bound to this vCPU completed: raise its port
-             * here rather than wait for the event loop to (device.h). */
-            if (fds[2].revents & POLLIN) {
-                struct epoll_event evs[8];
-                int n = epoll_wait(v->dev_epoll, evs, 8, 0);
-                for (int i = 0; i < n; i++)
-                    device_call(d, evs[i].data.u32);
+            } else {
+                /* A device queue bound to this vCPU completed: raise its
+                 * port here, not in the event loop (device.c). */
+                device_call(d, evs[i].data.u32);
             }
         }
         pthread_mutex_lock(&d->lock);

@@ -362,6 +362,27 @@ static void attach_info_detach_qsd_disk(void **state)
                         "not for socket=");
     assert_int_equal(attach(d, "net,id=n0,queues=9,mac=52:54:00:00:00:01", &rep), -HVE_INVAL);
     assert_string_equal(rep.u.result.message, "queues '9' is not between 1 and 7");
+    /* the length must be the message's */
+    struct {
+        struct hv_domctl req;
+        char spec[8];
+    } m;
+    memset(&m, 0, sizeof(m));
+    m.req.cmd = HV_DOMCTL_device_attach;
+    m.req.interface_version = HV_DOMCTL_INTERFACE_VERSION;
+    m.req.domid = d->domid;
+    m.req.u.device.spec_len = 9;
+    memcpy(m.spec, "blk,id=x", 8);
+    assert_int_equal(dom_ctl_raw(d, &m, sizeof(m), &rep, sizeof(rep)), (ssize_t)sizeof(rep));
+    assert_int_equal(rep.status, -HVE_MSGSIZE);
+    assert_int_equal(dom_ctl_raw(d, &m.req, sizeof(m.req), &rep, sizeof(rep)),
+                     (ssize_t)sizeof(rep));
+    assert_int_equal(rep.status, -HVE_MSGSIZE);     /* no spec at all */
+    m.req.u.device.spec_len = 8;
+    m.req.u.device.flags = 1;
+    assert_int_equal(dom_ctl_raw(d, &m, sizeof(m), &rep, sizeof(rep)), (ssize_t)sizeof(rep));
+    assert_int_equal(rep.status, -HVE_INVAL);
+    assert_string_equal(rep.u.result.message, "device_attach: flags must be 0");
     assert_int_equal(attach(d, "blk,id=vdc,socket=/nonexistent/x.sock", &rep), -HVE_IO);
     assert_string_equal(rep.u.result.message,
                         "vdc: cannot connect to /nonexistent/x.sock: No such file or directory");
@@ -639,7 +660,13 @@ static void hot_attach_and_detach_under_io(void **state)
     snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
     for (int round = 0; round < 2; round++) {
         assert_int_equal(attach(d, spec, &rep), 0);
-        EXPECT_CONSOLE(d, "diskio: vdb: attached", WAIT_MS);
+        if (!dom_expect(d, "diskio: vdb: attached", WAIT_MS)) {
+            struct hv_domctl_device_info di;
+            memset(&di, 0, sizeof(di));
+            fprintf(stderr, "round %d: device_info %d: state %u, reconnects %u\n%s\n", round,
+                    info(d, 0, &di), di.state, di.reconnects, d->out ? d->out : "");
+            fail();
+        }
         EXPECT_CONSOLE(d, "diskio: vdb: pass 1 ok", WAIT_MS);
         EXPECT_CONSOLE(d, "diskio: vdb: pass 2 ok", WAIT_MS);
         assert_int_equal(detach(d, "vdb"), 0);
