@@ -516,6 +516,53 @@ static void guest_verifies_qsd_qcow2_disk(void **state)
     qsd_free(&q);
 }
 
+/* Where KVM does not take the notification (HVCORE_NO_IOEVENTFD: as on
+ * a KVM without ioeventfd), hvcore's vCPU thread passes it on: the same
+ * disk verifies the same. */
+static void notifications_through_hvcore(void **state)
+{
+    struct qsd q;
+    char spec[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    qsd_start(&q);
+    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    setenv("HVCORE_NO_IOEVENTFD", "1", 1);
+    struct dom *d = dom_start("diskcheck", 64, 1, "--device", spec, NULL);
+    unsetenv("HVCORE_NO_IOEVENTFD");
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskcheck: 1 disks, 1 ok, 0 failed\n", WAIT_MS);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
+    dom_free(d);
+    qsd_free(&q);
+}
+
+/* Two --device options: two disks, in-tree and external, in slot order. */
+static void two_disks_from_the_command_line(void **state)
+{
+    struct qsd q;
+    char hvblk[512], dir[64], img[128], spec1[256], spec2[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    REQUIRE_HVBLK(hvblk);
+    qsd_start(&q);
+    raw_disk(dir, sizeof(dir), img, sizeof(img));
+    snprintf(spec1, sizeof(spec1), "blk,id=vda,file=%s", img);
+    snprintf(spec2, sizeof(spec2), "blk,id=vdb,socket=%s", q.sock);
+    struct dom *d = dom_start("diskcheck", 64, 1, "--device", spec1, "--device", spec2, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskcheck: 2 disks, 2 ok, 0 failed\n", WAIT_MS);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
+    dom_free(d);
+    qsd_free(&q);
+    unlink(img);
+    rmdir(dir);
+}
+
 /* kill -9 of hvblk while the guest does I/O: device_error, hvcore starts
  * it again, device_ready, the guest resets the device, resubmits and
  * goes on verifying. */
@@ -796,6 +843,8 @@ int main(void)
         cmocka_unit_test(killed_backend_comes_back),
         cmocka_unit_test(save_with_devices_is_refused),
         cmocka_unit_test(guest_verifies_qsd_qcow2_disk),
+        cmocka_unit_test(notifications_through_hvcore),
+        cmocka_unit_test(two_disks_from_the_command_line),
         cmocka_unit_test(killed_hvblk_is_restarted),
         cmocka_unit_test(backend_dying_at_start_is_given_up),
         cmocka_unit_test(hvcore_killed_leaves_no_backend),
