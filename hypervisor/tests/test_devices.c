@@ -601,6 +601,11 @@ static void killed_hvblk_is_restarted(void **state)
     assert_true(di.backend_pid > 0 && di.backend_pid != first);
     assert_true(process_gone(first));
 
+    /* hvcore's own end takes its back ends along */
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_destroy, NULL), 0);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_DESTROYED);
+    assert_true(process_gone(di.backend_pid));
+
     close(evfd);
     dom_free(d);
     unlink(img);
