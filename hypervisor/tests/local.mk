@@ -30,16 +30,27 @@ INTEGRATION_TESTS = \
 check_PROGRAMS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
-# backends/ (hvblk, hvnet): the virtqueue parser alone, and both back
-# ends driven by a vhost-user front end in the test (vu_front.c).
-check_PROGRAMS += tests/unit_virtq tests/test_backends
-TESTS += tests/unit_virtq tests/test_backends
+# backends/ (hvblk, hvnet): the virtqueue parser alone; the shared
+# library, hvblk and hvnet driven by a vhost-user front end in the test
+# (vu_front.c, with the helpers of backend_test.c).
+BACKEND_TESTS = tests/test_backends tests/test_hvblk tests/test_hvnet
+check_PROGRAMS += tests/unit_virtq $(BACKEND_TESTS)
+TESTS += tests/unit_virtq $(BACKEND_TESTS)
 tests_unit_virtq_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/backends
 tests_unit_virtq_LDADD = backends/libbackend.a $(CMOCKA_LIBS)
-tests_test_backends_SOURCES = tests/test_backends.c tests/vu_front.c tests/vu_front.h
-tests_test_backends_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/backends $(URING_CFLAGS) \
+BACKEND_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/backends $(URING_CFLAGS) \
 	-DHV_MAN_DIR='"$(abs_top_srcdir)/../man"'
-tests_test_backends_LDADD = backends/libbackend.a $(CMOCKA_LIBS)
+BACKEND_TEST_LDADD = tests/libbackendtest.a backends/libbackend.a $(CMOCKA_LIBS)
+noinst_LIBRARIES += tests/libbackendtest.a
+tests_libbackendtest_a_SOURCES = tests/backend_test.c tests/backend_test.h \
+	tests/vu_front.c tests/vu_front.h
+tests_libbackendtest_a_CPPFLAGS = $(BACKEND_TEST_CPPFLAGS)
+tests_test_backends_CPPFLAGS = $(BACKEND_TEST_CPPFLAGS)
+tests_test_backends_LDADD = $(BACKEND_TEST_LDADD)
+tests_test_hvblk_CPPFLAGS = $(BACKEND_TEST_CPPFLAGS)
+tests_test_hvblk_LDADD = $(BACKEND_TEST_LDADD)
+tests_test_hvnet_CPPFLAGS = $(BACKEND_TEST_CPPFLAGS)
+tests_test_hvnet_LDADD = $(BACKEND_TEST_LDADD)
 
 # The stream reader's tests build their streams with their own builder.
 tests_unit_stream_read_SOURCES = tests/unit_stream_read.c \
