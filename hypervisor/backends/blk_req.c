@@ -351,6 +351,9 @@ static int blk_poll(struct vu_dev *d)
         n++;
     }
     io_uring_cq_advance(&b->ring, n);
+    /* Entries a full completion queue (-EBUSY) left unsubmitted go now. */
+    if (io_uring_sq_ready(&b->ring))
+        io_uring_submit(&b->ring);
     for (unsigned q = 0; q < BLK_MAX_QUEUES; q++)
         if (touched[q])
             vu_dev_complete(d, q);
@@ -392,10 +395,9 @@ static void blk_stop(struct vu_dev *d, unsigned q)
     struct blk *b = d->priv;
     struct io_uring_cqe *cqe;
 
-    if (b->sq_pending) {
+    if (io_uring_sq_ready(&b->ring))
         io_uring_submit(&b->ring);
-        b->sq_pending = 0;
-    }
+    b->sq_pending = 0;
     /* The requests stay allocated: a new memory table lets the queue
      * run on; blk_start makes them anew when it starts again. */
     while (b->q[q].inflight > 0) {
