@@ -277,6 +277,11 @@ int dev_spec_parse(const char *text, size_t len, struct dev_spec *out, char *err
         return fail(err, errlen, "device spec is longer than %d bytes", HV_DEVICE_SPEC_MAX);
     if (memchr(text, '\0', len))
         return fail(err, errlen, "device spec contains a NUL byte");
+    /* Paths and names reach one-line messages and events: no newlines,
+     * no terminal escapes. */
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+            return fail(err, errlen, "device spec contains a control character");
 
     next_item(text, len, &pos, item, &ilen);
     if (strcmp(item, "blk") == 0)

@@ -129,8 +129,11 @@ static void malformed_specs_say_why(void **state)
         "is not an interface name (1-15 bytes, no '/', ':' or spaces)");
     BAD("blk,id=vda,file=/x,user=-root", "user '-root' is not a user name");
     /* what a message quotes is cut short and printable */
-    BAD("blk,id=vda,file=/x,k\x01\x7f" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=1",
+    BAD("blk,id=vda,file=/x,k\xc3\xa9" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=1",
         "unknown key 'k??aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
+    BAD("blk,id=vda,file=/x\ny", "device spec contains a control character");
+    BAD("blk,id=vda,file=/x\x1b[2J", "device spec contains a control character");
+    BAD("blk,id=vda,file=/x\x7f", "device spec contains a control character");
 }
 
 static void hostile_lengths_and_bytes(void **state)
