@@ -8,6 +8,8 @@
 #               hvnet parse it
 # fuzz_vu       backends/vu_dev.c: vhost-user messages with their fds, as
 #               hvblk and hvnet serve them
+# fuzz_devfront src/device_spec.c, src/vhost_user.c: device specs from a
+#               domctl client, and whatever a vhost-user back end answers
 #
 # `make check` runs it on a fixed number of inputs from seed 1 (a few
 # seconds; the same run on every machine) from its seed corpus (tests/fuzz/corpus/),
@@ -30,6 +32,9 @@ tests_fuzz_fuzz_virtq_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 noinst_PROGRAMS += tests/fuzz/fuzz_vu
 tests_fuzz_fuzz_vu_LDADD = backends/libbackend.a
 tests_fuzz_fuzz_vu_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+noinst_PROGRAMS += tests/fuzz/fuzz_devfront
+tests_fuzz_fuzz_devfront_LDADD = src/libhvcore.a $(XXHASH_LIBS)
+tests_fuzz_fuzz_devfront_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 FUZZ_BIN = $(abs_builddir)/tests/fuzz
 else
 FUZZ_BIN =
@@ -38,6 +43,7 @@ tests_fuzz_fuzz_domctl_SOURCES = tests/fuzz/fuzz_domctl.c
 tests_fuzz_fuzz_stream_SOURCES = tests/fuzz/fuzz_stream.c
 tests_fuzz_fuzz_virtq_SOURCES = tests/fuzz/fuzz_virtq.c
 tests_fuzz_fuzz_vu_SOURCES = tests/fuzz/fuzz_vu.c
+tests_fuzz_fuzz_devfront_SOURCES = tests/fuzz/fuzz_devfront.c
 
 FUZZ_ENV = \
 	FUZZ_SRCDIR='$(abs_srcdir)' FUZZ_BUILDDIR='$(abs_builddir)' \
@@ -53,13 +59,15 @@ FUZZ_ENV = \
 	FUZZ_SOURCES_virtq='$(tests_fuzz_fuzz_virtq_SOURCES) \
 	  backends/virtq.c backends/vu_mem.c' \
 	FUZZ_SOURCES_vu='$(tests_fuzz_fuzz_vu_SOURCES) \
-	  $(backends_libbackend_a_SOURCES)'
+	  $(backends_libbackend_a_SOURCES)' \
+	FUZZ_SOURCES_devfront='$(tests_fuzz_fuzz_devfront_SOURCES) \
+	  src/device_spec.c src/vhost_user.c src/pvclock.c'
 FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/tests/fuzz/run-fuzzer.sh
 
 TEST_EXTENSIONS = .test .fuzz
 FUZZ_LOG_COMPILER = $(FUZZ_RUN)
 TESTS += tests/fuzz/domctl.fuzz tests/fuzz/stream.fuzz tests/fuzz/virtq.fuzz \
-	tests/fuzz/vu.fuzz
+	tests/fuzz/vu.fuzz tests/fuzz/devfront.fuzz
 EXTRA_DIST += tests/fuzz
 
 clean-local:
@@ -71,4 +79,5 @@ fuzz: all
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/stream.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/virtq.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/vu.fuzz
+	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/devfront.fuzz
 .PHONY: fuzz
