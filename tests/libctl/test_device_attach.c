@@ -11,6 +11,8 @@
  *   - HV_DEVICE_CONFIG: the definition changes with the running domain,
  *     or alone, and stays so across an hvctld restart; an interface
  *     attached to it gets its MAC and id there, once;
+ *   - a back end killed and back: device_error, needs_reset, device_ready
+ *     on hvctld's event stream;
  *   - a file disk served by the in-tree hvblk: the guest's I/O in its
  *     counters, attach and detach while the guest runs;
  *   - hvctl attach-disk, devices, detach-device, info.
@@ -70,18 +72,13 @@ static bool can_connect(const char *path)
     return ok;
 }
 
-static void qsd_start(struct qsd *q, const char *tag)
+/* Serve q->img on q->sock; wait until it listens. */
+static void qsd_run(struct qsd *q)
 {
     char blk[400], exp[400];
     double end;
-    int fd;
 
-    snprintf(q->sock, sizeof(q->sock), "%s/%s.sock", cli_env.dir, tag);
-    snprintf(q->img, sizeof(q->img), "%s/%s.img", cli_env.dir, tag);
-    fd = open(q->img, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(ftruncate(fd, 16 << 20), 0);
-    close(fd);
+    unlink(q->sock);
     snprintf(blk, sizeof(blk), "driver=file,node-name=f,filename=%s", q->img);
     snprintf(exp, sizeof(exp), "type=vhost-user-blk,id=e,node-name=f,"
              "addr.type=unix,addr.path=%s,writable=on", q->sock);
@@ -101,6 +98,19 @@ static void qsd_start(struct qsd *q, const char *tag)
         assert_int_equal(waitpid(q->pid, NULL, WNOHANG), 0);
         usleep(10000);
     }
+}
+
+static void qsd_start(struct qsd *q, const char *tag)
+{
+    int fd;
+
+    snprintf(q->sock, sizeof(q->sock), "%s/%s.sock", cli_env.dir, tag);
+    snprintf(q->img, sizeof(q->img), "%s/%s.img", cli_env.dir, tag);
+    fd = open(q->img, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, 16 << 20), 0);
+    close(fd);
+    qsd_run(q);
 }
 
 static void qsd_stop(struct qsd *q)
@@ -399,6 +409,70 @@ static void test_agent_config(void **state)
     hv_conn_free(c);
 }
 
+/* Device i's state as the running domain has it now. */
+static int state_of(hv_domain *dom, size_t i)
+{
+    hv_devlist *l;
+    int st;
+
+    OK(hv_domain_get_devices(dom, 0, &l));
+    st = hv_devlist_get_state(l, i);
+    hv_devlist_free(l);
+    return st;
+}
+
+/*
+ * kill -9 of a disk's back end, told on hvctld's event stream: the
+ * device needs a reset, the domain lives on, and the device is ready
+ * again once the back end is back (hvcore reconnects).
+ */
+static void test_backend_lost(void **state)
+{
+    hv_conn *c;
+    hv_config *cfg;
+    hv_domain *dom;
+    hv_events *ev;
+    hv_devlist *l;
+    hv_device *vdb;
+    struct qsd qc;
+    uint64_t v;
+    double end;
+
+    (void)state;
+    qsd_start(&qc, "qc");
+    vdb = disk("vdb", qc.sock);
+    OK(hv_conn_open_uri(uri_unix, 0, &c));
+    OK(hv_config_load_file(cli_config("lost", "counter", false, 0), &cfg));
+    OK(hv_config_add_device(cfg, vdb));
+    OK(hv_domain_create(c, cfg, 0, &dom));
+    OK(hv_events_open(c, &ev));
+
+    qsd_stop(&qc);
+    expect_event(ev, HV_EVENT_DEVICE_ERROR,
+                 "vdb: back end lost (it hung up): reconnecting");
+    end = now_ms() + WAIT_MS;
+    while (state_of(dom, 0) != HV_DEVICE_NEEDS_RESET) {
+        if (now_ms() > end)
+            fail_msg("vdb not needs_reset within %d ms", WAIT_MS);
+        usleep(20000);
+    }
+    qsd_run(&qc);
+    expect_event(ev, HV_EVENT_DEVICE_READY,
+                 "vdb: back end is back: the guest resets the device");
+    OK(hv_domain_get_devices(dom, 0, &l));
+    OK(hv_devlist_get_counter(l, 0, HV_DEVICE_RECONNECTS, &v));
+    assert_int_equal(v, 1);
+    hv_devlist_free(l);
+    OK(hv_domain_destroy(dom, 0));
+
+    qsd_stop(&qc);
+    hv_events_free(ev);
+    hv_domain_free(dom);
+    hv_config_free(cfg);
+    hv_device_free(vdb);
+    hv_conn_free(c);
+}
+
 /* The counter `which` of device i, or -1 when not known. */
 static long long counter_of(hv_domain *dom, size_t i, int which)
 {
@@ -551,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_direct),
         cmocka_unit_test(test_agent),
         cmocka_unit_test(test_agent_config),
+        cmocka_unit_test(test_backend_lost),
         cmocka_unit_test(test_hvblk),
         cmocka_unit_test(test_cli),
     };
