@@ -81,14 +81,21 @@ static int read_queues(const char *src, xmlNodePtr n, hv_device *dev)
     return rc;
 }
 
-/* <source> of a vhost-user device: type="unix" path="...". */
+/*
+ * <source> of a vhost-user device: type="unix" path="...".  libvirt's
+ * mode="client" is what hvcore is (it connects to the back end), and is
+ * taken as said; "server" it cannot be.
+ */
 static int read_socket_source(const char *src, xmlNodePtr n, hv_device *dev)
 {
-    static const char *const attrs[] = { "type", "path", NULL };
+    static const char *const attrs[] = { "type", "path", "mode", NULL };
     int rc;
 
     if ((rc = leaf(src, n, attrs)))
         return rc;
+    if (!attr_is(n, "mode", "client", true))
+        return attr_err(src, n, "mode", "only 'client': hvcore connects to "
+                        "the back end's socket");
     if (!attr_is(n, "type", "unix", false))
         return has_attr(n, "type")
                ? attr_err(src, n, "type", "only 'unix'")
