@@ -292,12 +292,28 @@ void dev_normalize(hv_device *dev)
         *p = (char)tolower((unsigned char)*p);
 }
 
+/* A control character would break the one-line message that quotes it. */
+static int check_text(const hv_device *dev, const char *what, const char *s)
+{
+    for (const unsigned char *c = (const unsigned char *)s; s && *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return dev_err(dev, "%s holds a control character (byte 0x%02x)",
+                           what, *c);
+    return 0;
+}
+
 int dev_validate(const hv_device *dev)
 {
     int rc;
 
     if (dev->type != HV_DEVICE_DISK && dev->type != HV_DEVICE_INTERFACE)
         return dev_err(dev, "unknown device type %d", dev->type);
+    if ((rc = check_text(dev, "target dev", dev->target)) ||
+        (rc = check_text(dev, "bridge", dev->bridge)) ||
+        (rc = check_text(dev, "alias name", dev->alias)) ||
+        (rc = check_text(dev, "mac address", dev->mac)) ||
+        (rc = check_text(dev, "backend user", dev->user)))
+        return rc;
     if ((rc = dev_check_queues(dev, dev->queues ? dev->queues : 1)))
         return rc;
     rc = dev->type == HV_DEVICE_DISK ? check_disk(dev) : check_interface(dev);
