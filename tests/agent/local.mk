@@ -28,6 +28,7 @@ AGENT_TESTS = \
 	tests/agent/test_rest_client_path \
 	tests/agent/test_rest_events_host \
 	tests/agent/test_rest_malformed \
+	tests/agent/test_rest_devices \
 	tests/agent/test_rest_auth \
 	tests/agent/test_rest_limits \
 	tests/agent/test_rest_restart \
@@ -78,6 +79,13 @@ tests_agent_test_rest_malformed_SOURCES = tests/agent/test_rest_malformed.c \
 tests_agent_test_rest_malformed_CFLAGS = $(AGENT_TEST_CFLAGS)
 tests_agent_test_rest_malformed_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
 tests_agent_test_rest_malformed_LDADD = $(AGENT_REST_LDADD)
+
+# test_rest_devices: the device routes on definitions (config=true).
+tests_agent_test_rest_devices_SOURCES = tests/agent/test_rest_devices.c \
+	$(AGENT_HARNESS)
+tests_agent_test_rest_devices_CFLAGS = $(AGENT_TEST_CFLAGS)
+tests_agent_test_rest_devices_CPPFLAGS = $(AGENT_TEST_CPPFLAGS)
+tests_agent_test_rest_devices_LDADD = $(AGENT_REST_LDADD)
 
 tests_agent_test_rest_auth_SOURCES = tests/agent/test_rest_auth.c \
 	$(AGENT_HARNESS)
