@@ -43,7 +43,8 @@ static const struct command commands[] = {
       "Shows a domain's id, uuid, state and why it is in it (Reason: booted,\n"
       "guest_crash, hvcore_died...), whether it is defined and autostarted,\n"
       "vCPUs, memory (current, balloon target, maximum), CPU time, uptime,\n"
-      "boots, hvcore's pid and its exit and event counters.\n" },
+      "boots, hvcore's pid and its exit and event counters, and the devices\n"
+      "of a running domain that has any (as `hvctl devices`).\n" },
     { "console", cmd_console, "DOMAIN",
       "attach to a domain's console (Ctrl-] detaches)",
       "Connects the terminal to the domain's console: what the guest prints\n"
