@@ -24,6 +24,7 @@
 #include "elf_load.h"
 #include "evtchn.h"
 #include "guest_time.h"
+#include "kvm_stats.h"
 #include "memory.h"
 #include "public/errno.h"
 #include "public/exit_status.h"
@@ -317,6 +318,7 @@ void domain_get_info(struct domain *d, struct hv_domctl_info *info)
     info->mem_current_kib = info->mem_max_kib - (mem_ballooned_pages(d) << 2);
     info->cpu_time_ns = vcpus_cpu_time_ns(d);
     info->exits = vcpus_exits(d);
+    info->kvm_exits = domain_kvm_exits(d);
     info->pid = (int32_t)getpid();
     memcpy(info->name, d->name, sizeof(info->name));
     memcpy(info->uuid, d->uuid, sizeof(info->uuid));

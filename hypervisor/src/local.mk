@@ -13,6 +13,7 @@ src_libhvcore_a_SOURCES = \
 	src/device_ctl.c \
 	src/device_spec.c src/device_spec.h \
 	src/domain.c src/domain.h \
+	src/kvm_stats.c src/kvm_stats.h \
 	src/domctl.c src/domctl.h \
 	src/dirty_ring.c src/dirty_ring.h \
 	src/domain_stream.c src/domain_stream.h \

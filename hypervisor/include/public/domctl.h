@@ -278,7 +278,12 @@ struct hv_domctl_info {
     /* Minor 3.  Where a save or migration stands (HV_XFER_STATE_*). */
     uint32_t xfer;
     uint32_t pad0;
-};                              /* 168 bytes; the rest of the reply is 0  */
+    /* Minor 4.  Every exit KVM counted for the domain's vCPUs (KVM's own
+     * "exits" statistic, summed): `exits` above counts those that reached
+     * hvcore, this one also those KVM handled in the host kernel, such as
+     * queue notifications (device.h).  0 where KVM has no binary stats. */
+    uint64_t kvm_exits;
+};                              /* 176 bytes; the rest of the reply is 0  */
 
 #define HV_XFER_STATE_NONE      0
 #define HV_XFER_STATE_SENDING   1  /* a save or migrate_send is running   */
