@@ -57,6 +57,7 @@ struct blk_req {
     uint64_t sector, len;
     uint8_t *status;                /* the status byte, in guest memory  */
     void *bounce;                   /* O_DIRECT with unaligned buffers   */
+    struct iovec bounce_iov;        /* io_uring reads it at submission   */
     unsigned n_data;
     struct iovec data[VIRTQ_MAX_SEGS];
     struct blk_req *next;           /* free list                         */
@@ -73,6 +74,7 @@ struct blk {
     struct be_common opt;
     const char *path;
     bool readonly, direct, discard, is_bdev;
+    bool in_place;                  /* memory-backed file: no io_uring   */
     int fd;
     uint64_t sectors;               /* capacity in 512-byte sectors      */
     uint32_t blk_size;              /* logical block size                */

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "blk.h"
 
@@ -94,14 +96,18 @@ static struct io_uring_sqe *get_sqe(struct blk *b)
     return sqe;
 }
 
-/* Read or write r's data through io_uring.  0 submitted, -1 refused. */
+static void finish(struct blk *b, struct blk_req *r, int res);
+
+/*
+ * Read or write r's data: through io_uring (0: submitted), or at once on
+ * a memory-backed file (1: done and answered), or refused (-1).
+ */
 static int submit_rw(struct blk *b, struct blk_req *r)
 {
     bool rd = r->type == VIRTIO_BLK_T_IN;
     struct io_uring_sqe *sqe;
     const struct iovec *iov = r->data;
     unsigned n = r->n_data;
-    struct iovec bounce_iov;
 
     if (b->direct && !aligned(b, r)) {
         /* O_DIRECT needs aligned buffers: go through an aligned copy. */
@@ -112,10 +118,17 @@ static int submit_rw(struct blk *b, struct blk_req *r)
         }
         if (!rd)
             iov_to_buf(r->data, r->n_data, 0, r->bounce, r->len);
-        bounce_iov.iov_base = r->bounce;
-        bounce_iov.iov_len = r->len;
-        iov = &bounce_iov;
+        r->bounce_iov.iov_base = r->bounce;
+        r->bounce_iov.iov_len = r->len;
+        iov = &r->bounce_iov;
         n = 1;
+    }
+    if (b->in_place) {
+        ssize_t got = rd ? preadv(b->fd, iov, (int)n, (off_t)(r->sector * BLK_SECTOR))
+                         : pwritev(b->fd, iov, (int)n, (off_t)(r->sector * BLK_SECTOR));
+
+        finish(b, r, got < 0 ? -errno : (int)got);
+        return 1;
     }
     sqe = get_sqe(b);
     if (!sqe) {
@@ -264,9 +277,13 @@ static int start(struct blk *b, struct blk_req *r)
             st = VIRTIO_BLK_S_OK;
             break;
         }
-        if (submit_rw(b, r) < 0)
-            break;
-        return 1;
+        switch (submit_rw(b, r)) {
+        case 0:
+            return 1;
+        case 1:
+            return 0;               /* done in place and answered */
+        }
+        break;
     case VIRTIO_BLK_T_FLUSH:
         if (submit_flush(b, r) < 0)
             break;

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "blk.h"
@@ -142,7 +144,16 @@ static int open_disk(struct blk *b)
             b->blk_size = (uint32_t)ssz;
         b->sectors = bytes / BLK_SECTOR;
     } else {
+        struct statfs fs;
+
         b->sectors = (uint64_t)st.st_size / BLK_SECTOR;
+        /* A file in memory (tmpfs has no non-blocking reads or writes):
+         * io_uring would hand every request to a worker thread, a thread
+         * switch for a memcpy; it is read and written in place instead. */
+        if (fstatfs(b->fd, &fs) == 0 &&
+            (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC ||
+             fs.f_type == HUGETLBFS_MAGIC))
+            b->in_place = true;
         /* O_DIRECT on a file wants the file system's block alignment. */
         if (b->direct && st.st_blksize > (blksize_t)BLK_SECTOR && st.st_blksize <= 65536)
             b->blk_size = (uint32_t)st.st_blksize;

@@ -7,6 +7,9 @@
  * two queues, --user, the disk lock, a block device, and QEMU as a front
  * end nobody here wrote.
  */
+#include <linux/magic.h>
+#include <sys/statfs.h>
+
 #include "backend_test.h"
 
 /* ---- options --------------------------------------------------------- */
@@ -381,6 +384,47 @@ static void hvblk_serves_a_block_device(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+
+/* A file in tmpfs is read and written in place (no io_uring: tmpfs would
+ * hand every request to a worker thread); the results are the same. */
+static void hvblk_serves_a_tmpfs_file(void **state)
+{
+    struct vf f = { 0 };
+    char saved[sizeof(disk)];
+    uint8_t buf[8192], back[8192];
+    struct statfs fs;
+    int fd;
+
+    (void)state;
+    if (statfs("/dev/shm", &fs) < 0 || fs.f_type != TMPFS_MAGIC) {
+        fprintf(stderr, "no tmpfs at /dev/shm: skipped\n");
+        skip();
+    }
+    memcpy(saved, disk, sizeof(disk));
+    snprintf(disk, sizeof(disk), "/dev/shm/test_hvblk.%d.img", (int)getpid());
+    blk_up(&f, NULL);
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, 3, buf, 1024), VIRTIO_BLK_S_OK);
+    assert_int_equal(buf[0], 4);
+    assert_int_equal(buf[1023], 5);
+    for (unsigned i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(i * 13);
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_OUT, 40, buf, sizeof(buf)), VIRTIO_BLK_S_OK);
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_FLUSH, 0, NULL, 0), VIRTIO_BLK_S_OK);
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, 40, back, sizeof(back)), VIRTIO_BLK_S_OK);
+    assert_memory_equal(buf, back, sizeof(buf));
+    fd = open(disk, O_RDONLY);
+    assert_int_equal(pread(fd, back, sizeof(back), 40 * 512), sizeof(back));
+    close(fd);
+    assert_memory_equal(buf, back, sizeof(buf));
+    assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, DISK_SECTORS, buf, 512), VIRTIO_BLK_S_IOERR);
+    assert_int_equal(f.stats->reqs_in, 2);
+    assert_int_equal(f.stats->reqs_out, 1);
+    assert_int_equal(f.stats->bytes_in, 1024 + sizeof(back));
+    assert_int_equal(vf_stop(&f), 0);
+    unlink(disk);
+    memcpy(disk, saved, sizeof(disk));
+}
+
 /* ---- a front end nobody here wrote ----------------------------------------- */
 
 /*
@@ -442,6 +486,7 @@ int main(void)
         cmocka_unit_test_teardown(hvblk_drops_to_user, kill_leftover),
         cmocka_unit_test_teardown(hvblk_locks_its_disk, kill_leftover),
         cmocka_unit_test_teardown(hvblk_serves_a_block_device, kill_leftover),
+        cmocka_unit_test_teardown(hvblk_serves_a_tmpfs_file, kill_leftover),
         cmocka_unit_test_teardown(qemu_takes_hvblk, kill_leftover),
     };
 
