@@ -526,15 +526,12 @@ static int work_once(struct vu_dev *d)
     return work + d->ops->poll(d);
 }
 
-/* Ask for notifications on every live queue; true if work came meanwhile. */
-static bool arm(struct vu_dev *d, bool on)
+/* Ask for notifications on every live queue (on), or stop asking. */
+static void arm(struct vu_dev *d, bool on)
 {
-    bool more = false;
-
     for (unsigned q = 0; q < d->nr_queues; q++)
         if (vu_dev_queue_live(d, q))
-            more |= virtq_notify(&d->q[q].vq, on);
-    return more;
+            (void)virtq_notify(&d->q[q].vq, on);
 }
 
 int vu_dev_serve(struct vu_dev *d, int sock)
@@ -569,9 +566,12 @@ int vu_dev_serve(struct vu_dev *d, int sock)
                 continue;
             }
         } else {
+            /* Requests that came while we armed are taken by this round;
+             * buffers merely waiting (a network card's receive buffers)
+             * are no reason to stay awake. */
             armed = true;
-            /* Buffers that came while we armed, or work the device found. */
-            if (!arm(d, true) && work_once(d) == 0)
+            arm(d, true);
+            if (work_once(d) == 0)
                 timeout = -1;
         }
         n = epoll_wait(d->epfd, evs, 16, timeout);

@@ -163,6 +163,27 @@ double secs(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+bool wait_sleeping(pid_t pid)
+{
+    char path[64], buf[512];
+    time_t end = time(NULL) + 30;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    while (time(NULL) <= end) {
+        FILE *f = fopen(path, "r");
+        char *p = NULL;
+
+        if (f && fgets(buf, sizeof(buf), f))
+            p = strrchr(buf, ')');          /* the name may hold spaces */
+        if (f)
+            fclose(f);
+        if (p && p[1] == ' ' && p[2] == 'S')
+            return true;
+        usleep(1000);
+    }
+    return false;
+}
+
 /* A shell command's status. */
 int sh(const char *fmt, ...)
 {

@@ -93,6 +93,9 @@ void expect_run(const char *program, const char *const *args, int status, const 
 
 double secs(void);
 
+/* Wait (30 s) until process pid sleeps (state S in /proc/pid/stat). */
+bool wait_sleeping(pid_t pid);
+
 __attribute__((format(printf, 1, 2)))
 int sh(const char *fmt, ...);
 

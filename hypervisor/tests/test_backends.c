@@ -140,6 +140,7 @@ static void hvblk_asks_for_a_kick_when_idle(void **state)
         while (vf_avail_event(&f, 0) != i && time(NULL) <= end)
             usleep(200);
         assert_int_equal(vf_avail_event(&f, 0), i);
+        assert_true(wait_sleeping(f.pid));      /* and it sleeps */
     }
     assert_int_equal(vf_stop(&f), 0);
 }
