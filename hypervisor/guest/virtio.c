@@ -501,13 +501,22 @@ void *vq_get_used(struct vq *q, uint32_t *len)
     struct vring_used_elem e;
     void *cookie;
 
-    if (!q->size || q->last_used == READ_ONCE(q->used->idx))
+    uint16_t used_idx;
+
+    if (!q->size || q->dev->needs_reset || q->last_used == (used_idx = READ_ONCE(q->used->idx)))
         return NULL;
     barrier();                  /* x86: loads stay in order */
     e = q->used->ring[q->last_used & (q->size - 1)];
-    if (e.id >= q->size || !q->cookie[e.id])
-        panic("virtio %s queue %u: device completed descriptor %u that is not in flight",
-              q->dev->id, q->index, e.id);
+    /* A device that completes more than was in flight, or a descriptor
+     * that is not, cannot be trusted with the ring any more: treat it as
+     * one that needs a reset (the front end resets it and submits again
+     * what was in flight), as virtio's DEVICE_NEEDS_RESET would. */
+    if ((uint16_t)(used_idx - q->last_used) > vq_in_flight(q) || e.id >= q->size ||
+        !q->cookie[e.id]) {
+        q->dev->needs_reset = true;
+        q->dev->bad_completions++;
+        return NULL;
+    }
     q->last_used++;
     cookie = q->cookie[e.id];
     free_chain(q, (uint16_t)e.id);

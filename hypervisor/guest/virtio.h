@@ -111,6 +111,7 @@ struct vdev {
     struct vq vq[HV_DEV_MAX_QUEUES];
     /* Counters for the benchmarks: what the transport cost. */
     uint64_t kicks, blocks, wakeups, resets;
+    uint64_t bad_completions;   /* used entries we could not accept      */
 };
 
 /* Requests added as a chain of ring descriptors or as one indirect
@@ -166,7 +167,9 @@ long vq_add(struct vq *q, const struct vq_seg *segs, unsigned n, void *cookie);
  * (or always without EVENT_IDX). */
 void vq_kick(struct vq *q);
 /* One completed request's cookie (and the bytes the device wrote), or
- * NULL if none is there. */
+ * NULL if none is there.  A used entry for a descriptor that is not in
+ * flight, or a used index more than the requests in flight ahead, marks
+ * the device needs_reset (and is not taken). */
 void *vq_get_used(struct vq *q, uint32_t *len);
 /* Requests added but not completed. */
 static inline unsigned vq_in_flight(const struct vq *q)

@@ -30,6 +30,10 @@ INTEGRATION_TESTS = \
 check_PROGRAMS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 TESTS += $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
+# test_disk's lying back end is built on the back ends' own library.
+tests_test_disk_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/backends
+tests_test_disk_LDADD = $(LDADD) backends/libbackend.a
+
 # backends/ (hvblk, hvnet): the virtqueue parser alone; the shared
 # library, hvblk and hvnet driven by a vhost-user front end in the test
 # (vu_front.c, with the helpers of backend_test.c).

@@ -18,9 +18,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
+#include "public/backend_stats.h"
 #include "public/device.h"
 #include "public/errno.h"
 #include "test_util.h"
+#include "virtq.h"
+#include "vu_dev.h"
 
 #define QSD "/usr/bin/qemu-storage-daemon"
 #define QEMU_IMG "/usr/bin/qemu-img"
@@ -168,6 +173,159 @@ static void disk_free(struct disk *k)
     unlink(k->sock);
     unlink(k->img);
     rmdir(k->dir);
+}
+
+/* ---- a back end that lies once ------------------------------------- */
+
+/*
+ * A 1 MiB RAM disk on the back ends' own vhost-user library whose third
+ * request ever is answered with a used entry for a descriptor the guest
+ * never made available.  The guest must not trust the ring after that:
+ * it resets the device and submits again what was in flight.
+ */
+#define LIAR_SECTORS 2048u
+
+struct liar {
+    struct vu_dev dev;
+    struct hv_backend_stats stats;
+    uint8_t disk[LIAR_SECTORS * 512];
+    unsigned requests;
+};
+
+static void liar_request(struct liar *l, struct virtq *vq, struct virtq_elem *e)
+{
+    struct { uint32_t type, reserved; uint64_t sector; } h;
+    uint8_t status = 0;         /* VIRTIO_BLK_S_OK */
+    size_t data_in = e->in_len ? e->in_len - 1 : 0;
+    size_t data_out = e->out_len > sizeof(h) ? e->out_len - sizeof(h) : 0;
+    uint64_t off;
+
+    if (iov_to_buf(e->iov, e->n_out, 0, &h, sizeof(h)) != sizeof(h) || !e->in_len) {
+        virtq_push(vq, e->head, 0);
+        return;
+    }
+    off = h.sector * 512;
+    switch (h.type) {
+    case 0:                     /* IN */
+        if (off > sizeof(l->disk) || data_in > sizeof(l->disk) - off)
+            status = 1;
+        else
+            iov_from_buf(e->iov + e->n_out, e->n_in, 0, l->disk + off, data_in);
+        break;
+    case 1:                     /* OUT */
+        if (off > sizeof(l->disk) || data_out > sizeof(l->disk) - off)
+            status = 1;
+        else
+            iov_to_buf(e->iov, e->n_out, sizeof(h), l->disk + off, data_out);
+        break;
+    case 4:                     /* FLUSH */
+        break;
+    default:
+        status = 2;             /* UNSUPP */
+        break;
+    }
+    iov_from_buf(e->iov + e->n_out, e->n_in, data_in, &status, 1);
+    virtq_push(vq, e->head, (uint32_t)e->in_len);
+}
+
+static int liar_process(struct vu_dev *d, unsigned q)
+{
+    struct liar *l = d->priv;
+    struct virtq *vq = &d->q[q].vq;
+    static struct virtq_elem e;
+    int r, n = 0;
+
+    if (!vu_dev_queue_live(d, q))
+        return 0;
+    while ((r = virtq_pop(vq, &e)) == 1) {
+        n++;
+        if (++l->requests == 3)
+            virtq_push(vq, (uint16_t)(vq->num + 7), 0);     /* the lie */
+        else
+            liar_request(l, vq, &e);
+    }
+    if (r < 0)
+        vu_dev_queue_broken(d, q);
+    vu_dev_complete(d, q);
+    return n;
+}
+
+static int liar_poll(struct vu_dev *d)
+{
+    (void)d;
+    return 0;
+}
+
+static void liar_stop(struct vu_dev *d, unsigned q)
+{
+    (void)d;
+    (void)q;
+}
+
+static int liar_start(struct vu_dev *d, unsigned q)
+{
+    (void)d;
+    (void)q;
+    return 0;
+}
+
+static void liar_config(struct vu_dev *d, uint8_t *buf, uint32_t off, uint32_t len)
+{
+    uint8_t config[64] = { 0 };
+    uint64_t capacity = LIAR_SECTORS;
+
+    (void)d;
+    memcpy(config, &capacity, sizeof(capacity));
+    memset(buf, 0, len);
+    if (off < sizeof(config))
+        memcpy(buf, config + off, len < sizeof(config) - off ? len : sizeof(config) - off);
+}
+
+static const struct vu_dev_ops liar_ops = {
+    .process = liar_process,
+    .poll = liar_poll,
+    .stop = liar_stop,
+    .start = liar_start,
+    .config = liar_config,
+};
+
+/* Fork the liar listening on path; it dies with the test. */
+static pid_t liar_start_at(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    pid_t pid;
+
+    assert_true(ls >= 0);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
+    assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(ls, 1), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        static struct liar l;
+
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        l.dev.prog = "liar";
+        l.dev.ops = &liar_ops;
+        l.dev.priv = &l;
+        l.dev.nr_queues = 1;
+        l.dev.queue_num = 1;
+        l.dev.stats = &l.stats;
+        l.dev.features = (1ull << HV_VIRTIO_F_VERSION_1) |
+                         (1ull << HV_VIRTIO_F_RING_EVENT_IDX) |
+                         (1ull << HV_VIRTIO_F_INDIRECT_DESC) | (1ull << 9 /* FLUSH */);
+        if (vu_dev_init(&l.dev) < 0)
+            _exit(1);
+        for (;;) {
+            int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+            if (c < 0)
+                _exit(1);
+            vu_dev_serve(&l.dev, c);
+        }
+    }
+    close(ls);
+    return pid;
 }
 
 /* ---- domctl --------------------------------------------------------- */
@@ -552,6 +710,32 @@ static void killed_hvblk_during_diskio(void **state)
     disk_free(&k);
 }
 
+/* A completion for a descriptor that was never made available: the
+ * guest resets the device and resubmits, and the pass is ok. */
+static void lying_backend_is_reset(void **state)
+{
+    char dir[64], path[128], spec[160];
+
+    (void)state;
+    REQUIRE_KVM();
+    snprintf(dir, sizeof(dir), "/tmp/hvdisk.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/liar.sock", dir);
+    pid_t liar = liar_start_at(path);
+    snprintf(spec, sizeof(spec), "blk,id=vda,socket=%s", path);
+    struct dom *d = dom_start("diskio=1", 64, 1, "--device", spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskio: vda: attached, 2048 sectors, read-write\n", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskio: vda: device was reset (1 resets, ", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskio: vda: pass 2 ok (2048 sectors)\n", WAIT_MS);
+    assert_no_failure(d);
+    dom_free(d);
+    kill(liar, SIGKILL);
+    waitpid(liar, NULL, 0);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* Boot cmdline without devices; the console must show exactly lines
  * after the boot line, and the domain powers off. */
 static void expect_lines(const char *cmdline, const char *lines)
@@ -606,6 +790,7 @@ int main(void)
         cmocka_unit_test(hot_attach_detach_during_diskio),
         cmocka_unit_test(killed_qsd_during_diskio),
         cmocka_unit_test(killed_hvblk_during_diskio),
+        cmocka_unit_test(lying_backend_is_reset),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
