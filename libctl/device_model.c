@@ -100,6 +100,18 @@ static int check_path(const hv_device *dev, const char *what, const char *p)
     return 0;
 }
 
+/* What fits a Unix socket's address (sun_path, with its NUL). */
+#define DEV_SOCKET_PATH_MAX 107
+
+static int check_socket_path(const hv_device *dev)
+{
+    if (strlen(dev->path) > DEV_SOCKET_PATH_MAX)
+        return dev_err(dev, "socket path is %zu bytes, more than %d (what "
+                       "a Unix socket's address holds)", strlen(dev->path),
+                       DEV_SOCKET_PATH_MAX);
+    return 0;
+}
+
 /* hvcore's id rule: [a-z0-9_.-], 1-15 bytes. */
 static int check_id(const hv_device *dev, const char *what, const char *id)
 {
@@ -244,7 +256,7 @@ static int check_disk(const hv_device *dev)
                                                          : "source path",
                          dev->path)))
         return rc;
-    return 0;
+    return dev->source == SRC_SOCKET ? check_socket_path(dev) : 0;
 }
 
 static int check_interface(const hv_device *dev)
@@ -277,7 +289,8 @@ static int check_interface(const hv_device *dev)
                            "tap device's name)");
         break;
     case SRC_SOCKET:
-        if ((rc = check_path(dev, "socket path", dev->path)))
+        if ((rc = check_path(dev, "socket path", dev->path)) ||
+            (rc = check_socket_path(dev)))
             return rc;
         break;
     }
