@@ -570,7 +570,7 @@ static void test_hvblk(void **state)
 /* hvctl: attach-disk, devices, info, detach-device. */
 static void test_cli(void **state)
 {
-    char want[600];
+    char want[600], bad[400];
 
     (void)state;
     RUN_OK(&r, "create", cli_config("cd", "counter", false, 0));
@@ -596,6 +596,24 @@ static void test_cli(void **state)
     RUN_FAIL(&r, 1, want, "attach-disk", "cd", qa.sock, "vdb");
     RUN_OK(&r, "detach-device", "cd", "vdb");
     assert_string_equal(r.out, "Device 'vdb' detached from domain 'cd'.\n");
+
+    /* attach-device: the element, or its JSON, from a file. */
+    snprintf(want, sizeof(want), "<disk type='vhostuser'><source type='unix' "
+             "path='%s'/><target dev='vdc'/></disk>\n", qb.sock);
+    RUN_OK(&r, "attach-device", "cd", cli_file("vdc.xml", want));
+    assert_string_equal(r.out, "Device 'vdc' attached to domain 'cd'.\n");
+    RUN_OK(&r, "detach-device", "cd", "vdc");
+    snprintf(want, sizeof(want), "{\"disk\": {\"type\": \"vhostuser\", "
+             "\"source\": \"%s\", \"target\": \"vdd\"}}\n", qb.sock);
+    RUN_OK(&r, "attach-device", "cd", cli_file("vdd.json", want));
+    assert_string_equal(r.out, "Device 'vdd' attached to domain 'cd'.\n");
+    RUN_OK(&r, "devices", "cd");
+    assert_contains(r.out, "\nvdd ");
+    snprintf(bad, sizeof(bad), "%s", cli_file("bad.xml", "<disk type='file'>"
+                                              "<source file='/x'/></disk>"));
+    snprintf(want, sizeof(want), "hvctl: error: attach-device cd: %s:1: "
+             "element <disk>: missing <target>\n", bad);
+    RUN_FAIL(&r, 1, want, "attach-device", "cd", bad);
     RUN_OK(&r, "destroy", "cd");
 }
 
