@@ -615,6 +615,21 @@ static void test_cli(void **state)
              "element <disk>: missing <target>\n", bad);
     RUN_FAIL(&r, 1, want, "attach-device", "cd", bad);
     RUN_OK(&r, "destroy", "cd");
+
+    /* --config alone: a defined domain's definition, shut off. */
+    RUN_OK(&r, "define", cli_config("cdef", "counter", false, 0));
+    RUN_OK(&r, "attach-disk", "--config", "--readonly", "cdef",
+           "/srv/cdef.img", "vde");
+    assert_string_equal(r.out, "Device 'vde' attached to the definition of "
+                        "domain 'cdef'.\n");
+    RUN_OK(&r, "dumpxml", "--inactive", "cdef");
+    assert_contains(r.out, "<source file=\"/srv/cdef.img\"/>\n"
+                           "      <target dev=\"vde\" bus=\"virtio\"/>\n"
+                           "      <readonly/>\n");
+    RUN_OK(&r, "detach-device", "--config", "cdef", "vde");
+    assert_string_equal(r.out, "Device 'vde' detached from the definition of "
+                        "domain 'cdef'.\n");
+    RUN_OK(&r, "undefine", "cdef");
 }
 
 static int setup(void **state)
