@@ -31,6 +31,7 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/config_devices.c \
 	libctl/device.h \
 	libctl/device_model.c \
+	libctl/device_spec.c \
 	libctl/device_xml.c \
 	libctl/device_json.c \
 	libctl/device_list.c \

@@ -73,6 +73,7 @@ tests_libctl_test_create_paused_LDADD = libctl/libhvctl.la $(CMOCKA_LIBS) \
 check_PROGRAMS += tests/libctl/test_device_attach
 TESTS += tests/libctl/test_device_attach
 tests_libctl_test_device_attach_SOURCES = tests/libctl/test_device_attach.c \
+	tests/libctl/device_harness.c tests/libctl/device_harness.h \
 	tests/libctl/api_assert.h \
 	tests/cli/agent_harness.c tests/cli/agent_harness.h \
 	tests/cli/cli_harness.c tests/cli/cli_harness.h
