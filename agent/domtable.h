@@ -67,9 +67,9 @@ struct dom {
     struct handle *h;           /* NULL until someone needs one       */
 
     const char *busy;           /* "start" while a start job runs     */
-    uint64_t expect_ns[8];      /* per HV_EVENT_*: an API call asked  */
+    uint64_t expect_ns[24];     /* per HV_EVENT_*: an API call asked  */
                                 /* for it, until this monotonic time  */
-    int expect_cause[8];        /* and who: HV_CAUSE_API or _AGENT    */
+    int expect_cause[24];       /* and who: HV_CAUSE_API or _AGENT    */
     uint64_t run_changed_ns;    /* last start or stop, as we saw it   */
     uint32_t ended_domid;       /* the incarnation that ended last    */
     bool crash_pending;         /* a crash told, its in-place restart

@@ -30,7 +30,8 @@ static int cause_of(struct dom *d, const hv_event *e)
     int type = hv_event_get_type(e);
     uint64_t now = now_mono_ns();
 
-    if (d && type > 0 && type < 8 && d->expect_ns[type] > now) {
+    if (d && type > 0 && type < (int)ARRAY_SIZE(d->expect_ns) &&
+        d->expect_ns[type] > now) {
         d->expect_ns[type] = 0;
         return d->expect_cause[type] ? d->expect_cause[type] : HV_CAUSE_API;
     }

@@ -39,6 +39,8 @@ static int expected_event(enum domop_kind kind)
     case DOMOP_SHUTDOWN: return HV_EVENT_SHUTDOWN;
     case DOMOP_REBOOT:   return HV_EVENT_REBOOTED;
     case DOMOP_DESTROY:  return HV_EVENT_DESTROYED;
+    case DOMOP_ATTACH:   return HV_EVENT_DEVICE_ATTACHED;
+    case DOMOP_DETACH:   return HV_EVENT_DEVICE_DETACHED;
     default:             return 0;
     }
 }

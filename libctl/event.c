@@ -61,10 +61,15 @@ int ev_push(hv_events *ev, int type, uint32_t domid, const char *name,
     case HV_EVENT_REBOOTED: e->reason = HV_REASON_REBOOTED; break;
     case HV_EVENT_CRASHED:  e->reason = HV_REASON_GUEST_CRASH; break;
     case HV_EVENT_RESTORED: e->reason = HV_REASON_BOOTED; break;
+    case HV_EVENT_DEVICE_ERROR:
+    case HV_EVENT_DEVICE_READY: e->reason = HV_REASON_UNKNOWN; break;
     default:                e->reason = HV_REASON_REQUESTED; break;
     }
-    /* Whoever asked for a pause or a destroy is not known here. */
-    e->cause = e->reason == HV_REASON_REQUESTED ? HV_CAUSE_UNKNOWN
+    /* Whoever asked for a pause or a destroy is not known here; a back
+     * end lost or back is hvcore's finding. */
+    e->cause = type == HV_EVENT_DEVICE_ERROR || type == HV_EVENT_DEVICE_READY
+               ? HV_CAUSE_HVCORE
+             : e->reason == HV_REASON_REQUESTED ? HV_CAUSE_UNKNOWN
              : e->reason == HV_REASON_BOOTED ? HV_CAUSE_UNKNOWN
              : HV_CAUSE_GUEST;
     e->time_ns = time_ns ? time_ns : now_real_ns();

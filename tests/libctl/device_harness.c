@@ -112,14 +112,14 @@ size_t count(hv_domain *dom)
 }
 
 /* The next event of `type` on ev (others are skipped), within WAIT_MS. */
-void expect_event(hv_events *ev, int type, const char *detail)
+int expect_event(hv_events *ev, int type, const char *detail)
 {
     double end = now_ms() + WAIT_MS;
 
     while (now_ms() < end) {
         struct pollfd p = { .fd = hv_events_get_fd(ev), .events = POLLIN };
         hv_event *e;
-        int rc = hv_event_next(ev, &e);
+        int rc = hv_event_next(ev, &e), cause;
 
         if (rc == HV_EAGAIN) {
             poll(&p, 1, 100);
@@ -128,13 +128,15 @@ void expect_event(hv_events *ev, int type, const char *detail)
         OK(rc);
         if (hv_event_get_type(e) == type) {
             assert_string_equal(hv_event_get_detail(e), detail);
+            cause = hv_event_get_cause(e);
             hv_event_free(e);
-            return;
+            return cause;
         }
         hv_event_free(e);
     }
     fail_msg("no %s event '%s' within %d ms", hv_event_type_name(type),
              detail, WAIT_MS);
+    return -1;
 }
 
 bool config_has(hv_config *cfg, const char *id)

@@ -32,8 +32,9 @@ void qsd_stop(struct qsd *q);
 hv_device *disk(const char *id, const char *sock);
 /* How many devices the running domain has. */
 size_t count(hv_domain *dom);
-/* The next event of `type` on ev (others skipped) has this detail. */
-void expect_event(hv_events *ev, int type, const char *detail);
+/* The next event of `type` on ev (others skipped) has this detail;
+ * returns its cause (enum hv_cause). */
+int expect_event(hv_events *ev, int type, const char *detail);
 /* Whether cfg has a device of that id; frees cfg. */
 bool config_has(hv_config *cfg, const char *id);
 
