@@ -152,13 +152,41 @@ struct hv_backend_stats *be_stats_open(const struct be_common *c)
     return s;
 }
 
+/* A socket file at path that nobody listens at: one a back end killed
+ * before it could remove it. */
+static bool stale_socket(const struct sockaddr_un *sa)
+{
+    struct stat st;
+    int s, rc;
+
+    if (stat(sa->sun_path, &st) < 0 || !S_ISSOCK(st.st_mode))
+        return false;
+    s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return false;
+    rc = connect(s, (const struct sockaddr *)sa, sizeof(*sa));
+    close(s);
+    return rc < 0 && errno == ECONNREFUSED;
+}
+
 int be_listen(const struct be_common *c)
 {
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rc = -1;
 
     snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", c->socket);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+    if (fd < 0)
+        goto out;
+    rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    /* A dead back end's socket is in the way: take its place.  A live
+     * one's is not touched. */
+    if (rc < 0 && errno == EADDRINUSE && stale_socket(&sa) && unlink(sa.sun_path) == 0)
+        rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    if (rc == 0)
+        rc = listen(fd, 1);
+out:
+    if (rc < 0) {
         fprintf(stderr, "%s: cannot listen at %s: %s\n", c->prog, c->socket, strerror(errno));
         if (fd >= 0)
             close(fd);

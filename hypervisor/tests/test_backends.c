@@ -145,53 +145,52 @@ static void hvblk_asks_for_a_kick_when_idle(void **state)
     assert_int_equal(vf_stop(&f), 0);
 }
 
-/* --socket: listens, serves one front end, then the next one. */
+/*
+ * --socket: listens, serves one front end, then the next one.  Killed,
+ * it leaves its socket file; started again at the same path it takes the
+ * dead socket's place, while a second one beside a live one is refused.
+ */
 static void hvblk_listens_at_a_socket(void **state)
 {
-    char sock[PATH_MAX + 16];
-    char bin[4096];
+    char sock[PATH_MAX + 16], want[PATH_MAX + 64];
     struct sockaddr_un sa = { .sun_family = AF_UNIX };
     uint8_t buf[512];
     pid_t pid;
-    int st;
 
     (void)state;
     make_disk();
     snprintf(sock, sizeof(sock), "%s/vda.sock", tmpdir);
     assert_true(strlen(sock) < sizeof(sa.sun_path));
     memcpy(sa.sun_path, sock, strlen(sock) + 1);
-    snprintf(bin, sizeof(bin), "%s/hvblk", getenv("HVCORE_BACKEND_DIR"));
-    pid = fork();
-    if (pid == 0) {
-        execl(bin, bin, "--socket", sock, "--file", disk, "--poll-us", "0", (char *)NULL);
-        _exit(127);
-    }
-    for (int round = 0; round < 2; round++) {
-        struct vf f = { 0 };
-        int s = -1;
-        time_t end = time(NULL) + 30;
+    for (int life = 0; life < 2; life++) {
+        pid = listen_backend("hvblk", sock, (const char *[]){ "--file", disk, "--readonly",
+                                                              "--poll-us", "0", NULL });
+        for (int round = 0; round < 2; round++) {
+            struct vf f = { 0 };
+            int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-        while (time(NULL) <= end) {
-            s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-                break;
-            close(s);
-            s = -1;
-            usleep(10000);
+            assert_int_equal(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+            assert_int_equal(vf_attach(&f, s), 0);
+            assert_int_equal(vf_handshake(&f, blk_features()), 0);
+            assert_int_equal(vf_queue(&f, 0, QSIZE), 0);
+            memset(&the_area, 0, sizeof(the_area));
+            rq = 0;
+            assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, (uint64_t)round, buf, 512),
+                             VIRTIO_BLK_S_OK);
+            assert_int_equal(buf[0], round + 1);
+            vf_stop(&f);
         }
-        assert_true(s >= 0);
-        assert_int_equal(vf_attach(&f, s), 0);
-        assert_int_equal(vf_handshake(&f, blk_features()), 0);
-        assert_int_equal(vf_queue(&f, 0, QSIZE), 0);
-        memset(&the_area, 0, sizeof(the_area));
-        rq = 0;
-        assert_int_equal(blk_req(&f, VIRTIO_BLK_T_IN, (uint64_t)round, buf, 512),
-                         VIRTIO_BLK_S_OK);
-        assert_int_equal(buf[0], round + 1);
-        vf_stop(&f);
+        if (life == 0) {
+            /* A second back end at a live socket: refused, nothing removed. */
+            snprintf(want, sizeof(want), "hvblk: cannot listen at %s: Address already in use",
+                     sock);
+            expect_run("hvblk", (const char *[]){ "--socket", sock, "--file", disk,
+                                                  "--readonly", NULL }, 1, want);
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        assert_int_equal(access(sock, F_OK), 0);    /* left behind */
     }
-    kill(pid, SIGTERM);
-    waitpid(pid, &st, 0);
     unlink(sock);
 }
 
