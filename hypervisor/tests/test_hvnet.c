@@ -290,6 +290,79 @@ static void hvnet_joins_a_bridge_with_two_queue_pairs(void **state)
 }
 
 
+
+/* --user: the tap is opened and set up as root, then hvnet runs as the
+ * user and still moves frames and attaches tap queues (no owner is set
+ * on the tap, so the queue ioctls need no privilege). */
+static void hvnet_runs_as_another_user(void **state)
+{
+    struct vf f = { 0 };
+    struct passwd *pw = getpwnam("nobody");
+    char path[64], line[256];
+    uint64_t cmd, ack, hdr, txbuf;
+    uint8_t *c, got[2048];
+    size_t len;
+    bool seen = false;
+    FILE *st;
+    int ps;
+
+    (void)state;
+    if (!pw || getuid() != 0 || !netns_up()) {
+        fprintf(stderr, "no user nobody, not root or no namespace: skipped\n");
+        skip();
+    }
+    net_up(&f, (const char *[]){ "--queues", "2", "--user", "nobody", NULL }, 5);
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)f.pid);
+    st = fopen(path, "r");
+    assert_non_null(st);
+    while (fgets(line, sizeof(line), st)) {
+        unsigned r, e;
+
+        if (sscanf(line, "Uid: %u %u", &r, &e) == 2) {
+            assert_int_equal(r, pw->pw_uid);
+            assert_int_equal(e, pw->pw_uid);
+            seen = true;
+        }
+    }
+    fclose(st);
+    assert_true(seen);
+
+    /* Two pairs: TUNSETQUEUE as nobody. */
+    cmd = vf_alloc(&f, 4, 4);
+    ack = vf_alloc(&f, 1, 1);
+    c = vf_ptr(&f, cmd);
+    c[0] = 4;
+    c[1] = 0;
+    c[2] = 2;
+    c[3] = 0;
+    vf_desc(&f, 4, 0, cmd, 4, VIRTQ_DESC_F_NEXT, 1);
+    vf_desc(&f, 4, 1, ack, 1, VIRTQ_DESC_F_WRITE, 0);
+    *(uint8_t *)vf_ptr(&f, ack) = 0xff;
+    vf_avail(&f, 4, 0);
+    vf_kick(&f, 4);
+    assert_true(vf_wait_used(&f, 4, 1));
+    assert_int_equal(*(uint8_t *)vf_ptr(&f, ack), 0);
+
+    /* A frame from the second pair's transmit queue reaches the tap. */
+    ps = packet_socket("hvt0");
+    assert_true(ps >= 0);
+    hdr = vf_alloc(&f, NET_HDR_LEN, 16);
+    txbuf = vf_alloc(&f, 2048, 64);
+    memset(vf_ptr(&f, hdr), 0, NET_HDR_LEN);
+    len = test_frame(vf_ptr(&f, txbuf), 100, 7);
+    vf_desc(&f, 3, 0, hdr, NET_HDR_LEN, VIRTQ_DESC_F_NEXT, 1);
+    vf_desc(&f, 3, 1, txbuf, (uint32_t)len, 0, 0);
+    vf_avail(&f, 3, 0);
+    vf_kick(&f, 3);
+    assert_true(vf_wait_used(&f, 3, 1));
+    assert_int_equal(recv_test_frame(ps, got, sizeof(got)), len);
+    assert_memory_equal(got, vf_ptr(&f, txbuf), len);
+    close(ps);
+    assert_int_equal(f.stats->errors, 0);
+    assert_int_equal(vf_stop(&f), 0);
+    netns_down();
+}
+
 /*
  * QEMU's vhost-user netdev takes hvnet (in the test's namespace, two
  * queue pairs) without a warning or an error.  The guest never starts.
@@ -347,6 +420,7 @@ int main(void)
         cmocka_unit_test_teardown(hvnet_refuses_bad_options, kill_leftover),
         cmocka_unit_test_teardown(hvnet_moves_frames_between_guest_and_tap, kill_leftover),
         cmocka_unit_test_teardown(hvnet_joins_a_bridge_with_two_queue_pairs, kill_leftover),
+        cmocka_unit_test_teardown(hvnet_runs_as_another_user, kill_leftover),
         cmocka_unit_test_teardown(qemu_takes_hvnet, kill_leftover),
     };
 
