@@ -10,7 +10,7 @@ backends_libbackend_a_SOURCES = \
 	backends/vu_mem.c backends/vu_mem.h \
 	backends/virtq.c backends/virtq.h \
 	backends/vu_msg.c backends/vu_msg.h \
-	backends/vu_dev.c backends/vu_dev.h \
+	backends/vu_dev.c backends/vu_dev.h backends/vu_serve.c \
 	backends/be_common.c backends/be_common.h
 
 pkglibexec_PROGRAMS = backends/hvblk

@@ -1,7 +1,7 @@
 /*
- * vu_dev.c - the back end's side of a vhost-user connection: the message
- * handlers (each message's size, descriptors and fields checked before
- * use) and the serving loop with its busy-polling (vu_dev.h).
+ * vu_dev.c - the back end's side of a vhost-user connection: its state
+ * and the message handlers, each message's size, descriptors and fields
+ * checked before use (vu_dev.h; vu_serve.c runs the loop).
  *
  * A message we cannot accept is answered with a failed REPLY_ACK when the
  * front end asked for one, and otherwise ends the connection: a front end
@@ -13,18 +13,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "public/device.h"
 #include "vu_dev.h"
 
-#define TAG_SOCK 1ull
-#define TAG_KICK 2ull
-#define TAG_FD   3ull
-#define TAG(t, v) (((t) << 32) | (uint32_t)(v))
 #define REFUSALS_LOGGED 16u
-#define EVENTS_EVERY 16u           /* polling rounds per look at the fds */
 
 void vu_stat_add(uint64_t *counter, uint64_t n)
 {
@@ -93,7 +87,7 @@ bool vu_dev_complete(struct vu_dev *d, unsigned q)
 
 int vu_dev_watch(struct vu_dev *d, int fd, uint32_t events)
 {
-    struct epoll_event ev = { .events = events, .data.u64 = TAG(TAG_FD, fd) };
+    struct epoll_event ev = { .events = events, .data.u64 = VU_TAG(VU_TAG_FD, fd) };
 
     if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
         return 0;
@@ -137,7 +131,7 @@ static void stop_queue(struct vu_dev *d, unsigned q)
     close_fd(&vqs->kick_fd);
 }
 
-static void reset_device(struct vu_dev *d)
+void vu_dev_reset(struct vu_dev *d)
 {
     for (unsigned q = 0; q < d->nr_queues; q++) {
         stop_queue(d, q);
@@ -185,7 +179,7 @@ static int map_rings(struct vu_dev *d, unsigned q, char *err, size_t errlen)
 static int start_queue(struct vu_dev *d, unsigned q, char *err, size_t errlen)
 {
     struct vu_queue *vqs = &d->q[q];
-    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(TAG_KICK, q) };
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = VU_TAG(VU_TAG_KICK, q) };
 
     if (!vqs->num || !vqs->addr_set || !d->mem.n) {
         snprintf(err, errlen, "queue %u: kick before its size, rings and memory table", q);
@@ -358,7 +352,7 @@ static int handle(struct vu_dev *d, struct vu_msg *m, char *err, size_t errlen)
     case VU_SET_OWNER:
         return 0;
     case VU_RESET_OWNER:
-        reset_device(d);
+        vu_dev_reset(d);
         return 0;
     case VU_SET_MEM_TABLE:
         return set_mem_table(d, m, err, errlen);
@@ -452,8 +446,7 @@ static int handle(struct vu_dev *d, struct vu_msg *m, char *err, size_t errlen)
     }
 }
 
-/* One message from the front end.  0: go on; 1: closed; -1: broken. */
-static int on_message(struct vu_dev *d)
+int vu_dev_message(struct vu_dev *d)
 {
     char err[256] = "";
     struct vu_msg m;
@@ -485,125 +478,4 @@ static int on_message(struct vu_dev *d)
 fatal:
     fprintf(stderr, "%s: %s\n", d->prog, err);
     return -1;
-}
-
-/* A spin-wait hint: let a sibling hyperthread have the core meanwhile. */
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void on_kick(struct vu_dev *d, unsigned q)
-{
-    uint64_t n;
-
-    if (q < d->nr_queues && d->q[q].kick_fd >= 0 &&
-        read(d->q[q].kick_fd, &n, sizeof(n)) == (ssize_t)sizeof(n))
-        vu_stat_add(&d->stats->kicks, n);
-}
-
-/* Process every live queue and the device's own events once. */
-static int work_once(struct vu_dev *d)
-{
-    int work = 0;
-
-    for (unsigned q = 0; q < d->nr_queues; q++) {
-        if (vu_dev_queue_live(d, q))
-            work += d->ops->process(d, q);
-        if (d->q[q].started && d->q[q].vq.broken)
-            vu_dev_queue_broken(d, q);
-    }
-    return work + d->ops->poll(d);
-}
-
-/* Ask for notifications on every live queue (on), or stop asking. */
-static void arm(struct vu_dev *d, bool on)
-{
-    for (unsigned q = 0; q < d->nr_queues; q++)
-        if (vu_dev_queue_live(d, q))
-            (void)virtq_notify(&d->q[q].vq, on);
-}
-
-int vu_dev_serve(struct vu_dev *d, int sock)
-{
-    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(TAG_SOCK, 0) };
-    uint64_t last_work = now_ns();
-    unsigned rounds = 0;
-    int rc = -1;
-
-    d->sock = sock;
-    d->refusals_logged = 0;
-    if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, sock, &ev) < 0) {
-        fprintf(stderr, "%s: epoll: %s\n", d->prog, strerror(errno));
-        goto out;
-    }
-    for (;;) {
-        struct epoll_event evs[16];
-        int timeout = 0, n;
-        bool armed = false;
-
-        /* While work comes or we poll for it, the fds (socket, kicks,
-         * the device's) are looked at every EVENTS_EVERY rounds only: an
-         * epoll_wait per round cost hvblk more than its reads (perf,
-         * bench-io at depth 32). */
-        if (work_once(d) > 0) {
-            last_work = now_ns();
-            if (++rounds % EVENTS_EVERY)
-                continue;
-        } else if (now_ns() - last_work < (uint64_t)d->poll_us * 1000) {
-            if (++rounds % EVENTS_EVERY) {
-                cpu_relax();
-                continue;
-            }
-        } else {
-            /* Requests that came while we armed are taken by this round;
-             * buffers merely waiting (a network card's receive buffers)
-             * are no reason to stay awake. */
-            armed = true;
-            arm(d, true);
-            if (work_once(d) == 0)
-                timeout = -1;
-        }
-        n = epoll_wait(d->epfd, evs, 16, timeout);
-        if (n < 0 && errno != EINTR) {
-            fprintf(stderr, "%s: epoll: %s\n", d->prog, strerror(errno));
-            goto out;
-        }
-        for (int i = 0; i < n; i++) {
-            uint64_t tag = evs[i].data.u64 >> 32;
-            uint32_t v = (uint32_t)evs[i].data.u64;
-
-            if (tag == TAG_SOCK) {
-                int r = on_message(d);
-
-                if (r) {
-                    rc = r > 0 ? 0 : -1;
-                    goto out;
-                }
-            } else if (tag == TAG_KICK) {
-                on_kick(d, v);
-            } else {
-                d->ops->fd_ready(d, (int)v, evs[i].events);
-            }
-        }
-        if (armed)
-            arm(d, false);
-        if (n > 0)
-            last_work = now_ns();
-    }
-out:
-    epoll_ctl(d->epfd, EPOLL_CTL_DEL, sock, NULL);
-    reset_device(d);
-    d->sock = -1;
-    return rc;
 }

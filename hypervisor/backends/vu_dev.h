@@ -69,6 +69,12 @@ struct vu_dev {
     unsigned refusals_logged;       /* request refusals written to stderr     */
 };
 
+/* What the loop's epoll events carry: a kind and a value (queue, fd). */
+#define VU_TAG_SOCK 1ull
+#define VU_TAG_KICK 2ull
+#define VU_TAG_FD   3ull
+#define VU_TAG(t, v) (((t) << 32) | (uint32_t)(v))
+
 /* Set d up (ops, features, queues filled in by the caller before). */
 int vu_dev_init(struct vu_dev *d);
 
@@ -77,6 +83,12 @@ int vu_dev_init(struct vu_dev *d);
  * (-1, logged).  Leaves d ready for the next connection.
  */
 int vu_dev_serve(struct vu_dev *d, int sock);
+
+/* For vu_serve.c: one message from the front end (0: go on; 1: it
+ * closed; -1: it broke the protocol, logged); forget the connection's
+ * state (queues stopped, memory unmapped, features). */
+int vu_dev_message(struct vu_dev *d);
+void vu_dev_reset(struct vu_dev *d);
 
 /* Watch one of the device's own fds in the loop (events: EPOLLIN ...). */
 int vu_dev_watch(struct vu_dev *d, int fd, uint32_t events);
