@@ -245,8 +245,9 @@ void blk_wait_any(struct blk *b)
 {
     if (!b->dev || b->gone)
         return;
-    /* A second's poll as well: cheap insurance, never the normal path. */
-    vdev_wait(b->dev, time_now_ns() + NS_PER_S);
+    /* No timer: it would cost a hypercall per wait, and the completion
+     * event (used_event), VIRQ_DEVICE or a shutdown request wakes us. */
+    vdev_wait(b->dev, 0);
 }
 
 long blk_wait(struct blk *b, struct blk_req *r, uint64_t deadline_ns)
