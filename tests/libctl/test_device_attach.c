@@ -548,14 +548,6 @@ int main(void)
         printf("SKIP: %s missing (scripts/install-deps.sh)\n", QSD);
         return 77;
     }
-    /* hvcore runs the in-tree back ends from here (make check of
-     * hypervisor/ sets the same). */
-    if (getenv("HV_BUILDDIR") && !getenv("HVCORE_BACKEND_DIR")) {
-        char dir[1024];
-        snprintf(dir, sizeof(dir), "%s/hypervisor/backends",
-                 getenv("HV_BUILDDIR"));
-        setenv("HVCORE_BACKEND_DIR", dir, 1);
-    }
     cli_env_open("devices");
     rc = cmocka_run_group_tests(tests, setup, teardown);
     cli_env_close();

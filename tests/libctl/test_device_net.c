@@ -150,12 +150,6 @@ int main(void)
         printf("SKIP: cannot make a network namespace (root needed)\n");
         return 77;
     }
-    if (getenv("HV_BUILDDIR") && !getenv("HVCORE_BACKEND_DIR")) {
-        char dir[1024];
-        snprintf(dir, sizeof(dir), "%s/hypervisor/backends",
-                 getenv("HV_BUILDDIR"));
-        setenv("HVCORE_BACKEND_DIR", dir, 1);
-    }
     cli_env_open("device-net");
     /* The direct driver: no agent runs in this namespace. */
     {
