@@ -10,6 +10,8 @@
  * slot changes, as pvclock's version is.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -326,10 +328,13 @@ static int64_t reset(struct domain *d, struct device *dev)
     return 0;
 }
 
+/* HVCORE_DEVICE_TRACE: one line per HC_dev_op on standard error. */
+static int trace = -1;
+
 int64_t device_op(struct vcpu *v, uint64_t op, uint64_t slot, uint64_t arg)
 {
     struct domain *d = v->dom;
-    struct device *dev;
+    struct device *dev = NULL;
     int64_t ret;
 
     if (op > DEVOP_reset)
@@ -372,6 +377,12 @@ int64_t device_op(struct vcpu *v, uint64_t op, uint64_t slot, uint64_t arg)
         break;
     }
 out:
+    if (trace < 0)
+        trace = getenv("HVCORE_DEVICE_TRACE") != NULL;
+    if (trace)
+        fprintf(stderr, "hvcore: vcpu %u: dev_op %llu slot %llu arg %#llx = %lld (state %u)\n",
+                v->id, (unsigned long long)op, (unsigned long long)slot,
+                (unsigned long long)arg, (long long)ret, dev ? dev->state : 0);
     pthread_mutex_unlock(&d->dev_lock);
     return ret;
 }
