@@ -169,6 +169,14 @@ static int map_rings(struct vu_dev *d, unsigned q, char *err, size_t errlen)
                  vqs->num);
         return -1;
     }
+    /* Where they land in our mapping counts (a region's mmap_offset may
+     * be odd), checked again with every new memory table. */
+    if (((uintptr_t)desc & 15) || ((uintptr_t)avail & 1) || ((uintptr_t)used & 3)) {
+        snprintf(err, errlen, "queue %u: rings at 0x%llx 0x%llx 0x%llx are not aligned (16, 2, "
+                 "4) in the memory table", q, (unsigned long long)vqs->addr.desc,
+                 (unsigned long long)vqs->addr.avail, (unsigned long long)vqs->addr.used);
+        return -1;
+    }
     vqs->vq.desc = desc;
     vqs->vq.avail = avail;
     vqs->vq.used = used;
