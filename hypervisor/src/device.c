@@ -181,6 +181,8 @@ int dev_queues_stop(struct domain *d, struct device *dev, bool talk)
 
         if (!dq->live)
             continue;
+        if (talk && !dev->vu.deadline_ns)
+            vu_deadline_begin(&dev->vu, VHOST_USER_TIMEOUT_MS);   /* for all queues */
         if (talk && dev->connected && vu_get_vring_base(&dev->vu, q, &base) < 0) {
             talk = false;
             ret = -HVE_IO;      /* the caller counts the back end lost */
@@ -194,6 +196,7 @@ int dev_queues_stop(struct domain *d, struct device *dev, bool talk)
         dq->live = false;
         (void)!read(dq->kick_fd, &cnt, sizeof(cnt));
     }
+    vu_deadline_end(&dev->vu);
     return ret;
 }
 
@@ -275,8 +278,10 @@ static int64_t start(struct domain *d, struct device *dev)
     struct vu_conn *c = &dev->vu;
     bool enable = c->features & (1ULL << VHOST_USER_F_PROTOCOL_FEATURES);
     uint64_t feat = dev->driver_features | (c->features & (1ULL << VHOST_USER_F_PROTOCOL_FEATURES));
-    int r = vu_set_features(c, feat);
+    int r;
 
+    vu_deadline_begin(c, VHOST_USER_TIMEOUT_MS);    /* for the whole start */
+    r = vu_set_features(c, feat);
     if (r == 0)
         r = vu_set_mem_table(c, HV_KERNEL_MIN_ADDR, d->mem_max_bytes - HV_KERNEL_MIN_ADDR,
                              (uint64_t)(uintptr_t)(d->mem + HV_KERNEL_MIN_ADDR),
@@ -308,6 +313,7 @@ static int64_t start(struct domain *d, struct device *dev)
         d->dev_kick_fd[qid] = dq->kick_fd;
         pthread_mutex_unlock(&d->lock);
     }
+    vu_deadline_end(c);
     if (r < 0) {
         dev_backend_lost(d, dev, r == -HVE_TIMEDOUT ? "no answer to the queue set-up"
                                                      : "the queue set-up failed");

@@ -261,6 +261,7 @@ int dev_backend_start(struct domain *d, struct device *dev, char *err, size_t er
     if (r < 0)
         return r;
     dev->started_ns = now_ns(CLOCK_MONOTONIC);
+    vu_deadline_begin(&dev->vu, VHOST_USER_TIMEOUT_MS);
     r = vu_handshake(&dev->vu);
     if (r < 0) {
         fail(err, errlen, r, "%s: the back end %s", dev->spec.id,
@@ -268,6 +269,7 @@ int dev_backend_start(struct domain *d, struct device *dev, char *err, size_t er
         goto bad;
     }
     r = describe(d, dev, err, errlen);
+    vu_deadline_end(&dev->vu);
     if (r < 0)
         goto bad;
     dev->connected = true;
@@ -276,6 +278,7 @@ int dev_backend_start(struct domain *d, struct device *dev, char *err, size_t er
         loop_watch_device(d, dev->pidfd, DEVFD_TAG(DEVFD_PID, dev->slot, 0), WATCH_IN);
     return 0;
 bad:
+    vu_deadline_end(&dev->vu);
     dev_backend_stop(d, dev);
     return r;
 }

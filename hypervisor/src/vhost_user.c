@@ -171,6 +171,9 @@ static int exchange(struct vu_conn *c, uint32_t req, const void *payload, uint32
 {
     uint64_t deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)c->timeout_ms * 1000000ULL;
     struct vu_msg m;
+
+    if (c->deadline_ns && c->deadline_ns < deadline)
+        deadline = c->deadline_ns;
     int r;
 
     if (c->fd < 0)
@@ -197,6 +200,16 @@ static int exchange(struct vu_conn *c, uint32_t req, const void *payload, uint32
         return r;
     }
     return 0;
+}
+
+void vu_deadline_begin(struct vu_conn *c, unsigned ms)
+{
+    c->deadline_ns = now_ns(CLOCK_MONOTONIC) + (uint64_t)ms * 1000000ULL;
+}
+
+void vu_deadline_end(struct vu_conn *c)
+{
+    c->deadline_ns = 0;
 }
 
 static int get_u64(struct vu_conn *c, uint32_t req, uint64_t *v)

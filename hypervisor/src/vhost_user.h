@@ -43,7 +43,15 @@ struct vu_conn {
     uint64_t protocol;          /* negotiated protocol features            */
     unsigned queue_num;         /* GET_QUEUE_NUM, or 0 without MQ          */
     unsigned timeout_ms;
+    /* CLOCK_MONOTONIC ns: no exchange waits past it (0: none).  A series
+     * of exchanges (the hand-shake, a start) so has one deadline in all,
+     * not one per message that a slow back end could stretch. */
+    uint64_t deadline_ns;
 };
+
+/* Give the next exchanges of c one deadline, ms from now; end it. */
+void vu_deadline_begin(struct vu_conn *c, unsigned ms);
+void vu_deadline_end(struct vu_conn *c);
 
 /*
  * The connection's first exchanges: GET_FEATURES, GET/SET_PROTOCOL_FEATURES

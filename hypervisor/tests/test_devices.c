@@ -814,6 +814,62 @@ static void silent_backend_times_out(void **state)
     rmdir(dir);
 }
 
+/* A back end that answers every message, each one 3 s late: the hand-shake
+ * as a whole has the deadline of one exchange (5 s), so it fails after the
+ * second answer instead of stretching for as long as the back end likes. */
+static void slow_backend_meets_one_deadline(void **state)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct hv_domctl_reply rep;
+    char dir[64], spec[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    snprintf(dir, sizeof(dir), "/tmp/hvdev.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/slow.sock", dir);
+    int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(ls >= 0);
+    assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(ls, 4), 0);
+    pid_t be = fork();
+    assert_true(be >= 0);
+    if (be == 0) {
+        /* GET_FEATURES, then GET_PROTOCOL_FEATURES, then whatever comes:
+         * each answered after 3 s. */
+        static const uint64_t answers[] = { 1ULL << 30 | 1ULL << 32, 1ULL << 3, 0, 0, 0 };
+        int c = accept(ls, NULL, NULL);
+        for (unsigned i = 0; c >= 0 && i < 5; i++) {
+            uint32_t h[3];
+            char sink[512];
+            if (recv(c, h, sizeof(h), MSG_WAITALL) != (ssize_t)sizeof(h) || h[2] > sizeof(sink) ||
+                (h[2] && recv(c, sink, h[2], MSG_WAITALL) != (ssize_t)h[2]))
+                break;
+            sleep(3);
+            uint32_t rh[3] = { h[0], 0x5, 8 };
+            if (send(c, rh, sizeof(rh), MSG_NOSIGNAL) < 0 ||
+                send(c, &answers[i], 8, MSG_NOSIGNAL) < 0)
+                break;
+        }
+        _exit(0);
+    }
+    struct dom *d = dom_start("counter", 32, 1, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "counter 1\n", WAIT_MS);
+
+    snprintf(spec, sizeof(spec), "blk,id=vdc,socket=%s", sa.sun_path);
+    assert_int_equal(attach(d, spec, &rep), -HVE_IO);
+    assert_string_equal(rep.u.result.message, "vdc: the back end did not answer in time");
+    EXPECT_CONSOLE(d, "counter 3\n", WAIT_MS);
+
+    dom_free(d);
+    kill(be, SIGKILL);
+    waitpid(be, NULL, 0);
+    close(ls);
+    unlink(sa.sun_path);
+    rmdir(dir);
+}
+
 /* A restored domain's memory is a private mapping of its save file,
  * which a back end could not see: no devices for it. */
 static void restored_domain_refuses_devices(void **state)
@@ -870,6 +926,7 @@ int main(void)
         cmocka_unit_test(hot_attach_and_detach_under_io),
         cmocka_unit_test(devices_survive_a_reboot),
         cmocka_unit_test(silent_backend_times_out),
+        cmocka_unit_test(slow_backend_meets_one_deadline),
         cmocka_unit_test(restored_domain_refuses_devices),
     };
 
