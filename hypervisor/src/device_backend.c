@@ -151,6 +151,8 @@ static int stats_page(struct device *dev)
     return 0;
 }
 
+static bool exit_reason(struct device *dev, int ms, char *why, size_t len);
+
 static int spawn(struct domain *d, struct device *dev, char *err, size_t errlen)
 {
     const char *name = dev->spec.type == HV_DEV_TYPE_BLOCK ? "hvblk" : "hvnet";
@@ -264,8 +266,16 @@ int dev_backend_start(struct domain *d, struct device *dev, char *err, size_t er
     vu_deadline_begin(&dev->vu, VHOST_USER_TIMEOUT_MS);
     r = vu_handshake(&dev->vu);
     if (r < 0) {
-        fail(err, errlen, r, "%s: the back end %s", dev->spec.id,
-             r == -HVE_TIMEDOUT ? "did not answer in time" : "broke off the handshake");
+        char how[64];
+        /* An in-tree back end that gave up (it says why on stderr) has
+         * ended or is ending: say how. */
+        if (dev->pid > 0 && r != -HVE_TIMEDOUT && exit_reason(dev, HANGUP_GRACE_MS, how,
+                                                              sizeof(how)))
+            fail(err, errlen, r, "%s: the back end ended (%s) before it answered",
+                 dev->spec.id, how);
+        else
+            fail(err, errlen, r, "%s: the back end %s", dev->spec.id,
+                 r == -HVE_TIMEDOUT ? "did not answer in time" : "broke off the handshake");
         goto bad;
     }
     r = describe(d, dev, err, errlen);

@@ -870,6 +870,52 @@ static void slow_backend_meets_one_deadline(void **state)
     rmdir(dir);
 }
 
+/* An in-tree back end that cannot start says so (on hvcore's stderr) and
+ * exits; the attach says how it ended.  One that is not there at all is
+ * named.  Stand-ins in a directory of their own. */
+static void backend_that_cannot_start(void **state)
+{
+    struct hv_domctl_reply rep;
+    char dir[64], script[128], want[256];
+    static const char body[] = "#!/bin/sh\necho 'hvblk: cannot open the disk' >&2\nexit 3\n";
+
+    (void)state;
+    REQUIRE_KVM();
+    snprintf(dir, sizeof(dir), "/tmp/hvdev.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(script, sizeof(script), "%s/hvblk", dir);
+    int fd = open(script, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+    close(fd);
+    const char *saved = getenv("HVCORE_BACKEND_DIR");
+    char *keep = saved ? strdup(saved) : NULL;
+    setenv("HVCORE_BACKEND_DIR", dir, 1);
+    struct dom *d = dom_start("counter", 32, 1, NULL);
+    if (keep)
+        setenv("HVCORE_BACKEND_DIR", keep, 1);
+    else
+        unsetenv("HVCORE_BACKEND_DIR");
+    free(keep);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "counter 1\n", WAIT_MS);
+
+    assert_int_equal(attach(d, "blk,id=vda,file=/srv/none.img", &rep), -HVE_IO);
+    assert_string_equal(rep.u.result.message,
+                        "vda: the back end ended (exit status 3) before it answered");
+    assert_int_equal(info(d, 0, NULL), -HVE_NOENT);
+    assert_int_equal(attach(d, "net,id=net0,mac=52:54:00:12:34:56", &rep), -HVE_IO);
+    snprintf(want, sizeof(want), "net0: cannot run %s/hvnet: No such file or directory", dir);
+    assert_string_equal(rep.u.result.message, want);
+    EXPECT_CONSOLE(d, "counter 3\n", WAIT_MS);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_destroy, NULL), 0);
+    assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_DESTROYED);
+    assert_non_null(strstr(d->err, "hvblk: cannot open the disk\n"));   /* its reason */
+    dom_free(d);
+    unlink(script);
+    rmdir(dir);
+}
+
 /* A restored domain's memory is a private mapping of its save file,
  * which a back end could not see: no devices for it. */
 static void restored_domain_refuses_devices(void **state)
@@ -927,6 +973,7 @@ int main(void)
         cmocka_unit_test(devices_survive_a_reboot),
         cmocka_unit_test(silent_backend_times_out),
         cmocka_unit_test(slow_backend_meets_one_deadline),
+        cmocka_unit_test(backend_that_cannot_start),
         cmocka_unit_test(restored_domain_refuses_devices),
     };
 
