@@ -232,6 +232,10 @@ static void notify_stub_and_io_bitmap(void **state)
     }
     const struct hv_start_info *si = (const void *)(dom.mem + HV_START_INFO_PAGE);
     assert_int_equal(si->device_page, HV_DEVICE_PAGE);
+    /* the device page: present, the guest's to read, not to write */
+    uint64_t pte = ((const uint64_t *)(dom.mem + BOOT_PT0))[HV_DEVICE_PAGE >> 12];
+    assert_int_equal(pte & ~0xfffULL & ((1ULL << 52) - 1), HV_DEVICE_PAGE);
+    assert_int_equal(pte & 0x7, 0x5);                   /* P, US, not RW */
 }
 
 int main(void)
