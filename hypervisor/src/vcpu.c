@@ -344,11 +344,16 @@ static enum loop_result run_loop(struct vcpu *v)
                 continue;
             /* A queue notification KVM did not take (no ioeventfd, or no
              * live queue of that qid): hvcore passes it on or drops it. */
-            if (run->io.port == HV_NOTIFY_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
-                uint32_t qid = 0;
-                if (run->io.size == 4)
+            if (run->io.port >= HV_NOTIFY_PORT && run->io.port < HV_NOTIFY_PORT + 4) {
+                /* The four ports the bitmap opens for it: anything but
+                 * the stub's 4-byte write is ignored, as a guest's own
+                 * "in" or byte write there is no notification. */
+                uint32_t qid;
+                if (run->io.port == HV_NOTIFY_PORT && run->io.size == 4 &&
+                    run->io.direction == KVM_EXIT_IO_OUT) {
                     memcpy(&qid, (uint8_t *)run + run->io.data_offset, sizeof(qid));
-                device_notify(v->dom, qid);
+                    device_notify(v->dom, qid);
+                }
                 continue;
             }
             if (run->io.port == HV_HYPERCALL_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
