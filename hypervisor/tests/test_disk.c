@@ -639,6 +639,37 @@ static void hot_attach_detach_during_diskio(void **state)
     disk_free(&b);
 }
 
+/* The domain paused while one disk is detached and another attached in
+ * its slot: the guest sees both at once, drops the old one and takes up
+ * the new one (no event comes after the one it has already seen). */
+static void disk_replaced_while_paused(void **state)
+{
+    struct hv_domctl_reply rep;
+    struct disk a, b;
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    disk_make(&a, "vda", false, 8);
+    qsd_run(&a, "vda");
+    disk_make(&b, "vdb", false, 8);
+    qsd_run(&b, "vdb");
+    struct dom *d = dom_start("diskio=1", 64, 1, "--device", a.spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskio: vda: pass 1 ok (2048 sectors)\n", WAIT_MS);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, &rep), 0);
+    assert_int_equal(detach(d, "vda"), 0);
+    assert_int_equal(attach(d, b.spec, &rep), 0);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, &rep), 0);
+    EXPECT_CONSOLE(d, "diskio: vda: removed after ", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskio: vdb: attached, 16384 sectors, read-write\n", WAIT_MS);
+    EXPECT_CONSOLE(d, "diskio: vdb: pass 1 ok (2048 sectors)\n", WAIT_MS);
+    assert_no_failure(d);
+    dom_free(d);
+    disk_free(&a);
+    disk_free(&b);
+}
+
 /* A passes counter the console showed last for id, or 0. */
 static unsigned long last_pass(struct dom *d, const char *id)
 {
@@ -788,6 +819,7 @@ int main(void)
         cmocka_unit_test(hostile_virtq_qsd),
         cmocka_unit_test(hostile_virtq_hvblk),
         cmocka_unit_test(hot_attach_detach_during_diskio),
+        cmocka_unit_test(disk_replaced_while_paused),
         cmocka_unit_test(killed_qsd_during_diskio),
         cmocka_unit_test(killed_hvblk_during_diskio),
         cmocka_unit_test(lying_backend_is_reset),

@@ -159,6 +159,11 @@ void workload_diskio(const char *arg)
             pass(k, mib * 2048);
         }
         rounds++;
+        /* A disk attached while the last one was let go was seen then
+         * (virtio_release looks at the page again): no event will say
+         * so again, so take it up before deciding to wait. */
+        if (!any_active())
+            take_new_disks();
         if (!any_active()) {
             if (!said_idle)
                 kprintf("diskio: no disks, waiting\n");
