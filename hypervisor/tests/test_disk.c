@@ -32,6 +32,81 @@
 #define WAIT_MS 30000
 #define PATTERN_MAGIC 0x6b64746f6f627670ULL  /* "pvbootdk", disk.c */
 
+/* ---- what a failed test leaves behind ------------------------------- */
+
+/* A failed assertion leaves the test function for good: what it started
+ * is recorded here (copies, not its stack) and ended by teardown(). */
+#define KEEP_MAX 8
+static struct dom *kept_doms[KEEP_MAX];
+static pid_t kept_pids[KEEP_MAX];
+static char kept_dirs[KEEP_MAX][64];
+
+static void keep_pid(pid_t pid, bool on)
+{
+    for (int i = 0; i < KEEP_MAX; i++) {
+        if (on ? kept_pids[i] == 0 : kept_pids[i] == pid) {
+            kept_pids[i] = on ? pid : 0;
+            return;
+        }
+    }
+}
+
+static void keep_dir(const char *dir, bool on)
+{
+    for (int i = 0; i < KEEP_MAX; i++) {
+        if (on ? kept_dirs[i][0] == '\0' : strcmp(kept_dirs[i], dir) == 0) {
+            snprintf(kept_dirs[i], sizeof(kept_dirs[i]), "%s", on ? dir : "");
+            return;
+        }
+    }
+}
+
+/* dom_start, recorded for teardown(). */
+#define dom_start_kept(...) keep_dom(dom_start(__VA_ARGS__))
+
+static struct dom *keep_dom(struct dom *d)
+{
+    for (int i = 0; d && i < KEEP_MAX; i++) {
+        if (!kept_doms[i]) {
+            kept_doms[i] = d;
+            break;
+        }
+    }
+    return d;
+}
+
+static void release(struct dom *d)
+{
+    for (int i = 0; i < KEEP_MAX; i++)
+        if (kept_doms[i] == d)
+            kept_doms[i] = NULL;
+    dom_free(d);
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+
+    (void)state;
+    for (int i = 0; i < KEEP_MAX; i++) {
+        if (kept_doms[i])
+            dom_free(kept_doms[i]);
+        kept_doms[i] = NULL;
+        if (kept_pids[i] > 0) {
+            kill(kept_pids[i], SIGKILL);
+            waitpid(kept_pids[i], NULL, 0);
+        }
+        kept_pids[i] = 0;
+        if (kept_dirs[i][0]) {
+            snprintf(cmd, sizeof(cmd), "rm -rf '%.63s'", kept_dirs[i]);
+            if (system(cmd) != 0)
+                fprintf(stderr, "test_disk: could not remove %s\n", kept_dirs[i]);
+        }
+        kept_dirs[i][0] = '\0';
+    }
+    return 0;
+}
+
 /* ---- back ends ------------------------------------------------------ */
 
 static bool have_qsd(void)
@@ -83,6 +158,7 @@ static void disk_make(struct disk *k, const char *id, bool qcow2, unsigned mib)
     memset(k, 0, sizeof(*k));
     snprintf(k->dir, sizeof(k->dir), "/tmp/hvdisk.XXXXXX");
     assert_non_null(mkdtemp(k->dir));
+    keep_dir(k->dir, true);
     snprintf(k->img, sizeof(k->img), "%s/%s.%s", k->dir, id, qcow2 ? "qcow2" : "raw");
     snprintf(k->sock, sizeof(k->sock), "%s/%s.sock", k->dir, id);
     k->qcow2 = qcow2;
@@ -127,6 +203,7 @@ static void qsd_run(struct disk *k, const char *id)
     assert_true(k->qsd >= 0);
     if (k->qsd == 0) {
         int null = open("/dev/null", O_RDWR);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);       /* not past a failed test */
         dup2(null, 0);
         dup2(null, 1);
         dup2(null, 2);          /* its vu_panic lines are expected here */
@@ -134,6 +211,7 @@ static void qsd_run(struct disk *k, const char *id)
               (char *)NULL);
         _exit(127);
     }
+    keep_pid(k->qsd, true);
     /* It serves one front end at a time and drops a probe at once. */
     uint64_t end = ms_now() + WAIT_MS;
     while (!can_connect(k->sock)) {
@@ -153,6 +231,7 @@ static void qsd_kill(struct disk *k)
     if (k->qsd > 0) {
         kill(k->qsd, SIGKILL);
         waitpid(k->qsd, NULL, 0);
+        keep_pid(k->qsd, false);
     }
     k->qsd = 0;
 }
@@ -173,6 +252,7 @@ static void disk_free(struct disk *k)
     unlink(k->sock);
     unlink(k->img);
     rmdir(k->dir);
+    keep_dir(k->dir, false);
 }
 
 /* ---- a back end that lies once ------------------------------------- */
@@ -325,6 +405,7 @@ static pid_t liar_start_at(const char *path)
         }
     }
     close(ls);
+    keep_pid(pid, true);
     return pid;
 }
 
@@ -437,7 +518,7 @@ static void diskcheck_qcow2_through_qsd(void **state)
     REQUIRE_QSD();
     disk_make(&k, "vda", true, 64);
     qsd_run(&k, "vda");
-    struct dom *d = dom_start("diskcheck=16", 64, 1, "--device", k.spec, NULL);
+    struct dom *d = dom_start_kept("diskcheck=16", 64, 1, "--device", k.spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskcheck: vda: 131072 sectors, read-write, serial ", WAIT_MS);
     EXPECT_CONSOLE(d, "diskcheck: vda ok: 32768 sectors written, flushed, read back and "
@@ -451,7 +532,7 @@ static void diskcheck_qcow2_through_qsd(void **state)
     snprintf(cmd, sizeof(cmd), QEMU_IMG " convert -f qcow2 -O raw %s %s", k.img, raw);
     assert_int_equal(system(cmd), 0);
     assert_pattern(raw, 32768, gen);
-    dom_free(d);
+    release(d);
     disk_free(&k);
 }
 
@@ -466,7 +547,7 @@ static void diskcheck_raw_file_hvblk(void **state)
     REQUIRE_HVBLK();
     disk_make(&k, "vda", false, 16);
     hvblk_spec(&k, "vda", "");
-    struct dom *d = dom_start("diskcheck", 64, 1, "--device", k.spec, NULL);
+    struct dom *d = dom_start_kept("diskcheck", 64, 1, "--device", k.spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskcheck: vda: 32768 sectors, read-write, serial ", WAIT_MS);
     EXPECT_CONSOLE(d, "diskcheck: vda ok: 32768 sectors written, flushed, read back and "
@@ -474,7 +555,7 @@ static void diskcheck_raw_file_hvblk(void **state)
     EXPECT_CONSOLE(d, "diskcheck: 1 disks, 1 ok, 0 failed\n", WAIT_MS);
     assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
     assert_pattern(k.img, 32768, printed_gen(d));
-    dom_free(d);
+    release(d);
     disk_free(&k);
 }
 
@@ -492,7 +573,7 @@ static void readonly_disk_refuses_writes(void **state)
     qsd_run(&ro, "vda");
     disk_make(&rw, "vdb", true, 8);
     qsd_run(&rw, "vdb");
-    struct dom *d = dom_start("diskcheck", 64, 1, "--device", ro.spec, "--device", rw.spec,
+    struct dom *d = dom_start_kept("diskcheck", 64, 1, "--device", ro.spec, "--device", rw.spec,
                               NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskcheck: vda: 16384 sectors, read-only, serial ", WAIT_MS);
@@ -502,7 +583,7 @@ static void readonly_disk_refuses_writes(void **state)
                    "verified", WAIT_MS);
     EXPECT_CONSOLE(d, "diskcheck: 2 disks, 2 ok, 0 failed\n", WAIT_MS);
     assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
-    dom_free(d);
+    release(d);
     disk_free(&ro);
     disk_free(&rw);
 }
@@ -516,14 +597,14 @@ static void readonly_hvblk_refuses_writes(void **state)
     REQUIRE_HVBLK();
     disk_make(&k, "vda", false, 4);
     hvblk_spec(&k, "vda", ",readonly");
-    struct dom *d = dom_start("diskcheck", 64, 1, "--device", k.spec, NULL);
+    struct dom *d = dom_start_kept("diskcheck", 64, 1, "--device", k.spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskcheck: vda: 8192 sectors, read-only, serial ", WAIT_MS);
     EXPECT_CONSOLE(d, "diskcheck: vda ok: read-only, 8192 sectors read, write refused (",
                    WAIT_MS);
     EXPECT_CONSOLE(d, "diskcheck: 1 disks, 1 ok, 0 failed\n", WAIT_MS);
     assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
-    dom_free(d);
+    release(d);
     disk_free(&k);
 }
 
@@ -560,9 +641,9 @@ static void hostile_virtq_qsd(void **state)
     REQUIRE_QSD();
     disk_make(&k, "vda", false, 4);
     qsd_run(&k, "vda");
-    struct dom *d = dom_start("hostile-virtq=stay", 64, 1, "--device", k.spec, NULL);
+    struct dom *d = dom_start_kept("hostile-virtq=stay", 64, 1, "--device", k.spec, NULL);
     hostile_virtq_run(d, &k, false);
-    dom_free(d);
+    release(d);
     disk_free(&k);
 }
 
@@ -575,9 +656,9 @@ static void hostile_virtq_hvblk(void **state)
     REQUIRE_HVBLK();
     disk_make(&k, "vda", false, 4);
     hvblk_spec(&k, "vda", "");
-    struct dom *d = dom_start("hostile-virtq=stay", 64, 1, "--device", k.spec, NULL);
+    struct dom *d = dom_start_kept("hostile-virtq=stay", 64, 1, "--device", k.spec, NULL);
     hostile_virtq_run(d, &k, true);
-    dom_free(d);
+    release(d);
     disk_free(&k);
 }
 
@@ -596,7 +677,7 @@ static void hot_attach_detach_during_diskio(void **state)
     qsd_run(&a, "vda");
     disk_make(&b, "vdb", true, 8);
     qsd_run(&b, "vdb");
-    struct dom *d = dom_start("diskio=2", 64, 1, "--device", a.spec, NULL);
+    struct dom *d = dom_start_kept("diskio=2", 64, 1, "--device", a.spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskio: vda: attached, 16384 sectors, read-write\n", WAIT_MS);
     EXPECT_CONSOLE(d, "diskio: vda: pass 2 ok (4096 sectors)\n", WAIT_MS);
@@ -634,7 +715,7 @@ static void hot_attach_detach_during_diskio(void **state)
     assert_true(strtoull(end + 9, &end, 10) > 0);
     assert_string_equal(end, " indirect requests)\n");
     assert_no_failure(d);
-    dom_free(d);
+    release(d);
     disk_free(&a);
     disk_free(&b);
 }
@@ -654,7 +735,7 @@ static void disk_replaced_while_paused(void **state)
     qsd_run(&a, "vda");
     disk_make(&b, "vdb", false, 8);
     qsd_run(&b, "vdb");
-    struct dom *d = dom_start("diskio=1", 64, 1, "--device", a.spec, NULL);
+    struct dom *d = dom_start_kept("diskio=1", 64, 1, "--device", a.spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskio: vda: pass 1 ok (2048 sectors)\n", WAIT_MS);
     assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, &rep), 0);
@@ -665,7 +746,7 @@ static void disk_replaced_while_paused(void **state)
     EXPECT_CONSOLE(d, "diskio: vdb: attached, 16384 sectors, read-write\n", WAIT_MS);
     EXPECT_CONSOLE(d, "diskio: vdb: pass 1 ok (2048 sectors)\n", WAIT_MS);
     assert_no_failure(d);
-    dom_free(d);
+    release(d);
     disk_free(&a);
     disk_free(&b);
 }
@@ -706,13 +787,13 @@ static void killed_qsd_during_diskio(void **state)
     REQUIRE_QSD();
     disk_make(&k, "vda", true, 16);
     qsd_run(&k, "vda");
-    struct dom *d = dom_start("diskio=8", 64, 1, "--device", k.spec, NULL);
+    struct dom *d = dom_start_kept("diskio=8", 64, 1, "--device", k.spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskio: vda: pass 2 ok (16384 sectors)\n", WAIT_MS);
     qsd_kill(&k);
     qsd_run(&k, "vda");
     wait_passes_after_reset(d);
-    dom_free(d);
+    release(d);
     disk_free(&k);
 }
 
@@ -726,7 +807,7 @@ static void killed_hvblk_during_diskio(void **state)
     REQUIRE_HVBLK();
     disk_make(&k, "vda", false, 16);
     hvblk_spec(&k, "vda", "");
-    struct dom *d = dom_start("diskio=8", 64, 1, "--device", k.spec, NULL);
+    struct dom *d = dom_start_kept("diskio=8", 64, 1, "--device", k.spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskio: vda: pass 2 ok (16384 sectors)\n", WAIT_MS);
     assert_int_equal(info(d, 0, &di), 0);
@@ -737,7 +818,7 @@ static void killed_hvblk_during_diskio(void **state)
     assert_int_equal(info(d, 0, &now), 0);
     assert_true(now.backend_pid > 0 && now.backend_pid != di.backend_pid);
     assert_int_equal(now.reconnects, 1);
-    dom_free(d);
+    release(d);
     disk_free(&k);
 }
 
@@ -751,20 +832,23 @@ static void lying_backend_is_reset(void **state)
     REQUIRE_KVM();
     snprintf(dir, sizeof(dir), "/tmp/hvdisk.XXXXXX");
     assert_non_null(mkdtemp(dir));
+    keep_dir(dir, true);
     snprintf(path, sizeof(path), "%s/liar.sock", dir);
     pid_t liar = liar_start_at(path);
     snprintf(spec, sizeof(spec), "blk,id=vda,socket=%s", path);
-    struct dom *d = dom_start("diskio=1", 64, 1, "--device", spec, NULL);
+    struct dom *d = dom_start_kept("diskio=1", 64, 1, "--device", spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskio: vda: attached, 2048 sectors, read-write\n", WAIT_MS);
     EXPECT_CONSOLE(d, "diskio: vda: device was reset (1 resets, ", WAIT_MS);
     EXPECT_CONSOLE(d, "diskio: vda: pass 2 ok (2048 sectors)\n", WAIT_MS);
     assert_no_failure(d);
-    dom_free(d);
+    release(d);
     kill(liar, SIGKILL);
     waitpid(liar, NULL, 0);
+    keep_pid(liar, false);
     unlink(path);
     rmdir(dir);
+    keep_dir(dir, false);
 }
 
 /* Boot cmdline without devices; the console must show exactly lines
@@ -773,7 +857,7 @@ static void expect_lines(const char *cmdline, const char *lines)
 {
     char boot[256];
 
-    struct dom *d = dom_start(cmdline, 32, 1, NULL);
+    struct dom *d = dom_start_kept(cmdline, 32, 1, NULL);
     assert_non_null(d);
     assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
     snprintf(boot, sizeof(boot), "pvboot: booting %s (boot 1)\n%s", cmdline, lines);
@@ -781,7 +865,7 @@ static void expect_lines(const char *cmdline, const char *lines)
         fprintf(stderr, "want:\n%s\ngot:\n%s\n", boot, d->out);
         fail();
     }
-    dom_free(d);
+    release(d);
 }
 
 /* Bad arguments print the usage, word for word; a domain without the
@@ -811,18 +895,18 @@ static void usage_and_missing_devices(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(usage_and_missing_devices),
-        cmocka_unit_test(diskcheck_qcow2_through_qsd),
-        cmocka_unit_test(diskcheck_raw_file_hvblk),
-        cmocka_unit_test(readonly_disk_refuses_writes),
-        cmocka_unit_test(readonly_hvblk_refuses_writes),
-        cmocka_unit_test(hostile_virtq_qsd),
-        cmocka_unit_test(hostile_virtq_hvblk),
-        cmocka_unit_test(hot_attach_detach_during_diskio),
-        cmocka_unit_test(disk_replaced_while_paused),
-        cmocka_unit_test(killed_qsd_during_diskio),
-        cmocka_unit_test(killed_hvblk_during_diskio),
-        cmocka_unit_test(lying_backend_is_reset),
+        cmocka_unit_test_teardown(usage_and_missing_devices, teardown),
+        cmocka_unit_test_teardown(diskcheck_qcow2_through_qsd, teardown),
+        cmocka_unit_test_teardown(diskcheck_raw_file_hvblk, teardown),
+        cmocka_unit_test_teardown(readonly_disk_refuses_writes, teardown),
+        cmocka_unit_test_teardown(readonly_hvblk_refuses_writes, teardown),
+        cmocka_unit_test_teardown(hostile_virtq_qsd, teardown),
+        cmocka_unit_test_teardown(hostile_virtq_hvblk, teardown),
+        cmocka_unit_test_teardown(hot_attach_detach_during_diskio, teardown),
+        cmocka_unit_test_teardown(disk_replaced_while_paused, teardown),
+        cmocka_unit_test_teardown(killed_qsd_during_diskio, teardown),
+        cmocka_unit_test_teardown(killed_hvblk_during_diskio, teardown),
+        cmocka_unit_test_teardown(lying_backend_is_reset, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
