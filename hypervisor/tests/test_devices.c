@@ -444,6 +444,43 @@ static void killed_backend_comes_back(void **state)
     qsd_free(&q);
 }
 
+/* The same under I/O: qemu-storage-daemon killed while diskio runs on its
+ * disk; once it is back, hvcore reconnects, the guest resets the device,
+ * resubmits what was in flight and goes on verifying. */
+static void killed_qsd_under_io_comes_back(void **state)
+{
+    struct qsd q;
+    char spec[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    qsd_start(&q);
+    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    struct dom *d = dom_start("diskio", 64, 1, "--device", spec, NULL);
+    assert_non_null(d);
+    EXPECT_CONSOLE(d, "diskio: vdb: pass 1 ok", WAIT_MS);
+    int ev = subscribe(d);
+
+    qsd_kill(&q);
+    expect_event(ev, HV_EVENT_device_error, "vdb: back end lost (it hung up): reconnecting");
+    qsd_run(&q);
+    /* whether the guest reset the device before or after it came back */
+    struct hv_domctl_event e;
+    next_event(ev, HV_EVENT_device_ready, &e);
+    assert_memory_equal(e.detail, "vdb: back end is back", 21);
+    EXPECT_CONSOLE(d, "diskio: vdb: device was reset", WAIT_MS);
+    EXPECT_CONSOLE(d, " ok (", WAIT_MS);
+    struct hv_domctl_device_info di;
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_int_equal(di.state, HV_DEV_STATE_RUNNING);
+    assert_int_equal(di.reconnects, 1);
+
+    close(ev);
+    dom_free(d);
+    qsd_free(&q);
+}
+
 /* Save needs device state in the stream, which it has not yet. */
 static void save_with_devices_is_refused(void **state)
 {
@@ -962,6 +999,7 @@ int main(void)
         cmocka_unit_test(unreachable_socket_fails_the_start),
         cmocka_unit_test(attach_info_detach_qsd_disk),
         cmocka_unit_test(killed_backend_comes_back),
+        cmocka_unit_test(killed_qsd_under_io_comes_back),
         cmocka_unit_test(save_with_devices_is_refused),
         cmocka_unit_test(guest_verifies_qsd_qcow2_disk),
         cmocka_unit_test(notifications_through_hvcore),
