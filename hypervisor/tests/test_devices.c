@@ -6,6 +6,7 @@
  * while the domain lives on, save refused while devices exist, and
  * nothing left behind when hvcore goes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -992,27 +993,56 @@ static void restored_domain_refuses_devices(void **state)
     rmdir(dir);
 }
 
+/* After each test: a test that failed half-way (cmocka leaves it at the
+ * failed assertion) leaves no hvcore or qemu-storage-daemon running. */
+static int kill_children(void **state)
+{
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+
+    (void)state;
+    while (proc && (e = readdir(proc))) {
+        char path[64], buf[512];
+        int pid = atoi(e->d_name), ppid = 0;
+        if (pid <= 0)
+            continue;
+        snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        char *close_paren = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+        fclose(f);
+        if (close_paren && sscanf(close_paren + 1, " %*c %d", &ppid) == 1 && ppid == getpid()) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+    }
+    if (proc)
+        closedir(proc);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(bad_device_option_is_refused),
-        cmocka_unit_test(unreachable_socket_fails_the_start),
-        cmocka_unit_test(attach_info_detach_qsd_disk),
-        cmocka_unit_test(killed_backend_comes_back),
-        cmocka_unit_test(killed_qsd_under_io_comes_back),
-        cmocka_unit_test(save_with_devices_is_refused),
-        cmocka_unit_test(guest_verifies_qsd_qcow2_disk),
-        cmocka_unit_test(notifications_through_hvcore),
-        cmocka_unit_test(two_disks_from_the_command_line),
-        cmocka_unit_test(killed_hvblk_is_restarted),
-        cmocka_unit_test(backend_dying_at_start_is_given_up),
-        cmocka_unit_test(hvcore_killed_leaves_no_backend),
-        cmocka_unit_test(hot_attach_and_detach_under_io),
-        cmocka_unit_test(devices_survive_a_reboot),
-        cmocka_unit_test(silent_backend_times_out),
-        cmocka_unit_test(slow_backend_meets_one_deadline),
-        cmocka_unit_test(backend_that_cannot_start),
-        cmocka_unit_test(restored_domain_refuses_devices),
+        cmocka_unit_test_teardown(bad_device_option_is_refused, kill_children),
+        cmocka_unit_test_teardown(unreachable_socket_fails_the_start, kill_children),
+        cmocka_unit_test_teardown(attach_info_detach_qsd_disk, kill_children),
+        cmocka_unit_test_teardown(killed_backend_comes_back, kill_children),
+        cmocka_unit_test_teardown(killed_qsd_under_io_comes_back, kill_children),
+        cmocka_unit_test_teardown(save_with_devices_is_refused, kill_children),
+        cmocka_unit_test_teardown(guest_verifies_qsd_qcow2_disk, kill_children),
+        cmocka_unit_test_teardown(notifications_through_hvcore, kill_children),
+        cmocka_unit_test_teardown(two_disks_from_the_command_line, kill_children),
+        cmocka_unit_test_teardown(killed_hvblk_is_restarted, kill_children),
+        cmocka_unit_test_teardown(backend_dying_at_start_is_given_up, kill_children),
+        cmocka_unit_test_teardown(hvcore_killed_leaves_no_backend, kill_children),
+        cmocka_unit_test_teardown(hot_attach_and_detach_under_io, kill_children),
+        cmocka_unit_test_teardown(devices_survive_a_reboot, kill_children),
+        cmocka_unit_test_teardown(silent_backend_times_out, kill_children),
+        cmocka_unit_test_teardown(slow_backend_meets_one_deadline, kill_children),
+        cmocka_unit_test_teardown(backend_that_cannot_start, kill_children),
+        cmocka_unit_test_teardown(restored_domain_refuses_devices, kill_children),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
