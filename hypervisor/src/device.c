@@ -15,6 +15,7 @@
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -167,6 +168,18 @@ static void vcpu_epoll(struct domain *d, unsigned vcpu, int fd, unsigned qid, bo
                                            qid % HV_DEV_MAX_QUEUES), WATCH_IN_EXCLUSIVE);
 }
 
+/* The queue's error eventfd goes: a signal from the back end after this
+ * finds no fd (or, read in the loop, an fd of a later start that has
+ * none pending). */
+static void err_fd_close(struct domain *d, struct dev_queue *dq)
+{
+    if (dq->err_fd < 0)
+        return;
+    loop_unwatch_device(d, dq->err_fd);
+    close(dq->err_fd);
+    dq->err_fd = -1;
+}
+
 /* The back end stops serving the queues (asked first when talk: it has
  * stopped touching the rings once GET_VRING_BASE is answered); guest
  * notifications no longer reach it.  The set-up (ports) stays. */
@@ -194,6 +207,7 @@ int dev_queues_stop(struct domain *d, struct device *dev, bool talk)
             ioeventfd(d, dq->kick_fd, qid, false);
         dq->ioeventfd = false;
         dq->live = false;
+        err_fd_close(d, dq);
         (void)!read(dq->kick_fd, &cnt, sizeof(cnt));
     }
     vu_deadline_end(&dev->vu);
@@ -300,12 +314,23 @@ static int64_t start(struct domain *d, struct device *dev)
                                   (uint64_t)(uintptr_t)(d->mem + dq->avail));
         if (r == 0)
             r = vu_set_vring_fd(c, VHOST_USER_SET_VRING_CALL, q, dq->call_fd);
+        /* Before the kick (which starts the ring when there is no
+         * SET_VRING_ENABLE): a queue the back end stops reaches the guest
+         * as NEEDS_RESET (device_on_fd). */
+        if (r == 0) {
+            dq->err_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+            r = dq->err_fd < 0 ? -HVE_NOMEM
+                               : vu_set_vring_fd(c, VHOST_USER_SET_VRING_ERR, q, dq->err_fd);
+        }
         if (r == 0)
             r = vu_set_vring_fd(c, VHOST_USER_SET_VRING_KICK, q, dq->kick_fd);
         if (r == 0 && enable)
             r = vu_set_vring_state(c, VHOST_USER_SET_VRING_ENABLE, q, 1);
-        if (r < 0)
+        if (r < 0) {
+            err_fd_close(d, dq);
             break;
+        }
+        loop_watch_device(d, dq->err_fd, DEVFD_TAG(DEVFD_ERR, dev->slot, q), WATCH_IN);
         dq->live = true;
         /* A notification hvcore sees (no ioeventfd) reaches the same fd. */
         dq->ioeventfd = d->have_ioeventfd && ioeventfd(d, dq->kick_fd, qid, true) == 0;

@@ -40,6 +40,10 @@ struct dev_queue {
     uint16_t size, vcpu, port;
     uint64_t desc, avail, used; /* guest addresses                       */
     int kick_fd, call_fd;       /* eventfds, for the device's life       */
+    /* The back end signals it when it stops the queue (a descriptor loop,
+     * an index far ahead...): one per start, closed when the queue stops,
+     * so a signal always belongs to the rings that run now. */
+    int err_fd;
 };
 
 struct device {
@@ -117,6 +121,7 @@ void device_on_fd(struct domain *d, unsigned tag);
 #define DEVFD_SOCK  2u
 #define DEVFD_PID   3u
 #define DEVFD_RETRY 4u
+#define DEVFD_ERR   5u
 #define DEVFD_TAG(kind, slot, q) ((kind) << 8 | (slot) << 4 | (q))
 
 void dev_slot_publish(struct domain *d, struct device *dev);

@@ -417,6 +417,40 @@ static bool exit_reason(struct device *dev, int ms, char *why, size_t len)
     return true;
 }
 
+/*
+ * The back end signalled q's error eventfd: it stopped the queue (a
+ * descriptor loop, an index far ahead...) and serves it no more.  The
+ * guest sees NEEDS_RESET; its DEVOP_reset stops the rings and its next
+ * start sets them up again, with the same back end (it is alive).  The
+ * event says which queue and, from an in-tree back end's counters page,
+ * why.
+ */
+static void queue_broken(struct domain *d, struct device *dev, unsigned q)
+{
+    struct dev_queue *dq = &dev->q[q];
+    char why[sizeof(dev->stats->last_error)], msg[160], pfx[16];
+    uint64_t cnt;
+
+    if (dq->err_fd < 0 || read(dq->err_fd, &cnt, sizeof(cnt)) != (ssize_t)sizeof(cnt))
+        return;                 /* stale: that start is over */
+    if (!dq->live || dev->state != HV_DEV_STATE_RUNNING)
+        return;
+    dev->state = HV_DEV_STATE_NEEDS_RESET;
+    dev_slot_publish(d, dev);
+    why[0] = '\0';
+    if (dev->stats && !dev->spec.socket[0]) {
+        memcpy(why, dev->stats->last_error, sizeof(why));
+        why[sizeof(why) - 1] = '\0';
+        why[strcspn(why, "\r\n")] = '\0';     /* one line */
+    }
+    /* hvblk and hvnet say "queue <q>: <what>": the queue is said once. */
+    size_t n = (size_t)snprintf(pfx, sizeof(pfx), "queue %u: ", q);
+    const char *rest = strncmp(why, pfx, n) == 0 ? why + n : why;
+    snprintf(msg, sizeof(msg), "%s: queue %u stopped by the back end%s%s", dev->spec.id, q,
+             *rest ? ": " : "", rest);
+    domain_emit_event(d, HV_EVENT_device_error, msg);
+}
+
 void device_on_fd(struct domain *d, unsigned tag)
 {
     unsigned kind = tag >> 8, slot = (tag >> 4) & 15, q = tag & 15;
@@ -449,6 +483,9 @@ void device_on_fd(struct domain *d, unsigned tag)
     case DEVFD_PID:
         if (dev->pid > 0 && exit_reason(dev, 0, why, sizeof(why)))
             dev_backend_lost(d, dev, why);
+        break;
+    case DEVFD_ERR:
+        queue_broken(d, dev, q);
         break;
     case DEVFD_RETRY:
         if (read(dev->retry_fd, &cnt, sizeof(cnt)) == (ssize_t)sizeof(cnt))

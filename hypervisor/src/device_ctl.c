@@ -34,7 +34,7 @@ static struct device *dev_alloc(struct domain *d, const struct dev_spec *spec, u
     dev->state = HV_DEV_STATE_CONNECTING;
     dev_spec_describe(spec, dev->desc, sizeof(dev->desc));
     for (unsigned q = 0; q < HV_DEV_MAX_QUEUES; q++)
-        dev->q[q].kick_fd = dev->q[q].call_fd = -1;
+        dev->q[q].kick_fd = dev->q[q].call_fd = dev->q[q].err_fd = -1;
     dev->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (dev->retry_fd < 0)
         goto fail;

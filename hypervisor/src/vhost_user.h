@@ -23,6 +23,7 @@
 #define VHOST_USER_GET_VRING_BASE        11
 #define VHOST_USER_SET_VRING_KICK        12
 #define VHOST_USER_SET_VRING_CALL        13
+#define VHOST_USER_SET_VRING_ERR         14
 #define VHOST_USER_GET_PROTOCOL_FEATURES 15
 #define VHOST_USER_SET_PROTOCOL_FEATURES 16
 #define VHOST_USER_GET_QUEUE_NUM         17
@@ -68,7 +69,7 @@ int vu_set_mem_table(struct vu_conn *c, uint64_t gpa, uint64_t size, uint64_t ua
 int vu_set_vring_state(struct vu_conn *c, uint32_t req, unsigned index, unsigned num);
 int vu_set_vring_addr(struct vu_conn *c, unsigned index, uint64_t desc, uint64_t used,
                       uint64_t avail);
-/* SET_VRING_KICK / SET_VRING_CALL with fd. */
+/* SET_VRING_KICK / SET_VRING_CALL / SET_VRING_ERR with fd. */
 int vu_set_vring_fd(struct vu_conn *c, uint32_t req, unsigned index, int fd);
 /* Stops the ring; *base: the next available index the back end would
  * have used. */

@@ -650,6 +650,96 @@ static void killed_hvblk_is_restarted(void **state)
     rmdir(dir);
 }
 
+/* The guest breaks its queue (hostile-virtq: a descriptor loop first):
+ * hvblk stops the queue and signals its error eventfd, hvcore puts the
+ * device in NEEDS_RESET with a device_error that says the queue and
+ * hvblk's reason; the guest sees it, resets, and the same hvblk serves
+ * the queue again.  Before the error eventfd the guest saw 'no answer'. */
+static void broken_queue_needs_reset(void **state)
+{
+    struct hv_domctl_device_info di;
+    struct hv_domctl_event ev;
+    char hvblk[512], dir[64], img[128], spec[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_HVBLK(hvblk);
+    raw_disk(dir, sizeof(dir), img, sizeof(img));
+    snprintf(spec, sizeof(spec), "blk,id=vda,file=%s", img);
+    struct dom *d = dom_start("hostile-virtq=stay", 64, 1, "--paused", "--device", spec, NULL);
+    assert_non_null(d);
+    int evfd = subscribe(d);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, NULL), 0);
+    EXPECT_CONSOLE(d, "hostile-virtq: vda: 32768 sectors, queue 16, ", WAIT_MS);
+    assert_int_equal(info(d, 0, &di), 0);
+    pid_t pid = di.backend_pid;
+    assert_true(pid > 0);
+
+    next_event(evfd, HV_EVENT_device_error, &ev);
+    assert_string_equal(ev.detail, "vda: queue 0 stopped by the back end: head 0: "
+                        "device-readable buffer after a device-writable one");
+    EXPECT_CONSOLE(d, "hostile-virtq: descriptor loop: queue broken, NEEDS_RESET; good "
+                   "request ok\n", WAIT_MS);
+    expect_event_eventually(evfd, HV_EVENT_device_error, "vda: queue 0 stopped by the back "
+                            "end: available index 23 is 22 ahead of 1, more than the queue "
+                            "size 16");
+    EXPECT_CONSOLE(d, "hostile-virtq: avail index far ahead: queue broken, NEEDS_RESET; good "
+                   "request ok\n", WAIT_MS);
+    EXPECT_CONSOLE(d, " ACCEPTED (0 suspicious), 0 good requests failed; fixed pages "
+                   "unchanged; device usable\n", 6 * WAIT_MS);
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_int_equal(di.state, HV_DEV_STATE_RUNNING);
+    assert_int_equal(di.backend_pid, pid);          /* never restarted */
+    assert_int_equal(di.reconnects, 0);
+    assert_true(kill(pid, 0) == 0);
+    assert_int_equal(dom_wait_exit(d, 0), -1);      /* hvcore runs on */
+
+    close(evfd);
+    dom_free(d);
+    unlink(img);
+    rmdir(dir);
+}
+
+/* qemu-storage-daemon takes the error eventfd (the start that sends
+ * SET_VRING_ERR works) but never signals it: a queue it cannot trust
+ * makes it drop the connection (libvhost-user's panic), so the guest
+ * sees NEEDS_RESET through the lost back end and hvcore reconnects. */
+static void qsd_broken_queue_hangs_up(void **state)
+{
+    struct hv_domctl_event ev;
+    struct qsd q;
+    char spec[256];
+
+    (void)state;
+    REQUIRE_KVM();
+    REQUIRE_QSD();
+    qsd_start(&q);
+    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    struct dom *d = dom_start("hostile-virtq=stay", 64, 1, "--paused", "--device", spec, NULL);
+    assert_non_null(d);
+    int evfd = subscribe(d);
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, NULL), 0);
+    next_event(evfd, HV_EVENT_device_error, &ev);
+    assert_string_equal(ev.detail, "vdb: back end lost (it hung up): reconnecting");
+    expect_event(evfd, HV_EVENT_device_ready, "vdb: back end is back: the guest resets the "
+                 "device");
+    EXPECT_CONSOLE(d, "hostile-virtq: descriptor loop: queue broken, NEEDS_RESET; good "
+                   "request ok\n", WAIT_MS);
+    EXPECT_CONSOLE(d, " 0 good requests failed; fixed pages unchanged; device usable\n",
+                   6 * WAIT_MS);
+    /* every device_error was a hang-up, none a signalled queue */
+    for (;;) {
+        struct pollfd p = { .fd = evfd, .events = POLLIN };
+        if (poll(&p, 1, 0) != 1)
+            break;
+        assert_int_equal(recv(evfd, &ev, sizeof(ev), 0), (ssize_t)sizeof(ev));
+        assert_null(strstr(ev.detail, "stopped by the back end"));
+    }
+    close(evfd);
+    dom_free(d);
+    qsd_free(&q);
+}
+
 /* A back end that dies each time it starts is given up after five tries;
  * the domain lives on with the device in NEEDS_RESET. */
 static void backend_dying_at_start_is_given_up(void **state)
@@ -1022,8 +1112,12 @@ static int kill_children(void **state)
     return 0;
 }
 
-int main(void)
+/* An argument runs only the tests whose names match it (cmocka's
+ * pattern, '*' a wildcard). */
+int main(int argc, char **argv)
 {
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(bad_device_option_is_refused, kill_children),
         cmocka_unit_test_teardown(unreachable_socket_fails_the_start, kill_children),
@@ -1035,6 +1129,8 @@ int main(void)
         cmocka_unit_test_teardown(notifications_through_hvcore, kill_children),
         cmocka_unit_test_teardown(two_disks_from_the_command_line, kill_children),
         cmocka_unit_test_teardown(killed_hvblk_is_restarted, kill_children),
+        cmocka_unit_test_teardown(broken_queue_needs_reset, kill_children),
+        cmocka_unit_test_teardown(qsd_broken_queue_hangs_up, kill_children),
         cmocka_unit_test_teardown(backend_dying_at_start_is_given_up, kill_children),
         cmocka_unit_test_teardown(hvcore_killed_leaves_no_backend, kill_children),
         cmocka_unit_test_teardown(hot_attach_and_detach_under_io, kill_children),
