@@ -301,31 +301,11 @@ static int read_domain(struct walk *w, xmlNodePtr root)
     return rc;
 }
 
-static void collect_parser_error(void *data, xmlErrorPtr err)
-{
-    xmlParserCtxtPtr ctxt = data;
-
-    xmlu_collect(ctxt ? ctxt->_private : NULL, err);
-}
-
-static int xml_errs_to_hv(const char *src, struct xml_errs *e)
-{
-    if (e->elem)
-        return err_set(HV_ECONFIG, "%s:%d: element <%s>: %s", src, e->line,
-                       e->elem, e->msg);
-    if (e->line > 0)
-        return err_set(HV_ECONFIG, "%s:%d: %s", src, e->line, e->msg);
-    return err_set(HV_ECONFIG, "%s: %s", src, e->msg);
-}
-
 HV_EXPORT int hv_config_from_xml(const char *text, size_t len,
                                  const char *source, hv_config **out)
 {
     const char *src = source ? source : "<config>";
-    struct xml_errs errs = { 0 };
-    struct xmlu_quiet quiet;
-    xmlParserCtxtPtr ctxt = NULL;
-    xmlDocPtr doc = NULL;
+    struct xmlu_doc d;
     hv_config *cfg = NULL;
     struct walk w;
     int rc;
@@ -333,40 +313,8 @@ HV_EXPORT int hv_config_from_xml(const char *text, size_t len,
     if (!out)
         return err_set(HV_EINVAL, "%s: no place for the result", src);
     *out = NULL;
-    if (!text)
-        return err_set(HV_EINVAL, "%s: no text", src);
-    if (len > HV_CONFIG_SIZE_MAX)
-        return err_set(HV_ECONFIG, "%s: %zu bytes is more than the limit of "
-                       "%d bytes", src, len, HV_CONFIG_SIZE_MAX);
-
-    xmlu_init();
-    xmlu_quiet_begin(&quiet);
-    ctxt = xmlNewParserCtxt();
-    if (!ctxt) {
-        rc = err_set(HV_ENOMEM, "%s: out of memory", src);
+    if ((rc = xmlu_doc_read(&d, text, len, src)))
         goto out;
-    }
-    /* SAX callbacks get ctxt->userData, which must stay the context. */
-    ctxt->sax->serror = collect_parser_error;
-    ctxt->_private = &errs;
-    /* No network, no entity expansion, no DTD loading: configs are data. */
-    doc = xmlCtxtReadMemory(ctxt, text, (int)len, src, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOCDATA);
-    if (!doc || errs.count || !ctxt->wellFormed) {
-        if (!errs.count)
-            snprintf(errs.msg, sizeof(errs.msg), "not well-formed XML");
-        rc = xml_errs_to_hv(src, &errs);
-        goto out;
-    }
-    if (doc->intSubset || doc->extSubset) {
-        rc = err_set(HV_ECONFIG, "%s: a DOCTYPE is not allowed", src);
-        goto out;
-    }
-    if (!xmlDocGetRootElement(doc)) {
-        rc = err_set(HV_ECONFIG, "%s: no root element", src);
-        goto out;
-    }
-
     cfg = hv_config_new();
     if (!cfg) {
         rc = hv_last_error_code();
@@ -375,23 +323,14 @@ HV_EXPORT int hv_config_from_xml(const char *text, size_t len,
     cfg_set_origin(cfg, SYN_XML, src);
     w.cfg = cfg;
     w.src = src;
-    if ((rc = read_domain(&w, xmlDocGetRootElement(doc))) ||
-        (rc = cfg_validate(cfg)))
+    if ((rc = read_domain(&w, xmlDocGetRootElement(d.doc))) ||
+        (rc = cfg_validate(cfg)) || (rc = xmlu_doc_validate(&d)))
         goto out;
-    if (xmlu_validate_domain(doc, &errs) < 0) {
-        rc = xml_errs_to_hv(src, &errs);
-        goto out;
-    }
     *out = cfg;
     cfg = NULL;
-    rc = 0;
 out:
-    xmlu_errs_free(&errs);
     hv_config_free(cfg);
-    xmlFreeDoc(doc);
-    if (ctxt)
-        xmlFreeParserCtxt(ctxt);
-    xmlu_quiet_end(&quiet);
+    xmlu_doc_close(&d);
     return rc;
 }
 

@@ -384,82 +384,26 @@ bool dev_to_xml_node(const hv_device *dev, xmlNodePtr parent)
 
 /* ---- the public entry points ---- */
 
-static void collect_parser_error(void *data, xmlErrorPtr err)
-{
-    xmlParserCtxtPtr ctxt = data;
-
-    xmlu_collect(ctxt ? ctxt->_private : NULL, err);
-}
-
-static int xml_errs_to_hv(const char *src, struct xml_errs *e)
-{
-    if (e->elem)
-        return err_set(HV_ECONFIG, "%s:%d: element <%s>: %s", src, e->line,
-                       e->elem, e->msg);
-    if (e->line > 0)
-        return err_set(HV_ECONFIG, "%s:%d: %s", src, e->line, e->msg);
-    return err_set(HV_ECONFIG, "%s: %s", src, e->msg);
-}
-
 HV_EXPORT int hv_device_from_xml(const char *text, size_t len,
                                  const char *source, hv_device **out)
 {
     const char *src = source ? source : "<device>";
-    struct xml_errs errs = { 0 };
-    struct xmlu_quiet quiet;
-    xmlParserCtxtPtr ctxt = NULL;
-    xmlDocPtr doc = NULL;
+    struct xmlu_doc d;
     hv_device *dev = NULL;
     int rc;
 
     if (!out)
         return err_set(HV_EINVAL, "%s: no place for the result", src);
     *out = NULL;
-    if (!text)
-        return err_set(HV_EINVAL, "%s: no text", src);
-    if (len > HV_CONFIG_SIZE_MAX)
-        return err_set(HV_ECONFIG, "%s: %zu bytes is more than the limit of "
-                       "%d bytes", src, len, HV_CONFIG_SIZE_MAX);
-    xmlu_init();
-    xmlu_quiet_begin(&quiet);
-    ctxt = xmlNewParserCtxt();
-    if (!ctxt) {
-        rc = err_set(HV_ENOMEM, "%s: out of memory", src);
+    if ((rc = xmlu_doc_read(&d, text, len, src)) ||
+        (rc = dev_from_xml_node(xmlDocGetRootElement(d.doc), src, &dev)) ||
+        (rc = xmlu_doc_validate(&d)))
         goto out;
-    }
-    ctxt->sax->serror = collect_parser_error;
-    ctxt->_private = &errs;
-    doc = xmlCtxtReadMemory(ctxt, text, (int)len, src, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOCDATA);
-    if (!doc || errs.count || !ctxt->wellFormed) {
-        if (!errs.count)
-            snprintf(errs.msg, sizeof(errs.msg), "not well-formed XML");
-        rc = xml_errs_to_hv(src, &errs);
-        goto out;
-    }
-    if (doc->intSubset || doc->extSubset) {
-        rc = err_set(HV_ECONFIG, "%s: a DOCTYPE is not allowed", src);
-        goto out;
-    }
-    if (!xmlDocGetRootElement(doc)) {
-        rc = err_set(HV_ECONFIG, "%s: no root element", src);
-        goto out;
-    }
-    if ((rc = dev_from_xml_node(xmlDocGetRootElement(doc), src, &dev)))
-        goto out;
-    if (xmlu_validate_domain(doc, &errs) < 0) {
-        rc = xml_errs_to_hv(src, &errs);
-        goto out;
-    }
     *out = dev;
     dev = NULL;
 out:
-    xmlu_errs_free(&errs);
     hv_device_free(dev);
-    xmlFreeDoc(doc);
-    if (ctxt)
-        xmlFreeParserCtxt(ctxt);
-    xmlu_quiet_end(&quiet);
+    xmlu_doc_close(&d);
     return rc;
 }
 

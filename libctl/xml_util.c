@@ -1,6 +1,7 @@
 /*
- * xml_util.c - libxml2 set-up shared by the XML parser and formatter, and
- * RelaxNG validation against the schema compiled into the library.
+ * xml_util.c - libxml2 set-up shared by the XML parsers (config and device)
+ * and formatters: reading a text into a document, RelaxNG validation
+ * against the schema compiled into the library, the tree walk's helpers.
  *
  * libxml2 prints errors to stderr unless told otherwise, and a library must
  * never print: every libxml2 call of ours runs with a structured handler
@@ -137,6 +138,76 @@ int xmlu_validate_domain(xmlDocPtr doc, struct xml_errs *errs)
 out:
     pthread_mutex_unlock(&schema_lock);
     return rc;
+}
+
+static void collect_parser_error(void *data, xmlErrorPtr err)
+{
+    xmlParserCtxtPtr ctxt = data;
+
+    xmlu_collect(ctxt ? ctxt->_private : NULL, err);
+}
+
+static int xml_errs_to_hv(const char *src, struct xml_errs *e)
+{
+    if (e->elem)
+        return err_set(HV_ECONFIG, "%s:%d: element <%s>: %s", src, e->line,
+                       e->elem, e->msg);
+    if (e->line > 0)
+        return err_set(HV_ECONFIG, "%s:%d: %s", src, e->line, e->msg);
+    return err_set(HV_ECONFIG, "%s: %s", src, e->msg);
+}
+
+int xmlu_doc_read(struct xmlu_doc *d, const char *text, size_t len,
+                  const char *src)
+{
+    *d = (struct xmlu_doc){ .src = src };
+    if (!text)
+        return err_set(HV_EINVAL, "%s: no text", src);
+    if (len > HV_CONFIG_SIZE_MAX)
+        return err_set(HV_ECONFIG, "%s: %zu bytes is more than the limit of "
+                       "%d bytes", src, len, HV_CONFIG_SIZE_MAX);
+    xmlu_init();
+    xmlu_quiet_begin(&d->quiet);
+    d->quiet_on = true;
+    d->ctxt = xmlNewParserCtxt();
+    if (!d->ctxt)
+        return err_set(HV_ENOMEM, "%s: out of memory", src);
+    /* SAX callbacks get ctxt->userData, which must stay the context. */
+    d->ctxt->sax->serror = collect_parser_error;
+    d->ctxt->_private = &d->errs;
+    /* No network, no entity expansion, no DTD loading: configs are data. */
+    d->doc = xmlCtxtReadMemory(d->ctxt, text, (int)len, src, NULL,
+                               XML_PARSE_NONET | XML_PARSE_NOCDATA);
+    if (!d->doc || d->errs.count || !d->ctxt->wellFormed) {
+        if (!d->errs.count)
+            snprintf(d->errs.msg, sizeof(d->errs.msg), "not well-formed XML");
+        return xml_errs_to_hv(src, &d->errs);
+    }
+    if (d->doc->intSubset || d->doc->extSubset)
+        return err_set(HV_ECONFIG, "%s: a DOCTYPE is not allowed", src);
+    if (!xmlDocGetRootElement(d->doc))
+        return err_set(HV_ECONFIG, "%s: no root element", src);
+    return 0;
+}
+
+int xmlu_doc_validate(struct xmlu_doc *d)
+{
+    if (xmlu_validate_domain(d->doc, &d->errs) < 0)
+        return xml_errs_to_hv(d->src, &d->errs);
+    return 0;
+}
+
+void xmlu_doc_close(struct xmlu_doc *d)
+{
+    xmlu_errs_free(&d->errs);
+    xmlFreeDoc(d->doc);
+    d->doc = NULL;
+    if (d->ctxt)
+        xmlFreeParserCtxt(d->ctxt);
+    d->ctxt = NULL;
+    if (d->quiet_on)
+        xmlu_quiet_end(&d->quiet);
+    d->quiet_on = false;
 }
 
 int xmlu_line(xmlNodePtr n)

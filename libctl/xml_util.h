@@ -62,4 +62,25 @@ int xmlu_children(const char *src, xmlNodePtr parent, struct xmlu_child *spec,
  * Its start is a <domain>, or one <disk> or <interface> (hv_device). */
 int xmlu_validate_domain(xmlDocPtr doc, struct xml_errs *errs);
 
+/*
+ * One config or device text, read the one way both are read: at most
+ * HV_CONFIG_SIZE_MAX bytes, well-formed, no DOCTYPE, a root element.  0
+ * with d->doc set, or an HV_E* code with the message set ("src:line:
+ * cause").  libxml2 stays silent until xmlu_doc_close, which the caller
+ * calls whatever xmlu_doc_read returned.
+ */
+struct xmlu_doc {
+    const char *src;
+    xmlDocPtr doc;
+    struct xml_errs errs;
+    struct xmlu_quiet quiet;
+    bool quiet_on;
+    xmlParserCtxtPtr ctxt;
+};
+int xmlu_doc_read(struct xmlu_doc *d, const char *text, size_t len,
+                  const char *src);
+/* xmlu_validate_domain on d->doc, its failure as an HV_ECONFIG message. */
+int xmlu_doc_validate(struct xmlu_doc *d);
+void xmlu_doc_close(struct xmlu_doc *d);
+
 #endif /* HVCTL_XML_UTIL_H */
