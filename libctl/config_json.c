@@ -24,7 +24,7 @@
 
 #include "config.h"
 #include "device.h"
-#include "json_scan.h"
+#include "json_read.h"
 
 struct jwalk {
     hv_config *cfg;
@@ -237,23 +237,11 @@ static int read_top(struct jwalk *w, json_object *root)
     return 0;
 }
 
-static int line_of_offset(const char *text, size_t off)
-{
-    int line = 1;
-
-    for (size_t i = 0; i < off; i++)
-        if (text[i] == '\n')
-            line++;
-    return line;
-}
-
 HV_EXPORT int hv_config_from_json(const char *text, size_t len,
                                   const char *source, hv_config **out)
 {
     const char *src = source ? source : "<config>";
     struct jwalk w = { .src = src };
-    const char *nul;
-    json_tokener *tok = NULL;
     json_object *root = NULL;
     hv_config *cfg = NULL;
     int rc;
@@ -261,46 +249,9 @@ HV_EXPORT int hv_config_from_json(const char *text, size_t len,
     if (!out)
         return err_set(HV_EINVAL, "%s: no place for the result", src);
     *out = NULL;
-    if (!text)
-        return err_set(HV_EINVAL, "%s: no text", src);
-    if (len > HV_CONFIG_SIZE_MAX)
-        return err_set(HV_ECONFIG, "%s: %zu bytes is more than the limit of "
-                       "%d bytes", src, len, HV_CONFIG_SIZE_MAX);
-
-    /* json-c would take a NUL byte for the end of the text. */
-    if ((nul = memchr(text, '\0', len)))
-        return err_set(HV_ECONFIG, "%s:%d: a NUL byte in the text", src,
-                       line_of_offset(text, (size_t)(nul - text)));
-    tok = json_tokener_new_ex(CFG_MAX_NESTING);
-    if (!tok)
-        return err_set(HV_ENOMEM, "%s: out of memory", src);
-    /* Not UTF-8 could never be written out as XML (nor sent over REST). */
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-                           JSON_TOKENER_VALIDATE_UTF8);
-    root = json_tokener_parse_ex(tok, text, (int)len);
-    if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-        enum json_tokener_error e = json_tokener_get_error(tok);
-        size_t at = json_tokener_get_parse_end(tok);
-        if (e == json_tokener_continue)
-            rc = err_set(HV_ECONFIG, "%s:%d: JSON ends too early", src,
-                         line_of_offset(text, len));
-        else
-            rc = err_set(HV_ECONFIG, "%s:%d: %s", src,
-                         line_of_offset(text, at), json_tokener_error_desc(e));
+    if ((rc = json_read(text, len, src, CFG_MAX_NESTING, true, &root,
+                        &w.scan)))
         goto out;
-    }
-    /* Only blanks may follow the value. */
-    for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
-        if (!strchr(" \t\r\n", text[i])) {
-            rc = err_set(HV_ECONFIG, "%s:%d: unexpected text after the JSON "
-                         "value", src, line_of_offset(text, i));
-            goto out;
-        }
-    if (json_scan(text, len, &w.scan) < 0) {
-        rc = err_set(HV_ECONFIG, "%s:%d: %s", src, w.scan.err_line,
-                     w.scan.err);
-        goto out;
-    }
     cfg = hv_config_new();
     if (!cfg) {
         rc = hv_last_error_code();
@@ -316,7 +267,6 @@ out:
     hv_config_free(cfg);
     json_scan_free(&w.scan);
     json_object_put(root);
-    json_tokener_free(tok);
     return rc;
 }
 

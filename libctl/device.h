@@ -29,6 +29,8 @@ enum dev_discard { DISCARD_DEFAULT, DISCARD_UNMAP, DISCARD_IGNORE };
 #define DEV_IFNAME_MAX  15      /* a Linux interface name (IFNAMSIZ-1)  */
 #define DEV_NET_QUEUES_MAX 7
 #define DEV_BLK_QUEUES_MAX 8
+/* JSON depth of one device text ({"disk": {...}} needs 2). */
+#define DEV_MAX_NESTING 8
 
 struct hv_device {
     int type;                   /* HV_DEVICE_DISK, HV_DEVICE_INTERFACE    */

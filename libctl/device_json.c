@@ -21,7 +21,7 @@
 #include <json-c/json.h>
 
 #include "device.h"
-#include "json_scan.h"
+#include "json_read.h"
 
 struct djwalk {
     const char *src;
@@ -258,48 +258,15 @@ HV_EXPORT int hv_device_from_json(const char *text, size_t len,
 {
     const char *src = source ? source : "<device>";
     struct json_scan scan = { 0 };
-    json_tokener *tok = NULL;
     json_object *root = NULL, *dev;
     int rc;
 
     if (!out)
         return err_set(HV_EINVAL, "%s: no place for the result", src);
     *out = NULL;
-    if (!text)
-        return err_set(HV_EINVAL, "%s: no text", src);
-    if (len > HV_CONFIG_SIZE_MAX)
-        return err_set(HV_ECONFIG, "%s: %zu bytes is more than the limit of "
-                       "%d bytes", src, len, HV_CONFIG_SIZE_MAX);
-    if (memchr(text, '\0', len))
-        return err_set(HV_ECONFIG, "%s: a NUL byte in the text", src);
-    tok = json_tokener_new_ex(8);
-    if (!tok)
-        return err_set(HV_ENOMEM, "%s: out of memory", src);
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-                           JSON_TOKENER_VALIDATE_UTF8);
-    root = json_tokener_parse_ex(tok, text, (int)len);
-    if (!root || json_tokener_get_error(tok) != json_tokener_success ||
-        json_tokener_get_parse_end(tok) < len) {
-        enum json_tokener_error e = json_tokener_get_error(tok);
-        bool trailing = root && e == json_tokener_success;
-        for (size_t i = json_tokener_get_parse_end(tok); trailing && i < len;
-             i++)
-            if (!strchr(" \t\r\n", text[i])) {
-                rc = err_set(HV_ECONFIG, "%s: unexpected text after the "
-                             "JSON value", src);
-                goto out;
-            }
-        if (!trailing) {
-            rc = err_set(HV_ECONFIG, "%s: %s", src,
-                         e == json_tokener_continue ? "JSON ends too early"
-                                                    : json_tokener_error_desc(e));
-            goto out;
-        }
-    }
-    if (json_scan(text, len, &scan) < 0) {
-        rc = err_set(HV_ECONFIG, "%s:%d: %s", src, scan.err_line, scan.err);
+    if ((rc = json_read(text, len, src, DEV_MAX_NESTING, false, &root,
+                        &scan)))
         goto out;
-    }
     /* {"disk": {...}} or {"interface": {...}}: the XML's root element. */
     if (!json_object_is_type(root, json_type_object) ||
         json_object_object_length(root) != 1) {
@@ -318,7 +285,6 @@ HV_EXPORT int hv_device_from_json(const char *text, size_t len,
 out:
     json_scan_free(&scan);
     json_object_put(root);
-    json_tokener_free(tok);
     return rc;
 }
 
