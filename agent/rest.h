@@ -82,6 +82,17 @@ json_object *rest_json_parse(struct rest_req *rr, const char *body,
                              size_t len);
 
 /*
+ * The body as a text for one of libhvctl's readers (a config, a device):
+ * 415 unless it is application/json or application/xml (`what` names it
+ * in the message: "a device"), rest_body's replies, and 400 bad_json when
+ * a JSON body is not JSON at all, as for every other body (a JSON text
+ * that is no device is the library's error).  NULL when replied; *json
+ * tells which of the two it is.
+ */
+const char *rest_body_text(struct rest_req *rr, const char *what,
+                           size_t *len, bool *json);
+
+/*
  * A small JSON object body whose keys are all in `keys` (NULL-ended).  An
  * empty body is an empty object when allow_empty.  Replies (415, 413,
  * 400) and returns NULL on any problem.  Caller owns the result.

@@ -76,6 +76,29 @@ json_object *rest_json_parse(struct rest_req *rr, const char *body,
     return o;
 }
 
+const char *rest_body_text(struct rest_req *rr, const char *what,
+                           size_t *len, bool *json)
+{
+    enum media ct = rest_content_type(rr);
+    json_object *syntax;
+    const char *body;
+
+    if (ct != MEDIA_JSON && ct != MEDIA_XML) {
+        rest_error(rr, 415, "unsupported_media_type", "%s is "
+                   "application/json or application/xml", what);
+        return NULL;
+    }
+    if (!(body = rest_body(rr, len)))
+        return NULL;
+    *json = ct == MEDIA_JSON;
+    if (*json) {
+        if (!(syntax = rest_json_parse(rr, body, *len)))
+            return NULL;
+        json_object_put(syntax);
+    }
+    return body;
+}
+
 /*
  * Does valid JSON text hold the escape \u0000?  json-c decodes it into a
  * NUL that C strings stop at, so "ok\u0000x" would act as "ok".  Outside

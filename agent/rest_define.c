@@ -29,28 +29,17 @@
  */
 static hv_config *body_config(struct rest_req *rr, bool *uuid_given)
 {
-    enum media ct = rest_content_type(rr);
     hv_config *cfg = NULL;
     const char *body;
     size_t len;
+    bool json;
     int rc;
 
-    if (ct != MEDIA_JSON && ct != MEDIA_XML) {
-        rest_error(rr, 415, "unsupported_media_type", "a domain "
-                   "configuration is application/json or application/xml");
-        return NULL;
-    }
-    if (!(body = rest_body(rr, &len)))
-        return NULL;
     /* Not JSON at all is bad_json, as for every other body; a JSON text
      * that is no configuration is invalid_config, from libhvctl. */
-    if (ct == MEDIA_JSON) {
-        json_object *syntax = rest_json_parse(rr, body, len);
-        if (!syntax)
-            return NULL;
-        json_object_put(syntax);
-    }
-    rc = ct == MEDIA_JSON
+    if (!(body = rest_body_text(rr, "a domain configuration", &len, &json)))
+        return NULL;
+    rc = json
         ? hv_config_from_json(body, len, "request body", &cfg)
         : hv_config_from_xml(body, len, "request body", &cfg);
     if (rc) {

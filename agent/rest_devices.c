@@ -58,26 +58,15 @@ static unsigned request_flags(struct rest_req *rr, struct dom *d,
 /* The body as one device: JSON {"disk": ...} or XML <disk>.  NULL replied. */
 static hv_device *body_device(struct rest_req *rr)
 {
-    enum media ct = rest_content_type(rr);
     hv_device *dev = NULL;
     const char *body;
     size_t len;
+    bool json;
     int rc;
 
-    if (ct != MEDIA_JSON && ct != MEDIA_XML) {
-        rest_error(rr, 415, "unsupported_media_type", "a device is "
-                   "application/json or application/xml");
+    if (!(body = rest_body_text(rr, "a device", &len, &json)))
         return NULL;
-    }
-    if (!(body = rest_body(rr, &len)))
-        return NULL;
-    if (ct == MEDIA_JSON) {
-        json_object *syntax = rest_json_parse(rr, body, len);
-        if (!syntax)
-            return NULL;
-        json_object_put(syntax);
-    }
-    rc = ct == MEDIA_JSON
+    rc = json
         ? hv_device_from_json(body, len, "request body", &dev)
         : hv_device_from_xml(body, len, "request body", &dev);
     if (rc) {
