@@ -9,6 +9,8 @@
  * the text, and what a message quotes of it is shortened and made
  * printable so that the one-line answer stays one line.
  */
+#include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -139,6 +141,20 @@ static bool user_ok(const char *s)
     return true;
 }
 
+/* Does the user exist?  Asked as the spec is parsed, so a typo is the
+ * attach's one-line answer, not a back end that dies at each start.  err:
+ * the lookup's own failure (0 with no entry: there is none). */
+static bool user_exists(const char *name, int *err)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+
+    *err = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+    if (*err == ENOENT || *err == ESRCH || *err == EBADF || *err == EPERM)
+        *err = 0;               /* what glibc may say for "no such user" */
+    return res != NULL;
+}
+
 static int hexval(char c)
 {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
@@ -179,6 +195,7 @@ static int set_value(struct dev_spec *s, enum key k, const char *v, char *err, s
 {
     char q[48];
     unsigned max;
+    int e;
 
     switch (k) {
     case K_ID:
@@ -232,6 +249,9 @@ static int set_value(struct dev_spec *s, enum key k, const char *v, char *err, s
         if (!user_ok(v))
             return fail(err, errlen, "user '%s' is not a user name",
                         show(q, sizeof(q), v, strlen(v)));
+        if (!user_exists(v, &e))
+            return e ? fail(err, errlen, "user '%s': cannot look it up: %s", v, strerror(e))
+                     : fail(err, errlen, "user '%s' does not exist", v);
         memcpy(s->user, v, strlen(v) + 1);
         return 0;
     case K_NR:

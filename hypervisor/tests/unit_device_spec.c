@@ -38,12 +38,12 @@ static void good_specs_mean_what_they_say(void **state)
     assert_string_equal(spec.socket, "");
 
     assert_int_equal(parse("blk,id=vdb,file=/srv/a,,b,,,direct,discard=off,queues=8,"
-                           "user=hv-disk"), 0);
+                           "user=nobody"), 0);
     assert_string_equal(spec.file, "/srv/a,b,");   /* ",," is a comma */
     assert_true(spec.direct);
     assert_false(spec.discard);
     assert_int_equal(spec.queues, 8);
-    assert_string_equal(spec.user, "hv-disk");
+    assert_string_equal(spec.user, "nobody");
 
     assert_int_equal(parse("net,id=net0,mac=52:54:00:12:34:56,bridge=br0,tap=hvtap0,queues=7"), 0);
     assert_int_equal(spec.type, 1);
@@ -128,6 +128,8 @@ static void malformed_specs_say_why(void **state)
     BAD("net,id=n0,mac=52:54:00:12:34:56,bridge=0123456789abcdef", "bridge '0123456789abcdef' "
         "is not an interface name (1-15 bytes, no '/', ':' or spaces)");
     BAD("blk,id=vda,file=/x,user=-root", "user '-root' is not a user name");
+    /* a user is looked up as the spec is read, not when the back end starts */
+    BAD("blk,id=vda,file=/x,user=hv-no-such-user", "user 'hv-no-such-user' does not exist");
     /* what a message quotes is cut short and printable */
     BAD("blk,id=vda,file=/x,k\xc3\xa9" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa=1",
         "unknown key 'k??aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
