@@ -76,15 +76,9 @@ int agent_get_devices(hv_domain *dom, hv_devlist **out)
     char path[320];
     int rc;
 
-    agent_dom_path(dom, "/devices", path);
-    if ((rc = agent_call(dom->conn, "GET", path, NULL, NULL,
-                         "application/json", &r)))
+    if ((rc = agent_dom_get(dom, "/devices", &r, path)))
         return rc;
-    path[strcspn(path, "?")] = '\0';
-    if (r.status != 200)
-        rc = agent_fail(dom->conn, &r);
-    else
-        rc = devlist_from_json(r.body ? r.body : "", r.len, path, out);
+    rc = devlist_from_json(r.body ? r.body : "", r.len, path, out);
     ht_response_free(&r);
     return rc;
 }

@@ -58,6 +58,24 @@ void agent_dom_path(const hv_domain *dom, const char *suffix, char path[320])
              dom->uuid[0] ? "?uuid=" : "", dom->uuid);
 }
 
+int agent_dom_get(hv_domain *dom, const char *suffix, struct ht_response *r,
+                  char path[320])
+{
+    int rc;
+
+    agent_dom_path(dom, suffix, path);
+    if ((rc = agent_call(dom->conn, "GET", path, NULL, NULL,
+                         "application/json", r)))
+        return rc;
+    /* Named in messages as the resource, without the query. */
+    path[strcspn(path, "?")] = '\0';
+    if (r->status != 200) {
+        rc = agent_fail(dom->conn, r);
+        ht_response_free(r);
+    }
+    return rc;
+}
+
 /* GET /v1/domains/{name}: the handle's domain object. */
 static int get_domain(hv_domain *dom, json_object **out)
 {
@@ -378,16 +396,9 @@ static int get_cfg(hv_domain *dom, const char *which, hv_config **out)
     char path[320];
     int rc;
 
-    agent_dom_path(dom, which, path);
-    if ((rc = agent_call(dom->conn, "GET", path, NULL, NULL,
-                         "application/json", &r)))
+    if ((rc = agent_dom_get(dom, which, &r, path)))
         return rc;
-    /* Named in messages as the resource, without the query. */
-    path[strcspn(path, "?")] = '\0';
-    if (r.status != 200)
-        rc = agent_fail(dom->conn, &r);
-    else
-        rc = hv_config_from_json(r.body ? r.body : "", r.len, path, out);
+    rc = hv_config_from_json(r.body ? r.body : "", r.len, path, out);
     ht_response_free(&r);
     return rc;
 }

@@ -88,6 +88,13 @@ void agent_escape(const char *name, char out[200]);
 
 /* agent_domain.c: "/v1/domains/{name}SUFFIX?uuid=U" for dom. */
 void agent_dom_path(const hv_domain *dom, const char *suffix, char path[320]);
+/*
+ * agent_domain.c: GET the domain's SUFFIX as JSON.  0 with r a 200 answer
+ * (ht_response_free it) and path the resource without the query, as
+ * messages name it; else the failure, with nothing to free.
+ */
+int agent_dom_get(hv_domain *dom, const char *suffix, struct ht_response *r,
+                  char path[320]);
 /* agent_domain.c: the operations of struct hv_driver. */
 int agent_create(hv_conn *conn, const hv_config *cfg, unsigned flags,
                  hv_domain **out);
