@@ -27,7 +27,6 @@
 #include "hvctl.h"
 
 static struct agent A;
-static char uri_unix[700];
 
 static hv_config *config(const char *name, unsigned max_mib)
 {
@@ -71,7 +70,7 @@ static int state_of(hv_domain *d)
 
 static void test_unix_calls(void **state)
 {
-    hv_conn *c = open_uri(uri_unix);
+    hv_conn *c = open_uri(A.unix_url);
     hv_domain *d, *by;
     hv_domain_info *info = NULL;
     hv_domlist *l = NULL;
@@ -82,7 +81,7 @@ static void test_unix_calls(void **state)
     char uuid[37];
 
     (void)state;
-    assert_string_equal(hv_conn_get_uri(c), uri_unix);
+    assert_string_equal(hv_conn_get_uri(c), A.unix_url);
     /* The agent is on this host: its runtime directory, as it says. */
     assert_non_null(hv_conn_get_rundir(c));
     assert_string_equal(hv_conn_get_rundir(c), cli_env.rundir);
@@ -165,7 +164,7 @@ static void test_unix_calls(void **state)
 
 static void test_same_info_as_direct(void **state)
 {
-    hv_conn *c = open_uri(uri_unix), *direct = NULL;
+    hv_conn *c = open_uri(A.unix_url), *direct = NULL;
     hv_domain *d = create(c, "ag-same"), *dd = NULL;
     hv_domain_info *before = NULL, *ai = NULL, *after = NULL;
 
@@ -240,7 +239,7 @@ static void on_progress(const char *step, double fraction, void *opaque)
 
 static void test_shutdown_op(void **state)
 {
-    hv_conn *c = open_uri(uri_unix);
+    hv_conn *c = open_uri(A.unix_url);
     hv_domain *d = create(c, "ag-op");
     struct progress p = { 0 };
     hv_op *op = hv_op_new(on_progress, &p);
@@ -329,7 +328,7 @@ static void *work(void *opaque)
 
 static void test_threads(void **state)
 {
-    hv_conn *c = open_uri(uri_unix);
+    hv_conn *c = open_uri(A.unix_url);
     hv_domain *d = create(c, "ag-thr");
     struct worker w[4];
     pthread_t t[4];
@@ -354,7 +353,7 @@ static void test_threads(void **state)
 
 static void test_define_start_undefine(void **state)
 {
-    hv_conn *c = open_uri(uri_unix);
+    hv_conn *c = open_uri(A.unix_url);
     hv_config *cfg = config("ag-p1", 0), *def = NULL;
     hv_domain *d = NULL, *by = NULL;
     hv_domain_info *info = NULL;
@@ -454,7 +453,7 @@ static hv_event *wait_event(hv_events *ev, int type, const char *name)
 
 static void define_one(const char *name)
 {
-    hv_conn *c = open_uri(uri_unix);
+    hv_conn *c = open_uri(A.unix_url);
     hv_config *cfg = config(name, 0);
 
     OK(hv_domain_define(c, cfg, 0, NULL));
@@ -473,7 +472,7 @@ static void undefine_one(hv_conn *c, const char *name)
 
 static void test_events_across_restart(void **state)
 {
-    hv_conn *c = open_uri(uri_unix);
+    hv_conn *c = open_uri(A.unix_url);
     hv_events *ev = NULL;
     hv_event *e;
     hv_domain *d;
@@ -531,7 +530,7 @@ static void test_events_across_restart(void **state)
  */
 static void test_handle_means_its_domain(void **state)
 {
-    hv_conn *c = open_uri(uri_unix);
+    hv_conn *c = open_uri(A.unix_url);
     hv_domain *old = create(c, "ag-web"), *cur, *def = NULL, *by = NULL;
     hv_domain_info *info = NULL;
     hv_config *cfg = NULL;
@@ -588,7 +587,7 @@ static void test_handle_means_its_domain(void **state)
  */
 static void test_create_powers_off_at_once(void **state)
 {
-    hv_conn *c = open_uri(uri_unix);
+    hv_conn *c = open_uri(A.unix_url);
     hv_config *cfg = NULL;
     hv_domain *d = NULL, *by = NULL;
     hv_domain_info *info = NULL;
@@ -620,7 +619,7 @@ static void test_create_powers_off_at_once(void **state)
 
 static void test_errors(void **state)
 {
-    hv_conn *c = open_uri(uri_unix), *bad = NULL;
+    hv_conn *c = open_uri(A.unix_url), *bad = NULL;
     hv_config *cfg = config("ag-err", 0), *other = config("ag-err", 0);
     hv_domain *d = NULL, *by = NULL, *t = NULL;
     int fd = -1;
@@ -885,7 +884,7 @@ static void test_local_does_not_map_libcurl(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         execl("/proc/self/exe", "test_agent_driver", "--local-only",
-              uri_unix, https, (char *)NULL);
+              A.unix_url, https, (char *)NULL);
         _exit(127);
     }
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -904,7 +903,6 @@ static int setup(void **state)
     (void)state;
     agent_prepare(&A);
     agent_start(&A);
-    snprintf(uri_unix, sizeof(uri_unix), "unix://%s", A.sock);
     return 0;
 }
 

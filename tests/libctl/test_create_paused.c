@@ -24,7 +24,6 @@
 #include "hvctl.h"
 
 static struct agent A;
-static char uri_unix[700];
 
 /* All a console says until it closes (30 s at most), NUL-terminated. */
 static void read_all(int fd, char *buf, size_t size)
@@ -88,7 +87,7 @@ static void test_agent(void **state)
 {
     (void)state;
     for (int k = 0; k < 3; k++)
-        paused_then_run(uri_unix);
+        paused_then_run(A.unix_url);
 }
 
 static int setup(void **state)
@@ -96,7 +95,6 @@ static int setup(void **state)
     (void)state;
     agent_prepare(&A);
     agent_start(&A);
-    snprintf(uri_unix, sizeof(uri_unix), "unix://%s", A.sock);
     return 0;
 }
 

@@ -44,7 +44,6 @@
 #include "hvctl.h"
 
 static struct agent A;
-static char uri_unix[700];
 static struct run r;
 static struct qsd qa, qb;
 
@@ -168,7 +167,7 @@ static void test_direct(void **state)
 static void test_agent(void **state)
 {
     (void)state;
-    run_time(uri_unix, "ad");
+    run_time(A.unix_url, "ad");
 }
 
 static hv_config *definition(hv_domain *dom)
@@ -199,7 +198,7 @@ static void test_agent_config(void **state)
     (void)state;
     OK(hv_device_from_xml(vde_xml, strlen(vde_xml), "test", &vde));
     OK(hv_device_from_xml(net_xml, strlen(net_xml), "test", &net));
-    OK(hv_conn_open_uri(uri_unix, 0, &c));
+    OK(hv_conn_open_uri(A.unix_url, 0, &c));
     OK(hv_config_load_file(cli_config("pd", "counter", false, 0), &cfg));
     OK(hv_domain_define(c, cfg, 0, &dom));
 
@@ -314,7 +313,7 @@ static void test_backend_lost(void **state)
     (void)state;
     qsd_start(&qc, "qc");
     vdb = disk("vdb", qc.sock);
-    OK(hv_conn_open_uri(uri_unix, 0, &c));
+    OK(hv_conn_open_uri(A.unix_url, 0, &c));
     OK(hv_config_load_file(cli_config("lost", "counter", false, 0), &cfg));
     OK(hv_config_add_device(cfg, vdb));
     OK(hv_domain_create(c, cfg, 0, &dom));
@@ -513,7 +512,6 @@ static int setup(void **state)
     qsd_start(&qb, "qb");
     agent_prepare(&A);
     agent_start(&A);
-    snprintf(uri_unix, sizeof(uri_unix), "unix://%s", A.sock);
     return 0;
 }
 

@@ -30,7 +30,6 @@
 #include "hvctl.h"
 
 static struct agent A;
-static char uri_unix[700];
 
 static hv_conn *open_uri(const char *uri)
 {
@@ -182,9 +181,9 @@ static void test_agent(void **state)
     char *v = NULL;
 
     (void)state;
-    all_power_off(uri_unix);
-    paused_times_out(uri_unix);
-    c = open_uri(uri_unix);
+    all_power_off(A.unix_url);
+    paused_times_out(A.unix_url);
+    c = open_uri(A.unix_url);
     OK(hv_conn_get_agent_version(c, &v));
     assert_string_equal(v, PACKAGE_VERSION);
     free(v);
@@ -204,7 +203,7 @@ static void test_agent(void **state)
  */
 static void test_agent_hung_hvcore(void **state)
 {
-    hv_conn *c = open_uri(uri_unix);
+    hv_conn *c = open_uri(A.unix_url);
     hv_domain *h = create(c, "hs-hung");
     hv_domain_info *info = NULL;
     uint32_t id = hv_domain_get_id(h);
@@ -232,7 +231,6 @@ static int setup(void **state)
     (void)state;
     agent_prepare(&A);
     agent_start(&A);
-    snprintf(uri_unix, sizeof(uri_unix), "unix://%s", A.sock);
     return 0;
 }
 
