@@ -150,6 +150,17 @@ static void test_errors(void **state)
           true },
         { "{\"disk\": {}} x", "dev.json: unexpected character",
           true },
+        /* Read as a config's text is (xml_util.c, json_read.c), but a
+         * device's JSON messages name no line. */
+        { "<!DOCTYPE disk><disk type='file'/>",
+          "dev.xml: a DOCTYPE is not allowed", false },
+        { "<?xml version='1.0'?>", "dev.xml:1: Start tag expected, '<' not "
+          "found", false },
+        { "{\"disk\": {\"type\":\n", "dev.json: JSON ends too early", true },
+        { "{\"disk\": {\"x\": [[[[[[[1]]]]]]]}}", "dev.json: nesting too deep",
+          true },
+        { "{\"disk\": {\"type\": \"file\",\n\"type\": \"file\"}}",
+          "dev.json:2: \"disk.type\": duplicate key", true },
     };
 
     (void)state;
@@ -165,6 +176,34 @@ static void test_errors(void **state)
         assert_null(d);
         assert_string_equal(hv_last_error(), cases[i].err);
     }
+}
+
+/* What only a length can say: a NUL byte inside, more than the limit. */
+static void test_text_limits(void **state)
+{
+    static const char nul[] = "{\"disk\":\n\0}";
+    size_t big = HV_CONFIG_SIZE_MAX + 1;
+    char *text = malloc(big);
+    hv_device *d = (hv_device *)1;
+
+    (void)state;
+    assert_non_null(text);
+    memset(text, ' ', big);
+    assert_int_equal(hv_device_from_json(nul, sizeof(nul) - 1, "dev.json",
+                                         &d), HV_ECONFIG);
+    assert_null(d);
+    assert_string_equal(hv_last_error(), "dev.json: a NUL byte in the text");
+    assert_int_equal(hv_device_from_json(text, big, "dev.json", &d),
+                     HV_ECONFIG);
+    assert_string_equal(hv_last_error(), "dev.json: 1048577 bytes is more "
+                        "than the limit of 1048576 bytes");
+    assert_int_equal(hv_device_from_xml(text, big, "dev.xml", &d),
+                     HV_ECONFIG);
+    assert_string_equal(hv_last_error(), "dev.xml: 1048577 bytes is more "
+                        "than the limit of 1048576 bytes");
+    assert_int_equal(hv_device_from_xml(NULL, 0, "dev.xml", &d), HV_EINVAL);
+    assert_string_equal(hv_last_error(), "dev.xml: no text");
+    free(text);
 }
 
 static const char *const domain_xml =
@@ -214,6 +253,16 @@ static void test_generated_mac_and_id(void **state)
     hv_config_free(c2);
 }
 
+/* The device in xml refused by hv_config_add_device, word for word. */
+static void add_refused(hv_config *c, const char *xml, const char *err)
+{
+    hv_device *d = xml_dev(xml);
+
+    assert_int_equal(hv_config_add_device(c, d), HV_ECONFIG);
+    assert_string_equal(hv_last_error(), err);
+    hv_device_free(d);
+}
+
 /* hv_config_add_device / find / remove, and the limits of the list. */
 static void test_config_list(void **state)
 {
@@ -239,18 +288,14 @@ static void test_config_list(void **state)
     assert_non_null(hv_device_get_mac(got));
 
     /* A tap name or an id twice: refused, the config unchanged. */
-    d = xml_dev("<interface type='ethernet'><target dev='tap9'/>"
-                "<alias name='x'/></interface>");
-    assert_int_equal(hv_config_add_device(c, d), HV_ECONFIG);
-    assert_string_equal(hv_last_error(), "interface 'x': target dev 'tap9' is "
-                        "taken by interface 'net3'");
-    hv_device_free(d);
-    d = xml_dev("<disk type='file'><source file='/x'/><target dev='net1'/>"
-                "</disk>");
-    assert_int_equal(hv_config_add_device(c, d), HV_ECONFIG);
-    assert_string_equal(hv_last_error(), "disk 'net1': id 'net1' is taken by "
-                        "the interface 'net1' before it");
-    hv_device_free(d);
+    add_refused(c, "<interface type='ethernet'><target dev='tap9'/>"
+                "<alias name='x'/></interface>",
+                "interface 'x': target dev 'tap9' is taken by interface "
+                "'net3'");
+    add_refused(c, "<disk type='file'><source file='/x'/><target dev='net1'/>"
+                "</disk>",
+                "disk 'net1': id 'net1' is taken by the interface 'net1' "
+                "before it");
     assert_int_equal(hv_config_device_count(c), 4);
 
     /* Up to 16. */
@@ -261,12 +306,10 @@ static void test_config_list(void **state)
         assert_int_equal(hv_config_add_device(c, d), 0);
         hv_device_free(d);
     }
-    d = xml_dev("<disk type='file'><source file='/x'/><target dev='vdz'/>"
-                "</disk>");
-    assert_int_equal(hv_config_add_device(c, d), HV_ECONFIG);
-    assert_string_equal(hv_last_error(), "config 'web': devices: 17 disks and "
-                        "interfaces, more than the limit of 16");
-    hv_device_free(d);
+    add_refused(c, "<disk type='file'><source file='/x'/><target dev='vdz'/>"
+                "</disk>",
+                "config 'web': devices: 17 disks and interfaces, more than "
+                "the limit of 16");
     assert_int_equal(hv_config_device_count(c), HV_DEVICES_MAX);
 
     assert_int_equal(hv_config_remove_device(c, "vdz"), HV_ENOENT);
@@ -280,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_disk_round_trip),
         cmocka_unit_test(test_specs),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_text_limits),
         cmocka_unit_test(test_generated_mac_and_id),
         cmocka_unit_test(test_config_list),
     };
