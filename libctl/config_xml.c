@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include <libxml/tree.h>
-#include <libxml/xmlsave.h>
 
 #include "config.h"
 #include "device.h"
@@ -418,9 +417,7 @@ static xmlDocPtr build_doc(const hv_config *cfg)
 HV_EXPORT int hv_config_to_xml(const hv_config *cfg, char **out)
 {
     struct xmlu_quiet quiet;
-    xmlBufferPtr buf = NULL;
-    xmlSaveCtxtPtr save = NULL;
-    xmlDocPtr doc = NULL;
+    xmlDocPtr doc;
     int rc;
 
     if (!cfg || !out)
@@ -430,28 +427,12 @@ HV_EXPORT int hv_config_to_xml(const hv_config *cfg, char **out)
         return rc;
     xmlu_init();
     xmlu_quiet_begin(&quiet);
-    rc = err_set(HV_ENOMEM, "config '%s': out of memory", cfg->name);
     doc = build_doc(cfg);
-    buf = xmlBufferCreate();
-    if (!doc || !buf)
-        goto out;
-    save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_FORMAT | XML_SAVE_NO_DECL);
-    if (!save)
-        goto out;
-    if (xmlSaveDoc(save, doc) < 0) {
-        xmlSaveClose(save);
-        goto out;
-    }
-    xmlSaveClose(save);
-    *out = strdup((const char *)xmlBufferContent(buf));
-    if (*out) {
-        err_clear();
-        rc = 0;
-    }
-out:
-    if (buf)
-        xmlBufferFree(buf);
+    *out = doc ? xmlu_doc_text(doc, NULL) : NULL;
     xmlFreeDoc(doc);
     xmlu_quiet_end(&quiet);
-    return rc;
+    if (!*out)
+        return err_set(HV_ENOMEM, "config '%s': out of memory", cfg->name);
+    err_clear();
+    return 0;
 }

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include <libxml/tree.h>
-#include <libxml/xmlsave.h>
 
 #include "device.h"
 #include "xml_util.h"
@@ -410,9 +409,7 @@ out:
 HV_EXPORT int hv_device_to_xml(const hv_device *dev, char **out)
 {
     struct xmlu_quiet quiet;
-    xmlBufferPtr buf = NULL;
-    xmlSaveCtxtPtr save = NULL;
-    xmlDocPtr doc = NULL;
+    xmlDocPtr doc;
     xmlNodePtr root;
     int rc;
 
@@ -423,36 +420,18 @@ HV_EXPORT int hv_device_to_xml(const hv_device *dev, char **out)
         return rc;
     xmlu_init();
     xmlu_quiet_begin(&quiet);
-    rc = err_set(HV_ENOMEM, "device: out of memory");
     doc = xmlNewDoc((const xmlChar *)"1.0");
     /* A scratch root: the device element is its only child. */
     root = doc ? xmlNewNode(NULL, (const xmlChar *)"devices") : NULL;
-    if (!root)
-        goto out;
-    xmlDocSetRootElement(doc, root);
-    if (!dev_to_xml_node(dev, root))
-        goto out;
-    buf = xmlBufferCreate();
-    if (!buf)
-        goto out;
-    save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_FORMAT | XML_SAVE_NO_DECL);
-    if (!save)
-        goto out;
-    if (xmlSaveTree(save, root->children) < 0) {
-        xmlSaveClose(save);
-        goto out;
+    if (root) {
+        xmlDocSetRootElement(doc, root);
+        if (dev_to_xml_node(dev, root))
+            *out = xmlu_doc_text(doc, root->children);
     }
-    xmlSaveClose(save);
-    if (asprintf(out, "%s\n", (const char *)xmlBufferContent(buf)) < 0)
-        *out = NULL;
-    if (*out) {
-        err_clear();
-        rc = 0;
-    }
-out:
-    if (buf)
-        xmlBufferFree(buf);
     xmlFreeDoc(doc);
     xmlu_quiet_end(&quiet);
-    return rc;
+    if (!*out)
+        return err_set(HV_ENOMEM, "device: out of memory");
+    err_clear();
+    return 0;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <libxml/relaxng.h>
+#include <libxml/xmlsave.h>
 
 #include "internal.h"
 #include "xml_util.h"
@@ -208,6 +209,34 @@ void xmlu_doc_close(struct xmlu_doc *d)
     if (d->quiet_on)
         xmlu_quiet_end(&d->quiet);
     d->quiet_on = false;
+}
+
+char *xmlu_doc_text(xmlDocPtr doc, xmlNodePtr node)
+{
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlSaveCtxtPtr save = NULL;
+    const char *content;
+    char *text = NULL;
+    long n;
+
+    if (!buf)
+        return NULL;
+    save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_FORMAT | XML_SAVE_NO_DECL);
+    if (!save)
+        goto out;
+    n = node ? xmlSaveTree(save, node) : xmlSaveDoc(save, doc);
+    xmlSaveClose(save);
+    if (n < 0)
+        goto out;
+    /* A document ends in a newline already, an element does not. */
+    content = (const char *)xmlBufferContent(buf);
+    if (!node)
+        text = strdup(content);
+    else if (asprintf(&text, "%s\n", content) < 0)
+        text = NULL;
+out:
+    xmlBufferFree(buf);
+    return text;
 }
 
 int xmlu_line(xmlNodePtr n)

@@ -83,4 +83,11 @@ int xmlu_doc_read(struct xmlu_doc *d, const char *text, size_t len,
 int xmlu_doc_validate(struct xmlu_doc *d);
 void xmlu_doc_close(struct xmlu_doc *d);
 
+/*
+ * doc as text, indented, without an XML declaration: all of it, or with
+ * node only that element and what it holds; either ends in a newline.
+ * NULL when out of memory.  Call it between xmlu_quiet_begin and _end.
+ */
+char *xmlu_doc_text(xmlDocPtr doc, xmlNodePtr node);
+
 #endif /* HVCTL_XML_UTIL_H */
