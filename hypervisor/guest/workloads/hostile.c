@@ -27,6 +27,7 @@ extern const unsigned char __text_start[], __rodata_end[];
 
 struct tally {
     unsigned long long calls, ok, errors, fault, inval, nosys, other, suspicious;
+    unsigned long long dev_ops, dev_ops_ok, dev_notifies;
 };
 
 static uint64_t checksum_text(void)
@@ -71,6 +72,11 @@ static void tally(struct tally *t, const struct hostile_call *c, long ret)
     bool suspicious = false;
 
     t->calls++;
+    if (c->nr == HC_dev_op) {
+        t->dev_ops++;
+        t->dev_ops_ok += ret >= 0;
+    }
+    t->dev_notifies += c->nr == HC_dev_notify;
     if (ret >= 0) {
         t->ok++;
         suspicious = c->expect_error;
@@ -143,6 +149,15 @@ void workload_hostile(const char *arg)
     h.readbuf = pfn_to_ptr((uint64_t)pfn);
     h.readbuf_len = HOSTILE_READBUF_PAGES * HV_PAGE_SIZE;
     h.raw_trap = stub_is_documented(0) && stub_is_documented(HC_abi_version);
+    pfn = mm_alloc_pages(HOSTILE_DEVQ_PAGES);
+    if (pfn < 0)
+        panic("hostile: no memory for device queues");
+    h.devq = (uint64_t)(uintptr_t)memset(pfn_to_ptr((uint64_t)pfn), 0,
+                                         HOSTILE_DEVQ_PAGES * HV_PAGE_SIZE);
+    if (start_info->device_page &&
+        ((const struct hv_device_page *)(uintptr_t)start_info->device_page)->magic ==
+            HV_DEVICE_PAGE_MAGIC)
+        h.devpage = (const volatile struct hv_device_page *)(uintptr_t)start_info->device_page;
 
     kprintf("hostile: seed 0x%llx, %lu hypercalls, scratch %llu pages at pfn 0x%llx%s\n",
             (unsigned long long)seed, count, (unsigned long long)h.scratch_pages,
@@ -167,5 +182,7 @@ void workload_hostile(const char *arg)
     kprintf("hostile: %llu hypercalls, %llu errors, %llu ok\n", t.calls, t.errors, t.ok);
     kprintf("hostile: errors: %llu fault, %llu inval, %llu nosys, %llu other; %llu suspicious\n",
             t.fault, t.inval, t.nosys, t.other, t.suspicious);
+    kprintf("hostile: devices: %llu dev_op, %llu ok; %llu dev_notify\n", t.dev_ops,
+            t.dev_ops_ok, t.dev_notifies);
     domain_shutdown(SHUTDOWN_poweroff);
 }

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "public/device.h"
+
 struct hostile {
     uint64_t rng;               /* xorshift64 state, never 0             */
     uint64_t nr_pages;          /* guest RAM in pages                     */
@@ -18,7 +20,18 @@ struct hostile {
     uint64_t readbuf_len;
     bool raw_trap;              /* the page holds the documented stub:    */
                                 /* numbers >= HC_NR can be trapped raw    */
+    /* HC_dev_op: the device page (NULL: none), and zeroed pages of our
+     * own for a struct hv_dev_queue (first page) and the rings it names
+     * (HOSTILE_RING_* on): a set-up that hvcore takes and starts gives a
+     * back end empty rings, never memory pvboot uses. */
+    const volatile struct hv_device_page *devpage;
+    uint64_t devq;
 };
+
+#define HOSTILE_DEVQ_PAGES 16
+#define HOSTILE_RING_DESC  (1 * 4096)   /* 16 * 1024 bytes              */
+#define HOSTILE_RING_AVAIL (5 * 4096)   /* 6 + 2 * 1024                 */
+#define HOSTILE_RING_USED  (6 * 4096)   /* 6 + 8 * 1024                 */
 
 struct hostile_call {
     uint64_t nr;                /* hypercall number, maybe out of range   */

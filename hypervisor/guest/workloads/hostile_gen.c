@@ -217,6 +217,137 @@ static void gen_memory(struct hostile *h, struct hostile_call *c)
     c->arg[2] = n;
 }
 
+/* Bad with probability 1 in 5: *bad notes it. */
+static bool spoil(struct hostile *h, bool *bad)
+{
+    bool b = hostile_one_in(h, 5);
+
+    *bad |= b;
+    return b;
+}
+
+/* A ring address that hvcore must refuse whatever the rest: misaligned,
+ * below 1 MiB (hvcore's page tables), far past RAM or at the top of the
+ * address space. */
+static uint64_t bad_ring(struct hostile *h, uint64_t good, uint64_t align)
+{
+    switch (hostile_below(h, 4)) {
+    case 0:
+        return good + 1 + hostile_below(h, align - 1);
+    case 1:
+        return hostile_below(h, HV_KERNEL_MIN_ADDR) & ~(align * 2 - 1);
+    case 2:
+        return (1ULL << 47) + hostile_below(h, 1 << 20) * 16;
+    default:
+        return -4096ULL;
+    }
+}
+
+/* Write a struct hv_dev_queue at h->devq for slot info (NULL: none); true
+ * if one of its fields is bad, so that hvcore must refuse it. */
+static bool write_queue(struct hostile *h, const volatile struct hv_dev_info *info)
+{
+    volatile struct hv_dev_queue *q = (volatile struct hv_dev_queue *)(uintptr_t)h->devq;
+    uint64_t nrq = info ? info->nr_queues : 1, qmax = info ? info->queue_max : 0;
+    uint64_t vcpus = start_info->max_vcpus;
+    unsigned log = 0;
+    bool bad = false;
+
+    if (qmax == 0 || qmax > HV_DEV_QUEUE_MAX)
+        qmax = HV_DEV_QUEUE_MAX;            /* what the rings have room for */
+    while ((2ULL << log) <= qmax)
+        log++;
+    q->index = (uint16_t)(spoil(h, &bad) ? nrq + hostile_below(h, 0x10000 - nrq) :
+                          hostile_below(h, nrq ? nrq : 1));
+    if (spoil(h, &bad)) {
+        static const uint16_t sizes[] = { 0, 3, 6, 1000, 0xffff };
+        q->size = hostile_one_in(h, 2) && qmax < 0x8000 ? (uint16_t)(qmax * 2)
+                                                       : sizes[hostile_below(h, 5)];
+    } else {
+        q->size = (uint16_t)(1u << hostile_below(h, log + 1));
+    }
+    q->vcpu = (uint16_t)(spoil(h, &bad) ? vcpus + hostile_below(h, 0x10000 - vcpus)
+                                        : hostile_below(h, vcpus));
+    q->desc = spoil(h, &bad) ? bad_ring(h, h->devq + HOSTILE_RING_DESC, 16)
+                             : h->devq + HOSTILE_RING_DESC;
+    q->avail = spoil(h, &bad) ? bad_ring(h, h->devq + HOSTILE_RING_AVAIL, 2)
+                              : h->devq + HOSTILE_RING_AVAIL;
+    q->used = spoil(h, &bad) ? bad_ring(h, h->devq + HOSTILE_RING_USED, 4)
+                             : h->devq + HOSTILE_RING_USED;
+    return bad;
+}
+
+/*
+ * HC_dev_op on any slot, a device's or a free one.  What the ABI says
+ * must fail is marked (an unknown op, a slot past the page or free,
+ * features not offered or without VERSION_1, a bad queue struct or
+ * pointer, a start with an argument); a valid call may fail too (the
+ * device is not READY), and one that works only sets up, starts or
+ * resets empty rings of our own.
+ */
+static void gen_dev_op(struct hostile *h, struct hostile_call *c)
+{
+    uint64_t slot = hostile_one_in(h, 4) ? hostile_any_value(h) : hostile_below(h, HV_DEV_MAX + 2);
+
+    /* Half the time a slot that has a device, if any does: live slots
+     * are where the state machine is. */
+    bool live = h->devpage && hostile_one_in(h, 2);
+
+    for (unsigned i = 0; live && i < HV_DEV_MAX; i++) {
+        unsigned s = (unsigned)((slot + i) % HV_DEV_MAX);
+        if (h->devpage->dev[s].type != HV_DEV_TYPE_NONE) {
+            slot = s;
+            break;
+        }
+    }
+    const volatile struct hv_dev_info *info =
+        h->devpage && slot < HV_DEV_MAX && h->devpage->dev[slot].type != HV_DEV_TYPE_NONE
+            ? &h->devpage->dev[slot] : NULL;
+    uint64_t feat = info ? info->features : 0, v1 = 1ULL << HV_VIRTIO_F_VERSION_1;
+    uint64_t addr, len;
+
+    c->arg[0] = hostile_below(h, DEVOP_reset + 3);
+    c->arg[1] = slot;
+    switch (c->arg[0]) {
+    case DEVOP_set_features:
+        c->arg[2] = hostile_one_in(h, 2) ? (feat & hostile_rand(h)) | v1 : hostile_any_value(h);
+        c->expect_error = (c->arg[2] & ~feat) || !(c->arg[2] & v1);
+        break;
+    case DEVOP_setup_queue:
+        if (hostile_one_in(h, 3)) {
+            hostile_bad_range(h, &addr, &len, sizeof(struct hv_dev_queue), true);
+            c->arg[2] = addr;
+            c->expect_error = true;
+        } else {
+            c->arg[2] = h->devq;
+            c->expect_error = write_queue(h, info);
+        }
+        break;
+    case DEVOP_start:
+        c->arg[2] = hostile_one_in(h, 2) ? 0 : hostile_any_value(h);
+        c->expect_error = c->arg[2] != 0;
+        break;
+    case DEVOP_reset:
+        c->arg[2] = 0;
+        break;
+    default:
+        c->arg[0] = unknown_op(h, DEVOP_reset);
+        c->expect_error = true;
+        break;
+    }
+    if (!info)
+        c->expect_error = true;             /* -HVE_NOENT, -HVE_INVAL */
+}
+
+/* HC_dev_notify of any qid, live or not: always 0 (a notification has no
+ * answer), through the stub or, half the time, the hypercall port. */
+static void gen_dev_notify(struct hostile *h, struct hostile_call *c)
+{
+    c->arg[0] = hostile_one_in(h, 2) ? hostile_below(h, HV_DEV_MAX * HV_DEV_MAX_QUEUES + 8)
+                                     : hostile_any_value(h);
+    c->raw = h->raw_trap && hostile_one_in(h, 2);
+}
+
 void hostile_generate(struct hostile *h, struct hostile_call *c)
 {
     *c = (struct hostile_call){ .nr = hostile_below(h, HC_NR + 1) };
@@ -244,6 +375,12 @@ void hostile_generate(struct hostile *h, struct hostile_call *c)
         break;
     case HC_abi_version:
         c->expect_abi_version = true;
+        break;
+    case HC_dev_op:
+        gen_dev_op(h, c);
+        break;
+    case HC_dev_notify:
+        gen_dev_notify(h, c);
         break;
     default:                                /* out of range */
         if (!h->raw_trap) {
