@@ -249,7 +249,7 @@ static bool write_queue(struct hostile *h, const volatile struct hv_dev_info *in
 {
     volatile struct hv_dev_queue *q = (volatile struct hv_dev_queue *)(uintptr_t)h->devq;
     uint64_t nrq = info ? info->nr_queues : 1, qmax = info ? info->queue_max : 0;
-    uint64_t vcpus = start_info->max_vcpus;
+    uint64_t nvcpus = start_info->max_vcpus;
     unsigned log = 0;
     bool bad = false;
 
@@ -266,8 +266,8 @@ static bool write_queue(struct hostile *h, const volatile struct hv_dev_info *in
     } else {
         q->size = (uint16_t)(1u << hostile_below(h, log + 1));
     }
-    q->vcpu = (uint16_t)(spoil(h, &bad) ? vcpus + hostile_below(h, 0x10000 - vcpus)
-                                        : hostile_below(h, vcpus));
+    q->vcpu = (uint16_t)(spoil(h, &bad) ? nvcpus + hostile_below(h, 0x10000 - nvcpus)
+                                        : hostile_below(h, nvcpus));
     q->desc = spoil(h, &bad) ? bad_ring(h, h->devq + HOSTILE_RING_DESC, 16)
                              : h->devq + HOSTILE_RING_DESC;
     q->avail = spoil(h, &bad) ? bad_ring(h, h->devq + HOSTILE_RING_AVAIL, 2)
