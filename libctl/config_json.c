@@ -24,7 +24,7 @@
 
 #include "config.h"
 #include "device.h"
-#include "json_read.h"
+#include "json_util.h"
 
 struct jwalk {
     hv_config *cfg;
@@ -249,8 +249,8 @@ HV_EXPORT int hv_config_from_json(const char *text, size_t len,
     if (!out)
         return err_set(HV_EINVAL, "%s: no place for the result", src);
     *out = NULL;
-    if ((rc = json_read(text, len, src, CFG_MAX_NESTING, true, &root,
-                        &w.scan)))
+    if ((rc = jsonu_read(text, len, src, CFG_MAX_NESTING, true, &root,
+                         &w.scan)))
         goto out;
     cfg = hv_config_new();
     if (!cfg) {
@@ -272,24 +272,13 @@ out:
 
 /* ---- formatting ---- */
 
-static bool add(json_object *obj, const char *key, json_object *val)
-{
-    if (!val)
-        return false;
-    if (json_object_object_add(obj, key, val) < 0) {
-        json_object_put(val);
-        return false;
-    }
-    return true;
-}
-
 static json_object *pair(const char *k1, int64_t v1, const char *k2,
                          int64_t v2)
 {
     json_object *o = json_object_new_object();
 
-    if (o && add(o, k1, json_object_new_int64(v1)) &&
-        add(o, k2, json_object_new_int64(v2)))
+    if (o && jsonu_add(o, k1, json_object_new_int64(v1)) &&
+        jsonu_add(o, k2, json_object_new_int64(v2)))
         return o;
     json_object_put(o);
     return NULL;
@@ -303,8 +292,9 @@ static bool add_device_list(json_object *devs, const hv_config *cfg, int type)
     for (size_t i = 0; i < cfg->ndevices; i++) {
         if (cfg->devices[i]->type != type)
             continue;
-        if (!arr && !add(devs, type == HV_DEVICE_DISK ? "disks" : "interfaces",
-                         arr = json_object_new_array()))
+        if (!arr && !jsonu_add(devs, type == HV_DEVICE_DISK ? "disks"
+                                                            : "interfaces",
+                               arr = json_object_new_array()))
             return false;
         json_object *o = dev_to_json_obj(cfg->devices[i]);
         if (!o || json_object_array_add(arr, o) < 0) {
@@ -320,26 +310,26 @@ static json_object *build(const hv_config *cfg)
     json_object *root = json_object_new_object(), *os, *dev = NULL, *con;
     bool ok = root != NULL;
 
-    ok = ok && add(root, "type", json_object_new_string("pv"));
-    ok = ok && add(root, "name", json_object_new_string(cfg->name));
-    ok = ok && add(root, "uuid", json_object_new_string(cfg->uuid_str));
-    ok = ok && add(root, "memory", pair("max_mib", (int64_t)cfg->mem_max_mib,
-                                        "current_mib",
-                                        (int64_t)cfg->mem_cur_mib));
-    ok = ok && add(root, "vcpus", pair("max", cfg->vcpus_max, "current",
-                                       cfg->vcpus_cur));
-    ok = ok && add(root, "os", os = json_object_new_object());
-    ok = ok && add(os, "kernel", json_object_new_string(cfg->kernel));
+    ok = ok && jsonu_add(root, "type", json_object_new_string("pv"));
+    ok = ok && jsonu_add(root, "name", json_object_new_string(cfg->name));
+    ok = ok && jsonu_add(root, "uuid", json_object_new_string(cfg->uuid_str));
+    ok = ok && jsonu_add(root, "memory",
+                         pair("max_mib", (int64_t)cfg->mem_max_mib,
+                              "current_mib", (int64_t)cfg->mem_cur_mib));
+    ok = ok && jsonu_add(root, "vcpus", pair("max", cfg->vcpus_max, "current",
+                                             cfg->vcpus_cur));
+    ok = ok && jsonu_add(root, "os", os = json_object_new_object());
+    ok = ok && jsonu_add(os, "kernel", json_object_new_string(cfg->kernel));
     if (ok && cfg->cmdline)
-        ok = add(os, "cmdline", json_object_new_string(cfg->cmdline));
+        ok = jsonu_add(os, "cmdline", json_object_new_string(cfg->cmdline));
     for (int ev = HV_ON_POWEROFF; ok && ev <= HV_ON_CRASH; ev++)
-        ok = add(root, cfg_event_key(ev),
-                 json_object_new_string(cfg_action_name(cfg->actions[ev])));
+        ok = jsonu_add(root, cfg_event_key(ev), json_object_new_string(
+                           cfg_action_name(cfg->actions[ev])));
     if (ok && (cfg->console_log || cfg->ndevices))
-        ok = add(root, "devices", dev = json_object_new_object());
+        ok = jsonu_add(root, "devices", dev = json_object_new_object());
     if (ok && cfg->console_log)
-        ok = add(dev, "console", con = json_object_new_object()) &&
-             add(con, "log", json_object_new_string(cfg->console_log));
+        ok = jsonu_add(dev, "console", con = json_object_new_object()) &&
+             jsonu_add(con, "log", json_object_new_string(cfg->console_log));
     ok = ok && add_device_list(dev, cfg, HV_DEVICE_DISK) &&
          add_device_list(dev, cfg, HV_DEVICE_INTERFACE);
     if (!ok) {
@@ -352,7 +342,6 @@ static json_object *build(const hv_config *cfg)
 HV_EXPORT int hv_config_to_json(const hv_config *cfg, char **out)
 {
     json_object *root;
-    const char *s;
     int rc;
 
     if (!cfg || !out)
@@ -361,12 +350,7 @@ HV_EXPORT int hv_config_to_json(const hv_config *cfg, char **out)
     if ((rc = cfg_validate(cfg)))
         return rc;
     root = build(cfg);
-    s = root ? json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-                                              JSON_C_TO_STRING_SPACED |
-                                              JSON_C_TO_STRING_NOSLASHESCAPE)
-             : NULL;
-    if (s && asprintf(out, "%s\n", s) < 0)
-        *out = NULL;
+    *out = root ? jsonu_text(root) : NULL;
     json_object_put(root);
     if (!*out)
         return err_set(HV_ENOMEM, "config '%s': out of memory", cfg->name);

@@ -21,7 +21,7 @@
 #include <json-c/json.h>
 
 #include "device.h"
-#include "json_read.h"
+#include "json_util.h"
 
 struct djwalk {
     const char *src;
@@ -205,20 +205,9 @@ int dev_from_json_obj(json_object *o, int type, const char *src,
 
 /* ---- formatting ---- */
 
-static bool add(json_object *obj, const char *key, json_object *val)
-{
-    if (!val)
-        return false;
-    if (json_object_object_add(obj, key, val) < 0) {
-        json_object_put(val);
-        return false;
-    }
-    return true;
-}
-
 static bool add_str(json_object *obj, const char *key, const char *s)
 {
-    return !s || add(obj, key, json_object_new_string(s));
+    return !s || jsonu_add(obj, key, json_object_new_string(s));
 }
 
 json_object *dev_to_json_obj(const hv_device *dev)
@@ -233,14 +222,14 @@ json_object *dev_to_json_obj(const hv_device *dev)
         ok = ok && add_str(o, "mac", dev->mac);
     ok = ok && add_str(o, "target", dev->target);
     if (ok && dev->readonly)
-        ok = add(o, "readonly", json_object_new_boolean(1));
+        ok = jsonu_add(o, "readonly", json_object_new_boolean(1));
     if (ok && dev->direct)
         ok = add_str(o, "cache", "none");
     if (ok && dev->discard != DISCARD_DEFAULT)
         ok = add_str(o, "discard", dev->discard == DISCARD_UNMAP ? "unmap"
                                                                  : "ignore");
     if (ok && dev->queues)
-        ok = add(o, "queues", json_object_new_int64(dev->queues));
+        ok = jsonu_add(o, "queues", json_object_new_int64(dev->queues));
     if (dev->type == HV_DEVICE_INTERFACE)
         ok = ok && add_str(o, "alias", dev->alias);
     ok = ok && add_str(o, "backend_user", dev->user);
@@ -264,8 +253,8 @@ HV_EXPORT int hv_device_from_json(const char *text, size_t len,
     if (!out)
         return err_set(HV_EINVAL, "%s: no place for the result", src);
     *out = NULL;
-    if ((rc = json_read(text, len, src, DEV_MAX_NESTING, false, &root,
-                        &scan)))
+    if ((rc = jsonu_read(text, len, src, DEV_MAX_NESTING, false, &root,
+                         &scan)))
         goto out;
     /* {"disk": {...}} or {"interface": {...}}: the XML's root element. */
     if (!json_object_is_type(root, json_type_object) ||
@@ -290,8 +279,7 @@ out:
 
 HV_EXPORT int hv_device_to_json(const hv_device *dev, char **out)
 {
-    json_object *o = NULL, *d;
-    const char *s;
+    json_object *o;
     int rc;
 
     if (!dev || !out)
@@ -299,20 +287,10 @@ HV_EXPORT int hv_device_to_json(const hv_device *dev, char **out)
     *out = NULL;
     if ((rc = dev_validate(dev)))
         return rc;
-    d = dev_to_json_obj(dev);
-    if (d && (o = json_object_new_object()) &&
-        !add(o, dev->type == HV_DEVICE_DISK ? "disk" : "interface", d)) {
-        json_object_put(o);
-        o = NULL;
-    } else if (!o) {
-        json_object_put(d);
-    }
-    s = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                           JSON_C_TO_STRING_SPACED |
-                                           JSON_C_TO_STRING_NOSLASHESCAPE)
-          : NULL;
-    if (s && asprintf(out, "%s\n", s) < 0)
-        *out = NULL;
+    o = json_object_new_object();
+    if (o && jsonu_add(o, dev->type == HV_DEVICE_DISK ? "disk" : "interface",
+                       dev_to_json_obj(dev)))
+        *out = jsonu_text(o);
     json_object_put(o);
     if (!*out)
         return err_set(HV_ENOMEM, "device: out of memory");

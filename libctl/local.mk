@@ -27,8 +27,8 @@ libctl_libhvctl_core_la_SOURCES = \
 	libctl/config_xml.c \
 	libctl/json_scan.h \
 	libctl/json_scan.c \
-	libctl/json_read.h \
-	libctl/json_read.c \
+	libctl/json_util.h \
+	libctl/json_util.c \
 	libctl/config_json.c \
 	libctl/config_devices.c \
 	libctl/device.h \

@@ -1,11 +1,13 @@
 /*
- * json_read.c - reading a config's or a device's JSON text (json_read.h):
- * json-c's tokener made strict, and its errors made the library's.
+ * json_util.c - a config's or a device's JSON text read (json-c's tokener
+ * made strict, its errors made the library's) and written (json_util.h).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-#include "json_read.h"
+#include "json_util.h"
 
 static int line_of_offset(const char *text, size_t off)
 {
@@ -27,8 +29,8 @@ static int text_err(const char *text, size_t off, const char *src,
     return err_set(HV_ECONFIG, "%s: %s", src, cause);
 }
 
-int json_read(const char *text, size_t len, const char *src, int max_depth,
-              bool with_lines, json_object **root, struct json_scan *scan)
+int jsonu_read(const char *text, size_t len, const char *src, int max_depth,
+               bool with_lines, json_object **root, struct json_scan *scan)
 {
     enum json_tokener_error e;
     json_tokener *tok = NULL;
@@ -82,4 +84,27 @@ out:
     }
     json_tokener_free(tok);
     return rc;
+}
+
+bool jsonu_add(json_object *obj, const char *key, json_object *val)
+{
+    if (!val)
+        return false;
+    if (json_object_object_add(obj, key, val) < 0) {
+        json_object_put(val);
+        return false;
+    }
+    return true;
+}
+
+char *jsonu_text(json_object *o)
+{
+    const int how = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                    JSON_C_TO_STRING_NOSLASHESCAPE;
+    const char *s = json_object_to_json_string_ext(o, how);
+    char *text;
+
+    if (!s || asprintf(&text, "%s\n", s) < 0)
+        return NULL;
+    return text;
 }
