@@ -700,6 +700,131 @@ static void broken_queue_needs_reset(void **state)
     rmdir(dir);
 }
 
+/* A stand-in vhost-user block back end on listening socket ls: answers
+ * what hvcore asks (a 4 MiB disk), serves no request, keeps queue 0's
+ * error eventfd and signals it for each byte on trigger. */
+static void errfd_backend(int ls, int trigger)
+{
+    int c = accept(ls, NULL, NULL), err_fd = -1;
+
+    while (c >= 0) {
+        struct { uint32_t req, flags, size; uint8_t p[512]; } m, r;
+        char cbuf[CMSG_SPACE(8 * sizeof(int))];
+        struct iovec iov = { .iov_base = &m, .iov_len = 12 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                             .msg_controllen = sizeof(cbuf) };
+        struct pollfd p[2] = { { .fd = c, .events = POLLIN }, { .fd = trigger, .events = POLLIN } };
+        uint64_t one = 1;
+        char b;
+
+        if (poll(p, 2, -1) < 0)
+            break;
+        if (p[1].revents) {
+            if (read(trigger, &b, 1) != 1)
+                break;
+            if (err_fd >= 0 && write(err_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+                break;
+            continue;
+        }
+        if (recvmsg(c, &mh, MSG_WAITALL) != 12 || m.size > sizeof(m.p) ||
+            (m.size && recv(c, m.p, m.size, MSG_WAITALL) != (ssize_t)m.size))
+            break;
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(cm), sizeof(fd));     /* hvcore sends one at most */
+            if (m.req == 14 && (m.p[0] & 0xff) == 0) {  /* SET_VRING_ERR, queue 0 */
+                if (err_fd >= 0)
+                    close(err_fd);
+                err_fd = fd;
+            } else {
+                close(fd);
+            }
+        }
+        r.req = m.req;
+        r.flags = 0x5;                                  /* version 1, reply */
+        r.size = 8;
+        memset(r.p, 0, sizeof(r.p));
+        if (m.req == 1) {                               /* GET_FEATURES */
+            uint64_t f = 1ULL << 32 | 1ULL << 30;       /* VERSION_1, PROTOCOL_FEATURES */
+            memcpy(r.p, &f, 8);
+        } else if (m.req == 15) {                       /* GET_PROTOCOL_FEATURES */
+            uint64_t f = 1ULL << 3 | 1ULL << 9;         /* REPLY_ACK, CONFIG */
+            memcpy(r.p, &f, 8);
+        } else if (m.req == 24) {                       /* GET_CONFIG: 8192 sectors */
+            uint64_t cap = 8192;
+            r.size = m.size;
+            memcpy(r.p, m.p, 12);
+            memcpy(r.p + 12, &cap, 8);
+        } else if (m.req == 11) {                       /* GET_VRING_BASE */
+            memcpy(r.p, m.p, 4);
+        } else if (!(m.flags & 0x8)) {
+            continue;                                   /* no reply asked for */
+        }
+        if (send(c, &r, 12 + r.size, MSG_NOSIGNAL) != (ssize_t)(12 + r.size))
+            break;
+    }
+    _exit(0);
+}
+
+/* A queue error holds the device in NEEDS_RESET until the guest resets
+ * it: with the guest paused, device_info says NEEDS_RESET; unpaused, the
+ * guest resets and starts it again on the same back end connection. */
+static void queue_error_holds_until_reset(void **state)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct hv_domctl_device_info di;
+    char dir[64], spec[256];
+    int trig[2];
+
+    (void)state;
+    REQUIRE_KVM();
+    snprintf(dir, sizeof(dir), "/tmp/hvdev.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/be.sock", dir);
+    int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(ls >= 0);
+    assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(ls, 4), 0);
+    assert_int_equal(pipe(trig), 0);
+    pid_t be = fork();
+    assert_true(be >= 0);
+    if (be == 0)
+        errfd_backend(ls, trig[0]);
+    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", sa.sun_path);
+    struct dom *d = dom_start("diskio", 64, 1, "--device", spec, NULL);
+    assert_non_null(d);
+    int evfd = subscribe(d);
+    wait_state(d, HV_DEV_STATE_RUNNING);            /* diskio started it */
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), 0);
+
+    assert_int_equal(write(trig[1], "x", 1), 1);
+    expect_event(evfd, HV_EVENT_device_error, "vdb: queue 0 stopped by the back end");
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_int_equal(di.state, HV_DEV_STATE_NEEDS_RESET);
+    assert_int_equal(di.reconnects, 0);
+
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_unpause, NULL), 0);
+    wait_state(d, HV_DEV_STATE_RUNNING);            /* reset, started again */
+    assert_int_equal(info(d, 0, &di), 0);
+    assert_int_equal(di.reconnects, 0);             /* the same connection */
+    assert_int_equal(waitpid(be, NULL, WNOHANG), 0);
+    /* the new start gave the back end a new error eventfd: it works too */
+    assert_int_equal(dom_ctl_cmd(d, HV_DOMCTL_pause, NULL), 0);
+    assert_int_equal(write(trig[1], "x", 1), 1);
+    expect_event(evfd, HV_EVENT_device_error, "vdb: queue 0 stopped by the back end");
+    wait_state(d, HV_DEV_STATE_NEEDS_RESET);
+
+    close(evfd);
+    dom_free(d);
+    kill(be, SIGKILL);
+    waitpid(be, NULL, 0);
+    close(trig[0]);
+    close(trig[1]);
+    close(ls);
+    unlink(sa.sun_path);
+    rmdir(dir);
+}
+
 /* qemu-storage-daemon takes the error eventfd (the start that sends
  * SET_VRING_ERR works) but never signals it: a queue it cannot trust
  * makes it drop the connection (libvhost-user's panic), so the guest
@@ -1131,6 +1256,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(killed_hvblk_is_restarted, kill_children),
         cmocka_unit_test_teardown(broken_queue_needs_reset, kill_children),
         cmocka_unit_test_teardown(qsd_broken_queue_hangs_up, kill_children),
+        cmocka_unit_test_teardown(queue_error_holds_until_reset, kill_children),
         cmocka_unit_test_teardown(backend_dying_at_start_is_given_up, kill_children),
         cmocka_unit_test_teardown(hvcore_killed_leaves_no_backend, kill_children),
         cmocka_unit_test_teardown(hot_attach_and_detach_under_io, kill_children),
