@@ -293,7 +293,10 @@ static const struct hcase cases[] = {
     { "device-writable header", c_header_writable, 0, false },
     { "header without data or status", c_no_status, 0, false },
     { "unknown request type", c_bad_type, 0, false },
-    { "avail index far ahead", c_avail_far_ahead, QSIZE + 5, false },
+    /* The head at the old index is a good request: a back end that serves
+     * it before it looks at how far the index moved (qemu-storage-daemon
+     * now and then) harms nothing, as long as it serves no more. */
+    { "avail index far ahead", c_avail_far_ahead, QSIZE + 5, true },
 };
 
 static enum outcome await(struct vdev *d, struct vq *q)
