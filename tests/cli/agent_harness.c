@@ -90,6 +90,17 @@ static void path(char *out, size_t len, const char *base)
     snprintf(out, len, "%s/%s", cli_env.dir, base);
 }
 
+bool agent_domains_can_run(void)
+{
+    char why[256];
+
+    if (cli_can_run_domains(why, sizeof(why)) &&
+        agent_can_run(why, sizeof(why)))
+        return true;
+    printf("SKIP: %s\n", why);
+    return false;
+}
+
 void agent_prepare(struct agent *a)
 {
     const char *build = getenv("HV_BUILDDIR");

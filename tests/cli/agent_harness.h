@@ -28,6 +28,12 @@ struct agent {
 
 /* Whether hvctld and openssl(1) are there; if not, why. */
 bool agent_can_run(char *why, size_t len);
+/*
+ * Whether domains (cli_can_run_domains) and hvctld can run here, as the
+ * tests of both need; if not, "SKIP: why" on stdout, and the test's main
+ * returns 77.
+ */
+bool agent_domains_can_run(void);
 /* Make the CA, certificates and token under cli_env.dir (once). */
 void agent_prepare(struct agent *a);
 /* Start hvctld and wait until both listeners accept. */
