@@ -156,6 +156,21 @@ static void raw_disk(char *dir, size_t dlen, char *img, size_t ilen)
     close(fd);
 }
 
+/* raw_disk, and the blk spec that gives it to the guest as vda. */
+static void raw_disk_spec(char *dir, size_t dlen, char *img, size_t ilen,
+                          char *spec, size_t slen)
+{
+    raw_disk(dir, dlen, img, ilen);
+    snprintf(spec, slen, "blk,id=vda,file=%s", img);
+}
+
+/* Remove what raw_disk made. */
+static void raw_disk_remove(const char *dir, const char *img)
+{
+    unlink(img);
+    rmdir(dir);
+}
+
 /* Is process pid gone (or a zombie nobody waits for)? */
 static bool process_gone(pid_t pid)
 {
@@ -588,8 +603,7 @@ static void two_disks_from_the_command_line(void **state)
     REQUIRE_QSD();
     REQUIRE_HVBLK(hvblk);
     qsd_start(&q);
-    raw_disk(dir, sizeof(dir), img, sizeof(img));
-    snprintf(spec1, sizeof(spec1), "blk,id=vda,file=%s", img);
+    raw_disk_spec(dir, sizeof(dir), img, sizeof(img), spec1, sizeof(spec1));
     snprintf(spec2, sizeof(spec2), "blk,id=vdb,socket=%s", q.sock);
     struct dom *d = dom_start("diskcheck", 64, 1, "--device", spec1, "--device", spec2, NULL);
     assert_non_null(d);
@@ -597,8 +611,7 @@ static void two_disks_from_the_command_line(void **state)
     assert_int_equal(dom_wait_exit(d, WAIT_MS), HVCORE_EXIT_OK);
     dom_free(d);
     qsd_free(&q);
-    unlink(img);
-    rmdir(dir);
+    raw_disk_remove(dir, img);
 }
 
 /* kill -9 of hvblk while the guest does I/O: device_error, hvcore starts
@@ -613,8 +626,7 @@ static void killed_hvblk_is_restarted(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_HVBLK(hvblk);
-    raw_disk(dir, sizeof(dir), img, sizeof(img));
-    snprintf(spec, sizeof(spec), "blk,id=vda,file=%s", img);
+    raw_disk_spec(dir, sizeof(dir), img, sizeof(img), spec, sizeof(spec));
     struct dom *d = dom_start("diskio", 64, 1, "--device", spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskio: vda: pass 1 ok", WAIT_MS);
@@ -646,8 +658,7 @@ static void killed_hvblk_is_restarted(void **state)
 
     close(evfd);
     dom_free(d);
-    unlink(img);
-    rmdir(dir);
+    raw_disk_remove(dir, img);
 }
 
 /* The guest breaks its queue (hostile-virtq: a descriptor loop first):
@@ -664,8 +675,7 @@ static void broken_queue_needs_reset(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_HVBLK(hvblk);
-    raw_disk(dir, sizeof(dir), img, sizeof(img));
-    snprintf(spec, sizeof(spec), "blk,id=vda,file=%s", img);
+    raw_disk_spec(dir, sizeof(dir), img, sizeof(img), spec, sizeof(spec));
     struct dom *d = dom_start("hostile-virtq=stay", 64, 1, "--paused", "--device", spec, NULL);
     assert_non_null(d);
     int evfd = subscribe(d);
@@ -696,8 +706,7 @@ static void broken_queue_needs_reset(void **state)
 
     close(evfd);
     dom_free(d);
-    unlink(img);
-    rmdir(dir);
+    raw_disk_remove(dir, img);
 }
 
 /* A stand-in vhost-user block back end on listening socket ls: answers
@@ -909,8 +918,7 @@ static void backend_dying_at_start_is_given_up(void **state)
     char once[128];
     snprintf(once, sizeof(once), "%s/once", dir);
     unlink(once);
-    unlink(img);
-    rmdir(dir);
+    raw_disk_remove(dir, img);
 }
 
 /* hvblk attached at run time dies with hvcore, even a kill -9 of it. */
@@ -942,8 +950,7 @@ static void hvcore_killed_leaves_no_backend(void **state)
         usleep(10000);
     }
     dom_free(d);
-    unlink(img);
-    rmdir(dir);
+    raw_disk_remove(dir, img);
 }
 
 /* Hot plug under I/O: a disk attached while the guest runs is taken up

@@ -221,6 +221,13 @@ static void qsd_run(struct disk *k, const char *id)
     }
 }
 
+/* A new image served by qemu-storage-daemon: disk_make, then qsd_run. */
+static void disk_served(struct disk *k, const char *id, bool qcow2, unsigned mib)
+{
+    disk_make(k, id, qcow2, mib);
+    qsd_run(k, id);
+}
+
 static bool qsd_alive(struct disk *k)
 {
     return k->qsd > 0 && waitpid(k->qsd, NULL, WNOHANG) == 0;
@@ -516,8 +523,7 @@ static void diskcheck_qcow2_through_qsd(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    disk_make(&k, "vda", true, 64);
-    qsd_run(&k, "vda");
+    disk_served(&k, "vda", true, 64);
     struct dom *d = dom_start_kept("diskcheck=16", 64, 1, "--device", k.spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskcheck: vda: 131072 sectors, read-write, serial ", WAIT_MS);
@@ -571,8 +577,7 @@ static void readonly_disk_refuses_writes(void **state)
     disk_make(&ro, "vda", false, 8);
     ro.writable = false;
     qsd_run(&ro, "vda");
-    disk_make(&rw, "vdb", true, 8);
-    qsd_run(&rw, "vdb");
+    disk_served(&rw, "vdb", true, 8);
     struct dom *d = dom_start_kept("diskcheck", 64, 1, "--device", ro.spec, "--device", rw.spec,
                               NULL);
     assert_non_null(d);
@@ -639,8 +644,7 @@ static void hostile_virtq_qsd(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    disk_make(&k, "vda", false, 4);
-    qsd_run(&k, "vda");
+    disk_served(&k, "vda", false, 4);
     struct dom *d = dom_start_kept("hostile-virtq=stay", 64, 1, "--device", k.spec, NULL);
     hostile_virtq_run(d, &k, false);
     release(d);
@@ -673,10 +677,8 @@ static void hot_attach_detach_during_diskio(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    disk_make(&a, "vda", false, 8);
-    qsd_run(&a, "vda");
-    disk_make(&b, "vdb", true, 8);
-    qsd_run(&b, "vdb");
+    disk_served(&a, "vda", false, 8);
+    disk_served(&b, "vdb", true, 8);
     struct dom *d = dom_start_kept("diskio=2", 64, 1, "--device", a.spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskio: vda: attached, 16384 sectors, read-write\n", WAIT_MS);
@@ -731,10 +733,8 @@ static void disk_replaced_while_paused(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    disk_make(&a, "vda", false, 8);
-    qsd_run(&a, "vda");
-    disk_make(&b, "vdb", false, 8);
-    qsd_run(&b, "vdb");
+    disk_served(&a, "vda", false, 8);
+    disk_served(&b, "vdb", false, 8);
     struct dom *d = dom_start_kept("diskio=1", 64, 1, "--device", a.spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskio: vda: pass 1 ok (2048 sectors)\n", WAIT_MS);
@@ -785,8 +785,7 @@ static void killed_qsd_during_diskio(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    disk_make(&k, "vda", true, 16);
-    qsd_run(&k, "vda");
+    disk_served(&k, "vda", true, 16);
     struct dom *d = dom_start_kept("diskio=8", 64, 1, "--device", k.spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskio: vda: pass 2 ok (16384 sectors)\n", WAIT_MS);
