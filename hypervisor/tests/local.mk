@@ -4,7 +4,8 @@
 if HAVE_CMOCKA
 noinst_LIBRARIES += tests/libharness.a
 tests_libharness_a_SOURCES = tests/harness.c tests/harness.h \
-	tests/xfer_util.c tests/xfer_util.h
+	tests/xfer_util.c tests/xfer_util.h \
+	tests/device_util.c tests/device_util.h
 
 UNIT_TESTS = tests/unit_elf tests/unit_pvclock tests/unit_domctl tests/unit_evtchn \
 	tests/unit_shutdown_request tests/unit_stream_read tests/unit_device_spec \

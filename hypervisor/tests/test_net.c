@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "device_util.h"
 #include "test_util.h"
 
 #define WAIT_MS 30000
@@ -187,38 +188,6 @@ static void udp_echo(int fd, const char *ip, uint16_t port, const char *text)
     }
 }
 
-/* Type text on the domain's console (attached over domctl). */
-static void type(struct dom *d, const char *text)
-{
-    struct hv_domctl req = { .cmd = HV_DOMCTL_console_attach };
-    struct hv_domctl_reply rep;
-    int fd;
-
-    assert_int_equal(dom_ctl(d, &req, &rep, &fd), 0);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-}
-
-static int32_t device_info(struct dom *d, struct hv_domctl_device_info *out)
-{
-    struct hv_domctl req = { .cmd = HV_DOMCTL_device_info };
-    struct hv_domctl_reply rep;
-    int32_t r = dom_ctl(d, &req, &rep, NULL);
-
-    *out = rep.u.device_info;
-    return r;
-}
-
-static int32_t detach(struct dom *d, const char *id)
-{
-    struct hv_domctl req = { .cmd = HV_DOMCTL_device_detach };
-    struct hv_domctl_reply rep;
-
-    snprintf(req.u.device.id, sizeof(req.u.device.id), "%s", id);
-    return dom_ctl(d, &req, &rep, NULL);
-}
-
 /* The number after key in the console text from the mark on. */
 static unsigned long counter_after(struct dom *d, const char *from, const char *key)
 {
@@ -274,13 +243,13 @@ static void card_survives_backend_kill_and_detach(void **state)
     int fd = host_udp_socket(0);
     udp_echo(fd, "10.77.0.2", 7, "before");
 
-    assert_int_equal(device_info(d, &before), 0);
+    assert_int_equal(info(d, 0, &before), 0);
     assert_true(before.backend_pid > 0);
     assert_int_equal(kill(before.backend_pid, SIGKILL), 0);
     /* answered again only once the card was reset and set up anew */
     udp_echo(fd, "10.77.0.2", 7, "after");
     close(fd);
-    assert_int_equal(device_info(d, &after), 0);
+    assert_int_equal(info(d, 0, &after), 0);
     assert_true(after.backend_pid > 0 && after.backend_pid != before.backend_pid);
     type(d, "s");
     EXPECT_CONSOLE(d, ", resets 1\n", WAIT_MS);
