@@ -88,6 +88,32 @@ static size_t recv_test_frame(int s, uint8_t *buf, size_t len)
     return 0;
 }
 
+/* A test frame of size bytes (tag) sent on transmit queue q, header and
+ * frame in descriptors 0 and 1, reaches the tap (ps, a packet socket on
+ * it).  *txbuf (if txbuf is not NULL) gets the frame's buffer; the
+ * frame's length is returned. */
+static size_t send_to_tap(struct vf *f, unsigned q, int ps, size_t size, uint8_t tag,
+                          uint64_t *txbuf)
+{
+    uint8_t got[2048];
+    uint64_t hdr = vf_alloc(f, NET_HDR_LEN, 16);
+    uint64_t buf = vf_alloc(f, 2048, 64);
+    size_t len;
+
+    memset(vf_ptr(f, hdr), 0, NET_HDR_LEN);
+    len = test_frame(vf_ptr(f, buf), size, tag);
+    vf_desc(f, q, 0, hdr, NET_HDR_LEN, VIRTQ_DESC_F_NEXT, 1);
+    vf_desc(f, q, 1, buf, (uint32_t)len, 0, 0);
+    vf_avail(f, q, 0);
+    vf_kick(f, q);
+    assert_true(vf_wait_used(f, q, 1));
+    assert_int_equal(recv_test_frame(ps, got, sizeof(got)), len);
+    assert_memory_equal(got, vf_ptr(f, buf), len);
+    if (txbuf)
+        *txbuf = buf;
+    return len;
+}
+
 static uint64_t net_features(void)
 {
     return (1ull << HV_VIRTIO_F_VERSION_1) | (1ull << HV_VIRTIO_F_RING_EVENT_IDX) |
@@ -147,8 +173,8 @@ static void hvnet_refuses_bad_options(void **state)
 static void hvnet_moves_frames_between_guest_and_tap(void **state)
 {
     struct vf f = { 0 };
-    uint8_t frame[1600], got[2048];
-    uint64_t hdr, txbuf, rxbuf;
+    uint8_t frame[1600];
+    uint64_t txbuf, rxbuf;
     size_t len;
     int ps;
     uint32_t id, ulen;
@@ -163,17 +189,7 @@ static void hvnet_moves_frames_between_guest_and_tap(void **state)
     assert_true(ps >= 0);
 
     /* Transmit (queue 1): header + frame in two descriptors. */
-    hdr = vf_alloc(&f, NET_HDR_LEN, 16);
-    txbuf = vf_alloc(&f, 2048, 64);
-    memset(vf_ptr(&f, hdr), 0, NET_HDR_LEN);
-    len = test_frame(vf_ptr(&f, txbuf), 200, 1);
-    vf_desc(&f, 1, 0, hdr, NET_HDR_LEN, VIRTQ_DESC_F_NEXT, 1);
-    vf_desc(&f, 1, 1, txbuf, (uint32_t)len, 0, 0);
-    vf_avail(&f, 1, 0);
-    vf_kick(&f, 1);
-    assert_true(vf_wait_used(&f, 1, 1));
-    assert_int_equal(recv_test_frame(ps, got, sizeof(got)), len);
-    assert_memory_equal(got, vf_ptr(&f, txbuf), len);
+    len = send_to_tap(&f, 1, ps, 200, 1, &txbuf);
     assert_int_equal(f.stats->reqs_out, 1);
     assert_int_equal(f.stats->bytes_out, len);
 
@@ -319,9 +335,8 @@ static void hvnet_runs_as_another_user(void **state)
     struct vf f = { 0 };
     struct passwd *pw = getpwnam("nobody");
     char path[64], line[256];
-    uint64_t cmd, ack, hdr, txbuf;
-    uint8_t *c, got[2048];
-    size_t len;
+    uint64_t cmd, ack;
+    uint8_t *c;
     bool seen = false;
     FILE *st;
     int ps;
@@ -366,17 +381,7 @@ static void hvnet_runs_as_another_user(void **state)
     /* A frame from the second pair's transmit queue reaches the tap. */
     ps = packet_socket("hvt0");
     assert_true(ps >= 0);
-    hdr = vf_alloc(&f, NET_HDR_LEN, 16);
-    txbuf = vf_alloc(&f, 2048, 64);
-    memset(vf_ptr(&f, hdr), 0, NET_HDR_LEN);
-    len = test_frame(vf_ptr(&f, txbuf), 100, 7);
-    vf_desc(&f, 3, 0, hdr, NET_HDR_LEN, VIRTQ_DESC_F_NEXT, 1);
-    vf_desc(&f, 3, 1, txbuf, (uint32_t)len, 0, 0);
-    vf_avail(&f, 3, 0);
-    vf_kick(&f, 3);
-    assert_true(vf_wait_used(&f, 3, 1));
-    assert_int_equal(recv_test_frame(ps, got, sizeof(got)), len);
-    assert_memory_equal(got, vf_ptr(&f, txbuf), len);
+    send_to_tap(&f, 3, ps, 100, 7, NULL);
     close(ps);
     assert_int_equal(f.stats->errors, 0);
     assert_int_equal(vf_stop(&f), 0);
