@@ -234,6 +234,33 @@ pid_t listen_backend(const char *program, const char *sock, const char *const *a
     return -1;
 }
 
+void stop_backend(pid_t pid, const char *sock)
+{
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    unlink(sock);
+}
+
+void require_qemu(void)
+{
+    if (sh("command -v qemu-system-x86_64 >/dev/null") != 0) {
+        fprintf(stderr, "qemu-system-x86_64 not installed: skipped\n");
+        skip();
+    }
+}
+
+int run_output(const char *cmd, char *out, size_t cap)
+{
+    size_t k = 0, r;
+    FILE *p = popen(cmd, "r");
+
+    assert_non_null(p);
+    while ((r = fread(out + k, 1, cap - 1 - k, p)) > 0)
+        k += r;
+    out[k] = 0;
+    return pclose(p);
+}
+
 int bt_setup(void **state)
 {
     (void)state;

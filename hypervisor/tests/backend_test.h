@@ -102,4 +102,14 @@ int sh(const char *fmt, ...);
 /* PROGRAM --socket SOCK args..., once it accepts (30 s); its pid. */
 pid_t listen_backend(const char *program, const char *sock, const char *const *args);
 
+/* A listen_backend back end stopped (SIGTERM, reaped), its socket gone. */
+void stop_backend(pid_t pid, const char *sock);
+
+/* Skip the test, saying so, where qemu-system-x86_64 is not installed. */
+void require_qemu(void);
+
+/* Run the shell line cmd to its end: its output (the first cap - 1 bytes)
+ * into out, and its status (pclose) returned. */
+int run_output(const char *cmd, char *out, size_t cap);
+
 #endif

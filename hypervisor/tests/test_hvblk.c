@@ -436,16 +436,11 @@ static void hvblk_serves_a_tmpfs_file(void **state)
 static void qemu_takes_hvblk(void **state)
 {
     char sock[PATH_MAX + 16], cmd[8192], out[16384];
-    size_t k = 0, r;
     pid_t pid;
-    FILE *p;
     int st;
 
     (void)state;
-    if (sh("command -v qemu-system-x86_64 >/dev/null") != 0) {
-        fprintf(stderr, "qemu-system-x86_64 not installed: skipped\n");
-        skip();
-    }
+    require_qemu();
     make_disk();
     snprintf(sock, sizeof(sock), "%s/q.sock", tmpdir);
 
@@ -456,15 +451,8 @@ static void qemu_takes_hvblk(void **state)
              "-object memory-backend-memfd,id=mem,size=64M,share=on -numa node,memdev=mem "
              "-chardev socket,id=c0,path=%s -device vhost-user-blk-pci,chardev=c0,num-queues=2 "
              "-S -monitor stdio 2>&1", sock);
-    p = popen(cmd, "r");
-    assert_non_null(p);
-    while ((r = fread(out + k, 1, sizeof(out) - 1 - k, p)) > 0)
-        k += r;
-    out[k] = 0;
-    st = pclose(p);
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
-    unlink(sock);
+    st = run_output(cmd, out, sizeof(out));
+    stop_backend(pid, sock);
     if (st != 0 || !strstr(out, "dev: vhost-user-blk,") || strstr(out, "warning") ||
         strstr(out, "error")) {
         fprintf(stderr, "qemu with hvblk: status %d:\n%s\n", st, out);

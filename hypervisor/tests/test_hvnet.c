@@ -395,16 +395,11 @@ static void hvnet_runs_as_another_user(void **state)
 static void qemu_takes_hvnet(void **state)
 {
     char sock[PATH_MAX + 16], cmd[8192], out[16384];
-    size_t k = 0, r;
     pid_t pid;
-    FILE *p;
     int st;
 
     (void)state;
-    if (sh("command -v qemu-system-x86_64 >/dev/null") != 0) {
-        fprintf(stderr, "qemu-system-x86_64 not installed: skipped\n");
-        skip();
-    }
+    require_qemu();
     if (!netns_up())
         skip();
     snprintf(sock, sizeof(sock), "%s/q.sock", tmpdir);
@@ -422,15 +417,8 @@ static void qemu_takes_hvnet(void **state)
              "-chardev socket,id=c0,path=%s -netdev vhost-user,id=n0,chardev=c0,queues=2 "
              "-device virtio-net-pci,netdev=n0,mq=on,mac=%s -S -monitor stdio 2>&1", sock,
              GUEST_MAC);
-    p = popen(cmd, "r");
-    assert_non_null(p);
-    while ((r = fread(out + k, 1, sizeof(out) - 1 - k, p)) > 0)
-        k += r;
-    out[k] = 0;
-    st = pclose(p);
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
-    unlink(sock);
+    st = run_output(cmd, out, sizeof(out));
+    stop_backend(pid, sock);
     netns_down();
     if (st != 0 || !strstr(out, "type=vhost-user,vhost-user1") || strstr(out, "warning") ||
         strstr(out, "error")) {
