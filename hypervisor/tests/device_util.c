@@ -2,11 +2,39 @@
  * device_util.c - domctl device requests for the device tests.
  */
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "device_util.h"
 #include "public/device.h"
 #include "test_util.h"
+
+bool have_qsd(const char *test)
+{
+    static bool said;
+
+    if (access(QSD, X_OK) == 0 && access(QEMU_IMG, X_OK) == 0)
+        return true;
+    if (!said)
+        fprintf(stderr, "%s: %s or %s missing (scripts/install-deps.sh): "
+                "skipping the qemu-storage-daemon tests\n", test, QSD, QEMU_IMG);
+    said = true;
+    return false;
+}
+
+bool can_connect(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool ok;
+
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
+    ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
 
 int32_t attach(struct dom *d, const char *spec, struct hv_domctl_reply *rep)
 {

@@ -25,8 +25,6 @@
 #include "test_util.h"
 #include "xfer_util.h"
 
-#define QSD "/usr/bin/qemu-storage-daemon"
-#define QEMU_IMG "/usr/bin/qemu-img"
 #define WAIT_MS 30000
 
 /* ---- qemu-storage-daemon ------------------------------------------- */
@@ -38,33 +36,7 @@ struct qsd {
     pid_t pid;
 };
 
-static bool have_qsd(void)
-{
-    static bool said;
-
-    if (access(QSD, X_OK) == 0 && access(QEMU_IMG, X_OK) == 0)
-        return true;
-    if (!said)
-        fprintf(stderr, "test_devices: %s or %s missing (scripts/install-deps.sh): "
-                "skipping the qemu-storage-daemon tests\n", QSD, QEMU_IMG);
-    said = true;
-    return false;
-}
-
-#define REQUIRE_QSD() do { if (!have_qsd()) skip(); } while (0)
-
-static bool can_connect(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool ok;
-
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
-    ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok;
-}
+#define REQUIRE_QSD() do { if (!have_qsd("test_devices")) skip(); } while (0)
 
 /* Serve q->img (made once) on q->sock; wait until it listens. */
 static void qsd_run(struct qsd *q)

@@ -28,8 +28,6 @@
 #include "virtq.h"
 #include "vu_dev.h"
 
-#define QSD "/usr/bin/qemu-storage-daemon"
-#define QEMU_IMG "/usr/bin/qemu-img"
 #define WAIT_MS 30000
 #define PATTERN_MAGIC 0x6b64746f6f627670ULL  /* "pvbootdk", disk.c */
 
@@ -110,19 +108,6 @@ static int teardown(void **state)
 
 /* ---- back ends ------------------------------------------------------ */
 
-static bool have_qsd(void)
-{
-    static bool said;
-
-    if (access(QSD, X_OK) == 0 && access(QEMU_IMG, X_OK) == 0)
-        return true;
-    if (!said)
-        fprintf(stderr, "test_disk: %s or %s missing (scripts/install-deps.sh): "
-                "skipping the qemu-storage-daemon tests\n", QSD, QEMU_IMG);
-    said = true;
-    return false;
-}
-
 static bool have_hvblk(void)
 {
     static bool said;
@@ -138,7 +123,7 @@ static bool have_hvblk(void)
     return false;
 }
 
-#define REQUIRE_QSD() do { if (!have_qsd()) skip(); } while (0)
+#define REQUIRE_QSD() do { if (!have_qsd("test_disk")) skip(); } while (0)
 #define REQUIRE_HVBLK() do { if (!have_hvblk()) skip(); } while (0)
 
 /* A scratch directory with a disk image (and a qemu-storage-daemon
@@ -173,19 +158,6 @@ static void disk_make(struct disk *k, const char *id, bool qcow2, unsigned mib)
         assert_int_equal(ftruncate(fd, (off_t)mib << 20), 0);
         close(fd);
     }
-}
-
-static bool can_connect(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool ok;
-
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "%.107s", path);
-    ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok;
 }
 
 /* Serve k->img on k->sock with qemu-storage-daemon; wait until it
