@@ -81,6 +81,13 @@ static void qsd_start(struct qsd *q)
     qsd_run(q);
 }
 
+/* qsd_start, and the blk spec that gives its disk to the guest as vdb. */
+static void qsd_start_spec(struct qsd *q, char *spec, size_t len)
+{
+    qsd_start(q);
+    snprintf(spec, len, "blk,id=vdb,socket=%s", q->sock);
+}
+
 static void qsd_kill(struct qsd *q)
 {
     if (q->pid > 0) {
@@ -352,8 +359,7 @@ static void killed_backend_comes_back(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    qsd_start(&q);
-    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    qsd_start_spec(&q, spec, sizeof(spec));
     struct dom *d = dom_start("counter", 32, 1, "--device", spec, NULL);
     assert_non_null(d);
     assert_true(d->domid != 0);
@@ -393,8 +399,7 @@ static void killed_qsd_under_io_comes_back(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    qsd_start(&q);
-    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    qsd_start_spec(&q, spec, sizeof(spec));
     struct dom *d = dom_start("diskio", 64, 1, "--device", spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskio: vdb: pass 1 ok", WAIT_MS);
@@ -430,8 +435,7 @@ static void save_with_devices_is_refused(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    qsd_start(&q);
-    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    qsd_start_spec(&q, spec, sizeof(spec));
     struct dom *d = dom_start("counter", 32, 1, "--device", spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "counter 1\n", WAIT_MS);
@@ -480,8 +484,7 @@ static void guest_verifies_qsd_qcow2_disk(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    qsd_start(&q);
-    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    qsd_start_spec(&q, spec, sizeof(spec));
     struct dom *d = dom_start("diskcheck", 64, 1, "--device", spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskcheck: vdb: 131072 sectors, read-write, serial vhost_user_blk", WAIT_MS);
@@ -502,8 +505,7 @@ static void notifications_through_hvcore(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    qsd_start(&q);
-    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    qsd_start_spec(&q, spec, sizeof(spec));
     setenv("HVCORE_NO_IOEVENTFD", "1", 1);
     struct dom *d = dom_start("diskcheck", 64, 1, "--device", spec, NULL);
     unsetenv("HVCORE_NO_IOEVENTFD");
@@ -769,8 +771,7 @@ static void qsd_broken_queue_hangs_up(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    qsd_start(&q);
-    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    qsd_start_spec(&q, spec, sizeof(spec));
     struct dom *d = dom_start("hostile-virtq=stay", 64, 1, "--paused", "--device", spec, NULL);
     assert_non_null(d);
     int evfd = subscribe(d);
@@ -945,8 +946,7 @@ static void devices_survive_a_reboot(void **state)
     (void)state;
     REQUIRE_KVM();
     REQUIRE_QSD();
-    qsd_start(&q);
-    snprintf(spec, sizeof(spec), "blk,id=vdb,socket=%s", q.sock);
+    qsd_start_spec(&q, spec, sizeof(spec));
     struct dom *d = dom_start("diskio", 64, 1, "--device", spec, NULL);
     assert_non_null(d);
     EXPECT_CONSOLE(d, "diskio: vdb: pass 1 ok", WAIT_MS);
