@@ -88,6 +88,29 @@ static size_t recv_test_frame(int s, uint8_t *buf, size_t len)
     return 0;
 }
 
+/* VIRTIO_NET_CTRL_MQ VQ_PAIRS_SET 2 on the control queue (4), command
+ * and ack in descriptors 0 and 1: the back end acks it (0).  *ack gets
+ * the ack's buffer; the command's bytes are returned, to send again. */
+static uint8_t *two_pairs_set(struct vf *f, uint64_t *ack)
+{
+    uint64_t cmd = vf_alloc(f, 4, 4);
+    uint8_t *c = vf_ptr(f, cmd);
+
+    *ack = vf_alloc(f, 1, 1);
+    c[0] = 4;               /* VIRTIO_NET_CTRL_MQ */
+    c[1] = 0;               /* VQ_PAIRS_SET       */
+    c[2] = 2;
+    c[3] = 0;
+    vf_desc(f, 4, 0, cmd, 4, VIRTQ_DESC_F_NEXT, 1);
+    vf_desc(f, 4, 1, *ack, 1, VIRTQ_DESC_F_WRITE, 0);
+    *(uint8_t *)vf_ptr(f, *ack) = 0xff;
+    vf_avail(f, 4, 0);
+    vf_kick(f, 4);
+    assert_true(vf_wait_used(f, 4, 1));
+    assert_int_equal(*(uint8_t *)vf_ptr(f, *ack), 0);
+    return c;
+}
+
 /* A test frame of size bytes (tag) sent on transmit queue q, header and
  * frame in descriptors 0 and 1, reaches the tap (ps, a packet socket on
  * it).  *txbuf (if txbuf is not NULL) gets the frame's buffer; the
@@ -279,7 +302,7 @@ static void hvnet_moves_frames_between_guest_and_tap(void **state)
 static void hvnet_joins_a_bridge_with_two_queue_pairs(void **state)
 {
     struct vf f = { 0 };
-    uint64_t cmd, ack;
+    uint64_t ack;
     uint8_t *c;
     uint32_t u;
 
@@ -299,20 +322,7 @@ static void hvnet_joins_a_bridge_with_two_queue_pairs(void **state)
     assert_int_not_equal(sh("ip netns exec %s ip -o link show hvt0 | grep -q '%s'", netns,
                             GUEST_MAC), 0);
 
-    cmd = vf_alloc(&f, 4, 4);
-    ack = vf_alloc(&f, 1, 1);
-    c = vf_ptr(&f, cmd);
-    c[0] = 4;               /* VIRTIO_NET_CTRL_MQ */
-    c[1] = 0;               /* VQ_PAIRS_SET       */
-    c[2] = 2;
-    c[3] = 0;
-    vf_desc(&f, 4, 0, cmd, 4, VIRTQ_DESC_F_NEXT, 1);
-    vf_desc(&f, 4, 1, ack, 1, VIRTQ_DESC_F_WRITE, 0);
-    *(uint8_t *)vf_ptr(&f, ack) = 0xff;
-    vf_avail(&f, 4, 0);
-    vf_kick(&f, 4);
-    assert_true(vf_wait_used(&f, 4, 1));
-    assert_int_equal(*(uint8_t *)vf_ptr(&f, ack), 0);
+    c = two_pairs_set(&f, &ack);
     c[2] = 3;
     vf_avail(&f, 4, 0);
     vf_kick(&f, 4);
@@ -335,8 +345,7 @@ static void hvnet_runs_as_another_user(void **state)
     struct vf f = { 0 };
     struct passwd *pw = getpwnam("nobody");
     char path[64], line[256];
-    uint64_t cmd, ack;
-    uint8_t *c;
+    uint64_t ack;
     bool seen = false;
     FILE *st;
     int ps;
@@ -363,20 +372,7 @@ static void hvnet_runs_as_another_user(void **state)
     assert_true(seen);
 
     /* Two pairs: TUNSETQUEUE as nobody. */
-    cmd = vf_alloc(&f, 4, 4);
-    ack = vf_alloc(&f, 1, 1);
-    c = vf_ptr(&f, cmd);
-    c[0] = 4;
-    c[1] = 0;
-    c[2] = 2;
-    c[3] = 0;
-    vf_desc(&f, 4, 0, cmd, 4, VIRTQ_DESC_F_NEXT, 1);
-    vf_desc(&f, 4, 1, ack, 1, VIRTQ_DESC_F_WRITE, 0);
-    *(uint8_t *)vf_ptr(&f, ack) = 0xff;
-    vf_avail(&f, 4, 0);
-    vf_kick(&f, 4);
-    assert_true(vf_wait_used(&f, 4, 1));
-    assert_int_equal(*(uint8_t *)vf_ptr(&f, ack), 0);
+    two_pairs_set(&f, &ack);
 
     /* A frame from the second pair's transmit queue reaches the tap. */
     ps = packet_socket("hvt0");
