@@ -184,18 +184,6 @@ bool wait_sleeping(pid_t pid)
     return false;
 }
 
-/* A shell command's status. */
-int sh(const char *fmt, ...)
-{
-    char cmd[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
-
 /* Start PROGRAM --socket SOCK args... and wait until it accepts (30 s). */
 pid_t listen_backend(const char *program, const char *sock, const char *const *args)
 {

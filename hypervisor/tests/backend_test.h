@@ -36,6 +36,7 @@
 #include "blk.h"
 #include "net.h"
 #include "public/device.h"
+#include "sh_util.h"
 #include "virtq.h"
 #include "vu_front.h"
 #include "vu_msg.h"
@@ -95,9 +96,6 @@ double secs(void);
 
 /* Wait (30 s) until process pid sleeps (state S in /proc/pid/stat). */
 bool wait_sleeping(pid_t pid);
-
-__attribute__((format(printf, 1, 2)))
-int sh(const char *fmt, ...);
 
 /* PROGRAM --socket SOCK args..., once it accepts (30 s); its pid. */
 pid_t listen_backend(const char *program, const char *sock, const char *const *args);

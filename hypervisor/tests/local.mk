@@ -5,7 +5,8 @@ if HAVE_CMOCKA
 noinst_LIBRARIES += tests/libharness.a
 tests_libharness_a_SOURCES = tests/harness.c tests/harness.h \
 	tests/xfer_util.c tests/xfer_util.h \
-	tests/device_util.c tests/device_util.h
+	tests/device_util.c tests/device_util.h \
+	tests/sh_util.c tests/sh_util.h
 
 UNIT_TESTS = tests/unit_elf tests/unit_pvclock tests/unit_domctl tests/unit_evtchn \
 	tests/unit_shutdown_request tests/unit_stream_read tests/unit_device_spec \
@@ -48,7 +49,7 @@ BACKEND_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/backends $(URING_CFLAGS) \
 BACKEND_TEST_LDADD = tests/libbackendtest.a backends/libbackend.a $(CMOCKA_LIBS)
 noinst_LIBRARIES += tests/libbackendtest.a
 tests_libbackendtest_a_SOURCES = tests/backend_test.c tests/backend_test.h \
-	tests/vu_front.c tests/vu_front.h
+	tests/vu_front.c tests/vu_front.h tests/sh_util.c tests/sh_util.h
 tests_libbackendtest_a_CPPFLAGS = $(BACKEND_TEST_CPPFLAGS)
 tests_test_backends_CPPFLAGS = $(BACKEND_TEST_CPPFLAGS)
 tests_test_backends_LDADD = $(BACKEND_TEST_LDADD)

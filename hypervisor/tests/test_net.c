@@ -13,13 +13,13 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "device_util.h"
+#include "sh_util.h"
 #include "test_util.h"
 
 #define WAIT_MS 30000
@@ -29,18 +29,6 @@
 static char netns[64];
 static bool have_netns;
 static struct dom *doms[2];
-
-__attribute__((format(printf, 1, 2)))
-static int sh(const char *fmt, ...)
-{
-    char cmd[1024];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    return system(cmd);
-}
 
 /* Run fn(arg) with the calling thread in the namespace: what it starts
  * (hvcore) and the sockets it makes stay there. */
