@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fuzz_check.h"
 #include "console.h"
 #include "domctl.h"
 #include "hvcore.h"
@@ -32,17 +33,6 @@
 
 #define FUZZ_DOMID 3
 #define MAX_DATAGRAMS 16
-
-#define CHECK(cond, ...)                                                \
-    do {                                                                \
-        if (!(cond)) {                                                  \
-            fprintf(stderr, "fuzz_domctl: invariant broken: %s: ",      \
-                    #cond);                                             \
-            fprintf(stderr, __VA_ARGS__);                               \
-            fputc('\n', stderr);                                        \
-            abort();                                                    \
-        }                                                               \
-    } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

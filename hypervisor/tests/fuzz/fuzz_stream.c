@@ -26,22 +26,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_check.h"
 #include "public/errno.h"
 #include "public/stream.h"
 #include "stream_read.h"
 
 #define FUZZ_MEM_MAX (64ULL << 20)
-
-#define CHECK(cond, ...)                                                \
-    do {                                                                \
-        if (!(cond)) {                                                  \
-            fprintf(stderr, "fuzz_stream: invariant broken: %s: ",      \
-                    #cond);                                             \
-            fprintf(stderr, __VA_ARGS__);                               \
-            fputc('\n', stderr);                                        \
-            abort();                                                    \
-        }                                                               \
-    } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "../../backends/virtq.h"
 #include "../../backends/vu_mem.h"
 
@@ -28,17 +29,6 @@
 #define FZ_HALF  0x8000u            /* two adjacent regions of 32 KiB      */
 #define FZ_APART 0x200000ull        /* a third region of 4 KiB, apart      */
 #define FZ_APART_SIZE 0x1000u
-
-#define CHECK(cond, ...)                                                \
-    do {                                                                \
-        if (!(cond)) {                                                  \
-            fprintf(stderr, "fuzz_virtq: invariant broken: %s: ",       \
-                    #cond);                                             \
-            fprintf(stderr, __VA_ARGS__);                               \
-            fputc('\n', stderr);                                        \
-            abort();                                                    \
-        }                                                               \
-    } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
