@@ -255,6 +255,7 @@ int hv_device_to_xml(const hv_device *dev, char **out);
 int hv_device_to_json(const hv_device *dev, char **out);
 /* A deep copy; NULL when out of memory. */
 hv_device *hv_device_copy(const hv_device *dev);
+/* Frees dev; NULL is allowed. */
 void hv_device_free(hv_device *dev);
 
 /* HV_DEVICE_DISK or HV_DEVICE_INTERFACE. */
@@ -756,8 +757,15 @@ enum hv_device_counter {
     HV_DEVICE_RECONNECTS = 7,   /* times the back end came back           */
 };
 
+/*
+ * The running domain's devices, in slot order, with their state, back end
+ * and counters (flags: 0, else HV_EINVAL).  0 and *out, which the caller
+ * frees with hv_devlist_free.
+ */
 int hv_domain_get_devices(hv_domain *dom, unsigned flags, hv_devlist **out);
+/* Devices in the list. */
 size_t hv_devlist_count(const hv_devlist *list);
+/* Borrowed id of device i ("vda", "net0"); NULL past the end. */
 const char *hv_devlist_get_id(const hv_devlist *list, size_t i);
 /* HV_DEVICE_DISK or HV_DEVICE_INTERFACE; HV_EINVAL past the end. */
 int hv_devlist_get_type(const hv_devlist *list, size_t i);
@@ -781,6 +789,7 @@ int hv_devlist_get_counter(const hv_devlist *list, size_t i, int counter,
  * not known.  Caller frees.
  */
 int hv_devlist_to_json(const hv_devlist *list, char **out);
+/* Frees list; NULL is allowed. */
 void hv_devlist_free(hv_devlist *list);
 
 /* Domain information snapshot (owned by the caller, or borrowed from a list). */
