@@ -11,12 +11,16 @@ set -eu
 # qemu-utils: qemu-img makes the qcow2 image it serves.
 # iproute2: the network tests make namespaces, veth pairs and bridges;
 # iputils-ping: they ping a guest from its namespace.
+# liblzma, liblz4, libzstd, zlib: hvcore unpacks bzImage kernels (xz, lz4,
+# zstd, gzip payloads) and checks initrds; cpio: the Linux-guest tests
+# pack a busybox initramfs.
 PKGS="build-essential autoconf automake libtool pkg-config clang
 libclang-rt-14-dev
 linux-libc-dev libcmocka-dev libxml2-dev libxml2-utils libjson-c-dev
 libsqlite3-dev sqlite3 libevent-dev libssl-dev openssl libcurl4-openssl-dev
 curl wrk procps libyaml-dev groff-base libxxhash-dev
-liburing-dev iproute2 iputils-ping qemu-system-common qemu-utils"
+liburing-dev iproute2 iputils-ping qemu-system-common qemu-utils
+liblzma-dev liblz4-dev libzstd-dev zlib1g-dev cpio"
 
 # Arguments name other packages instead (install-bench-deps.sh).
 [ $# -gt 0 ] && PKGS="$*"
