@@ -45,6 +45,7 @@ enum end_reason {
 struct xfer;
 struct stream_state;
 struct device;
+struct xen_dom;
 
 enum lifecycle_action { ACTION_DESTROY, ACTION_RESTART, ACTION_PRESERVE };
 
@@ -163,6 +164,11 @@ struct domain {
     uint64_t upcall_rip;
     struct evtchn_port port[HV_NR_EVTCHN];
     uint64_t events;                /* ports made pending, ever        */
+
+    /* Xen PV personality (xen*.c, docs/xen-pv.md): NULL for hvcore's own
+     * pv ABI, set when the kernel speaks Xen's */
+    struct xen_dom *xen;
+    const char *initrd_path;        /* --initrd (Xen PV kernels only)    */
 
     /* devices (device.c): the table and back ends under dev_lock, taken
      * before lock; the data path's per-queue descriptors and ports under
