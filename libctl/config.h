@@ -12,7 +12,7 @@
 enum cfg_field {
     F_DOMAIN, F_NAME, F_UUID, F_MEMORY, F_CURMEM, F_VCPUS, F_VCPUS_CUR,
     F_KERNEL, F_CMDLINE, F_ON_POWEROFF, F_ON_REBOOT, F_ON_CRASH,
-    F_CONSOLE_LOG, F_DEVICES, F_COUNT
+    F_CONSOLE_LOG, F_DEVICES, F_OS_TYPE, F_INITRD, F_COUNT
 };
 
 enum cfg_syntax { SYN_API, SYN_XML, SYN_JSON };
@@ -23,7 +23,9 @@ struct hv_config {
     char uuid_str[37];
     uint64_t mem_cur_mib, mem_max_mib;
     unsigned vcpus_cur, vcpus_max;
+    int os_type;                /* enum hv_os_type                   */
     char *kernel;
+    char *initrd;
     char *cmdline;
     char *console_log;
     int actions[3];             /* enum hv_lifecycle_action by event */
@@ -43,6 +45,9 @@ const char *cfg_xml_label(enum cfg_field f);
 const char *cfg_json_label(enum cfg_field f);
 const char *cfg_action_name(int action);
 int cfg_action_parse(const char *s);        /* -1 if unknown */
+/* "pv" or "linux", as <type> and "os.type" spell them: enum hv_os_type
+ * (never HV_OS_AUTO, which is no <type> at all), or -1 if unknown. */
+int cfg_os_type_parse(const char *s);
 const char *cfg_event_key(int ev);          /* "on_poweroff" ... */
 
 /*

@@ -5,7 +5,8 @@
  *   { "type": "pv", "name": "web", "uuid": "...",
  *     "memory": { "max_mib": 256, "current_mib": 256 },
  *     "vcpus": { "max": 2, "current": 2 },
- *     "os": { "kernel": "/path/pvboot", "cmdline": "counter" },
+ *     "os": { "type": "linux", "kernel": "/path/vmlinuz",
+ *             "initrd": "/path/initrd.img", "cmdline": "console=hvc0" },
  *     "on_poweroff": "destroy", "on_reboot": "restart", "on_crash": "destroy",
  *     "devices": { "console": { "log": "/path/console.log" },
  *                  "disks": [ {...} ], "interfaces": [ {...} ] } }
@@ -117,6 +118,18 @@ static int get_string(json_object *o, char **slot, struct jwalk *w)
     return *slot ? 0 : err_set(HV_ENOMEM, "%s: out of memory", w->src);
 }
 
+/* "os.type": "pv" or "linux". */
+static int read_os_type(struct jwalk *w, json_object *o)
+{
+    int type = cfg_os_type_parse(json_object_get_string(o));
+
+    if (type < 0)
+        return cfg_err(w->cfg, F_OS_TYPE, "unknown os type '%s' (use linux "
+                       "or pv)", json_object_get_string(o));
+    w->cfg->os_type = type;
+    return 0;
+}
+
 /* "devices.disks" or "devices.interfaces": an array of device objects. */
 static int read_device_list(struct jwalk *w, json_object *arr, int type)
 {
@@ -159,8 +172,13 @@ static int read_top(struct jwalk *w, json_object *root)
                           { "current_mib", json_type_int, false, NULL } };
     struct jkey cpu[] = { { "max", json_type_int, true, NULL },
                           { "current", json_type_int, false, NULL } };
-    struct jkey os[] = { { "kernel", json_type_string, true, NULL },
-                         { "cmdline", json_type_string, false, NULL } };
+    enum { O_TYPE, O_KERNEL, O_INITRD, O_CMDLINE, O_COUNT };
+    struct jkey os[O_COUNT] = {
+        [O_TYPE] = { "type", json_type_string, false, NULL },
+        [O_KERNEL] = { "kernel", json_type_string, true, NULL },
+        [O_INITRD] = { "initrd", json_type_string, false, NULL },
+        [O_CMDLINE] = { "cmdline", json_type_string, false, NULL },
+    };
     struct jkey dev[] = { { "console", json_type_object, false, NULL },
                           { "disks", json_type_array, false, NULL },
                           { "interfaces", json_type_array, false, NULL } };
@@ -177,8 +195,12 @@ static int read_top(struct jwalk *w, json_object *root)
     if ((rc = collect(w, root, "", top, K_COUNT)))
         return rc;
     if (strcmp(json_object_get_string(top[K_TYPE].val), "pv") != 0)
-        return key_err(w, "type", "'%s' is not supported (only 'pv')",
-                       json_object_get_string(top[K_TYPE].val));
+        return key_err(w, "type", "'%s' is not supported (only 'pv'%s)",
+                       json_object_get_string(top[K_TYPE].val),
+                       strcmp(json_object_get_string(top[K_TYPE].val),
+                              "xen") == 0
+                       ? "; a Xen PV kernel is \"os\": {\"type\": "
+                         "\"linux\"}" : "");
     if ((rc = get_string(top[K_NAME].val, &cfg->name, w)))
         return rc;
     if (top[K_UUID].val) {
@@ -206,9 +228,13 @@ static int read_top(struct jwalk *w, json_object *root)
             cfg->vcpus_cur = (unsigned)v;
         }
     }
-    if ((rc = collect(w, top[K_OS].val, "os", os, 2)) ||
-        (rc = get_string(os[0].val, &cfg->kernel, w)) ||
-        (os[1].val && (rc = get_string(os[1].val, &cfg->cmdline, w))))
+    if ((rc = collect(w, top[K_OS].val, "os", os, O_COUNT)) ||
+        (os[O_TYPE].val && (rc = read_os_type(w, os[O_TYPE].val))) ||
+        (rc = get_string(os[O_KERNEL].val, &cfg->kernel, w)) ||
+        (os[O_INITRD].val &&
+         (rc = get_string(os[O_INITRD].val, &cfg->initrd, w))) ||
+        (os[O_CMDLINE].val &&
+         (rc = get_string(os[O_CMDLINE].val, &cfg->cmdline, w))))
         return rc;
     for (int ev = HV_ON_POWEROFF; ev <= HV_ON_CRASH; ev++) {
         json_object *a = top[K_ON_POWEROFF + ev].val;
@@ -319,7 +345,12 @@ static json_object *build(const hv_config *cfg)
     ok = ok && jsonu_add(root, "vcpus", pair("max", cfg->vcpus_max, "current",
                                              cfg->vcpus_cur));
     ok = ok && jsonu_add(root, "os", os = json_object_new_object());
+    if (ok && cfg->os_type != HV_OS_AUTO)
+        ok = jsonu_add(os, "type", json_object_new_string(
+                           hv_os_type_name(cfg->os_type)));
     ok = ok && jsonu_add(os, "kernel", json_object_new_string(cfg->kernel));
+    if (ok && cfg->initrd)
+        ok = jsonu_add(os, "initrd", json_object_new_string(cfg->initrd));
     if (ok && cfg->cmdline)
         ok = jsonu_add(os, "cmdline", json_object_new_string(cfg->cmdline));
     for (int ev = HV_ON_POWEROFF; ok && ev <= HV_ON_CRASH; ev++)

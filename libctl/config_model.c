@@ -20,6 +20,7 @@ static const char *const xml_labels[F_COUNT] = {
     [F_CMDLINE] = "cmdline",       [F_ON_POWEROFF] = "on_poweroff",
     [F_ON_REBOOT] = "on_reboot",   [F_ON_CRASH] = "on_crash",
     [F_CONSOLE_LOG] = "log",       [F_DEVICES] = "devices",
+    [F_OS_TYPE] = "type",          [F_INITRD] = "initrd",
 };
 
 static const char *const json_labels[F_COUNT] = {
@@ -30,13 +31,21 @@ static const char *const json_labels[F_COUNT] = {
     [F_CMDLINE] = "os.cmdline",     [F_ON_POWEROFF] = "on_poweroff",
     [F_ON_REBOOT] = "on_reboot",    [F_ON_CRASH] = "on_crash",
     [F_CONSOLE_LOG] = "devices.console.log",
-    [F_DEVICES] = "devices",
+    [F_DEVICES] = "devices",        [F_OS_TYPE] = "os.type",
+    [F_INITRD] = "os.initrd",
 };
 
 static const char *const action_names[] = {
     [HV_ACTION_DESTROY] = "destroy",
     [HV_ACTION_RESTART] = "restart",
     [HV_ACTION_PRESERVE] = "preserve",
+};
+
+/* By enum hv_os_type; HV_OS_AUTO is no <type>, so it is never parsed. */
+static const char *const os_type_names[] = {
+    [HV_OS_AUTO] = "auto",
+    [HV_OS_PV] = "pv",
+    [HV_OS_LINUX] = "linux",
 };
 
 static const char *const event_keys[] = {
@@ -68,6 +77,21 @@ int cfg_action_parse(const char *s)
         if (strcmp(s, action_names[i]) == 0)
             return i;
     return -1;
+}
+
+int cfg_os_type_parse(const char *s)
+{
+    for (int i = HV_OS_PV; i <= HV_OS_LINUX; i++)
+        if (strcmp(s, os_type_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+HV_EXPORT const char *hv_os_type_name(int type)
+{
+    if (type < HV_OS_AUTO || type > HV_OS_LINUX)
+        return "unknown";
+    return os_type_names[type];
 }
 
 const char *cfg_event_key(int ev)
@@ -261,6 +285,7 @@ HV_EXPORT void hv_config_free(hv_config *cfg)
         return;
     free(cfg->name);
     free(cfg->kernel);
+    free(cfg->initrd);
     free(cfg->cmdline);
     free(cfg->console_log);
     free(cfg->source);
@@ -282,6 +307,7 @@ HV_EXPORT hv_config *hv_config_copy(const hv_config *cfg)
     *c = *cfg;
     c->name = xstrdup_or_null(cfg->name);
     c->kernel = xstrdup_or_null(cfg->kernel);
+    c->initrd = xstrdup_or_null(cfg->initrd);
     c->cmdline = xstrdup_or_null(cfg->cmdline);
     c->console_log = xstrdup_or_null(cfg->console_log);
     c->source = xstrdup_or_null(cfg->source);
@@ -292,7 +318,7 @@ HV_EXPORT hv_config *hv_config_copy(const hv_config *cfg)
         goto nomem;
     }
     if ((cfg->name && !c->name) || (cfg->kernel && !c->kernel) ||
-        (cfg->cmdline && !c->cmdline) ||
+        (cfg->initrd && !c->initrd) || (cfg->cmdline && !c->cmdline) ||
         (cfg->console_log && !c->console_log) ||
         (cfg->source && !c->source)) {
         hv_config_free(c);
@@ -424,6 +450,35 @@ HV_EXPORT int hv_config_set_kernel(hv_config *cfg, const char *path)
 HV_EXPORT const char *hv_config_get_kernel(const hv_config *cfg)
 {
     return cfg ? cfg->kernel : NULL;
+}
+
+HV_EXPORT int hv_config_set_os_type(hv_config *cfg, enum hv_os_type type)
+{
+    CHECK_CFG(cfg);
+    if ((int)type < HV_OS_AUTO || type > HV_OS_LINUX)
+        return err_set(HV_EINVAL, "config: unknown os type %d", (int)type);
+    cfg->os_type = (int)type;
+    cfg->line[F_OS_TYPE] = 0;
+    return 0;
+}
+
+HV_EXPORT int hv_config_get_os_type(const hv_config *cfg)
+{
+    CHECK_CFG(cfg);
+    return cfg->os_type;
+}
+
+HV_EXPORT int hv_config_set_initrd(hv_config *cfg, const char *path)
+{
+    CHECK_CFG(cfg);
+    if (path && !*path)
+        return err_set(HV_EINVAL, "config: initrd path is empty");
+    return set_string(cfg, &cfg->initrd, path, F_INITRD);
+}
+
+HV_EXPORT const char *hv_config_get_initrd(const hv_config *cfg)
+{
+    return cfg ? cfg->initrd : NULL;
 }
 
 HV_EXPORT int hv_config_set_cmdline(hv_config *cfg, const char *cmdline)

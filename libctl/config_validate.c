@@ -66,6 +66,23 @@ static int check_text(const hv_config *cfg, enum cfg_field f, const char *s)
     return 0;
 }
 
+/*
+ * The os type and the initrd: an initramfs is for a Linux kernel, so os
+ * type pv refuses one; with no type hvcore recognises the kernel and is
+ * the judge.
+ */
+static int check_os(const hv_config *cfg)
+{
+    if (cfg->os_type < HV_OS_AUTO || cfg->os_type > HV_OS_LINUX)
+        return cfg_err(cfg, F_OS_TYPE, "unknown os type %d", cfg->os_type);
+    if (cfg->initrd && !*cfg->initrd)
+        return cfg_err(cfg, F_INITRD, "is empty");
+    if (cfg->initrd && cfg->os_type == HV_OS_PV)
+        return cfg_err(cfg, F_INITRD, "os type 'pv' takes no initrd (only "
+                       "'linux' does)");
+    return 0;
+}
+
 int cfg_validate(const hv_config *cfg)
 {
     int rc;
@@ -98,6 +115,8 @@ int cfg_validate(const hv_config *cfg)
         return cfg_err(cfg, F_DOMAIN, "no kernel");
     if (!*cfg->kernel)
         return cfg_err(cfg, F_KERNEL, "is empty");
+    if ((rc = check_os(cfg)))
+        return rc;
     if (cfg->cmdline && strlen(cfg->cmdline) > HV_CMDLINE_LEN_MAX)
         return cfg_err(cfg, F_CMDLINE, "is %zu bytes, more than %d",
                        strlen(cfg->cmdline), HV_CMDLINE_LEN_MAX);
@@ -107,6 +126,7 @@ int cfg_validate(const hv_config *cfg)
     if (cfg->console_log && !*cfg->console_log)
         return cfg_err(cfg, F_CONSOLE_LOG, "is empty");
     if ((rc = check_text(cfg, F_KERNEL, cfg->kernel)) ||
+        (rc = check_text(cfg, F_INITRD, cfg->initrd)) ||
         (rc = check_text(cfg, F_CMDLINE, cfg->cmdline)) ||
         (rc = check_text(cfg, F_CONSOLE_LOG, cfg->console_log)))
         return rc;

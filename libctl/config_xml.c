@@ -150,19 +150,47 @@ static int read_action(struct walk *w, xmlNodePtr n, int ev)
     return rc;
 }
 
+/* <type>pv</type> or <type>linux</type>, as libvirt's Xen PV domains. */
+static int read_os_type(struct walk *w, xmlNodePtr n)
+{
+    char *text = NULL;
+    int rc, type;
+
+    if ((rc = read_string(w, n, F_OS_TYPE, &text)))
+        return rc;
+    type = cfg_os_type_parse(text);
+    if (type < 0)
+        rc = cfg_err(w->cfg, F_OS_TYPE, "unknown os type '%s' (use linux "
+                     "or pv)", text);
+    else
+        w->cfg->os_type = type;
+    free(text);
+    return rc;
+}
+
 static int read_os(struct walk *w, xmlNodePtr os)
 {
-    struct child_spec spec[] = { { "kernel", true, NULL },
-                                 { "cmdline", false, NULL } };
+    enum { O_TYPE, O_KERNEL, O_INITRD, O_CMDLINE, O_COUNT };
+    struct child_spec spec[O_COUNT] = {
+        [O_TYPE] = { "type", false, NULL },
+        [O_KERNEL] = { "kernel", true, NULL },
+        [O_INITRD] = { "initrd", false, NULL },
+        [O_CMDLINE] = { "cmdline", false, NULL },
+    };
     int rc;
 
     if ((rc = check_attrs(w, os, NULL)) ||
-        (rc = collect_children(w, os, spec, 2)))
+        (rc = collect_children(w, os, spec, O_COUNT)))
         return rc;
-    if ((rc = read_string(w, spec[0].node, F_KERNEL, &w->cfg->kernel)))
+    if (spec[O_TYPE].node && (rc = read_os_type(w, spec[O_TYPE].node)))
         return rc;
-    if (spec[1].node)
-        rc = read_string(w, spec[1].node, F_CMDLINE, &w->cfg->cmdline);
+    if ((rc = read_string(w, spec[O_KERNEL].node, F_KERNEL, &w->cfg->kernel)))
+        return rc;
+    if (spec[O_INITRD].node &&
+        (rc = read_string(w, spec[O_INITRD].node, F_INITRD, &w->cfg->initrd)))
+        return rc;
+    if (spec[O_CMDLINE].node)
+        rc = read_string(w, spec[O_CMDLINE].node, F_CMDLINE, &w->cfg->cmdline);
     return rc;
 }
 
@@ -257,8 +285,11 @@ static int read_domain(struct walk *w, xmlNodePtr root)
         return rc;
     type = get_attr(root, "type");
     if (!type || strcmp(type, "pv") != 0) {
+        /* libvirt's Xen PV domains are <domain type="xen">. */
         rc = type ? elem_err(w, root, "type '%s' is not supported (only "
-                             "'pv')", type)
+                             "'pv'%s)", type, strcmp(type, "xen") == 0
+                             ? "; a Xen PV kernel is <os><type>linux</type>"
+                             : "")
                   : elem_err(w, root, "missing attribute 'type'");
         xmlFree(type);
         return rc;
@@ -400,7 +431,11 @@ static xmlDocPtr build_doc(const hv_config *cfg)
         ok = xmlNewProp(n, (const xmlChar *)"current", (const xmlChar *)buf);
     }
     ok = ok && (n = xmlNewChild(root, NULL, (const xmlChar *)"os", NULL));
+    if (ok && cfg->os_type != HV_OS_AUTO)
+        ok = add_text(n, "type", hv_os_type_name(cfg->os_type));
     ok = ok && add_text(n, "kernel", cfg->kernel);
+    if (ok && cfg->initrd)
+        ok = add_text(n, "initrd", cfg->initrd);
     if (ok && cfg->cmdline)
         ok = add_text(n, "cmdline", cfg->cmdline);
     for (int ev = HV_ON_POWEROFF; ok && ev <= HV_ON_CRASH; ev++)

@@ -56,7 +56,7 @@
 extern "C" {
 #endif
 
-#define HV_API_VERSION 0x000600   /* 0.6.0 */
+#define HV_API_VERSION 0x000700   /* 0.7.0 */
 
 /* Feature macros: each names something a caller may test for. */
 #define HV_HAVE_CONFIG_XML      1 /* hv_config_from_xml / hv_config_to_xml    */
@@ -88,6 +88,8 @@ extern "C" {
 #define HV_HAVE_OP_FIGURES      1 /* hv_op_get_figure: transfer figures       */
 /* Since HVCTL_0.6: */
 #define HV_HAVE_DEVICES         1 /* hv_device, disks and interfaces          */
+/* Since HVCTL_0.7: */
+#define HV_HAVE_LINUX_GUEST     1 /* os type (pv, linux) and initrd           */
 
 /* Error codes: always negative, never renumbered. */
 enum {
@@ -210,6 +212,33 @@ int hv_config_get_action(const hv_config *cfg, enum hv_lifecycle_event ev);
 /* File that receives the guest console output; NULL clears it. */
 int hv_config_set_console_log(hv_config *cfg, const char *path);
 const char *hv_config_get_console_log(const hv_config *cfg);
+
+/*
+ * The guest ABI of the kernel (since HVCTL_0.7, HV_HAVE_LINUX_GUEST), as
+ * libvirt configures Xen PV domains: <os><type>linux</type> in XML,
+ * "os": {"type": "linux"} in JSON.  HV_OS_AUTO (no <type>, the default)
+ * leaves it to hvcore, which recognises a kernel with Xen ELF notes, or a
+ * bzImage, as linux and anything else as pv.
+ */
+enum hv_os_type {
+    HV_OS_AUTO  = 0,    /* recognised by hvcore from the kernel file     */
+    HV_OS_PV    = 1,    /* "pv": hvcore's own ABI (pvboot)               */
+    HV_OS_LINUX = 2,    /* "linux": the Xen PV ABI (stock Linux kernels) */
+};
+/* "auto", "pv", "linux", or "unknown" for any other value. */
+const char *hv_os_type_name(int type);
+/* HV_EINVAL for a value that is not an enum hv_os_type. */
+int hv_config_set_os_type(hv_config *cfg, enum hv_os_type type);
+/* Returns the type (>= 0), or HV_EINVAL for a NULL config. */
+int hv_config_get_os_type(const hv_config *cfg);
+/*
+ * The initramfs the kernel is given (since HVCTL_0.7): a path as for the
+ * kernel; NULL clears it, "" is HV_EINVAL.  Only a linux guest takes one:
+ * with os type pv, hv_config_validate refuses it (with HV_OS_AUTO it is
+ * passed on and hvcore decides).
+ */
+int hv_config_set_initrd(hv_config *cfg, const char *path);
+const char *hv_config_get_initrd(const hv_config *cfg);
 
 /* ------------------------------------------------------------------------
  * Devices: disks and network interfaces (since HVCTL_0.6, HV_HAVE_DEVICES)

@@ -114,8 +114,8 @@ libctl_libhvctl_la_SOURCES =
 libctl_libhvctl_la_LIBADD = libctl/libhvctl_core.la
 # -version-info current:revision:age -> libhvctl.so.0 (SONAME): current and
 # age go up by one with each release that adds calls (1: HVCTL_0.4,
-# 2: HVCTL_0.5, 3: HVCTL_0.6).
-libctl_libhvctl_la_LDFLAGS = -version-info 3:0:3 -no-undefined \
+# 2: HVCTL_0.5, 3: HVCTL_0.6, 4: HVCTL_0.7).
+libctl_libhvctl_la_LDFLAGS = -version-info 4:0:4 -no-undefined \
 	-Wl,--version-script=$(srcdir)/libctl/libhvctl.sym
 EXTRA_libctl_libhvctl_la_DEPENDENCIES = $(srcdir)/libctl/libhvctl.sym
 EXTRA_DIST += libctl/libhvctl.sym

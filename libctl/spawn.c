@@ -44,7 +44,7 @@ extern char **environ;
 #define CHILD_FD_MAX CHILD_INCOMING_FD
 
 struct argv_buf {
-    char *argv[40 + 2 * HV_DEVICES_MAX];
+    char *argv[44 + 2 * HV_DEVICES_MAX];
     char nums[5][24];
     char *specs[HV_DEVICES_MAX];    /* --device SPEC, freed by argv_free */
     int n, nspecs;
@@ -107,6 +107,27 @@ static int device_args(struct argv_buf *a, const hv_config *cfg)
     return 0;
 }
 
+/*
+ * The kernel, its initramfs and its ABI: --abi only when the config
+ * names an os type (hvcore recognises the kernel otherwise).
+ */
+static void kernel_args(struct argv_buf *a, const hv_config *cfg)
+{
+    static const char *const abi[] = { [HV_OS_PV] = "hv",
+                                       [HV_OS_LINUX] = "xen" };
+
+    arg(a, "--kernel");
+    arg(a, cfg->kernel);
+    if (cfg->initrd) {
+        arg(a, "--initrd");
+        arg(a, cfg->initrd);
+    }
+    if (cfg->os_type == HV_OS_PV || cfg->os_type == HV_OS_LINUX) {
+        arg(a, "--abi");
+        arg(a, abi[cfg->os_type]);
+    }
+}
+
 static int build_argv(struct argv_buf *a, const hv_conn *conn,
                       const hv_config *cfg, bool events, unsigned flags)
 {
@@ -121,8 +142,7 @@ static int build_argv(struct argv_buf *a, const hv_conn *conn,
              (unsigned long long)cfg->mem_max_mib);
     snprintf(a->nums[2], sizeof(a->nums[2]), "%u", cfg->vcpus_max);
     arg(a, conn->hvcore_path);
-    arg(a, "--kernel");
-    arg(a, cfg->kernel);
+    kernel_args(a, cfg);
     arg(a, "--memory");
     arg(a, a->nums[0]);
     arg(a, "--max-memory");

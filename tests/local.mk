@@ -33,6 +33,13 @@ tests_libctl_test_device_SOURCES = tests/libctl/test_device.c
 tests_libctl_test_device_CFLAGS = $(LIBCTL_TEST_CFLAGS) $(LIBXML2_CFLAGS) \
 	$(JSONC_CFLAGS)
 tests_libctl_test_device_LDADD = libctl/libhvctl_core.la $(CMOCKA_LIBS)
+# test_spawn_argv: what the direct driver gives hvcore for a config's os
+# type and initrd (--abi, --initrd), recorded by a stand-in hvcore.
+check_PROGRAMS += tests/libctl/test_spawn_argv
+TESTS += tests/libctl/test_spawn_argv
+tests_libctl_test_spawn_argv_SOURCES = tests/libctl/test_spawn_argv.c
+tests_libctl_test_spawn_argv_CFLAGS = $(LIBCTL_TEST_CFLAGS)
+tests_libctl_test_spawn_argv_LDADD = $(LIBCTL_TEST_LDADD)
 
 check_PROGRAMS += tests/libctl/test_uri
 TESTS += tests/libctl/test_uri

@@ -377,7 +377,7 @@ static void version(void **state)
     (void)state;
     RUN_OK(&r, "version");
     assert_contains(r.out, "client:      hvctl " PACKAGE_VERSION "\n");
-    assert_contains(r.out, "library:     libhvctl 0.6.0\n");
+    assert_contains(r.out, "library:     libhvctl 0.7.0\n");
     assert_contains(r.out, "hypervisor:  hvcore ");
     assert_contains(r.out, "agent:       not running\n");
     RUN_OK(&r, "-V");
@@ -386,7 +386,7 @@ static void version(void **state)
     assert_string_equal(json_field(r.out, "client", buf, sizeof(buf)),
                         PACKAGE_VERSION);
     assert_string_equal(json_field(r.out, "library", buf, sizeof(buf)),
-                        "0.6.0");
+                        "0.7.0");
     assert_string_equal(json_field(r.out, "agent", buf, sizeof(buf)), "null");
     /* --json is global too. */
     RUN_OK(&r, "--json", "version");

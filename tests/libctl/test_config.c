@@ -61,7 +61,8 @@ static char *fixture(const char *sub, const char *name, size_t *len)
 }
 
 static const char *const valid[] = { "minimal", "full", "units", "escaping",
-                                     "devices" };
+                                     "devices", "linux", "os-pv",
+                                     "initrd-auto" };
 
 /* XML -> model -> XML and JSON, against the expected files. */
 static void test_valid_fixtures(void **state)
@@ -330,6 +331,87 @@ static void test_api(void **state)
     hv_config_free(NULL);
 }
 
+/*
+ * The os type and the initrd through the API (HV_HAVE_LINUX_GUEST): the
+ * default leaves the kernel to hvcore, pv refuses an initrd, and the
+ * formats write only what was given.
+ */
+static void test_os_type(void **state)
+{
+    hv_config *c = hv_config_new(), *back, *copy;
+    char *x, *j;
+
+    (void)state;
+    assert_non_null(c);
+    assert_int_equal(hv_config_get_os_type(c), HV_OS_AUTO);
+    assert_null(hv_config_get_initrd(c));
+    assert_string_equal(hv_os_type_name(HV_OS_AUTO), "auto");
+    assert_string_equal(hv_os_type_name(HV_OS_PV), "pv");
+    assert_string_equal(hv_os_type_name(HV_OS_LINUX), "linux");
+    assert_string_equal(hv_os_type_name(3), "unknown");
+    assert_string_equal(hv_os_type_name(-1), "unknown");
+
+    assert_int_equal(hv_config_set_name(c, "deb"), 0);
+    assert_int_equal(hv_config_set_kernel(c, "/boot/vmlinuz"), 0);
+    assert_int_equal(hv_config_set_os_type(c, 3), HV_EINVAL);
+    assert_string_equal(hv_last_error(), "config: unknown os type 3");
+    assert_int_equal(hv_config_set_os_type(c, -1), HV_EINVAL);
+    assert_int_equal(hv_config_get_os_type(c), HV_OS_AUTO);
+    assert_int_equal(hv_config_set_initrd(c, ""), HV_EINVAL);
+    assert_string_equal(hv_last_error(), "config: initrd path is empty");
+
+    /* No type: the initrd goes to hvcore, which recognises the kernel. */
+    assert_int_equal(hv_config_set_initrd(c, "/boot/initrd.img"), 0);
+    assert_string_equal(hv_config_get_initrd(c), "/boot/initrd.img");
+    assert_int_equal(hv_config_validate(c), 0);
+    assert_int_equal(hv_config_to_xml(c, &x), 0);
+    assert_non_null(strstr(x, "  <os>\n    <kernel>/boot/vmlinuz</kernel>\n"
+                              "    <initrd>/boot/initrd.img</initrd>\n"
+                              "  </os>\n"));
+    free(x);
+
+    /* pv refuses it, in the caller's words. */
+    assert_int_equal(hv_config_set_os_type(c, HV_OS_PV), 0);
+    assert_int_equal(hv_config_get_os_type(c), HV_OS_PV);
+    assert_int_equal(hv_config_validate(c), HV_ECONFIG);
+    assert_string_equal(hv_last_error(), "config 'deb': os.initrd: os type "
+                        "'pv' takes no initrd (only 'linux' does)");
+    assert_int_equal(hv_config_to_json(c, &j), HV_ECONFIG);
+    assert_null(j);
+    assert_int_equal(hv_config_set_initrd(c, NULL), 0);
+    assert_null(hv_config_get_initrd(c));
+    assert_int_equal(hv_config_validate(c), 0);
+    assert_int_equal(hv_config_set_initrd(c, "/boot/init\x01rd"), 0);
+    assert_int_equal(hv_config_set_os_type(c, HV_OS_LINUX), 0);
+    assert_int_equal(hv_config_validate(c), HV_ECONFIG);
+    assert_string_equal(hv_last_error(), "config 'deb': os.initrd: holds a "
+                        "control character (byte 0x01)");
+
+    /* linux: both survive a copy and the JSON round trip. */
+    assert_int_equal(hv_config_set_initrd(c, "/boot/initrd.img"), 0);
+    copy = hv_config_copy(c);
+    assert_non_null(copy);
+    hv_config_free(c);
+    assert_int_equal(hv_config_get_os_type(copy), HV_OS_LINUX);
+    assert_string_equal(hv_config_get_initrd(copy), "/boot/initrd.img");
+    assert_int_equal(hv_config_to_json(copy, &j), 0);
+    assert_non_null(strstr(j, "  \"os\": {\n    \"type\": \"linux\",\n"
+                              "    \"kernel\": \"/boot/vmlinuz\",\n"
+                              "    \"initrd\": \"/boot/initrd.img\"\n  }"));
+    assert_int_equal(hv_config_from_json(j, strlen(j), "deb.json", &back), 0);
+    assert_int_equal(hv_config_get_os_type(back), HV_OS_LINUX);
+    assert_string_equal(hv_config_get_initrd(back), "/boot/initrd.img");
+    free(j);
+    hv_config_free(back);
+    hv_config_free(copy);
+
+    /* NULL handles are errors, not crashes. */
+    assert_int_equal(hv_config_get_os_type(NULL), HV_EINVAL);
+    assert_int_equal(hv_config_set_os_type(NULL, HV_OS_PV), HV_EINVAL);
+    assert_int_equal(hv_config_set_initrd(NULL, "/i"), HV_EINVAL);
+    assert_null(hv_config_get_initrd(NULL));
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -406,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_huge_input),
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_api),
+        cmocka_unit_test(test_os_type),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_thread_local_error),
         cmocka_unit_test(test_silent),
