@@ -23,6 +23,34 @@
 /* ---- bodies that are configurations ---- */
 
 /*
+ * hvctld has no working directory of the client's to resolve a relative
+ * path against: the kernel's and the initrd's are refused here, not at
+ * start.  A name without a slash is hvcore's to look up in its guest
+ * directory (an installed guest kernel, hvctl.xml(5)).  true after
+ * replying.
+ */
+static bool refuse_relative(struct rest_req *rr, const hv_config *cfg)
+{
+    const struct { const char *what, *path, *or_name; } p[] = {
+        { "kernel", hv_config_get_kernel(cfg),
+          "the name of an installed guest kernel" },
+        { "initrd", hv_config_get_initrd(cfg),
+          "a file name in hvcore's guest directory" },
+    };
+
+    for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+        if (!p[i].path || p[i].path[0] == '/' || !strchr(p[i].path, '/'))
+            continue;
+        rest_error(rr, 400, "invalid_config", "domain '%s': %s '%s' is a "
+                   "relative path; hvctld needs an absolute one (or %s, "
+                   "without a slash)", hv_config_get_name(cfg), p[i].what,
+                   p[i].path, p[i].or_name);
+        return true;
+    }
+    return false;
+}
+
+/*
  * Parse the body as a domain config.  *uuid_given tells whether the text
  * names the uuid itself: a config without one gets a fresh random uuid
  * from libhvctl, which must not replace the one a definition has.
@@ -46,16 +74,7 @@ static hv_config *body_config(struct rest_req *rr, bool *uuid_given)
         rest_error_hv(rr, rc, hv_last_error());
         return NULL;
     }
-    /* hvctld has no working directory of the client's to resolve a
-     * relative path against: refused here, not at start.  A name without
-     * a slash is an installed guest kernel, which hvcore looks up in its
-     * guest directory (hvctl.xml(5)). */
-    if (hv_config_get_kernel(cfg)[0] != '/' &&
-        strchr(hv_config_get_kernel(cfg), '/')) {
-        rest_error(rr, 400, "invalid_config", "domain '%s': kernel '%s' is "
-                   "a relative path; hvctld needs an absolute one (or the "
-                   "name of an installed guest kernel, without a slash)",
-                   hv_config_get_name(cfg), hv_config_get_kernel(cfg));
+    if (refuse_relative(rr, cfg)) {
         hv_config_free(cfg);
         return NULL;
     }

@@ -15,28 +15,50 @@
 #include "cmdopts.h"
 #include "output.h"
 
-int config_fix_kernel(struct cli *cli, struct backend *be, hv_config *cfg)
+/*
+ * One path of cfg (`what` is "kernel" or "initrd"), made absolute into
+ * full[len]; EXIT_OK with full "" when it needs nothing.
+ */
+static int fix_path(struct cli *cli, struct backend *be, const char *what,
+                    const char *path, char *full, size_t len)
 {
-    const char *kernel = hv_config_get_kernel(cfg);
-    char cwd[PATH_MAX], full[PATH_MAX * 2];
+    char cwd[PATH_MAX];
     struct stat st;
 
-    /* A name without a slash is an installed guest (hvctl.xml(5)). */
-    if (!kernel || kernel[0] == '/' || !strchr(kernel, '/'))
+    full[0] = '\0';
+    /* A name without a slash is hvcore's to find in its guest directory
+     * (hvctl.xml(5)). */
+    if (!path || path[0] == '/' || !strchr(path, '/'))
         return EXIT_OK;
     if (!be_same_host(be))
-        return cli_fail(cli, "kernel '%s' is a relative path, and the domain "
+        return cli_fail(cli, "%s '%s' is a relative path, and the domain "
                         "runs on another host: give its absolute path there",
-                        kernel);
+                        what, path);
     if (!getcwd(cwd, sizeof(cwd)))
-        return cli_fail(cli, "kernel '%s' is a relative path, and the current "
-                        "directory is unknown: %s", kernel, strerror(errno));
-    snprintf(full, sizeof(full), "%s/%s", strcmp(cwd, "/") ? cwd : "",
-             kernel);
-    if (stat(full, &st) < 0)
-        return cli_fail(cli, "kernel '%s' (%s): %s", kernel, full,
+        return cli_fail(cli, "%s '%s' is a relative path, and the current "
+                        "directory is unknown: %s", what, path,
                         strerror(errno));
-    if (hv_config_set_kernel(cfg, full))
+    snprintf(full, len, "%s/%s", strcmp(cwd, "/") ? cwd : "", path);
+    if (stat(full, &st) < 0)
+        return cli_fail(cli, "%s '%s' (%s): %s", what, path, full,
+                        strerror(errno));
+    return EXIT_OK;
+}
+
+int config_fix_paths(struct cli *cli, struct backend *be, hv_config *cfg)
+{
+    char full[PATH_MAX * 2];
+    int rc;
+
+    if ((rc = fix_path(cli, be, "kernel", hv_config_get_kernel(cfg), full,
+                       sizeof(full))))
+        return rc;
+    if (full[0] && hv_config_set_kernel(cfg, full))
+        return cli_fail(cli, "%s", hv_last_error());
+    if ((rc = fix_path(cli, be, "initrd", hv_config_get_initrd(cfg), full,
+                       sizeof(full))))
+        return rc;
+    if (full[0] && hv_config_set_initrd(cfg, full))
         return cli_fail(cli, "%s", hv_last_error());
     return EXIT_OK;
 }
@@ -48,7 +70,7 @@ int config_load(struct cli *cli, struct backend *be, const char *path,
 
     if (hv_config_load_file(path, out))
         return cli_fail(cli, "%s", hv_last_error());
-    if ((rc = config_fix_kernel(cli, be, *out))) {
+    if ((rc = config_fix_paths(cli, be, *out))) {
         hv_config_free(*out);
         *out = NULL;
     }
@@ -104,7 +126,7 @@ int cmd_define(struct cli *cli, int argc, char **argv)
         return EXIT_FAIL;
     }
     adopt_uuid(cli, be, argv[optind], cfg);
-    if (!(rc = config_fix_kernel(cli, be, cfg)))
+    if (!(rc = config_fix_paths(cli, be, cfg)))
         rc = be_define(be, cli, cfg, &f);
     hv_config_free(cfg);
     if (rc)

@@ -8,15 +8,16 @@
 
 /*
  * Load and validate a configuration file (XML or JSON) for be.  A
- * relative kernel path ("guest/vmlinux": with a slash; a bare name is an
- * installed guest of hvcore's guest directory) is made absolute from the
- * current directory when be is this host, and refused when it is
- * another: a definition must not mean another file once hvctld starts it
- * from elsewhere.
+ * relative kernel or initrd path ("guest/vmlinux": with a slash; a bare
+ * name is left to hvcore, which looks it up in its guest directory) is
+ * made absolute from the current directory when be is this host, and
+ * refused when it is another: a definition must not mean another file
+ * once hvctld starts it from elsewhere.
  */
 int config_load(struct cli *cli, struct backend *be, const char *path,
                 hv_config **out);
-/* Make cfg's relative kernel path absolute (or refuse it), as above. */
-int config_fix_kernel(struct cli *cli, struct backend *be, hv_config *cfg);
+/* Make cfg's relative kernel and initrd paths absolute (or refuse them),
+ * as above. */
+int config_fix_paths(struct cli *cli, struct backend *be, hv_config *cfg);
 
 #endif /* HVCTL_CLI_CMD_CONFIG_H */

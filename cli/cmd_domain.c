@@ -92,12 +92,35 @@ int cmd_create(struct cli *cli, int argc, char **argv)
 }
 
 /*
- * The info, and a running domain's devices: in JSON always ("devices",
- * null when not running), as text when it has any.
+ * The os type of the domain's configuration (the running one, else its
+ * definition): "linux", "pv" or "auto" (hvcore recognised the kernel);
+ * NULL when no configuration can be read (its hvcore died).
+ */
+static const char *info_os_type(struct cli *cli, struct backend *be,
+                                const char *ref)
+{
+    const char *name = NULL;
+    bool quiet = cli->quiet;
+    hv_config *cfg = NULL;
+
+    /* Not the command's failure: info stands without it. */
+    cli->quiet = true;
+    if (be_config(be, cli, ref, false, &cfg) == EXIT_OK)
+        name = hv_os_type_name(hv_config_get_os_type(cfg));
+    cli->quiet = quiet;
+    hv_config_free(cfg);
+    return name;
+}
+
+/*
+ * The info, the os type, and a running domain's devices: in JSON always
+ * ("os_type" null when not known, "devices" null when not running), as
+ * text when it has any.
  */
 static void info_devices(struct cli *cli, struct backend *be, const char *ref,
                          const struct hv_fields *f)
 {
+    const char *os = info_os_type(cli, be, ref);
     hv_devlist *l = NULL;
     bool quiet = cli->quiet;
     json_object *o;
@@ -121,10 +144,13 @@ static void info_devices(struct cli *cli, struct backend *be, const char *ref,
         if (d && json_object_object_get_ex(d, "devices", &arr))
             json_object_get(arr);
         json_object_put(d);
+        json_object_object_add(o, "os_type",
+                               os ? json_object_new_string(os) : NULL);
         json_object_object_add(o, "devices", arr);
         print_json(o, false);
     } else {
         print_info(f);
+        printf("%-15s %s\n", "OS type:", os ? os : "-");
         if (l && hv_devlist_count(l)) {
             printf("Devices:\n");
             print_devices(l, "  ");

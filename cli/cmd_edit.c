@@ -105,7 +105,7 @@ static int edit_once(struct cli *cli, struct backend *be, const char *ref,
     if (hv_config_from_xml(text, len, path, &cfg))
         *rc = cli_fail(cli, "%s; the definition is unchanged",
                        hv_last_error());
-    else if (!(*rc = config_fix_kernel(cli, be, cfg)))
+    else if (!(*rc = config_fix_paths(cli, be, cfg)))
         *rc = be_define(be, cli, cfg, &f);
     free(text);
     hv_config_free(cfg);

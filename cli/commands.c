@@ -19,8 +19,8 @@ static const struct command commands[] = {
       "Starts the domain described by FILE (XML as in hvctl.xml(5), or JSON;\n"
       "told apart by the first character) and returns once it runs.  The\n"
       "domain is transient: it is not defined, and when it ends it is gone.\n"
-      "A relative kernel path (with a slash) is taken from the current\n"
-      "directory, now.\n"
+      "A relative kernel or initrd path (with a slash) is taken from the\n"
+      "current directory, now.\n"
       "  --console      attach to the console from the guest's first byte\n"
       "                 (`hvctl help console`)\n"
       "  -p, --paused   leave it paused before its first instruction\n"
@@ -43,8 +43,9 @@ static const struct command commands[] = {
       "Shows a domain's id, uuid, state and why it is in it (Reason: booted,\n"
       "guest_crash, hvcore_died...), whether it is defined and autostarted,\n"
       "vCPUs, memory (current, balloon target, maximum), CPU time, uptime,\n"
-      "boots, hvcore's pid and its exit and event counters, and the devices\n"
-      "of a running domain that has any (as `hvctl devices`).\n" },
+      "boots, hvcore's pid and its exit and event counters, its os type\n"
+      "(linux, pv, or auto: recognised by hvcore from the kernel), and the\n"
+      "devices of a running domain that has any (as `hvctl devices`).\n" },
     { "console", cmd_console, "DOMAIN",
       "attach to a domain's console (Ctrl-] detaches)",
       "Connects the terminal to the domain's console: what the guest prints\n"
@@ -141,8 +142,8 @@ static const struct command commands[] = {
       "Stores the configuration in FILE (XML or JSON) in hvctld, which keeps\n"
       "it across restarts; `hvctl start` runs it.  A definition with the\n"
       "same uuid is replaced (a running domain keeps its configuration until\n"
-      "it next starts).  A relative kernel path (with a slash) is taken\n"
-      "from the current directory, now.\n" },
+      "it next starts).  A relative kernel or initrd path (with a slash) is\n"
+      "taken from the current directory, now.\n" },
     { "edit", cmd_edit, "DOMAIN",
       "edit a domain's definition in $EDITOR",
       "Opens the definition, as XML, in $VISUAL or $EDITOR (else vi).  When\n"

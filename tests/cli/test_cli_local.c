@@ -81,6 +81,10 @@ static void create_xml_and_json(void **state)
                            "Memory max:     64 MiB\n");
     /* The direct driver cannot tell whether hvctld defined it. */
     assert_contains(r.out, "Persistent:     -\nAutostart:      -\n");
+    /* Its config names no os type: hvcore recognised pvboot. */
+    assert_contains(r.out, "OS type:        auto\n");
+    RUN_OK(&r, "info", "--json", "web");
+    assert_string_equal(field(r.out, "os_type"), "auto");
 }
 
 static void list_table_and_json(void **state)

@@ -4,11 +4,14 @@
  * runtime directory): define replaces a definition, dumpxml --inactive
  * tells it from the running configuration, edit checks before it saves
  * (and offers to edit again only on a terminal), list filters by
- * persistence, shutdown --all reaches defined and transient domains, and
- * `events` carries on across a restart of the agent.
+ * persistence, shutdown --all reaches defined and transient domains,
+ * `events` carries on across a restart of the agent, and a Linux guest's
+ * definition keeps its os type and its initrd (made absolute).
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -302,6 +305,54 @@ static void top_through_the_agent(void **state)
     RUN_OK(&r, "destroy", "busy");
 }
 
+/*
+ * A Linux guest, defined (issue 12): define makes its relative initrd
+ * absolute from the current directory, as it does a kernel, and refuses
+ * one that is not there; dumpxml and info show the os type.  Nothing is
+ * started: booting Linux is hvcore's tests' business.
+ */
+static void linux_definition(void **state)
+{
+    char cwd[PATH_MAX], path[1300], want[3000];
+    const char *cfg;
+
+    (void)state;
+    cfg = cli_file("deb.xml", "<domain type=\"pv\">\n  <name>deb</name>\n"
+                   "  <memory unit=\"MiB\">256</memory>\n  <os>\n"
+                   "    <type>linux</type>\n    <kernel>/boot/vmlinuz</kernel>"
+                   "\n    <initrd>boot/initrd.img</initrd>\n  </os>\n"
+                   "</domain>\n");
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(cli_env.dir), 0);
+    snprintf(want, sizeof(want), "hvctl: error: define %s: initrd "
+             "'boot/initrd.img' (%s/boot/initrd.img): No such file or "
+             "directory\n", cfg, cli_env.dir);
+    RUN_FAIL(&r, 1, want, "define", cfg);
+    snprintf(path, sizeof(path), "%s/boot", cli_env.dir);
+    assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+    cli_file("boot/initrd.img", "");
+    RUN_OK(&r, "define", cfg);
+    assert_int_equal(chdir(cwd), 0);
+
+    RUN_OK(&r, "dumpxml", "--inactive", "deb");
+    snprintf(want, sizeof(want), "  <os>\n    <type>linux</type>\n"
+             "    <kernel>/boot/vmlinuz</kernel>\n    <initrd>%s/boot/"
+             "initrd.img</initrd>\n  </os>\n", cli_env.dir);
+    assert_contains(r.out, want);
+    RUN_OK(&r, "info", "deb");
+    assert_contains(r.out, "State:          shutoff\n");
+    assert_contains(r.out, "OS type:        linux\n");
+    RUN_OK(&r, "info", "--json", "deb");
+    assert_string_equal(field(r.out, "os_type"), "linux");
+    RUN_OK(&r, "undefine", "deb");
+
+    /* A domain that leaves it to hvcore says so. */
+    RUN_OK(&r, "define", cli_config("auto", "counter", false, 0));
+    RUN_OK(&r, "info", "auto");
+    assert_contains(r.out, "OS type:        auto\n");
+    RUN_OK(&r, "undefine", "auto");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -328,6 +379,7 @@ int main(void)
         cmocka_unit_test(filters_and_shutdown_all),
         cmocka_unit_test(events_across_a_restart),
         cmocka_unit_test(top_through_the_agent),
+        cmocka_unit_test(linux_definition),
     };
 
     if (!agent_domains_can_run())
