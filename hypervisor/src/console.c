@@ -25,6 +25,7 @@
 #include "evtchn.h"
 #include "hvcore.h"
 #include "public/errno.h"
+#include "xen_console.h"
 
 static void write_all(int fd, const char *buf, size_t len)
 {
@@ -220,6 +221,10 @@ void console_input(struct domain *d, const char *buf, size_t len)
 {
     size_t moved;
 
+    if (d->xen) {
+        xen_console_input(d, buf, len);     /* the Xen ring (xen_console.c) */
+        return;
+    }
     pthread_mutex_lock(&d->console_lock);
     size_t room = sizeof(d->in_pending) - d->in_pending_len;
     if (len > room)

@@ -10,6 +10,7 @@
 #include "guest_time.h"
 #include "hvcore.h"
 #include "public/errno.h"
+#include "xen_evtchn.h"
 
 /* Deadlines further ahead are held here: far enough for any guest, and
  * CLOCK_MONOTONIC + this never overflows a time_t. */
@@ -55,7 +56,10 @@ void guest_timer_fired(struct vcpu *v)
     /* A deadline armed again meanwhile (a later one) stays. */
     if (v->timer_deadline && v->timer_deadline <= guest_time_now(d))
         v->timer_deadline = 0;
-    evtchn_raise_virq_locked(d, VIRQ_TIMER, v->id);
+    if (d->xen)
+        xen_evtchn_raise_virq_locked(d, XEN_VIRQ_TIMER, v->id);
+    else
+        evtchn_raise_virq_locked(d, VIRQ_TIMER, v->id);
     pthread_mutex_unlock(&d->lock);
 }
 

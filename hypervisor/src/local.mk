@@ -40,3 +40,12 @@ src_libhvcore_a_SOURCES = \
 
 src_hvcore_SOURCES = src/main.c
 src_hvcore_LDADD = src/libhvcore.a $(XXHASH_LIBS)
+
+# Xen PV events, time, scheduling ops, console ring and the small
+# hypercalls (X3).
+src_libhvcore_a_SOURCES += \
+	src/xen_console.c src/xen_console.h \
+	src/xen_evtchn.c src/xen_evtchn.h \
+	src/xen_misc.c \
+	src/xen_sched.c src/xen_sched.h \
+	src/xen_time.c src/xen_time.h

@@ -118,6 +118,12 @@ struct xen_vcpu {
         XEN_NEXT_DOWN,              /* this vCPU went down                   */
     } next;
     uint64_t block_deadline_ns;     /* SCHEDOP_poll timeout (0: none)        */
+
+    /* ---- added by X3 (xen_sched.c) ---- */
+    /* hvcore's runstate record (VCPUOP_get_runstate_info); copied to the
+     * guest's runstate_va on every change (xen_runstate_set) */
+    struct xen_vcpu_runstate_info runstate;
+    /* ---- end of X3's additions ---- */
 };
 
 struct xen_evtchn;                  /* xen_evtchn.c */
@@ -136,6 +142,12 @@ struct xen_dom {
     uint64_t start_info_va;
     uint32_t vm_assist;             /* enabled XEN_VMASST_TYPE_* bits        */
     struct xen_vcpu vcpu[HV_MAX_VCPUS];
+
+    /* ---- added by X3 (xen_sched.c, xen_misc.c) ---- */
+    bool has_shutdown_code;         /* SCHEDOP_shutdown_code was called     */
+    uint8_t shutdown_code;          /* its XEN_SHUTDOWN_* reason            */
+    bool m2p_strict;                /* vm_assist type 32: beyond vm_assist  */
+    /* ---- end of X3's additions ---- */
 };
 
 /* ---- services the core (xen_vcpu.c, xen_guest_mem.c) gives the modules --- */
@@ -181,5 +193,32 @@ xen_hc_fn xen_hc_event_channel_op;
 xen_hc_fn xen_hc_sched_op, xen_hc_set_timer_op, xen_hc_vcpu_op;
 /* xen_misc.c */
 xen_hc_fn xen_hc_xen_version, xen_hc_console_io, xen_hc_physdev_op, xen_hc_vm_assist;
+
+/* ---- added by X3 (events, time, scheduling, console, misc) ------------- */
+
+/* vCPUs a Xen-PV domain runs for now: vCPU ids at or above
+ * min(max_vcpus, XEN_PV_MAX_VCPUS) get -HVE_NOENT from every vcpu_op and
+ * event-channel call (Linux then sees one possible CPU). */
+#define XEN_PV_MAX_VCPUS 1
+
+/* Xen's and Linux's ETIME (public/errno.h has no name for it):
+ * VCPUOP_set_singleshot_timer with XEN_VCPU_SSHOTTMR_future in the past. */
+#define XEN_ETIME 62
+
+/* xen_sched.c: sched_op_compat (6): yield, block, shutdown with the
+ * reason as an immediate argument; everything else -HVE_NOSYS. */
+xen_hc_fn xen_hc_sched_op_compat;
+
+/*
+ * xen_mm.c (X2's frame table): take / drop a writable-type reference on
+ * guest RAM frame mfn, so that it cannot become a page table or descriptor
+ * page while hvcore writes into it from the host (a registered vcpu_info,
+ * the console ring).  0, or -HVE_INVAL if the frame is not plain RAM or
+ * has another type now.
+ */
+int xen_mm_get_writable(struct domain *d, uint64_t mfn);
+void xen_mm_put_writable(struct domain *d, uint64_t mfn);
+
+/* ---- end of X3's additions ---------------------------------------------- */
 
 #endif /* HVCORE_XEN_H */

@@ -128,3 +128,26 @@ bench-io: bench-deps tests/bench/bench_io src/hvcore guest/pvboot $(pkglibexec_P
 bench-linux: bench-deps tests/bench/bench_linux src/hvcore
 	@$(AM_TESTS_ENVIRONMENT) ./tests/bench/bench_linux
 .PHONY: bench-deps bench-migrate bench-io bench-linux
+
+# Xen-PV events, time, scheduling, console and the small hypercalls (X3):
+# the modules alone, on a fake domain whose core services are test doubles
+# (xen_fake.c), so they build and run without the rest of hvcore.
+if HAVE_CMOCKA
+XEN_X3_TESTS = tests/unit_xen_events tests/unit_xen_sched tests/unit_xen_console \
+	tests/unit_xen_misc tests/unit_xen_time
+check_PROGRAMS += $(XEN_X3_TESTS)
+TESTS += $(XEN_X3_TESTS)
+XEN_X3_UNDER_TEST = tests/xen_fake.c tests/xen_fake.h \
+	src/xen_console.c src/xen_evtchn.c src/xen_misc.c src/xen_sched.c \
+	src/xen_time.c src/pvclock.c
+tests_unit_xen_events_SOURCES = tests/unit_xen_events.c $(XEN_X3_UNDER_TEST)
+tests_unit_xen_events_LDADD = $(CMOCKA_LIBS)
+tests_unit_xen_sched_SOURCES = tests/unit_xen_sched.c $(XEN_X3_UNDER_TEST)
+tests_unit_xen_sched_LDADD = $(CMOCKA_LIBS)
+tests_unit_xen_console_SOURCES = tests/unit_xen_console.c $(XEN_X3_UNDER_TEST)
+tests_unit_xen_console_LDADD = $(CMOCKA_LIBS)
+tests_unit_xen_misc_SOURCES = tests/unit_xen_misc.c $(XEN_X3_UNDER_TEST)
+tests_unit_xen_misc_LDADD = $(CMOCKA_LIBS)
+tests_unit_xen_time_SOURCES = tests/unit_xen_time.c $(XEN_X3_UNDER_TEST)
+tests_unit_xen_time_LDADD = $(CMOCKA_LIBS)
+endif
