@@ -31,9 +31,11 @@ void xen_evtchn_free(struct domain *d);
  * held. */
 int xen_evtchn_alloc_console(struct domain *d);
 
-/* The same for xenstore's port (the builder records it; xen_store.c
- * serves it: EVTCHNOP_send on it calls xen_store_kick when hvcore is built
- * with HAVE_XEN_STORE).  The port or -HVE_NOSPC. */
+/* Bind xenstore's port as xen_evtchn_alloc_console binds the console's
+ * (the server end is xen_store.c): the port for start_info.store_evtchn
+ * and xen_store_init (the builder records it), or -HVE_NOSPC.  The guest's
+ * EVTCHNOP_send on it calls xen_store_kick(d) after dom->lock is released
+ * (when hvcore is built with HAVE_XEN_STORE).  dom->lock not held. */
 int xen_evtchn_alloc_store(struct domain *d);
 
 /*
