@@ -38,8 +38,20 @@ src_libhvcore_a_SOURCES = \
 	src/vhost_user.c src/vhost_user.h \
 	src/xfer.c src/xfer.h
 
+# Xen-PV kernels and initrds (xen_image.h, xen_initrd.h): unpacked and
+# checked with the compression libraries, which only hvcore links.
+src_libhvcore_a_SOURCES += \
+	src/xen_bzimage.c src/xen_bzimage.h \
+	src/xen_image.c src/xen_image.h \
+	src/xen_initrd.c src/xen_initrd.h \
+	src/xen_initrd_cpio.c src/xen_initrd_cpio.h \
+	src/xen_notes.c src/xen_notes.h \
+	src/xen_unpack.c src/xen_unpack.h
+AM_CPPFLAGS += $(UNPACK_CFLAGS)
+
 src_hvcore_SOURCES = src/main.c
 src_hvcore_LDADD = src/libhvcore.a $(XXHASH_LIBS)
+src_hvcore_LDADD += $(UNPACK_LIBS)
 
 # Xen PV events, time, scheduling ops, console ring and the small
 # hypercalls (X3).

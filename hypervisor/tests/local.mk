@@ -151,3 +151,18 @@ tests_unit_xen_misc_LDADD = $(CMOCKA_LIBS)
 tests_unit_xen_time_SOURCES = tests/unit_xen_time.c $(XEN_X3_UNDER_TEST)
 tests_unit_xen_time_LDADD = $(CMOCKA_LIBS)
 endif
+
+# Xen-PV kernel images and initrds (src/xen_image.h, src/xen_initrd.h):
+# the images and archives are built in the tests, compressed with the same
+# libraries (compress_util.c), which every test linking libhvcore.a may need.
+if HAVE_CMOCKA
+LDADD += $(UNPACK_LIBS)
+XEN_IMAGE_TESTS = tests/unit_xen_image tests/unit_xen_bzimage tests/unit_xen_initrd
+check_PROGRAMS += $(XEN_IMAGE_TESTS)
+TESTS += $(XEN_IMAGE_TESTS)
+XEN_BUILDER = tests/xen_builder.c tests/xen_builder.h \
+	tests/compress_util.c tests/compress_util.h
+tests_unit_xen_image_SOURCES = tests/unit_xen_image.c $(XEN_BUILDER)
+tests_unit_xen_bzimage_SOURCES = tests/unit_xen_bzimage.c $(XEN_BUILDER)
+tests_unit_xen_initrd_SOURCES = tests/unit_xen_initrd.c $(XEN_BUILDER)
+endif

@@ -10,6 +10,9 @@
 #               hvblk and hvnet serve them
 # fuzz_devfront src/device_spec.c, src/vhost_user.c: device specs from a
 #               domctl client, and whatever a vhost-user back end answers
+# fuzz_xen_image src/xen_image.c and the files it uses, src/xen_initrd.c:
+#               any file as a Xen-PV kernel and as an initrd (seeds:
+#               xen_image_seeds.c)
 #
 # `make check` runs it on a fixed number of inputs from seed 1 (a few
 # seconds; the same run on every machine) from its seed corpus (tests/fuzz/corpus/),
@@ -35,6 +38,13 @@ tests_fuzz_fuzz_vu_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 noinst_PROGRAMS += tests/fuzz/fuzz_devfront
 tests_fuzz_fuzz_devfront_LDADD = src/libhvcore.a $(XXHASH_LIBS)
 tests_fuzz_fuzz_devfront_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+noinst_PROGRAMS += tests/fuzz/fuzz_xen_image
+tests_fuzz_fuzz_xen_image_LDADD = src/libhvcore.a $(UNPACK_LIBS)
+tests_fuzz_fuzz_xen_image_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+# libhvcore.a's kernel loader needs the compression libraries.
+tests_fuzz_fuzz_domctl_LDADD += $(UNPACK_LIBS)
+tests_fuzz_fuzz_stream_LDADD += $(UNPACK_LIBS)
+tests_fuzz_fuzz_devfront_LDADD += $(UNPACK_LIBS)
 FUZZ_BIN = $(abs_builddir)/tests/fuzz
 else
 FUZZ_BIN =
@@ -44,14 +54,15 @@ tests_fuzz_fuzz_stream_SOURCES = tests/fuzz/fuzz_stream.c
 tests_fuzz_fuzz_virtq_SOURCES = tests/fuzz/fuzz_virtq.c
 tests_fuzz_fuzz_vu_SOURCES = tests/fuzz/fuzz_vu.c
 tests_fuzz_fuzz_devfront_SOURCES = tests/fuzz/fuzz_devfront.c
+tests_fuzz_fuzz_xen_image_SOURCES = tests/fuzz/fuzz_xen_image.c
 
 FUZZ_ENV = \
 	FUZZ_SRCDIR='$(abs_srcdir)' FUZZ_BUILDDIR='$(abs_builddir)' \
 	FUZZ_SCRATCH='$(abs_builddir)/tests/fuzz/scratch' \
 	FUZZ_CORPUS='$(abs_srcdir)/tests/fuzz/corpus' FUZZ_BIN='$(FUZZ_BIN)' \
-	FUZZ_LIBS='$(XXHASH_LIBS)' \
+	FUZZ_LIBS='$(XXHASH_LIBS) $(UNPACK_LIBS)' \
 	FUZZ_CPPFLAGS='-D_GNU_SOURCE -DPACKAGE_VERSION="$(PACKAGE_VERSION)" \
-	  -I$(abs_srcdir)/include -I$(abs_srcdir)/src' \
+	  -I$(abs_srcdir)/include -I$(abs_srcdir)/src $(UNPACK_CFLAGS)' \
 	FUZZ_SOURCES_domctl='$(tests_fuzz_fuzz_domctl_SOURCES) \
 	  $(src_libhvcore_a_SOURCES)' \
 	FUZZ_SOURCES_stream='$(tests_fuzz_fuzz_stream_SOURCES) \
@@ -61,13 +72,17 @@ FUZZ_ENV = \
 	FUZZ_SOURCES_vu='$(tests_fuzz_fuzz_vu_SOURCES) \
 	  $(backends_libbackend_a_SOURCES)' \
 	FUZZ_SOURCES_devfront='$(tests_fuzz_fuzz_devfront_SOURCES) \
-	  src/device_spec.c src/vhost_user.c src/pvclock.c'
+	  src/device_spec.c src/vhost_user.c src/pvclock.c' \
+	FUZZ_SOURCES_xen_image='$(tests_fuzz_fuzz_xen_image_SOURCES) \
+	  src/xen_image.c src/xen_bzimage.c src/xen_notes.c src/xen_unpack.c \
+	  src/xen_initrd.c src/xen_initrd_cpio.c'
 FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/tests/fuzz/run-fuzzer.sh
 
 TEST_EXTENSIONS = .test .fuzz
 FUZZ_LOG_COMPILER = $(FUZZ_RUN)
 TESTS += tests/fuzz/domctl.fuzz tests/fuzz/stream.fuzz tests/fuzz/virtq.fuzz \
 	tests/fuzz/vu.fuzz tests/fuzz/devfront.fuzz
+TESTS += tests/fuzz/xen_image.fuzz
 EXTRA_DIST += tests/fuzz
 
 clean-local:
@@ -80,4 +95,5 @@ fuzz: all
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/virtq.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/vu.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/devfront.fuzz
+	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/xen_image.fuzz
 .PHONY: fuzz
