@@ -49,6 +49,14 @@ src_libhvcore_a_SOURCES += \
 	src/xen_unpack.c src/xen_unpack.h
 AM_CPPFLAGS += $(UNPACK_CFLAGS)
 
+# Xen-PV memory management (xen_mm.h): page types, mmu_update, mmuext_op,
+# update_va_mapping, memory_op.
+src_libhvcore_a_SOURCES += \
+	src/xen_memory.c \
+	src/xen_mm.c src/xen_mm.h \
+	src/xen_mm_ext.c \
+	src/xen_mm_type.c src/xen_mm_type.h
+
 src_hvcore_SOURCES = src/main.c
 src_hvcore_LDADD = src/libhvcore.a $(XXHASH_LIBS)
 src_hvcore_LDADD += $(UNPACK_LIBS)

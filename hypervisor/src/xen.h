@@ -143,6 +143,13 @@ struct xen_dom {
     uint32_t vm_assist;             /* enabled XEN_VMASST_TYPE_* bits        */
     struct xen_vcpu vcpu[HV_MAX_VCPUS];
 
+    /* ---- added by xen_mm.c (x2) ---- */
+    /* hvcore's entry for L4 slot XEN_SLOT, as the domain builder made it:
+     * xen_mm.c installs it in every L4 it validates (and 0 in the other
+     * hypervisor slots XEN_HV_L4_FIRST..XEN_HV_L4_LAST). */
+    uint64_t slot_l4e;
+    /* ---- end of xen_mm.c's additions ---- */
+
     /* ---- added by X3 (xen_sched.c, xen_misc.c) ---- */
     bool has_shutdown_code;         /* SCHEDOP_shutdown_code was called     */
     uint8_t shutdown_code;          /* its XEN_SHUTDOWN_* reason            */

@@ -11,6 +11,17 @@ tests_libharness_a_SOURCES = tests/harness.c tests/harness.h \
 UNIT_TESTS = tests/unit_elf tests/unit_pvclock tests/unit_domctl tests/unit_evtchn \
 	tests/unit_shutdown_request tests/unit_stream_read tests/unit_device_spec \
 	tests/unit_device_op
+# Xen-PV memory management on a fake domain (xen_mm_fake.c gives the
+# core's services): built from its own sources, not libhvcore.a.
+UNIT_TESTS += tests/unit_xen_mm tests/unit_xen_mm_calls tests/unit_xen_memory
+XEN_MM_SOURCES = tests/xen_mm_fake.c tests/xen_mm_fake.h \
+	src/xen_memory.c src/xen_mm.c src/xen_mm_ext.c src/xen_mm_type.c
+tests_unit_xen_mm_SOURCES = tests/unit_xen_mm.c $(XEN_MM_SOURCES)
+tests_unit_xen_mm_LDADD = $(CMOCKA_LIBS)
+tests_unit_xen_mm_calls_SOURCES = tests/unit_xen_mm_calls.c $(XEN_MM_SOURCES)
+tests_unit_xen_mm_calls_LDADD = $(CMOCKA_LIBS)
+tests_unit_xen_memory_SOURCES = tests/unit_xen_memory.c $(XEN_MM_SOURCES)
+tests_unit_xen_memory_LDADD = $(CMOCKA_LIBS)
 INTEGRATION_TESTS = \
 	tests/test_boot \
 	tests/test_lifecycle \

@@ -13,6 +13,9 @@
 # fuzz_xen_image src/xen_image.c and the files it uses, src/xen_initrd.c:
 #               any file as a Xen-PV kernel and as an initrd (seeds:
 #               xen_image_seeds.c)
+# fuzz_xen_mm   src/xen_mm*.c, src/xen_memory.c: sequences of mmu_update,
+#               mmuext_op, update_va_mapping and memory_op on the fake
+#               domain of tests/xen_mm_fake.c
 #
 # `make check` runs it on a fixed number of inputs from seed 1 (a few
 # seconds; the same run on every machine) from its seed corpus (tests/fuzz/corpus/),
@@ -45,6 +48,9 @@ tests_fuzz_fuzz_xen_image_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_domctl_LDADD += $(UNPACK_LIBS)
 tests_fuzz_fuzz_stream_LDADD += $(UNPACK_LIBS)
 tests_fuzz_fuzz_devfront_LDADD += $(UNPACK_LIBS)
+noinst_PROGRAMS += tests/fuzz/fuzz_xen_mm
+tests_fuzz_fuzz_xen_mm_LDADD =
+tests_fuzz_fuzz_xen_mm_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 FUZZ_BIN = $(abs_builddir)/tests/fuzz
 else
 FUZZ_BIN =
@@ -55,6 +61,8 @@ tests_fuzz_fuzz_virtq_SOURCES = tests/fuzz/fuzz_virtq.c
 tests_fuzz_fuzz_vu_SOURCES = tests/fuzz/fuzz_vu.c
 tests_fuzz_fuzz_devfront_SOURCES = tests/fuzz/fuzz_devfront.c
 tests_fuzz_fuzz_xen_image_SOURCES = tests/fuzz/fuzz_xen_image.c
+tests_fuzz_fuzz_xen_mm_SOURCES = tests/fuzz/fuzz_xen_mm.c tests/xen_mm_fake.c \
+	src/xen_memory.c src/xen_mm.c src/xen_mm_ext.c src/xen_mm_type.c
 
 FUZZ_ENV = \
 	FUZZ_SRCDIR='$(abs_srcdir)' FUZZ_BUILDDIR='$(abs_builddir)' \
@@ -76,6 +84,7 @@ FUZZ_ENV = \
 	FUZZ_SOURCES_xen_image='$(tests_fuzz_fuzz_xen_image_SOURCES) \
 	  src/xen_image.c src/xen_bzimage.c src/xen_notes.c src/xen_unpack.c \
 	  src/xen_initrd.c src/xen_initrd_cpio.c'
+FUZZ_ENV += FUZZ_SOURCES_xen_mm='$(tests_fuzz_fuzz_xen_mm_SOURCES)'
 FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/tests/fuzz/run-fuzzer.sh
 
 TEST_EXTENSIONS = .test .fuzz
@@ -83,6 +92,7 @@ FUZZ_LOG_COMPILER = $(FUZZ_RUN)
 TESTS += tests/fuzz/domctl.fuzz tests/fuzz/stream.fuzz tests/fuzz/virtq.fuzz \
 	tests/fuzz/vu.fuzz tests/fuzz/devfront.fuzz
 TESTS += tests/fuzz/xen_image.fuzz
+TESTS += tests/fuzz/xen_mm.fuzz
 EXTRA_DIST += tests/fuzz
 
 clean-local:
@@ -96,4 +106,5 @@ fuzz: all
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/vu.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/devfront.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/xen_image.fuzz
+	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/xen_mm.fuzz
 .PHONY: fuzz
