@@ -69,3 +69,10 @@ src_libhvcore_a_SOURCES += \
 	src/xen_misc.c \
 	src/xen_sched.c src/xen_sched.h \
 	src/xen_time.c src/xen_time.h
+
+# hvcore's own xenstore for Xen-PV guests (xen_store.h, X4): the ring and
+# the entry points, the requests, the tree.
+src_libhvcore_a_SOURCES += \
+	src/xen_store.c src/xen_store.h src/xen_store_conn.h \
+	src/xen_store_req.c \
+	src/xen_store_tree.c src/xen_store_tree.h

@@ -127,6 +127,7 @@ struct xen_vcpu {
 };
 
 struct xen_evtchn;                  /* xen_evtchn.c */
+struct xen_store;                   /* xen_store.c (added by X4) */
 
 struct xen_dom {
     uint64_t nr_pages;              /* guest RAM frames; pfn == mfn          */
@@ -155,6 +156,10 @@ struct xen_dom {
     uint8_t shutdown_code;          /* its XEN_SHUTDOWN_* reason            */
     bool m2p_strict;                /* vm_assist type 32: beyond vm_assist  */
     /* ---- end of X3's additions ---- */
+
+    /* ---- added by X4 (xen_store.c) ---- */
+    struct xen_store *store;        /* hvcore's xenstore (xen_store.h)     */
+    /* ---- end of X4's additions ---- */
 };
 
 /* ---- services the core (xen_vcpu.c, xen_guest_mem.c) gives the modules --- */

@@ -177,3 +177,19 @@ tests_unit_xen_image_SOURCES = tests/unit_xen_image.c $(XEN_BUILDER)
 tests_unit_xen_bzimage_SOURCES = tests/unit_xen_bzimage.c $(XEN_BUILDER)
 tests_unit_xen_initrd_SOURCES = tests/unit_xen_initrd.c $(XEN_BUILDER)
 endif
+
+# hvcore's xenstore (src/xen_store.h, X4), driven through its ring by a
+# stand-in xenbus client (xen_store_client.c, which also has the doubles of
+# the event-channel and frame-type calls it makes): built from its own
+# sources, not libhvcore.a.
+if HAVE_CMOCKA
+XEN_STORE_TESTS = tests/unit_xen_store tests/unit_xen_store_hostile
+check_PROGRAMS += $(XEN_STORE_TESTS)
+TESTS += $(XEN_STORE_TESTS)
+XEN_STORE_UNDER_TEST = tests/xen_store_client.c tests/xen_store_client.h \
+	src/xen_store.c src/xen_store_req.c src/xen_store_tree.c
+tests_unit_xen_store_SOURCES = tests/unit_xen_store.c $(XEN_STORE_UNDER_TEST)
+tests_unit_xen_store_LDADD = $(CMOCKA_LIBS)
+tests_unit_xen_store_hostile_SOURCES = tests/unit_xen_store_hostile.c $(XEN_STORE_UNDER_TEST)
+tests_unit_xen_store_hostile_LDADD = $(CMOCKA_LIBS)
+endif

@@ -16,6 +16,9 @@
 # fuzz_xen_mm   src/xen_mm*.c, src/xen_memory.c: sequences of mmu_update,
 #               mmuext_op, update_va_mapping and memory_op on the fake
 #               domain of tests/xen_mm_fake.c
+# fuzz_xen_store src/xen_store*.c: a hostile guest's xenstore page
+#               (requests, raw bytes, indexes, scribbles, reconnects)
+#               with hvcore's own writes in between
 #
 # `make check` runs it on a fixed number of inputs from seed 1 (a few
 # seconds; the same run on every machine) from its seed corpus (tests/fuzz/corpus/),
@@ -51,6 +54,9 @@ tests_fuzz_fuzz_devfront_LDADD += $(UNPACK_LIBS)
 noinst_PROGRAMS += tests/fuzz/fuzz_xen_mm
 tests_fuzz_fuzz_xen_mm_LDADD =
 tests_fuzz_fuzz_xen_mm_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+noinst_PROGRAMS += tests/fuzz/fuzz_xen_store
+tests_fuzz_fuzz_xen_store_LDADD =
+tests_fuzz_fuzz_xen_store_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 FUZZ_BIN = $(abs_builddir)/tests/fuzz
 else
 FUZZ_BIN =
@@ -63,6 +69,8 @@ tests_fuzz_fuzz_devfront_SOURCES = tests/fuzz/fuzz_devfront.c
 tests_fuzz_fuzz_xen_image_SOURCES = tests/fuzz/fuzz_xen_image.c
 tests_fuzz_fuzz_xen_mm_SOURCES = tests/fuzz/fuzz_xen_mm.c tests/xen_mm_fake.c \
 	src/xen_memory.c src/xen_mm.c src/xen_mm_ext.c src/xen_mm_type.c
+tests_fuzz_fuzz_xen_store_SOURCES = tests/fuzz/fuzz_xen_store.c \
+	src/xen_store.c src/xen_store_req.c src/xen_store_tree.c
 
 FUZZ_ENV = \
 	FUZZ_SRCDIR='$(abs_srcdir)' FUZZ_BUILDDIR='$(abs_builddir)' \
@@ -85,6 +93,7 @@ FUZZ_ENV = \
 	  src/xen_image.c src/xen_bzimage.c src/xen_notes.c src/xen_unpack.c \
 	  src/xen_initrd.c src/xen_initrd_cpio.c'
 FUZZ_ENV += FUZZ_SOURCES_xen_mm='$(tests_fuzz_fuzz_xen_mm_SOURCES)'
+FUZZ_ENV += FUZZ_SOURCES_xen_store='$(tests_fuzz_fuzz_xen_store_SOURCES)'
 FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/tests/fuzz/run-fuzzer.sh
 
 TEST_EXTENSIONS = .test .fuzz
@@ -93,6 +102,7 @@ TESTS += tests/fuzz/domctl.fuzz tests/fuzz/stream.fuzz tests/fuzz/virtq.fuzz \
 	tests/fuzz/vu.fuzz tests/fuzz/devfront.fuzz
 TESTS += tests/fuzz/xen_image.fuzz
 TESTS += tests/fuzz/xen_mm.fuzz
+TESTS += tests/fuzz/xen_store.fuzz
 EXTRA_DIST += tests/fuzz
 
 clean-local:
@@ -107,4 +117,5 @@ fuzz: all
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/devfront.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/xen_image.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/xen_mm.fuzz
+	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/xen_store.fuzz
 .PHONY: fuzz
