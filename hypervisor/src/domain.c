@@ -22,6 +22,7 @@
 #include "dirty_ring.h"
 #include "domain.h"
 #include "elf_load.h"
+#include "xen_domain.h"
 #include "evtchn.h"
 #include "guest_time.h"
 #include "kvm_stats.h"
@@ -78,6 +79,15 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
         ret = elf_read_file(d->kernel_path, &d->kernel_image, &d->kernel_size, err, errlen);
         if (ret < 0)
             return ret;
+        if (xen_domain_wanted(d)) {
+            ret = xen_domain_setup(d, err, errlen);
+            if (ret < 0)
+                return ret;
+        } else if (d->initrd_path) {
+            return fail(-HVE_INVAL, err, errlen,
+                        "initrd: %s is not a Xen PV kernel, which alone takes an initrd",
+                        d->kernel_path);
+        }
     }
 
     /* An arriving domain opened it already (incoming.c). */
@@ -110,6 +120,8 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
     ret = vcpu_setup(d);
     if (ret < 0)
         return fail(ret, err, errlen, "cannot set up vCPUs: %s", strerror(-ret));
+    if (d->xen && (ret = xen_domain_create(d, err, errlen)) < 0)
+        return ret;
     d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (d->wake_fd < 0)
         return fail(-errno, err, errlen, "eventfd: %s", strerror(errno));
@@ -133,6 +145,7 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
 
 void domain_teardown(struct domain *d)
 {
+    xen_domain_teardown(d);
     vcpu_teardown(d);
     mem_destroy(d);
     if (d->vm_fd >= 0)
@@ -154,6 +167,8 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
     struct hv_vcpu_context ctx;
     char why[256];
 
+    if (d->xen)
+        return xen_domain_boot(d, err, errlen);
     /* Back ends stop touching the rings before RAM is cleared under them;
      * devices stay across a reboot, their set-up does not. */
     device_boot(d);
@@ -347,6 +362,8 @@ int domain_request_shutdown(struct domain *d, uint32_t reason)
     d->shutdown_pending = shutdown_request_merge(d->shutdown_pending, reason);
     reason = d->shutdown_pending;
     pthread_mutex_unlock(&d->lock);
+    if (d->xen)     /* Xen guests watch control/shutdown in xenstore */
+        return xen_domain_request_shutdown(d, reason);
     __atomic_store_n(&dom_shared(d)->shutdown_request, reason, __ATOMIC_SEQ_CST);
     evtchn_raise_virq(d, VIRQ_SHUTDOWN, 0);
     return 0;
@@ -356,6 +373,8 @@ int domain_set_mem_target(struct domain *d, uint64_t kib)
 {
     if (kib < 1024 || kib > (d->mem_max_bytes >> 10))
         return -HVE_RANGE;
+    if (d->xen)
+        return -HVE_NOSYS;      /* no balloon for Xen PV domains yet */
     pthread_mutex_lock(&d->lock);
     d->mem_target_kib = kib;
     pthread_mutex_unlock(&d->lock);

@@ -396,7 +396,23 @@ int domctl_serve(struct domain *d, int fd, int *console_fd)
     if (!(mh.msg_flags & MSG_TRUNC) && is_attach_request(&buf, n)) {
         if (in_fd >= 0)
             close(in_fd);
+        if (d->xen) {
+            domctl_handle(d, &buf, (size_t)n, 0, &reply, console_fd);
+            reply.status = -HVE_NOSYS;
+            snprintf(reply.u.result.message, sizeof(reply.u.result.message),
+                     "Xen PV domain: devices (blkfront, netfront) are not implemented yet");
+            return send_reply(fd, &reply, -1) < 0 ? -1 : DOMCTL_SERVED;
+        }
         handle_attach(d, &buf, (size_t)n, &reply);
+        return send_reply(fd, &reply, -1) < 0 ? -1 : DOMCTL_SERVED;
+    }
+    if (!(mh.msg_flags & MSG_TRUNC) && is_xfer_request(d, &buf, n) && d->xen) {
+        if (in_fd >= 0)
+            close(in_fd);
+        domctl_handle(d, &buf, (size_t)n, 0, &reply, console_fd);
+        reply.status = -HVE_NOSYS;
+        snprintf(reply.u.result.message, sizeof(reply.u.result.message),
+                 "Xen PV domain: save and migration are not implemented for it yet");
         return send_reply(fd, &reply, -1) < 0 ? -1 : DOMCTL_SERVED;
     }
     if (!(mh.msg_flags & MSG_TRUNC) && is_xfer_request(d, &buf, n) && device_count(d)) {

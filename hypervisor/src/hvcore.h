@@ -49,6 +49,9 @@ struct xen_dom;
 
 enum lifecycle_action { ACTION_DESTROY, ACTION_RESTART, ACTION_PRESERVE };
 
+/* The guest interface: hvcore's own pv ABI or Xen's (docs/xen-pv.md). */
+enum domain_abi { DOMAIN_ABI_AUTO, DOMAIN_ABI_HV, DOMAIN_ABI_XEN };
+
 enum vcpu_run_state {
     VCPU_DOWN = 0,     /* no context: waits for VCPUOP_up           */
     VCPU_RUNNING,      /* in or around KVM_RUN                       */
@@ -169,6 +172,7 @@ struct domain {
      * pv ABI, set when the kernel speaks Xen's */
     struct xen_dom *xen;
     const char *initrd_path;        /* --initrd (Xen PV kernels only)    */
+    enum domain_abi abi;            /* --abi; AUTO: from the kernel file  */
 
     /* devices (device.c): the table and back ends under dev_lock, taken
      * before lock; the data path's per-queue descriptors and ports under

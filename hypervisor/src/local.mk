@@ -61,6 +61,19 @@ src_hvcore_SOURCES = src/main.c
 src_hvcore_LDADD = src/libhvcore.a $(XXHASH_LIBS)
 src_hvcore_LDADD += $(UNPACK_LIBS)
 
+# The Xen PV personality's core (xen.h, docs/xen-pv.md): the domain
+# builder, the vCPU's stubs and traps, hypercall dispatch.
+src_libhvcore_a_SOURCES += \
+	src/xen.h \
+	src/xen_cpuid.c \
+	src/xen_domain.c src/xen_domain.h \
+	src/xen_guest_mem.c \
+	src/xen_hypercall.c src/xen_hypercall.h \
+	src/xen_layout.c src/xen_layout.h \
+	src/xen_ptwr.c src/xen_ptwr.h \
+	src/xen_trap.c src/xen_trap.h \
+	src/xen_vcpu.c src/xen_vcpu.h
+
 # Xen PV events, time, scheduling ops, console ring and the small
 # hypercalls (X3).
 src_libhvcore_a_SOURCES += \

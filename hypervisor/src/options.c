@@ -33,6 +33,11 @@ static const char usage_text[] =
 "  -M, --max-memory MiB      memory ceiling for ballooning (default: --memory)\n"
 "  -c, --vcpus N             vCPUs the guest may bring up (1-16, default 1)\n"
 "  -a, --cmdline STR         guest command line\n"
+"      --initrd FILE         initramfs for a Xen PV kernel (cpio, optionally\n"
+"                            gzip/xz/lz4/zstd compressed); checked before boot\n"
+"      --abi hv|xen          the guest's ABI: hvcore's own (pvboot) or Xen PV\n"
+"                            (stock Linux, ELF or bzImage); default: from the\n"
+"                            kernel file (Xen ELF notes or a bzImage: xen)\n"
 "  -n, --name NAME           domain name (default: domain-<domid>)\n"
 "  -u, --uuid UUID           domain UUID (default: random)\n"
 "  -r, --rundir DIR          runtime directory (default: $HVCTL_RUNDIR or /run/hvctl)\n"
@@ -72,7 +77,7 @@ STR(HVCORE_EXIT_SAVED) " saved, " STR(HVCORE_EXIT_MIGRATED) " migrated, " STR(HV
 enum {
     OPT_CONSOLE = 256, OPT_CONSOLE_LOG, OPT_ON_POWEROFF, OPT_ON_REBOOT,
     OPT_ON_CRASH, OPT_READY_FD, OPT_EVENT_FD, OPT_DETACH, OPT_PAUSED,
-    OPT_RESTORE, OPT_INCOMING, OPT_VERIFY, OPT_RESERVE, OPT_DEVICE,
+    OPT_RESTORE, OPT_INCOMING, OPT_VERIFY, OPT_RESERVE, OPT_DEVICE, OPT_INITRD, OPT_ABI,
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +104,8 @@ static const struct option long_opts[] = {
     { "verify", no_argument, NULL, OPT_VERIFY },
     { "reserve", required_argument, NULL, OPT_RESERVE },
     { "device", required_argument, NULL, OPT_DEVICE },
+    { "initrd", required_argument, NULL, OPT_INITRD },
+    { "abi", required_argument, NULL, OPT_ABI },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -305,6 +312,21 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
             d->device_specs[d->nr_device_specs++] = optarg;
             break;
         }
+        case OPT_INITRD:
+            have_config = true;
+            if (!*optarg)
+                return bad("--initrd is empty");
+            d->initrd_path = optarg;
+            break;
+        case OPT_ABI:
+            have_config = true;
+            if (!strcmp(optarg, "hv"))
+                d->abi = DOMAIN_ABI_HV;
+            else if (!strcmp(optarg, "xen"))
+                d->abi = DOMAIN_ABI_XEN;
+            else
+                return bad("--abi: '%s' is not hv or xen", optarg);
+            break;
         case 'h': fputs(usage_text, stdout); return OPTIONS_DONE;
         case 'V': printf("hvcore %s (guest ABI %d, domctl %#x)\n", PACKAGE_VERSION,
                          HV_GUEST_ABI_VERSION, HV_DOMCTL_INTERFACE_VERSION);
@@ -350,6 +372,19 @@ int options_parse(int argc, char **argv, struct domain *d, struct options *o)
                 optarg_kernel, sizeof(kernel_buf) - 1);
         return -HVE_RANGE;
     }
+    if (d->initrd_path) {
+        static char initrd_buf[4096];
+        const char *given = d->initrd_path;
+        d->initrd_path = guest_dir_resolve(given, initrd_buf, sizeof(initrd_buf));
+        if (!d->initrd_path) {
+            fprintf(stderr, "hvcore: --initrd %s: the guest directory "
+                    "($HVCORE_GUEST_DIR) makes a path over %zu bytes\n",
+                    given, sizeof(initrd_buf) - 1);
+            return -HVE_RANGE;
+        }
+    }
+    if (d->initrd_path && d->abi == DOMAIN_ABI_HV)
+        return bad("--initrd: only a Xen PV kernel (--abi xen) takes an initrd");
     if (!mem)
         return bad("--memory is required");
     if (!maxmem)

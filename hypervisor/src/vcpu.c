@@ -32,6 +32,10 @@
 #include "public/errno.h"
 #include "public/layout.h"
 #include "vcpu.h"
+#include "xen.h"
+#include "xen_sched.h"
+#include "xen_time.h"
+#include "xen_vcpu.h"
 
 #define SIG_KICK SIGUSR1
 /* CR2 before the guest runs: a #PF overwrites it, so a triple fault with
@@ -39,6 +43,15 @@
 #define CR2_SENTINEL 0xdead00000000beefULL
 
 static __thread struct kvm_run *tls_run;
+
+/* The byte that says an event upcall is pending for v, in whichever
+ * guest ABI's page it lives. */
+static const uint8_t *upcall_pending(struct vcpu *v)
+{
+    if (v->dom->xen)
+        return &xen_vcpu_info(v)->evtchn_upcall_pending;
+    return &dom_shared(v->dom)->vcpu_info[v->id].upcall_pending;
+}
 
 /* epoll data of a blocked vCPU's own descriptors (device qids are lower). */
 #define BLOCK_TIMER 0xfffffff0u
@@ -178,6 +191,8 @@ static int reset_registers(struct vcpu *v, const struct hv_vcpu_context *ctx)
     struct kvm_sregs sregs;
     struct kvm_regs regs;
 
+    if (v->dom->xen)
+        return xen_vcpu_reset(v, ctx);
     if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
         return -errno;
     user_segment(&sregs.cs, SEL_USER_CS, 0xb, true);
@@ -320,7 +335,9 @@ static enum loop_result run_loop(struct vcpu *v)
         enum loop_result go = wait_while_paused(v);
         if (go != LOOP_GO)
             return go;
-        if (v->regs_valid && evtchn_deliver_upcall(v, regs))
+        if (v->dom->xen)
+            xen_vcpu_before_run(v);
+        else if (v->regs_valid && evtchn_deliver_upcall(v, regs))
             run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 
         int rc = ioctl(v->fd, KVM_RUN, 0);
@@ -340,6 +357,21 @@ static enum loop_result run_loop(struct vcpu *v)
 
         switch (run->exit_reason) {
         case KVM_EXIT_IO:
+            if (v->dom->xen && xen_vcpu_port(run->io.port)) {
+                enum xen_next next = xen_vcpu_exit_io(v);
+                if (next == XEN_NEXT_BLOCK)
+                    vcpu_block(v);
+                else if (next == XEN_NEXT_DOWN)
+                    return LOOP_DOWN;
+                else if (next == XEN_NEXT_END)
+                    return LOOP_STOP;
+                continue;
+            }
+            if (v->dom->xen) {
+                snprintf(why, sizeof(why), "unexpected I/O to port %#x at rip=%#llx",
+                         run->io.port, (unsigned long long)regs->rip);
+                break;
+            }
             if (run->io.port == HV_NULL_PORT)
                 continue;
             /* A queue notification KVM did not take (no ioeventfd, or no
@@ -432,8 +464,11 @@ static void *vcpu_thread(void *arg)
             /* KVM may offset the guest's TSC: learn by how much before the
              * guest first reads its clock, and rewrite the records. */
             d->guest_tsc_offset = domain_measure_tsc_offset(v->fd);
-            for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
-                boot_layout_pvclock(d, i);
+            if (d->xen)
+                xen_time_init(d);
+            else
+                for (unsigned i = 0; i < HV_MAX_VCPUS; i++)
+                    boot_layout_pvclock(d, i);
         }
         if (!err)
             err = reset_registers(v, &ctx);
@@ -454,6 +489,8 @@ static void *vcpu_thread(void *arg)
         if (blocked)
             vcpu_block(v);
         enum loop_result r = run_loop(v);
+        if (d->xen && getenv("HVCORE_XEN_TRACE"))
+            xen_vcpu_trace_summary(v);
         pthread_mutex_lock(&d->lock);
         if (r == LOOP_STOP)
             break;
@@ -568,8 +605,7 @@ int vcpus_unpause(struct domain *d)
      * while paused (waking it for nothing costs a cross-CPU wake-up). */
     for (unsigned i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = &d->vcpu[i];
-        if (v->state != VCPU_BLOCKED ||
-            __atomic_load_n(&dom_shared(d)->vcpu_info[i].upcall_pending, __ATOMIC_SEQ_CST))
+        if (v->state != VCPU_BLOCKED || __atomic_load_n(upcall_pending(v), __ATOMIC_SEQ_CST))
             vcpu_notify_locked(v);
     }
     pthread_mutex_unlock(&d->lock);
@@ -647,23 +683,37 @@ uint64_t vcpus_exits(struct domain *d)
 void vcpu_block(struct vcpu *v)
 {
     struct domain *d = v->dom;
-    struct hv_vcpu_info *vi = &dom_shared(d)->vcpu_info[v->id];
+    const uint8_t *pending = upcall_pending(v);
     struct epoll_event evs[8];
     uint64_t cnt;
+    int timeout = -1;
 
     /* SCHEDOP_block enables events first, so "unmask; block" cannot lose
-     * an event that arrives in between. */
-    __atomic_store_n(&vi->upcall_mask, 0, __ATOMIC_SEQ_CST);
+     * an event that arrives in between (for a Xen guest xen_sched.c did). */
+    if (!d->xen)
+        __atomic_store_n(&dom_shared(d)->vcpu_info[v->id].upcall_mask, 0, __ATOMIC_SEQ_CST);
+    else
+        xen_runstate_set(v, XEN_RUNSTATE_blocked);
     pthread_mutex_lock(&d->lock);
     v->state = VCPU_BLOCKED;
     pthread_cond_broadcast(&d->cond);
     while (!d->stopping && !v->want_down &&
-           (d->paused || !__atomic_load_n(&vi->upcall_pending, __ATOMIC_SEQ_CST))) {
+           (d->paused || !__atomic_load_n(pending, __ATOMIC_SEQ_CST))) {
         pthread_mutex_unlock(&d->lock);
+        /* SCHEDOP_poll's timeout (Xen guests) ends the block by itself. */
+        if (d->xen && xen_vcpu_of(v)->block_deadline_ns) {
+            uint64_t now = guest_time_now(d), end = xen_vcpu_of(v)->block_deadline_ns;
+            if (now >= end) {
+                pthread_mutex_lock(&d->lock);
+                break;
+            }
+            uint64_t ms = (end - now + 999999) / 1000000;
+            timeout = ms > 1000 ? 1000 : (int)ms;
+        }
         /* The blocked vCPU waits on its own timer too: whichever of this
          * thread and the event loop reads the expiry raises VIRQ_TIMER,
          * and this way saves a thread hop on the common wake-up. */
-        int n = epoll_wait(v->dev_epoll, evs, 8, -1);
+        int n = epoll_wait(v->dev_epoll, evs, 8, timeout);
         for (int i = 0; i < n; i++) {
             if (evs[i].data.u32 == BLOCK_TIMER) {
                 if (read(v->timer_fd, &cnt, sizeof(cnt)) == (ssize_t)sizeof(cnt))
@@ -680,6 +730,10 @@ void vcpu_block(struct vcpu *v)
     }
     v->state = VCPU_RUNNING;
     pthread_mutex_unlock(&d->lock);
+    if (d->xen) {
+        xen_vcpu_of(v)->block_deadline_ns = 0;
+        xen_runstate_set(v, XEN_RUNSTATE_running);
+    }
 }
 
 int vcpu_restore(struct domain *d, const struct hv_rec_vcpu *rec)

@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/kvm.h>
 
 #include "public/hvabi.h"
 #include "public/xen_pv.h"
@@ -38,6 +39,7 @@
 struct domain;
 struct vcpu;
 struct xen_mm;
+struct xen_image;
 
 /* ---- address-space layout --------------------------------------------- */
 
@@ -56,7 +58,6 @@ struct xen_mm;
 /* Ports the stubs exit through (allowed at CPL 3 only for the syscall one). */
 #define XEN_PORT_SYSCALL 0xe8   /* syscall stub: hypercall or user syscall  */
 #define XEN_PORT_TRAP    0xe9   /* exception stubs: vector from rip         */
-#define XEN_PORT_APPLY   0xea   /* page-table stub done                     */
 
 /* Hardware selectors of hvcore's reserved GDT page (page 14). */
 #define XEN_SEL_HV_CS   0xe008  /* CPL-0 code, stubs                        */
@@ -119,6 +120,16 @@ struct xen_vcpu {
     } next;
     uint64_t block_deadline_ns;     /* SCHEDOP_poll timeout (0: none)        */
 
+    /* exits by cause, for HVCORE_XEN_TRACE's summary (xen_vcpu.c) */
+    uint64_t n_hypercall[XEN_NR_HYPERCALLS], n_trap[32], n_syscall, n_upcall, n_apply,
+        n_ptw;
+    uint64_t ns_hypercall[XEN_NR_HYPERCALLS];   /* host time in the handler */
+
+    /* xen_vcpu.c: segment registers changed, to be given to KVM */
+    bool sregs_dirty;
+    /* the stub's queue overflowed: KVM must drop every shadow instead */
+    bool forget_shadows;
+
     /* ---- added by X3 (xen_sched.c) ---- */
     /* hvcore's runstate record (VCPUOP_get_runstate_info); copied to the
      * guest's runstate_va on every change (xen_runstate_set) */
@@ -142,6 +153,11 @@ struct xen_dom {
     uint32_t console_port;          /* its event channel                     */
     uint64_t start_info_va;
     uint32_t vm_assist;             /* enabled XEN_VMASST_TYPE_* bits        */
+    struct xen_image *img;          /* the kernel, parsed once (xen_domain.c) */
+    uint8_t *initrd;                /* --initrd, read and checked once       */
+    size_t initrd_size;
+    uint64_t store_gpa;             /* xenstore ring page (guest RAM)        */
+    uint32_t store_port;
     struct xen_vcpu vcpu[HV_MAX_VCPUS];
 
     /* ---- added by xen_mm.c (x2) ---- */

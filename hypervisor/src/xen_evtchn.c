@@ -23,9 +23,7 @@
 #include "xen_console.h"
 #include "xen_evtchn.h"
 #include "xen_sched.h"
-#ifdef HAVE_XEN_STORE
 #include "xen_store.h"
-#endif
 
 /* VIRQs Xen binds per vCPU besides TIMER and DEBUG (its public ABI). */
 #define XEN_VIRQ_XENOPROF 6
@@ -427,10 +425,8 @@ int64_t xen_hc_event_channel_op(struct vcpu *v, const uint64_t a[6])
 
     if (kick == XPORT_CONSOLE)
         xen_console_kick(d);
-#ifdef HAVE_XEN_STORE
     if (kick == XPORT_STORE)
         xen_store_kick(d);
-#endif
     if (copy_out && xen_copy_to_guest(v, a[1], &x, size) < 0)
         return -HVE_FAULT;
     return ret;

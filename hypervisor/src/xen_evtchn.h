@@ -35,7 +35,7 @@ int xen_evtchn_alloc_console(struct domain *d);
  * (the server end is xen_store.c): the port for start_info.store_evtchn
  * and xen_store_init (the builder records it), or -HVE_NOSPC.  The guest's
  * EVTCHNOP_send on it calls xen_store_kick(d) after dom->lock is released
- * (when hvcore is built with HAVE_XEN_STORE).  dom->lock not held. */
+ * dom->lock not held. */
 int xen_evtchn_alloc_store(struct domain *d);
 
 /*

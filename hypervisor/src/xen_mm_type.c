@@ -243,8 +243,11 @@ int xen_type_get_table(struct vcpu *v, uint64_t mfn, unsigned level)
     }
     f->type = (uint8_t)level;
     f->type_count = 1;
-    f->flags |= XMF_WAS_PT;
+    /* A frame that has never been a table cannot be in KVM's shadows (it
+     * becomes reachable only once an entry or a base pointer names it,
+     * after this): the user bits its first check adds need no stub. */
     int rc = validate(v, mfn, level);
+    f->flags |= XMF_WAS_PT;
     if (rc < 0) {
         f->type = XMT_NONE;
         f->type_count = 0;

@@ -75,10 +75,9 @@ tests_unit_stream_read_SOURCES = tests/unit_stream_read.c \
 
 # Issue 12, Debian's kernel as a Xen PV guest: the kit (linux_*.c) fetches
 # the kernel and busybox-static (linux_fetch.sh, into $HVCTL_KERNEL_CACHE),
-# builds the initramfs and drives the guest's console; test_linux boots it.
-# test_linux is built with the other tests but not run by make check until
-# hvcore boots Linux: then uncomment the TESTS line.  Until then
-# `make check-linux` runs it (HVTEST_LINUX_HYPERVISOR=qemu: under QEMU TCG).
+# builds the initramfs and drives the guest's console; test_linux boots it
+# under hvcore (`make check-linux` alone; HVTEST_LINUX_HYPERVISOR=qemu: the
+# same cases under QEMU TCG).
 noinst_LIBRARIES += tests/liblinuxkit.a
 tests_liblinuxkit_a_SOURCES = tests/linux_console.c tests/linux_console.h \
 	tests/linux_fetch.c tests/linux_fetch.h \
@@ -87,7 +86,7 @@ tests_liblinuxkit_a_SOURCES = tests/linux_console.c tests/linux_console.h \
 tests_liblinuxkit_a_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DLINUX_FETCH_SCRIPT='"$(abs_srcdir)/tests/linux_fetch.sh"'
 check_PROGRAMS += tests/test_linux
-# TESTS += tests/test_linux
+TESTS += tests/test_linux
 tests_test_linux_LDADD = tests/liblinuxkit.a $(LDADD)
 
 # Every test program is one .c file named like it, linked against the real
@@ -97,7 +96,7 @@ AM_CPPFLAGS += $(CMOCKA_CFLAGS) -I$(srcdir)/tests
 endif
 
 EXTRA_DIST += tests/test_util.h tests/linux_fetch.sh
-# test_linux by hand until it is in TESTS (the comment above test_linux).
+# test_linux alone (the comment above test_linux).
 check-linux: tests/test_linux src/hvcore
 	@$(AM_TESTS_ENVIRONMENT) ./tests/test_linux
 .PHONY: check-linux
@@ -140,6 +139,21 @@ bench-linux: bench-deps tests/bench/bench_linux src/hvcore
 	@$(AM_TESTS_ENVIRONMENT) ./tests/bench/bench_linux
 .PHONY: bench-deps bench-migrate bench-io bench-linux
 
+# Xen-PV kernel images and initrds (src/xen_image.h, src/xen_initrd.h):
+# the images and archives are built in the tests, compressed with the same
+# libraries (compress_util.c), which every test linking libhvcore.a may need.
+if HAVE_CMOCKA
+LDADD += $(UNPACK_LIBS)
+XEN_IMAGE_TESTS = tests/unit_xen_image tests/unit_xen_bzimage tests/unit_xen_initrd
+check_PROGRAMS += $(XEN_IMAGE_TESTS)
+TESTS += $(XEN_IMAGE_TESTS)
+XEN_BUILDER = tests/xen_builder.c tests/xen_builder.h \
+	tests/compress_util.c tests/compress_util.h
+tests_unit_xen_image_SOURCES = tests/unit_xen_image.c $(XEN_BUILDER)
+tests_unit_xen_bzimage_SOURCES = tests/unit_xen_bzimage.c $(XEN_BUILDER)
+tests_unit_xen_initrd_SOURCES = tests/unit_xen_initrd.c $(XEN_BUILDER)
+endif
+
 # Xen-PV events, time, scheduling, console and the small hypercalls (X3):
 # the modules alone, on a fake domain whose core services are test doubles
 # (xen_fake.c), so they build and run without the rest of hvcore.
@@ -161,21 +175,6 @@ tests_unit_xen_misc_SOURCES = tests/unit_xen_misc.c $(XEN_X3_UNDER_TEST)
 tests_unit_xen_misc_LDADD = $(CMOCKA_LIBS)
 tests_unit_xen_time_SOURCES = tests/unit_xen_time.c $(XEN_X3_UNDER_TEST)
 tests_unit_xen_time_LDADD = $(CMOCKA_LIBS)
-endif
-
-# Xen-PV kernel images and initrds (src/xen_image.h, src/xen_initrd.h):
-# the images and archives are built in the tests, compressed with the same
-# libraries (compress_util.c), which every test linking libhvcore.a may need.
-if HAVE_CMOCKA
-LDADD += $(UNPACK_LIBS)
-XEN_IMAGE_TESTS = tests/unit_xen_image tests/unit_xen_bzimage tests/unit_xen_initrd
-check_PROGRAMS += $(XEN_IMAGE_TESTS)
-TESTS += $(XEN_IMAGE_TESTS)
-XEN_BUILDER = tests/xen_builder.c tests/xen_builder.h \
-	tests/compress_util.c tests/compress_util.h
-tests_unit_xen_image_SOURCES = tests/unit_xen_image.c $(XEN_BUILDER)
-tests_unit_xen_bzimage_SOURCES = tests/unit_xen_bzimage.c $(XEN_BUILDER)
-tests_unit_xen_initrd_SOURCES = tests/unit_xen_initrd.c $(XEN_BUILDER)
 endif
 
 # hvcore's xenstore (src/xen_store.h, X4), driven through its ring by a

@@ -34,6 +34,7 @@ struct xen_fake {
     /* recorded */
     unsigned notified[HV_MAX_VCPUS];    /* vcpu_notify_locked calls       */
     unsigned notified_unlocked;         /* ... without dom->lock held      */
+    unsigned store_kicks;               /* xen_store_kick calls            */
     unsigned ends;                      /* domain_end calls                */
     enum end_reason end_reason;
     char end_detail[112];
