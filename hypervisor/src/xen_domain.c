@@ -262,7 +262,12 @@ static void build_start_info(struct domain *d, const struct boot_plan *p)
         si->mod_start = vbase + p->initrd;
         si->mod_len = x->initrd_size;
     }
-    snprintf(si->cmd_line, sizeof(si->cmd_line), "%s", d->cmdline ? d->cmdline : "");
+    /* "noreplace-smp": with one possible CPU, Linux rewrites each of its
+     * ~17,000 lock prefixes through a temporary mapping, two exits each
+     * (1.2-1.7 s of a 3.5 s boot here, nothing gained on one vCPU). */
+    const char *cmd = d->cmdline ? d->cmdline : "";
+    snprintf(si->cmd_line, sizeof(si->cmd_line), "%s%s%s", cmd, *cmd ? " " : "",
+             strstr(cmd, "noreplace-smp") ? "" : "noreplace-smp");
     x->start_info_va = vbase + p->start_info;
 }
 

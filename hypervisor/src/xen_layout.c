@@ -73,6 +73,28 @@ static const uint8_t apply_stub[] = {
     0x8b, 0x15, 0xc2, 0x07, 0x00, 0x00, 0x48, 0xcf,
 };
 
+/*
+ * The syscall stub (LSTAR, CPL 3), assembled from:
+ *       cmpb $0, kmode(%rip) ; je slow         (kmode: XEN_SYSCALL_STUB_KMODE)
+ *       cmp $24,%eax ; jne slow ; cmp $3,%edi ; jne slow
+ *       cmp $NR_VCPUS,%rsi ; jb slow
+ *       mov $-2,%rax ; push %r11 ; popfq ; jmp *%rcx
+ *   slow: out %al,$XEN_PORT_SYSCALL ; ud2
+ * Linux asks VCPUOP_is_up of every possible CPU id at boot (8192 of
+ * them): the guest kernel's own copy of the answer, -ENOENT for ids past
+ * the last vCPU, saves as many exits (0.25 s).  The check runs in guest
+ * code, with nothing the guest could not do itself; the kmode byte, which
+ * hvcore keeps in step with the vCPU's mode, keeps a user's syscall with
+ * the same numbers (sched_yield) on the slow path, and the kernel stack
+ * (no red zone) holds the flags for popfq.
+ */
+static const uint8_t syscall_stub[] = {
+    0x80, 0x3d, 0xf9, 0x07, 0x00, 0x00, 0x00, 0x74, 0x1c, 0x83, 0xf8, 0x18,
+    0x75, 0x17, 0x83, 0xff, 0x03, 0x75, 0x12, 0x48, 0x83, 0xfe, 0x01, 0x72,
+    0x0c, 0x48, 0xc7, 0xc0, 0xfe, 0xff, 0xff, 0xff, 0x41, 0x53, 0x9d, 0xff,
+    0xe1, 0xe6, XEN_PORT_SYSCALL, 0x0f, 0x0b,
+};
+
 static uint64_t *q(struct xen_dom *x, uint64_t off)
 {
     return (uint64_t *)(x->priv + off);
@@ -159,10 +181,8 @@ static void build_idt_and_stubs(struct xen_dom *x)
     memcpy(x->priv + XEN_OFF_APPLY_STUB, apply_stub, sizeof(apply_stub));
     uint8_t *sys = x->priv + XEN_OFF_SYSCALL_STUB;
     memset(sys, 0xcc, 4096);
-    sys[0] = 0xe6;                              /* out %al, $XEN_PORT_SYSCALL */
-    sys[1] = XEN_PORT_SYSCALL;
-    sys[2] = 0x0f;
-    sys[3] = 0x0b;
+    memcpy(sys, syscall_stub, sizeof(syscall_stub));
+    sys[XEN_SYSCALL_STUB_NR_VCPUS] = XEN_PV_MAX_VCPUS;
 }
 
 static uint64_t seg(uint64_t access_and_flags)

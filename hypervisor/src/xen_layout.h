@@ -27,7 +27,9 @@
 #define XEN_TRAP_STUB_SIZE  8
 #define XEN_OFF_APPLY_STUB  0x28000   /* CPL 0: the page-table stub         */
 #define XEN_APPLY_SAVE      0x800     /* in its page: 9 saved registers     */
-#define XEN_OFF_SYSCALL_STUB 0x29000  /* CPL 3: LSTAR, "out; ud2"           */
+#define XEN_OFF_SYSCALL_STUB 0x29000  /* CPL 3: LSTAR (xen_layout.c)        */
+#define XEN_SYSCALL_STUB_NR_VCPUS 0x16 /* its vCPU count (an imm8)          */
+#define XEN_SYSCALL_STUB_KMODE 0x800  /* its byte: 1 in kernel mode         */
 #define XEN_OFF_SHARED_INFO 0x2a000   /* the guest maps it by frame         */
 #define XEN_OFF_FLUSHVA     0x2b000   /* addresses the stub invlpg's, and
                                          at +0x800 the JIT stub's saved rax */

@@ -142,6 +142,14 @@ static uint64_t mode_cr3(const struct xen_vcpu *xv)
     return t << 12;
 }
 
+/* The syscall stub's copy of the mode (its fast path is for the kernel). */
+static void set_kmode_byte(struct vcpu *v)
+{
+    uint8_t *b = v->dom->xen->priv + XEN_OFF_SYSCALL_STUB + XEN_SYSCALL_STUB_KMODE;
+
+    __atomic_store_n(b, xen_vcpu_of(v)->kernel_mode, __ATOMIC_RELAXED);
+}
+
 void xen_set_mode(struct vcpu *v, bool kernel)
 {
     struct xen_vcpu *xv = xen_vcpu_of(v);
@@ -150,6 +158,7 @@ void xen_set_mode(struct vcpu *v, bool kernel)
     if (xv->kernel_mode == kernel)
         return;
     xv->kernel_mode = kernel;
+    set_kmode_byte(v);
     s->gs.base = kernel ? xv->gs_base_kernel : xv->gs_base_user;
     xv->cr3_dirty = true;                   /* loaded before the next run */
     xv->sregs_dirty = true;
@@ -217,6 +226,7 @@ int xen_vcpu_reset(struct vcpu *v, const struct hv_vcpu_context *ctx)
     if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
         return -errno;
     xv->kernel_mode = true;
+    set_kmode_byte(v);
     xv->sregs_dirty = false;
     v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
     v->run->kvm_dirty_regs = 0;
@@ -365,6 +375,14 @@ static void maybe_upcall(struct vcpu *v)
         return;
     /* Not in the middle of a stub: an exit is on its way there. */
     if (sregs_of(v)->cs.dpl != 3 || (r->rip >= stub && r->rip < stub + 4096))
+        return;
+    /* Nor with an exception KVM has yet to deliver (a kick can end
+     * KVM_RUN between a fault and its delivery): moving rip now would
+     * have the fault reported at the upcall's entry.  The exception's
+     * exit comes first; the upcall follows it. */
+    struct kvm_vcpu_events ev;
+    if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) < 0 || ev.exception.injected ||
+        ev.exception.pending || ev.nmi.injected || ev.interrupt.injected)
         return;
     xv->n_upcall++;
     if (xen_bounce(v, xv->event_cb, -1, true) < 0)

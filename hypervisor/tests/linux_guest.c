@@ -277,6 +277,21 @@ int lg_pause(struct lg *g, bool pause, char *why, size_t why_len)
     return r ? -1 : 0;
 }
 
+int lg_shutdown(struct lg *g, uint32_t reason)
+{
+    struct dom d;
+    struct hv_domctl req = { .cmd = HV_DOMCTL_shutdown };
+    struct hv_domctl_reply rep;
+
+    if (g->hv != LG_HVCORE)
+        return -1;
+    memset(&d, 0, sizeof(d));
+    snprintf(d.rundir, sizeof(d.rundir), "%s", g->rundir);
+    d.domid = g->domid;
+    req.u.shutdown.reason = reason;
+    return dom_ctl(&d, &req, &rep, NULL);
+}
+
 int lg_info(struct lg *g, struct hv_domctl_info *info)
 {
     struct dom d;

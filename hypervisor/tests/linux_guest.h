@@ -71,6 +71,10 @@ int lg_pause(struct lg *g, bool pause, char *why, size_t why_len);
 /* hvcore's domctl getinfo for the domain.  0, or the negative status. */
 int lg_info(struct lg *g, struct hv_domctl_info *info);
 
+/* hvcore only: domctl shutdown with reason (SHUTDOWN_REQUEST_poweroff or
+ * _reboot), as `hvctl shutdown` / `reboot` send it.  0 or the status. */
+int lg_shutdown(struct lg *g, uint32_t reason);
+
 /* Kill the guest if it still runs, remove the runtime directory, free. */
 void lg_free(struct lg *g);
 

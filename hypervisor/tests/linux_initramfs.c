@@ -25,7 +25,12 @@ static const char init_script[] =
     "mount -t devtmpfs devtmpfs /dev\n"
     "echo " LINUX_INIT_MARKER "\n"
     "export PS1='" LINUX_PROMPT "'\n"
-    "while :; do setsid cttyhack sh; done\n";
+    /* A shutdown or reboot request from the host reaches the kernel
+     * (Xen: xenstore's control/shutdown), which runs /sbin/poweroff or
+     * /sbin/reboot; busybox's signals init, as for any distribution's. */
+    "trap 'echo " LINUX_POWEROFF_MARKER "; poweroff -f' USR2\n"
+    "trap 'echo " LINUX_REBOOT_MARKER "; reboot -f' TERM\n"
+    "while :; do setsid cttyhack sh & wait $!; done\n";
 
 /* The applets the tests and bench-linux run, each a link to busybox. */
 static const char *const applets[] = {
@@ -35,7 +40,10 @@ static const char *const applets[] = {
     "kill",
 };
 
-static const char *const dirs[] = { "bin", "dev", "proc", "sys" };
+static const char *const dirs[] = { "bin", "dev", "proc", "sbin", "sys" };
+
+/* Where the kernel looks for its poweroff and reboot helpers. */
+static const char *const sbin_links[] = { "poweroff", "reboot" };
 
 static const struct {
     const char *name;
@@ -134,6 +142,10 @@ static int write_cpio(const char *path, const char *bb, size_t bb_size, char *wh
     for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++) {
         snprintf(name, sizeof(name), "bin/%s", applets[i]);
         entry(&w, name, S_IFLNK | 0777, 1, 0, 0, "busybox", strlen("busybox"));
+    }
+    for (size_t i = 0; i < sizeof(sbin_links) / sizeof(sbin_links[0]); i++) {
+        snprintf(name, sizeof(name), "sbin/%s", sbin_links[i]);
+        entry(&w, name, S_IFLNK | 0777, 1, 0, 0, "../bin/busybox", strlen("../bin/busybox"));
     }
     entry(&w, "init", S_IFREG | 0755, 1, 0, 0, init_script, strlen(init_script));
     entry(&w, "TRAILER!!!", 0, 1, 0, 0, NULL, 0);

@@ -18,6 +18,10 @@
 
 #define LINUX_INIT_MARKER "HVTEST-INIT-OK"
 #define LINUX_PROMPT      "hvtest# "
+/* What init prints when the kernel asks it to power off or reboot (a
+ * shutdown request from the host: /sbin/poweroff, /sbin/reboot). */
+#define LINUX_POWEROFF_MARKER "HVTEST-INIT-POWEROFF"
+#define LINUX_REBOOT_MARKER   "HVTEST-INIT-REBOOT"
 
 /* Where linux_initramfs() put the archive. */
 struct linux_initrd {

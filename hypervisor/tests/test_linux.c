@@ -22,6 +22,7 @@
 
 #include "linux_guest.h"
 #include "linux_initramfs.h"
+#include "public/shared_info.h"
 #include "test_util.h"
 
 /* sleep 1 may not end before 1 s has passed on the host (less a timer's
@@ -227,6 +228,42 @@ static void reboot_boots_again(void **state)
     }
 }
 
+/* hvctl shutdown: hvcore writes xenstore's control/shutdown, Linux's
+ * watch sees it and runs /sbin/poweroff, init powers off. */
+static void shutdown_request_reaches_the_guest(void **state)
+{
+    int status;
+
+    (void)state;
+    if (hv != LG_HVCORE)
+        skip();
+    boot(initrd.gz, false);
+    assert_int_equal(lg_shutdown(guest, SHUTDOWN_REQUEST_poweroff), 0);
+    GUEST_WAIT(LINUX_POWEROFF_MARKER, LG_BOOT_MS);
+    if (lc_wait_exit(guest->con, LG_BOOT_MS, &status) < 0)
+        GUEST_FAIL("hvcore still runs after the guest's poweroff");
+    if (status != HVCORE_EXIT_OK)
+        GUEST_FAIL("hvcore exited with status %d after the shutdown request", status);
+}
+
+/* hvctl reboot: the same path with "reboot", and the domain boots again. */
+static void reboot_request_boots_again(void **state)
+{
+    struct hv_domctl_info info;
+
+    (void)state;
+    if (hv != LG_HVCORE)
+        skip();
+    boot(initrd.gz, true);
+    assert_int_equal(lg_shutdown(guest, SHUTDOWN_REQUEST_reboot), 0);
+    GUEST_WAIT(LINUX_REBOOT_MARKER, LG_BOOT_MS);
+    GUEST_WAIT(LINUX_PROMPT, LG_BOOT_MS);
+    if (lg_info(guest, &info) != 0)
+        GUEST_FAIL("getinfo failed after the reboot");
+    assert_int_equal(info.boot_count, 2);
+    assert_int_equal(info.state, HV_DOMSTATE_running);
+}
+
 /* The last "counter <n>" line the guest printed, or -1. */
 static long last_counter(void)
 {
@@ -413,6 +450,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(date_and_sleep_keep_time, test_teardown),
         cmocka_unit_test_teardown(poweroff_ends_with_status_0, test_teardown),
         cmocka_unit_test_teardown(reboot_boots_again, test_teardown),
+        cmocka_unit_test_teardown(shutdown_request_reaches_the_guest, test_teardown),
+        cmocka_unit_test_teardown(reboot_request_boots_again, test_teardown),
         cmocka_unit_test_teardown(pause_stops_output, test_teardown),
         cmocka_unit_test_teardown(refuses_truncated_kernel, test_teardown),
         cmocka_unit_test_teardown(refuses_flipped_kernel_byte, test_teardown),
