@@ -71,6 +71,7 @@ src_libhvcore_a_SOURCES += \
 	src/xen_hypercall.c src/xen_hypercall.h \
 	src/xen_layout.c src/xen_layout.h \
 	src/xen_ptwr.c src/xen_ptwr.h \
+	src/xen_regs.c \
 	src/xen_trap.c src/xen_trap.h \
 	src/xen_vcpu.c src/xen_vcpu.h
 

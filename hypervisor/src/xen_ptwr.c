@@ -22,6 +22,7 @@
 #include "xen_mm.h"
 #include "xen_mm_type.h"
 #include "xen_ptwr.h"
+#include "xen_vcpu.h"
 
 #define PFEC_PRESENT (1u << 0)
 #define PFEC_WRITE   (1u << 1)
@@ -31,17 +32,6 @@
 #define FL_ZF (1ULL << 6)
 #define FL_SF (1ULL << 7)
 #define FL_OF (1ULL << 11)
-
-static uint64_t *gpr(struct kvm_regs *r, unsigned n)
-{
-    uint64_t *const map[16] = {
-        (uint64_t *)&r->rax, (uint64_t *)&r->rcx, (uint64_t *)&r->rdx, (uint64_t *)&r->rbx,
-        (uint64_t *)&r->rsp, (uint64_t *)&r->rbp, (uint64_t *)&r->rsi, (uint64_t *)&r->rdi,
-        (uint64_t *)&r->r8,  (uint64_t *)&r->r9,  (uint64_t *)&r->r10, (uint64_t *)&r->r11,
-        (uint64_t *)&r->r12, (uint64_t *)&r->r13, (uint64_t *)&r->r14, (uint64_t *)&r->r15,
-    };
-    return map[n & 15];
-}
 
 /* Length of a ModRM memory operand's bytes after the ModRM byte (SIB and
  * displacement); -1 for a register operand. */
@@ -137,7 +127,7 @@ bool xen_ptwr_fault(struct vcpu *v, uint64_t cr2, uint64_t err)
     unsigned shift = (unsigned)(gpa & 7) * 8;
     uint64_t old = __atomic_load_n((uint64_t *)(v->dom->mem + entry_gpa), __ATOMIC_RELAXED);
     uint64_t cur, val, rflags = r->rflags;
-    uint64_t *src = gpr(r, reg);
+    uint64_t *src = xen_gpr(r, reg);
 
     if (!two && (op == 0x80 || op == 0x88 || op == 0x86 || op == 0x08 || op == 0x20))
         bytes = 1;

@@ -47,17 +47,6 @@ static bool has_error_code(unsigned vec)
            vec == 30;
 }
 
-static uint64_t *gpr(struct kvm_regs *r, unsigned n)
-{
-    uint64_t *const map[16] = {
-        (uint64_t *)&r->rax, (uint64_t *)&r->rcx, (uint64_t *)&r->rdx, (uint64_t *)&r->rbx,
-        (uint64_t *)&r->rsp, (uint64_t *)&r->rbp, (uint64_t *)&r->rsi, (uint64_t *)&r->rdi,
-        (uint64_t *)&r->r8,  (uint64_t *)&r->r9,  (uint64_t *)&r->r10, (uint64_t *)&r->r11,
-        (uint64_t *)&r->r12, (uint64_t *)&r->r13, (uint64_t *)&r->r14, (uint64_t *)&r->r15,
-    };
-    return map[n & 15];
-}
-
 static bool rdmsr_emul(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     struct xen_vcpu *xv = xen_vcpu_of(v);
@@ -190,20 +179,20 @@ static int emulate_privileged(struct vcpu *v)
         case 8: val = 0; break;
         default: return 0;
         }
-        *gpr(r, rm) = val;
+        *xen_gpr(r, rm) = val;
         return (int)len + 2;
     case 0x22:                              /* mov reg, %crN */
         if ((modrm >> 6) != 3)
             return 0;
         if (reg == 0)
-            xv->fpu_ts = (*gpr(r, rm) & 8) != 0;
+            xv->fpu_ts = (*xen_gpr(r, rm) & 8) != 0;
         else if (reg != 4 && reg != 8)
             return 0;                       /* cr3: the guest uses new_baseptr */
         return (int)len + 2;
     case 0x21:                              /* mov %drN, reg: no debug registers */
         if ((modrm >> 6) != 3)
             return 0;
-        *gpr(r, rm) = reg == 6 ? 0xffff0ff0 : reg == 7 ? 0x400 : 0;
+        *xen_gpr(r, rm) = reg == 6 ? 0xffff0ff0 : reg == 7 ? 0x400 : 0;
         return (int)len + 2;
     case 0x23:
         return (modrm >> 6) == 3 ? (int)len + 2 : 0;

@@ -57,6 +57,11 @@ void xen_crash(struct vcpu *v, const char *fmt, ...) __attribute__((format(print
 void xen_vcpu_trace_summary(struct vcpu *v);
 void xen_trace_kvm_stats(int fd, const char *what);
 
+/* General register n (0-15 in the instruction set's order: rax, rcx, rdx,
+ * rbx, rsp, rbp, rsi, rdi, r8-r15) of r: for decoding ModRM and REX. */
+struct kvm_regs;
+uint64_t *xen_gpr(struct kvm_regs *r, unsigned n);
+
 /* Registers changed by a handler must reach KVM. */
 void xen_regs_dirty(struct vcpu *v, bool sregs);
 
