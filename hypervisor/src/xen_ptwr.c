@@ -59,6 +59,52 @@ static int modrm_tail(const uint8_t *p, size_t avail)
     return n;
 }
 
+#define INSN_MAX 15                     /* the longest x86 instruction */
+
+/* Register operand reg of bytes width: without a REX prefix, byte
+ * operands 4-7 are AH, CH, DH, BH. */
+static uint64_t *reg_at(struct kvm_regs *r, unsigned reg, unsigned bytes, unsigned rex,
+                        unsigned *shift)
+{
+    bool high = bytes == 1 && !rex && reg >= 4 && reg < 8;
+
+    *shift = high ? 8 : 0;
+    return xen_gpr(r, high ? reg - 4 : reg);
+}
+
+/* Write a register operand as the CPU does: 32-bit writes zero-extend,
+ * narrower ones keep the rest of the register. */
+static void reg_put(uint64_t *p, unsigned shift, unsigned bytes, uint64_t val)
+{
+    uint64_t mask = bytes == 8 ? ~0ULL : ((1ULL << (bytes * 8)) - 1);
+
+    *p = bytes >= 4 ? val & mask : (*p & ~(mask << shift)) | ((val & mask) << shift);
+}
+
+/* The sign-extended immediate of size bytes at b[*len], if the
+ * instruction still fits in lim bytes. */
+static bool imm_at(const uint8_t *b, unsigned *len, unsigned lim, unsigned size, uint64_t *imm)
+{
+    int8_t i8;
+    int16_t i16;
+    int32_t i32;
+
+    if (*len + size > lim)
+        return false;
+    if (size == 1) {
+        memcpy(&i8, b + *len, 1);
+        *imm = (uint64_t)(int64_t)i8;
+    } else if (size == 2) {
+        memcpy(&i16, b + *len, 2);
+        *imm = (uint64_t)(int64_t)i16;
+    } else {
+        memcpy(&i32, b + *len, 4);
+        *imm = (uint64_t)(int64_t)i32;
+    }
+    *len += size;
+    return true;
+}
+
 static uint64_t logic_flags(uint64_t rflags, uint64_t v, unsigned bytes)
 {
     unsigned bits = bytes * 8;
@@ -90,8 +136,10 @@ bool xen_ptwr_fault(struct vcpu *v, uint64_t cr2, uint64_t err)
     size_t got = 4096 - (r->rip & 0xfff) < sizeof(b) ? 4096 - (r->rip & 0xfff) : sizeof(b);
     if (xen_copy_from_guest(v, r->rip, b, got) < 0)
         return false;
-    if (got < sizeof(b))                    /* the rest on the next page */
-        (void)xen_copy_from_guest(v, r->rip + got, b + got, sizeof(b) - got);
+    if (got < sizeof(b) &&                  /* the rest on the next page */
+        xen_copy_from_guest(v, r->rip + got, b + got, sizeof(b) - got) == 0)
+        got = sizeof(b);
+    unsigned lim = got < INSN_MAX ? (unsigned)got : INSN_MAX;
 
     unsigned i = 0, rex = 0;
     bool opsize16 = false;
@@ -127,50 +175,54 @@ bool xen_ptwr_fault(struct vcpu *v, uint64_t cr2, uint64_t err)
     unsigned shift = (unsigned)(gpa & 7) * 8;
     uint64_t old = __atomic_load_n((uint64_t *)(v->dom->mem + entry_gpa), __ATOMIC_RELAXED);
     uint64_t cur, val, rflags = r->rflags;
-    uint64_t *src = xen_gpr(r, reg);
 
     if (!two && (op == 0x80 || op == 0x88 || op == 0x86 || op == 0x08 || op == 0x20))
         bytes = 1;
+    unsigned src_shift;
+    uint64_t *src = reg_at(r, reg, bytes, rex, &src_shift);
+    uint64_t src_val = *src >> src_shift;
+    /* a register the instruction writes, once the entry is accepted */
+    uint64_t *wreg = NULL, wval = 0;
+    unsigned wshift = 0;
+    unsigned isz = bytes == 2 ? 2 : 4;      /* imm16 or imm32 */
+    if (len > lim)
+        return false;
     if ((gpa & 7) + bytes > 8)
         return false;                       /* across two entries */
     uint64_t mask = bytes == 8 ? ~0ULL : ((1ULL << (bytes * 8)) - 1);
     cur = (old >> shift) & mask;
 
     if (!two && (op == 0x89 || op == 0x88)) {               /* mov */
-        val = *src & mask;
+        val = src_val & mask;
     } else if (!two && (op == 0x87 || op == 0x86)) {        /* xchg */
-        val = *src & mask;
-        *src = bytes == 8 ? cur : (*src & ~mask) | cur;
-    } else if (!two && op == 0xc7 && ((modrm >> 3) & 7) == 0) { /* mov $imm32 */
-        int32_t imm;
-        memcpy(&imm, b + len, 4);
-        len += 4;
-        val = (uint64_t)(int64_t)imm & mask;
+        val = src_val & mask;
+        wreg = src;
+        wshift = src_shift;
+        wval = cur;
+    } else if (!two && op == 0xc7 && ((modrm >> 3) & 7) == 0) { /* mov $imm */
+        uint64_t imm;
+        if (!imm_at(b, &len, lim, isz, &imm))
+            return false;
+        val = imm & mask;
     } else if (!two && (op == 0x80 || op == 0x81 || op == 0x83) &&
                (((modrm >> 3) & 7) == 4 || ((modrm >> 3) & 7) == 1)) { /* and/or $imm */
         uint64_t imm;
-        if (op == 0x81) {
-            int32_t i32;
-            memcpy(&i32, b + len, 4);
-            imm = (uint64_t)(int64_t)i32;
-            len += 4;
-        } else {
-            imm = (uint64_t)(int64_t)(int8_t)b[len];
-            len += 1;
-        }
+        if (!imm_at(b, &len, lim, op == 0x81 ? isz : 1, &imm))
+            return false;
         val = (((modrm >> 3) & 7) == 4 ? cur & imm : cur | imm) & mask;
         rflags = logic_flags(rflags, val, bytes);
     } else if (!two && (op == 0x21 || op == 0x20 || op == 0x09 || op == 0x08)) { /* and/or reg */
         bool is_and = op == 0x21 || op == 0x20;
-        val = (is_and ? cur & *src : cur | *src) & mask;
+        val = (is_and ? cur & src_val : cur | src_val) & mask;
         rflags = logic_flags(rflags, val, bytes);
     } else if (two && op == 0xb1) {                         /* cmpxchg */
         if ((r->rax & mask) == cur) {
-            val = *src & mask;
+            val = src_val & mask;
             rflags |= FL_ZF;
         } else {
             val = cur;
-            r->rax = bytes == 8 ? cur : (r->rax & ~mask) | cur;
+            wreg = xen_gpr(r, 0);           /* rax */
+            wval = cur;
             rflags &= ~FL_ZF;
         }
     } else if (two && (op == 0xba || op == 0xab || op == 0xb3 || op == 0xbb)) { /* bt[src] */
@@ -179,11 +231,13 @@ bool xen_ptwr_fault(struct vcpu *v, uint64_t cr2, uint64_t err)
             kind = (modrm >> 3) & 7;        /* 5 bts, 6 btr, 7 btc */
             if (kind < 5)
                 return false;
+            if (len + 1 > lim)
+                return false;
             bit = b[len] % (bytes * 8);
             len += 1;
         } else {
             kind = op == 0xab ? 5 : op == 0xb3 ? 6 : 7;
-            uint64_t idx = *src;
+            uint64_t idx = src_val;
             if (idx >= bytes * 8)
                 return false;               /* a bit in another word */
             bit = (unsigned)idx;
@@ -197,6 +251,8 @@ bool xen_ptwr_fault(struct vcpu *v, uint64_t cr2, uint64_t err)
     uint64_t entry = (old & ~(mask << shift)) | (val << shift);
     if (xen_mm_update_l1(v, entry_gpa, entry) < 0)
         return false;                       /* refused: the guest's #PF */
+    if (wreg)
+        reg_put(wreg, wshift, bytes, wval);
     r->rflags = rflags;
     r->rip += len;
     return true;
