@@ -193,3 +193,19 @@ tests_unit_xen_store_LDADD = $(CMOCKA_LIBS)
 tests_unit_xen_store_hostile_SOURCES = tests/unit_xen_store_hostile.c $(XEN_STORE_UNDER_TEST)
 tests_unit_xen_store_hostile_LDADD = $(CMOCKA_LIBS)
 endif
+
+# hvcore's Xen-PV core against a hostile guest kernel (H6): hypercall
+# dispatch and the vCPU's own hypercalls, the writable page-table decoder,
+# on a fake vCPU whose services are test doubles (xen_core_fake.c).
+if HAVE_CMOCKA
+XEN_CORE_TESTS = tests/unit_xen_hypercall tests/unit_xen_ptwr
+check_PROGRAMS += $(XEN_CORE_TESTS)
+TESTS += $(XEN_CORE_TESTS)
+XEN_CORE_FAKE = tests/xen_core_fake.c tests/xen_core_fake.h
+tests_unit_xen_hypercall_SOURCES = tests/unit_xen_hypercall.c src/xen_hypercall.c \
+	$(XEN_CORE_FAKE)
+tests_unit_xen_hypercall_LDADD = $(CMOCKA_LIBS)
+tests_unit_xen_ptwr_SOURCES = tests/unit_xen_ptwr.c src/xen_ptwr.c src/xen_regs.c \
+	$(XEN_CORE_FAKE)
+tests_unit_xen_ptwr_LDADD = $(CMOCKA_LIBS)
+endif
