@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errline.h"
 #include "boot_layout.h"
 #include "console.h"
 #include "device.h"
@@ -52,20 +52,6 @@ int64_t domain_measure_tsc_offset(int vcpu_fd)
     return (int64_t)(m.hdr.entries[0].data - host);
 }
 
-/* Say why in err; return code (a -HVE_* or -errno). */
-static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 int domain_setup(struct domain *d, char *err, size_t errlen)
 {
     int ret, probe;
@@ -84,7 +70,7 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
             if (ret < 0)
                 return ret;
         } else if (d->initrd_path) {
-            return fail(-HVE_INVAL, err, errlen,
+            return errline(-HVE_INVAL, err, errlen,
                         "initrd: %s is not a Xen PV kernel, which alone takes an initrd",
                         d->kernel_path);
         }
@@ -94,37 +80,37 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
     if (d->kvm_fd < 0)
         d->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (d->kvm_fd < 0)
-        return fail(-errno, err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
+        return errline(-errno, err, errlen, "cannot open /dev/kvm: %s", strerror(errno));
     if (ioctl(d->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION ||
         ioctl(d->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) <= 0 ||
         ioctl(d->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IMMEDIATE_EXIT) <= 0)
-        return fail(-HVE_NOSYS, err, errlen,
+        return errline(-HVE_NOSYS, err, errlen,
                     "KVM lacks a required capability (API 12, sync regs, immediate exit)");
     ret = ioctl(d->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (ret <= 0)
-        return fail(ret < 0 ? -errno : -HVE_IO, err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s",
+        return errline(ret < 0 ? -errno : -HVE_IO, err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s",
                     ret < 0 ? strerror(errno) : "size 0");
     d->run_mmap_size = (size_t)ret;
     d->vm_fd = ioctl(d->kvm_fd, KVM_CREATE_VM, 0);
     if (d->vm_fd < 0)
-        return fail(-errno, err, errlen, "cannot create a KVM VM: %s", strerror(errno));
+        return errline(-errno, err, errlen, "cannot create a KVM VM: %s", strerror(errno));
     fcntl(d->vm_fd, F_SETFD, FD_CLOEXEC);
     ret = dirty_ring_setup(d);
     if (ret < 0)
-        return fail(ret, err, errlen, "HVCORE_DIRTY_RING: KVM refused dirty rings: %s",
+        return errline(ret, err, errlen, "HVCORE_DIRTY_RING: KVM refused dirty rings: %s",
                     strerror(-ret));
     ret = mem_create(d);
     if (ret < 0)
-        return fail(ret, err, errlen, "cannot allocate %llu MiB of guest memory: %s",
+        return errline(ret, err, errlen, "cannot allocate %llu MiB of guest memory: %s",
                     (unsigned long long)(d->mem_max_bytes >> 20), strerror(-ret));
     ret = vcpu_setup(d);
     if (ret < 0)
-        return fail(ret, err, errlen, "cannot set up vCPUs: %s", strerror(-ret));
+        return errline(ret, err, errlen, "cannot set up vCPUs: %s", strerror(-ret));
     if (d->xen && (ret = xen_domain_create(d, err, errlen)) < 0)
         return ret;
     d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (d->wake_fd < 0)
-        return fail(-errno, err, errlen, "eventfd: %s", strerror(errno));
+        return errline(-errno, err, errlen, "eventfd: %s", strerror(errno));
 
     /* The guest's TSC frequency: a VM ioctl on current kernels, else ask a
      * spare vCPU id that no guest vCPU uses. */
@@ -139,7 +125,7 @@ int domain_setup(struct domain *d, char *err, size_t errlen)
         }
     }
     if (d->tsc_khz == 0)
-        return fail(-HVE_NOSYS, err, errlen, "cannot read the TSC frequency from KVM");
+        return errline(-HVE_NOSYS, err, errlen, "cannot read the TSC frequency from KVM");
     return 0;
 }
 
@@ -174,11 +160,11 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
     device_boot(d);
     int ret = d->boot_count > 0 ? mem_reset(d) : 0;
     if (ret < 0)
-        return fail(ret, err, errlen, "cannot reset guest memory: %s", strerror(-ret));
+        return errline(ret, err, errlen, "cannot reset guest memory: %s", strerror(-ret));
     ret = elf_load(d->kernel_image, d->kernel_size, d->mem, d->mem_max_bytes, &img,
                    why, sizeof(why));
     if (ret < 0)
-        return fail(ret, err, errlen, "%s: %s", d->kernel_path, why);
+        return errline(ret, err, errlen, "%s: %s", d->kernel_path, why);
     pthread_mutex_lock(&d->lock);
     uint32_t pending = d->shutdown_pending;
     d->boot_count++;
@@ -206,7 +192,7 @@ int domain_boot(struct domain *d, char *err, size_t errlen)
     ctx.rdi = HV_START_INFO_PAGE;
     ret = vcpu_up(d, 0, &ctx);
     if (ret < 0)
-        return fail(ret, err, errlen, "cannot start vcpu 0: %s", strerror(-ret));
+        return errline(ret, err, errlen, "cannot start vcpu 0: %s", strerror(-ret));
     return 0;
 }
 

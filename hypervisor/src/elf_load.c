@@ -8,7 +8,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,26 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errline.h"
 #include "elf_load.h"
 #include "public/errno.h"
 #include "public/layout.h"
 
-/* Say why in err; return code (a -HVE_* or -errno). */
-static int fail_with(int code, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail_with(int code, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 /* What is wrong with the image itself. */
-#define fail(err, errlen, ...) fail_with(-HVE_INVAL, err, errlen, __VA_ARGS__)
+#define fail(err, errlen, ...) errline(-HVE_INVAL, err, errlen, __VA_ARGS__)
 
 /* a + b <= limit, without overflow */
 static bool fits(uint64_t a, uint64_t b, uint64_t limit)
@@ -142,20 +128,20 @@ int elf_read_file(const char *path, uint8_t **bufp, size_t *sizep,
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
     if (fd < 0)
-        return fail_with(-errno, err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return errline(-errno, err, errlen, "cannot open %s: %s", path, strerror(errno));
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
         return fail(err, errlen, "%s is not a regular file", path);
     }
     if ((uint64_t)st.st_size > ELF_MAX_FILE_SIZE) {
         close(fd);
-        return fail_with(-HVE_RANGE, err, errlen, "%s is too large (%lld bytes, limit %u MiB)",
+        return errline(-HVE_RANGE, err, errlen, "%s is too large (%lld bytes, limit %u MiB)",
                          path, (long long)st.st_size, ELF_MAX_FILE_SIZE >> 20);
     }
     buf = malloc(st.st_size ? (size_t)st.st_size : 1);
     if (!buf) {
         close(fd);
-        return fail_with(-HVE_NOMEM, err, errlen, "out of memory reading %s", path);
+        return errline(-HVE_NOMEM, err, errlen, "out of memory reading %s", path);
     }
     while (done < (size_t)st.st_size) {
         ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
@@ -165,7 +151,7 @@ int elf_read_file(const char *path, uint8_t **bufp, size_t *sizep,
             int code = n < 0 ? -errno : -HVE_IO;
             free(buf);
             close(fd);
-            return fail_with(code, err, errlen, "cannot read %s: %s", path,
+            return errline(code, err, errlen, "cannot read %s: %s", path,
                              n < 0 ? strerror(-code) : "short read");
         }
         done += (size_t)n;

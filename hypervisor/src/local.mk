@@ -18,6 +18,7 @@ src_libhvcore_a_SOURCES = \
 	src/dirty_ring.c src/dirty_ring.h \
 	src/domain_stream.c src/domain_stream.h \
 	src/elf_load.c src/elf_load.h \
+	src/errline.c src/errline.h \
 	src/event_loop.c src/event_loop.h \
 	src/evtchn.c src/evtchn.h \
 	src/guest_dir.c src/guest_dir.h \

@@ -5,11 +5,11 @@
  * checked against the file, its announced size against the limit, before
  * anything is allocated or unpacked.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errline.h"
 #include "public/errno.h"
 #include "xen_bzimage.h"
 #include "xen_unpack.h"
@@ -25,19 +25,6 @@
 #define BZ_SECTOR          512u
 #define BZ_TRAILER         4u      /* le32 unpacked size after the stream    */
 #define ELF64_HEADER       64u
-
-static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -57,27 +44,27 @@ static int find_payload(const uint8_t *file, size_t size, size_t *at, size_t *le
     uint64_t pm, off, length;
 
     if (size < BZ_HEADER_END)
-        return fail(-HVE_INVAL, err, errlen,
+        return errline(-HVE_INVAL, err, errlen,
                     "kernel: bzImage setup header is truncated (%zu bytes, need %u)",
                     size, BZ_HEADER_END);
     version = (unsigned)file[BZ_VERSION] | (unsigned)file[BZ_VERSION + 1] << 8;
     if (version < BZ_MIN_VERSION)
-        return fail(-HVE_INVAL, err, errlen, "kernel: bzImage boot protocol %u.%02u has no "
+        return errline(-HVE_INVAL, err, errlen, "kernel: bzImage boot protocol %u.%02u has no "
                     "payload fields (2.08 or later needed)", version >> 8, version & 0xff);
     sects = file[BZ_SETUP_SECTS] ? file[BZ_SETUP_SECTS] : 4;
     pm = (uint64_t)(sects + 1) * BZ_SECTOR;
     off = le32(file + BZ_PAYLOAD_OFFSET);
     length = le32(file + BZ_PAYLOAD_LENGTH);
     if (pm > size)
-        return fail(-HVE_INVAL, err, errlen, "kernel: bzImage setup (%u sectors) ends beyond "
+        return errline(-HVE_INVAL, err, errlen, "kernel: bzImage setup (%u sectors) ends beyond "
                     "the file (0x%zx bytes)", sects, size);
     if (off > size - pm || length > size - pm - off)
-        return fail(-HVE_INVAL, err, errlen, "kernel: bzImage payload (offset 0x%llx + length "
+        return errline(-HVE_INVAL, err, errlen, "kernel: bzImage payload (offset 0x%llx + length "
                     "0x%llx) ends beyond the file (0x%llx bytes after the setup)",
                     (unsigned long long)off, (unsigned long long)length,
                     (unsigned long long)(size - pm));
     if (length < 2 * BZ_TRAILER)
-        return fail(-HVE_INVAL, err, errlen, "kernel: bzImage payload is too short (%llu bytes)",
+        return errline(-HVE_INVAL, err, errlen, "kernel: bzImage payload is too short (%llu bytes)",
                     (unsigned long long)length);
     *at = (size_t)(pm + off);
     *len = (size_t)length;
@@ -104,40 +91,40 @@ int xen_bzimage_unpack(const uint8_t *file, size_t size, size_t max_elf,
     name = xen_unpack_name(fmt);
     if (fmt == XEN_UNPACK_UNKNOWN) {
         xen_unpack_hex_start(payload, len, start);
-        return fail(-HVE_INVAL, err, errlen, "kernel: bzImage payload has an unknown "
+        return errline(-HVE_INVAL, err, errlen, "kernel: bzImage payload has an unknown "
                     "compression (starts with %s)", start);
     }
     if (!xen_unpack_supported(fmt))
-        return fail(-HVE_INVAL, err, errlen, "kernel: bzImage payload is %s-compressed, which "
+        return errline(-HVE_INVAL, err, errlen, "kernel: bzImage payload is %s-compressed, which "
                     "this hvcore cannot unpack", name);
     want = le32(payload + len - BZ_TRAILER);
     if (want > max_elf)
-        return fail(-HVE_RANGE, err, errlen, "kernel: bzImage payload decompresses to 0x%x "
+        return errline(-HVE_RANGE, err, errlen, "kernel: bzImage payload decompresses to 0x%x "
                     "bytes, more than the %zu MiB limit", want, max_elf >> 20);
     if (want < ELF64_HEADER)
-        return fail(-HVE_INVAL, err, errlen, "kernel: bzImage payload's size trailer says %u "
+        return errline(-HVE_INVAL, err, errlen, "kernel: bzImage payload's size trailer says %u "
                     "bytes, too few for an ELF kernel", want);
     /* gzip's trailer is its own ISIZE; the others have Linux's after them. */
     in_len = fmt == XEN_UNPACK_GZIP ? len : len - BZ_TRAILER;
     out.buf = xen_unpack_alloc(want);
     out.cap = want;
     if (!out.buf)
-        return fail(-HVE_NOMEM, err, errlen, "kernel: out of memory for the %u-byte ELF", want);
+        return errline(-HVE_NOMEM, err, errlen, "kernel: out of memory for the %u-byte ELF", want);
     r = xen_unpack_stream(fmt, payload, in_len, &used, &out, why, sizeof(why));
     if (r == XEN_UNPACK_TRUNCATED)
-        r = fail(-HVE_INVAL, err, errlen, "kernel: bzImage payload is truncated (%s)", why);
+        r = errline(-HVE_INVAL, err, errlen, "kernel: bzImage payload is truncated (%s)", why);
     else if (r == XEN_UNPACK_FULL)
-        r = fail(-HVE_INVAL, err, errlen, "kernel: bzImage payload decompresses to more than "
+        r = errline(-HVE_INVAL, err, errlen, "kernel: bzImage payload decompresses to more than "
                  "the 0x%x bytes its size trailer says", want);
     else if (r == XEN_UNPACK_NOMEM)
-        r = fail(-HVE_NOMEM, err, errlen, "kernel: out of memory unpacking the payload (%s)", why);
+        r = errline(-HVE_NOMEM, err, errlen, "kernel: out of memory unpacking the payload (%s)", why);
     else if (r < 0)
-        r = fail(-HVE_INVAL, err, errlen, "kernel: bzImage payload is corrupt (%s)", why);
+        r = errline(-HVE_INVAL, err, errlen, "kernel: bzImage payload is corrupt (%s)", why);
     else if (out.len != want)
-        r = fail(-HVE_INVAL, err, errlen, "kernel: bzImage payload decompresses to 0x%zx "
+        r = errline(-HVE_INVAL, err, errlen, "kernel: bzImage payload decompresses to 0x%zx "
                  "bytes, its size trailer says 0x%x", out.len, want);
     else if (used != in_len)
-        r = fail(-HVE_INVAL, err, errlen, "kernel: bzImage payload has 0x%zx bytes after its "
+        r = errline(-HVE_INVAL, err, errlen, "kernel: bzImage payload has 0x%zx bytes after its "
                  "%s stream", in_len - used, name);
     if (r < 0) {
         xen_unpack_release(out.buf, want);

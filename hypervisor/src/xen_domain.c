@@ -12,11 +12,11 @@
  * _PAGE_USER (the kernel runs at CPL 3) and every L4 hvcore's slot.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errline.h"
 #include "console.h"
 #include "domain.h"
 #include "guest_time.h"
@@ -49,19 +49,6 @@
 
 #define MiB (1ULL << 20)
 
-static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 bool xen_domain_wanted(const struct domain *d)
 {
     if (d->abi == DOMAIN_ABI_XEN)
@@ -78,35 +65,35 @@ int xen_domain_setup(struct domain *d, char *err, size_t errlen)
 
     struct xen_dom *x = calloc(1, sizeof(*x));
     if (!x)
-        return fail(-HVE_NOMEM, err, errlen, "out of memory");
+        return errline(-HVE_NOMEM, err, errlen, "out of memory");
     x->priv_fd = -1;
     d->xen = x;
     x->img = calloc(1, sizeof(*x->img));
     if (!x->img)
-        return fail(-HVE_NOMEM, err, errlen, "out of memory");
+        return errline(-HVE_NOMEM, err, errlen, "out of memory");
     r = xen_image_load(d->kernel_image, d->kernel_size, x->img, why, sizeof(why));
     if (r < 0)
-        return fail(r, err, errlen, "%s (%s)", why, d->kernel_path);
+        return errline(r, err, errlen, "%s (%s)", why, d->kernel_path);
     if (d->initrd_path) {
         size_t size;
         r = elf_read_file(d->initrd_path, &x->initrd, &size, why, sizeof(why));
         if (r < 0)
-            return fail(r, err, errlen, "initrd: %s", why);
+            return errline(r, err, errlen, "initrd: %s", why);
         x->initrd_size = size;
         r = xen_initrd_check(x->initrd, x->initrd_size, why, sizeof(why));
         if (r < 0)
-            return fail(r, err, errlen, "%s (%s)", why, d->initrd_path);
+            return errline(r, err, errlen, "%s (%s)", why, d->initrd_path);
     }
     if (d->mem_initial_bytes != d->mem_max_bytes)
-        return fail(-HVE_INVAL, err, errlen,
+        return errline(-HVE_INVAL, err, errlen,
                     "a Xen PV domain cannot balloon yet: give --memory without --max-memory");
     if (d->nr_device_specs)
-        return fail(-HVE_NOSYS, err, errlen,
+        return errline(-HVE_NOSYS, err, errlen,
                     "--device: a Xen PV domain cannot have devices yet (no blkfront/netfront)");
     if (d->max_vcpus != 1)
-        return fail(-HVE_INVAL, err, errlen, "a Xen PV domain has one vCPU for now (--vcpus 1)");
+        return errline(-HVE_INVAL, err, errlen, "a Xen PV domain has one vCPU for now (--vcpus 1)");
     if (d->mem_max_bytes > XEN_MAX_RAM_BYTES)
-        return fail(-HVE_RANGE, err, errlen, "a Xen PV domain can have at most %llu MiB",
+        return errline(-HVE_RANGE, err, errlen, "a Xen PV domain can have at most %llu MiB",
                     (unsigned long long)(XEN_MAX_RAM_BYTES >> 20));
     x->nr_pages = d->mem_max_bytes >> 12;
     return 0;
@@ -118,10 +105,10 @@ int xen_domain_create(struct domain *d, char *err, size_t errlen)
     int r;
 
     if ((r = xen_layout_create(d)) < 0)
-        return fail(r, err, errlen, "cannot make hvcore's private area: %s", strerror(-r));
+        return errline(r, err, errlen, "cannot make hvcore's private area: %s", strerror(-r));
     x->slot_l4e = xen_layout_slot_l4e();
     if ((r = xen_mm_init(d)) < 0 || (r = xen_evtchn_init(d)) < 0)
-        return fail(r, err, errlen, "cannot set up the Xen PV domain: %s", strerror(-r));
+        return errline(r, err, errlen, "cannot set up the Xen PV domain: %s", strerror(-r));
     return 0;
 }
 
@@ -184,12 +171,12 @@ static int plan(struct domain *d, struct boot_plan *p, char *err, size_t errlen)
         nr = need;
     }
     if (p->mapped > ram)
-        return fail(-HVE_RANGE, err, errlen,
+        return errline(-HVE_RANGE, err, errlen,
                     "the kernel and initrd need %llu MiB of memory before the kernel runs; "
                     "the domain has %llu MiB",
                     (unsigned long long)(p->mapped >> 20), (unsigned long long)(ram >> 20));
     if (p->mapped > (1ULL << 30))
-        return fail(-HVE_RANGE, err, errlen, "the boot region exceeds 1 GiB (initrd too large)");
+        return errline(-HVE_RANGE, err, errlen, "the boot region exceeds 1 GiB (initrd too large)");
     return 0;
 }
 
@@ -287,7 +274,7 @@ int xen_domain_boot(struct domain *d, char *err, size_t errlen)
 
     if (d->boot_count > 0) {
         if ((r = mem_reset(d)) < 0 || (r = xen_layout_reset(d)) < 0)
-            return fail(r, err, errlen, "cannot reset guest memory: %s", strerror(-r));
+            return errline(r, err, errlen, "cannot reset guest memory: %s", strerror(-r));
         xen_gdt_release(&d->vcpu[0]);
         xen_store_reset(d);
         xen_mm_free(d);
@@ -297,7 +284,7 @@ int xen_domain_boot(struct domain *d, char *err, size_t errlen)
         x->m2p_strict = false;
         x->has_shutdown_code = false;
         if ((r = xen_mm_init(d)) < 0 || (r = xen_evtchn_init(d)) < 0)
-            return fail(r, err, errlen, "cannot reset the Xen PV domain: %s", strerror(-r));
+            return errline(r, err, errlen, "cannot reset the Xen PV domain: %s", strerror(-r));
     }
     if ((r = plan(d, &p, err, errlen)) < 0)
         return r;
@@ -306,7 +293,7 @@ int xen_domain_boot(struct domain *d, char *err, size_t errlen)
         (r = xen_image_copy(x->img, d->mem + (x->img->pstart - x->img->paddr_offset),
                             ram - (x->img->pstart - x->img->paddr_offset), why,
                             sizeof(why))) < 0)
-        return fail(r < 0 ? r : -HVE_RANGE, err, errlen, "%s: %s", d->kernel_path, why);
+        return errline(r < 0 ? r : -HVE_RANGE, err, errlen, "%s: %s", d->kernel_path, why);
     build_hypercall_page(d);
     if (x->initrd_size)
         memcpy(d->mem + p.initrd, x->initrd, x->initrd_size);
@@ -318,17 +305,17 @@ int xen_domain_boot(struct domain *d, char *err, size_t errlen)
     /* hvcore writes the console page from the host: it must never become a
      * page table (xen_mm.c; xen_store_init reserves its own page). */
     if ((r = xen_mm_get_writable(d, p.console >> 12)) < 0)
-        return fail(r, err, errlen, "cannot reserve the console page");
+        return errline(r, err, errlen, "cannot reserve the console page");
     int port = xen_evtchn_alloc_console(d);
     if (port < 0)
-        return fail(port, err, errlen, "cannot bind the console's event channel");
+        return errline(port, err, errlen, "cannot bind the console's event channel");
     x->console_port = (uint32_t)port;
     port = xen_evtchn_alloc_store(d);
     if (port < 0)
-        return fail(port, err, errlen, "cannot bind xenstore's event channel");
+        return errline(port, err, errlen, "cannot bind xenstore's event channel");
     x->store_port = (uint32_t)port;
     if ((r = xen_store_init(d, p.store, x->store_port)) < 0)
-        return fail(r, err, errlen, "cannot start xenstore: %s", strerror(-r));
+        return errline(r, err, errlen, "cannot start xenstore: %s", strerror(-r));
     build_start_info(d, &p);
     build_page_tables(d, &p);
     /* A request the last boot did not carry out is the new boot's: it is
@@ -359,7 +346,7 @@ int xen_domain_boot(struct domain *d, char *err, size_t errlen)
     xv->kernel_mode = true;
     r = xen_mm_adopt_boot(&d->vcpu[0], p.pt >> 12);
     if (r < 0)
-        return fail(r, err, errlen, "the boot page tables were refused: %s", strerror(-r));
+        return errline(r, err, errlen, "the boot page tables were refused: %s", strerror(-r));
     /* Nothing ran yet: no shadow can hold an older entry. */
     xv->nr_ptw = 0;
     xv->flush = XEN_FLUSH_NONE;
@@ -370,6 +357,6 @@ int xen_domain_boot(struct domain *d, char *err, size_t errlen)
     ctx.rsi = x->start_info_va;
     r = vcpu_up(d, 0, &ctx);
     if (r < 0)
-        return fail(r, err, errlen, "cannot start vcpu 0: %s", strerror(-r));
+        return errline(r, err, errlen, "cannot start vcpu 0: %s", strerror(-r));
     return 0;
 }

@@ -11,11 +11,11 @@
  * arithmetic that cannot overflow before it is used.
  */
 #include <elf.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errline.h"
 #include "public/errno.h"
 #include "xen_bzimage.h"
 #include "xen_image.h"
@@ -25,20 +25,7 @@
 /* Most program headers a kernel may have (Linux has 5). */
 #define MAX_PHDRS 64
 
-static int fail_with(int code, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail_with(int code, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-#define fail(err, errlen, ...) fail_with(-HVE_INVAL, err, errlen, __VA_ARGS__)
+#define fail(err, errlen, ...) errline(-HVE_INVAL, err, errlen, __VA_ARGS__)
 
 typedef unsigned long long ull;
 
@@ -143,7 +130,7 @@ static int check_segments(struct xen_image *img, const Elf64_Ehdr *eh, char *err
                     "not on a page boundary", (ull)lo);
     if (hi > UINT64_MAX - (XEN_IMAGE_PAGE - 1) ||
         ((hi + XEN_IMAGE_PAGE - 1) & ~(uint64_t)(XEN_IMAGE_PAGE - 1)) - lo > XEN_IMAGE_MAX_SPAN)
-        return fail_with(-HVE_RANGE, err, errlen, "kernel: PT_LOADs span [0x%llx, 0x%llx), "
+        return errline(-HVE_RANGE, err, errlen, "kernel: PT_LOADs span [0x%llx, 0x%llx), "
                          "more than %llu MiB", (ull)lo, (ull)hi,
                          (ull)(XEN_IMAGE_MAX_SPAN >> 20));
     img->pstart = lo;
@@ -269,11 +256,11 @@ int xen_image_load_max(const uint8_t *file, size_t size, size_t max_elf,
         max_elf = XEN_IMAGE_MAX_ELF;
     if (size >= SELFMAG && memcmp(file, ELFMAG, SELFMAG) == 0) {
         if (size > max_elf)
-            return fail_with(-HVE_RANGE, err, errlen, "kernel: ELF file is 0x%zx bytes, more "
+            return errline(-HVE_RANGE, err, errlen, "kernel: ELF file is 0x%zx bytes, more "
                              "than the %zu MiB limit", size, max_elf >> 20);
         img->elf = xen_unpack_alloc(size);
         if (!img->elf)
-            return fail_with(-HVE_NOMEM, err, errlen, "kernel: out of memory for the "
+            return errline(-HVE_NOMEM, err, errlen, "kernel: out of memory for the "
                              "%zu-byte ELF", size);
         memcpy(img->elf, file, size);
         img->elf_size = size;
@@ -316,7 +303,7 @@ int xen_image_copy(const struct xen_image *img, uint8_t *dest, size_t dest_size,
             return fail(err, errlen, "kernel: PT_LOAD %u is not part of the loaded image",
                         s->phdr);
         if (at > dest_size || s->memsz > dest_size - at)
-            return fail_with(-HVE_RANGE, err, errlen, "kernel: PT_LOAD %u (0x%llx bytes at "
+            return errline(-HVE_RANGE, err, errlen, "kernel: PT_LOAD %u (0x%llx bytes at "
                              "paddr 0x%llx) does not fit in 0x%zx bytes of guest memory from "
                              "0x%llx", s->phdr, (ull)s->memsz, (ull)s->paddr, dest_size,
                              (ull)img->pstart);

@@ -5,26 +5,13 @@
  * compressed stream), each compressed stream unpacked completely into the
  * cpio walker (xen_initrd_cpio.c), which must then stand between archives.
  */
-#include <stdarg.h>
 #include <stdio.h>
 
+#include "errline.h"
 #include "public/errno.h"
 #include "xen_initrd.h"
 #include "xen_initrd_cpio.h"
 #include "xen_unpack.h"
-
-static int fail_with(int code, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail_with(int code, char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 /* What a compressed stream's output passes through. */
 struct unpacking {
@@ -40,7 +27,7 @@ static int to_cpio(void *ctx, const uint8_t *data, size_t n)
 
     u->unpacked += n;
     if (u->unpacked > u->max) {
-        u->rc = fail_with(-HVE_RANGE, u->cpio->err, u->cpio->errlen, "%sunpacks to more "
+        u->rc = errline(-HVE_RANGE, u->cpio->err, u->cpio->errlen, "%sunpacks to more "
                           "than the %llu MiB limit", u->cpio->where,
                           (unsigned long long)(u->max >> 20));
         return -1;
@@ -68,17 +55,17 @@ static int check_stream(struct xen_cpio *c, enum xen_unpack_fmt fmt, const uint8
     case XEN_UNPACK_STOPPED:
         return u->rc;
     case XEN_UNPACK_TRUNCATED:
-        return fail_with(-HVE_INVAL, c->err, c->errlen, "initrd: %s stream at 0x%zx is "
+        return errline(-HVE_INVAL, c->err, c->errlen, "initrd: %s stream at 0x%zx is "
                          "truncated (%s)", name, pos, why);
     case XEN_UNPACK_NOMEM:
-        return fail_with(-HVE_NOMEM, c->err, c->errlen, "initrd: out of memory unpacking the "
+        return errline(-HVE_NOMEM, c->err, c->errlen, "initrd: out of memory unpacking the "
                          "%s stream at 0x%zx (%s)", name, pos, why);
     default:
-        return fail_with(-HVE_INVAL, c->err, c->errlen, "initrd: %s stream at 0x%zx is "
+        return errline(-HVE_INVAL, c->err, c->errlen, "initrd: %s stream at 0x%zx is "
                          "corrupt (%s)", name, pos, why);
     }
     if (*used == 0)                 /* cannot happen: every format has a magic */
-        return fail_with(-HVE_INVAL, c->err, c->errlen, "initrd: %s stream at 0x%zx is "
+        return errline(-HVE_INVAL, c->err, c->errlen, "initrd: %s stream at 0x%zx is "
                          "empty", name, pos);
     return xen_cpio_end(c);
 }
@@ -92,7 +79,7 @@ int xen_initrd_check_max(const uint8_t *data, size_t size, uint64_t max_unpacked
     size_t pos = 0;
 
     if (size == 0)
-        return fail_with(-HVE_INVAL, err, errlen, "initrd: the file is empty");
+        return errline(-HVE_INVAL, err, errlen, "initrd: the file is empty");
     xen_cpio_init(&c, err, errlen);
     while (pos < size) {
         enum xen_unpack_fmt fmt;
@@ -118,13 +105,13 @@ int xen_initrd_check_max(const uint8_t *data, size_t size, uint64_t max_unpacked
         if (fmt == XEN_UNPACK_UNKNOWN) {
             xen_unpack_hex_start(data + pos, size - pos, start);
             if (pos == 0)
-                return fail_with(-HVE_INVAL, err, errlen, "initrd: not a cpio archive or a "
+                return errline(-HVE_INVAL, err, errlen, "initrd: not a cpio archive or a "
                                  "compressed one (starts with %s)", start);
-            return fail_with(-HVE_INVAL, err, errlen, "initrd: data at offset 0x%zx is not a "
+            return errline(-HVE_INVAL, err, errlen, "initrd: data at offset 0x%zx is not a "
                              "cpio archive or a compressed one (starts with %s)", pos, start);
         }
         if (!xen_unpack_supported(fmt))
-            return fail_with(-HVE_INVAL, err, errlen, "initrd: %s-compressed data at 0x%zx, "
+            return errline(-HVE_INVAL, err, errlen, "initrd: %s-compressed data at 0x%zx, "
                              "which this hvcore cannot unpack", xen_unpack_name(fmt), pos);
         r = check_stream(&c, fmt, data, size, pos, &u, &used);
         if (r < 0)
@@ -133,7 +120,7 @@ int xen_initrd_check_max(const uint8_t *data, size_t size, uint64_t max_unpacked
         pos += used;
     }
     if (c.archives == 0)
-        return fail_with(-HVE_INVAL, err, errlen, "initrd: holds no cpio archive "
+        return errline(-HVE_INVAL, err, errlen, "initrd: holds no cpio archive "
                          "(only NUL bytes)");
     if (stats) {
         stats->archives = c.archives;

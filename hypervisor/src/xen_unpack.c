@@ -10,7 +10,6 @@
  * into a small scratch window, and any byte landing there means "too much".
  */
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "errline.h"
 #include "xen_unpack.h"
 
 #define SINK_CHUNK     (1u << 20)     /* sink mode: output handed over per MiB */
@@ -41,19 +41,6 @@ struct win {
     bool scratch_in_use;            /* flat buffer full: writes mean FULL   */
     uint8_t scratch[64];
 };
-
-static int say(int code, char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int say(int code, char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 static size_t min_size(size_t a, size_t b)
 {
@@ -94,13 +81,13 @@ static int win_commit(struct win *w, size_t n, char *why, size_t whylen)
         return 0;
     if (out->buf) {
         if (w->scratch_in_use)
-            return say(XEN_UNPACK_FULL, why, whylen, "more than %zu bytes of output", out->cap);
+            return errline(XEN_UNPACK_FULL, why, whylen, "more than %zu bytes of output", out->cap);
         out->len += n;
         return 0;
     }
     out->len += n;
     if (out->sink(out->ctx, w->ptr, n) != 0)
-        return say(XEN_UNPACK_STOPPED, why, whylen, "stopped by its reader");
+        return errline(XEN_UNPACK_STOPPED, why, whylen, "stopped by its reader");
     return 0;
 }
 
@@ -113,7 +100,7 @@ static int unpack_gzip(const uint8_t *in, size_t in_len, size_t *used, struct wi
 
     memset(&zs, 0, sizeof(zs));
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)   /* 16: gzip wrapper only */
-        return say(XEN_UNPACK_NOMEM, why, whylen, "gzip: cannot set up zlib");
+        return errline(XEN_UNPACK_NOMEM, why, whylen, "gzip: cannot set up zlib");
     for (;;) {
         if (zs.avail_in == 0 && fed < in_len) {
             size_t n = min_size(in_len - fed, LIB_STEP);
@@ -132,17 +119,17 @@ static int unpack_gzip(const uint8_t *in, size_t in_len, size_t *used, struct wi
         if (z == Z_STREAM_END)
             break;
         if (z == Z_MEM_ERROR) {
-            rc = say(XEN_UNPACK_NOMEM, why, whylen, "gzip: out of memory");
+            rc = errline(XEN_UNPACK_NOMEM, why, whylen, "gzip: out of memory");
             break;
         }
         if (z != Z_OK && z != Z_BUF_ERROR) {
-            rc = say(XEN_UNPACK_CORRUPT, why, whylen, "gzip: %s",
+            rc = errline(XEN_UNPACK_CORRUPT, why, whylen, "gzip: %s",
                      z == Z_NEED_DICT ? "needs a preset dictionary"
                                       : zs.msg ? zs.msg : "invalid data");
             break;
         }
         if (zs.avail_in == 0 && fed == in_len && zs.avail_out != 0) {
-            rc = say(XEN_UNPACK_TRUNCATED, why, whylen, "gzip: unexpected end of input");
+            rc = errline(XEN_UNPACK_TRUNCATED, why, whylen, "gzip: unexpected end of input");
             break;
         }
     }
@@ -162,7 +149,7 @@ static int unpack_lzma(bool xz, const uint8_t *in, size_t in_len, size_t *used, 
     /* One stream: not LZMA_CONCATENATED, so decoding stops at its end. */
     r = xz ? lzma_stream_decoder(&ls, XZ_MEMLIMIT, 0) : lzma_alone_decoder(&ls, XZ_MEMLIMIT);
     if (r != LZMA_OK)
-        return say(XEN_UNPACK_NOMEM, why, whylen, "%s: cannot set up liblzma", name);
+        return errline(XEN_UNPACK_NOMEM, why, whylen, "%s: cannot set up liblzma", name);
     ls.next_in = in;
     ls.avail_in = in_len;
     for (;;) {
@@ -177,24 +164,24 @@ static int unpack_lzma(bool xz, const uint8_t *in, size_t in_len, size_t *used, 
             continue;
         switch (r) {
         case LZMA_BUF_ERROR:        /* no progress with room to write: input ended */
-            rc = say(XEN_UNPACK_TRUNCATED, why, whylen, "%s: unexpected end of input", name);
+            rc = errline(XEN_UNPACK_TRUNCATED, why, whylen, "%s: unexpected end of input", name);
             break;
         case LZMA_MEM_ERROR:
-            rc = say(XEN_UNPACK_NOMEM, why, whylen, "%s: out of memory", name);
+            rc = errline(XEN_UNPACK_NOMEM, why, whylen, "%s: out of memory", name);
             break;
         case LZMA_MEMLIMIT_ERROR:
-            rc = say(XEN_UNPACK_CORRUPT, why, whylen,
+            rc = errline(XEN_UNPACK_CORRUPT, why, whylen,
                      "%s: needs more than %llu MiB of memory to decompress", name,
                      (unsigned long long)(XZ_MEMLIMIT >> 20));
             break;
         case LZMA_FORMAT_ERROR:
-            rc = say(XEN_UNPACK_CORRUPT, why, whylen, "%s: not in the %s format", name, name);
+            rc = errline(XEN_UNPACK_CORRUPT, why, whylen, "%s: not in the %s format", name, name);
             break;
         case LZMA_OPTIONS_ERROR:
-            rc = say(XEN_UNPACK_CORRUPT, why, whylen, "%s: unsupported options", name);
+            rc = errline(XEN_UNPACK_CORRUPT, why, whylen, "%s: unsupported options", name);
             break;
         default:
-            rc = say(XEN_UNPACK_CORRUPT, why, whylen, "%s: compressed data is corrupt", name);
+            rc = errline(XEN_UNPACK_CORRUPT, why, whylen, "%s: compressed data is corrupt", name);
             break;
         }
         break;
@@ -212,7 +199,7 @@ static int unpack_zstd(const uint8_t *in, size_t in_len, size_t *used, struct wi
     int rc = 0;
 
     if (!dctx)
-        return say(XEN_UNPACK_NOMEM, why, whylen, "zstd: cannot set up libzstd");
+        return errline(XEN_UNPACK_NOMEM, why, whylen, "zstd: cannot set up libzstd");
     for (;;) {
         win_open(w);
         ZSTD_outBuffer ob = { w->ptr, w->avail, 0 };
@@ -221,13 +208,13 @@ static int unpack_zstd(const uint8_t *in, size_t in_len, size_t *used, struct wi
         if (rc < 0)
             break;
         if (ZSTD_isError(r)) {
-            rc = say(XEN_UNPACK_CORRUPT, why, whylen, "zstd: %s", ZSTD_getErrorName(r));
+            rc = errline(XEN_UNPACK_CORRUPT, why, whylen, "zstd: %s", ZSTD_getErrorName(r));
             break;
         }
         if (r == 0)                 /* the frame is complete and flushed */
             break;
         if (ib.pos == ib.size && ob.pos < ob.size) {
-            rc = say(XEN_UNPACK_TRUNCATED, why, whylen, "zstd: unexpected end of input");
+            rc = errline(XEN_UNPACK_TRUNCATED, why, whylen, "zstd: unexpected end of input");
             break;
         }
     }
@@ -262,13 +249,13 @@ static int unpack_lz4(const uint8_t *in, size_t in_len, size_t *used, struct win
         if (csize == 0)
             break;
         if (csize > (uint32_t)LZ4_compressBound(LZ4_BLOCK)) {
-            rc = say(XEN_UNPACK_CORRUPT, why, whylen,
+            rc = errline(XEN_UNPACK_CORRUPT, why, whylen,
                      "lz4: block at 0x%zx claims %u bytes, more than any 8 MiB block needs",
                      pos, csize);
             break;
         }
         if (csize > in_len - pos - 4) {
-            rc = say(XEN_UNPACK_TRUNCATED, why, whylen,
+            rc = errline(XEN_UNPACK_TRUNCATED, why, whylen,
                      "lz4: unexpected end of input (block at 0x%zx needs %u bytes, %zu left)",
                      pos, csize, in_len - pos - 4);
             break;
@@ -277,7 +264,7 @@ static int unpack_lz4(const uint8_t *in, size_t in_len, size_t *used, struct win
             dst = out->buf + out->len;
         } else {
             if (!block && !(block = malloc(LZ4_BLOCK))) {
-                rc = say(XEN_UNPACK_NOMEM, why, whylen, "lz4: out of memory");
+                rc = errline(XEN_UNPACK_NOMEM, why, whylen, "lz4: out of memory");
                 break;
             }
             dst = block;
@@ -285,7 +272,7 @@ static int unpack_lz4(const uint8_t *in, size_t in_len, size_t *used, struct win
         n = LZ4_decompress_safe((const char *)in + pos + 4, (char *)dst, (int)csize,
                                 (int)LZ4_BLOCK);
         if (n < 0) {
-            rc = say(XEN_UNPACK_CORRUPT, why, whylen, "lz4: block at 0x%zx is corrupt", pos);
+            rc = errline(XEN_UNPACK_CORRUPT, why, whylen, "lz4: block at 0x%zx is corrupt", pos);
             break;
         }
         pos += 4 + (size_t)csize;
@@ -293,7 +280,7 @@ static int unpack_lz4(const uint8_t *in, size_t in_len, size_t *used, struct win
             out->len += (size_t)n;
         } else if (out->buf) {
             if ((size_t)n > out->cap - out->len) {
-                rc = say(XEN_UNPACK_FULL, why, whylen, "more than %zu bytes of output", out->cap);
+                rc = errline(XEN_UNPACK_FULL, why, whylen, "more than %zu bytes of output", out->cap);
                 break;
             }
             memcpy(out->buf + out->len, block, (size_t)n);
@@ -301,7 +288,7 @@ static int unpack_lz4(const uint8_t *in, size_t in_len, size_t *used, struct win
         } else if (n > 0) {
             out->len += (size_t)n;
             if (out->sink(out->ctx, block, (size_t)n) != 0) {
-                rc = say(XEN_UNPACK_STOPPED, why, whylen, "stopped by its reader");
+                rc = errline(XEN_UNPACK_STOPPED, why, whylen, "stopped by its reader");
                 break;
             }
         }
@@ -321,7 +308,7 @@ static int unpack_bzip2(const uint8_t *in, size_t in_len, size_t *used, struct w
 
     memset(&bs, 0, sizeof(bs));
     if (BZ2_bzDecompressInit(&bs, 0, 0) != BZ_OK)
-        return say(XEN_UNPACK_NOMEM, why, whylen, "bzip2: cannot set up libbz2");
+        return errline(XEN_UNPACK_NOMEM, why, whylen, "bzip2: cannot set up libbz2");
     for (;;) {
         if (bs.avail_in == 0 && fed < in_len) {
             size_t n = min_size(in_len - fed, LIB_STEP);
@@ -338,17 +325,17 @@ static int unpack_bzip2(const uint8_t *in, size_t in_len, size_t *used, struct w
         if (rc < 0 || b == BZ_STREAM_END)
             break;
         if (b == BZ_MEM_ERROR) {
-            rc = say(XEN_UNPACK_NOMEM, why, whylen, "bzip2: out of memory");
+            rc = errline(XEN_UNPACK_NOMEM, why, whylen, "bzip2: out of memory");
             break;
         }
         if (b != BZ_OK) {
-            rc = say(XEN_UNPACK_CORRUPT, why, whylen, "bzip2: %s",
+            rc = errline(XEN_UNPACK_CORRUPT, why, whylen, "bzip2: %s",
                      b == BZ_DATA_ERROR_MAGIC ? "not in the bzip2 format"
                                               : "compressed data is corrupt");
             break;
         }
         if (bs.avail_in == 0 && fed == in_len && bs.avail_out != 0) {
-            rc = say(XEN_UNPACK_TRUNCATED, why, whylen, "bzip2: unexpected end of input");
+            rc = errline(XEN_UNPACK_TRUNCATED, why, whylen, "bzip2: unexpected end of input");
             break;
         }
     }
@@ -453,10 +440,10 @@ int xen_unpack_stream(enum xen_unpack_fmt fmt, const uint8_t *in, size_t in_len,
 
     *used = 0;
     if (!xen_unpack_supported(fmt) || xen_unpack_detect(in, in_len) != fmt)
-        return say(XEN_UNPACK_UNSUPPORTED, why, whylen, "%s: not supported by this hvcore",
+        return errline(XEN_UNPACK_UNSUPPORTED, why, whylen, "%s: not supported by this hvcore",
                    xen_unpack_name(fmt));
     if (!out->buf && fmt != XEN_UNPACK_LZ4 && !(w.chunk = malloc(SINK_CHUNK)))
-        return say(XEN_UNPACK_NOMEM, why, whylen, "%s: out of memory", xen_unpack_name(fmt));
+        return errline(XEN_UNPACK_NOMEM, why, whylen, "%s: out of memory", xen_unpack_name(fmt));
     switch (fmt) {
     case XEN_UNPACK_GZIP:
         rc = unpack_gzip(in, in_len, used, &w, why, whylen);

@@ -169,9 +169,10 @@ int xen_vcpu_reset(struct vcpu *v, const struct hv_vcpu_context *ctx)
     struct xen_vcpu *xv = xen_vcpu_of(v);
     struct kvm_sregs sregs;
     struct kvm_regs regs;
-    struct {
+    /* struct kvm_msrs ends in a flexible array: room for five entries */
+    union {
         struct kvm_msrs m;
-        struct kvm_msr_entry e[5];
+        uint8_t room[sizeof(struct kvm_msrs) + 5 * sizeof(struct kvm_msr_entry)];
     } msrs;
 
     if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
@@ -203,18 +204,18 @@ int xen_vcpu_reset(struct vcpu *v, const struct hv_vcpu_context *ctx)
 
     memset(&msrs, 0, sizeof(msrs));
     msrs.m.nmsrs = 5;
-    msrs.e[0].index = MSR_STAR;
+    msrs.m.entries[0].index = MSR_STAR;
     /* sysret CS/SS base, syscall CS/SS: only used where syscall really
      * enters CPL 0 (not on PVM); ours then, with CPL 3 set back. */
-    msrs.e[0].data = ((uint64_t)XEN_FLAT_RING3_CS32 << 48) | ((uint64_t)XEN_SEL_HV_CS << 32);
-    msrs.e[1].index = MSR_LSTAR;
-    msrs.e[1].data = XEN_PRIV_VA + XEN_OFF_SYSCALL_STUB;
-    msrs.e[2].index = MSR_CSTAR;
-    msrs.e[2].data = XEN_PRIV_VA + XEN_OFF_SYSCALL_STUB;
-    msrs.e[3].index = MSR_SYSCALL_MASK;
-    msrs.e[3].data = 0;
-    msrs.e[4].index = MSR_KERNEL_GS_BASE;
-    msrs.e[4].data = 0;
+    msrs.m.entries[0].data = ((uint64_t)XEN_FLAT_RING3_CS32 << 48) | ((uint64_t)XEN_SEL_HV_CS << 32);
+    msrs.m.entries[1].index = MSR_LSTAR;
+    msrs.m.entries[1].data = XEN_PRIV_VA + XEN_OFF_SYSCALL_STUB;
+    msrs.m.entries[2].index = MSR_CSTAR;
+    msrs.m.entries[2].data = XEN_PRIV_VA + XEN_OFF_SYSCALL_STUB;
+    msrs.m.entries[3].index = MSR_SYSCALL_MASK;
+    msrs.m.entries[3].data = 0;
+    msrs.m.entries[4].index = MSR_KERNEL_GS_BASE;
+    msrs.m.entries[4].data = 0;
     if (ioctl(v->fd, KVM_SET_MSRS, &msrs) != 5)
         return -HVE_IO;
 

@@ -91,7 +91,7 @@ FUZZ_ENV = \
 	  src/device_spec.c src/vhost_user.c src/pvclock.c' \
 	FUZZ_SOURCES_xen_image='$(tests_fuzz_fuzz_xen_image_SOURCES) \
 	  src/xen_image.c src/xen_bzimage.c src/xen_notes.c src/xen_unpack.c \
-	  src/xen_initrd.c src/xen_initrd_cpio.c'
+	  src/xen_initrd.c src/xen_initrd_cpio.c src/errline.c'
 FUZZ_ENV += FUZZ_SOURCES_xen_mm='$(tests_fuzz_fuzz_xen_mm_SOURCES)'
 FUZZ_ENV += FUZZ_SOURCES_xen_store='$(tests_fuzz_fuzz_xen_store_SOURCES)'
 FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/tests/fuzz/run-fuzzer.sh
