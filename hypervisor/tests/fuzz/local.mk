@@ -19,6 +19,9 @@
 # fuzz_xen_store src/xen_store*.c: a hostile guest's xenstore page
 #               (requests, raw bytes, indexes, scribbles, reconnects)
 #               with hvcore's own writes in between
+# fuzz_xen_ptwr src/xen_ptwr.c: one faulting write of the guest kernel into
+#               an L1 table (instruction, registers, entry, cr2, error
+#               code, mode) on the fake vCPU of tests/xen_core_fake.c
 #
 # `make check` runs it on a fixed number of inputs from seed 1 (a few
 # seconds; the same run on every machine) from its seed corpus (tests/fuzz/corpus/),
@@ -57,6 +60,9 @@ tests_fuzz_fuzz_xen_mm_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 noinst_PROGRAMS += tests/fuzz/fuzz_xen_store
 tests_fuzz_fuzz_xen_store_LDADD =
 tests_fuzz_fuzz_xen_store_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+noinst_PROGRAMS += tests/fuzz/fuzz_xen_ptwr
+tests_fuzz_fuzz_xen_ptwr_LDADD =
+tests_fuzz_fuzz_xen_ptwr_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 FUZZ_BIN = $(abs_builddir)/tests/fuzz
 else
 FUZZ_BIN =
@@ -71,6 +77,8 @@ tests_fuzz_fuzz_xen_mm_SOURCES = tests/fuzz/fuzz_xen_mm.c tests/xen_mm_fake.c \
 	src/xen_memory.c src/xen_mm.c src/xen_mm_ext.c src/xen_mm_type.c
 tests_fuzz_fuzz_xen_store_SOURCES = tests/fuzz/fuzz_xen_store.c \
 	src/xen_store.c src/xen_store_req.c src/xen_store_tree.c
+tests_fuzz_fuzz_xen_ptwr_SOURCES = tests/fuzz/fuzz_xen_ptwr.c tests/xen_core_fake.c \
+	src/xen_ptwr.c src/xen_regs.c
 
 FUZZ_ENV = \
 	FUZZ_SRCDIR='$(abs_srcdir)' FUZZ_BUILDDIR='$(abs_builddir)' \
@@ -94,6 +102,7 @@ FUZZ_ENV = \
 	  src/xen_initrd.c src/xen_initrd_cpio.c src/errline.c'
 FUZZ_ENV += FUZZ_SOURCES_xen_mm='$(tests_fuzz_fuzz_xen_mm_SOURCES)'
 FUZZ_ENV += FUZZ_SOURCES_xen_store='$(tests_fuzz_fuzz_xen_store_SOURCES)'
+FUZZ_ENV += FUZZ_SOURCES_xen_ptwr='$(tests_fuzz_fuzz_xen_ptwr_SOURCES)'
 FUZZ_RUN = env $(FUZZ_ENV) $(SHELL) $(srcdir)/tests/fuzz/run-fuzzer.sh
 
 TEST_EXTENSIONS = .test .fuzz
@@ -103,6 +112,7 @@ TESTS += tests/fuzz/domctl.fuzz tests/fuzz/stream.fuzz tests/fuzz/virtq.fuzz \
 TESTS += tests/fuzz/xen_image.fuzz
 TESTS += tests/fuzz/xen_mm.fuzz
 TESTS += tests/fuzz/xen_store.fuzz
+TESTS += tests/fuzz/xen_ptwr.fuzz
 EXTRA_DIST += tests/fuzz
 
 clean-local:
@@ -118,4 +128,5 @@ fuzz: all
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/xen_image.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/xen_mm.fuzz
 	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/xen_store.fuzz
+	FUZZ_TIME=$(FUZZ_TIME) $(FUZZ_RUN) $(srcdir)/tests/fuzz/xen_ptwr.fuzz
 .PHONY: fuzz
