@@ -14,7 +14,7 @@ UNIT_TESTS = tests/unit_elf tests/unit_pvclock tests/unit_domctl tests/unit_evtc
 # Xen-PV memory management on a fake domain (xen_mm_fake.c gives the
 # core's services): built from its own sources, not libhvcore.a.
 UNIT_TESTS += tests/unit_xen_mm tests/unit_xen_mm_calls tests/unit_xen_memory
-XEN_MM_SOURCES = tests/xen_mm_fake.c tests/xen_mm_fake.h \
+XEN_MM_SOURCES = tests/xen_mm_fake.c tests/xen_mm_fake.h tests/xen_mm_test.h \
 	src/xen_memory.c src/xen_mm.c src/xen_mm_ext.c src/xen_mm_type.c
 tests_unit_xen_mm_SOURCES = tests/unit_xen_mm.c $(XEN_MM_SOURCES)
 tests_unit_xen_mm_LDADD = $(CMOCKA_LIBS)

@@ -442,6 +442,34 @@ static void refuses_garbage_initrd(void **state)
     expect_refused(kit.vmlinuz, path, "hvcore: initrd:");
 }
 
+/* What a Xen PV domain cannot have yet is refused before any VM exists,
+ * with the one line that says so, word for word. */
+static void refuse_option(const char *opt, const char *val, const char *line)
+{
+    const char *args[] = { "--kernel", kit.vmlinuz, "--initrd", initrd.gz, "--memory", "256",
+                           "--console", "stdio", opt, val, NULL };
+
+    dom_free(refused);
+    refused = dom_spawnv(args, -1);
+    assert_non_null(refused);
+    assert_int_equal(refused->domid, 0);
+    assert_int_equal(refused->status, HVCORE_EXIT_STARTUP);
+    assert_string_equal(refused->err, line);
+}
+
+static void refuses_what_xen_domains_lack(void **state)
+{
+    (void)state;
+    require_hvcore_kit();
+    refuse_option("--vcpus", "2", "hvcore: a Xen PV domain has one vCPU for now (--vcpus 1)\n");
+    refuse_option("--max-memory", "512",
+                  "hvcore: a Xen PV domain cannot balloon yet: give --memory without "
+                  "--max-memory\n");
+    refuse_option("--device", "blk,id=vda,file=/dev/null",
+                  "hvcore: --device: a Xen PV domain cannot have devices yet "
+                  "(no blkfront/netfront)\n");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +485,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(refuses_flipped_kernel_byte, test_teardown),
         cmocka_unit_test_teardown(refuses_truncated_initrd, test_teardown),
         cmocka_unit_test_teardown(refuses_garbage_initrd, test_teardown),
+        cmocka_unit_test_teardown(refuses_what_xen_domains_lack, test_teardown),
     };
 
     if (argc > 1)

@@ -19,25 +19,8 @@
 #include "xen_mm.h"
 #include "xen_mm_fake.h"
 #include "xen_mm_type.h"
+#include "xen_mm_test.h"
 
-#define NR_PAGES 64
-#define SELF     XEN_DOMID_SELF
-
-#define RW       (XPTE_P | XPTE_RW | XPTE_US | XPTE_A | XPTE_D)
-#define RO       (XPTE_P | XPTE_US | XPTE_A)
-#define NOUSER   (XPTE_P | XPTE_RW | XPTE_A | XPTE_D)
-
-#define CHECK_MM()                                                      \
-    do {                                                                \
-        const char *broken_ = fake_check();                             \
-        if (broken_)                                                    \
-            fail_msg("%s", broken_);                                    \
-    } while (0)
-
-static uint64_t pte(uint64_t mfn, uint64_t flags)
-{
-    return (mfn << 12) | flags;
-}
 
 #define REQ      FAKE_REQ_VA
 #define DONE     FAKE_DONE_VA
@@ -47,29 +30,6 @@ static uint64_t pte(uint64_t mfn, uint64_t flags)
 static void *at(uint64_t va)
 {
     return va >= FAKE_ARG_VA ? fake.args + (va - FAKE_ARG_VA) : fake.d->mem + va;
-}
-
-static int setup_boot(void **state)
-{
-    (void)state;
-    return fake_boot(NR_PAGES);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    const char *broken = fake_check();
-    if (broken)
-        print_error("%s\n", broken);
-    fake_fini();
-    return broken ? -1 : 0;
-}
-
-/* Map frame f read-only in the boot tables, as Linux does with a table
- * it has filled before it pins it. */
-static void make_ro(uint64_t f)
-{
-    assert_int_equal(fake_uvm(FAKE_KVA(f), pte(f, RO), XEN_UVMF_NONE), 0);
 }
 
 /* ---- mmuext_op besides pins ---------------------------------------------------- */
