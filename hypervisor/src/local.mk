@@ -68,11 +68,14 @@ src_libhvcore_a_SOURCES += \
 	src/xen.h \
 	src/xen_cpuid.c \
 	src/xen_domain.c src/xen_domain.h \
+	src/xen_fastcall.c src/xen_fastcall.h src/xen_fastcall_abi.h \
 	src/xen_guest_mem.c \
 	src/xen_hypercall.c src/xen_hypercall.h \
 	src/xen_layout.c src/xen_layout.h \
 	src/xen_ptwr.c src/xen_ptwr.h \
 	src/xen_regs.c \
+	src/xen_syscall_stub.S \
+	src/xen_cli_stub.S \
 	src/xen_trap.c src/xen_trap.h \
 	src/xen_vcpu.c src/xen_vcpu.h
 

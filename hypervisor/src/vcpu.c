@@ -33,6 +33,7 @@
 #include "public/layout.h"
 #include "vcpu.h"
 #include "xen.h"
+#include "xen_fastcall.h"
 #include "xen_sched.h"
 #include "xen_time.h"
 #include "xen_vcpu.h"
@@ -335,12 +336,15 @@ static enum loop_result run_loop(struct vcpu *v)
         enum loop_result go = wait_while_paused(v);
         if (go != LOOP_GO)
             return go;
-        if (v->dom->xen)
+        if (v->dom->xen) {
             xen_vcpu_before_run(v);
-        else if (v->regs_valid && evtchn_deliver_upcall(v, regs))
+            xen_fastcall_enter(v);
+        } else if (v->regs_valid && evtchn_deliver_upcall(v, regs))
             run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 
         int rc = ioctl(v->fd, KVM_RUN, 0);
+        if (v->dom->xen)
+            xen_fastcall_leave(v);
         run->immediate_exit = 0;
         /* Every return counts, a kick (EINTR) too: each cost an exit. */
         __atomic_store_n(&v->exits, v->exits + 1, __ATOMIC_RELAXED);
@@ -489,8 +493,10 @@ static void *vcpu_thread(void *arg)
         if (blocked)
             vcpu_block(v);
         enum loop_result r = run_loop(v);
-        if (d->xen && getenv("HVCORE_XEN_TRACE"))
+        if (d->xen && getenv("HVCORE_XEN_TRACE")) {
             xen_vcpu_trace_summary(v);
+            xen_fastcall_trace_summary(d);
+        }
         pthread_mutex_lock(&d->lock);
         if (r == LOOP_STOP)
             break;

@@ -139,6 +139,7 @@ struct xen_vcpu {
 
 struct xen_evtchn;                  /* xen_evtchn.c */
 struct xen_store;                   /* xen_store.c (added by X4) */
+struct xen_fastcall;                /* xen_fastcall.c */
 
 struct xen_dom {
     uint64_t nr_pages;              /* guest RAM frames; pfn == mfn          */
@@ -176,6 +177,8 @@ struct xen_dom {
     /* ---- added by X4 (xen_store.c) ---- */
     struct xen_store *store;        /* hvcore's xenstore (xen_store.h)     */
     /* ---- end of X4's additions ---- */
+
+    struct xen_fastcall *fast;      /* xen_fastcall.h; NULL: every call exits */
 };
 
 /* ---- services the core (xen_vcpu.c, xen_guest_mem.c) gives the modules --- */

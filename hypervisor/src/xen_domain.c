@@ -28,6 +28,7 @@
 #include "xen.h"
 #include "xen_console.h"
 #include "xen_domain.h"
+#include "xen_fastcall.h"
 #include "xen_evtchn.h"
 #include "xen_hypercall.h"
 #include "xen_image.h"
@@ -107,7 +108,8 @@ int xen_domain_create(struct domain *d, char *err, size_t errlen)
     if ((r = xen_layout_create(d)) < 0)
         return errline(r, err, errlen, "cannot make hvcore's private area: %s", strerror(-r));
     x->slot_l4e = xen_layout_slot_l4e();
-    if ((r = xen_mm_init(d)) < 0 || (r = xen_evtchn_init(d)) < 0)
+    if ((r = xen_mm_init(d)) < 0 || (r = xen_evtchn_init(d)) < 0 ||
+        (r = xen_fastcall_init(d)) < 0)
         return errline(r, err, errlen, "cannot set up the Xen PV domain: %s", strerror(-r));
     return 0;
 }
@@ -118,6 +120,7 @@ void xen_domain_teardown(struct domain *d)
 
     if (!x)
         return;
+    xen_fastcall_free(d);                   /* its thread reads the rest */
     if (x->priv)
         xen_store_free(d);
     xen_evtchn_free(d);
@@ -273,6 +276,7 @@ int xen_domain_boot(struct domain *d, char *err, size_t errlen)
     int r;
 
     if (d->boot_count > 0) {
+        xen_fastcall_quiesce(d);
         if ((r = mem_reset(d)) < 0 || (r = xen_layout_reset(d)) < 0)
             return errline(r, err, errlen, "cannot reset guest memory: %s", strerror(-r));
         xen_gdt_release(&d->vcpu[0]);

@@ -341,13 +341,17 @@ static xen_hc_fn *const table[XEN_NR_HYPERCALLS] = {
 
 static int64_t call(struct vcpu *v, uint64_t nr, const uint64_t a[6])
 {
+    /* Read by two threads (the vCPU's, the fast-call one): same answer. */
     static int trace = -1;
 
-    if (trace < 0)
-        trace = getenv("HVCORE_XEN_TRACE") != NULL;
+    int t = __atomic_load_n(&trace, __ATOMIC_RELAXED);
+    if (t < 0) {
+        t = getenv("HVCORE_XEN_TRACE") != NULL;
+        __atomic_store_n(&trace, t, __ATOMIC_RELAXED);
+    }
     int64_t r = nr < XEN_NR_HYPERCALLS && table[nr] ? table[nr](v, a) : -HVE_NOSYS;
     /* HVCORE_XEN_TRACE: every failed hypercall on stderr (debugging). */
-    if (trace && r < 0) {
+    if (t && r < 0) {
         uint64_t m[2] = { 0, 0 };
         if (nr == XEN_HC_mmu_update)
             (void)xen_copy_from_guest(v, a[0], m, sizeof(m));
@@ -390,5 +394,10 @@ int64_t xen_hypercall(struct vcpu *v, uint64_t nr)
     const struct kvm_regs *r = &v->run->s.regs.regs;
     const uint64_t a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
 
+    return call(v, nr, a);
+}
+
+int64_t xen_hypercall_args(struct vcpu *v, uint64_t nr, const uint64_t a[6])
+{
     return call(v, nr, a);
 }

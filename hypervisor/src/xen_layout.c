@@ -6,8 +6,9 @@
  *
  * Everything here is written from the host before the guest first runs
  * (or right after both slots were re-registered), so no shadow page table
- * can hold an older copy; afterwards only the guest's GDT copy and the
- * stub's queue change, and neither is a page table.
+ * can hold an older copy; afterwards only the guest's GDT copy, the
+ * stubs' queue and flags and the fast-call channel change, and none of
+ * them is a page table.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -19,7 +20,14 @@
 #include "hvcore.h"
 #include "public/errno.h"
 #include "xen.h"
+#include "xen_fastcall_abi.h"
 #include "xen_layout.h"
+
+_Static_assert(256 * XEN_TRAP_STUB_SIZE <= XEN_TRAP_GP_STUB &&
+               XEN_TRAP_GP_STUB < XEN_TRAP_GP_MASKPTR && XEN_TRAP_GP_MASKPTR + 8 <= 4096,
+               "the #GP entry and its mask address follow the vectors' stubs");
+_Static_assert(XEN_STUB_KMODE >= 0x200 && XEN_STUB_NR_VCPUS + 8 <= 4096,
+               "the syscall stub's flags lie past its code, in its page");
 
 #define PTE_P   (1ULL << 0)
 #define PTE_RW  (1ULL << 1)
@@ -34,6 +42,7 @@
 #define SUPER_RX  (PTE_P | PTE_A)
 #define USER_RX   (PTE_P | PTE_US | PTE_A)
 #define USER_RO   (PTE_P | PTE_US | PTE_A | PTE_NX)
+#define USER_RW   (PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D | PTE_NX)
 
 #define KVM_SLOT_PRIV 1
 
@@ -73,27 +82,10 @@ static const uint8_t apply_stub[] = {
     0x8b, 0x15, 0xc2, 0x07, 0x00, 0x00, 0x48, 0xcf,
 };
 
-/*
- * The syscall stub (LSTAR, CPL 3), assembled from:
- *       cmpb $0, kmode(%rip) ; je slow         (kmode: XEN_SYSCALL_STUB_KMODE)
- *       cmp $24,%eax ; jne slow ; cmp $3,%edi ; jne slow
- *       cmp $NR_VCPUS,%rsi ; jb slow
- *       mov $-2,%rax ; push %r11 ; popfq ; jmp *%rcx
- *   slow: out %al,$XEN_PORT_SYSCALL ; ud2
- * Linux asks VCPUOP_is_up of every possible CPU id at boot (8192 of
- * them): the guest kernel's own copy of the answer, -ENOENT for ids past
- * the last vCPU, saves as many exits (0.25 s).  The check runs in guest
- * code, with nothing the guest could not do itself; the kmode byte, which
- * hvcore keeps in step with the vCPU's mode, keeps a user's syscall with
- * the same numbers (sched_yield) on the slow path, and the kernel stack
- * (no red zone) holds the flags for popfq.
- */
-static const uint8_t syscall_stub[] = {
-    0x80, 0x3d, 0xf9, 0x07, 0x00, 0x00, 0x00, 0x74, 0x1c, 0x83, 0xf8, 0x18,
-    0x75, 0x17, 0x83, 0xff, 0x03, 0x75, 0x12, 0x48, 0x83, 0xfe, 0x01, 0x72,
-    0x0c, 0x48, 0xc7, 0xc0, 0xfe, 0xff, 0xff, 0xff, 0x41, 0x53, 0x9d, 0xff,
-    0xe1, 0xe6, XEN_PORT_SYSCALL, 0x0f, 0x0b,
-};
+/* The syscall stub (LSTAR, CPL 3): xen_syscall_stub.S; #GP's entry, which
+ * does the guest kernel's cli in place: xen_cli_stub.S. */
+extern const uint8_t xen_syscall_stub[], xen_syscall_stub_end[];
+extern const uint8_t xen_cli_stub[], xen_cli_stub_end[];
 
 static uint64_t *q(struct xen_dom *x, uint64_t off)
 {
@@ -114,8 +106,12 @@ static uint64_t priv_page_flags(uint64_t off)
         return SUPER_RX;
     if (off == XEN_OFF_SYSCALL_STUB)
         return USER_RX;
+    if (off == XEN_OFF_CHANNEL)
+        return USER_RW;                     /* the fast-call channel    */
     if (off == XEN_OFF_FLUSHVA || (off >= XEN_OFF_STACK && off < XEN_OFF_JIT))
         return SUPER_RW;                    /* addresses, stacks, queue */
+    if (off == XEN_OFF_SHARED_INFO)
+        return SUPER_RW;                    /* its event mask, for cli  */
     return 0;                               /* tables, shared info      */
 }
 
@@ -152,7 +148,8 @@ static void build_idt_and_stubs(struct xen_dom *x)
 
     memset(stubs, 0xcc, 4096);
     for (unsigned v = 0; v < 256; v++) {
-        uint64_t off = XEN_PRIV_VA + XEN_OFF_TRAP_STUBS + v * XEN_TRAP_STUB_SIZE;
+        uint64_t off = XEN_PRIV_VA + XEN_OFF_TRAP_STUBS +
+                       (v == 13 ? XEN_TRAP_GP_STUB : v * XEN_TRAP_STUB_SIZE);
         uint8_t *g = idt + v * 16;
         /* #BP and #OF may be raised by int3/into at CPL 3; every other
          * vector from CPL 3 arrives as #GP and is bounced if the guest's
@@ -177,12 +174,14 @@ static void build_idt_and_stubs(struct xen_dom *x)
         s[2] = 0x0f;                            /* ud2: never reached      */
         s[3] = 0x0b;
     }
+    memcpy(stubs + XEN_TRAP_GP_STUB, xen_cli_stub, (size_t)(xen_cli_stub_end - xen_cli_stub));
     memset(x->priv + XEN_OFF_APPLY_STUB, 0xcc, 4096);
     memcpy(x->priv + XEN_OFF_APPLY_STUB, apply_stub, sizeof(apply_stub));
     uint8_t *sys = x->priv + XEN_OFF_SYSCALL_STUB;
     memset(sys, 0xcc, 4096);
-    memcpy(sys, syscall_stub, sizeof(syscall_stub));
-    sys[XEN_SYSCALL_STUB_NR_VCPUS] = XEN_PV_MAX_VCPUS;
+    memcpy(sys, xen_syscall_stub, (size_t)(xen_syscall_stub_end - xen_syscall_stub));
+    uint64_t nr_vcpus = XEN_PV_MAX_VCPUS;
+    memcpy(sys + XEN_STUB_NR_VCPUS, &nr_vcpus, sizeof(nr_vcpus));
 }
 
 static uint64_t seg(uint64_t access_and_flags)

@@ -8,8 +8,6 @@
 #ifndef HVCORE_XEN_LAYOUT_H
 #define HVCORE_XEN_LAYOUT_H
 
-#include <stdint.h>
-
 #define XEN_OFF_SLOT_L3     0x00000   /* the slot's L3                      */
 #define XEN_OFF_PRIV_L2     0x01000   /* maps the private area's first GiB  */
 #define XEN_OFF_PRIV_L1     0x02000   /* 4 KiB pages of its first 2 MiB     */
@@ -25,15 +23,18 @@
 #define XEN_TSS_LIMIT       (104 + 8192)
 #define XEN_OFF_TRAP_STUBS  0x27000   /* CPL 0: 256 x "out; ud2", 8 bytes   */
 #define XEN_TRAP_STUB_SIZE  8
+#define XEN_TRAP_GP_STUB    0x800     /* in that page: #GP's entry (cli)    */
+#define XEN_TRAP_GP_MASKPTR 0xff8     /*   and its event-mask address       */
 #define XEN_OFF_APPLY_STUB  0x28000   /* CPL 0: the page-table stub         */
 #define XEN_APPLY_SAVE      0x800     /* in its page: 9 saved registers     */
-#define XEN_OFF_SYSCALL_STUB 0x29000  /* CPL 3: LSTAR (xen_layout.c)        */
-#define XEN_SYSCALL_STUB_NR_VCPUS 0x16 /* its vCPU count (an imm8)          */
-#define XEN_SYSCALL_STUB_KMODE 0x800  /* its byte: 1 in kernel mode         */
+#define XEN_OFF_SYSCALL_STUB 0x29000  /* CPL 3: LSTAR (xen_syscall_stub.S),
+                                         its flags (xen_fastcall_abi.h)     */
 #define XEN_OFF_SHARED_INFO 0x2a000   /* the guest maps it by frame         */
 #define XEN_OFF_FLUSHVA     0x2b000   /* addresses the stub invlpg's, and
                                          at +0x800 the JIT stub's saved rax */
 #define XEN_JIT_SAVE        (XEN_OFF_FLUSHVA + 0x800)
+#define XEN_OFF_CHANNEL     0x2c000   /* CPL 3 read/write: the fast-call
+                                         channel (xen_fastcall_abi.h)       */
 #define XEN_OFF_STACK       0x30000   /* CPL-0 stack, 8 pages (rsp0)        */
 #define XEN_OFF_STACK_TOP   0x38000
 #define XEN_OFF_IST_TOP     0x40000   /* #DF stack, 8 pages (IST1)          */
@@ -45,6 +46,9 @@
 
 /* Guest RAM the layout can map (the RAM map's 8 L2 pages). */
 #define XEN_MAX_RAM_BYTES   (8ULL << 30)
+
+#ifndef __ASSEMBLER__               /* xen_syscall_stub.S needs the above */
+#include <stdint.h>
 
 struct domain;
 
@@ -66,5 +70,7 @@ int xen_layout_forget_shadows(struct domain *d);
 
 /* The L4 entry that maps hvcore's slot. */
 uint64_t xen_layout_slot_l4e(void);
+
+#endif /* __ASSEMBLER__ */
 
 #endif /* HVCORE_XEN_LAYOUT_H */

@@ -210,6 +210,68 @@ int64_t xen_hc_mmu_update(struct vcpu *v, const uint64_t a[6])
     return xen_mm_batch(v, a, sizeof(struct xen_mmu_update), mmu_update_one);
 }
 
+/* A table of level `level` with a reference to spare, as an entry that
+ * drops one must leave it: it stays a table, with nothing to undo. */
+static bool table_refs(const struct xen_mm *mm, uint64_t mfn, unsigned level, uint32_t refs)
+{
+    return xen_type_is_table(mm, mfn, level) && mm->frame[mfn].type_count >= refs;
+}
+
+/* May the fast-call thread make this mmu_update entry (xen_mm.h)?  An L1
+ * entry always (its references are to data frames); an entry of a higher
+ * table, only alone in its call, and only if it takes a reference to a
+ * frame that is a table already and drops one from a frame that stays a
+ * table: no validation, no frame changes type. */
+static bool fast_entry(struct vcpu *v, const struct xen_mmu_update *req, bool alone)
+{
+    const struct xen_mm *mm = xen_type_mm(v->dom);
+    uint64_t cmd = req->ptr & CMD_MASK, mfn = req->ptr >> 12;
+
+    if (cmd != XEN_MMU_NORMAL_PT_UPDATE && cmd != XEN_MMU_PT_UPDATE_PRESERVE_AD)
+        return false;
+    if (xen_type_is_table(mm, mfn, 1))
+        return true;
+    if (!alone || mfn >= mm->nr_pages || mm->frame[mfn].type < XMT_L2 ||
+        mm->frame[mfn].type > XMT_L4 || !mm->frame[mfn].type_count)
+        return false;
+    unsigned level = mm->frame[mfn].type;
+    uint64_t old = __atomic_load_n((const uint64_t *)(v->dom->mem + (req->ptr & ~7ULL)),
+                                   __ATOMIC_RELAXED);
+    uint64_t new_mfn = (req->val & XPTE_ADDR) >> 12, old_mfn = (old & XPTE_ADDR) >> 12;
+    bool new_p = req->val & XPTE_P, old_p = old & XPTE_P;
+
+    if (new_p && !table_refs(mm, new_mfn, level - 1, 1))
+        return false;
+    if (old_p && !table_refs(mm, old_mfn, level - 1, new_p && new_mfn == old_mfn ? 1 : 2))
+        return false;
+    return true;
+}
+
+bool xen_mm_update_fast(struct vcpu *v, const uint64_t a[6], int64_t *ret)
+{
+    struct xen_mmu_update req[XEN_MM_FAST_OPS];
+    uint64_t pdone = a[2];
+    uint32_t count, done;
+
+    /* The count's upper 32 bits are ignored, as by xen_mm_batch. */
+    count = (uint32_t)a[1];
+    if (xen_mm_check_domid((uint32_t)a[3]) < 0 || count == 0 || count > XEN_MM_FAST_OPS ||
+        xen_copy_from_guest(v, a[0], req, count * sizeof(req[0])) < 0)
+        return false;
+    for (uint32_t i = 0; i < count; i++)
+        if (!fast_entry(v, &req[i], count == 1))
+            return false;
+    int rc = 0;
+    for (done = 0; done < count && rc == 0; done++)
+        rc = mmu_update_one(v, &req[done]);
+    if (rc < 0)
+        done--;
+    if (pdone && xen_copy_to_guest(v, pdone, &done, sizeof(done)) < 0 && !rc)
+        rc = -HVE_FAULT;
+    *ret = rc;
+    return true;
+}
+
 /* ---- update_va_mapping --------------------------------------------------- */
 
 /* The L1 frame that maps va in the vCPU's kernel tables, and va's index in

@@ -33,7 +33,9 @@
  * Writes hvcore makes into frames that are or were page tables are queued
  * with xen_ptw_queue; when the queue refuses one (full), the model stays
  * consistent in host memory and the core must make KVM forget its shadows
- * before the guest runs again.  All functions run on the vCPU thread.
+ * before the guest runs again.  All functions run on the vCPU thread, or
+ * on the fast-call thread while the vCPU thread waits in KVM_RUN
+ * (xen_fastcall.h), never on both at once.
  */
 #ifndef HVCORE_XEN_MM_H
 #define HVCORE_XEN_MM_H
@@ -82,6 +84,26 @@ bool xen_mm_frame_is_pt(struct domain *d, uint64_t mfn);
  * writes do; xen_copy_to_guest and the core's other writes into guest RAM
  * included. */
 bool xen_mm_frame_was_pt(struct domain *d, uint64_t mfn);
+
+/* Entries of an mmu_update the fast-call thread may serve. */
+#define XEN_MM_FAST_OPS 16
+
+/*
+ * mmu_update (a[] as for the hypercall) as the fast-call thread serves it
+ * while the guest runs (xen_fastcall.c): at most XEN_MM_FAST_OPS entries,
+ * NORMAL_PT_UPDATE or PRESERVE_AD, no preemption flag, each a write into
+ * an L1 table, or one alone into an L2-L4 table that links a frame which
+ * is a table of the level below already and unlinks one that stays a
+ * table.  Such writes validate nothing and make no frame a page table or
+ * stop one being one, so nothing needs the flush or stub run that an exit
+ * gives before the guest goes on.  (Writes over present entries are
+ * queued for the next one: until the guest's next flush, which is an
+ * exit, KVM may use the old translation, as x86 lets a TLB.)  The
+ * requests are read once.  Returns false, having changed nothing, when
+ * the call must take the exit; true with the hypercall's result in *ret
+ * otherwise.
+ */
+bool xen_mm_update_fast(struct vcpu *v, const uint64_t a[6], int64_t *ret);
 
 /* The LDT MMUEXT_SET_LDT recorded for vCPU v (base 0, ents 0: none). */
 void xen_mm_ldt(struct vcpu *v, uint64_t *base, uint32_t *ents);

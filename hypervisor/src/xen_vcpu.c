@@ -33,6 +33,8 @@
 #include "hvcore.h"
 #include "public/errno.h"
 #include "xen.h"
+#include "xen_fastcall.h"
+#include "xen_fastcall_abi.h"
 #include "xen_hypercall.h"
 #include "xen_layout.h"
 #include "xen_trap.h"
@@ -145,7 +147,7 @@ static uint64_t mode_cr3(const struct xen_vcpu *xv)
 /* The syscall stub's copy of the mode (its fast path is for the kernel). */
 static void set_kmode_byte(struct vcpu *v)
 {
-    uint8_t *b = v->dom->xen->priv + XEN_OFF_SYSCALL_STUB + XEN_SYSCALL_STUB_KMODE;
+    uint8_t *b = v->dom->xen->priv + XEN_OFF_SYSCALL_STUB + XEN_STUB_KMODE;
 
     __atomic_store_n(b, xen_vcpu_of(v)->kernel_mode, __ATOMIC_RELAXED);
 }
@@ -159,6 +161,8 @@ void xen_set_mode(struct vcpu *v, bool kernel)
         return;
     xv->kernel_mode = kernel;
     set_kmode_byte(v);
+    if (kernel)
+        xen_fastcall_kernel_entry(v);
     s->gs.base = kernel ? xv->gs_base_kernel : xv->gs_base_user;
     xv->cr3_dirty = true;                   /* loaded before the next run */
     xv->sregs_dirty = true;
@@ -228,6 +232,7 @@ int xen_vcpu_reset(struct vcpu *v, const struct hv_vcpu_context *ctx)
         return -errno;
     xv->kernel_mode = true;
     set_kmode_byte(v);
+    xen_fastcall_vcpu_reset(v);
     xv->sregs_dirty = false;
     v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
     v->run->kvm_dirty_regs = 0;
@@ -323,8 +328,18 @@ static enum xen_next on_syscall(struct vcpu *v)
         xv->n_syscall++;
         return user_syscall(v);
     }
+    if (xen_fastcall_is_exit_after(v, r->rip)) {
+        /* The stub has the result of a call served without an exit in
+         * rax; it came out so that an event can be delivered. */
+        xen_fastcall_want_exit(v, false);
+        r->rip = r->rcx;
+        r->rflags = (r->r11 & ~(RFLAGS_IOPL | RFLAGS_VM)) | RFLAGS_IF | 2;
+        keep_cpl3(v);
+        return XEN_NEXT_RESUME;
+    }
     if (r->rax < XEN_NR_HYPERCALLS)
         xv->n_hypercall[r->rax]++;
+    xen_fastcall_slow_call(v, r->rax);
     xv->next = XEN_NEXT_RESUME;
     uint64_t ret_rip = r->rcx, ret_flags = r->r11, nr = r->rax;
     uint64_t t0 = now_ns(CLOCK_MONOTONIC);
@@ -372,11 +387,30 @@ static void maybe_upcall(struct vcpu *v)
     uint64_t stub = XEN_PRIV_VA + XEN_OFF_SYSCALL_STUB;
 
     if (!xv->event_cb || !__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE) ||
-        __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_ACQUIRE))
+        __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_ACQUIRE)) {
+        xen_fastcall_want_exit(v, false);
         return;
-    /* Not in the middle of a stub: an exit is on its way there. */
-    if (sregs_of(v)->cs.dpl != 3 || (r->rip >= stub && r->rip < stub + 4096))
+    }
+    /* Not in the middle of a stub: an exit is on its way there (the
+     * syscall stub's fast paths are told to exit when done). */
+    if (sregs_of(v)->cs.dpl != 3)
         return;
+    if (r->rip >= stub && r->rip < stub + 4096) {
+        int step = xen_fastcall_tail_step(r->rip);
+        if (step < 0) {
+            /* Every way on from here checks the flag or exits. */
+            xen_fastcall_want_exit(v, true);
+            return;
+        }
+        /* Past the check: the return to rcx is done here instead. */
+        if (step == 1)
+            r->rsp += 8;
+        if (step < 2)
+            r->rflags = (r->r11 & ~(RFLAGS_IOPL | RFLAGS_VM)) | RFLAGS_IF | 2;
+        r->rip = r->rcx;
+        xen_regs_dirty(v, false);
+    }
+    xen_fastcall_want_exit(v, false);
     /* Nor with an exception KVM has yet to deliver (a kick can end
      * KVM_RUN between a fault and its delivery): moving rip now would
      * have the fault reported at the upcall's entry.  The exception's
@@ -472,10 +506,28 @@ static void start_apply(struct vcpu *v)
     xen_regs_dirty(v, true);
 }
 
+/* Where the #GP stub finds the event mask a cli sets (xen_cli_stub.S):
+ * the vcpu_info in use, through hvcore's supervisor maps. */
+static void set_cli_mask_ptr(struct vcpu *v)
+{
+    uint64_t gpa = xen_vcpu_of(v)->vcpu_info_gpa;
+
+    if (!gpa)
+        gpa = v->dom->xen->shared_info_gpa + offsetof(struct xen_shared_info, vcpu_info) +
+              v->id * sizeof(struct xen_vcpu_info);
+    uint64_t va = (gpa >= XEN_PRIV_GPA ? XEN_PRIV_VA + (gpa - XEN_PRIV_GPA) : XEN_RAMMAP_VA + gpa) +
+                  offsetof(struct xen_vcpu_info, evtchn_upcall_mask);
+    uint64_t *slot = (uint64_t *)(v->dom->xen->priv + XEN_OFF_TRAP_STUBS + XEN_TRAP_GP_MASKPTR);
+    if (*slot != va)
+        *slot = va;
+}
+
 void xen_vcpu_before_run(struct vcpu *v)
 {
     struct xen_vcpu *xv = xen_vcpu_of(v);
     struct kvm_sregs *s = sregs_of(v);
+
+    set_cli_mask_ptr(v);
 
     /* At CPL 0 the vCPU is in the page-table stub, which returns to the
      * guest by itself; a kick there just lets it go on. */

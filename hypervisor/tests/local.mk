@@ -22,6 +22,10 @@ tests_unit_xen_mm_calls_SOURCES = tests/unit_xen_mm_calls.c $(XEN_MM_SOURCES)
 tests_unit_xen_mm_calls_LDADD = $(CMOCKA_LIBS)
 tests_unit_xen_memory_SOURCES = tests/unit_xen_memory.c $(XEN_MM_SOURCES)
 tests_unit_xen_memory_LDADD = $(CMOCKA_LIBS)
+# The part of mmu_update the fast-call thread may serve (xen_mm_update_fast).
+UNIT_TESTS += tests/unit_xen_mm_fast
+tests_unit_xen_mm_fast_SOURCES = tests/unit_xen_mm_fast.c $(XEN_MM_SOURCES)
+tests_unit_xen_mm_fast_LDADD = $(CMOCKA_LIBS)
 INTEGRATION_TESTS = \
 	tests/test_boot \
 	tests/test_lifecycle \
@@ -208,4 +212,12 @@ tests_unit_xen_hypercall_LDADD = $(CMOCKA_LIBS)
 tests_unit_xen_ptwr_SOURCES = tests/unit_xen_ptwr.c src/xen_ptwr.c src/xen_regs.c \
 	$(XEN_CORE_FAKE)
 tests_unit_xen_ptwr_LDADD = $(CMOCKA_LIBS)
+# The fast-call channel and its thread (xen_fastcall.c), with the calls it
+# serves as doubles in the test.
+XEN_FASTCALL_TESTS = tests/unit_xen_fastcall
+check_PROGRAMS += $(XEN_FASTCALL_TESTS)
+TESTS += $(XEN_FASTCALL_TESTS)
+tests_unit_xen_fastcall_SOURCES = tests/unit_xen_fastcall.c src/xen_fastcall.c \
+	src/xen_syscall_stub.S
+tests_unit_xen_fastcall_LDADD = $(CMOCKA_LIBS)
 endif

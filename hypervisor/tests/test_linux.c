@@ -470,6 +470,62 @@ static void refuses_what_xen_domains_lack(void **state)
                   "(no blkfront/netfront)\n");
 }
 
+/* Boot with HVCORE_XEN_TRACE (and HVCORE_XEN_FASTCALL=fastcall, NULL: not
+ * set), run fork+exec in the shell, power off: hvcore's trace summary. */
+static const char *traced_boot(const char *fastcall)
+{
+    char out[64];
+    int status;
+
+    setenv("HVCORE_XEN_TRACE", "1", 1);
+    if (fastcall)
+        setenv("HVCORE_XEN_FASTCALL", fastcall, 1);
+    boot(initrd.gz, false);
+    unsetenv("HVCORE_XEN_TRACE");
+    unsetenv("HVCORE_XEN_FASTCALL");
+    run("for i in 1 2 3 4 5 6 7 8; do /bin/true; done; echo done", out, sizeof(out));
+    assert_string_equal(out, "done\n");
+    assert_int_equal(lc_send(guest->con, "poweroff -f\n"), 0);
+    if (lc_wait_exit(guest->con, LG_BOOT_MS, &status) < 0 || status != HVCORE_EXIT_OK)
+        GUEST_FAIL("hvcore did not end with status 0 after poweroff -f");
+    return lc_stderr(guest->con);
+}
+
+/* The count the trace gives for "fast hypercall <nr>:", 0 if none. */
+static unsigned long fast_count(const char *trace, unsigned nr)
+{
+    char key[48];
+    const char *at;
+
+    snprintf(key, sizeof(key), "fast hypercall %2u: ", nr);
+    at = strstr(trace, key);
+    return at ? strtoul(at + strlen(key), NULL, 10) : 0;
+}
+
+/* The page-table updates of a boot are served by the fast-call thread
+ * (docs/xen-pv.md): some at least, whatever the host's load; the guest
+ * is none the wiser. */
+static void page_table_updates_skip_the_exit(void **state)
+{
+    (void)state;
+    require_hvcore_kit();
+    const char *trace = traced_boot(NULL);
+    if (fast_count(trace, 1) == 0)
+        GUEST_FAIL("no mmu_update was served without an exit");
+}
+
+/* With HVCORE_XEN_FASTCALL=0 every call exits, and Linux runs the same. */
+static void every_call_may_exit(void **state)
+{
+    (void)state;
+    require_hvcore_kit();
+    const char *trace = traced_boot("0");
+    if (strstr(trace, "fast hypercall") || strstr(trace, "fast calls:"))
+        GUEST_FAIL("a call was served without an exit under HVCORE_XEN_FASTCALL=0");
+    if (!strstr(trace, "hypercall  1: "))
+        GUEST_FAIL("the trace counts no mmu_update exits");
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -486,6 +542,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(refuses_truncated_initrd, test_teardown),
         cmocka_unit_test_teardown(refuses_garbage_initrd, test_teardown),
         cmocka_unit_test_teardown(refuses_what_xen_domains_lack, test_teardown),
+        cmocka_unit_test_teardown(page_table_updates_skip_the_exit, test_teardown),
+        cmocka_unit_test_teardown(every_call_may_exit, test_teardown),
     };
 
     if (argc > 1)

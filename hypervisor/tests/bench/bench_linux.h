@@ -27,6 +27,12 @@ struct linux_bench {
     const char *vmlinuz, *initrd;
     const char *awk_prog;         /* the CPU-bound program, for awk      */
     const char *awk_answer;       /* what it prints on the host          */
+    /* The CPU loop runs cpu_rounds times (0 counts as 1), each round
+     * after one host_loop(host_ctx) where that is set: guest and host
+     * figures taken in turn, as this machine's speed drifts. */
+    unsigned cpu_rounds;
+    void (*host_loop)(void *host_ctx);
+    void *host_ctx;
 };
 
 /* Boot the kit under hv, measure, power it off; the figures go into f.

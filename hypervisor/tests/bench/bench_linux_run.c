@@ -119,8 +119,11 @@ int bench_linux_run(enum lg_hv hv, const struct linux_bench *b, struct linux_fig
     r = boot_to_prompt(g, f, why, why_len);
     if (r == 0)
         r = fork_exec(g, f, why, why_len);
-    if (r == 0)
+    for (unsigned i = 0; r == 0 && i < (b->cpu_rounds ? b->cpu_rounds : 1); i++) {
+        if (b->host_loop)
+            b->host_loop(b->host_ctx);
         r = cpu_loop(g, b, f, why, why_len);
+    }
     if (r == 0 && (lc_send(g->con, "poweroff -f\n") < 0 ||
                    lc_wait_exit(g->con, LG_CMD_MS, &status) < 0 || status)) {
         snprintf(why, why_len, "the guest did not power off");

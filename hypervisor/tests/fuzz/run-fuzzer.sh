@@ -68,7 +68,7 @@ else
     stale=no
     [ -x "$bin" ] || stale=yes
     for s in $sources; do
-        case $s in *.c) ;; *) continue ;; esac
+        case $s in *.c|*.S) ;; *) continue ;; esac
         if [ -f "$FUZZ_SRCDIR/$s" ]; then f=$FUZZ_SRCDIR/$s
         elif [ -f "$FUZZ_BUILDDIR/$s" ]; then f=$FUZZ_BUILDDIR/$s
         else fail "source $s not found (run make first)"
@@ -76,7 +76,7 @@ else
         files="$files $f"
         # A header next to a source counts as a source.
         if [ $stale = no ] &&
-           [ -n "$(find "$f" "$(dirname "$f")" -maxdepth 1 -name '*.[ch]' \
+           [ -n "$(find "$f" "$(dirname "$f")" -maxdepth 1 -name '*.[chS]' \
                     -newer "$bin" 2>/dev/null | head -n 1)" ]; then
             stale=yes
         fi
