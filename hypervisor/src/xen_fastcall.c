@@ -355,9 +355,8 @@ int xen_fastcall_tail_step(uint64_t rip)
     return -1;
 }
 
-bool xen_fastcall_is_exit_after(const struct vcpu *v, uint64_t rip)
+bool xen_fastcall_is_exit_after(uint64_t rip)
 {
-    (void)v;
     uint64_t at = XEN_PRIV_VA + XEN_OFF_SYSCALL_STUB +
                   (uint64_t)(xen_syscall_stub_exit_after - xen_syscall_stub);
     /* KVM reports the port write's rip, or the one past it. */

@@ -81,7 +81,7 @@ void xen_fastcall_kernel_entry(struct vcpu *v);
  * and the vCPU is in the stub), or not. */
 void xen_fastcall_want_exit(struct vcpu *v, bool on);
 /* Is rip where the stub exits for that? */
-bool xen_fastcall_is_exit_after(const struct vcpu *v, uint64_t rip);
+bool xen_fastcall_is_exit_after(uint64_t rip);
 /* Past its check of that flag the stub has three instructions left:
  * `push %r11` (0), `popfq` (1), `jmp *%rcx` (2).  Which one is at rip, or
  * -1 (elsewhere): the vCPU thread finishes those itself. */

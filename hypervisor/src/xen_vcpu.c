@@ -319,6 +319,13 @@ static enum xen_next user_syscall(struct vcpu *v)
     return XEN_NEXT_RESUME;
 }
 
+/* The flags a return to the kernel after a hypercall gets: the caller's
+ * (r11), with events left to the mask, no IOPL, no VM86. */
+static uint64_t return_flags(uint64_t r11)
+{
+    return (r11 & ~(RFLAGS_IOPL | RFLAGS_VM)) | RFLAGS_IF | 2;
+}
+
 static enum xen_next on_syscall(struct vcpu *v)
 {
     struct xen_vcpu *xv = xen_vcpu_of(v);
@@ -328,12 +335,12 @@ static enum xen_next on_syscall(struct vcpu *v)
         xv->n_syscall++;
         return user_syscall(v);
     }
-    if (xen_fastcall_is_exit_after(v, r->rip)) {
+    if (xen_fastcall_is_exit_after(r->rip)) {
         /* The stub has the result of a call served without an exit in
          * rax; it came out so that an event can be delivered. */
         xen_fastcall_want_exit(v, false);
         r->rip = r->rcx;
-        r->rflags = (r->r11 & ~(RFLAGS_IOPL | RFLAGS_VM)) | RFLAGS_IF | 2;
+        r->rflags = return_flags(r->r11);
         keep_cpl3(v);
         return XEN_NEXT_RESUME;
     }
@@ -350,7 +357,7 @@ static enum xen_next on_syscall(struct vcpu *v)
         return XEN_NEXT_RESUME;
     r->rax = (uint64_t)ret;
     r->rip = ret_rip;
-    r->rflags = (ret_flags & ~(RFLAGS_IOPL | RFLAGS_VM)) | RFLAGS_IF | 2;
+    r->rflags = return_flags(ret_flags);
     keep_cpl3(v);
     return xv->next;
 }
@@ -406,7 +413,7 @@ static void maybe_upcall(struct vcpu *v)
         if (step == 1)
             r->rsp += 8;
         if (step < 2)
-            r->rflags = (r->r11 & ~(RFLAGS_IOPL | RFLAGS_VM)) | RFLAGS_IF | 2;
+            r->rflags = return_flags(r->r11);
         r->rip = r->rcx;
         xen_regs_dirty(v, false);
     }

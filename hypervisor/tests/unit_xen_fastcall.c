@@ -884,16 +884,16 @@ static void exit_after_is_the_port_write(void **state)
     assert_int_equal(xen_syscall_stub_exit_after[0], OP_OUT_IMM8);
     assert_int_equal(xen_syscall_stub_exit_after[1], XEN_PORT_SYSCALL);
 
-    assert_true(xen_fastcall_is_exit_after(fx.v, at));
-    assert_true(xen_fastcall_is_exit_after(fx.v, at + 2));
-    assert_false(xen_fastcall_is_exit_after(fx.v, at - 1));
-    assert_false(xen_fastcall_is_exit_after(fx.v, at + 1));
-    assert_false(xen_fastcall_is_exit_after(fx.v, at + 3));
+    assert_true(xen_fastcall_is_exit_after(at));
+    assert_true(xen_fastcall_is_exit_after(at + 2));
+    assert_false(xen_fastcall_is_exit_after(at - 1));
+    assert_false(xen_fastcall_is_exit_after(at + 1));
+    assert_false(xen_fastcall_is_exit_after(at + 3));
     /* The slow path's own port write, just before, is not it. */
-    assert_false(xen_fastcall_is_exit_after(fx.v, at - 4));
-    assert_false(xen_fastcall_is_exit_after(fx.v, at - 2));
-    assert_false(xen_fastcall_is_exit_after(fx.v, stub_va(xen_syscall_stub)));
-    assert_false(xen_fastcall_is_exit_after(fx.v, at - XEN_PRIV_VA));
+    assert_false(xen_fastcall_is_exit_after(at - 4));
+    assert_false(xen_fastcall_is_exit_after(at - 2));
+    assert_false(xen_fastcall_is_exit_after(stub_va(xen_syscall_stub)));
+    assert_false(xen_fastcall_is_exit_after(at - XEN_PRIV_VA));
 }
 
 static void tail_steps_are_the_three_instructions(void **state)

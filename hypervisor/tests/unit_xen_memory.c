@@ -17,11 +17,10 @@
 #include "xen_mm.h"
 #include "xen_mm_fake.h"
 #include "xen_mm_type.h"
+#include "xen_mm_test.h"
 
-#define NR_PAGES 64
 #define ARG      FAKE_ARG_VA
 #define LIST     (FAKE_ARG_VA + 0x1000)  /* extent lists, e820 buffers */
-#define SELF     XEN_DOMID_SELF
 
 static void *at(uint64_t va)
 {
@@ -63,16 +62,6 @@ static int setup(void **state)
 {
     (void)state;
     return fake_init(NR_PAGES, true);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    const char *broken = fake_check();
-    if (broken)
-        print_error("%s\n", broken);
-    fake_fini();
-    return broken ? -1 : 0;
 }
 
 static void memory_map(void **state)

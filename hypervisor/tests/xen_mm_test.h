@@ -1,7 +1,8 @@
 /*
- * xen_mm_test.h - what unit_xen_mm and unit_xen_mm_calls share: entry
- * flags, the fake's checks as cmocka set-up and tear-down, and Linux's
- * habit of mapping a table read-only before it pins it.  Include after
+ * xen_mm_test.h - what the xen_mm unit tests (unit_xen_mm, _mm_calls,
+ * _mm_fast, _memory) share: entry flags, the fake's checks as cmocka
+ * set-up and tear-down, and Linux's habit of mapping a table read-only
+ * before it pins it.  Include after
  * <cmocka.h> and xen_mm_fake.h.
  */
 #ifndef XEN_MM_TEST_H
