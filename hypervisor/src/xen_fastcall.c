@@ -41,7 +41,14 @@ struct xen_fastcall {
     int in_guest, busy;
     int polling;                    /* the thread polls (atomic)           */
 
-    uint64_t last_slow_ns;          /* vCPU thread: the last eligible exit */
+    /* When to wake the thread (vCPU thread): after `need` eligible calls
+     * through exits; doubled after a burst that served nothing (the thread
+     * had no CPU of its own: the host is busy), back to the first after
+     * one that served some.  The thread counts its bursts and says
+     * whether the last one served. */
+    unsigned seen, need, bursts_seen;
+    unsigned bursts_ended;          /* atomic, by the thread               */
+    bool last_burst_served;         /* atomic, by the thread               */
     bool start_failed;              /* vCPU thread: do not try again       */
 
     /* HVCORE_XEN_TRACE (written by one thread, read at the end) */
@@ -137,12 +144,14 @@ static void poll_burst(struct xen_fastcall *fc)
 {
     uint64_t idle_since = now_ns(CLOCK_MONOTONIC);
     unsigned n = 0;
+    bool served = false;
 
     set_stub_flag(fc->d, XEN_STUB_AWAKE, 1);
     while (!__atomic_load_n(&fc->stop, __ATOMIC_RELAXED) &&
            !__atomic_load_n(&fc->hush, __ATOMIC_RELAXED)) {
         if (serve_one(fc)) {
             idle_since = 0;
+            served = true;
             continue;
         }
         cpu_relax();
@@ -156,7 +165,9 @@ static void poll_burst(struct xen_fastcall *fc)
     }
     set_stub_flag(fc->d, XEN_STUB_AWAKE, 0);
     /* A post the stub made as AWAKE went: it may wait for it. */
-    serve_one(fc);
+    served |= serve_one(fc);
+    __atomic_store_n(&fc->last_burst_served, served, __ATOMIC_RELAXED);
+    __atomic_store_n(&fc->bursts_ended, fc->bursts_ended + 1, __ATOMIC_RELEASE);
     __atomic_store_n(&fc->polling, 0, __ATOMIC_SEQ_CST);
 }
 
@@ -194,6 +205,7 @@ int xen_fastcall_init(struct domain *d)
     if (!fc)
         return -HVE_NOMEM;
     fc->d = d;
+    fc->need = XEN_FAST_WAKE_FIRST;
     pthread_mutex_init(&fc->lock, NULL);
     pthread_cond_init(&fc->cond, NULL);
     d->xen->fast = fc;
@@ -231,7 +243,8 @@ void xen_fastcall_vcpu_reset(struct vcpu *v)
         return;
     __atomic_store_n(chan_state(v->dom), XEN_CHAN_IDLE, __ATOMIC_SEQ_CST);
     memset(chan_page(v->dom) + sizeof(uint32_t), 0, 4096 - sizeof(uint32_t));
-    fc->last_slow_ns = 0;
+    fc->seen = 0;
+    fc->need = XEN_FAST_WAKE_FIRST;
     __atomic_store_n(&fc->hush, false, __ATOMIC_SEQ_CST);
 }
 
@@ -316,11 +329,20 @@ void xen_fastcall_slow_call(struct vcpu *v, uint64_t nr)
         fc->cancelled++;
         return;
     }
-    uint64_t t = now_ns(CLOCK_MONOTONIC);
-    if (!__atomic_load_n(&fc->polling, __ATOMIC_SEQ_CST) && fc->last_slow_ns &&
-        t - fc->last_slow_ns < XEN_FAST_BURST_NS)
-        wake(fc);
-    fc->last_slow_ns = t;
+    if (__atomic_load_n(&fc->polling, __ATOMIC_SEQ_CST))
+        return;
+    unsigned ended = __atomic_load_n(&fc->bursts_ended, __ATOMIC_ACQUIRE);
+    if (ended != fc->bursts_seen) {
+        fc->bursts_seen = ended;
+        if (__atomic_load_n(&fc->last_burst_served, __ATOMIC_RELAXED))
+            fc->need = XEN_FAST_WAKE_FIRST;
+        else if (fc->need < XEN_FAST_WAKE_MAX)
+            fc->need *= 2;
+    }
+    if (++fc->seen < fc->need)
+        return;
+    fc->seen = 0;
+    wake(fc);
 }
 
 void xen_fastcall_kernel_entry(struct vcpu *v)

@@ -28,9 +28,14 @@
  * thread checks the vCPU's mode, and a switch to kernel mode drops any
  * post left in the channel by guest user code (which can write it).
  *
- * The thread starts at the first burst (two such calls through exits
- * within XEN_FAST_BURST_NS), polls until XEN_FAST_IDLE_NS pass without a
- * call, then sleeps until the next burst.  When it is slow to answer (the
+ * The thread starts at the first burst (XEN_FAST_WAKE_FIRST such calls
+ * through exits), polls until XEN_FAST_IDLE_NS pass without a call, then
+ * sleeps until the next burst.  A burst that served nothing (the thread
+ * got no CPU while the guest ran: the host is busy, or the scheduler put
+ * both threads on one CPU) doubles the calls the next one waits for, up
+ * to XEN_FAST_WAKE_MAX, so that a loaded host loses little to polling;
+ * one that served resets it.  Counts, not times: what the thread does
+ * depends on the guest's calls, not on the host's speed.  When it is slow to answer (the
  * host is busy) the stub gives up after XEN_STUB_SPINS pauses and exits;
  * the vCPU thread then stops posts until the next burst.  HVCORE_XEN_FASTCALL=0
  * in the environment turns it all off (every call exits).
@@ -47,7 +52,8 @@
 struct domain;
 struct vcpu;
 
-#define XEN_FAST_BURST_NS 1000000ULL
+#define XEN_FAST_WAKE_FIRST 2
+#define XEN_FAST_WAKE_MAX   1024
 #define XEN_FAST_IDLE_NS  1000000ULL
 
 /* Domain d (Xen PV) may use fast calls: sets d->xen->fast.  0, or

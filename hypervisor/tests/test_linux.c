@@ -502,16 +502,29 @@ static unsigned long fast_count(const char *trace, unsigned nr)
     return at ? strtoul(at + strlen(key), NULL, 10) : 0;
 }
 
-/* The page-table updates of a boot are served by the fast-call thread
- * (docs/xen-pv.md): some at least, whatever the host's load; the guest
- * is none the wiser. */
-static void page_table_updates_skip_the_exit(void **state)
+/* The boot's page-table updates start the fast-call thread
+ * (docs/xen-pv.md) and each is made once, by the thread or through an
+ * exit; the guest is none the wiser.  How many the thread serves depends
+ * on the CPU it gets (none with both cores busy), so that is not asked:
+ * unit_xen_fastcall shows it serves. */
+static void page_table_updates_start_the_fast_call_thread(void **state)
 {
+    unsigned long punted, gave_up, bursts;
+    const char *at;
+
     (void)state;
     require_hvcore_kit();
     const char *trace = traced_boot(NULL);
-    if (fast_count(trace, 1) == 0)
-        GUEST_FAIL("no mmu_update was served without an exit");
+    at = strstr(trace, "fast calls: ");
+    if (!at || sscanf(at, "fast calls: %lu punted, %lu given up by the stub, %lu bursts",
+                      &punted, &gave_up, &bursts) != 3)
+        GUEST_FAIL("hvcore's trace has no fast-call summary");
+    if (bursts == 0)
+        GUEST_FAIL("the boot's page-table updates never started the fast-call thread");
+    at = strstr(trace, "hypercall  1: ");
+    unsigned long slow = at ? strtoul(at + strlen("hypercall  1: "), NULL, 10) : 0;
+    if (fast_count(trace, 1) + slow < 1000)
+        GUEST_FAIL("a boot made %lu mmu_updates", fast_count(trace, 1) + slow);
 }
 
 /* With HVCORE_XEN_FASTCALL=0 every call exits, and Linux runs the same. */
@@ -542,7 +555,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(refuses_truncated_initrd, test_teardown),
         cmocka_unit_test_teardown(refuses_garbage_initrd, test_teardown),
         cmocka_unit_test_teardown(refuses_what_xen_domains_lack, test_teardown),
-        cmocka_unit_test_teardown(page_table_updates_skip_the_exit, test_teardown),
+        cmocka_unit_test_teardown(page_table_updates_start_the_fast_call_thread, test_teardown),
         cmocka_unit_test_teardown(every_call_may_exit, test_teardown),
     };
 

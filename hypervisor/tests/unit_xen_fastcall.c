@@ -377,9 +377,9 @@ static void vcpu_exit_for(uint64_t nr)
         vcpu_enter();
 }
 
-/* Eligible exits back to back until the fast-call thread polls.  Two
- * within XEN_FAST_BURST_NS start it; more follow only when the machine
- * spread them wider, or they came while a burst was winding down. */
+/* Eligible exits until the fast-call thread polls: XEN_FAST_WAKE_FIRST
+ * start it, more after bursts that served nothing (the back-off), or when
+ * they came while a burst was winding down. */
 static bool start_burst(void)
 {
     uint64_t end = deadline();
