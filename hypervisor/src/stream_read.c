@@ -940,6 +940,7 @@ bool stream_regs_ok(const struct hv_stream_regs *r, char *why, size_t whylen)
 #define XS_HDR_RSVD    528
 #define XS_HDR_END     576
 #define MXCSR_RSVD     0xffff0000u
+#define XCR0_PKRU      (1ULL << 9)
 
 static int check_xsave(struct rd *r, const struct hv_rec_vcpu *v)
 {
@@ -966,11 +967,17 @@ static int check_xsave(struct rd *r, const struct hv_rec_vcpu *v)
     memcpy(&comp, v->xsave + XS_XCOMP_BV, sizeof(comp));
     if (mxcsr & MXCSR_RSVD)
         return rec_fail(r, -HVE_PROTO, "vCPU %u: MXCSR %#x has reserved bits set", v->id, mxcsr);
-    /* KVM keeps x87 and SSE state whatever the guest's xcr0 says: the
-     * header may name any feature this XSAVE area can hold. */
-    if (bv & ~(x | 3))
+    /* KVM keeps x87 and SSE state whatever the guest's xcr0 says, and on
+     * a host with protection keys the PKRU register too: KVM_GET_XSAVE
+     * names it in the header of every vCPU, KVM_SET_XSAVE takes it back
+     * where the host has PKRU. */
+    if (bv & ~(x | 3 | XCR0_PKRU))
         return rec_fail(r, -HVE_PROTO, "vCPU %u: XSAVE header: xstate_bv %#llx is not within xcr0 %#llx",
                         v->id, (unsigned long long)bv, (unsigned long long)(x | 3));
+    if ((bv & XCR0_PKRU) && !(sup & XCR0_PKRU))
+        return rec_fail(r, -HVE_PROTO, "vCPU %u: XSAVE header: xstate_bv %#llx holds PKRU, which "
+                        "this host lacks (it offers %#llx)", v->id, (unsigned long long)bv,
+                        (unsigned long long)sup);
     if (comp)
         return rec_fail(r, -HVE_PROTO, "vCPU %u: XSAVE header: xcomp_bv %#llx (only the standard format travels)",
                         v->id, (unsigned long long)comp);

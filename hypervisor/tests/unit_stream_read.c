@@ -118,6 +118,7 @@ struct run {
     bool nonblock;              /* pipe: the reader's end O_NONBLOCK      */
     uint64_t base;              /* file: where the stream starts          */
     bool live, verify;
+    uint64_t xcr0;              /* the host's XSAVE features (0: XCR0_HOST) */
     struct tsink sink;
     struct stream_state st;
     char err[256];
@@ -155,7 +156,7 @@ static void *writer_main(void *arg)
 static void run_stream(struct run *r, const uint8_t *p, size_t len)
 {
     struct stream_read_opts opts = { .live = r->live, .verify_image = r->verify,
-                                     .xcr0_supported = XCR0_HOST };
+                                     .xcr0_supported = r->xcr0 ? r->xcr0 : XCR0_HOST };
     struct stream_sink sink = sink_of(&r->sink, r->via != VIA_FILE_NOMAP);
 
     if (r->via == VIA_PIPE) {
@@ -1253,6 +1254,29 @@ static void test_idle_sender(void **state)
     close(p[1]);
 }
 
+/* A host with protection keys names PKRU in every vCPU's XSAVE header
+ * whatever its xcr0 (KVM_GET_XSAVE): such a stream is taken where the host
+ * has PKRU, and refused in one line where it has not. */
+static void test_pkru_state(void **state)
+{
+    struct sb *sb = new_sb(SB_PLAIN);
+    uint64_t bv = 0x203;
+    char want[256];
+
+    (void)state;
+    xsave_put(sb, 512, &bv, 8);
+    assert_int_equal(sb_serialize(sb), 0);
+    struct run r = { .via = VIA_PIPE, .xcr0 = XCR0_HOST | 0x200 };
+    run_stream(&r, sb->out, sb->out_len);
+    check_state(sb, &r);
+    run_free(&r);
+    snprintf(want, sizeof(want), "VCPU record at offset %llu: vCPU 0: XSAVE header: xstate_bv "
+             "0x203 holds PKRU, which this host lacks (it offers 0x7)",
+             (unsigned long long)sb->rec[sb_find(sb, HV_REC_VCPU, 1)].off);
+    expect_refused(sb, 0, false, -HVE_PROTO, want);
+    del_sb(sb);
+}
+
 static void test_regs_ok(void **state)
 {
     struct hv_stream_regs r;
@@ -1318,6 +1342,7 @@ int main(void)
         cmocka_unit_test(test_bit_flips),
         cmocka_unit_test(test_sink_errors),
         cmocka_unit_test(test_idle_sender),
+        cmocka_unit_test(test_pkru_state),
         cmocka_unit_test(test_regs_ok),
         cmocka_unit_test(test_format_helpers),
     };
