@@ -158,8 +158,9 @@ static void submit_live(struct rest_req *rr, struct dom *d,
         rest_error(rr, 500, "out_of_memory", "out of memory");
         return;
     }
-    if (id)
-        snprintf(op->device_id, sizeof(op->device_id), "%s", id);
+    if (id)     /* an id the config had: at most DEV_ID_MAX (15) bytes */
+        snprintf(op->device_id, sizeof(op->device_id), "%.*s",
+                 (int)sizeof(op->device_id) - 1, id);
     domop_submit(op);
 }
 

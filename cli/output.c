@@ -176,7 +176,7 @@ static json_object *opt_str(const char *s)
 json_object *event_to_json(const struct dom_event *ev)
 {
     json_object *o = json_object_new_object();
-    char when[40];
+    char when[TIME_TEXT_MAX];
 
     format_time(ev->time_ns, when, sizeof(when));
     json_object_object_add(o, "time", json_object_new_string(when));
@@ -283,7 +283,7 @@ void print_stats(const struct hv_fields *f)
 
 void print_event(const struct dom_event *ev)
 {
-    char when[40], id[24];
+    char when[TIME_TEXT_MAX], id[24];
 
     format_time(ev->time_ns, when, sizeof(when));
     if (ev->id == HV_DOMID_NONE)

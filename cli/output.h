@@ -43,5 +43,8 @@ const char *field_text(const struct hv_fields *f, const char *key, bool bare,
 
 /* "2026-11-25T16:30:00.123Z" from CLOCK_REALTIME nanoseconds. */
 void format_time(uint64_t ns, char *buf, size_t len);
+/* A buffer format_time never cuts, whatever range gcc assumes for the
+ * fields of struct tm (it warns at -O3 of a smaller one). */
+#define TIME_TEXT_MAX 96
 
 #endif /* HVCTL_CLI_OUTPUT_H */

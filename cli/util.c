@@ -32,7 +32,9 @@ static void vreport(struct cli *cli, const char *what, const char *fmt,
     for (size_t n = strlen(why); n && why[n - 1] == ' '; n--)
         why[n - 1] = '\0';
     if (cli) {
-        snprintf(cli->last_error, sizeof(cli->last_error), "%s", why);
+        /* Cut to fit, said with a precision so gcc -O1 sees it is meant. */
+        snprintf(cli->last_error, sizeof(cli->last_error), "%.*s",
+                 (int)sizeof(cli->last_error) - 1, why);
         if (cli->quiet)
             return;
     }

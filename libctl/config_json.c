@@ -184,7 +184,7 @@ static int read_top(struct jwalk *w, json_object *root)
                           { "interfaces", json_type_array, false, NULL } };
     struct jkey con[] = { { "log", json_type_string, false, NULL } };
     hv_config *cfg = w->cfg;
-    uint64_t v;
+    uint64_t v = 0;
     int rc;
 
     for (int f = 0; f < F_COUNT; f++)

@@ -428,7 +428,9 @@ static bool exit_reason(struct device *dev, int ms, char *why, size_t len)
 static void queue_broken(struct domain *d, struct device *dev, unsigned q)
 {
     struct dev_queue *dq = &dev->q[q];
-    char why[sizeof(dev->stats->last_error)], msg[160], pfx[16];
+    /* msg has room for all of it (id, queue, why): the event's detail
+     * cuts it, not this snprintf, which gcc -O1 would warn about. */
+    char why[sizeof(dev->stats->last_error)], msg[192], pfx[16];
     uint64_t cnt;
 
     if (dq->err_fd < 0 || read(dq->err_fd, &cnt, sizeof(cnt)) != (ssize_t)sizeof(cnt))

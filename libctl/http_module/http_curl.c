@@ -140,9 +140,10 @@ static void curl_err(CURLcode rc, const char *errbuf, char *err)
                       rc == CURLE_SSL_CACERT_BADFILE ||
                       rc == CURLE_SSL_CERTPROBLEM ||
                       rc == CURLE_SSL_CIPHER;
+    const char *pfx = connecting ? "cannot connect: " : "";
 
-    snprintf(err, HT_ERR_MAX, "%s%s", connecting ? "cannot connect: " : "",
-             why);
+    /* Cut to fit: libcurl's error buffer alone may fill err. */
+    snprintf(err, HT_ERR_MAX, "%s%.*s", pfx, HT_ERR_MAX - 1 - (int)strlen(pfx), why);
     /* One line: libcurl's texts sometimes end in a newline. */
     err[strcspn(err, "\r\n")] = '\0';
 }

@@ -24,7 +24,7 @@ bool agent_can_run(char *why, size_t len)
 
     snprintf(path, sizeof(path), "%s/agent/hvctld", build ? build : ".");
     if (access(path, X_OK) != 0) {
-        snprintf(why, len, "no built hvctld at %s", path);
+        snprintf(why, len, "no built hvctld at %.200s", path);
         return false;
     }
     if (system("openssl version >/dev/null 2>&1") != 0) {
