@@ -47,6 +47,7 @@ src_libhvcore_a_SOURCES += \
 	src/xen_initrd.c src/xen_initrd.h \
 	src/xen_initrd_cpio.c src/xen_initrd_cpio.h \
 	src/xen_notes.c src/xen_notes.h \
+	src/xen_patch.c src/xen_patch.h \
 	src/xen_unpack.c src/xen_unpack.h
 AM_CPPFLAGS += $(UNPACK_CFLAGS)
 

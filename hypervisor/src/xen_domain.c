@@ -11,6 +11,7 @@
  * spare.  The page-table frames are mapped read-only, every entry carries
  * _PAGE_USER (the kernel runs at CPL 3) and every L4 hvcore's slot.
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +36,10 @@
 #include "xen_initrd.h"
 #include "xen_layout.h"
 #include "xen_mm.h"
+#include "xen_patch.h"
 #include "xen_store.h"
 #include "xen_time.h"
+#include "xen_trap.h"
 #include "xen_vcpu.h"
 
 #define PTE_P   (1ULL << 0)
@@ -206,6 +209,43 @@ static void build_page_tables(struct domain *d, const struct boot_plan *p)
     }
 }
 
+/* The kernel's emulation of cmpxchg16b made the instruction
+ * (xen_patch.h), where the guest's cpuid has it and the kernel's
+ * executable segments hold exactly one copy of the emulation: two would
+ * be a kernel this was not written for.  HVCORE_XEN_PATCH=0 leaves the
+ * kernel as it is. */
+static void patch_kernel(struct domain *d)
+{
+    const struct xen_image *img = d->xen->img;
+    const char *env = getenv("HVCORE_XEN_PATCH");
+    uint32_t leaf1[4];
+    uint8_t *site = NULL;
+    unsigned n = 0;
+
+    xen_cpuid(1, 0, leaf1);
+    if ((env && strcmp(env, "0") == 0) || !(leaf1[2] & (1u << 13)))  /* CX16 */
+        return;
+    for (unsigned i = 0; i < img->nr_segs; i++) {
+        const struct xen_seg *s = &img->seg[i];
+        uint8_t *code = d->mem + (s->paddr - img->paddr_offset);
+        size_t first;
+        unsigned k;
+
+        if (!(s->flags & PF_X))
+            continue;
+        k = xen_patch_cx16_scan(code, (size_t)s->filesz, &first);
+        if (k && !site)
+            site = code + first;
+        n += k;
+    }
+    if (n != 1)
+        return;
+    xen_patch_cx16_apply(site);
+    if (getenv("HVCORE_XEN_TRACE"))
+        fprintf(stderr, "hvcore: xen: kernel: this_cpu_cmpxchg16b_emu at 0x%llx made "
+                "cmpxchg16b\n", (unsigned long long)(img->virt_base + (uint64_t)(site - d->mem)));
+}
+
 /* A kernel with a HYPERCALL_PAGE note calls through it: Xen's stubs. */
 static void build_hypercall_page(struct domain *d)
 {
@@ -298,6 +338,7 @@ int xen_domain_boot(struct domain *d, char *err, size_t errlen)
                             ram - (x->img->pstart - x->img->paddr_offset), why,
                             sizeof(why))) < 0)
         return errline(r < 0 ? r : -HVE_RANGE, err, errlen, "%s: %s", d->kernel_path, why);
+    patch_kernel(d);
     build_hypercall_page(d);
     if (x->initrd_size)
         memcpy(d->mem + p.initrd, x->initrd, x->initrd_size);

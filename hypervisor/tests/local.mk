@@ -159,6 +159,15 @@ tests_unit_xen_bzimage_SOURCES = tests/unit_xen_bzimage.c $(XEN_BUILDER)
 tests_unit_xen_initrd_SOURCES = tests/unit_xen_initrd.c $(XEN_BUILDER)
 endif
 
+# The one change hvcore makes to a Linux kernel's code (xen_patch.h): found
+# only where it is, and run for real once made.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit_xen_patch
+TESTS += tests/unit_xen_patch
+tests_unit_xen_patch_SOURCES = tests/unit_xen_patch.c src/xen_patch.c
+tests_unit_xen_patch_LDADD = $(CMOCKA_LIBS)
+endif
+
 # Xen-PV events, time, scheduling, console and the small hypercalls (X3):
 # the modules alone, on a fake domain whose core services are test doubles
 # (xen_fake.c), so they build and run without the rest of hvcore.

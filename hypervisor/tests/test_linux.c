@@ -13,6 +13,7 @@
  * hvcore also where /dev/kvm is unusable.  An argument filters the tests
  * by name (cmocka's pattern).
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,9 +471,10 @@ static void refuses_what_xen_domains_lack(void **state)
                   "(no blkfront/netfront)\n");
 }
 
-/* Boot with HVCORE_XEN_TRACE (and HVCORE_XEN_FASTCALL=fastcall, NULL: not
- * set), run fork+exec in the shell, power off: hvcore's trace summary. */
-static const char *traced_boot(const char *fastcall)
+/* Boot with HVCORE_XEN_TRACE (and HVCORE_XEN_FASTCALL=fastcall,
+ * HVCORE_XEN_PATCH=patch; NULL: not set), run fork+exec in the shell,
+ * power off: hvcore's trace. */
+static const char *traced_boot(const char *fastcall, const char *patch)
 {
     char out[64];
     int status;
@@ -480,9 +482,12 @@ static const char *traced_boot(const char *fastcall)
     setenv("HVCORE_XEN_TRACE", "1", 1);
     if (fastcall)
         setenv("HVCORE_XEN_FASTCALL", fastcall, 1);
+    if (patch)
+        setenv("HVCORE_XEN_PATCH", patch, 1);
     boot(initrd.gz, false);
     unsetenv("HVCORE_XEN_TRACE");
     unsetenv("HVCORE_XEN_FASTCALL");
+    unsetenv("HVCORE_XEN_PATCH");
     run("for i in 1 2 3 4 5 6 7 8; do /bin/true; done; echo done", out, sizeof(out));
     assert_string_equal(out, "done\n");
     assert_int_equal(lc_send(guest->con, "poweroff -f\n"), 0);
@@ -514,7 +519,7 @@ static void page_table_updates_start_the_fast_call_thread(void **state)
 
     (void)state;
     require_hvcore_kit();
-    const char *trace = traced_boot(NULL);
+    const char *trace = traced_boot(NULL, NULL);
     at = strstr(trace, "fast calls: ");
     if (!at || sscanf(at, "fast calls: %lu punted, %lu given up by the stub, %lu bursts",
                       &punted, &gave_up, &bursts) != 3)
@@ -527,16 +532,38 @@ static void page_table_updates_start_the_fast_call_thread(void **state)
         GUEST_FAIL("a boot made %lu mmu_updates", fast_count(trace, 1) + slow);
 }
 
-/* With HVCORE_XEN_FASTCALL=0 every call exits, and Linux runs the same. */
+/* The kernel's emulation of cmpxchg16b, whose cli traps, is made the
+ * instruction before the kernel runs (xen_patch.h), and Linux runs on it:
+ * the boot and the fork+exec loop are SLUB at work. */
+static void cmpxchg16b_emulation_is_patched(void **state)
+{
+    unsigned a, b, c, d;
+
+    (void)state;
+    require_hvcore_kit();
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_CMPXCHG16B)) {
+        fprintf(stderr, "SKIP: this CPU has no cmpxchg16b: hvcore leaves the kernel as it is\n");
+        skip();
+    }
+    const char *trace = traced_boot(NULL, NULL);
+    if (!strstr(trace, "hvcore: xen: kernel: this_cpu_cmpxchg16b_emu at 0xffffffff"))
+        GUEST_FAIL("the kernel's cmpxchg16b emulation was not patched");
+}
+
+/* With HVCORE_XEN_FASTCALL=0 every call exits, with HVCORE_XEN_PATCH=0 the
+ * kernel runs as loaded (every cli of its cmpxchg16b emulation traps),
+ * and Linux runs the same. */
 static void every_call_may_exit(void **state)
 {
     (void)state;
     require_hvcore_kit();
-    const char *trace = traced_boot("0");
+    const char *trace = traced_boot("0", "0");
     if (strstr(trace, "fast hypercall") || strstr(trace, "fast calls:"))
         GUEST_FAIL("a call was served without an exit under HVCORE_XEN_FASTCALL=0");
     if (!strstr(trace, "hypercall  1: "))
         GUEST_FAIL("the trace counts no mmu_update exits");
+    if (strstr(trace, "this_cpu_cmpxchg16b_emu"))
+        GUEST_FAIL("the kernel was patched under HVCORE_XEN_PATCH=0");
 }
 
 int main(int argc, char **argv)
@@ -556,6 +583,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(refuses_garbage_initrd, test_teardown),
         cmocka_unit_test_teardown(refuses_what_xen_domains_lack, test_teardown),
         cmocka_unit_test_teardown(page_table_updates_start_the_fast_call_thread, test_teardown),
+        cmocka_unit_test_teardown(cmpxchg16b_emulation_is_patched, test_teardown),
         cmocka_unit_test_teardown(every_call_may_exit, test_teardown),
     };
 
