@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -119,6 +120,7 @@ struct dom *dom_spawnv(const char *const *args, int fd_keep)
         argv[n++] = args[i];
     argv[n] = NULL;
 
+    pid_t parent = getpid();
     d->pid = fork();
     if (d->pid == 0) {
         int devnull = open("/dev/null", O_RDONLY);
@@ -127,6 +129,12 @@ struct dom *dom_spawnv(const char *const *args, int fd_keep)
         dup2(err[1], 2);
         if (fd_keep >= 0)
             fcntl(fd_keep, F_SETFD, 0);
+        /* A test program that ends (a failed assertion skips its
+         * teardown) takes its domains with it: a busy orphan would weigh
+         * on every later test.  --detach's daemon is a fork: not tied. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
         execv(argv[0], (char *const *)argv);
         fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
         _exit(127);

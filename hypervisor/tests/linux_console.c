@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -101,7 +102,7 @@ static void pump(struct lc *c, int ms)
  * stdout and controlling terminal, stderr on the pipe.  Reports an exec
  * failure's errno on report_fd. */
 static void child(const char *slave, const char *const *argv, int keep_fd, int err_fd,
-                  int report_fd)
+                  int report_fd, pid_t parent)
 {
     struct termios tio;
     int fd, e;
@@ -122,6 +123,11 @@ static void child(const char *slave, const char *const *argv, int keep_fd, int e
     if (keep_fd >= 0)
         fcntl(keep_fd, F_SETFD, 0);
     signal(SIGPIPE, SIG_DFL);
+    /* A test that dies (or fails and exits) takes its guest with it: an
+     * orphaned guest would run on and weigh on every later test. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
     execvp(argv[0], (char *const *)argv);
     e = errno;
     (void)!write(report_fd, &e, sizeof(e));
@@ -150,13 +156,14 @@ struct lc *lc_start(const char *const *argv, int keep_fd, char *why, size_t why_
         snprintf(why, why_len, "console: pipe: %s", strerror(errno));
         goto fail;
     }
+    pid_t parent = getpid();
     c->pid = fork();
     if (c->pid < 0) {
         snprintf(why, why_len, "console: fork: %s", strerror(errno));
         goto fail;
     }
     if (c->pid == 0)
-        child(slave, argv, keep_fd, err[1], report[1]);
+        child(slave, argv, keep_fd, err[1], report[1], parent);
     close(err[1]);
     close(report[1]);
     c->errfd = err[0];
