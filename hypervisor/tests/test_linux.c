@@ -514,7 +514,7 @@ static unsigned long fast_count(const char *trace, unsigned nr)
  * unit_xen_fastcall shows it serves. */
 static void page_table_updates_start_the_fast_call_thread(void **state)
 {
-    unsigned long punted, gave_up, bursts;
+    unsigned long punted = 0, gave_up = 0, bursts = 0;
     const char *at;
 
     (void)state;
