@@ -9,7 +9,7 @@
 
 void fig_add(struct fig *f, double v)
 {
-    if (f->n < MAX_RUNS)
+    if (f->n < MAX_FIGS)
         f->v[f->n++] = v;
 }
 
@@ -22,7 +22,7 @@ static int cmp_double(const void *a, const void *b)
 
 double fig_median(const struct fig *f)
 {
-    double v[MAX_RUNS];
+    double v[MAX_FIGS];
 
     if (!f->n)
         return -1;
