@@ -92,6 +92,13 @@ static bool pump(struct dom *d, int ms)
     return true;
 }
 
+void die_with_parent(pid_t parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+}
+
 struct dom *dom_spawnv(const char *const *args, int fd_keep)
 {
     struct dom *d = calloc(1, sizeof(*d));
@@ -129,12 +136,7 @@ struct dom *dom_spawnv(const char *const *args, int fd_keep)
         dup2(err[1], 2);
         if (fd_keep >= 0)
             fcntl(fd_keep, F_SETFD, 0);
-        /* A test program that ends (a failed assertion skips its
-         * teardown) takes its domains with it: a busy orphan would weigh
-         * on every later test.  --detach's daemon is a fork: not tied. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
+        die_with_parent(parent);
         execv(argv[0], (char *const *)argv);
         fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
         _exit(127);

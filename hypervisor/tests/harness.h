@@ -39,6 +39,13 @@ bool kvm_usable(void);
  * at startup is returned with status set. */
 struct dom *dom_start(const char *cmdline, unsigned mem_mib, unsigned vcpus, ...);
 
+/* In a child forked by parent, about to exec a domain or guest: die with
+ * the test program.  One that ends (a failed assertion skips its
+ * teardown) would otherwise leave it running, weighing on every later
+ * test.  Exits at once if parent is already gone.  (A daemon the child
+ * forks later, as --detach's, is not tied.) */
+void die_with_parent(pid_t parent);
+
 /* hvcore with exactly args (NULL-terminated) plus its own --rundir and
  * --ready-fd: for the command lines without a kernel (--restore,
  * --incoming).  fd_keep, if not -1, is inherited by hvcore. */

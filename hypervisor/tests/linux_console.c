@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "linux_console.h"
 
 #define SEND_DEADLINE_MS 30000   /* a console that takes no input at all */
@@ -123,11 +123,7 @@ static void child(const char *slave, const char *const *argv, int keep_fd, int e
     if (keep_fd >= 0)
         fcntl(keep_fd, F_SETFD, 0);
     signal(SIGPIPE, SIG_DFL);
-    /* A test that dies (or fails and exits) takes its guest with it: an
-     * orphaned guest would run on and weigh on every later test. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(127);
+    die_with_parent(parent);
     execvp(argv[0], (char *const *)argv);
     e = errno;
     (void)!write(report_fd, &e, sizeof(e));
