@@ -142,11 +142,12 @@ static bool serve_one(struct xen_fastcall *fc)
 /* Poll until XEN_FAST_IDLE_NS pass without a call. */
 static void poll_burst(struct xen_fastcall *fc)
 {
-    uint64_t idle_since = now_ns(CLOCK_MONOTONIC);
     unsigned n = 0;
     bool served = false;
 
+    /* Idle from when the guest can see AWAKE: it has the whole time. */
     set_stub_flag(fc->d, XEN_STUB_AWAKE, 1);
+    uint64_t idle_since = now_ns(CLOCK_MONOTONIC);
     while (!__atomic_load_n(&fc->stop, __ATOMIC_RELAXED) &&
            !__atomic_load_n(&fc->hush, __ATOMIC_RELAXED)) {
         if (serve_one(fc)) {
@@ -383,6 +384,20 @@ bool xen_fastcall_is_exit_after(uint64_t rip)
                   (uint64_t)(xen_syscall_stub_exit_after - xen_syscall_stub);
     /* KVM reports the port write's rip, or the one past it. */
     return rip == at || rip == at + 2;
+}
+
+bool xen_fastcall_burst_on(const struct domain *d)
+{
+    const struct xen_fastcall *fc = d->xen ? d->xen->fast : NULL;
+
+    return fc && __atomic_load_n(&fc->polling, __ATOMIC_SEQ_CST);
+}
+
+unsigned xen_fastcall_bursts_ended(const struct domain *d)
+{
+    const struct xen_fastcall *fc = d->xen ? d->xen->fast : NULL;
+
+    return fc ? __atomic_load_n(&fc->bursts_ended, __ATOMIC_ACQUIRE) : 0;
 }
 
 void xen_fastcall_trace_summary(struct domain *d)

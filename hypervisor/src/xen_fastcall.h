@@ -93,6 +93,14 @@ bool xen_fastcall_is_exit_after(uint64_t rip);
  * -1 (elsewhere): the vCPU thread finishes those itself. */
 int xen_fastcall_tail_step(uint64_t rip);
 
+/* Whether a burst of polling is on (woken, or polling), and how many
+ * have ended (0 and 0 without the thread).  A burst that ends after a
+ * read of the count made while none was on began after that read: what
+ * a test uses to know the thread has looked at something, whatever CPU
+ * the thread gets. */
+bool xen_fastcall_burst_on(const struct domain *d);
+unsigned xen_fastcall_bursts_ended(const struct domain *d);
+
 /* HVCORE_XEN_TRACE: what was served, punted, cancelled. */
 void xen_fastcall_trace_summary(struct domain *d);
 

@@ -152,12 +152,37 @@ static void forget_calls(void)
     memset(&gate, 0, sizeof(gate));
 }
 
-uint64_t now_ns(int clock)
+static uint64_t real_ns(void)
 {
     struct timespec ts;
 
-    clock_gettime(clock, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The fast-call thread's clock.  A burst ends after XEN_FAST_IDLE_NS
+ * without a call; on a busy host the test thread could have no CPU for
+ * all of that, every time, and never see a burst.  So the thread's clock
+ * (now_ns on any thread but the test's) moves only as the test thread
+ * waits, TICK_NS a wait: a burst lasts at least XEN_FAST_IDLE_NS / TICK_NS
+ * of the test's waits, each after a look at what it waits for. */
+#define TICK_NS 100000ULL
+static pthread_t test_thread;
+static uint64_t thread_clock;
+
+uint64_t now_ns(int clock)
+{
+    (void)clock;
+    if (!pthread_equal(pthread_self(), test_thread))
+        return __atomic_load_n(&thread_clock, __ATOMIC_SEQ_CST);
+    return real_ns();
+}
+
+/* The test thread waits: the thread's clock moves on, others may run. */
+static void wait_a_tick(void)
+{
+    __atomic_add_fetch(&thread_clock, TICK_NS, __ATOMIC_SEQ_CST);
+    sched_yield();
 }
 
 struct xen_vcpu *xen_vcpu_of(struct vcpu *v)
@@ -177,12 +202,12 @@ int64_t xen_hypercall_args(struct vcpu *v, uint64_t nr, const uint64_t a[6])
 
 static uint64_t deadline(void)
 {
-    return now_ns(CLOCK_MONOTONIC) + DEADLINE_NS;
+    return real_ns() + DEADLINE_NS;
 }
 
 static bool past(uint64_t end)
 {
-    return now_ns(CLOCK_MONOTONIC) > end;
+    return real_ns() > end;
 }
 
 static void hold_at_gate(void)
@@ -277,7 +302,7 @@ static bool wait_until(condition *c)
     while (!c()) {
         if (past(end))
             return c();
-        sched_yield();
+        wait_a_tick();
     }
     return true;
 }
@@ -377,9 +402,16 @@ static void vcpu_exit_for(uint64_t nr)
         vcpu_enter();
 }
 
-/* Eligible exits until the fast-call thread polls: XEN_FAST_WAKE_FIRST
- * start it, more after bursts that served nothing (the back-off), or when
- * they came while a burst was winding down. */
+/* Eligible exits, a batch at a time, while no burst is on: enough start
+ * one (XEN_FAST_WAKE_FIRST, more after bursts that served nothing, up to
+ * XEN_FAST_WAKE_MAX), and a busy host may make the test miss one. */
+static void exits_unless_burst_on(void)
+{
+    for (unsigned i = 0; i < 64 && !xen_fastcall_burst_on(fx.d); i++)
+        vcpu_exit_for(XEN_HC_mmu_update);
+}
+
+/* Eligible exits until the fast-call thread is seen polling (AWAKE). */
 static bool start_burst(void)
 {
     uint64_t end = deadline();
@@ -387,19 +419,35 @@ static bool start_burst(void)
     while (!awake()) {
         if (past(end))
             return false;
-        vcpu_exit_for(XEN_HC_mmu_update);
-        vcpu_exit_for(XEN_HC_mmu_update);
-        sched_yield();
+        exits_unless_burst_on();
+        wait_a_tick();
     }
     return true;
 }
 
-/* A whole burst of polling, begun after this call (AWAKE seen 0, then 1),
- * has passed over what the channel holds now: the thread looked at it at
- * least 64 times before it could go idle. */
+static bool no_burst_on(void)
+{
+    return !xen_fastcall_burst_on(fx.d);
+}
+
+/* A whole burst of polling, begun after this call, has passed over what
+ * the channel holds now: the thread looked at it at least 64 times before
+ * it could go idle.  Known by the count of bursts ended, not by seeing
+ * AWAKE, which a test without a CPU of its own may miss. */
 static bool whole_burst_passes(void)
 {
-    return wait_until(asleep) && start_burst() && wait_until(asleep);
+    uint64_t end = deadline();
+
+    if (!wait_until(no_burst_on))
+        return false;
+    unsigned before = xen_fastcall_bursts_ended(fx.d);
+    while (xen_fastcall_bursts_ended(fx.d) == before) {
+        if (past(end))
+            return false;
+        exits_unless_burst_on();
+        wait_a_tick();
+    }
+    return true;
 }
 
 /* Bursts as often as needed until the post in the channel is answered. */
@@ -412,7 +460,7 @@ static bool answered_within_bursts(void)
             return false;
         if (asleep() && !start_burst())
             return false;
-        sched_yield();
+        wait_a_tick();
     }
     return true;
 }
@@ -432,7 +480,7 @@ static bool guest_fast_call(uint64_t nr, const uint64_t a[4], int64_t *result)
             return false;
         guest_post(nr, a);
         while (!answered() && awake() && !past(end))
-            sched_yield();
+            wait_a_tick();
         if (answered() || guest_cancel()) {
             *result = chan_result();
             chan_set_state(XEN_CHAN_IDLE);
@@ -701,7 +749,7 @@ static bool gated_call_in_service(void)
             return false;
         guest_post(XEN_HC_mmu_update, a);
         while (!in_service() && awake() && !past(end))
-            sched_yield();
+            wait_a_tick();
         /* Taken already: the double is at its gate, or about to be. */
         if (in_service() || guest_give_up() != XEN_CHAN_POSTED)
             return wait_until(in_service);
@@ -722,7 +770,7 @@ static void leave_waits_for_a_call_in_service(void **state)
     /* Time for a leave that did not wait to return; one that waits cannot,
      * however long this takes. */
     for (unsigned i = 0; i < 1000; i++)
-        sched_yield();
+        wait_a_tick();
     __atomic_store_n(&gate.open, 1, __ATOMIC_SEQ_CST);
     assert_true(wait_until(answered));
     assert_true(wait_until(left));
@@ -1005,6 +1053,7 @@ static void garbage_numbers_are_punted(void **state)
 
 int main(void)
 {
+    test_thread = pthread_self();
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define T0(f) cmocka_unit_test_setup_teardown(f, setup_domain, teardown)
